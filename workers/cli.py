@@ -1,0 +1,55 @@
+"""`origin502 diagnose`: the engine from a terminal or a CI pipeline, no Slack, no Redis.
+
+Exit status: 0 no error finding, 1 at least one error finding, 2 bad input, 3 the probe itself
+could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from workers.options import build_request, diagnose_options
+from workers.target import TargetError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROBE = 0, 1, 2, 3
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("target")
+@diagnose_options
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema 1).")
+@click.option("--no-aia", is_flag=True,
+              help="Do not fetch AIA issuer URLs to tell a missing intermediate from an "
+              "untrusted root.")
+def diagnose(target: str, as_json: bool, no_aia: bool, **opts: Any) -> None:
+    """Diagnose TARGET the way CloudFront connects to it.
+
+    TARGET is an origin name (origin.example.com), name:port, or a URL
+    (https://origin.example.com:8443/health).
+    """
+    from dataclasses import replace
+
+    from workers.engine import diagnose as run
+
+    try:
+        request = build_request(target, allow_private=True, **opts)
+    except TargetError as exc:
+        click.echo(f"origin502: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if no_aia:
+        request = replace(request, options=replace(request.options, fetch_aia=False))
+    if as_json:
+        report = run(request)
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        from workers.terminal import render_report, run_with_progress
+
+        report = run_with_progress(request, run)
+        render_report(report)
+    if report.probe_error:
+        sys.exit(EXIT_PROBE)
+    sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)

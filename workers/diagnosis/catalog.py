@@ -1,0 +1,278 @@
+"""Finding codes, their severity, remediation wording and documentation links: data, not logic.
+
+Remediation steps are templates filled from the measured evidence by the rules. The wording is
+ours; the links go to AWS's own guidance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DG = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/"
+P502 = DG + "http-502-bad-gateway.html"
+LINK_502_NAME = P502 + "#ssl-negotitation-failure"  # AWS spells the anchor this way
+LINK_502_CIPHERS = P502 + "#origin-not-responding-with-supported-ciphers-protocols"
+LINK_502_CERT = P502 + "#ssl-certificate-expired"
+LINK_502_PORTS = P502 + "#origin-not-responding-on-specified-ports"
+LINK_502_DNS = P502 + "#http-502-dns-error"
+LINK_502_ALB = P502 + "#cloudfront-alb-502-error"
+LINK_504 = DG + "http-504-gateway-timeout.html"
+LINK_CIPHERS = DG + "secure-connections-supported-ciphers-cloudfront-to-origin.html"
+LINK_CERT_REQS = DG + "cnames-and-https-requirements.html"
+LINK_CERT_ISSUER = LINK_CERT_REQS + "#https-requirements-certificate-issuer"
+LINK_CERT_NAMES = LINK_CERT_REQS + "#https-requirements-domain-names-in-cert"
+LINK_CERT_INTERMEDIATES = LINK_CERT_REQS + "#https-requirements-intermediate-certificates"
+LINK_HTTPS_ORIGIN = DG + "using-https-cloudfront-to-custom-origin.html"
+LINK_ORIGIN_SETTINGS = DG + "DownloadDistValuesOrigin.html"
+LINK_PORTS_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesHTTPPort"
+LINK_DOMAIN_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesDomainName"
+LINK_SSL_PROTOCOLS = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginSSLProtocols"
+LINK_RESPONSE_TIMEOUT = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginResponseTimeout"
+LINK_PREFIX_LIST = DG + "LocationsOfEdgeServers.html#managed-prefix-list"
+LINK_IP_RANGES = "https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html"
+LINK_HOST_POLICIES = DG + "using-managed-origin-request-policies.html"
+LINK_MTLS = DG + "origin-mtls-authentication.html"
+LINK_CLIENT_CERT = DG + "RequestAndResponseBehaviorCustomOrigin.html#RequestCustomClientSideSslAuth"
+LINK_VPC_ORIGINS = DG + "private-content-vpc-origins.html"
+LINK_IPV6_ORIGIN = DG + "cloudfront-enable-ipv6.html#ipv6-origin-requests"
+LINK_ALB_502 = "https://repost.aws/knowledge-center/elb-alb-troubleshoot-502-errors"
+
+
+@dataclass(frozen=True)
+class Entry:
+    severity: str
+    title: str
+    remediation: tuple[str, ...]
+    links: tuple[str, ...]
+    uncertain: bool = False
+
+
+CATALOG: dict[str, Entry] = {
+    "DNS_RESOLUTION_FAILED": Entry(
+        "error", "The origin name does not resolve",
+        ("Check that {name} exists in public DNS: ask the zone's authoritative name servers "
+         "directly (`dig NS {apex}`, then `dig {name} @<server>`), from a machine on the "
+         "public internet.",
+         "If the record lives only in a private (split-horizon) zone, publish it publicly or "
+         "use a VPC origin: CloudFront resolves origins with public DNS.",
+         "For a delegated subdomain, check its NS and SOA records at the parent zone."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING)),
+    "PORT_CLOSED": Entry(
+        "error", "The origin refuses connections on the port",
+        ("Start the web server or load balancer listener on port {port}, or change the "
+         "distribution's {setting} to the port the origin really listens on.",
+         "If a firewall sends the refusal, allow CloudFront's origin-facing ranges (the "
+         "managed prefix list com.amazonaws.global.cloudfront.origin-facing) on port {port}."),
+        (LINK_502_PORTS, LINK_PREFIX_LIST, LINK_IP_RANGES)),
+    "PORT_TIMEOUT": Entry(
+        "error", "Connections to the port are silently dropped",
+        ("A firewall or security group is probably dropping the connection: allow inbound "
+         "port {port} from CloudFront's origin-facing prefix list "
+         "(com.amazonaws.global.cloudfront.origin-facing) or the CLOUDFRONT_ORIGIN_FACING "
+         "ranges of ip-ranges.json.",
+         "Make sure the origin is reachable from the internet at all; a private address needs "
+         "a VPC origin instead.",
+         "This probe does not come from CloudFront's addresses: an allowlist that admits only "
+         "CloudFront would also drop it, so confirm with the rules themselves."),
+        (LINK_502_PORTS, LINK_504, LINK_PREFIX_LIST, LINK_IP_RANGES)),
+    "PORT_UNREACHABLE": Entry(
+        "error", "There is no route to the origin address",
+        ("Check that {address} is a public, routed address; an address with no route cannot "
+         "be reached by CloudFront either.",
+         "For IPv6, only give the origin an AAAA record if it really serves over IPv6, and "
+         "check the distribution's origin IP address type."),
+        (LINK_502_PORTS, LINK_IPV6_ORIGIN)),
+    "PORT_NOT_ALLOWED": Entry(
+        "error", "CloudFront cannot use this port for an origin",
+        ("CloudFront accepts only ports 80, 443 and 1024-65535 for an origin. Move the origin's "
+         "listener from port {port} to one of those and update the distribution's {setting}.",),
+        (LINK_PORTS_SETTING,)),
+    "TLS_NOT_SPOKEN": Entry(
+        "error", "The HTTPS port does not speak TLS",
+        ("Port {port} answered with something that is not TLS{plain}. Point the distribution's "
+         "HTTPS port at the TLS listener, or enable TLS on this one.",
+         "If the origin only serves plain HTTP, set the origin protocol policy to HTTP only "
+         "(and accept that CloudFront-to-origin traffic is then unencrypted)."),
+        (LINK_502_PORTS, LINK_HTTPS_ORIGIN)),
+    "TLS_PROTOCOL_UNSUPPORTED": Entry(
+        "error", "No TLS protocol version in common with CloudFront's settings",
+        ("CloudFront is set to use {offered}; the origin accepts {accepted}.",
+         "{fix}"),
+        (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS)),
+    "TLS13_ONLY": Entry(
+        "warning", "The origin accepts only TLS 1.3",
+        ("The origin accepts only TLS 1.3. AWS's origin settings list TLS 1.2 as the newest "
+         "protocol, but CloudFront was reported in November 2025 to negotiate TLS 1.3 with "
+         "origins automatically; that is not confirmed in AWS's documentation here.",
+         "To be safe, also enable TLS 1.2 on the origin with one of CloudFront's ciphers, "
+         "e.g. ECDHE-RSA-AES128-GCM-SHA256 or ECDHE-ECDSA-AES128-GCM-SHA256."),
+        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
+    "TLS_CIPHER_UNSUPPORTED": Entry(
+        "error", "No cipher in common with CloudFront",
+        ("Over {protocol} the origin accepts {accepted}, none of which CloudFront offers.",
+         "Enable at least one of CloudFront's origin ciphers on the origin, for example "
+         "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 "
+         "(ECDSA certificate).",
+         "CloudFront does not offer CHACHA20, DHE or plain-RSA GCM suites toward origins, even "
+         "though viewers may use some of them."),
+        (LINK_CIPHERS, LINK_502_CIPHERS)),
+    "TLS_CURVE_UNSUPPORTED": Entry(
+        "error", "No elliptic curve or signature scheme in common with CloudFront",
+        ("{detail}.",
+         "Allow X25519, prime256v1 (P-256) or secp384r1 (P-384) for ECDHE on the origin, and "
+         "RSA-PKCS1 or ECDSA signatures with SHA-256/384/512."),
+        (LINK_CIPHERS, LINK_502_CIPHERS)),
+    "TLS_CLIENT_CERT_REQUIRED": Entry(
+        "error", "The origin requires a client certificate",
+        ("The origin asked for a client certificate and ended the handshake without one.",
+         "Either make client certificates optional on the origin, or configure origin mutual "
+         "TLS in CloudFront with a certificate the origin trusts."),
+        (LINK_MTLS, LINK_CLIENT_CERT)),
+    "TLS_CLIENT_CERT_REQUESTED": Entry(
+        "warning", "The origin asks for an optional client certificate",
+        ("The handshake completed without a client certificate, but the origin asked for one. "
+         "Older CloudFront documentation says it drops requests to origins that ask; whether "
+         "that still applies to an optional request is not confirmed.",
+         "Turn the client-certificate request off for CloudFront's path, or configure origin "
+         "mutual TLS."),
+        (LINK_CLIENT_CERT, LINK_MTLS), uncertain=True),
+    "TLS_HANDSHAKE_FAILED": Entry(
+        "error", "The TLS handshake failed",
+        ("{detail}",
+         "Test the origin's TLS with `openssl s_client -connect {address}:{port} "
+         "-servername {sni}` and compare its protocols and ciphers with CloudFront's list."),
+        (LINK_502_CIPHERS, LINK_CIPHERS)),
+    "TLS_UNVERIFIABLE_HERE": Entry(
+        "warning", "This handshake cannot be reproduced from here",
+        ("{detail}",),
+        (LINK_CIPHERS,), uncertain=True),
+    "CERT_HOSTNAME_MISMATCH": Entry(
+        "error", "The certificate does not name the origin",
+        ("Issue a certificate that covers {name} (for example with ACM for a load balancer) and "
+         "install it on the origin.",
+         "{alternative}"),
+        (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
+    "CERT_EXPIRED": Entry(
+        "error", "A certificate has expired",
+        ("Renew the {which} certificate and install it together with its current intermediate "
+         "certificates.",
+         "Then check automatic renewal (ACM, certbot...) so it does not lapse again."),
+        (LINK_502_CERT, LINK_HTTPS_ORIGIN)),
+    "CERT_NOT_YET_VALID": Entry(
+        "error", "A certificate is not valid yet",
+        ("The {which} certificate only becomes valid on {not_before}: install a certificate "
+         "that is valid now, or check the origin's clock if it generated the certificate.",),
+        (LINK_502_CERT,)),
+    "CERT_EXPIRES_SOON": Entry(
+        "warning", "The certificate expires soon",
+        ("Renew the certificate before {not_after}; CloudFront will answer 502 from then on.",),
+        (LINK_502_CERT,)),
+    "CERT_SELF_SIGNED": Entry(
+        "error", "The certificate is self-signed",
+        ("CloudFront does not accept self-signed origin certificates. Install a certificate "
+         "from a public CA on Mozilla's list (ACM for load balancers, or e.g. Let's Encrypt).",
+         "Or set the origin protocol policy to HTTP only if encryption to the origin is not "
+         "required."),
+        (LINK_502_CERT, LINK_CERT_ISSUER, LINK_HTTPS_ORIGIN)),
+    "CERT_UNTRUSTED_ROOT": Entry(
+        "error", "The certificate chains to a CA CloudFront does not trust",
+        ("{evidence_line}",
+         "CloudFront trusts only the CAs on Mozilla's list; private CAs (including AWS Private "
+         "CA) are not accepted. Install a certificate from a public CA."),
+        (LINK_502_CERT, LINK_CERT_ISSUER)),
+    "CERT_CHAIN_INCOMPLETE": Entry(
+        "error", "The origin does not send its intermediate certificate",
+        ("Add the intermediate certificate \"{missing}\" after the server certificate in the "
+         "origin's certificate file{where}.",
+         "CloudFront does not fetch missing intermediates, even though browsers often do, so "
+         "the origin may look fine in a browser."),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES)),
+    "CERT_CHAIN_ORDER": Entry(
+        "error", "The certificate chain is in the wrong order",
+        ("Reorder the origin's certificate file: the server certificate first, then the "
+         "intermediate that signed it, then any next intermediate, up to (not including) the "
+         "root. Presented order now: {order}.",),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES)),
+    "CERT_EXTRA_CERTIFICATES": Entry(
+        "info", "The chain holds certificates that are not needed",
+        ("{detail} Removing them keeps the handshake small; they are not a cause of 502.",),
+        (LINK_CERT_INTERMEDIATES,)),
+    "CERT_RSA_KEY_TOO_LARGE": Entry(
+        "warning", "The RSA key is larger than CloudFront documents",
+        ("CloudFront documents RSA keys up to 4096 bits; this key has {bits}. Whether the limit "
+         "applies to origin certificates is not confirmed. Prefer a 2048- or 3072-bit key.",),
+        (LINK_CERT_REQS,), uncertain=True),
+    "CERT_WEAK_KEY": Entry(
+        "warning", "The certificate key is weak",
+        ("{detail} Reissue the certificate with an RSA 2048-bit or ECDSA P-256 key.",),
+        (LINK_CERT_REQS,)),
+    "CERT_KEY_TYPE_UNCERTAIN": Entry(
+        "warning", "The key type may not be accepted",
+        ("{detail} CloudFront documents RSA keys and ECDSA P-256 keys; for anything else it is "
+         "not confirmed that CloudFront accepts it. An RSA 2048 or ECDSA P-256 certificate is "
+         "the safe choice.",),
+        (LINK_CERT_REQS, LINK_CIPHERS), uncertain=True),
+    "CERT_SHA1_SIGNATURE": Entry(
+        "warning", "A certificate is signed with SHA-1",
+        ("{detail} SHA-1 is still in CloudFront's signature list, but no public CA issues such "
+         "certificates any more: reissue with SHA-256.",),
+        (LINK_CIPHERS,)),
+    "TRUSTED_VIA_CA_FILE": Entry(
+        "info", "Trusted only through --ca-file",
+        ("The chain ends at \"{anchor}\", which comes from the --ca-file roots, not from "
+         "Mozilla's list. CloudFront would reject this certificate with a 502.",),
+        (LINK_CERT_ISSUER,)),
+    "ORIGIN_CLOSED_CONNECTION": Entry(
+        "error", "The origin closed the connection without answering",
+        ("The connection{after_tls} was accepted, then closed before any response to "
+         "GET {path} (Host: {host}). Check the origin's logs for that request.",
+         "Check that the virtual host for {host} exists and that the origin keeps connections "
+         "open longer than CloudFront's keep-alive timeout (5 s by default)."),
+        (P502, LINK_ORIGIN_SETTINGS)),
+    "ORIGIN_RESPONSE_TIMEOUT": Entry(
+        "error", "The origin does not answer within the response timeout (504, not 502)",
+        ("CloudFront answers 504 Gateway Timeout in this case, not 502.",
+         "Find why GET {path} takes more than {timeout:g} s (application, database, upstream), "
+         "or raise the distribution's response timeout if the slowness is expected."),
+        (LINK_504, LINK_RESPONSE_TIMEOUT)),
+    "HTTP_INVALID_RESPONSE": Entry(
+        "error", "The origin answers with something that is not HTTP",
+        ("The origin sent {first_bytes!r} instead of an HTTP/1.1 response. Check what really "
+         "listens on port {port}: CloudFront talks HTTP/1.1 to origins.",),
+        (P502,)),
+    "ORIGIN_RETURNED_ERROR": Entry(
+        "error", "The origin itself answers with an error",
+        ("The {status} comes from the origin{server}, not from CloudFront: CloudFront passes "
+         "it on to viewers.",
+         "{fix}"),
+        (LINK_502_ALB, LINK_ALB_502)),
+    "ORIGIN_RETURNED_CLIENT_ERROR": Entry(
+        "info", "The origin answers with a client error",
+        ("GET {path} with Host {host} got {status}. If the origin expects a secret custom "
+         "header from CloudFront, this probe does not send it; otherwise check the path and "
+         "the virtual host.",),
+        (DG + "add-origin-custom-headers.html",)),
+    "ORIGIN_IS_IP_ADDRESS": Entry(
+        "warning", "The origin is an IP address",
+        ("CloudFront needs a domain name as the origin domain: create a DNS record for "
+         "{address} and use that name.",
+         "Certificates are checked against that name, and no SNI is sent for an IP address."),
+        (LINK_DOMAIN_SETTING,)),
+    "ORIGIN_PRIVATE_ADDRESS": Entry(
+        "warning", "The origin resolves to a non-public address",
+        ("{address} is {reason}. CloudFront connects to custom origins over the internet and "
+         "cannot reach it; publish a public address, or use a VPC origin for private "
+         "load balancers and instances.",),
+        (LINK_504, LINK_VPC_ORIGINS)),
+    "ADDRESS_NOT_ALLOWED": Entry(
+        "error", "Refused to probe a non-public address",
+        ("{address} is {reason}. origin502 does not probe such addresses unless "
+         "ORIGIN502_ALLOW_PRIVATE_TARGETS=1 is set; CloudFront could not reach it either.",),
+        (LINK_504, LINK_VPC_ORIGINS)),
+    "SOME_ADDRESSES_FAILING": Entry(
+        "error", "Some of the origin's addresses fail: intermittent 502s",
+        ("{failing} of {total} addresses fail ({codes}) while the others work. CloudFront picks "
+         "among the addresses, so only some requests fail: remove the failing addresses from "
+         "DNS or fix the hosts behind them.",),
+        (P502,)),
+}

@@ -1,0 +1,513 @@
+"""Diagnosis rules: small pure functions from a measured report to findings. No I/O here.
+
+Each rule looks at one aspect and returns zero or more findings whose summary carries the
+measured evidence; the wording of the fixes comes from ``catalog``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from workers.diagnosis.catalog import CATALOG
+from workers.diagnosis.names import certificate_matches, names_for_matching
+from workers.models import (
+    AddressReport,
+    CertificateInfo,
+    ConnectionProbe,
+    Finding,
+    Report,
+    Status,
+)
+from workers.models.cloudfront import (
+    CLOUDFRONT_CIPHERS,
+    EXPIRY_WARNING_DAYS,
+    RSA_MAX_BITS,
+    UNBUILDABLE_CIPHERS,
+    port_allowed,
+)
+
+Rule = Callable[[Report, dt.datetime], list[Finding]]
+
+
+class _Blank(string.Formatter):
+    """Leaves a template's unknown fields empty rather than failing."""
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        if isinstance(key, str):
+            return kwargs.get(key, "")
+        return super().get_value(key, args, kwargs)
+
+
+_FORMAT = _Blank()
+
+
+def finding(code: str, summary: str, at: str | None = None, **fill: Any) -> Finding:
+    """A catalog finding with its evidence; ``at`` is the address it concerns (None: all)."""
+    entry = CATALOG[code]
+    steps = [_FORMAT.format(step, **fill).strip() for step in entry.remediation]
+    return Finding(
+        code=code, severity=entry.severity, summary=summary, address=at,
+        remediation=[s for s in steps if s], links=list(entry.links), uncertain=entry.uncertain,
+        evidence={k: v for k, v in fill.items() if isinstance(v, str | int | float | list)},
+    )
+
+
+def _probes(report: Report) -> Iterator[tuple[AddressReport, ConnectionProbe]]:
+    for address in report.addresses:
+        for probe in address.probes:
+            yield address, probe
+
+
+def _parse(ts: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def _ago(delta: dt.timedelta) -> str:
+    days = abs(delta).days
+    if days >= 2:
+        return f"{days} days"
+    hours = int(abs(delta).total_seconds() // 3600)
+    return f"{hours} hours" if hours >= 2 else f"{int(abs(delta).total_seconds() // 60)} minutes"
+
+
+def _setting(scheme: str) -> str:
+    return "HTTPS port" if scheme == "https" else "HTTP port"
+
+
+def _apex(name: str) -> str:
+    parts = name.split(".")
+    return ".".join(parts[-2:]) if len(parts) >= 2 else name
+
+
+# --- target and DNS ------------------------------------------------------------------------
+
+def rule_ip_literal(report: Report, _now: dt.datetime) -> list[Finding]:
+    if not report.target.is_ip_literal:
+        return []
+    ip = report.target.hostname
+    return [finding("ORIGIN_IS_IP_ADDRESS",
+                    f"The origin is given as the IP address {ip}, not a domain name.",
+                    None, address=ip)]
+
+
+def rule_dns(report: Report, _now: dt.datetime) -> list[Finding]:
+    dns = report.dns
+    if dns.status != Status.FAILED:
+        return []
+    name = report.target.hostname
+    what = {
+        "nxdomain": f"{name} does not exist in DNS (NXDOMAIN)",
+        "no_address": f"{name} exists but has no A or AAAA record",
+        "servfail": f"the name servers for {name} fail (SERVFAIL)",
+        "timeout": f"no DNS answer for {name} in time",
+    }.get(str(dns.reason), f"{name} could not be resolved ({dns.reason})")
+    via = f" (asked {dns.nameserver})" if dns.nameserver else ""
+    chain = f"; CNAME chain: {' → '.join(dns.cname_chain)}" if dns.cname_chain else ""
+    return [finding("DNS_RESOLUTION_FAILED", f"{what}{via}{chain}.", None,
+                    name=name, apex=_apex(name), reason=str(dns.reason))]
+
+
+def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Finding]:
+    target = report.target
+    schemes = {"https-only": ["https"], "http-only": ["http"]}.get(
+        target.protocol_policy, ["https", "http"])
+    out = []
+    for scheme in schemes:
+        port = target.https_port if scheme == "https" else target.http_port
+        if not port_allowed(port):
+            out.append(finding("PORT_NOT_ALLOWED",
+                               f"The {_setting(scheme)} {port} is not one CloudFront accepts "
+                               "(80, 443 or 1024-65535).", None,
+                               port=port, setting=_setting(scheme)))
+    return out
+
+
+# --- addresses and TCP ----------------------------------------------------------------------
+
+def rule_private_address(report: Report, _now: dt.datetime) -> list[Finding]:
+    out = []
+    for address in report.addresses:
+        if not address.private_reason:
+            continue
+        blocked = any(p.tcp.reason == "blocked" for p in address.probes)
+        code = "ADDRESS_NOT_ALLOWED" if blocked else "ORIGIN_PRIVATE_ADDRESS"
+        out.append(finding(code, f"{report.target.hostname} resolves to {address.address}, "
+                           f"{address.private_reason}.", address.address,
+                           address=address.address, reason=address.private_reason))
+    return out
+
+
+def rule_tcp(report: Report, _now: dt.datetime) -> list[Finding]:
+    out = []
+    for address, probe in _probes(report):
+        tcp = probe.tcp
+        if tcp.status == Status.OK or tcp.reason == "blocked":
+            continue
+        where = f"{address.address} port {probe.port} ({probe.scheme})"
+        tries = f"{tcp.attempts} attempt{'s' if tcp.attempts != 1 else ''}"
+        fill = {"port": probe.port, "address": address.address, "setting": _setting(probe.scheme)}
+        if tcp.reason == "refused":
+            out.append(finding("PORT_CLOSED", f"{where} refuses connections ({tries}, each "
+                               "answered with a TCP reset).", address.address, **fill))
+        elif tcp.reason == "timeout":
+            out.append(finding("PORT_TIMEOUT", f"{where} does not answer: {tries} of "
+                               f"{report.target.connect_timeout:g} s each timed out. Whether "
+                               "CloudFront shows this as 502 or 504 is not documented; "
+                               "expect either.", address.address, **fill))
+        else:
+            out.append(finding("PORT_UNREACHABLE", f"{where} cannot be reached: {tcp.detail}.",
+                               address.address, **fill))
+    return out
+
+
+# --- TLS --------------------------------------------------------------------------------------
+
+def _cipher_list(names: list[str]) -> str:
+    return ", ".join(names) if names else "nothing"
+
+
+def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
+    out = []
+    offered = report.target.origin_ssl_protocols
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if tls is None or tls.status in (Status.OK, Status.NOT_RUN):
+            continue
+        ip = address.address
+        where = f"{ip} port {probe.port}"
+        fill: dict[str, Any] = {"port": probe.port, "address": ip, "sni": tls.sni or ip,
+                                "detail": tls.detail or ""}
+        reason = tls.reason
+        accepted = tls.accepted_protocols
+        if reason == "not_tls":
+            plain = (" (it answered plain HTTP)" if probe.http.status_code else "")
+            out.append(finding("TLS_NOT_SPOKEN", f"{where} does not answer a TLS handshake: "
+                               f"{tls.detail}.", ip, plain=plain, **fill))
+        elif reason == "protocol_unsupported":
+            only13 = accepted == ["TLSv1.3"]
+            if only13:
+                out.append(finding("TLS13_ONLY", f"{where} accepts only TLS 1.3; CloudFront "
+                                   f"is set to {', '.join(offered)}.", ip, **fill))
+                continue
+            older = [p for p in accepted if p != "TLSv1.3"]
+            fix = (f"Add {older[0]} to the distribution's origin SSL protocols, or better, "
+                   "enable TLS 1.2 on the origin." if older else "Enable TLS 1.2 on the origin.")
+            out.append(finding("TLS_PROTOCOL_UNSUPPORTED",
+                               f"{where} accepts {', '.join(accepted)}; CloudFront offers "
+                               f"{', '.join(offered)}.", ip, offered=", ".join(offered),
+                               accepted=", ".join(accepted), fix=fix, **fill))
+        elif reason == "cipher_unsupported":
+            common = [p for p in accepted if p in offered]
+            protocol = common[0] if common else "the common protocol"
+            ciphers = tls.accepted_ciphers
+            if ciphers and all(c in UNBUILDABLE_CIPHERS for c in ciphers):
+                continue
+            out.append(finding("TLS_CIPHER_UNSUPPORTED",
+                               f"{where}: no cipher in common. Over {protocol} the origin "
+                               f"accepts {_cipher_list(ciphers)}; CloudFront offers "
+                               f"{len(CLOUDFRONT_CIPHERS)} ciphers, none of them among these.",
+                               ip, protocol=protocol, accepted=_cipher_list(ciphers), **fill))
+        elif reason == "curve_unsupported":
+            out.append(finding("TLS_CURVE_UNSUPPORTED", f"{where}: {tls.detail}.", ip, **fill))
+        elif reason == "client_cert_required":
+            out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} requires a client "
+                               "certificate and ends the handshake without one.", ip, **fill))
+        elif reason == "unverifiable_here":
+            out.append(finding("TLS_UNVERIFIABLE_HERE", f"{where}: {tls.detail}.", ip, **fill))
+        else:
+            what = {"reset": "the origin closed the connection during the handshake",
+                    "timeout": "the origin did not complete the handshake in time"}.get(
+                        str(reason), tls.detail or "the handshake failed")
+            extra = ""
+            if not accepted:
+                extra = (" It accepted no protocol and cipher this machine can offer; if it "
+                         "only supports DES-CBC3-SHA or RC4-MD5 (on CloudFront's list but not "
+                         "buildable here) that could not be checked.")
+            f = finding("TLS_HANDSHAKE_FAILED", f"{where}: {what} ({tls.detail}).{extra}", ip,
+                        **fill)
+            out.append(f)
+    return out
+
+
+def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Finding]:
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if tls and tls.status == Status.OK and tls.client_cert_requested:
+            out.append(finding("TLS_CLIENT_CERT_REQUESTED", f"{address.address} port "
+                               f"{probe.port} asks for a client certificate (optional).",
+                               address.address))
+    return out
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+def _cert_label(info: CertificateInfo) -> str:
+    name = info.common_name or info.subject
+    return f"\"{name}\" (issuer \"{info.issuer}\", SHA-256 {info.sha256[:16]}…)"
+
+
+def _which(index: int) -> str:
+    return "server" if index == 0 else f"intermediate #{index}"
+
+
+def rule_certificates(report: Report, now: dt.datetime) -> list[Finding]:
+    out = []
+    target = report.target
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if tls is None or tls.status != Status.OK or not tls.chain:
+            continue
+        ip = address.address
+        chain = tls.chain
+        leaf = chain[0]
+        out.extend(_name_findings(target, leaf, ip))
+        out.extend(_validity_findings(chain, tls.analysis, ip, now))
+        if tls.analysis is not None:
+            out.extend(_trust_findings(chain, tls.analysis, ip))
+        out.extend(_key_findings(chain, ip))
+    return out
+
+
+def _name_findings(target: Any, leaf: CertificateInfo, ip: str) -> list[Finding]:
+    name = target.sni if not target.is_ip_literal else target.hostname
+    if certificate_matches(leaf, name):
+        return []
+    names, from_cn = names_for_matching(leaf)
+    listed = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    source = "its Common Name (it has no DNS names in SAN)" if from_cn else "its SAN"
+    forwarded = target.host_header != target.hostname
+    if forwarded:
+        why = (f"the distribution forwards Host {target.host_header}, so CloudFront checks "
+               "the certificate against that name (and sends it as SNI)")
+        alternative = ("Or stop forwarding the Host header (an origin request policy without "
+                       f"Host, e.g. AllViewerExceptHostHeader) so CloudFront checks "
+                       f"{target.hostname} instead.")
+    else:
+        why = "CloudFront checks the certificate against the origin domain"
+        alternative = ("Or point the origin domain at a name the certificate already covers "
+                       f"({names[0]}), or forward the viewer's Host header if the certificate "
+                       "names the viewer domain." if names else "")
+    summary = (f"The certificate names {listed or 'nothing'} in {source}, not {name}: {why}. "
+               f"Certificate: {_cert_label(leaf)}.")
+    return [finding("CERT_HOSTNAME_MISMATCH", summary, ip, name=name, alternative=alternative,
+                    certificate_names=names)]
+
+
+def _validity_findings(chain: list[CertificateInfo], analysis: Any, ip: str,
+                       now: dt.datetime) -> list[Finding]:
+    out = []
+    used = range(len(chain))
+    if analysis is not None and analysis.unused_indexes:
+        used = [i for i in range(len(chain)) if i not in analysis.unused_indexes]  # type: ignore[assignment]
+    for index in used:
+        info = chain[index]
+        not_after, not_before = _parse(info.not_after), _parse(info.not_before)
+        which = _which(index)
+        if not_after < now:
+            out.append(finding(
+                "CERT_EXPIRED", f"The {which} certificate {_cert_label(info)} expired "
+                f"{_ago(now - not_after)} ago, on {not_after:%Y-%m-%d %H:%M} UTC.", ip,
+                which=which, not_after=info.not_after))
+        elif not_before > now:
+            out.append(finding(
+                "CERT_NOT_YET_VALID", f"The {which} certificate {_cert_label(info)} is valid "
+                f"only from {not_before:%Y-%m-%d %H:%M} UTC, in {_ago(not_before - now)}.", ip,
+                which=which, not_before=f"{not_before:%Y-%m-%d %H:%M} UTC"))
+        elif index == 0 and not_after - now < dt.timedelta(days=EXPIRY_WARNING_DAYS):
+            out.append(finding(
+                "CERT_EXPIRES_SOON", f"The server certificate {_cert_label(info)} expires in "
+                f"{_ago(not_after - now)}, on {not_after:%Y-%m-%d %H:%M} UTC.", ip,
+                not_after=f"{not_after:%Y-%m-%d %H:%M} UTC",
+                days_left=(not_after - now).days))
+    return out
+
+
+def _trust_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
+    out = []
+    leaf = chain[0]
+    if not analysis.in_order:
+        order = " → ".join(f"[{i}] {c.common_name or c.subject}" for i, c in enumerate(chain))
+        out.append(finding("CERT_CHAIN_ORDER", "The origin sends its certificates out of order: "
+                           f"{order}. CloudFront rejects a chain whose certificates do not each "
+                           "follow the one they sign.", ip, order=order))
+    reason = analysis.break_reason
+    if analysis.trusted and analysis.anchor_source == "ca_file":
+        out.append(finding("TRUSTED_VIA_CA_FILE", f"The chain is trusted only through the "
+                           f"--ca-file root \"{analysis.anchor_subject}\".", ip,
+                           anchor=analysis.anchor_subject))
+    elif reason == "self_signed_leaf":
+        out.append(finding("CERT_SELF_SIGNED", f"The server certificate {_cert_label(leaf)} is "
+                           "self-signed.", ip))
+    elif reason == "untrusted_root":
+        root = chain[next(i for i, c in enumerate(chain) if c.self_signed and i > 0)] if any(
+            c.self_signed for c in chain[1:]) else chain[-1]
+        line = (f"The chain ends at \"{root.subject}\", a root that is not on Mozilla's list.")
+        out.append(finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line))
+    elif reason == "incomplete":
+        out.extend(_incomplete_findings(chain, analysis, ip))
+    if analysis.unused_indexes or analysis.root_included:
+        parts = []
+        if analysis.unused_indexes:
+            names = ", ".join(chain[i].common_name or chain[i].subject
+                              for i in analysis.unused_indexes)
+            parts.append(f"The chain includes certificates that are not in the path: {names}.")
+        if analysis.root_included and len(chain) > 1:
+            parts.append("The chain includes the root certificate.")
+        if parts:
+            out.append(finding("CERT_EXTRA_CERTIFICATES", " ".join(parts), ip,
+                               detail=" ".join(parts)))
+    return out
+
+
+def _incomplete_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
+    dangling = chain[analysis.dangling_index or 0]
+    missing = analysis.missing_issuer
+    status = analysis.aia_status
+    if status == "fetched" and analysis.aia_completes_chain:
+        fetched = analysis.aia_certificate
+        where = f" (download it from {analysis.aia_url})"
+        line = (f"The origin sends {len(chain)} certificate(s) and stops at "
+                f"\"{dangling.common_name or dangling.subject}\" without its issuer "
+                f"\"{missing}\". Fetching {analysis.aia_url} found it "
+                f"(SHA-256 {fetched.sha256[:16]}…), and with it the chain reaches a trusted "
+                "root: the intermediate is missing.")
+        return [finding("CERT_CHAIN_INCOMPLETE", line, ip, missing=missing, where=where)]
+    if status == "fetched":
+        line = (f"The chain stops at an issuer \"{missing}\" that is not sent; its AIA URL "
+                f"{analysis.aia_url} gives a certificate that still does not lead to a root on "
+                "Mozilla's list, so the CA itself is not trusted.")
+        return [finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line)]
+    if status in ("failed", "blocked", "skipped"):
+        note = f" (the AIA fetch of {analysis.aia_url}: {analysis.aia_detail or status})"
+    else:
+        note = " (the certificate names no AIA issuer URL to check)"
+    if dangling.is_ca:
+        line = (f"The chain stops at the intermediate \"{dangling.common_name or dangling.subject}\""
+                f", whose issuer \"{missing}\" is not on Mozilla's list{note}. Most likely the "
+                "CA is private; if it is a public CA, an intermediate is missing.")
+        return [finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line)]
+    line = (f"The server certificate's issuer \"{missing}\" is neither sent nor on Mozilla's "
+            f"list{note}. Public CAs sign servers through intermediates, so most likely the "
+            "intermediate is missing; if the CA is private, CloudFront will not trust it "
+            "either way.")
+    f = finding("CERT_CHAIN_INCOMPLETE", line, ip, missing=missing,
+                where=f" (get it from your CA){'' if status != 'failed' else ''}")
+    f.uncertain = True
+    return [f]
+
+
+def _key_findings(chain: list[CertificateInfo], ip: str) -> list[Finding]:
+    out = []
+    leaf = chain[0]
+    if leaf.key_type == "RSA" and leaf.key_size:
+        if leaf.key_size > RSA_MAX_BITS:
+            out.append(finding("CERT_RSA_KEY_TOO_LARGE", f"The server certificate has a "
+                               f"{leaf.key_size}-bit RSA key.", ip, bits=leaf.key_size))
+        elif leaf.key_size < 2048:
+            detail = f"The server certificate has a {leaf.key_size}-bit RSA key."
+            out.append(finding("CERT_WEAK_KEY", detail, ip, detail=detail))
+    elif leaf.key_type == "EC" and leaf.curve not in ("secp256r1", "prime256v1"):
+        detail = f"The server certificate has an ECDSA {leaf.curve} key."
+        out.append(finding("CERT_KEY_TYPE_UNCERTAIN", detail, ip, detail=detail))
+    elif leaf.key_type not in ("RSA", "EC"):
+        detail = f"The server certificate has an {leaf.key_type} key."
+        out.append(finding("CERT_KEY_TYPE_UNCERTAIN", detail, ip, detail=detail))
+    for index, info in enumerate(chain):
+        if info.signature_hash in ("sha1", "md5") and not info.self_signed:
+            detail = (f"The {_which(index)} certificate {_cert_label(info)} is signed with "
+                      f"{info.signature_hash.upper()}.")
+            out.append(finding("CERT_SHA1_SIGNATURE", detail, ip, detail=detail))
+    return out
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
+    out = []
+    target = report.target
+    for address, probe in _probes(report):
+        http = probe.http
+        ip = address.address
+        fill = {"path": target.path, "host": target.host_header, "port": probe.port,
+                "timeout": target.read_timeout,
+                "after_tls": " (and the TLS handshake)" if probe.scheme == "https" else ""}
+        where = f"{ip} port {probe.port}"
+        if http.status == Status.FAILED:
+            if http.reason in ("closed", "reset"):
+                out.append(finding("ORIGIN_CLOSED_CONNECTION", f"{where} closed the connection "
+                                   f"without an HTTP response to GET {target.path}: "
+                                   f"{http.detail}.", ip, **fill))
+            elif http.reason == "timeout":
+                out.append(finding("ORIGIN_RESPONSE_TIMEOUT", f"{where} accepted GET "
+                                   f"{target.path} but did not answer within "
+                                   f"{target.read_timeout:g} s.", ip, **fill))
+            elif http.reason == "invalid":
+                out.append(finding("HTTP_INVALID_RESPONSE", f"{where} answered GET "
+                                   f"{target.path} with bytes that are not HTTP: "
+                                   f"{(http.first_bytes or '')[:60]!r}.", ip,
+                                   first_bytes=(http.first_bytes or "")[:60], **fill))
+            continue
+        code = http.status_code
+        if code is None:
+            continue
+        status = f"{code} {http.reason_phrase or ''}".strip()
+        server = f" ({http.server})" if http.server else ""
+        if code >= 500:
+            fix = _origin_error_fix(code, http.server)
+            out.append(finding("ORIGIN_RETURNED_ERROR", f"{where} itself answers GET "
+                               f"{target.path} with {status}{server}.", ip, status=status,
+                               server=server, fix=fix, **fill))
+        elif code >= 400:
+            out.append(finding("ORIGIN_RETURNED_CLIENT_ERROR", f"{where} answers GET "
+                               f"{target.path} with {status}{server}.", ip, status=status,
+                               **fill))
+    return out
+
+
+def _origin_error_fix(code: int, server: str | None) -> str:
+    server = (server or "").lower()
+    if "awselb" in server or "elb" in server:
+        return ("An Application Load Balancer answers 502/503 itself when it has no healthy "
+                "targets or a target fails: check the target group's health checks and the "
+                "targets' logs.")
+    if code == 504:
+        return "The origin's own upstream timed out: look at the application behind it."
+    return "Look at the origin's application and error logs for this request."
+
+
+# --- across addresses ---------------------------------------------------------------------
+
+def rule_some_addresses_failing(report: Report, _now: dt.datetime,
+                                findings: list[Finding] | None = None) -> list[Finding]:
+    """Called last, with the findings of the other rules (see ``diagnose_findings``)."""
+    if len(report.addresses) < 2 or findings is None:
+        return []
+    failing: dict[str, set[str]] = {}
+    for f in findings:
+        if f.severity == "error" and f.address:
+            failing.setdefault(f.address, set()).add(f.code)
+    if not failing or len(failing) == len(report.addresses):
+        return []
+    codes = sorted({c for cs in failing.values() for c in cs})
+    names = ", ".join(sorted(failing))
+    return [finding("SOME_ADDRESSES_FAILING", f"{len(failing)} of {len(report.addresses)} "
+                    f"addresses of {report.target.hostname} fail ({names}: {', '.join(codes)}); "
+                    "the others work, so CloudFront fails only some requests.", None,
+                    failing=len(failing), total=len(report.addresses), codes=", ".join(codes))]
+
+
+RULES: list[Rule] = [
+    rule_ip_literal,
+    rule_dns,
+    rule_ports_allowed,
+    rule_private_address,
+    rule_tcp,
+    rule_tls,
+    rule_certificates,
+    rule_client_cert_requested,
+    rule_http,
+]

@@ -1,0 +1,198 @@
+"""Run one diagnosis: DNS, then every address concurrently through TCP, TLS and HTTP, then the
+diagnosis rules. This is the only entry point the CLI, the bot's jobs and the watches use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
+
+from workers.diagnosis import diagnose_findings
+from workers.models import (
+    AddressReport,
+    ConnectionProbe,
+    DnsReason,
+    DnsResult,
+    HttpResult,
+    ProbeRequest,
+    Report,
+    Status,
+    TargetInfo,
+    TcpReason,
+    TcpResult,
+    TlsResult,
+    verdict_for,
+)
+from workers.probes.addresses import private_reason
+from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
+from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.dns import ResolverUnavailable, probe_dns
+from workers.probes.http import probe_http
+from workers.probes.tcp import probe_tcp
+from workers.probes.tls import probe_tls
+from workers.target import canonical_ip
+
+ProgressCallback = Callable[[str, str], None]
+MAX_PARALLEL_ADDRESSES = 16
+
+
+def _tool_version() -> str:
+    try:
+        return version("origin502")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def _not_run(layer: str) -> str:
+    return f"not run: the {layer} layer failed"
+
+
+def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext) -> ConnectionProbe:
+    """One scheme on one address, layer by layer; a failed layer marks the rest not run."""
+    request = ctx.request
+    transcript = [f"connect {address} port {port} ({scheme})"]
+    tcp, sock = probe_tcp(address, port, ctx)
+    timings = {"connect": round(tcp.duration_ms, 2)}
+    tls: TlsResult | None = None
+    if sock is None:
+        transcript.append(f"tcp {tcp.reason}: {tcp.detail}")
+        http = HttpResult(status=Status.NOT_RUN, detail=_not_run("TCP"))
+        if scheme == "https":
+            tls = TlsResult(status=Status.NOT_RUN, detail=_not_run("TCP"))
+        return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
+    transcript.append(f"tcp connected after {tcp.attempts} attempt(s)")
+    stream: socket.socket = sock
+    try:
+        if scheme == "https":
+            tls, tls_sock, chain_der = probe_tls(sock, address, port, ctx)
+            timings["tls"] = round(tls.duration_ms, 2)
+            if chain_der:
+                _judge_certificates(tls, chain_der, ctx)
+            transcript.append(
+                f"tls {tls.status}: {tls.protocol or tls.reason} {tls.cipher or ''} "
+                f"sni={tls.sni} handshakes={len(tls.attempts)}".strip())
+            if tls_sock is None:
+                http = HttpResult(status=Status.NOT_RUN, detail=_not_run("TLS"))
+                return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
+            stream = tls_sock
+        http = probe_http(stream, ctx)
+        if http.ttfb_ms is not None:
+            timings["first_byte"] = round(http.ttfb_ms, 2)
+        transcript.append(
+            f"GET {request.settings.path} Host: {request.host} -> "
+            f"{http.status_code or http.reason}")
+    finally:
+        stream.close()
+    return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
+
+
+def _judge_certificates(tls: TlsResult, chain_der: list[bytes], ctx: ProbeContext) -> None:
+    options = ctx.request.options
+    try:
+        chain = load_chain(chain_der)
+    except ValueError as exc:
+        tls.detail = f"the origin sent a certificate that cannot be parsed: {exc}"
+        return
+    tls.chain = [describe(cert) for cert in chain]
+    tls.analysis = analyse_chain(chain, trust_store(options.ca_file),
+                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private)
+
+
+def probe_address(address: str, ctx: ProbeContext) -> AddressReport:
+    request = ctx.request
+    family = "ipv6" if ":" in address else "ipv4"
+    reason = private_reason(address)
+    report = AddressReport(address=address, family=family, private_reason=reason)
+    for scheme, port in request.settings.schemes():
+        if reason and not request.options.allow_private:
+            blocked = TcpResult(status=Status.FAILED, reason=TcpReason.BLOCKED,
+                                detail=f"{address} is {reason}; origin502 does not probe it")
+            tls = TlsResult(status=Status.NOT_RUN) if scheme == "https" else None
+            report.probes.append(ConnectionProbe(scheme, port, blocked, tls,
+                                                 HttpResult(status=Status.NOT_RUN)))
+            continue
+        report.probes.append(probe_connection(address, scheme, port, ctx))
+    return report
+
+
+def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = None,
+             budget: float | None = None) -> Report:
+    """Probe the origin the way CloudFront connects to it and name what would make it fail.
+
+    Never raises for anything the origin does; ``Report.probe_error`` is set when the probe
+    itself could not run (no resolver here, deadline passed before anything was measured).
+    """
+    started_at = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    ctx = ProbeContext.for_request(request, budget)
+    progress = on_progress or (lambda _layer, _text: None)
+    probe_error: str | None = None
+    literal = canonical_ip(request.hostname)
+    if literal is not None:
+        dns = DnsResult(status=Status.OK, reason=DnsReason.IP_LITERAL, addresses=[literal],
+                        ipv4=[] if ":" in literal else [literal],
+                        ipv6=[literal] if ":" in literal else [])
+    else:
+        try:
+            dns = probe_dns(request.hostname, ctx)
+        except ResolverUnavailable as exc:
+            probe_error = str(exc)
+            dns = DnsResult(status=Status.ERROR, reason=DnsReason.RESOLVER_ERROR, detail=str(exc))
+        except DeadlineExceeded as exc:
+            probe_error = str(exc)
+            dns = DnsResult(status=Status.ERROR, reason=DnsReason.TIMEOUT, detail=str(exc))
+    progress("dns", _dns_line(dns))
+
+    addresses: list[AddressReport] = []
+    if dns.addresses:
+        workers = min(MAX_PARALLEL_ADDRESSES, len(dns.addresses))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
+            addresses = list(pool.map(lambda a: probe_address(a, ctx), dns.addresses))
+        for layer in ("tcp", "tls", "http"):
+            line = _layer_line(layer, addresses)
+            if line:
+                progress(layer, line)
+
+    settings = request.settings
+    target = TargetInfo(
+        hostname=request.hostname, display=request.display or request.hostname,
+        is_ip_literal=literal is not None, sni=request.sni, host_header=request.host,
+        protocol_policy=settings.protocol_policy, https_port=settings.https_port,
+        http_port=settings.http_port, origin_ssl_protocols=list(settings.origin_ssl_protocols),
+        path=settings.path, connect_timeout=settings.connect_timeout,
+        connection_attempts=settings.connection_attempts, read_timeout=settings.read_timeout)
+    report = Report(
+        target=target, verdict="ok", findings=[], dns=dns, addresses=addresses,
+        started_at=started_at.isoformat().replace("+00:00", "Z"), duration_ms=0.0,
+        probe_error=probe_error, tool_version=_tool_version(),
+        trust_note=("roots from --ca-file were trusted for this report; CloudFront trusts only "
+                    "Mozilla's list" if request.options.ca_file else None),
+    )
+    report.findings = diagnose_findings(report, now=started_at)
+    report.verdict = verdict_for(report.findings)
+    report.duration_ms = round((time.perf_counter() - started) * 1000, 2)
+    report.timings_ms = {"dns": round(dns.duration_ms, 2), "total": report.duration_ms}
+    return report
+
+
+def _dns_line(dns: DnsResult) -> str:
+    if dns.status == Status.OK:
+        return f"resolved to {', '.join(dns.addresses)}"
+    return f"{dns.reason}: {dns.detail or 'no address'}"
+
+
+def _layer_line(layer: str, addresses: list[AddressReport]) -> str | None:
+    states = []
+    for address in addresses:
+        for probe in address.probes:
+            result = {"tcp": probe.tcp, "tls": probe.tls, "http": probe.http}[layer]
+            if result is None:
+                continue
+            states.append(str(result.status))
+    if not states:
+        return None
+    ok = states.count("ok")
+    return f"{ok}/{len(states)} ok" if ok != len(states) else "ok"

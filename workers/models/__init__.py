@@ -1,0 +1,66 @@
+"""The contract shared by the probes, the diagnosis rules, the CLI and the bot.
+
+Imports nothing else of the project.
+"""
+
+from workers.models.report import (
+    SCHEMA_VERSION,
+    SEVERITY_RANK_BY_NAME,
+    Finding,
+    Report,
+    Severity,
+    TargetInfo,
+    verdict_for,
+)
+from workers.models.request import (
+    ORIGIN_SSL_PROTOCOLS,
+    PROTOCOL_POLICIES,
+    OriginSettings,
+    ProbeOptions,
+    ProbeRequest,
+)
+from workers.models.results import (
+    AddressReport,
+    CertificateInfo,
+    ChainAnalysis,
+    ConnectionProbe,
+    DnsReason,
+    DnsResult,
+    HttpReason,
+    HttpResult,
+    Status,
+    TcpReason,
+    TcpResult,
+    TlsAttempt,
+    TlsReason,
+    TlsResult,
+)
+
+__all__ = [
+    "ORIGIN_SSL_PROTOCOLS",
+    "PROTOCOL_POLICIES",
+    "SCHEMA_VERSION",
+    "SEVERITY_RANK_BY_NAME",
+    "AddressReport",
+    "CertificateInfo",
+    "ChainAnalysis",
+    "ConnectionProbe",
+    "DnsReason",
+    "DnsResult",
+    "Finding",
+    "HttpReason",
+    "HttpResult",
+    "OriginSettings",
+    "ProbeOptions",
+    "ProbeRequest",
+    "Report",
+    "Severity",
+    "Status",
+    "TargetInfo",
+    "TcpReason",
+    "TcpResult",
+    "TlsAttempt",
+    "TlsReason",
+    "TlsResult",
+    "verdict_for",
+]

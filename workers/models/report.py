@@ -1,0 +1,99 @@
+"""The outcome of one diagnosis: findings first, then everything that was measured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from workers.models.results import AddressReport, DnsResult
+from workers.models.serialize import from_dict, to_dict
+
+SCHEMA_VERSION = 1
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # CloudFront answers 502 (or 504) because of it
+    WARNING = "warning"
+    INFO = "info"
+
+
+SEVERITY_RANK_BY_NAME: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class Finding:
+    """One named cause, with the measured evidence and what to change."""
+
+    code: str
+    severity: str
+    summary: str
+    address: str | None = None
+    remediation: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    # Set when the rule rests on something AWS does not document clearly; the wording says so.
+    uncertain: bool = False
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TargetInfo:
+    hostname: str
+    display: str
+    is_ip_literal: bool
+    sni: str
+    host_header: str
+    protocol_policy: str
+    https_port: int
+    http_port: int
+    origin_ssl_protocols: list[str]
+    path: str
+    connect_timeout: float
+    connection_attempts: int
+    read_timeout: float
+
+
+@dataclass
+class Report:
+    target: TargetInfo
+    verdict: str  # "ok" | "warn" | "fail"
+    findings: list[Finding]
+    dns: DnsResult
+    addresses: list[AddressReport]
+    started_at: str
+    duration_ms: float
+    schema: int = SCHEMA_VERSION
+    # A probe that could not run at all (local resolver down, deadline hit...): exit status 3.
+    probe_error: str | None = None
+    trust_note: str | None = None  # set when --ca-file roots were used
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    tool_version: str = ""
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.ERROR]
+
+    @property
+    def primary(self) -> Finding | None:
+        """The finding to lead with: the first error, else the first warning."""
+        return self.findings[0] if self.findings else None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = to_dict(self)
+        # Keep the documented key order: schema, target, verdict, findings, addresses, ...
+        ordered = {k: data.pop(k) for k in ("schema", "target", "verdict", "findings", "addresses")}
+        ordered.update(data)
+        return ordered
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        return from_dict(cls, data)
+
+
+def verdict_for(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    if Severity.ERROR in severities:
+        return "fail"
+    if Severity.WARNING in severities:
+        return "warn"
+    return "ok"

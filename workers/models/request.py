@@ -1,0 +1,112 @@
+"""What to probe: the origin and the CloudFront origin settings it is reached with.
+
+These values travel through Redis as JSON, so they hold plain types only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+ProtocolPolicy = Literal["https-only", "http-only", "match-viewer"]
+PROTOCOL_POLICIES: tuple[ProtocolPolicy, ...] = ("https-only", "http-only", "match-viewer")
+
+# CloudFront's OriginSslProtocols values, oldest first.
+ORIGIN_SSL_PROTOCOLS: tuple[str, ...] = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")
+
+
+@dataclass(frozen=True)
+class OriginSettings:
+    """The custom-origin settings of a CloudFront distribution, with CloudFront's defaults."""
+
+    protocol_policy: ProtocolPolicy = "https-only"
+    https_port: int = 443
+    http_port: int = 80
+    origin_ssl_protocols: tuple[str, ...] = ("TLSv1.2",)
+    # The viewer Host the distribution forwards; None when Host is not forwarded, in which case
+    # CloudFront sends the origin domain as Host and as SNI.
+    host_header: str | None = None
+    connect_timeout: float = 10.0
+    connection_attempts: int = 3
+    read_timeout: float = 30.0
+    path: str = "/"
+
+    def schemes(self) -> list[tuple[str, int]]:
+        """The (scheme, port) pairs CloudFront may use toward the origin under this policy."""
+        if self.protocol_policy == "https-only":
+            return [("https", self.https_port)]
+        if self.protocol_policy == "http-only":
+            return [("http", self.http_port)]
+        return [("https", self.https_port), ("http", self.http_port)]
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    """How origin502 itself probes; none of this is a CloudFront setting."""
+
+    # NAME -> IP overrides, like curl's --resolve; the DNS probe is skipped for these names.
+    resolve: tuple[tuple[str, str], ...] = ()
+    # Extra PEM roots treated as if Mozilla trusted them (private test environments).
+    ca_file: str | None = None
+    # Refuse loopback, private, link-local... addresses unless this is set (the bot's default).
+    allow_private: bool = True
+    # "host:port" of the DNS server to ask instead of the system's resolvers.
+    nameserver: str | None = None
+    # Whether the AIA caIssuers fetch may be used to tell a missing intermediate from an
+    # untrusted root (diagnosis only; CloudFront itself fetches nothing).
+    fetch_aia: bool = True
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """One diagnosis to run: the origin name as CloudFront knows it plus settings and options."""
+
+    hostname: str  # ASCII (punycode) name or IP literal, lower case, no trailing dot
+    settings: OriginSettings = field(default_factory=OriginSettings)
+    options: ProbeOptions = field(default_factory=ProbeOptions)
+    # What the user typed, for display (Unicode names stay readable).
+    display: str = ""
+
+    @property
+    def sni(self) -> str:
+        """The name CloudFront sends as SNI and checks the certificate against."""
+        return self.settings.host_header or self.hostname
+
+    @property
+    def host(self) -> str:
+        """The Host header CloudFront sends to the origin."""
+        return self.settings.host_header or self.hostname
+
+    def with_settings(self, **changes: Any) -> ProbeRequest:
+        return replace(self, settings=replace(self.settings, **changes))
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["settings"]["origin_ssl_protocols"] = list(self.settings.origin_ssl_protocols)
+        data["options"]["resolve"] = [list(pair) for pair in self.options.resolve]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProbeRequest:
+        settings = dict(data.get("settings") or {})
+        if "origin_ssl_protocols" in settings:
+            settings["origin_ssl_protocols"] = tuple(settings["origin_ssl_protocols"])
+        options = dict(data.get("options") or {})
+        if "resolve" in options:
+            options["resolve"] = tuple((str(n), str(ip)) for n, ip in options["resolve"])
+        return cls(
+            hostname=str(data["hostname"]),
+            settings=OriginSettings(**settings),
+            options=ProbeOptions(**options),
+            display=str(data.get("display") or data["hostname"]),
+        )
+
+    def cache_key(self) -> str:
+        """A stable key for 'the same target with the same options' (for dedup)."""
+        import hashlib
+        import json
+
+        payload = self.to_dict()
+        payload.pop("display", None)
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:24]

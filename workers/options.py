@@ -1,0 +1,168 @@
+"""The `diagnose` options, defined once for the CLI and for Slack's `/origin502 TARGET [options]`.
+
+Option names follow CloudFront's origin settings so people can copy them from the console.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings, ProbeOptions, ProbeRequest
+from workers.target import TargetError, canonical_ip, parse_target
+
+F = Callable[..., Any]
+
+
+def _protocols(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise click.BadParameter(f"give one or more of {', '.join(ORIGIN_SSL_PROTOCOLS)}")
+    aliases = {p.lower(): p for p in ORIGIN_SSL_PROTOCOLS} | {"tlsv1.0": "TLSv1"}
+    out = []
+    for item in items:
+        canon = aliases.get(item.lower())
+        if canon is None:
+            raise click.BadParameter(
+                f"'{item}' is not one of {', '.join(ORIGIN_SSL_PROTOCOLS)} (e.g. TLSv1.2)"
+            )
+        if canon not in out:
+            out.append(canon)
+    return tuple(sorted(out, key=ORIGIN_SSL_PROTOCOLS.index))
+
+
+def _resolve(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> Any:
+    pairs = []
+    for item in value:
+        name, sep, ip = item.rpartition(":") if item.count(":") == 1 else item.partition(":")
+        if not sep or not name or not ip:
+            raise click.BadParameter(f"'{item}' is not NAME:IP (e.g. origin.example.com:192.0.2.10)")
+        canon = canonical_ip(ip)
+        if canon is None:
+            raise click.BadParameter(f"'{ip}' in '{item}' is not an IP address")
+        pairs.append((name.lower().rstrip("."), canon))
+    return tuple(pairs)
+
+
+def _host_header(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = parse_target(value)
+    except TargetError as exc:
+        raise click.BadParameter(exc.problem) from None
+    if parsed.port or parsed.path or parsed.scheme:
+        raise click.BadParameter("give the host name only, e.g. www.example.com")
+    return parsed.hostname
+
+
+def diagnose_options(func: F) -> F:
+    """Decorate a click command with the origin-setting options, in the order `--help` shows."""
+    decorators = [
+        click.option(
+            "--protocol-policy",
+            type=click.Choice(["https-only", "http-only", "match-viewer"]),
+            default=None,
+            help="Origin protocol policy [default: https-only, or the URL's scheme]; "
+            "match-viewer checks both.",
+        ),
+        click.option("--https-port", type=click.IntRange(1, 65535), default=None,
+                     help="HTTPS port of the origin [default: 443]."),
+        click.option("--http-port", type=click.IntRange(1, 65535), default=None,
+                     help="HTTP port of the origin [default: 80]."),
+        click.option("--origin-ssl-protocols", default="TLSv1.2", show_default=True,
+                     callback=_protocols, help="Comma-separated: SSLv3,TLSv1,TLSv1.1,TLSv1.2."),
+        click.option("--host-header", default=None, callback=_host_header,
+                     help="The viewer Host the distribution forwards; it becomes the SNI and "
+                     "the name the certificate must carry."),
+        click.option("--resolve", multiple=True, callback=_resolve, metavar="NAME:IP",
+                     help="Use this address for NAME instead of DNS (repeatable)."),
+        click.option("--timeout", type=click.FloatRange(0.1, 10), default=10.0, show_default=True,
+                     help="Connection timeout in seconds (CloudFront: 1-10)."),
+        click.option("--connection-attempts", type=click.IntRange(1, 3), default=3,
+                     show_default=True, help="Connection attempts (CloudFront: 1-3)."),
+        click.option("--read-timeout", type=click.FloatRange(0.1, 180), default=30.0,
+                     show_default=True, help="Origin response timeout in seconds."),
+        click.option("--path", default=None, help="Path to request [default: / or the URL's]."),
+        click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="Extra PEM roots to trust as if Mozilla did (CloudFront would not)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> ProbeRequest:
+    """Combine the parsed target and the option values into a ProbeRequest.
+
+    Raises TargetError (a one-line, user-facing message) when the target is malformed.
+    """
+    parsed = parse_target(target)
+    policy = opts.get("protocol_policy") or (
+        "http-only" if parsed.scheme == "http" else "https-only"
+    )
+    https_port = opts.get("https_port") or 443
+    http_port = opts.get("http_port") or 80
+    if parsed.port is not None:
+        # A port in the target belongs to the scheme the target names (https by default).
+        if parsed.scheme == "http" or policy == "http-only":
+            http_port = opts.get("http_port") or parsed.port
+        else:
+            https_port = opts.get("https_port") or parsed.port
+    path = opts.get("path") or parsed.path or "/"
+    if not path.startswith("/"):
+        raise TargetError(f"the path '{path}' must start with '/'")
+    settings = OriginSettings(
+        protocol_policy=policy,
+        https_port=https_port,
+        http_port=http_port,
+        origin_ssl_protocols=tuple(opts.get("origin_ssl_protocols") or ("TLSv1.2",)),
+        host_header=opts.get("host_header"),
+        connect_timeout=float(opts.get("timeout") or 10.0),
+        connection_attempts=int(opts.get("connection_attempts") or 3),
+        read_timeout=float(opts.get("read_timeout") or 30.0),
+        path=path,
+    )
+    options = ProbeOptions(
+        resolve=tuple(opts.get("resolve") or ()),
+        ca_file=opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None,
+        allow_private=allow_private,
+        nameserver=os.environ.get("ORIGIN502_NAMESERVER") or None,
+    )
+    return ProbeRequest(
+        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
+    )
+
+
+@click.command(add_help_option=False)
+@click.argument("target")
+@diagnose_options
+def _argv_parser(**kwargs: Any) -> dict[str, Any]:
+    return kwargs
+
+
+def request_from_text(text: str, *, allow_private: bool) -> ProbeRequest:
+    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line."""
+    try:
+        argv = shlex.split(text.replace("\u201c", '"').replace("\u201d", '"'))
+    except ValueError as exc:
+        raise TargetError(f"could not read the options: {exc}") from None
+    return request_from_argv(argv, allow_private=allow_private)
+
+
+def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
+    # Slack turns "--" into an en/em dash when people type it.
+    argv = [a.replace("\u2014", "--").replace("\u2013", "--") for a in argv]
+    try:
+        ctx = _argv_parser.make_context("origin502", list(argv), resilient_parsing=False)
+        values = _argv_parser.invoke(ctx)
+    except click.UsageError as exc:
+        raise TargetError(exc.format_message()) from None
+    except click.exceptions.Exit:
+        raise TargetError("no target given") from None
+    target = values.pop("target")
+    return build_request(target, allow_private=allow_private, **values)

@@ -1,0 +1,293 @@
+"""Certificate facts: each presented certificate described, and the chain judged as CloudFront
+judges it (order as sent, no missing intermediates fetched, Mozilla's roots only).
+
+The AIA fetch here is for diagnosis only: it tells a missing intermediate from an untrusted root
+the way SSL Labs does. CloudFront itself fetches nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import http.client
+import socket
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+import certifi
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
+
+from workers.models import CertificateInfo, ChainAnalysis
+from workers.probes.addresses import private_reason
+
+AIA_TIMEOUT = 3.0
+AIA_MAX_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """Subject (DER) -> anchors, with where each came from ("mozilla" or "ca_file")."""
+
+    anchors: dict[bytes, list[tuple[x509.Certificate, str]]]
+
+    def issuers_of(self, cert: x509.Certificate) -> list[tuple[x509.Certificate, str]]:
+        return self.anchors.get(cert.issuer.public_bytes(), [])
+
+    def contains(self, cert: x509.Certificate) -> str | None:
+        fingerprint = cert.fingerprint(hashes.SHA256())
+        for anchor, source in self.anchors.get(cert.subject.public_bytes(), []):
+            if anchor.fingerprint(hashes.SHA256()) == fingerprint:
+                return source
+        return None
+
+
+@cache
+def _mozilla_roots() -> tuple[x509.Certificate, ...]:
+    # certifi ships Mozilla's CA list, the one CloudFront says it trusts. Parsed once per process.
+    with open(certifi.where(), "rb") as handle, warnings.catch_warnings():
+        # One Mozilla root has a negative serial number; cryptography warns but loads it.
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return tuple(x509.load_pem_x509_certificates(handle.read()))
+
+
+@cache
+def trust_store(ca_file: str | None) -> TrustStore:
+    anchors: dict[bytes, list[tuple[x509.Certificate, str]]] = {}
+    for cert in _mozilla_roots():
+        anchors.setdefault(cert.subject.public_bytes(), []).append((cert, "mozilla"))
+    if ca_file:
+        with open(ca_file, "rb") as handle:
+            for cert in x509.load_pem_x509_certificates(handle.read()):
+                anchors.setdefault(cert.subject.public_bytes(), []).append((cert, "ca_file"))
+    return TrustStore(anchors)
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _cn(name: x509.Name) -> str | None:
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[0].value) if values else None
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def describe(cert: x509.Certificate) -> CertificateInfo:
+    """Plain facts about one certificate."""
+    try:
+        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        dns_names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+        ips = [str(n) for n in san.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        dns_names, ips = [], []
+    try:
+        is_ca = bool(cert.extensions.get_extension_for_oid(
+            ExtensionOID.BASIC_CONSTRAINTS).value.ca)
+    except x509.ExtensionNotFound:
+        is_ca = False
+    aia_urls: list[str] = []
+    try:
+        aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS)
+        aia_urls = [str(d.access_location.value) for d in aia.value
+                    if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+                    and isinstance(d.access_location, x509.UniformResourceIdentifier)]
+    except x509.ExtensionNotFound:
+        pass
+    key = cert.public_key()
+    key_type, key_size, curve = "unknown", None, None
+    if isinstance(key, rsa.RSAPublicKey):
+        key_type, key_size = "RSA", key.key_size
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        key_type, key_size, curve = "EC", key.curve.key_size, key.curve.name
+    elif isinstance(key, ed25519.Ed25519PublicKey):
+        key_type = "Ed25519"
+    elif isinstance(key, ed448.Ed448PublicKey):
+        key_type = "Ed448"
+    elif isinstance(key, dsa.DSAPublicKey):
+        key_type, key_size = "DSA", key.key_size
+    try:
+        sig_hash = cert.signature_hash_algorithm
+        signature_hash = sig_hash.name if sig_hash else None
+    except UnsupportedAlgorithm:
+        signature_hash = "unsupported"
+    self_issued = cert.subject == cert.issuer
+    return CertificateInfo(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        common_name=_cn(cert.subject),
+        dns_names=dns_names,
+        ip_addresses=ips,
+        not_before=_iso(cert.not_valid_before_utc),
+        not_after=_iso(cert.not_valid_after_utc),
+        serial=format(cert.serial_number, "x"),
+        sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        key_type=key_type,
+        key_size=key_size,
+        curve=curve,
+        signature_hash=signature_hash,
+        is_ca=is_ca,
+        self_issued=self_issued,
+        self_signed=self_issued and _issued_by(cert, cert),
+        aia_ca_issuers=aia_urls,
+        pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+    )
+
+
+def load_chain(chain_der: list[bytes]) -> list[x509.Certificate]:
+    return [x509.load_der_x509_certificate(der) for der in chain_der]
+
+
+def _fetch_aia(url: str, allow_private: bool) -> tuple[str, str | None, list[x509.Certificate]]:
+    """(status, detail, certificates) from an AIA caIssuers URL; HTTP only, small, quick."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return "failed", f"only http:// caIssuers URLs are fetched, not {url}", []
+    host, port = parts.hostname, parts.port or 80
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return "failed", f"{host} does not resolve: {exc.strerror or exc}", []
+    address = str(infos[0][4][0])
+    reason = private_reason(address)
+    if reason and not allow_private:
+        return "blocked", f"{host} resolves to {address}, {reason}; not fetched", []
+    connection = http.client.HTTPConnection(address, port, timeout=AIA_TIMEOUT)
+    try:
+        connection.request("GET", parts.path or "/", headers={"Host": parts.netloc})
+        response = connection.getresponse()
+        if response.status != 200:
+            return "failed", f"HTTP {response.status} from {url}", []
+        body = response.read(AIA_MAX_BYTES + 1)
+    except (OSError, http.client.HTTPException) as exc:
+        return "failed", f"{url}: {exc}", []
+    finally:
+        connection.close()
+    if len(body) > AIA_MAX_BYTES:
+        return "failed", f"{url} is larger than {AIA_MAX_BYTES} bytes", []
+    for loader in (lambda b: [x509.load_der_x509_certificate(b)],
+                   x509.load_pem_x509_certificates,
+                   pkcs7.load_der_pkcs7_certificates,
+                   pkcs7.load_pem_pkcs7_certificates):
+        try:
+            certs = loader(body)
+        except ValueError:
+            continue
+        if certs:
+            return "fetched", None, list(certs)
+    return "failed", f"{url} did not hold a certificate", []
+
+
+def analyse_chain(chain: list[x509.Certificate], store: TrustStore, *, fetch_aia: bool,
+                  allow_private: bool) -> ChainAnalysis:
+    """Order, completeness and trust of the chain exactly as presented."""
+    analysis = ChainAnalysis()
+    if not chain:
+        analysis.break_reason = "empty"
+        return analysis
+    issuer_index: list[int | None] = []
+    for i, cert in enumerate(chain):
+        found = None
+        for j, candidate in enumerate(chain):
+            if j != i and _issued_by(cert, candidate):
+                found = j
+                break
+        issuer_index.append(found)
+    analysis.issuer_index = issuer_index
+
+    # Walk the path from the leaf through the presented certificates.
+    path = [0]
+    while True:
+        nxt = issuer_index[path[-1]]
+        if nxt is None or nxt in path:
+            break
+        path.append(nxt)
+    analysis.in_order = path == list(range(len(path)))
+    analysis.unused_indexes = [i for i in range(len(chain)) if i not in path]
+
+    last = chain[path[-1]]
+    source = store.contains(last)
+    if source is not None:
+        analysis.trusted = True
+        analysis.anchor_source = source
+        analysis.anchor_subject = last.subject.rfc4514_string()
+        analysis.root_included = True
+        return analysis
+    for anchor, anchor_source in store.issuers_of(last):
+        if _issued_by(last, anchor):
+            analysis.trusted = True
+            analysis.anchor_source = anchor_source
+            analysis.anchor_subject = anchor.subject.rfc4514_string()
+            return analysis
+
+    if last.subject == last.issuer and _issued_by(last, last):
+        analysis.break_reason = "self_signed_leaf" if len(path) == 1 else "untrusted_root"
+        return analysis
+
+    analysis.break_reason = "incomplete"
+    analysis.dangling_index = path[-1]
+    analysis.missing_issuer = last.issuer.rfc4514_string()
+    info = describe(last)
+    if not info.aia_ca_issuers:
+        analysis.aia_status = "absent"
+        return analysis
+    analysis.aia_url = info.aia_ca_issuers[0]
+    if not fetch_aia:
+        analysis.aia_status = "skipped"
+        return analysis
+    _complete_with_aia(last, store, analysis, allow_private)
+    return analysis
+
+
+def _complete_with_aia(dangling: x509.Certificate, store: TrustStore, analysis: ChainAnalysis,
+                       allow_private: bool) -> None:
+    """Follow caIssuers links (at most three) and see whether they reach a trusted root."""
+    current = dangling
+    url = analysis.aia_url
+    for depth in range(3):
+        if url is None:
+            break
+        status, detail, certs = _fetch_aia(url, allow_private)
+        if depth == 0:
+            analysis.aia_status, analysis.aia_detail = status, detail
+        if status != "fetched":
+            if depth > 0:
+                analysis.aia_completes_chain = False
+            return
+        issuer = next((c for c in certs if _issued_by(current, c)), None)
+        if issuer is None:
+            if depth == 0:
+                analysis.aia_status = "failed"
+                analysis.aia_detail = f"{url} holds a certificate that did not sign this one"
+            analysis.aia_completes_chain = False
+            return
+        if depth == 0:
+            analysis.aia_certificate = describe(issuer)
+        if store.contains(issuer) or any(_issued_by(issuer, a) for a, _ in store.issuers_of(issuer)):
+            analysis.aia_completes_chain = True
+            return
+        if issuer.subject == issuer.issuer:
+            analysis.aia_completes_chain = False
+            return
+        current = issuer
+        urls = describe(issuer).aia_ca_issuers
+        url = urls[0] if urls else None
+    analysis.aia_completes_chain = False
+
+
+def sha256_hex(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()

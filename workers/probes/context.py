@@ -1,0 +1,40 @@
+"""State shared by the probes of one diagnosis: its deadline and the trust store."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from workers.models import ProbeRequest
+
+
+class DeadlineExceeded(TimeoutError):
+    """The job's overall deadline passed; the layer that hit it is reported as a timeout."""
+
+
+@dataclass
+class ProbeContext:
+    request: ProbeRequest
+    deadline: float  # time.monotonic() value after which nothing new is started
+
+    started: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def for_request(cls, request: ProbeRequest, budget: float | None = None) -> ProbeContext:
+        s = request.settings
+        if budget is None:
+            # What CloudFront itself may spend (attempts x connection timeout, then the response
+            # timeout), per scheme, plus room for the follow-up handshakes and the AIA fetch.
+            per_scheme = s.connect_timeout * s.connection_attempts + s.read_timeout
+            budget = per_scheme * len(s.schemes()) + 15.0
+        return cls(request=request, deadline=time.monotonic() + budget)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def timeout(self, wanted: float) -> float:
+        """``wanted`` seconds, or what is left of the deadline when that is less."""
+        left = self.remaining()
+        if left <= 0:
+            raise DeadlineExceeded("the diagnosis ran out of time")
+        return min(wanted, left)

@@ -1,0 +1,78 @@
+"""HTTP layer: one HTTP/1.1 request with the headers CloudFront sends, on the connection the
+lower layers opened (as CloudFront reuses it), and the first response line and headers back."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+
+import h11
+
+from workers.models import HttpReason, HttpResult, Status
+from workers.probes.context import DeadlineExceeded, ProbeContext
+
+MAX_HEADER_BYTES = 64 * 1024
+_KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
+                 "x-amzn-requestid", "x-amzn-trace-id")
+
+
+def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
+    request = ctx.request
+    settings = request.settings
+    host = request.host
+    result = HttpResult(status=Status.OK, request_host=host, path=settings.path)
+    conn = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
+    # CloudFront's own User-Agent and keep-alive, unless the viewer's are forwarded.
+    outgoing = conn.send(h11.Request(method="GET", target=settings.path, headers=[
+        ("Host", host), ("User-Agent", "Amazon CloudFront"), ("Connection", "keep-alive"),
+        ("Accept", "*/*"), ("Via", "1.1 origin502 (CloudFront-style probe)"),
+    ]))
+    started = time.perf_counter()
+    received = bytearray()
+    try:
+        sock.settimeout(ctx.timeout(settings.read_timeout))
+        sock.sendall(outgoing or b"")
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                chunk = sock.recv(16384)
+                if result.ttfb_ms is None and chunk:
+                    result.ttfb_ms = (time.perf_counter() - started) * 1000
+                received.extend(chunk[:256] if len(received) < 256 else b"")
+                conn.receive_data(chunk)
+                continue
+            if isinstance(event, h11.InformationalResponse):
+                continue
+            if isinstance(event, h11.Response):
+                result.status_code = event.status_code
+                result.reason_phrase = event.reason.decode("latin-1", "replace")
+                headers = {k.decode("latin-1").lower(): v.decode("latin-1", "replace")
+                           for k, v in event.headers}
+                result.headers = {k: headers[k] for k in _KEPT_HEADERS if k in headers}
+                result.server = headers.get("server")
+                break
+            if isinstance(event, h11.ConnectionClosed):
+                result.status, result.reason = Status.FAILED, HttpReason.CLOSED
+                result.detail = "the origin closed the connection without sending a response"
+                break
+    except h11.RemoteProtocolError as exc:
+        result.status, result.reason = Status.FAILED, HttpReason.INVALID
+        result.detail = f"not a valid HTTP/1.x response: {exc}"
+        result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
+    except (TimeoutError, DeadlineExceeded):
+        result.status, result.reason = Status.FAILED, HttpReason.TIMEOUT
+        result.detail = (f"no response within the {settings.read_timeout:g} s response timeout"
+                         if result.ttfb_ms is None else
+                         "the response headers did not complete within the response timeout")
+    except ssl.SSLError as exc:
+        result.status, result.reason = Status.FAILED, HttpReason.RESET
+        result.detail = f"TLS error after the handshake: {getattr(exc, 'reason', None) or exc}"
+    except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+        result.status, result.reason = Status.FAILED, HttpReason.RESET
+        result.detail = "the origin reset the connection instead of answering"
+    except OSError as exc:
+        result.status, result.reason = Status.FAILED, HttpReason.RESET
+        result.detail = exc.strerror or str(exc)
+    result.duration_ms = (time.perf_counter() - started) * 1000
+    return result

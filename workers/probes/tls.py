@@ -1,0 +1,342 @@
+"""TLS layer: one handshake that offers exactly what CloudFront offers, then, only when it fails,
+a few follow-up handshakes that find out what the origin does accept.
+
+The certificate is not verified during the handshake: the chain is taken exactly as the origin
+sent it and judged afterwards (``workers.probes.certificates``), so one handshake yields every
+certificate fact.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import socket
+import ssl
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from workers.models import Status, TlsAttempt, TlsReason, TlsResult
+from workers.models.cloudfront import (
+    CLOUDFRONT_CIPHERS,
+    CLOUDFRONT_GROUPS,
+    CLOUDFRONT_SIGALGS,
+)
+from workers.probes.context import DeadlineExceeded, ProbeContext
+
+_VERSIONS: dict[str, ssl.TLSVersion] = {
+    "SSLv3": ssl.TLSVersion.SSLv3,
+    "TLSv1": ssl.TLSVersion.TLSv1,
+    "TLSv1.1": ssl.TLSVersion.TLSv1_1,
+    "TLSv1.2": ssl.TLSVersion.TLSv1_2,
+    "TLSv1.3": ssl.TLSVersion.TLSv1_3,
+}
+_NO_FLAGS = {"TLSv1": "OP_NO_TLSv1", "TLSv1.1": "OP_NO_TLSv1_1", "TLSv1.2": "OP_NO_TLSv1_2"}
+_OPENSSL_TO_CLOUDFRONT = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1.1", "TLSv1.2": "TLSv1.2",
+                          "TLSv1.3": "TLSv1.3", "SSLv3": "SSLv3"}
+CLOUDFRONT_CIPHER_STRING = ":".join(CLOUDFRONT_CIPHERS) + ":@SECLEVEL=0"
+BROAD_CIPHER_STRING = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+MAX_CIPHER_HANDSHAKES = 8
+
+# TLS alert descriptions (RFC 8446 §6) that tell the failures apart.
+_ALERTS = {40: "handshake_failure", 42: "bad_certificate", 47: "illegal_parameter",
+           70: "protocol_version", 71: "insufficient_security", 80: "internal_error",
+           112: "unrecognized_name", 116: "certificate_required"}
+_SSL_CTRL_SET_GROUPS_LIST = 92
+_SSL_CTRL_SET_SIGALGS_LIST = 98
+
+
+def _libssl_ctrl() -> Any:
+    try:
+        lib = ctypes.CDLL(ssl._ssl.__file__)  # type: ignore[attr-defined]
+        ctrl = lib.SSL_CTX_ctrl
+        get_options = lib.SSL_CTX_get_options
+    except (OSError, AttributeError):
+        return None
+    ctrl.restype = ctypes.c_long
+    ctrl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_char_p]
+    get_options.restype = ctypes.c_ulong
+    get_options.argtypes = [ctypes.c_void_p]
+    return ctrl, get_options
+
+
+_CTRL = _libssl_ctrl()
+
+
+def _restrict(context: ssl.SSLContext, groups: str, sigalgs: str) -> bool:
+    """Limit the offered curves and signature schemes to CloudFront's lists.
+
+    Python's ssl module exposes neither setting before 3.13/3.14, so this calls OpenSSL's
+    SSL_CTX_ctrl on the context's SSL_CTX. The pointer is checked (its options must equal the
+    context's) before use; when anything looks off, nothing is changed and False is returned.
+    """
+    if _CTRL is None:
+        return False
+    ctrl, get_options = _CTRL
+    pointer = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
+    if not pointer or get_options(pointer) != int(context.options):
+        return False
+    ok_groups = ctrl(pointer, _SSL_CTRL_SET_GROUPS_LIST, 0, groups.encode()) == 1
+    ok_sigalgs = ctrl(pointer, _SSL_CTRL_SET_SIGALGS_LIST, 0, sigalgs.encode()) == 1
+    return ok_groups and ok_sigalgs
+
+
+@dataclass
+class Handshake:
+    ok: bool
+    sock: ssl.SSLSocket | None = None
+    protocol: str | None = None
+    cipher: str | None = None
+    error: str | None = None
+    ssl_reason: str | None = None  # OpenSSL's reason code, e.g. TLSV1_ALERT_PROTOCOL_VERSION
+    alert: str | None = None  # alert the origin sent
+    kind: str | None = None  # "reset", "timeout", "eof", "ssl", "connect"
+    cert_requested: bool = False
+    chain_der: list[bytes] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool) -> tuple[
+    ssl.SSLContext, bool
+]:
+    """A client context offering ``protocols`` (CloudFront names) and ``ciphers``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    versions = [v for v in protocols if v in _VERSIONS]
+    with warnings.catch_warnings():
+        # Offering TLS 1.0/1.1 is the point when CloudFront is configured with them.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = min((_VERSIONS[v] for v in versions), default=ssl.TLSVersion.TLSv1_2)
+        context.maximum_version = max((_VERSIONS[v] for v in versions), default=ssl.TLSVersion.TLSv1_2)
+        for version, flag in _NO_FLAGS.items():
+            low, high = context.minimum_version, context.maximum_version
+            if low <= _VERSIONS[version] <= high and version not in versions:
+                context.options |= getattr(ssl, flag)
+    context.set_ciphers(ciphers)
+    restricted = False
+    if cloudfront_curves:
+        restricted = _restrict(context, ":".join(CLOUDFRONT_GROUPS), ":".join(CLOUDFRONT_SIGALGS))
+    return context, restricted
+
+
+def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
+              timeout: float) -> Handshake:
+    """Run one handshake on a connected socket. Never raises for what the origin does."""
+    seen: dict[str, Any] = {"cert_requested": False, "alert": None}
+
+    def on_message(_conn: Any, direction: str, _version: Any, content_type: Any,
+                   msg_type: Any, data: bytes) -> None:
+        if direction != "read":
+            return
+        if content_type == ssl._TLSContentType.HANDSHAKE and (  # type: ignore[attr-defined]
+            msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
+        ):
+            seen["cert_requested"] = True
+        if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
+            seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
+
+    context._msg_callback = on_message  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    sock.settimeout(timeout)
+    result = Handshake(ok=False)
+    try:
+        tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
+        tls.do_handshake()
+    except ssl.SSLError as exc:
+        result.kind = "eof" if isinstance(exc, ssl.SSLEOFError) else "ssl"
+        result.ssl_reason = getattr(exc, "reason", None)
+        result.error = _short(exc)
+        sock.close()
+    except TimeoutError:
+        result.kind, result.error = "timeout", f"no handshake answer within {timeout:g} s"
+        sock.close()
+    except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as exc:
+        result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
+        sock.close()
+    except OSError as exc:
+        result.kind, result.error = "reset", exc.strerror or str(exc)
+        sock.close()
+    else:
+        result.ok = True
+        result.sock = tls
+        result.protocol = tls.version()
+        cipher = tls.cipher()
+        result.cipher = cipher[0] if cipher else None
+        chain = tls._sslobj.get_unverified_chain() or []  # type: ignore[union-attr]
+        result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
+    finally:
+        context._msg_callback = None  # type: ignore[attr-defined]
+    result.cert_requested = bool(seen["cert_requested"])
+    result.alert = seen["alert"]
+    result.duration_ms = (time.perf_counter() - started) * 1000
+    return result
+
+
+def _short(exc: ssl.SSLError) -> str:
+    reason = getattr(exc, "reason", None)
+    text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+    text = text.split(" (_ssl.c")[0]
+    return f"{reason}: {text}" if reason and reason not in text else text
+
+
+def _connect(address: str, port: int, timeout: float) -> socket.socket | None:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect((address, port))
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def _attempt(address: str, port: int, sni: str | None, ctx: ProbeContext, purpose: str,
+             protocols: list[str], ciphers: str, cloudfront_curves: bool) -> tuple[
+                 TlsAttempt, Handshake]:
+    settings = ctx.request.settings
+    try:
+        timeout = ctx.timeout(settings.connect_timeout)
+    except DeadlineExceeded:
+        return TlsAttempt(purpose, protocols, ciphers, ok=False, error="out of time"), Handshake(
+            ok=False, kind="timeout")
+    sock = _connect(address, port, timeout)
+    if sock is None:
+        hs = Handshake(ok=False, kind="connect", error="could not reconnect")
+    else:
+        context, _ = make_context(protocols, ciphers, cloudfront_curves=cloudfront_curves)
+        hs = handshake(sock, context, sni, timeout)
+        if hs.sock is not None:
+            hs.sock.close()
+            hs.sock = None
+    attempt = TlsAttempt(purpose=purpose, protocols=protocols, ciphers=ciphers, ok=hs.ok,
+                         negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
+                         error=hs.error, duration_ms=hs.duration_ms)
+    return attempt, hs
+
+
+def probe_tls(sock: socket.socket, address: str, port: int, ctx: ProbeContext) -> tuple[
+    TlsResult, ssl.SSLSocket | None, list[bytes]
+]:
+    """The faithful handshake on ``sock``, then follow-ups when it fails.
+
+    Returns the result, the TLS socket (for the HTTP layer) and the presented chain (DER).
+    """
+    request = ctx.request
+    settings = request.settings
+    offered = [p for p in settings.origin_ssl_protocols if p in _VERSIONS]
+    testable = [p for p in offered if p != "SSLv3" or ssl.HAS_SSLv3]
+    # CloudFront sends no SNI for an IP literal (an SNI cannot be an IP address).
+    sni = None if request.sni.replace(":", "").replace(".", "").isdigit() or ":" in request.sni \
+        else request.sni
+    result = TlsResult(status=Status.OK, sni=sni, offered_protocols=offered)
+    if not testable:
+        sock.close()
+        result.status = Status.ERROR
+        result.reason = TlsReason.UNVERIFIABLE_HERE
+        result.detail = ("SSLv3 cannot be offered from here: this machine's OpenSSL was built "
+                         "without it")
+        return result, None, []
+
+    context, restricted = make_context(testable, CLOUDFRONT_CIPHER_STRING, cloudfront_curves=True)
+    try:
+        timeout = ctx.timeout(settings.connect_timeout)
+    except DeadlineExceeded:
+        sock.close()
+        result.status, result.reason = Status.FAILED, TlsReason.TIMEOUT
+        result.detail = "the diagnosis ran out of time before the handshake"
+        return result, None, []
+    first = handshake(sock, context, sni, timeout)
+    result.attempts.append(TlsAttempt(
+        purpose="cloudfront", protocols=testable, ciphers=CLOUDFRONT_CIPHER_STRING, ok=first.ok,
+        negotiated_protocol=first.protocol, negotiated_cipher=first.cipher, error=first.error,
+        duration_ms=first.duration_ms))
+    result.duration_ms = first.duration_ms
+    result.client_cert_requested = first.cert_requested
+    if not restricted:
+        result.detail = ("the offered curves and signature schemes could not be limited to "
+                         "CloudFront's lists on this Python; the handshake offered OpenSSL's "
+                         "defaults for those")
+    if first.ok:
+        result.protocol = first.protocol
+        result.cipher = first.cipher
+        return result, first.sock, first.chain_der
+
+    result.status = Status.FAILED
+    result.detail = first.error
+    _explain_failure(first, address, port, sni, ctx, testable, result)
+    result.duration_ms = sum(a.duration_ms for a in result.attempts)
+    return result, None, []
+
+
+def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
+                     ctx: ProbeContext, offered: list[str], result: TlsResult) -> None:
+    """Find out why the faithful handshake failed, with as few handshakes as we can."""
+    if first.kind == "timeout":
+        result.reason = TlsReason.TIMEOUT
+        return
+    if first.cert_requested or first.alert == "certificate_required" or (
+        first.ssl_reason in ("TLSV13_ALERT_CERTIFICATE_REQUIRED",)
+    ):
+        result.reason = TlsReason.CLIENT_CERT_REQUIRED
+        result.client_cert_requested = True
+        return
+    if first.ssl_reason in ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG",
+                            "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
+        result.reason = TlsReason.NOT_TLS
+        return
+
+    # Which protocol versions does the origin accept at all? One handshake each, in parallel.
+    versions = ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"]
+    with ThreadPoolExecutor(max_workers=len(versions)) as pool:
+        futures = {v: pool.submit(_attempt, address, port, sni, ctx, f"accepts {v}?", [v],
+                                  BROAD_CIPHER_STRING, False) for v in versions}
+        outcomes = {v: f.result() for v, f in futures.items()}
+    for v in versions:
+        attempt, _ = outcomes[v]
+        result.attempts.append(attempt)
+    accepted = [v for v in versions if outcomes[v][1].ok]
+    result.accepted_protocols = accepted
+    for v in accepted:
+        cipher = outcomes[v][1].cipher
+        if cipher and cipher not in result.accepted_ciphers:
+            result.accepted_ciphers.append(cipher)
+
+    if not accepted:
+        resets = all(outcomes[v][1].kind in ("reset", "eof") for v in versions)
+        if first.kind in ("reset", "eof") and resets:
+            result.reason = TlsReason.RESET
+        else:
+            result.reason = TlsReason.HANDSHAKE_FAILED
+        return
+
+    common = [v for v in accepted if v in offered]
+    if not common:
+        result.reason = TlsReason.PROTOCOL_UNSUPPORTED
+        return
+
+    # A protocol in common: so the ciphers (or the curves) are the problem.
+    best = common[0]
+    attempt, hs = _attempt(address, port, sni, ctx, "CloudFront's ciphers with any curve", [best],
+                           CLOUDFRONT_CIPHER_STRING, False)
+    result.attempts.append(attempt)
+    if hs.ok:
+        result.reason = TlsReason.CURVE_UNSUPPORTED
+        result.detail = (f"the origin accepts {hs.cipher} over {best} only with a curve or "
+                         "signature scheme CloudFront does not offer")
+        return
+    # Enumerate the origin's ciphers for that protocol: offer everything minus what it chose.
+    chosen = outcomes[best][1].cipher
+    found = [chosen] if chosen else []
+    for _ in range(MAX_CIPHER_HANDSHAKES):
+        exclusions = "".join(f":!{c}" for c in found)
+        attempt, hs = _attempt(address, port, sni, ctx, "which ciphers?", [best],
+                               f"ALL:COMPLEMENTOFALL{exclusions}:@SECLEVEL=0", False)
+        result.attempts.append(attempt)
+        if not hs.ok or not hs.cipher or hs.cipher in found:
+            break
+        found.append(hs.cipher)
+    result.accepted_ciphers = found + [c for c in result.accepted_ciphers if c not in found]
+    result.reason = TlsReason.CIPHER_UNSUPPORTED

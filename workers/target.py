@@ -1,0 +1,161 @@
+"""Turn what a person typed into the origin name CloudFront would use.
+
+Parsing does no DNS lookup: a name stays a name until the DNS probe resolves it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import idna
+
+EXAMPLE = "e.g. origin.example.com, origin.example.com:8443 or https://origin.example.com/health"
+MAX_NAME_LENGTH = 253
+
+
+class TargetError(ValueError):
+    """A target that cannot be probed; the message is one line a user can act on."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{problem} ({EXAMPLE})")
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class ParsedTarget:
+    hostname: str  # punycode, lower case, or a canonical IP literal
+    display: str
+    is_ip_literal: bool
+    scheme: str | None  # "https" / "http" when a URL gave one
+    port: int | None  # when the target named one
+    path: str | None  # when a URL gave one
+
+
+def canonical_ip(text: str) -> str | None:
+    """The canonical form of an IP literal in any spelling, or None when it is a name.
+
+    Catches the spellings that resolvers accept but look harmless: decimal (2130706433),
+    octal (0177.0.0.1), hex (0x7f.1) and IPv4-mapped IPv6 (::ffff:127.0.0.1).
+    """
+    candidate = text.strip("[]")
+    try:
+        ip = ipaddress.ip_address(candidate)
+    except ValueError:
+        ip = None
+    if ip is None and candidate and all(c in "0123456789abcdefxABCDEFX." for c in candidate):
+        # inet_aton is the libc parser that applications (and so attackers) rely on.
+        if any(c.isdigit() for c in candidate) and not candidate.endswith("."):
+            try:
+                ip = ipaddress.IPv4Address(socket.inet_aton(candidate))
+            except OSError:
+                ip = None
+    if ip is None:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ip)
+
+
+def _to_ascii(name: str) -> str:
+    try:
+        return idna.encode(name, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise TargetError(f"'{name}' is not a valid domain name: {exc}") from None
+
+
+def _check_name(name: str) -> None:
+    if len(name) > MAX_NAME_LENGTH:
+        raise TargetError(
+            f"the name is {len(name)} characters long; a domain name has at most {MAX_NAME_LENGTH}"
+        )
+    labels = name.split(".")
+    for label in labels:
+        if not label:
+            raise TargetError(f"'{name}' has an empty label (two dots in a row?)")
+        if len(label) > 63:
+            raise TargetError(f"'{label[:20]}…' is longer than the 63 characters a label allows")
+        if label.startswith("-") or label.endswith("-"):
+            raise TargetError(f"the label '{label}' starts or ends with a hyphen")
+        if not all(c.isalnum() or c in "-_" for c in label):
+            raise TargetError(f"'{name}' contains characters a domain name cannot have")
+
+
+def parse_port(text: str) -> int:
+    if not text.isdigit():
+        raise TargetError(f"the port '{text}' is not a number")
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise TargetError(f"the port {port} is outside 1-65535")
+    return port
+
+
+def parse_target(text: str) -> ParsedTarget:
+    """Parse ``example.com``, ``example.com:8443``, ``[2001:db8::1]:443`` or a URL."""
+    raw = (text or "").strip()
+    # Slack sends typed links as <http://example.com|example.com>.
+    if raw.startswith("<") and raw.endswith(">"):
+        raw = raw[1:-1].split("|", 1)[0]
+    if not raw:
+        raise TargetError("no target given")
+    if any(c.isspace() for c in raw):
+        raise TargetError(f"'{raw}' contains spaces; give one origin name")
+
+    scheme: str | None = None
+    path: str | None = None
+    if "://" in raw:
+        parts = urlsplit(raw)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise TargetError(f"the scheme '{parts.scheme}' is not http or https")
+        scheme = parts.scheme.lower()
+        if parts.username or parts.password:
+            raise TargetError("credentials in the URL are not supported")
+        netloc = parts.netloc
+        if not netloc:
+            raise TargetError(f"'{raw}' has no host name")
+        path = parts.path or None
+        if parts.query:
+            path = f"{parts.path or '/'}?{parts.query}"
+    elif "/" in raw:
+        netloc, _, rest = raw.partition("/")
+        path = "/" + rest
+    else:
+        netloc = raw
+
+    host, port = _split_host_port(netloc)
+    if not host:
+        raise TargetError(f"'{raw}' has no host name")
+    host = host.rstrip(".") if not host.startswith("[") else host
+    ip = canonical_ip(host)
+    if ip is not None:
+        return ParsedTarget(ip, host.strip("[]"), True, scheme, port, path)
+    if host.startswith("["):
+        raise TargetError(f"'{host}' is not a valid IPv6 address")
+    display = host
+    ascii_name = _to_ascii(host.lower()) if not host.isascii() else host.lower()
+    _check_name(ascii_name)
+    if "." not in ascii_name and ascii_name != "localhost":
+        raise TargetError(f"'{ascii_name}' is not a fully qualified domain name")
+    return ParsedTarget(ascii_name, display, False, scheme, port, path)
+
+
+def _split_host_port(netloc: str) -> tuple[str, int | None]:
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        if end < 0:
+            raise TargetError(f"'{netloc}' has an unclosed '['")
+        host, rest = netloc[: end + 1], netloc[end + 1 :]
+        if not rest:
+            return host, None
+        if not rest.startswith(":"):
+            raise TargetError(f"unexpected text after the address in '{netloc}'")
+        return host, parse_port(rest[1:])
+    if netloc.count(":") > 1:
+        # A bare IPv6 address without brackets (no port possible).
+        return netloc, None
+    host, sep, port_text = netloc.partition(":")
+    if sep:
+        return host, parse_port(port_text)
+    return host, None
