@@ -57,6 +57,12 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                 result.detail = "the origin closed the connection without sending a response"
                 break
     except h11.RemoteProtocolError as exc:
+        if not received:
+            # h11 calls a close before any byte a protocol error; for us it is a plain close.
+            result.status, result.reason = Status.FAILED, HttpReason.CLOSED
+            result.detail = "the origin closed the connection without sending a response"
+            result.duration_ms = (time.perf_counter() - started) * 1000
+            return result
         result.status, result.reason = Status.FAILED, HttpReason.INVALID
         result.detail = f"not a valid HTTP/1.x response: {exc}"
         result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")

@@ -141,23 +141,24 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
+    # wrap_socket takes the file descriptor over: from here on only ``tls`` may be closed.
+    tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
     try:
-        tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
         tls.do_handshake()
     except ssl.SSLError as exc:
         result.kind = "eof" if isinstance(exc, ssl.SSLEOFError) else "ssl"
         result.ssl_reason = getattr(exc, "reason", None)
         result.error = _short(exc)
-        sock.close()
+        tls.close()
     except TimeoutError:
         result.kind, result.error = "timeout", f"no handshake answer within {timeout:g} s"
-        sock.close()
+        tls.close()
     except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as exc:
         result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
-        sock.close()
+        tls.close()
     except OSError as exc:
         result.kind, result.error = "reset", exc.strerror or str(exc)
-        sock.close()
+        tls.close()
     else:
         result.ok = True
         result.sock = tls

@@ -1,0 +1,524 @@
+"""One real origin on loopback per finding code: the engine must name the cause, with evidence.
+
+Every origin here is a real server on 127.0.0.1 (or ::1) with certificates minted for the test.
+The CA of the test PKI is passed as --ca-file, standing in for a CA on Mozilla's list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import ssl
+import threading
+from dataclasses import replace
+
+import pytest
+
+from tests.support.certs import CertFactory, write_pem
+from tests.support.dns_server import FakeDns
+from tests.support.ports import DroppingPort, closed_port
+from tests.support.tls_origin import HttpFileServer, TlsOrigin
+from workers.engine import diagnose
+from workers.models import Report
+from workers.options import build_request
+
+NAME = "origin.test"
+NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    factory = CertFactory()
+    root = factory.root()
+    inter = factory.intermediate(root)
+    leaf = factory.leaf(inter, names=[NAME])
+    ca_file = write_pem(tmp_path_factory.mktemp("pki") / "roots.pem", root)
+    return {"factory": factory, "root": root, "inter": inter, "leaf": leaf, "ca": str(ca_file)}
+
+
+def probe(pki, port: int, *, target: str = NAME, ip: str = "127.0.0.1", **opts) -> Report:
+    opts.setdefault("timeout", 2)
+    opts.setdefault("connection_attempts", 1)
+    opts.setdefault("read_timeout", 2)
+    opts.setdefault("ca_file", pki["ca"])
+    allow_private = opts.pop("allow_private", True)
+    resolve = opts.pop("resolve", ((target, ip),))
+    request = build_request(
+        target,
+        allow_private=allow_private,
+        resolve=resolve,
+        https_port=opts.pop("https_port", port),
+        **opts,
+    )
+    return diagnose(request)
+
+
+def codes(report: Report) -> list[str]:
+    return [f.code for f in report.findings]
+
+
+def only(report: Report, code: str):
+    matches = [f for f in report.findings if f.code == code]
+    assert matches, f"{code} not in {codes(report)}"
+    return matches[0]
+
+
+def errors(report: Report) -> list[str]:
+    return [f.code for f in report.findings if f.severity == "error"]
+
+
+# --- healthy --------------------------------------------------------------------------------
+
+
+def test_healthy_origin_has_no_error_and_offers_what_cloudfront_offers(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        report = probe(pki, origin.port)
+        seen = origin.wait_for_requests(1)[0]
+    assert errors(report) == []
+    assert report.verdict == "warn"  # loopback is not reachable by CloudFront: a warning
+    assert set(codes(report)) == {"ORIGIN_PRIVATE_ADDRESS", "TRUSTED_VIA_CA_FILE"}
+    tls = report.addresses[0].probes[0].tls
+    assert tls.protocol == "TLSv1.2"
+    assert tls.cipher.startswith("ECDHE-RSA-AES")
+    assert len(tls.attempts) == 1  # a healthy origin costs exactly one handshake
+    assert seen["sni"] == NAME
+    assert seen["headers"]["host"] == NAME
+    assert seen["headers"]["user-agent"] == "Amazon CloudFront"
+    assert report.addresses[0].probes[0].http.status_code == 200
+    assert report.trust_note and "Mozilla" in report.trust_note
+
+
+def test_forwarded_host_header_becomes_sni_and_certificate_name(pki):
+    leaf = pki["factory"].leaf(pki["inter"], names=["www.example.test"])
+    with TlsOrigin([leaf, pki["inter"]], leaf) as origin:
+        plain = probe(pki, origin.port)
+        forwarded = probe(pki, origin.port, host_header="www.example.test")
+        seen = origin.wait_for_requests(2)
+    assert "CERT_HOSTNAME_MISMATCH" in errors(plain)
+    assert errors(forwarded) == []
+    assert seen[-1]["sni"] == "www.example.test"
+    assert seen[-1]["headers"]["host"] == "www.example.test"
+
+
+def test_hostname_mismatch_with_forwarded_host_explains_the_host_rule(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        report = probe(pki, origin.port, host_header="www.example.test")
+    finding = only(report, "CERT_HOSTNAME_MISMATCH")
+    assert "forwards Host www.example.test" in finding.summary
+    assert any("AllViewerExceptHostHeader" in step for step in finding.remediation)
+
+
+def test_wildcard_covers_one_label_only(pki):
+    leaf = pki["factory"].leaf(pki["inter"], names=["*.example.test"])
+    with TlsOrigin([leaf, pki["inter"]], leaf) as origin:
+        one = probe(pki, origin.port, target="a.example.test")
+        two = probe(pki, origin.port, target="a.b.example.test")
+        apex = probe(pki, origin.port, target="example.test")
+    assert "CERT_HOSTNAME_MISMATCH" not in codes(one)
+    assert "CERT_HOSTNAME_MISMATCH" in codes(two)
+    assert "CERT_HOSTNAME_MISMATCH" in codes(apex)
+
+
+def test_common_name_is_used_only_without_san(pki):
+    leaf = pki["factory"].leaf(pki["inter"], names=[NAME], include_san=False)
+    with TlsOrigin([leaf, pki["inter"]], leaf) as origin:
+        assert "CERT_HOSTNAME_MISMATCH" not in codes(probe(pki, origin.port))
+
+
+# --- DNS ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("records", "servfail", "expected"),
+    [
+        ({}, set(), "does not exist in DNS (NXDOMAIN)"),
+        ({NAME: [("CNAME", "gone.test")], "gone.test": [("TXT", "x")]}, set(), "no A or AAAA"),
+        ({}, {NAME}, "SERVFAIL"),
+    ],
+)
+def test_dns_failures_are_named(pki, records, servfail, expected):
+    with FakeDns(records, servfail=servfail) as dns:
+        request = build_request(NAME, timeout=1, connection_attempts=1)
+        request = replace(request, options=replace(request.options, nameserver=dns.nameserver))
+        report = diagnose(request)
+    finding = only(report, "DNS_RESOLUTION_FAILED")
+    assert expected in finding.summary
+    assert finding.severity == "error"
+    assert report.addresses == []
+    assert report.probe_error is None
+
+
+def test_cname_chain_and_every_address_are_probed(pki):
+    records = {NAME: [("CNAME", "lb.test")], "lb.test": [("A", "127.0.0.1"), ("AAAA", "::1")]}
+    with FakeDns(records) as dns, TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        request = build_request(
+            NAME, https_port=origin.port, timeout=1, connection_attempts=1, ca_file=pki["ca"]
+        )
+        request = replace(request, options=replace(request.options, nameserver=dns.nameserver))
+        report = diagnose(request)
+    assert report.dns.cname_chain == ["lb.test"]
+    assert sorted(a.address for a in report.addresses) == ["127.0.0.1", "::1"]
+    # The origin listens on 127.0.0.1 only: ::1 is refused, the classic intermittent 502.
+    assert only(report, "PORT_CLOSED").address == "::1"
+    assert "1 of 2 addresses" in only(report, "SOME_ADDRESSES_FAILING").summary
+
+
+# --- TCP ------------------------------------------------------------------------------------
+
+
+def test_refused_port_is_port_closed(pki):
+    report = probe(pki, closed_port(), connection_attempts=2)
+    finding = only(report, "PORT_CLOSED")
+    assert "2 attempts" in finding.summary
+    assert report.addresses[0].probes[0].tls.status == "not_run"
+
+
+def test_dropped_syn_is_port_timeout_with_prefix_list_advice(pki):
+    with DroppingPort() as dropping:
+        report = probe(pki, dropping.port, timeout=0.3, connection_attempts=2)
+    finding = only(report, "PORT_TIMEOUT")
+    assert "2 attempts of 0.3 s" in finding.summary
+    assert any("com.amazonaws.global.cloudfront.origin-facing" in s for s in finding.remediation)
+
+
+def test_port_cloudfront_cannot_use_is_a_finding(pki):
+    report = probe(pki, 444)
+    assert "PORT_NOT_ALLOWED" in errors(report)
+
+
+# --- TLS ------------------------------------------------------------------------------------
+
+
+def test_origin_speaking_only_tls_1_1_is_protocol_unsupported(pki):
+    with TlsOrigin(
+        [pki["leaf"], pki["inter"]],
+        pki["leaf"],
+        min_version=ssl.TLSVersion.TLSv1,
+        max_version=ssl.TLSVersion.TLSv1_1,
+        ciphers="ALL:@SECLEVEL=0",
+    ) as origin:
+        report = probe(pki, origin.port)
+        ok = probe(pki, origin.port, origin_ssl_protocols=("TLSv1.1", "TLSv1.2"))
+    finding = only(report, "TLS_PROTOCOL_UNSUPPORTED")
+    assert "TLSv1.1" in finding.summary and "TLSv1.2" in finding.summary
+    tls = report.addresses[0].probes[0].tls
+    assert "TLSv1.1" in tls.accepted_protocols and "TLSv1.2" not in tls.accepted_protocols
+    assert len(tls.attempts) <= 6
+    assert errors(ok) == []
+
+
+def test_tls_1_3_only_origin_is_an_uncertain_warning(pki):
+    with TlsOrigin(
+        [pki["leaf"], pki["inter"]], pki["leaf"], min_version=ssl.TLSVersion.TLSv1_3
+    ) as origin:
+        report = probe(pki, origin.port)
+    finding = only(report, "TLS13_ONLY")
+    assert finding.severity == "warning" and finding.uncertain
+
+
+def test_chacha_only_origin_is_cipher_unsupported_with_its_ciphers(pki):
+    with TlsOrigin(
+        [pki["leaf"], pki["inter"]],
+        pki["leaf"],
+        max_version=ssl.TLSVersion.TLSv1_2,
+        ciphers="ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256",
+    ) as origin:
+        report = probe(pki, origin.port)
+    finding = only(report, "TLS_CIPHER_UNSUPPORTED")
+    assert "ECDHE-RSA-CHACHA20-POLY1305" in finding.summary
+    assert "DHE-RSA-AES128-GCM-SHA256" in finding.summary
+
+
+def test_curve_outside_cloudfront_list_is_found(pki):
+    leaf = pki["factory"].leaf(pki["inter"], names=[NAME], key="ec256")
+    with TlsOrigin(
+        [leaf, pki["inter"]],
+        leaf,
+        max_version=ssl.TLSVersion.TLSv1_2,
+        ciphers="ECDHE-ECDSA-AES128-GCM-SHA256",
+        ecdh_curve="secp521r1",
+    ) as origin:
+        report = probe(pki, origin.port)
+    assert "TLS_CURVE_UNSUPPORTED" in errors(report)
+
+
+def test_plain_http_on_the_https_port_is_tls_not_spoken(pki):
+    with TlsOrigin(None, tls=False) as origin:
+        report = probe(pki, origin.port)
+    assert "TLS_NOT_SPOKEN" in errors(report)
+
+
+def test_required_client_certificate_is_named(pki):
+    with TlsOrigin(
+        [pki["leaf"], pki["inter"]],
+        pki["leaf"],
+        client_cert="required",
+        max_version=ssl.TLSVersion.TLSv1_2,
+        client_ca=pki["root"],
+    ) as origin:
+        report = probe(pki, origin.port)
+    assert "TLS_CLIENT_CERT_REQUIRED" in errors(report)
+
+
+def test_optional_client_certificate_is_a_warning(pki):
+    with TlsOrigin(
+        [pki["leaf"], pki["inter"]], pki["leaf"], client_cert="optional", client_ca=pki["root"]
+    ) as origin:
+        report = probe(pki, origin.port)
+    assert errors(report) == []
+    assert only(report, "TLS_CLIENT_CERT_REQUESTED").uncertain
+
+
+def test_origin_that_drops_the_handshake_is_handshake_failed(pki):
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.recv(1024)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        report = probe(pki, listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    finding = only(report, "TLS_HANDSHAKE_FAILED")
+    assert "closed the connection" in finding.summary
+
+
+def test_sslv3_only_setting_cannot_be_checked_here(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        report = probe(pki, origin.port, origin_ssl_protocols=("SSLv3",))
+    assert only(report, "TLS_UNVERIFIABLE_HERE").uncertain
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+
+def test_expired_leaf_is_named_with_date_and_age(pki):
+    leaf = pki["factory"].leaf(
+        pki["inter"],
+        names=[NAME],
+        not_before=NOW - dt.timedelta(days=90),
+        not_after=NOW - dt.timedelta(days=5),
+    )
+    with TlsOrigin([leaf, pki["inter"]], leaf) as origin:
+        report = probe(pki, origin.port)
+    finding = only(report, "CERT_EXPIRED")
+    assert "expired 5 days ago" in finding.summary
+    assert (NOW - dt.timedelta(days=5)).strftime("%Y-%m-%d") in finding.summary
+    assert leaf.sha256[:16] in finding.summary
+
+
+def test_expired_intermediate_is_named(pki):
+    inter = pki["factory"].intermediate(pki["root"], not_before=NOW - dt.timedelta(days=400),
+                                        not_after=NOW - dt.timedelta(days=2))
+    leaf = pki["factory"].leaf(inter, names=[NAME])
+    with TlsOrigin([leaf, inter], leaf) as origin:
+        report = probe(pki, origin.port)
+    assert "intermediate #1" in only(report, "CERT_EXPIRED").summary
+
+
+def test_not_yet_valid_certificate(pki):
+    leaf = pki["factory"].leaf(
+        pki["inter"],
+        names=[NAME],
+        not_before=NOW + dt.timedelta(days=3),
+        not_after=NOW + dt.timedelta(days=90),
+    )
+    with TlsOrigin([leaf, pki["inter"]], leaf) as origin:
+        report = probe(pki, origin.port)
+    assert "CERT_NOT_YET_VALID" in errors(report)
+
+
+def test_certificate_expiring_within_two_weeks_is_a_warning(pki):
+    leaf = pki["factory"].leaf(pki["inter"], names=[NAME], not_after=NOW + dt.timedelta(days=6))
+    with TlsOrigin([leaf, pki["inter"]], leaf) as origin:
+        report = probe(pki, origin.port)
+    finding = only(report, "CERT_EXPIRES_SOON")
+    assert finding.severity == "warning" and finding.evidence["days_left"] in (5, 6)
+
+
+def test_self_signed_leaf(pki):
+    leaf = pki["factory"].leaf(None, names=[NAME])
+    with TlsOrigin([leaf], leaf) as origin:
+        report = probe(pki, origin.port)
+    assert errors(report) == ["CERT_SELF_SIGNED"]
+
+
+def test_untrusted_private_root_sent_in_chain(pki):
+    other_root = pki["factory"].root(cn="Private Corp Root")
+    inter = pki["factory"].intermediate(other_root, cn="Private Corp Issuing CA")
+    leaf = pki["factory"].leaf(inter, names=[NAME])
+    with TlsOrigin([leaf, inter, other_root], leaf) as origin:
+        report = probe(pki, origin.port)
+    assert "Private Corp Root" in only(report, "CERT_UNTRUSTED_ROOT").summary
+
+
+def test_missing_intermediate_found_through_aia(pki):
+    inter_der = pki["inter"].der
+    with HttpFileServer({"/inter.cer": inter_der}) as files:
+        leaf = pki["factory"].leaf(pki["inter"], names=[NAME], aia_url=files.url_for("/inter.cer"))
+        with TlsOrigin([leaf], leaf) as origin:
+            report = probe(pki, origin.port)
+        assert files.hits == ["/inter.cer"]
+    finding = only(report, "CERT_CHAIN_INCOMPLETE")
+    assert not finding.uncertain
+    assert "origin502 Test Intermediate" in finding.summary
+    assert files.url_for("/inter.cer") in " ".join(finding.remediation)
+
+
+def test_untrusted_root_told_apart_from_missing_intermediate_through_aia(pki):
+    other_root = pki["factory"].root(cn="Private Corp Root")
+    inter = pki["factory"].intermediate(other_root, cn="Private Corp Issuing CA")
+    with HttpFileServer({"/inter.cer": inter.der}) as files:
+        leaf = pki["factory"].leaf(inter, names=[NAME], aia_url=files.url_for("/inter.cer"))
+        with TlsOrigin([leaf], leaf) as origin:
+            report = probe(pki, origin.port)
+    assert "CERT_UNTRUSTED_ROOT" in errors(report)
+    assert "CERT_CHAIN_INCOMPLETE" not in codes(report)
+
+
+def test_missing_intermediate_without_aia_is_reported_as_likely(pki):
+    with TlsOrigin([pki["leaf"]], pki["leaf"]) as origin:
+        report = probe(pki, origin.port)
+    assert only(report, "CERT_CHAIN_INCOMPLETE").uncertain
+
+
+def test_aia_fetch_to_private_address_is_blocked_when_private_targets_are_refused(pki):
+    from workers.models import ProbeOptions
+    from workers.probes.certificates import analyse_chain, trust_store
+
+    with HttpFileServer({"/inter.cer": pki["inter"].der}) as files:
+        leaf = pki["factory"].leaf(pki["inter"], names=[NAME], aia_url=files.url_for("/inter.cer"))
+        analysis = analyse_chain(
+            [leaf.cert],
+            trust_store(pki["ca"]),
+            fetch_aia=True,
+            allow_private=ProbeOptions(allow_private=False).allow_private,
+        )
+        assert files.hits == []
+    assert analysis.aia_status == "blocked"
+
+
+def test_misordered_chain(pki):
+    inter2 = pki["factory"].intermediate(pki["root"], cn="origin502 Second Intermediate")
+    leaf = pki["factory"].leaf(inter2, names=[NAME])
+    with TlsOrigin([leaf, pki["root"], inter2], leaf) as origin:
+        report = probe(pki, origin.port)
+    finding = only(report, "CERT_CHAIN_ORDER")
+    assert "[2] origin502 Second Intermediate" in finding.summary
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        ("rsa1024", "CERT_WEAK_KEY"),
+        ("ec384", "CERT_KEY_TYPE_UNCERTAIN"),
+        ("rsa8192", "CERT_RSA_KEY_TOO_LARGE"),
+    ],
+)
+def test_key_findings(pki, key, code):
+    leaf = pki["factory"].leaf(pki["inter"], names=[NAME], key=key)
+    with TlsOrigin([leaf, pki["inter"]], leaf, ciphers="ALL:@SECLEVEL=0") as origin:
+        report = probe(pki, origin.port)
+    assert code in codes(report)
+    assert errors(report) == []
+
+
+def test_sha1_signed_leaf_is_a_warning(pki):
+    leaf = pki["factory"].leaf(pki["inter"], names=[NAME], hash="sha1")
+    with TlsOrigin([leaf, pki["inter"]], leaf, ciphers="ALL:@SECLEVEL=0") as origin:
+        report = probe(pki, origin.port)
+    assert only(report, "CERT_SHA1_SIGNATURE").severity == "warning"
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def test_close_without_response(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"], http="close") as origin:
+        report = probe(pki, origin.port)
+    assert "ORIGIN_CLOSED_CONNECTION" in errors(report)
+
+
+def test_hanging_origin_is_a_504_timeout(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"], http="hang") as origin:
+        report = probe(pki, origin.port, read_timeout=0.5)
+    finding = only(report, "ORIGIN_RESPONSE_TIMEOUT")
+    assert "504" in CATALOG_TITLE("ORIGIN_RESPONSE_TIMEOUT") or any(
+        "504" in s for s in finding.remediation
+    )
+
+
+def CATALOG_TITLE(code: str) -> str:
+    from workers.diagnosis.catalog import CATALOG
+
+    return CATALOG[code].title
+
+
+def test_garbage_is_invalid_http(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"], http="garbage") as origin:
+        report = probe(pki, origin.port)
+    assert "SSH-2.0" in only(report, "HTTP_INVALID_RESPONSE").summary
+
+
+def test_origin_own_502_from_a_load_balancer(pki):
+    body = (
+        b"HTTP/1.1 502 Bad Gateway\r\nServer: awselb/2.0\r\nContent-Length: 0\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"], http="raw", response=body) as origin:
+        report = probe(pki, origin.port)
+    finding = only(report, "ORIGIN_RETURNED_ERROR")
+    assert "502 Bad Gateway" in finding.summary and "awselb/2.0" in finding.summary
+    assert any("target group" in s for s in finding.remediation)
+
+
+def test_client_error_is_only_info(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"], http="status:403") as origin:
+        report = probe(pki, origin.port)
+    assert only(report, "ORIGIN_RETURNED_CLIENT_ERROR").severity == "info"
+    assert errors(report) == []
+
+
+def test_http_only_policy_probes_the_http_port(pki):
+    with TlsOrigin(None, tls=False) as origin:
+        report = probe(pki, 443, protocol_policy="http-only", http_port=origin.port)
+    probe_ = report.addresses[0].probes[0]
+    assert (probe_.scheme, probe_.port, probe_.tls) == ("http", origin.port, None)
+    assert errors(report) == []
+
+
+def test_match_viewer_checks_both_schemes(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        report = probe(pki, origin.port, protocol_policy="match-viewer", http_port=closed_port())
+    assert [p.scheme for p in report.addresses[0].probes] == ["https", "http"]
+    assert only(report, "PORT_CLOSED").evidence["port"] != origin.port
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+
+def test_ip_literal_target_is_reported(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        report = probe(pki, origin.port, target="127.0.0.1", resolve=())
+    assert "ORIGIN_IS_IP_ADDRESS" in codes(report)
+    assert report.addresses[0].probes[0].tls.sni is None
+
+
+def test_private_address_is_refused_when_not_allowed(pki):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        report = probe(pki, origin.port, allow_private=False)
+        assert origin.connections == []
+    finding = only(report, "ADDRESS_NOT_ALLOWED")
+    assert "loopback" in finding.summary

@@ -1,0 +1,124 @@
+"""The probe job: run the diagnosis engine for one run and hand the result to delivery.
+
+Runs on the internet-facing probe workers, which hold no Slack token: everything Slack
+should show is written to the run record, and a delivery job is queued to show it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from types import TracebackType
+from typing import Any
+
+from redis import Redis
+from rq import get_current_job
+from rq.exceptions import AbandonedJobError
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
+
+from workers import metrics
+from workers.engine import diagnose
+from workers.jobs import queues
+from workers.jobs.runs import RunStore
+from workers.models import ProbeRequest
+
+log = logging.getLogger(__name__)
+
+
+def _connection() -> Redis:
+    job = get_current_job()
+    if job is None:
+        raise RuntimeError("run_probe runs inside an RQ worker")
+    connection: Redis = job.connection
+    return connection
+
+
+def request_sync(connection: Redis, run_id: str) -> None:
+    """Ask a delivery worker to bring the run's Slack messages up to date."""
+    store = RunStore(connection)
+    queues.enqueue_sync(connection, run_id, store.next_seq(run_id))
+
+
+def run_probe(run_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Diagnose `request` for run `run_id`; returns the verdict (the report is in Redis)."""
+    connection = _connection()
+    store = RunStore(connection)
+    probe_request = ProbeRequest.from_dict(request)
+    job = get_current_job()
+    attempt = 1 + (job.number_of_retries if job is not None and job.number_of_retries else 0)
+    store.update(run_id, status="running", attempt=attempt, error=None)
+    request_sync(connection, run_id)
+
+    def on_progress(layer: str, text: str) -> None:
+        store.set_progress(run_id, layer, text)
+        request_sync(connection, run_id)
+
+    with metrics.track_job(queues.PROBE_QUEUE):
+        started = time.perf_counter()
+        report = diagnose(probe_request, on_progress=on_progress)
+        metrics.PROBE_DURATION.labels(layer="total").observe(time.perf_counter() - started)
+    for finding in report.findings:
+        metrics.FINDINGS.labels(code=finding.code).inc()
+    store.save_report(run_id, report.to_dict())
+    store.update(run_id, status="done", finished_at=time.time())
+    run = store.get(run_id)
+    if run is not None:
+        store.release(run, finished=True)
+    request_sync(connection, run_id)
+    return {"run_id": run_id, "verdict": report.verdict, "findings": len(report.findings)}
+
+
+def interruption_text(exc_type: type[BaseException] | None, timeout: int | None) -> str:
+    """Why a probe job did not finish, in words for the thread (never a traceback)."""
+    if exc_type is not None and issubclass(exc_type, JobTimeoutException):
+        return f"the probe did not finish within {timeout or queues.PROBE_TIMEOUT} s"
+    if exc_type is not None and issubclass(exc_type, AbandonedJobError):
+        return "the worker running the probe stopped (killed or restarted) mid-probe"
+    if exc_type is None:
+        return "the worker running the probe was killed mid-probe"
+    return f"the probe failed inside origin502 ({exc_type.__name__}); the operators can see it in the worker log"
+
+
+def record_interruption(job: Job, connection: Redis, why: str, *, retrying: bool) -> None:
+    """Tell the run's thread that its probe was interrupted, and whether it is retried."""
+    run_id = str(job.args[0]) if job.args else None
+    if run_id is None:
+        return
+    store = RunStore(connection)
+    run = store.get(run_id)
+    if run is None:
+        return
+    if retrying:
+        store.update(run_id, status="queued", error=f"{why}; retrying", progress={})
+    else:
+        store.update(run_id, status="failed", error=why, finished_at=time.time())
+        store.release(run, finished=False)
+    request_sync(connection, run_id)
+
+
+def on_probe_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    traceback: TracebackType | None,
+) -> None:
+    """RQ failure callback: the job raised, timed out, or was found abandoned."""
+    if exc_type is not None and issubclass(exc_type, JobTimeoutException):
+        # Trying a probe that ran out of time again would only double the wait.
+        job.retries_left = 0
+    retrying = bool(job.retries_left and job.retries_left > 0)
+    why = interruption_text(exc_type, job.timeout)
+    log.warning(
+        "probe job interrupted",
+        extra={"job_id": job.id, "why": why, "retrying": retrying},
+        exc_info=(exc_type, exc_value, traceback) if exc_type and exc_value else None,
+    )
+    record_interruption(job, connection, why, retrying=retrying)
+
+
+def on_work_horse_killed(job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
+    """Worker hook for a forked work horse that died (OOM killer, SIGKILL)."""
+    retrying = bool(job.retries_left and job.retries_left > 0)
+    record_interruption(job, job.connection, interruption_text(None, None), retrying=retrying)

@@ -1,0 +1,116 @@
+"""Queue names, timeouts, TTLs and enqueue helpers shared by the bot and the probe workers.
+
+Every job is enqueued by dotted path with JSON arguments (RQ's JSON serializer, never pickle),
+an explicit timeout and TTLs, and an id derived from the run it serves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry as RedisRetry
+from rq import Callback, Queue, Retry
+from rq.serializers import JSONSerializer
+
+from workers import metrics
+
+PROBE_QUEUE = "origin502-probe"
+DELIVERY_QUEUE = "origin502-delivery"
+# The names `origin502 worker --queues` accepts, mapped to RQ queue names.
+QUEUE_NAMES = {"probe": PROBE_QUEUE, "delivery": DELIVERY_QUEUE}
+
+SERIALIZER = JSONSerializer
+
+# A probe of a slow origin can take 3 attempts x 10 s per address plus a 30 s read timeout;
+# the engine keeps its own deadline, this is the hard stop around it.
+PROBE_TIMEOUT = 300
+# A job nobody picked up within this time is dropped: the run record then says "queued".
+PROBE_TTL = 15 * 60
+# One retry covers a worker that died mid-job (killed, OOM, node drained).
+PROBE_RETRIES = 1
+# Delivery may sleep through Slack's Retry-After more than once.
+DELIVERY_TIMEOUT = 180
+DELIVERY_TTL = 30 * 60
+DELIVERY_RETRY = Retry(max=3, interval=[2, 10, 30])
+RESULT_TTL = 3600
+FAILURE_TTL = 7 * 24 * 3600
+
+PROBE_JOB = "workers.jobs.probe.run_probe"
+PROBE_FAILURE_CALLBACK = "workers.jobs.probe.on_probe_failure"
+# Delivery jobs live on the bot side (they need slack_sdk and the token); referring to them
+# by name keeps `workers` free of any Slack import.
+SYNC_JOB = "bot.delivery.jobs.sync_run"
+EVIDENCE_JOB = "bot.delivery.jobs.post_evidence"
+DELIVERY_FAILURE_CALLBACK = "bot.delivery.jobs.on_delivery_failure"
+
+
+def connect(url: str) -> Redis:
+    """A Redis connection that fails fast: a command or a click must learn within a second or
+    two that the queue is down, not hang on it."""
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=1.0,
+        socket_timeout=5.0,
+        retry=RedisRetry(NoBackoff(), 1),
+        health_check_interval=15,
+    )
+
+
+def queue(name: str, connection: Redis) -> Queue:
+    return Queue(name, connection=connection, serializer=SERIALIZER)
+
+
+def enqueue_probe(connection: Redis, run_id: str, request: dict[str, Any]) -> str:
+    """Queue the probe of one run; returns the job id."""
+    job = queue(PROBE_QUEUE, connection).enqueue(
+        PROBE_JOB,
+        args=(run_id, request),
+        job_id=f"probe-{run_id}",
+        job_timeout=PROBE_TIMEOUT,
+        ttl=PROBE_TTL,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        retry=Retry(max=PROBE_RETRIES),
+        on_failure=Callback(PROBE_FAILURE_CALLBACK),
+        description=f"probe {request.get('hostname')} for run {run_id}",
+    )
+    metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
+    return str(job.id)
+
+
+def enqueue_sync(connection: Redis, run_id: str, seq: int) -> str:
+    """Queue a delivery job that brings Slack in line with the run record."""
+    job = queue(DELIVERY_QUEUE, connection).enqueue(
+        SYNC_JOB,
+        args=(run_id,),
+        job_id=f"sync-{run_id}-{seq}",
+        job_timeout=DELIVERY_TIMEOUT,
+        ttl=DELIVERY_TTL,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        retry=DELIVERY_RETRY,
+        on_failure=Callback(DELIVERY_FAILURE_CALLBACK),
+        description=f"deliver run {run_id}",
+    )
+    metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
+    return str(job.id)
+
+
+def enqueue_evidence(connection: Redis, run_id: str, user: str, seq: int) -> str:
+    """Queue a delivery job that posts the evidence of a finished run in its thread."""
+    job = queue(DELIVERY_QUEUE, connection).enqueue(
+        EVIDENCE_JOB,
+        args=(run_id, user),
+        job_id=f"evidence-{run_id}-{seq}",
+        job_timeout=DELIVERY_TIMEOUT,
+        ttl=DELIVERY_TTL,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        retry=DELIVERY_RETRY,
+        on_failure=Callback(DELIVERY_FAILURE_CALLBACK),
+        description=f"evidence of run {run_id}",
+    )
+    metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
+    return str(job.id)

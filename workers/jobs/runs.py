@@ -1,0 +1,253 @@
+"""The record of one run (one probe asked for in Slack), kept in Redis and shared by the bot,
+the probe job and the delivery job.
+
+Each side writes only its own fields of a Redis hash, so concurrent updates never overwrite
+each other: the bot writes who asked and where, the probe job writes status, progress and the
+report, the delivery job writes the Slack message timestamps. Delivery renders from the
+record as a whole, so the order in which delivery jobs run does not matter.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from redis import Redis
+from redis.exceptions import WatchError
+
+from workers.jobs import queues
+from workers.models import ProbeRequest
+
+RunStatus = Literal["queued", "running", "done", "failed"]
+Reason = Literal["command", "rerun", "mention"]
+LAYERS = ("dns", "tcp", "tls", "http")
+
+PREFIX = "origin502"
+# How long a run and its report stay available to the Re-run and Show evidence buttons.
+RUN_TTL = 7 * 24 * 3600
+# A finished run still answers a repeated command for this long ("just finished").
+JUST_FINISHED = 300
+# While queued or running, the dedup key lives as long as the job could.
+ACTIVE_TTL = queues.PROBE_TTL + queues.PROBE_TIMEOUT + 60
+
+
+@dataclass
+class Run:
+    """One probe asked for from Slack, and what became of it."""
+
+    run_id: str
+    request: dict[str, Any]  # ProbeRequest.to_dict()
+    text: str  # TARGET [options] as typed, so a mention can change some options
+    channel: str
+    user: str
+    reason: Reason = "command"
+    response_url: str | None = None
+    # The parent message the whole conversation hangs under; None until it is posted (and
+    # for ever when the bot could not post in the channel).
+    thread_ts: str | None = None
+    # This run's own status message: the parent for a first run, a reply for a re-run.
+    message_ts: str | None = None
+    previous_run: str | None = None  # the run a re-run repeats, for "what changed"
+    status: RunStatus = "queued"
+    progress: dict[str, str] = field(default_factory=dict)  # layer -> short line
+    error: str | None = None  # why the run failed, in words for the thread
+    attempt: int = 1
+    created_at: float = 0.0
+    finished_at: float | None = None
+    # The bot is not in the channel: answers go to response_url instead of a thread.
+    fallback: bool = False
+    result_posted: bool = False
+    failure_posted: bool = False
+    rendered: str | None = None  # digest of the last status message sent, to skip no-op updates
+    joined: list[str] = field(default_factory=list)  # users whose request joined this run
+
+    @property
+    def probe_request(self) -> ProbeRequest:
+        return ProbeRequest.from_dict(self.request)
+
+    @property
+    def cache_key(self) -> str:
+        return self.probe_request.cache_key()
+
+    @property
+    def display(self) -> str:
+        return str(self.request.get("display") or self.request["hostname"])
+
+
+_JSON_FIELDS = {"request", "progress", "joined"}
+_BOOL_FIELDS = {"fallback", "result_posted", "failure_posted"}
+_FLOAT_FIELDS = {"created_at", "finished_at"}
+_INT_FIELDS = {"attempt"}
+
+
+def _encode(name: str, value: Any) -> str:
+    if name in _JSON_FIELDS:
+        return json.dumps(value, sort_keys=True)
+    if name in _BOOL_FIELDS:
+        return "1" if value else "0"
+    return str(value)
+
+
+def _decode(name: str, raw: str) -> Any:
+    if name in _JSON_FIELDS:
+        return json.loads(raw)
+    if name in _BOOL_FIELDS:
+        return raw == "1"
+    if name in _FLOAT_FIELDS:
+        return float(raw)
+    if name in _INT_FIELDS:
+        return int(raw)
+    return raw
+
+
+class RunStore:
+    """Runs, reports, thread index and dedup keys in one Redis database."""
+
+    def __init__(self, connection: Redis) -> None:
+        self.redis = connection
+
+    # -- keys -------------------------------------------------------------------------------
+    @staticmethod
+    def _run_key(run_id: str) -> str:
+        return f"{PREFIX}:run:{run_id}"
+
+    @staticmethod
+    def _report_key(run_id: str) -> str:
+        return f"{PREFIX}:report:{run_id}"
+
+    @staticmethod
+    def _thread_key(channel: str, thread_ts: str) -> str:
+        return f"{PREFIX}:thread:{channel}:{thread_ts}"
+
+    @staticmethod
+    def _active_key(channel: str, cache_key: str) -> str:
+        return f"{PREFIX}:active:{channel}:{cache_key}"
+
+    # -- runs -------------------------------------------------------------------------------
+    def new_run_id(self, cache_key: str) -> str:
+        number = int(self.redis.incr(f"{PREFIX}:run-counter"))
+        return f"r{number}-{cache_key[:12]}"
+
+    def create(self, run: Run) -> None:
+        run.created_at = run.created_at or time.time()
+        mapping = {
+            name: _encode(name, value)
+            for name, value in vars(run).items()
+            if value is not None and name != "run_id"
+        }
+        key = self._run_key(run.run_id)
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, mapping=mapping)
+            pipe.expire(key, RUN_TTL)
+            pipe.execute()
+
+    def get(self, run_id: str) -> Run | None:
+        raw = self.redis.hgetall(self._run_key(run_id))
+        if not raw:
+            return None
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            text = value.decode() if isinstance(value, bytes) else str(value)
+            if name in Run.__dataclass_fields__:
+                values[name] = _decode(name, text)
+        if "request" not in values:  # a half-expired record: treat as gone
+            return None
+        return Run(run_id=run_id, **values)
+
+    def update(self, run_id: str, **fields: Any) -> None:
+        """Set some fields of a run; None removes a field."""
+        key = self._run_key(run_id)
+        with self.redis.pipeline() as pipe:
+            for name, value in fields.items():
+                if name not in Run.__dataclass_fields__ or name == "run_id":
+                    raise KeyError(name)
+                if value is None:
+                    pipe.hdel(key, name)
+                else:
+                    pipe.hset(key, name, _encode(name, value))
+            pipe.execute()
+
+    def set_progress(self, run_id: str, layer: str, text: str) -> None:
+        """Record a finished layer; layers of several addresses may report at once."""
+        key = self._run_key(run_id)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.hget(key, "progress")
+                    progress = json.loads(raw) if raw else {}
+                    progress[layer] = text
+                    pipe.multi()
+                    pipe.hset(key, "progress", json.dumps(progress, sort_keys=True))
+                    pipe.execute()
+                    return
+                except WatchError:
+                    continue
+
+    def add_joined(self, run_id: str, user: str) -> None:
+        run = self.get(run_id)
+        if run is not None and user != run.user and user not in run.joined:
+            self.update(run_id, joined=[*run.joined, user])
+
+    def next_seq(self, run_id: str) -> int:
+        key = f"{self._run_key(run_id)}:seq"
+        with self.redis.pipeline() as pipe:
+            pipe.incr(key)
+            pipe.expire(key, RUN_TTL)
+            number, _ = pipe.execute()
+        return int(number)
+
+    # -- reports ----------------------------------------------------------------------------
+    def save_report(self, run_id: str, report: dict[str, Any]) -> None:
+        self.redis.set(self._report_key(run_id), json.dumps(report), ex=RUN_TTL)
+
+    def report(self, run_id: str) -> dict[str, Any] | None:
+        raw = self.redis.get(self._report_key(run_id))
+        if raw is None:
+            return None
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+    # -- threads ----------------------------------------------------------------------------
+    def link_thread(self, channel: str, thread_ts: str, run_id: str) -> None:
+        """Make `run_id` the latest run of a thread (what a mention in it re-runs)."""
+        self.redis.set(self._thread_key(channel, thread_ts), run_id, ex=RUN_TTL)
+
+    def thread_run(self, channel: str, thread_ts: str) -> str | None:
+        raw = self.redis.get(self._thread_key(channel, thread_ts))
+        if raw is None:
+            return None
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+    # -- dedup ------------------------------------------------------------------------------
+    def claim(self, channel: str, cache_key: str, run_id: str) -> str | None:
+        """Register `run_id` as the run for this target in this channel.
+
+        Returns None when it is now the active run, or the run id that already holds the key.
+        """
+        key = self._active_key(channel, cache_key)
+        if self.redis.set(key, run_id, nx=True, ex=ACTIVE_TTL):
+            return None
+        raw = self.redis.get(key)
+        if raw is None:  # expired in between: try once more
+            return None if self.redis.set(key, run_id, nx=True, ex=ACTIVE_TTL) else run_id
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+    def take_over(self, channel: str, cache_key: str, run_id: str) -> None:
+        """Make `run_id` the active run even though another one holds the key (re-runs)."""
+        self.redis.set(self._active_key(channel, cache_key), run_id, ex=ACTIVE_TTL)
+
+    def release(self, run: Run, *, finished: bool) -> None:
+        """After a run ends: keep pointing at it for a while when it finished, else forget it."""
+        key = self._active_key(run.channel, run.cache_key)
+        raw = self.redis.get(key)
+        holder = raw.decode() if isinstance(raw, bytes) else raw
+        if holder != run.run_id:
+            return
+        if finished:
+            self.redis.expire(key, JUST_FINISHED)
+        else:
+            self.redis.delete(key)
