@@ -98,11 +98,13 @@ def enqueue_sync(connection: Redis, run_id: str, seq: int) -> str:
     return str(job.id)
 
 
-def enqueue_evidence(connection: Redis, run_id: str, user: str, seq: int) -> str:
+def enqueue_evidence(
+    connection: Redis, run_id: str, user: str, seq: int, response_url: str | None = None
+) -> str:
     """Queue a delivery job that posts the evidence of a finished run in its thread."""
     job = queue(DELIVERY_QUEUE, connection).enqueue(
         EVIDENCE_JOB,
-        args=(run_id, user),
+        args=(run_id, user, response_url),
         job_id=f"evidence-{run_id}-{seq}",
         job_timeout=DELIVERY_TIMEOUT,
         ttl=DELIVERY_TTL,

@@ -59,6 +59,7 @@ class Run:
     # The bot is not in the channel: answers go to response_url instead of a thread.
     fallback: bool = False
     result_posted: bool = False
+    result_parts: int = 0  # thread replies of the result already posted (resume after a failure)
     failure_posted: bool = False
     rendered: str | None = None  # digest of the last status message sent, to skip no-op updates
     joined: list[str] = field(default_factory=list)  # users whose request joined this run
@@ -79,7 +80,7 @@ class Run:
 _JSON_FIELDS = {"request", "progress", "joined"}
 _BOOL_FIELDS = {"fallback", "result_posted", "failure_posted"}
 _FLOAT_FIELDS = {"created_at", "finished_at"}
-_INT_FIELDS = {"attempt"}
+_INT_FIELDS = {"attempt", "result_parts"}
 
 
 def _encode(name: str, value: Any) -> str:

@@ -39,10 +39,10 @@ def private_reason(ip: str) -> str | None:
         return "the unspecified address"
     if isinstance(addr, ipaddress.IPv6Address) and addr in ipaddress.ip_network("fc00::/7"):
         return "an IPv6 unique-local address"
-    if addr.is_private:
-        return "a private-network address"
     if addr.is_reserved:
         return "a reserved address"
+    if addr.is_private:
+        return "a private-network address"
     if not addr.is_global:
         return "an address that is not routed on the internet"
     return None

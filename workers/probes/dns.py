@@ -68,6 +68,20 @@ def _query(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> tuple[
     return [r.address for r in answer.rrset], chain, None, None
 
 
+def _resolver_answers(resolver: dns.resolver.Resolver) -> bool:
+    """Whether the resolver answers anything: tells a slow origin zone from a dead resolver."""
+    probe = dns.resolver.Resolver(configure=False)
+    probe.nameservers, probe.port = resolver.nameservers, resolver.port
+    probe.lifetime = probe.timeout = 1.0
+    try:
+        probe.resolve(".", "NS", search=False, raise_on_no_answer=False)
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoNameservers, dns.resolver.NoAnswer):
+        return True
+    except dns.exception.DNSException:
+        return False
+    return True
+
+
 def probe_dns(hostname: str, ctx: ProbeContext) -> DnsResult:
     started = time.perf_counter()
     options = ctx.request.options
@@ -78,7 +92,9 @@ def probe_dns(hostname: str, ctx: ProbeContext) -> DnsResult:
         return DnsResult(status=Status.OK, reason=DnsReason.OVERRIDDEN, addresses=[ip],
                          ipv4=[] if v6 else [ip], ipv6=[ip] if v6 else [],
                          detail="given with --resolve", duration_ms=0.0)
-    resolver = _resolver(options.nameserver, ctx.timeout(DNS_LIFETIME))
+    # CloudFront's DNS timeout is not documented; the connection timeout is a fair bound.
+    lifetime = min(DNS_LIFETIME, max(1.0, ctx.request.settings.connect_timeout))
+    resolver = _resolver(options.nameserver, ctx.timeout(lifetime))
     nameserver = f"{resolver.nameservers[0]}:{resolver.port}" if resolver.nameservers else None
     with ThreadPoolExecutor(max_workers=2) as pool:
         a_future = pool.submit(_query, resolver, hostname, "A")
@@ -97,6 +113,10 @@ def probe_dns(hostname: str, ctx: ProbeContext) -> DnsResult:
         return DnsResult(status=Status.OK, addresses=addresses, ipv4=v4, ipv6=v6,
                          cname_chain=chain, nameserver=nameserver, detail=detail,
                          duration_ms=elapsed)
+    if reason4 == reason6 == DnsReason.TIMEOUT and not _resolver_answers(resolver):
+        raise ResolverUnavailable(
+            f"the DNS resolver {nameserver} does not answer at all, so {hostname} could not be "
+            "checked from here")
     # Report the most telling failure: NXDOMAIN and SERVFAIL say more than "no address".
     order = [DnsReason.NXDOMAIN, DnsReason.SERVFAIL, DnsReason.TIMEOUT,
              DnsReason.RESOLVER_ERROR, DnsReason.NO_ADDRESS]

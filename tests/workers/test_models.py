@@ -1,0 +1,57 @@
+"""The contract: reports and requests survive JSON, as they do on their way through Redis."""
+
+from __future__ import annotations
+
+import errno
+import json
+import socket
+
+from tests.support.certs import CertFactory
+from tests.support.tls_origin import TlsOrigin
+from workers.engine import diagnose
+from workers.models import ProbeRequest, Report
+from workers.options import build_request, request_from_text
+from workers.probes.context import ProbeContext
+from workers.probes.tcp import probe_tcp
+
+
+def test_report_round_trips_through_json():
+    factory = CertFactory()
+    leaf = factory.leaf(None, names=["origin.test"])
+    with TlsOrigin([leaf], leaf) as origin:
+        report = diagnose(build_request("origin.test", https_port=origin.port,
+                                        resolve=(("origin.test", "127.0.0.1"),),
+                                        timeout=1, connection_attempts=1))
+    text = json.dumps(report.to_dict())
+    again = Report.from_dict(json.loads(text))
+    assert again == report
+    assert again.addresses[0].probes[0].tls.chain[0].dns_names == ["origin.test"]
+
+
+def test_request_round_trips_and_keys_on_options_not_display():
+    a = request_from_text("Origin.Example.com --host-header www.example.com --https-port 8443",
+                          allow_private=False)
+    b = ProbeRequest.from_dict(json.loads(json.dumps(a.to_dict())))
+    assert a == b
+    assert a.settings.host_header == "www.example.com" and a.settings.https_port == 8443
+    assert a.cache_key() == request_from_text(
+        "origin.example.com --https-port 8443 --host-header www.example.com",
+        allow_private=False).cache_key()
+    assert a.cache_key() != request_from_text("origin.example.com", allow_private=False).cache_key()
+
+
+def test_slack_dashes_and_quotes_are_understood():
+    req = request_from_text("<https://origin.example.com|origin.example.com> \u2014timeout 5",
+                            allow_private=False)
+    assert req.hostname == "origin.example.com" and req.settings.connect_timeout == 5
+
+
+def test_unreachable_address_is_told_apart(monkeypatch):
+    def unreachable(self, address):
+        raise OSError(errno.EHOSTUNREACH, "No route to host")
+
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    request = build_request("origin.test", timeout=1, connection_attempts=1)
+    result, sock = probe_tcp("192.0.2.1", 443, ProbeContext.for_request(request))
+    assert sock is None
+    assert (result.reason, result.detail) == ("unreachable", "No route to host")

@@ -1,0 +1,80 @@
+"""The RQ worker behind `origin502 worker`.
+
+Jobs run in the worker process itself (no fork per job), so metrics counted inside a job are
+the ones `/metrics` serves, and a heartbeat thread keeps the job's lease short while it runs:
+if the whole worker is killed, another worker (or this one restarted) finds the job
+abandoned within seconds, and RQ retries it or fails it with a message for the thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from redis import Redis
+from rq import SimpleWorker
+from rq.job import Job
+from rq.queue import Queue
+from rq.worker import WorkerStatus
+
+from workers.jobs import queues
+
+# Seconds between heartbeats while a job runs; the lease is three heartbeats long.
+DEFAULT_HEARTBEAT = 10
+# How often registries are checked for abandoned jobs (RQ's default is 10 minutes).
+DEFAULT_MAINTENANCE_INTERVAL = 60
+
+
+class Origin502Worker(SimpleWorker):
+    """A SimpleWorker with short leases and frequent abandoned-job checks."""
+
+    heartbeat_interval: int = DEFAULT_HEARTBEAT
+
+    def __init__(self, *args: Any, heartbeat_interval: int = DEFAULT_HEARTBEAT, **kwargs: Any) -> None:
+        kwargs.setdefault("serializer", queues.SERIALIZER)
+        kwargs.setdefault("maintenance_interval", DEFAULT_MAINTENANCE_INTERVAL)
+        super().__init__(*args, **kwargs)
+        self.heartbeat_interval = max(1, heartbeat_interval)
+        self.job_monitoring_interval = self.heartbeat_interval
+
+    @property
+    def dequeue_timeout(self) -> int:
+        # Wake up often enough to run maintenance on time even when the queues are idle.
+        return max(1, min(int(self.maintenance_interval), self.worker_ttl - 15))
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return 3 * self.heartbeat_interval
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        execution = self.prepare_execution(job)
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.heartbeat_interval):
+                self.maintain_heartbeats(job, execution)
+
+        beater = threading.Thread(target=beat, name=f"heartbeat-{job.id}", daemon=True)
+        beater.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            done.set()
+            beater.join()
+        self.set_state(WorkerStatus.IDLE)
+
+
+def make_worker(
+    connection: Redis,
+    queue_names: list[str],
+    *,
+    heartbeat_interval: int = DEFAULT_HEARTBEAT,
+    maintenance_interval: int = DEFAULT_MAINTENANCE_INTERVAL,
+    name: str | None = None,
+) -> Origin502Worker:
+    return Origin502Worker(
+        [queues.queue(n, connection) for n in queue_names],
+        connection=connection,
+        heartbeat_interval=heartbeat_interval,
+        maintenance_interval=maintenance_interval,
+        name=name,
+    )
