@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings, ProbeOptions, ProbeRequest
+from workers.models.request import ProtocolPolicy
 from workers.target import TargetError, canonical_ip, parse_target
 
 F = Callable[..., Any]
@@ -40,7 +41,8 @@ def _resolve(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...
     for item in value:
         name, sep, ip = item.rpartition(":") if item.count(":") == 1 else item.partition(":")
         if not sep or not name or not ip:
-            raise click.BadParameter(f"'{item}' is not NAME:IP (e.g. origin.example.com:192.0.2.10)")
+            raise click.BadParameter(
+                f"'{item}' is not NAME:IP (e.g. origin.example.com:192.0.2.10)")
         canon = canonical_ip(ip)
         if canon is None:
             raise click.BadParameter(f"'{ip}' in '{item}' is not an IP address")
@@ -102,7 +104,7 @@ def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> Pr
     Raises TargetError (a one-line, user-facing message) when the target is malformed.
     """
     parsed = parse_target(target)
-    policy = opts.get("protocol_policy") or (
+    policy: ProtocolPolicy = opts.get("protocol_policy") or (
         "http-only" if parsed.scheme == "http" else "https-only"
     )
     https_port = opts.get("https_port") or 443

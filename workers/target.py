@@ -45,13 +45,14 @@ def canonical_ip(text: str) -> str | None:
         ip = ipaddress.ip_address(candidate)
     except ValueError:
         ip = None
-    if ip is None and candidate and all(c in "0123456789abcdefxABCDEFX." for c in candidate):
-        # inet_aton is the libc parser that applications (and so attackers) rely on.
-        if any(c.isdigit() for c in candidate) and not candidate.endswith("."):
-            try:
-                ip = ipaddress.IPv4Address(socket.inet_aton(candidate))
-            except OSError:
-                ip = None
+    hexish = all(c in "0123456789abcdefxABCDEFX." for c in candidate)
+    # inet_aton is the libc parser that applications (and so attackers) rely on.
+    if ip is None and candidate and hexish and any(c.isdigit() for c in candidate) \
+            and not candidate.endswith("."):
+        try:
+            ip = ipaddress.IPv4Address(socket.inet_aton(candidate))
+        except OSError:
+            ip = None
     if ip is None:
         return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:

@@ -89,7 +89,8 @@ def test_bad_input_exits_2_with_one_clear_line(args, words):
 
 def test_dead_resolver_means_the_probe_could_not_run():
     # A port on loopback where nothing answers DNS: the resolver itself is down.
-    result = run(NAME, "--json", "--timeout", "1", env={"ORIGIN502_NAMESERVER": f"127.0.0.1:{closed_port()}"})
+    dead = f"127.0.0.1:{closed_port()}"
+    result = run(NAME, "--json", "--timeout", "1", env={"ORIGIN502_NAMESERVER": dead})
     assert result.exit_code == 3
     assert "does not answer" in json.loads(result.stdout)["probe_error"]
 

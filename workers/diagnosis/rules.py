@@ -386,16 +386,17 @@ def _incomplete_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -
     else:
         note = " (the certificate names no AIA issuer URL to check)"
     if dangling.is_ca:
-        line = (f"The chain stops at the intermediate \"{dangling.common_name or dangling.subject}\""
-                f", whose issuer \"{missing}\" is not on Mozilla's list{note}. Most likely the "
-                "CA is private; if it is a public CA, an intermediate is missing.")
+        label = dangling.common_name or dangling.subject
+        line = (f"The chain stops at the intermediate \"{label}\", whose issuer "
+                f"\"{missing}\" is not on Mozilla's list{note}. Most likely the CA is private; "
+                "if it is a public CA, an intermediate is missing.")
         return [finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line)]
     line = (f"The server certificate's issuer \"{missing}\" is neither sent nor on Mozilla's "
             f"list{note}. Public CAs sign servers through intermediates, so most likely the "
             "intermediate is missing; if the CA is private, CloudFront will not trust it "
             "either way.")
     f = finding("CERT_CHAIN_INCOMPLETE", line, ip, missing=missing,
-                where=f" (get it from your CA){'' if status != 'failed' else ''}")
+                where=" (get it from your CA)")
     f.uncertain = True
     return [f]
 

@@ -5,6 +5,8 @@ These values travel through Redis as JSON, so they hold plain types only.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -103,9 +105,6 @@ class ProbeRequest:
 
     def cache_key(self) -> str:
         """A stable key for 'the same target with the same options' (for dedup)."""
-        import hashlib
-        import json
-
         payload = self.to_dict()
         payload.pop("display", None)
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))

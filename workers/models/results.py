@@ -7,7 +7,7 @@ upper layers ``not_run``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -204,6 +204,4 @@ class AddressReport:
     probes: list[ConnectionProbe] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
         return asdict(self)

@@ -12,7 +12,7 @@ T = TypeVar("T")
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
+def _hints(cls: Any) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
@@ -32,10 +32,10 @@ def _convert(tp: Any, value: Any) -> Any:
         (inner,) = typing.get_args(tp)
         return [_convert(inner, v) for v in value]
     if origin is tuple:
-        args = typing.get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], v) for v in value)
-        return tuple(_convert(a, v) for a, v in zip(args, value, strict=False))
+        items = typing.get_args(tp)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return tuple(_convert(items[0], v) for v in value)
+        return tuple(_convert(a, v) for a, v in zip(items, value, strict=False))
     if origin is dict:
         _, inner = typing.get_args(tp)
         return {k: _convert(inner, v) for k, v in value.items()}
@@ -49,7 +49,7 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
 
     Unknown keys are ignored so that an older reader accepts a newer report.
     """
-    hints = _hints(cls)
+    hints = _hints(typing.cast(Any, cls))
     kwargs = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in data:

@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 import certifi
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from workers.models import CertificateInfo, ChainAnalysis
 from workers.probes.addresses import private_reason
@@ -90,19 +90,18 @@ def _iso(value: dt.datetime) -> str:
 def describe(cert: x509.Certificate) -> CertificateInfo:
     """Plain facts about one certificate."""
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         dns_names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
         ips = [str(n) for n in san.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
         dns_names, ips = [], []
     try:
-        is_ca = bool(cert.extensions.get_extension_for_oid(
-            ExtensionOID.BASIC_CONSTRAINTS).value.ca)
+        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
         is_ca = False
     aia_urls: list[str] = []
     try:
-        aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS)
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
         aia_urls = [str(d.access_location.value) for d in aia.value
                     if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
                     and isinstance(d.access_location, x509.UniformResourceIdentifier)]
@@ -277,7 +276,8 @@ def _complete_with_aia(dangling: x509.Certificate, store: TrustStore, analysis: 
             return
         if depth == 0:
             analysis.aia_certificate = describe(issuer)
-        if store.contains(issuer) or any(_issued_by(issuer, a) for a, _ in store.issuers_of(issuer)):
+        anchored = any(_issued_by(issuer, a) for a, _ in store.issuers_of(issuer))
+        if store.contains(issuer) or anchored:
             analysis.aia_completes_chain = True
             return
         if issuer.subject == issuer.issuer:

@@ -57,7 +57,7 @@ def _query(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> tuple[
         return [], [], DnsReason.TIMEOUT, f"no answer within {resolver.lifetime:.0f} s"
     except dns.exception.DNSException as exc:
         return [], [], DnsReason.RESOLVER_ERROR, str(exc)
-    chain = []
+    chain: list[str] = []
     response = answer.response
     if response is not None:
         for rrset in response.answer:
@@ -88,9 +88,9 @@ def probe_dns(hostname: str, ctx: ProbeContext) -> DnsResult:
     overrides = {name: ip for name, ip in options.resolve}
     if hostname in overrides:
         ip = overrides[hostname]
-        v6 = ":" in ip
+        is_v6 = ":" in ip
         return DnsResult(status=Status.OK, reason=DnsReason.OVERRIDDEN, addresses=[ip],
-                         ipv4=[] if v6 else [ip], ipv6=[ip] if v6 else [],
+                         ipv4=[] if is_v6 else [ip], ipv6=[ip] if is_v6 else [],
                          detail="given with --resolve", duration_ms=0.0)
     # CloudFront's DNS timeout is not documented; the connection timeout is a fair bound.
     lifetime = min(DNS_LIFETIME, max(1.0, ctx.request.settings.connect_timeout))

@@ -79,7 +79,7 @@ def _restrict(context: ssl.SSLContext, groups: str, sigalgs: str) -> bool:
         return False
     ok_groups = ctrl(pointer, _SSL_CTRL_SET_GROUPS_LIST, 0, groups.encode()) == 1
     ok_sigalgs = ctrl(pointer, _SSL_CTRL_SET_SIGALGS_LIST, 0, sigalgs.encode()) == 1
-    return ok_groups and ok_sigalgs
+    return bool(ok_groups and ok_sigalgs)
 
 
 @dataclass
@@ -108,8 +108,8 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     with warnings.catch_warnings():
         # Offering TLS 1.0/1.1 is the point when CloudFront is configured with them.
         warnings.simplefilter("ignore", DeprecationWarning)
-        context.minimum_version = min((_VERSIONS[v] for v in versions), default=ssl.TLSVersion.TLSv1_2)
-        context.maximum_version = max((_VERSIONS[v] for v in versions), default=ssl.TLSVersion.TLSv1_2)
+        chosen = [_VERSIONS[v] for v in versions] or [ssl.TLSVersion.TLSv1_2]
+        context.minimum_version, context.maximum_version = min(chosen), max(chosen)
         for version, flag in _NO_FLAGS.items():
             low, high = context.minimum_version, context.maximum_version
             if low <= _VERSIONS[version] <= high and version not in versions:
@@ -165,7 +165,8 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
         result.protocol = tls.version()
         cipher = tls.cipher()
         result.cipher = cipher[0] if cipher else None
-        chain = tls._sslobj.get_unverified_chain() or []  # type: ignore[union-attr]
+        # Public as get_unverified_chain() from Python 3.13; the SSL object has it since 3.10.
+        chain = tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
         result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
     finally:
         context._msg_callback = None  # type: ignore[attr-defined]
@@ -194,7 +195,7 @@ def _connect(address: str, port: int, timeout: float) -> socket.socket | None:
     return sock
 
 
-def _attempt(address: str, port: int, sni: str | None, ctx: ProbeContext, purpose: str,
+def _attempt(address: str, port: int, sni: str | None, ctx: ProbeContext, *, purpose: str,
              protocols: list[str], ciphers: str, cloudfront_curves: bool) -> tuple[
                  TlsAttempt, Handshake]:
     settings = ctx.request.settings
@@ -267,12 +268,12 @@ def probe_tls(sock: socket.socket, address: str, port: int, ctx: ProbeContext) -
 
     result.status = Status.FAILED
     result.detail = first.error
-    _explain_failure(first, address, port, sni, ctx, testable, result)
+    _explain_failure(first, address, port, sni, ctx=ctx, offered=testable, result=result)
     result.duration_ms = sum(a.duration_ms for a in result.attempts)
     return result, None, []
 
 
-def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
+def _explain_failure(first: Handshake, address: str, port: int, sni: str | None, *,
                      ctx: ProbeContext, offered: list[str], result: TlsResult) -> None:
     """Find out why the faithful handshake failed, with as few handshakes as we can."""
     if first.kind == "timeout":
@@ -292,8 +293,9 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
     # Which protocol versions does the origin accept at all? One handshake each, in parallel.
     versions = ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"]
     with ThreadPoolExecutor(max_workers=len(versions)) as pool:
-        futures = {v: pool.submit(_attempt, address, port, sni, ctx, f"accepts {v}?", [v],
-                                  BROAD_CIPHER_STRING, False) for v in versions}
+        futures = {v: pool.submit(_attempt, address, port, sni, ctx, purpose=f"accepts {v}?",
+                                  protocols=[v], ciphers=BROAD_CIPHER_STRING,
+                                  cloudfront_curves=False) for v in versions}
         outcomes = {v: f.result() for v, f in futures.items()}
     for v in versions:
         attempt, _ = outcomes[v]
@@ -320,8 +322,9 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
 
     # A protocol in common: so the ciphers (or the curves) are the problem.
     best = common[0]
-    attempt, hs = _attempt(address, port, sni, ctx, "CloudFront's ciphers with any curve", [best],
-                           CLOUDFRONT_CIPHER_STRING, False)
+    attempt, hs = _attempt(address, port, sni, ctx, purpose="CloudFront's ciphers, any curve",
+                           protocols=[best], ciphers=CLOUDFRONT_CIPHER_STRING,
+                           cloudfront_curves=False)
     result.attempts.append(attempt)
     if hs.ok:
         result.reason = TlsReason.CURVE_UNSUPPORTED
@@ -333,8 +336,10 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
     found = [chosen] if chosen else []
     for _ in range(MAX_CIPHER_HANDSHAKES):
         exclusions = "".join(f":!{c}" for c in found)
-        attempt, hs = _attempt(address, port, sni, ctx, "which ciphers?", [best],
-                               f"ALL:COMPLEMENTOFALL{exclusions}:@SECLEVEL=0", False)
+        attempt, hs = _attempt(address, port, sni, ctx, purpose="which ciphers?",
+                               protocols=[best],
+                               ciphers=f"ALL:COMPLEMENTOFALL{exclusions}:@SECLEVEL=0",
+                               cloudfront_curves=False)
         result.attempts.append(attempt)
         if not hs.ok or not hs.cipher or hs.cipher in found:
             break

@@ -24,7 +24,7 @@ from workers.models import (
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 
 
-def cert(names=("origin.example.com",), cn=None, not_after="2027-06-01T00:00:00Z",
+def cert(names=("origin.example.com",), *, cn=None, not_after="2027-06-01T00:00:00Z",
          not_before="2026-01-01T00:00:00Z", key_type="RSA", key_size=2048, curve=None,
          signature_hash="sha256", is_ca=False, self_signed=False) -> CertificateInfo:
     return CertificateInfo(
@@ -119,7 +119,7 @@ def test_hostname_mismatch_names_the_forwarded_host():
      ["TRUSTED_VIA_CA_FILE"]),
 ])
 def test_trust_rules(analysis, expected):
-    chain = [cert(), cert(names=(), cn="Issuer", is_ca=True, self_signed=True)]
+    chain = [cert(), cert((), cn="Issuer", is_ca=True, self_signed=True)]
     if analysis.break_reason == "self_signed_leaf":
         chain = [cert(self_signed=True)]
     assert codes(report(address(tls=healthy_tls(chain, analysis)))) == expected
