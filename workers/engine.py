@@ -4,6 +4,7 @@ diagnosis rules. This is the only entry point the CLI, the bot's jobs and the wa
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import socket
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from workers.probes.tls import probe_tls
 from workers.target import canonical_ip
 
 ProgressCallback = Callable[[str, str], None]
+log = logging.getLogger(__name__)
 MAX_PARALLEL_ADDRESSES = 16
 
 
@@ -114,7 +116,16 @@ def probe_address(address: str, ctx: ProbeContext) -> AddressReport:
             report.probes.append(ConnectionProbe(scheme, port, blocked, tls,
                                                  HttpResult(status=Status.NOT_RUN)))
             continue
-        report.probes.append(probe_connection(address, scheme, port, ctx))
+        try:
+            report.probes.append(probe_connection(address, scheme, port, ctx))
+        except Exception as exc:
+            log.exception("probing %s %s:%s failed inside origin502", address, scheme, port)
+            failed = TcpResult(status=Status.ERROR, reason=TcpReason.OTHER,
+                               detail=f"origin502 failed while probing: {type(exc).__name__}: "
+                               f"{exc}")
+            tls = TlsResult(status=Status.NOT_RUN) if scheme == "https" else None
+            report.probes.append(ConnectionProbe(scheme, port, failed, tls,
+                                                 HttpResult(status=Status.NOT_RUN)))
     return report
 
 
@@ -163,7 +174,8 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         protocol_policy=settings.protocol_policy, https_port=settings.https_port,
         http_port=settings.http_port, origin_ssl_protocols=list(settings.origin_ssl_protocols),
         path=settings.path, connect_timeout=settings.connect_timeout,
-        connection_attempts=settings.connection_attempts, read_timeout=settings.read_timeout)
+        connection_attempts=settings.connection_attempts, read_timeout=settings.read_timeout,
+        ip_address_type=settings.ip_address_type)
     report = Report(
         target=target, verdict="ok", findings=[], dns=dns, addresses=addresses,
         started_at=started_at.isoformat().replace("+00:00", "Z"), duration_ms=0.0,
@@ -171,6 +183,9 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         trust_note=("roots from --ca-file were trusted for this report; CloudFront trusts only "
                     "Mozilla's list" if request.options.ca_file else None),
     )
+    internal = [p.tcp.detail for a in addresses for p in a.probes if p.tcp.status == Status.ERROR]
+    if internal and report.probe_error is None:
+        report.probe_error = str(internal[0])
     report.findings = diagnose_findings(report, now=started_at)
     report.verdict = verdict_for(report.findings)
     report.duration_ms = round((time.perf_counter() - started) * 1000, 2)

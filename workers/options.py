@@ -89,6 +89,9 @@ def diagnose_options(func: F) -> F:
                      show_default=True, help="Connection attempts (CloudFront: 1-3)."),
         click.option("--read-timeout", type=click.FloatRange(0.1, 180), default=30.0,
                      show_default=True, help="Origin response timeout in seconds."),
+        click.option("--ip-address-type", type=click.Choice(["ipv4", "ipv6", "dualstack"]),
+                     default="ipv4", show_default=True,
+                     help="Origin IP address type: which address families CloudFront uses."),
         click.option("--path", default=None, help="Path to request [default: / or the URL's]."),
         click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="Extra PEM roots to trust as if Mozilla did (CloudFront would not)."),
@@ -128,6 +131,7 @@ def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> Pr
         connection_attempts=int(opts.get("connection_attempts") or 3),
         read_timeout=float(opts.get("read_timeout") or 30.0),
         path=path,
+        ip_address_type=opts.get("ip_address_type") or "ipv4",
     )
     options = ProbeOptions(
         resolve=tuple(opts.get("resolve") or ()),

@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from workers.models import ConnectionProbe, ProbeRequest, Report
+from workers.models import ConnectionProbe, Finding, ProbeRequest, Report
 
 _VERDICT = {"ok": ("[bold green]OK[/]", "CloudFront can connect to this origin."),
             "warn": ("[bold yellow]WARN[/]", "CloudFront can connect, with warnings."),
@@ -31,6 +30,8 @@ def run_with_progress(request: ProbeRequest,
 
 
 def render_report(report: Report, console: Console | None = None) -> None:
+    """Verdict first; then findings that concern every address; then each address with its
+    own findings and what was measured there."""
     console = console or Console(highlight=False)
     target = report.target
     label, sentence = _VERDICT.get(report.verdict, (report.verdict, ""))
@@ -43,68 +44,62 @@ def render_report(report: Report, console: Console | None = None) -> None:
         console.print(f"  Host header and SNI: {escape(target.host_header)}")
     if report.trust_note:
         console.print(f"  [yellow]Note:[/] {escape(report.trust_note)}")
-    console.print()
-    for number, finding in enumerate(report.findings, 1):
-        where = f" [dim]{finding.address}[/]" if finding.address else ""
-        uncertain = " [magenta](uncertain)[/]" if finding.uncertain else ""
-        console.print(f"{number}. {_SEVERITY.get(finding.severity, finding.severity)} "
-                      f"[bold]{finding.code}[/]{where}{uncertain}")
-        console.print(f"   {escape(finding.summary)}")
-        for step_no, step in enumerate(finding.remediation, 1):
-            console.print(f"   [cyan]{step_no})[/] {escape(step)}")
-        for link in finding.links:
-            console.print(f"   [dim]→ {link}[/]")
-        console.print()
-    if not report.findings:
-        console.print("No findings.\n")
-    _render_addresses(report, console)
-
-
-def _render_addresses(report: Report, console: Console) -> None:
     dns = report.dns
     if dns.addresses:
-        console.print(f"[bold]DNS[/] {escape(report.target.hostname)} → "
+        via = " via " + " → ".join(dns.cname_chain) if dns.cname_chain else ""
+        console.print(f"  DNS: {escape(target.hostname)}{escape(via)} → "
                       f"{', '.join(dns.addresses)} ({dns.reason or 'resolved'}, "
                       f"{dns.duration_ms:.0f} ms)")
-    table = Table(show_edge=False, box=None, pad_edge=False)
-    for column in ("address", "port", "tcp", "tls", "certificate", "http", "timings (ms)"):
-        table.add_column(column)
+    console.print()
+    number = 0
+    general = [f for f in report.findings if f.address is None]
+    for finding in general:
+        number += 1
+        _render_finding(console, number, finding)
     for address in report.addresses:
+        console.rule(f"[bold]{address.address}[/] ({address.family})", align="left")
+        for finding in (f for f in report.findings if f.address == address.address):
+            number += 1
+            _render_finding(console, number, finding)
         for probe in address.probes:
-            table.add_row(address.address, f"{probe.scheme}:{probe.port}", _tcp(probe),
-                          _tls(probe), _cert(probe), _http(probe), _timings(probe))
-    if report.addresses:
-        console.print(table)
+            console.print("  " + _measured(probe))
+        console.print()
+    if not report.findings:
+        console.print("No findings.")
     console.print(f"[dim]{report.duration_ms:.0f} ms in all[/]")
 
 
-def _tcp(probe: ConnectionProbe) -> str:
-    return "ok" if probe.tcp.status == "ok" else str(probe.tcp.reason)
+def _render_finding(console: Console, number: int, finding: Finding) -> None:
+    uncertain = " [magenta](uncertain)[/]" if finding.uncertain else ""
+    console.print(f"{number}. {_SEVERITY.get(finding.severity, finding.severity)} "
+                  f"[bold]{finding.code}[/]{uncertain}")
+    console.print(f"   {escape(finding.summary)}")
+    for step_no, step in enumerate(finding.remediation, 1):
+        console.print(f"   [cyan]{step_no})[/] {escape(step)}")
+    for link in finding.links:
+        console.print(f"   [dim]→ {link}[/]", overflow="ignore", crop=False)
+    console.print()
 
 
-def _tls(probe: ConnectionProbe) -> str:
+def _measured(probe: ConnectionProbe) -> str:
+    """One line per connection: each layer's outcome and time."""
+    t = probe.timings_ms
+    parts = [f"[bold]{probe.scheme}:{probe.port}[/]"]
+    tcp = probe.tcp
+    parts.append(f"TCP {'ok' if tcp.status == 'ok' else tcp.reason}"
+                 + (f" {t['connect']:.1f} ms" if "connect" in t else ""))
     tls = probe.tls
-    if tls is None:
-        return "-"
-    if tls.status == "ok":
-        return f"{tls.protocol} {tls.cipher}"
-    return str(tls.reason or tls.status)
-
-
-def _cert(probe: ConnectionProbe) -> str:
-    tls = probe.tls
-    if tls is None or not tls.chain:
-        return "-"
-    leaf = tls.chain[0]
-    return escape(f"{leaf.common_name or leaf.subject} (until {leaf.not_after[:10]})")
-
-
-def _http(probe: ConnectionProbe) -> str:
+    if tls is not None and tls.status != "not_run":
+        what = f"{tls.protocol} {tls.cipher}" if tls.status == "ok" else str(tls.reason)
+        parts.append(f"TLS {escape(what)}" + (f" {t['tls']:.1f} ms" if "tls" in t else ""))
+        if tls.chain:
+            leaf = tls.chain[0]
+            parts.append(escape(f"cert {leaf.common_name or leaf.subject} "
+                                f"until {leaf.not_after[:10]}"))
     http = probe.http
-    if http.status_code:
-        return f"{http.status_code} {escape(http.reason_phrase or '')}"
-    return str(http.reason or http.status)
-
-
-def _timings(probe: ConnectionProbe) -> str:
-    return " / ".join(f"{k} {v:.1f}" for k, v in probe.timings_ms.items())
+    if http.status != "not_run":
+        what = f"{http.status_code} {http.reason_phrase or ''}".strip() if http.status_code \
+            else str(http.reason)
+        parts.append(f"HTTP {escape(what)}"
+                     + (f" {t['first_byte']:.1f} ms" if "first_byte" in t else ""))
+    return " · ".join(parts)

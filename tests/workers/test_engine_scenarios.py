@@ -151,16 +151,29 @@ def test_dns_failures_are_named(pki, records, servfail, expected):
 def test_cname_chain_and_every_address_are_probed(pki):
     records = {NAME: [("CNAME", "lb.test")], "lb.test": [("A", "127.0.0.1"), ("AAAA", "::1")]}
     with FakeDns(records) as dns, TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
-        request = build_request(
-            NAME, https_port=origin.port, timeout=1, connection_attempts=1, ca_file=pki["ca"]
-        )
+        request = build_request(NAME, https_port=origin.port, timeout=1, connection_attempts=1,
+                                ca_file=pki["ca"], ip_address_type="dualstack")
         request = replace(request, options=replace(request.options, nameserver=dns.nameserver))
         report = diagnose(request)
+        ipv4_only = diagnose(request.with_settings(ip_address_type="ipv4"))
+        ipv6_only = diagnose(request.with_settings(ip_address_type="ipv6"))
     assert report.dns.cname_chain == ["lb.test"]
     assert sorted(a.address for a in report.addresses) == ["127.0.0.1", "::1"]
     # The origin listens on 127.0.0.1 only: ::1 is refused, the classic intermittent 502.
     assert only(report, "PORT_CLOSED").address == "::1"
     assert "1 of 2 addresses" in only(report, "SOME_ADDRESSES_FAILING").summary
+    # With CloudFront's default (IPv4 only) the broken IPv6 address causes no 502 today.
+    assert errors(ipv4_only) == []
+    assert "causes no 502 today" in only(ipv4_only, "PORT_CLOSED").summary
+    assert errors(ipv6_only) == ["PORT_CLOSED"]
+
+
+def test_ipv6_only_origin_type_without_aaaa_has_no_address(pki):
+    with FakeDns({NAME: [("A", "127.0.0.1")]}) as dns:
+        request = build_request(NAME, timeout=1, ip_address_type="ipv6")
+        request = replace(request, options=replace(request.options, nameserver=dns.nameserver))
+        report = diagnose(request)
+    assert "no AAAA record" in only(report, "DNS_RESOLUTION_FAILED").summary
 
 
 # --- TCP ------------------------------------------------------------------------------------

@@ -55,3 +55,15 @@ def test_unreachable_address_is_told_apart(monkeypatch):
     result, sock = probe_tcp("192.0.2.1", 443, ProbeContext.for_request(request))
     assert sock is None
     assert (result.reason, result.detail) == ("unreachable", "No route to host")
+
+
+def test_a_bug_in_a_layer_becomes_a_probe_error_not_a_traceback(monkeypatch):
+    import workers.engine as engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "probe_tcp", broken)
+    report = diagnose(build_request("origin.test", resolve=(("origin.test", "127.0.0.1"),)))
+    assert report.probe_error == "origin502 failed while probing: RuntimeError: boom"
+    assert [f.code for f in report.findings] == ["ORIGIN_PRIVATE_ADDRESS"]

@@ -37,12 +37,33 @@ def _merge(findings: list[Finding], total_addresses: int) -> list[Finding]:
     return out
 
 
+def _family_used(report: Report, family: str) -> bool:
+    kind = report.target.ip_address_type
+    return kind == "dualstack" or kind == family
+
+
+def _downgrade_unused_families(report: Report, findings: list[Finding]) -> None:
+    """A broken IPv6 address does not cause 502s while CloudFront connects over IPv4 only
+    (the default), and the reverse; say so instead of calling it an error."""
+    families = {a.address: a.family for a in report.addresses}
+    for f in findings:
+        family = families.get(f.address or "")
+        if family is None or _family_used(report, family) or f.severity != "error":
+            continue
+        f.severity = "warning"
+        label = "IPv6" if family == "ipv6" else "IPv4"
+        f.summary += (f" CloudFront does not use {label} addresses with the origin IP address "
+                      f"type {report.target.ip_address_type}, so this causes no 502 today; it "
+                      "will once that setting includes them.")
+
+
 def diagnose_findings(report: Report, now: dt.datetime | None = None) -> list[Finding]:
     """Every finding for the report, most severe first, in rule order within a severity."""
     now = now or dt.datetime.now(dt.UTC)
     findings: list[Finding] = []
     for rule in RULES:
         findings.extend(rule(report, now))
+    _downgrade_unused_families(report, findings)
     findings.extend(rule_some_addresses_failing(report, now, findings))
     findings = _merge(findings, len(report.addresses))
     return sorted(findings, key=lambda f: SEVERITY_RANK_BY_NAME.get(f.severity, 9))

@@ -95,9 +95,20 @@ def rule_ip_literal(report: Report, _now: dt.datetime) -> list[Finding]:
 
 def rule_dns(report: Report, _now: dt.datetime) -> list[Finding]:
     dns = report.dns
+    name = report.target.hostname
+    kind = report.target.ip_address_type
+    if dns.status == Status.OK and not report.target.is_ip_literal:
+        record = {"ipv4": "A", "ipv6": "AAAA"}.get(kind)
+        usable = dns.ipv4 if kind == "ipv4" else dns.ipv6 if kind == "ipv6" else dns.addresses
+        if record and not usable:
+            return [finding("DNS_RESOLUTION_FAILED",
+                            f"{name} has no {record} record, and the origin IP address type "
+                            f"is {kind}: CloudFront has no address to connect to (it has "
+                            f"{', '.join(dns.addresses)}).", None, name=name, apex=_apex(name),
+                            reason="no_usable_address")]
+        return []
     if dns.status != Status.FAILED:
         return []
-    name = report.target.hostname
     what = {
         "nxdomain": f"{name} does not exist in DNS (NXDOMAIN)",
         "no_address": f"{name} exists but has no A or AAAA record",
@@ -144,7 +155,7 @@ def rule_tcp(report: Report, _now: dt.datetime) -> list[Finding]:
     out = []
     for address, probe in _probes(report):
         tcp = probe.tcp
-        if tcp.status == Status.OK or tcp.reason == "blocked":
+        if tcp.status != Status.FAILED or tcp.reason == "blocked":
             continue
         where = f"{address.address} port {probe.port} ({probe.scheme})"
         tries = f"{tcp.attempts} attempt{'s' if tcp.attempts != 1 else ''}"
@@ -209,7 +220,8 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
                                f"{where}: no cipher in common. Over {protocol} the origin "
                                f"accepts {_cipher_list(ciphers)}; CloudFront offers "
                                f"{len(CLOUDFRONT_CIPHERS)} ciphers, none of them among these.",
-                               ip, protocol=protocol, accepted=_cipher_list(ciphers), **fill))
+                               ip, protocol=protocol, accepted=_cipher_list(ciphers),
+                               cloudfront_ciphers=list(CLOUDFRONT_CIPHERS), **fill))
         elif reason == "curve_unsupported":
             out.append(finding("TLS_CURVE_UNSUPPORTED", f"{where}: {tls.detail}.", ip, **fill))
         elif reason == "client_cert_required":
@@ -485,20 +497,22 @@ def _origin_error_fix(code: int, server: str | None) -> str:
 def rule_some_addresses_failing(report: Report, _now: dt.datetime,
                                 findings: list[Finding] | None = None) -> list[Finding]:
     """Called last, with the findings of the other rules (see ``diagnose_findings``)."""
-    if len(report.addresses) < 2 or findings is None:
+    kind = report.target.ip_address_type
+    used = [a.address for a in report.addresses if kind in ("dualstack", a.family)]
+    if len(used) < 2 or findings is None:
         return []
     failing: dict[str, set[str]] = {}
     for f in findings:
-        if f.severity == "error" and f.address:
+        if f.severity == "error" and f.address in used:
             failing.setdefault(f.address, set()).add(f.code)
-    if not failing or len(failing) == len(report.addresses):
+    if not failing or len(failing) == len(used):
         return []
     codes = sorted({c for cs in failing.values() for c in cs})
     names = ", ".join(sorted(failing))
-    return [finding("SOME_ADDRESSES_FAILING", f"{len(failing)} of {len(report.addresses)} "
+    return [finding("SOME_ADDRESSES_FAILING", f"{len(failing)} of {len(used)} "
                     f"addresses of {report.target.hostname} fail ({names}: {', '.join(codes)}); "
                     "the others work, so CloudFront fails only some requests.", None,
-                    failing=len(failing), total=len(report.addresses), codes=", ".join(codes))]
+                    failing=len(failing), total=len(used), codes=", ".join(codes))]
 
 
 RULES: list[Rule] = [

@@ -51,6 +51,7 @@ class TargetInfo:
     connect_timeout: float
     connection_attempts: int
     read_timeout: float
+    ip_address_type: str = "ipv4"
 
 
 @dataclass

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 ProtocolPolicy = Literal["https-only", "http-only", "match-viewer"]
+IpAddressType = Literal["ipv4", "ipv6", "dualstack"]
+IP_ADDRESS_TYPES: tuple[IpAddressType, ...] = ("ipv4", "ipv6", "dualstack")
 PROTOCOL_POLICIES: tuple[ProtocolPolicy, ...] = ("https-only", "http-only", "match-viewer")
 
 # CloudFront's OriginSslProtocols values, oldest first.
@@ -32,6 +34,12 @@ class OriginSettings:
     connection_attempts: int = 3
     read_timeout: float = 30.0
     path: str = "/"
+    # Which address families CloudFront uses toward the origin (IPv4 only by default).
+    ip_address_type: IpAddressType = "ipv4"
+
+    def uses_family(self, family: str) -> bool:
+        """Whether CloudFront would connect over ``family`` ("ipv4" or "ipv6")."""
+        return self.ip_address_type == "dualstack" or self.ip_address_type == family
 
     def schemes(self) -> list[tuple[str, int]]:
         """The (scheme, port) pairs CloudFront may use toward the origin under this policy."""

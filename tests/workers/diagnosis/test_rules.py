@@ -42,7 +42,8 @@ def report(*addresses: AddressReport, host_header: str | None = None, https_port
         host_header=host_header or name, protocol_policy=policy, https_port=https_port,
         http_port=80, origin_ssl_protocols=["TLSv1.2"], path="/", connect_timeout=10,
         connection_attempts=3, read_timeout=30)
-    dns = DnsResult(status="ok", addresses=[a.address for a in addresses])
+    dns = DnsResult(status="ok", addresses=[a.address for a in addresses],
+                    ipv4=[a.address for a in addresses if a.family == "ipv4"])
     return Report(target=target, verdict="ok", findings=[], dns=dns, addresses=list(addresses),
                   started_at="2026-11-24T12:00:00Z", duration_ms=1.0)
 
