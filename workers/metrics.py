@@ -5,10 +5,11 @@ them; `start_metrics_server` is what `origin502 worker` and `origin502 scheduler
 serve `/metrics` and `/healthz` on their `--metrics-port`. The bot serves `/metrics` on its
 own HTTP port with `render_metrics()`.
 
-RQ's default worker forks a work horse per job, so counters bumped inside a job die with
-that child. When `PROMETHEUS_MULTIPROC_DIR` is set (the Helm chart sets it for workers),
-prometheus-client writes every process's samples to files in that directory and
-`render_metrics()` aggregates them, so the parent's `/metrics` shows the children's work.
+origin502's worker runs jobs in-process (a SimpleWorker), so one registry sees everything.
+RQ's default worker instead forks a work horse per job, and counters bumped inside a job
+would die with that child: for such a setup set `PROMETHEUS_MULTIPROC_DIR` (the Helm chart's
+`worker.multiprocessMetrics`), prometheus-client then writes every process's samples to files
+in that directory and `render_metrics()` aggregates them.
 The variable must be set before this module is first imported; `start_metrics_server` drops
 samples that earlier process trees left in the directory.
 """

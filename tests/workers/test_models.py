@@ -58,7 +58,7 @@ def test_unreachable_address_is_told_apart(monkeypatch):
 
 
 def test_a_bug_in_a_layer_becomes_a_probe_error_not_a_traceback(monkeypatch):
-    import workers.engine as engine
+    from workers import engine
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -39,7 +39,7 @@ def _merge(findings: list[Finding], total_addresses: int) -> list[Finding]:
 
 def _family_used(report: Report, family: str) -> bool:
     kind = report.target.ip_address_type
-    return kind == "dualstack" or kind == family
+    return kind in ("dualstack", family)
 
 
 def _downgrade_unused_families(report: Report, findings: list[Finding]) -> None:

@@ -69,15 +69,18 @@ def run_probe(run_id: str, request: dict[str, Any]) -> dict[str, Any]:
     return {"run_id": run_id, "verdict": report.verdict, "findings": len(report.findings)}
 
 
-def interruption_text(exc_type: type[BaseException] | None, timeout: int | None) -> str:
+def interruption_text(exc_type: type[BaseException] | None, timeout: float | None) -> str:
     """Why a probe job did not finish, in words for the thread (never a traceback)."""
     if exc_type is not None and issubclass(exc_type, JobTimeoutException):
-        return f"the probe did not finish within {timeout or queues.PROBE_TIMEOUT} s"
+        return f"the probe did not finish within {int(timeout or queues.PROBE_TIMEOUT)} s"
     if exc_type is not None and issubclass(exc_type, AbandonedJobError):
         return "the worker running the probe stopped (killed or restarted) mid-probe"
     if exc_type is None:
         return "the worker running the probe was killed mid-probe"
-    return f"the probe failed inside origin502 ({exc_type.__name__}); the operators can see it in the worker log"
+    return (
+        f"the probe failed inside origin502 ({exc_type.__name__}); "
+        "the operators can see it in the worker log"
+    )
 
 
 def record_interruption(job: Job, connection: Redis, why: str, *, retrying: bool) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from redis import Redis
 from redis.exceptions import WatchError
+from redis.typing import EncodableT
 
 from workers.jobs import queues
 from workers.models import ProbeRequest
@@ -133,7 +134,7 @@ class RunStore:
 
     def create(self, run: Run) -> None:
         run.created_at = run.created_at or time.time()
-        mapping = {
+        mapping: dict[EncodableT, EncodableT] = {
             name: _encode(name, value)
             for name, value in vars(run).items()
             if value is not None and name != "run_id"
@@ -177,7 +178,7 @@ class RunStore:
         with self.redis.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(key)
+                    pipe.watch(key)  # type: ignore[no-untyped-call]
                     raw = pipe.hget(key, "progress")
                     progress = json.loads(raw) if raw else {}
                     progress[layer] = text

@@ -30,7 +30,9 @@ class Origin502Worker(SimpleWorker):
 
     heartbeat_interval: int = DEFAULT_HEARTBEAT
 
-    def __init__(self, *args: Any, heartbeat_interval: int = DEFAULT_HEARTBEAT, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, heartbeat_interval: int = DEFAULT_HEARTBEAT, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("serializer", queues.SERIALIZER)
         kwargs.setdefault("maintenance_interval", DEFAULT_MAINTENANCE_INTERVAL)
         super().__init__(*args, **kwargs)

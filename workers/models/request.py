@@ -39,7 +39,7 @@ class OriginSettings:
 
     def uses_family(self, family: str) -> bool:
         """Whether CloudFront would connect over ``family`` ("ipv4" or "ipv6")."""
-        return self.ip_address_type == "dualstack" or self.ip_address_type == family
+        return self.ip_address_type in ("dualstack", family)
 
     def schemes(self) -> list[tuple[str, int]]:
         """The (scheme, port) pairs CloudFront may use toward the origin under this policy."""
