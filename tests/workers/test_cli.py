@@ -102,3 +102,13 @@ def test_resolving_through_our_own_dns_server(pki):
                      env={"ORIGIN502_NAMESERVER": dns.nameserver})
     assert result.exit_code == 0, result.stdout
     assert json.loads(result.stdout)["dns"]["addresses"] == ["127.0.0.1"]
+
+
+def test_readme_documents_every_finding_code():
+    from pathlib import Path
+
+    from workers.diagnosis.catalog import CATALOG
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [code for code in CATALOG if f"`{code}`" not in readme]
+    assert missing == []
