@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -52,11 +53,54 @@ def _not_run(layer: str) -> str:
     return f"not run: the {layer} layer failed"
 
 
-def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext) -> ConnectionProbe:
+class LayerProgress:
+    """Tells the caller about a layer once every connection has got past it (done, failed or
+    skipped), so a Slack message can say "TCP ok" while the TLS handshakes still run."""
+
+    ORDER = ("tcp", "tls", "http")
+
+    def __init__(self, expected: dict[str, int], callback: ProgressCallback) -> None:
+        self._expected = expected
+        self._seen: dict[str, list[str]] = {layer: [] for layer in expected}
+        self._callback = callback
+        self._lock = threading.Lock()
+        self._next = 0  # index in ORDER of the next layer to announce
+
+    def _line(self, layer: str) -> str:
+        seen = self._seen[layer]
+        ok, ran = seen.count("ok"), len(seen) - seen.count("not_run")
+        if ran == 0:
+            return "not run"
+        return "ok" if ok == ran else f"{ok}/{ran} ok"
+
+    def mark(self, layer: str, status: str) -> None:
+        announce = []
+        with self._lock:
+            self._seen[layer].append(status)
+            # Announce layers in order, even when one connection's TLS ends before another's
+            # TCP (match-viewer probes two ports per address).
+            while self._next < len(self.ORDER):
+                nxt = self.ORDER[self._next]
+                if len(self._seen[nxt]) < self._expected[nxt]:
+                    break
+                self._next += 1
+                if self._expected[nxt]:
+                    announce.append((nxt, self._line(nxt)))
+        for name, line in announce:
+            self._callback(name, line)
+
+
+def _no_mark(_layer: str, _status: str) -> None:
+    return None
+
+
+def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext,
+                     mark: ProgressCallback = _no_mark) -> ConnectionProbe:
     """One scheme on one address, layer by layer; a failed layer marks the rest not run."""
     request = ctx.request
     transcript = [f"connect {address} port {port} ({scheme})"]
     tcp, sock = probe_tcp(address, port, ctx)
+    mark("tcp", str(tcp.status))
     timings = {"connect": round(tcp.duration_ms, 2)}
     tls: TlsResult | None = None
     if sock is None:
@@ -73,6 +117,7 @@ def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext) ->
             timings["tls"] = round(tls.duration_ms, 2)
             if chain_der:
                 _judge_certificates(tls, chain_der, ctx)
+            mark("tls", str(tls.status))
             transcript.append(
                 f"tls {tls.status}: {tls.protocol or tls.reason} {tls.cipher or ''} "
                 f"sni={tls.sni} handshakes={len(tls.attempts)}".strip())
@@ -103,7 +148,8 @@ def _judge_certificates(tls: TlsResult, chain_der: list[bytes], ctx: ProbeContex
                                  fetch_aia=options.fetch_aia, allow_private=options.allow_private)
 
 
-def probe_address(address: str, ctx: ProbeContext) -> AddressReport:
+def probe_address(address: str, ctx: ProbeContext,
+                  progress: LayerProgress | None = None) -> AddressReport:
     request = ctx.request
     family = "ipv6" if ":" in address else "ipv4"
     reason = private_reason(address)
@@ -115,9 +161,21 @@ def probe_address(address: str, ctx: ProbeContext) -> AddressReport:
             tls = TlsResult(status=Status.NOT_RUN) if scheme == "https" else None
             report.probes.append(ConnectionProbe(scheme, port, blocked, tls,
                                                  HttpResult(status=Status.NOT_RUN)))
+            if progress is not None:
+                progress.mark("tcp", "failed")
+                if tls is not None:
+                    progress.mark("tls", "not_run")
+                progress.mark("http", "not_run")
             continue
+        marked: set[str] = set()
+
+        def mark(layer: str, status: str, marked: set[str] = marked) -> None:
+            marked.add(layer)
+            if progress is not None:
+                progress.mark(layer, status)
+
         try:
-            report.probes.append(probe_connection(address, scheme, port, ctx))
+            report.probes.append(probe_connection(address, scheme, port, ctx, mark))
         except Exception as exc:
             log.exception("probing %s %s:%s failed inside origin502", address, scheme, port)
             failed = TcpResult(status=Status.ERROR, reason=TcpReason.OTHER,
@@ -126,6 +184,10 @@ def probe_address(address: str, ctx: ProbeContext) -> AddressReport:
             tls = TlsResult(status=Status.NOT_RUN) if scheme == "https" else None
             report.probes.append(ConnectionProbe(scheme, port, failed, tls,
                                                  HttpResult(status=Status.NOT_RUN)))
+        probe = report.probes[-1]
+        for layer, result in (("tcp", probe.tcp), ("tls", probe.tls), ("http", probe.http)):
+            if result is not None and layer not in marked:
+                mark(layer, str(result.status))
     return report
 
 
@@ -159,13 +221,13 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
 
     addresses: list[AddressReport] = []
     if dns.addresses:
-        workers = min(MAX_PARALLEL_ADDRESSES, len(dns.addresses))
+        schemes = [scheme for scheme, _ in request.settings.schemes()]
+        count = len(dns.addresses)
+        layers = LayerProgress({"tcp": count * len(schemes), "http": count * len(schemes),
+                                "tls": count * schemes.count("https")}, progress)
+        workers = min(MAX_PARALLEL_ADDRESSES, count)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            addresses = list(pool.map(lambda a: probe_address(a, ctx), dns.addresses))
-        for layer in ("tcp", "tls", "http"):
-            line = _layer_line(layer, addresses)
-            if line:
-                progress(layer, line)
+            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), dns.addresses))
 
     settings = request.settings
     target = TargetInfo(
@@ -197,17 +259,3 @@ def _dns_line(dns: DnsResult) -> str:
     if dns.status == Status.OK:
         return f"resolved to {', '.join(dns.addresses)}"
     return f"{dns.reason}: {dns.detail or 'no address'}"
-
-
-def _layer_line(layer: str, addresses: list[AddressReport]) -> str | None:
-    states = []
-    for address in addresses:
-        for probe in address.probes:
-            result = {"tcp": probe.tcp, "tls": probe.tls, "http": probe.http}[layer]
-            if result is None:
-                continue
-            states.append(str(result.status))
-    if not states:
-        return None
-    ok = states.count("ok")
-    return f"{ok}/{len(states)} ok" if ok != len(states) else "ok"

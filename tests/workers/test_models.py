@@ -67,3 +67,18 @@ def test_a_bug_in_a_layer_becomes_a_probe_error_not_a_traceback(monkeypatch):
     report = diagnose(build_request("origin.test", resolve=(("origin.test", "127.0.0.1"),)))
     assert report.probe_error == "origin502 failed while probing: RuntimeError: boom"
     assert [f.code for f in report.findings] == ["ORIGIN_PRIVATE_ADDRESS"]
+
+
+def test_progress_reports_each_layer_once_in_order():
+    factory = CertFactory()
+    leaf = factory.leaf(None, names=["origin.test"])
+    seen: list[tuple[str, str]] = []
+    with TlsOrigin([leaf], leaf) as origin:
+        diagnose(build_request("origin.test", https_port=origin.port,
+                               protocol_policy="match-viewer", http_port=origin.port,
+                               resolve=(("origin.test", "127.0.0.1"),), timeout=1,
+                               connection_attempts=1),
+                 on_progress=lambda layer, text: seen.append((layer, text)))
+    assert [layer for layer, _ in seen] == ["dns", "tcp", "tls", "http"]
+    assert seen[1] == ("tcp", "ok")
+    assert seen[3] == ("http", "1/2 ok")  # plain HTTP to the TLS port gets no valid answer
