@@ -1,0 +1,56 @@
+"""Shared fixtures.  The logic lives in tests/support/; only fixtures go here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# `tests` has no __init__.py, so under pytest's default import mode only tests/ (not the
+# repository root) lands on sys.path; make `import tests.support...` work under plain
+# `pytest` as well as `python -m pytest`.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from tests.support.certs import CertFactory  # noqa: E402
+from tests.support.dns_server import FakeDns  # noqa: E402
+from tests.support.redis_server import RedisServer, find_redis_server  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def cert_factory() -> CertFactory:
+    return CertFactory()
+
+
+@pytest.fixture
+def fake_dns() -> Iterator[FakeDns]:
+    with FakeDns() as dns:
+        yield dns
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """Our own redis-server on a free loopback port for the whole session."""
+    executable = find_redis_server()
+    if executable is None:
+        pytest.skip(
+            "redis-server is not installed and could not be installed "
+            "(needs root and apt-get; or set REDIS_SERVER=/path/to/redis-server)"
+        )
+    server = RedisServer(executable)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """A clean (FLUSHALL) database URL; the server runs again after the test."""
+    redis_server.flushall()
+    yield redis_server.url
+    redis_server.start()

@@ -1,0 +1,709 @@
+"""The Helm chart, rendered offline by Helm's own engine and checked against Kubernetes' schemas.
+
+Helm runs in-process through `helm-python-sdk` (Helm's Go SDK behind a C ABI, bundled in the
+wheel): no helm binary, no cluster, no network. Every value set in helm/origin502/ci/ (the
+chart-testing convention) is linted, rendered, validated with `kubernetes-validate` against the
+oldest and newest Kubernetes the chart supports, and held to the security properties the chart
+promises. Bad values must be refused by values.schema.json before anything renders.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import re
+import tomllib
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+# Both come with the `test` extra; a missing one fails the run rather than skipping the chart.
+import helm_python as helm
+import kubernetes_validate
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "helm" / "origin502"
+CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
+CASES = {path.name.removesuffix("-values.yaml"): path for path in CI_VALUES}
+RELEASE, NAMESPACE = "oncall", "origin502"
+PREFIX = f"{RELEASE}-origin502"
+
+# Oldest (Chart.yaml kubeVersion) and newest Kubernetes that kubernetes-validate knows.
+KUBE_VERSIONS = ("1.25.0", kubernetes_validate.latest_version())
+
+# Custom resources: kubernetes-validate has no schema for CRDs; their shape is checked below.
+CUSTOM_KINDS = {
+    ("keda.sh/v1alpha1", "ScaledObject"),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"),
+    ("monitoring.coreos.com/v1", "PodMonitor"),
+}
+
+BUILT_IN_APIS = {"v1", "apps/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1"}
+
+MUST_BLOCK_V4 = [
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+    "127.0.0.0/8",
+]
+MUST_BLOCK_V6 = ["fc00::/7", "fe80::/10"]
+
+SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSWORD|REDIS_URL", re.IGNORECASE)
+
+
+def load_values(case: str) -> dict[str, Any]:
+    values: dict[str, Any] = yaml.safe_load(CASES[case].read_text())
+    return values
+
+
+@pytest.fixture(scope="module")
+def chart() -> Iterator[Any]:
+    with helm.Chart.load(CHART) as loaded:
+        yield loaded
+
+
+@cache
+def _render_cached(case: str) -> tuple[tuple[str, str], ...]:
+    with helm.Chart.load(CHART) as loaded:
+        rendered = loaded.render(load_values(case), name=RELEASE, namespace=NAMESPACE)
+    return tuple(sorted(rendered.items()))
+
+
+def rendered_files(case: str) -> dict[str, str]:
+    return dict(_render_cached(case))
+
+
+def manifests(case: str) -> list[dict[str, Any]]:
+    docs = []
+    for name, text in rendered_files(case).items():
+        if name.endswith(".yaml"):
+            docs.extend(doc for doc in yaml.safe_load_all(text) if doc)
+    return docs
+
+
+def by_kind(case: str, kind: str) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for d in manifests(case) if d["kind"] == kind}
+
+
+def deployments(case: str) -> dict[str, dict[str, Any]]:
+    return by_kind(case, "Deployment")
+
+
+def containers(case: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    for name, deployment in deployments(case).items():
+        pod = deployment["spec"]["template"]["spec"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            yield name, pod, container
+
+
+def env_of(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {entry["name"]: entry for entry in container.get("env", [])}
+
+
+def secret_strings(case: str) -> list[str]:
+    """The secret values a case sets inline (tokens, and a Redis URL that holds a password)."""
+    values = load_values(case)
+    slack = values.get("slack", {})
+    found = [slack.get(key, "") for key in ("botToken", "signingSecret", "appToken")]
+    url = values.get("redis", {}).get("url", "")
+    password = re.search(r"://:([^@]+)@", url)
+    found += [url, password.group(1)] if password else [url]
+    return [secret for secret in found if secret]
+
+
+all_cases = pytest.mark.parametrize("case", sorted(CASES))
+
+
+def test_every_realistic_value_set_is_present() -> None:
+    assert {"default", "existing-secret", "ingress", "keda", "hpa-off", "socket-mode"} <= set(CASES)
+
+
+def test_chart_loads_with_helm_sdk_and_matches_the_project_version(chart: Any) -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert chart.name == "origin502"
+    assert chart.metadata["apiVersion"] == "v2"
+    assert chart.metadata["appVersion"] == project["version"]
+    assert chart.schema is not None
+
+
+@all_cases
+def test_lint_is_clean(case: str) -> None:
+    report = helm.lint(CHART, load_values(case), strict=True, namespace=NAMESPACE)
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert report["errors"] == [], report
+    assert problems == []
+
+
+def test_lint_without_values_names_the_missing_redis_url() -> None:
+    report = helm.lint(CHART)
+    assert any("/redis/url" in error for error in report["errors"]), report
+
+
+@all_cases
+def test_values_pass_the_schema(chart: Any, case: str) -> None:
+    chart.validate_schema(load_values(case))
+
+
+@all_cases
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
+def test_every_manifest_validates_against_kubernetes_schemas(case: str, kube_version: str) -> None:
+    checked = 0
+    for manifest in manifests(case):
+        if (manifest["apiVersion"], manifest["kind"]) in CUSTOM_KINDS:
+            continue  # a CRD: kubernetes-validate has no schema; see the shape tests below
+        kubernetes_validate.validate(manifest, kube_version, strict=True)
+        checked += 1
+    assert checked >= 10
+
+
+@all_cases
+def test_every_manifest_is_namespaced_labelled_and_custom_kinds_are_known(case: str) -> None:
+    for manifest in manifests(case):
+        kind, metadata = manifest["kind"], manifest["metadata"]
+        assert metadata["namespace"] == NAMESPACE, kind
+        assert metadata["name"].startswith(PREFIX), kind
+        assert len(metadata["name"]) <= 63
+        assert metadata["labels"]["app.kubernetes.io/instance"] == RELEASE
+        assert metadata["labels"]["app.kubernetes.io/managed-by"] == "Helm"
+        api = manifest["apiVersion"]
+        assert api in BUILT_IN_APIS or (api, kind) in CUSTOM_KINDS, (api, kind)
+
+
+@all_cases
+def test_notes_render(case: str) -> None:
+    notes = rendered_files(case)["origin502/templates/NOTES.txt"]
+    assert f"release {RELEASE}" in notes
+    assert "/origin502 origin.example.com" in notes
+
+
+# --- the three roles ---------------------------------------------------------------------
+
+
+ROLES = {f"{PREFIX}-bot", f"{PREFIX}-worker", f"{PREFIX}-scheduler"}
+
+
+def roles(case: str) -> set[str]:
+    split = load_values(case).get("deliveryWorker", {}).get("enabled", False)
+    return ROLES | ({f"{PREFIX}-delivery"} if split else set())
+
+
+@all_cases
+def test_one_deployment_per_role_all_from_one_image(case: str) -> None:
+    found = deployments(case)
+    assert set(found) == roles(case)
+    images = {c["image"] for _, _, c in containers(case)}
+    assert len(images) == 1
+    (image,) = images
+    assert image.startswith("registry.example.com/platform/origin502")
+    args = {name: c["args"] for name, _, c in containers(case)}
+    assert args[f"{PREFIX}-bot"][:3] == ["serve", "--port", "3000"]
+    assert args[f"{PREFIX}-worker"][:2] == ["worker", "--queues"]
+    assert args[f"{PREFIX}-worker"][3:5] == ["--metrics-port", "9100"]
+    assert args[f"{PREFIX}-scheduler"][:3] == ["scheduler", "--metrics-port", "9101"]
+
+
+@all_cases
+def test_probes_point_at_healthz_on_the_port_the_process_serves(case: str) -> None:
+    for name, _, container in containers(case):
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        args = container["args"]
+        flag = "--port" if "serve" in args else "--metrics-port"
+        served_port = int(args[args.index(flag) + 1])
+        for probe in ("livenessProbe", "readinessProbe"):
+            http_get = container[probe]["httpGet"]
+            assert http_get["path"] == "/healthz", (name, probe)
+            assert ports[http_get["port"]] == served_port, (name, probe)
+
+
+@all_cases
+def test_scrape_annotations_point_at_metrics_on_the_served_port(case: str) -> None:
+    for name, deployment in deployments(case).items():
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert annotations["prometheus.io/scrape"] == "true", name
+        assert annotations["prometheus.io/path"] == "/metrics", name
+        assert int(annotations["prometheus.io/port"]) == container["ports"][0]["containerPort"]
+
+
+@all_cases
+def test_every_container_has_requests_and_limits(case: str) -> None:
+    for name, _, container in containers(case):
+        assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
+        assert "memory" in container["resources"]["limits"], name
+
+
+def test_scheduler_is_one_replica_by_default() -> None:
+    assert deployments("default")[f"{PREFIX}-scheduler"]["spec"]["replicas"] == 1
+
+
+# --- security ----------------------------------------------------------------------------
+
+
+@all_cases
+def test_pods_run_non_root_with_a_locked_down_security_context(case: str) -> None:
+    for name, pod, container in containers(case):
+        pod_sc, sc = pod["securityContext"], container["securityContext"]
+        assert pod["automountServiceAccountToken"] is False, name
+        assert pod_sc["runAsNonRoot"] is True, name
+        assert pod_sc["runAsUser"] > 0, name
+        assert pod_sc["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        assert sc["allowPrivilegeEscalation"] is False, name
+        assert sc["readOnlyRootFilesystem"] is True, name
+        assert sc.get("privileged", False) is False, name
+        assert sc["capabilities"]["drop"] == ["ALL"], name
+        assert "add" not in sc["capabilities"], name
+        assert pod.get("hostNetwork", False) is False, name
+        # A read-only root still needs a writable /tmp.
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert "emptyDir" in volumes[mounts["/tmp"]], name
+
+
+@all_cases
+def test_service_account_mounts_no_token(case: str) -> None:
+    for account in by_kind(case, "ServiceAccount").values():
+        assert account["automountServiceAccountToken"] is False
+
+
+@all_cases
+def test_no_secret_reaches_a_plain_env_value(case: str) -> None:
+    for name, _, container in containers(case):
+        for var, entry in env_of(container).items():
+            if SECRET_ENV.search(var):
+                assert "value" not in entry, (name, var)
+                assert "secretKeyRef" in entry["valueFrom"], (name, var)
+    secrets = secret_strings(case)
+    for manifest in manifests(case):
+        if manifest["kind"] == "Secret":
+            continue
+        text = yaml.safe_dump(manifest)
+        for secret in secrets:
+            assert secret not in text, (manifest["kind"], manifest["metadata"]["name"])
+
+
+@all_cases
+def test_chart_secret_holds_exactly_the_inline_secrets(case: str) -> None:
+    values = load_values(case)
+    secrets = by_kind(case, "Secret")
+    if values["slack"].get("existingSecret") and values["redis"].get("existingSecret"):
+        assert secrets == {}
+        return
+    (secret,) = secrets.values()
+    decoded = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    for value in secret_strings(case):
+        assert value in decoded.values() or any(value in v for v in decoded.values())
+    for _, _, container in containers(case):
+        for entry in env_of(container).values():
+            ref = entry.get("valueFrom", {}).get("secretKeyRef")
+            if ref and ref["name"] == secret["metadata"]["name"]:
+                assert ref["key"] in decoded, ref
+
+
+def test_existing_secrets_are_referenced_and_no_secret_is_created() -> None:
+    found = {name: env_of(c) for name, _, c in containers("existing-secret")}
+    bot = found[f"{PREFIX}-bot"]
+    assert bot["SLACK_BOT_TOKEN"]["valueFrom"]["secretKeyRef"] == {
+        "name": "origin502-slack",
+        "key": "bot-token",
+    }
+    assert bot["SLACK_SIGNING_SECRET"]["valueFrom"]["secretKeyRef"]["key"] == "signing-secret"
+    for env in found.values():
+        assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"] == {
+            "name": "origin502-redis",
+            "key": "url",
+        }
+    annotations = deployments("existing-secret")[f"{PREFIX}-bot"]["spec"]["template"]["metadata"]
+    assert "checksum/secret" not in annotations["annotations"]
+    image = next(c["image"] for _, _, c in containers("existing-secret"))
+    assert image.endswith(
+        "@sha256:" + "4b825dc642cb6eb9a060e54bf8d69288fbee4904b825dc642cb6eb9a060e54bf"
+    )
+
+
+def test_workers_deliver_to_slack_by_default_so_they_hold_the_token() -> None:
+    (worker,) = (c for n, _, c in containers("default") if n.endswith("-worker"))
+    assert worker["args"][:3] == ["worker", "--queues", "probe,delivery"]
+    assert "secretKeyRef" in env_of(worker)["SLACK_BOT_TOKEN"]["valueFrom"]
+
+
+def test_split_delivery_keeps_the_slack_token_away_from_probe_workers() -> None:
+    found = {name: c for name, _, c in containers("hpa-off")}
+    worker, delivery = found[f"{PREFIX}-worker"], found[f"{PREFIX}-delivery"]
+    assert worker["args"][:3] == ["worker", "--queues", "probe"]
+    assert delivery["args"][:3] == ["worker", "--queues", "delivery"]
+    assert not any(SECRET_ENV.search(v) for v in env_of(worker) if v != "REDIS_URL")
+    assert "SLACK_BOT_TOKEN" in env_of(delivery)
+    assert "SLACK_BOT_TOKEN" in env_of(found[f"{PREFIX}-bot"])
+    # Delivery reaches the internet on HTTPS only; probe workers on any port.
+    policies = by_kind("hpa-off", "NetworkPolicy")
+    for rule, block in _egress_ip_blocks(policies[f"{PREFIX}-delivery"]):
+        if block["cidr"] in ("0.0.0.0/0", "::/0"):
+            assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+# --- network policy ----------------------------------------------------------------------
+
+
+def _egress_ip_blocks(policy: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    for rule in policy["spec"].get("egress", []):
+        for peer in rule.get("to", []):
+            if "ipBlock" in peer:
+                yield rule, peer["ipBlock"]
+
+
+def _allowed_private(case: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    values = load_values(case)
+    allowed = list(values.get("networkPolicy", {}).get("allowedPrivateCIDRs", []))
+    for peer in values.get("redis", {}).get("networkPolicyPeers", []):
+        if "ipBlock" in peer:
+            allowed.append(peer["ipBlock"]["cidr"])
+    return [ipaddress.ip_network(cidr) for cidr in allowed]
+
+
+@all_cases
+def test_network_policies_select_each_role_and_default_deny(case: str) -> None:
+    policies = by_kind(case, "NetworkPolicy")
+    assert set(policies) == roles(case)
+    for name, policy in policies.items():
+        component = name.removeprefix(f"{PREFIX}-")
+        spec = policy["spec"]
+        assert spec["policyTypes"] == ["Ingress", "Egress"]
+        assert spec["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == component
+        pod_labels = deployments(case)[name]["spec"]["template"]["metadata"]["labels"]
+        assert spec["podSelector"]["matchLabels"].items() <= pod_labels.items()
+
+
+@all_cases
+def test_no_policy_opens_private_or_cluster_ranges_except_redis_and_chosen_ones(case: str) -> None:
+    allowed = _allowed_private(case)
+    must_block = [ipaddress.ip_network(c) for c in MUST_BLOCK_V4 + MUST_BLOCK_V6]
+    for name, policy in by_kind(case, "NetworkPolicy").items():
+        for _, block in _egress_ip_blocks(policy):
+            cidr = ipaddress.ip_network(block["cidr"])
+            if any(cidr.version == a.version and cidr.subnet_of(a) for a in allowed):
+                continue  # Redis or an internal range the operator allowed on purpose
+            excepted = [ipaddress.ip_network(e) for e in block.get("except", [])]
+            for private in must_block:
+                if private.version != cidr.version or not private.overlaps(cidr):
+                    continue
+                assert any(
+                    private.subnet_of(e) for e in excepted if e.version == private.version
+                ), f"{name}: {cidr} opens {private}"
+
+
+@all_cases
+def test_workers_reach_the_internet_on_any_port_and_dns_and_redis(case: str) -> None:
+    policy = by_kind(case, "NetworkPolicy")[f"{PREFIX}-worker"]
+    internet = [
+        (rule, block)
+        for rule, block in _egress_ip_blocks(policy)
+        if block["cidr"] in ("0.0.0.0/0", "::/0")
+    ]
+    assert {block["cidr"] for _, block in internet} == {"0.0.0.0/0", "::/0"}
+    for rule, block in internet:
+        assert "ports" not in rule  # origins listen on custom ports
+        required = MUST_BLOCK_V4 if block["cidr"] == "0.0.0.0/0" else MUST_BLOCK_V6
+        assert set(required) <= set(block["except"])
+    egress = policy["spec"]["egress"]
+    dns = [rule for rule in egress if {p["port"] for p in rule.get("ports", [])} == {53}]
+    assert dns
+    assert {p["protocol"] for p in dns[0]["ports"]} == {"UDP", "TCP"}
+    redis_port = load_values(case)["redis"].get("port", 6379)
+    redis = [rule for rule in egress if [p["port"] for p in rule.get("ports", [])] == [redis_port]]
+    assert redis
+    assert redis[0]["to"] == load_values(case)["redis"].get(
+        "networkPolicyPeers",
+        [
+            {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}},
+                "namespaceSelector": {},
+            }
+        ],
+    )
+
+
+@all_cases
+def test_only_probe_workers_reach_the_internet_beyond_https(case: str) -> None:
+    for name, policy in by_kind(case, "NetworkPolicy").items():
+        if name == f"{PREFIX}-worker":
+            continue
+        for rule, block in _egress_ip_blocks(policy):
+            if block["cidr"] in ("0.0.0.0/0", "::/0"):
+                assert rule["ports"] == [{"protocol": "TCP", "port": 443}], name
+
+
+def test_allowed_private_ranges_open_only_for_workers() -> None:
+    policies = by_kind("hpa-off", "NetworkPolicy")
+    worker_cidrs = {b["cidr"] for _, b in _egress_ip_blocks(policies[f"{PREFIX}-worker"])}
+    assert "10.20.0.0/16" in worker_cidrs
+    for role in ("bot", "scheduler", "delivery"):
+        cidrs = {b["cidr"] for _, b in _egress_ip_blocks(policies[f"{PREFIX}-{role}"])}
+        assert "10.20.0.0/16" not in cidrs
+    worker = env_of(next(c for n, _, c in containers("hpa-off") if n.endswith("-worker")))
+    assert worker["ORIGIN502_ALLOW_PRIVATE_TARGETS"]["value"] == "1"
+    assert worker["ORIGIN502_CA_FILE"]["value"] == "/etc/origin502/ca/corp-root.pem"
+
+
+def test_ingress_controller_alone_may_reach_the_bot() -> None:
+    policy = by_kind("ingress", "NetworkPolicy")[f"{PREFIX}-bot"]
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 3000}]
+    assert rule["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    ]
+
+
+# --- scaling and availability ------------------------------------------------------------
+
+
+@all_cases
+def test_every_role_has_a_disruption_budget_matching_its_pods(case: str) -> None:
+    budgets = by_kind(case, "PodDisruptionBudget")
+    assert set(budgets) == set(deployments(case))
+    for name, budget in budgets.items():
+        pod_labels = deployments(case)[name]["spec"]["template"]["metadata"]["labels"]
+        assert budget["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+
+
+def test_default_scales_workers_with_a_cpu_hpa() -> None:
+    (hpa,) = by_kind("default", "HorizontalPodAutoscaler").values()
+    assert hpa["spec"]["scaleTargetRef"]["name"] == f"{PREFIX}-worker"
+    assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    # The HPA owns the replica count; a fixed one would fight it on every upgrade.
+    assert "replicas" not in deployments("default")[f"{PREFIX}-worker"]["spec"]
+
+
+def test_hpa_off_gives_fixed_replicas_and_a_pod_monitor() -> None:
+    assert by_kind("hpa-off", "HorizontalPodAutoscaler") == {}
+    assert deployments("hpa-off")[f"{PREFIX}-worker"]["spec"]["replicas"] == 4
+    assert deployments("hpa-off")[f"{PREFIX}-scheduler"]["spec"]["replicas"] == 2
+    pdb = by_kind("hpa-off", "PodDisruptionBudget")[f"{PREFIX}-worker"]["spec"]
+    assert pdb == {**pdb, "minAvailable": 2}
+    assert "maxUnavailable" not in pdb
+    (monitor,) = by_kind("hpa-off", "PodMonitor").values()
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert {e["port"] for e in monitor["spec"]["podMetricsEndpoints"]} == {"http", "metrics"}
+    assert all(e["path"] == "/metrics" for e in monitor["spec"]["podMetricsEndpoints"])
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    for deployment in deployments("hpa-off").values():
+        assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_keda_scales_workers_on_the_rq_queue_lists() -> None:
+    assert by_kind("keda", "HorizontalPodAutoscaler") == {}  # KEDA owns the HPA
+    assert "replicas" not in deployments("keda")[f"{PREFIX}-worker"]["spec"]
+    (scaled,) = by_kind("keda", "ScaledObject").values()
+    (auth,) = by_kind("keda", "TriggerAuthentication").values()
+    spec = scaled["spec"]
+    assert spec["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": f"{PREFIX}-worker",
+    }
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 30)
+    assert [t["metadata"]["listName"] for t in spec["triggers"]] == [
+        "rq:queue:origin502-probe",
+        "rq:queue:origin502-delivery",
+    ]
+    for trigger in spec["triggers"]:
+        assert trigger["type"] == "redis"
+        metadata = trigger["metadata"]
+        # KEDA wants every metadata value as a string.
+        assert all(isinstance(v, str) for v in metadata.values()), metadata
+        assert metadata["address"] == "redis-master.redis.svc:6379"
+        assert metadata["listLength"] == "5"
+        assert trigger["authenticationRef"]["name"] == auth["metadata"]["name"]
+    assert auth["spec"]["secretTargetRef"] == [
+        {"parameter": "password", "name": "redis", "key": "redis-password"}
+    ]
+
+
+# --- Slack modes -------------------------------------------------------------------------
+
+
+def test_ingress_publishes_only_the_slack_endpoint_to_the_bot_service() -> None:
+    (ingress,) = by_kind("ingress", "Ingress").values()
+    (service,) = by_kind("ingress", "Service").values()
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [
+        {"secretName": "origin502-tls", "hosts": ["origin502.example.com"]}
+    ]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "origin502.example.com"
+    (path,) = rule["http"]["paths"]
+    assert (path["path"], path["pathType"]) == ("/slack/events", "Exact")
+    assert path["backend"]["service"] == {
+        "name": service["metadata"]["name"],
+        "port": {"name": "http"},
+    }
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    bot = deployments("ingress")[f"{PREFIX}-bot"]["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= bot.items()
+    notes = rendered_files("ingress")["origin502/templates/NOTES.txt"]
+    assert "https://origin502.example.com/slack/events" in notes
+
+
+def test_no_ingress_by_default() -> None:
+    assert by_kind("default", "Ingress") == {}
+
+
+def test_socket_mode_uses_the_app_token_and_no_signing_secret() -> None:
+    (bot,) = (c for n, _, c in containers("socket-mode") if n.endswith("-bot"))
+    assert "--socket-mode" in bot["args"]
+    env = env_of(bot)
+    assert env["SLACK_APP_TOKEN"]["valueFrom"]["secretKeyRef"]["key"] == "SLACK_APP_TOKEN"
+    assert "SLACK_SIGNING_SECRET" not in env
+    assert by_kind("socket-mode", "Ingress") == {}
+    assert "Socket Mode" in rendered_files("socket-mode")["origin502/templates/NOTES.txt"]
+
+
+# --- bad values are refused ----------------------------------------------------------------
+
+BASE = {
+    "redis": {"url": "redis://redis:6379/0"},
+    "slack": {"botToken": "xoxb-1-2-abc", "signingSecret": "0123abcd"},
+}
+
+
+def _with(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {key: dict(value) for key, value in BASE.items()}
+    for dotted, value in overrides.items():
+        node = values
+        *parents, leaf = dotted.split("__")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    return values
+
+
+REJECTED = {
+    "unknown top-level key": ({**BASE, "replicas": 3}, "additional properties 'replicas'"),
+    "typo in a nested key": (_with(bot__replicaCont=2), "replicaCont"),
+    "negative replicas": (_with(bot__replicaCount=-1), "/bot/replicaCount"),
+    "zero scheduler replicas": (_with(scheduler__replicaCount=0), "/scheduler/replicaCount"),
+    "worker on no queue": (_with(worker__queues=[]), "/worker/queues"),
+    "replicas as a string": (_with(worker__replicaCount="3"), "/worker/replicaCount"),
+    "fractional replicas": (_with(bot__replicaCount=1.5), "/bot/replicaCount"),
+    "missing redis url": (
+        {"slack": BASE["slack"]},
+        "/redis/url",
+    ),
+    "redis url without a redis scheme": (
+        _with(redis__url="http://redis:6379"),
+        "/redis/url",
+    ),
+    "missing slack bot token": ({"redis": BASE["redis"]}, "/slack/botToken"),
+    "socket mode without an app token": (_with(slack__socketMode=True), "/slack/appToken"),
+    "bot token of the wrong kind": (_with(slack__botToken="xoxp-user-token"), "/slack/botToken"),
+    "image tag as a number": (_with(image__tag=1.0), "/image/tag"),
+    "unknown pull policy": (_with(image__pullPolicy="Sometimes"), "/image/pullPolicy"),
+    "port out of range": (_with(bot__port=70000), "/bot/port"),
+    "root allowed": (
+        _with(podSecurityContext__runAsNonRoot=False),
+        "/podSecurityContext/runAsNonRoot",
+    ),
+    "privilege escalation": (
+        _with(securityContext__allowPrivilegeEscalation=True),
+        "/securityContext/allowPrivilegeEscalation",
+    ),
+    "resources as a string": (_with(worker__resources="lots"), "/worker/resources"),
+    "bad memory quantity": (
+        _with(worker__resources={"requests": {"memory": "lots"}}),
+        "/worker/resources/requests/memory",
+    ),
+    "keda without a redis address": (
+        _with(worker__keda={"enabled": True}),
+        "/worker/keda/redisAddress",
+    ),
+    "keda on a queue that is not origin502's": (
+        _with(worker__keda={"queues": ["default"]}),
+        "/worker/keda/queues",
+    ),
+    "keda redis address as a url": (
+        _with(worker__keda={"redisAddress": "redis://redis:6379"}),
+        "/worker/keda/redisAddress",
+    ),
+    "blocked range that is not a cidr": (
+        _with(networkPolicy__blockedCIDRs=["ten-slash-eight"]),
+        "/networkPolicy/blockedCIDRs",
+    ),
+    "ingress path without a slash": (
+        _with(ingress={"enabled": True, "hosts": [{"host": "a", "paths": [{"path": "x"}]}]}),
+        "/ingress/hosts/0/paths/0",
+    ),
+    "env var with both value and valueFrom": (
+        _with(bot__extraEnv=[{"name": "X", "value": "1", "valueFrom": {}}]),
+        "/bot/extraEnv/0",
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(REJECTED))
+def test_schema_rejects_bad_values(chart: Any, label: str) -> None:
+    values, message = REJECTED[label]
+    with pytest.raises(helm.HelmValuesError) as rejected:
+        chart.validate_schema(values)
+    assert message in str(rejected.value)
+    # `helm install` and `helm template` refuse them the same way, before rendering.
+    with pytest.raises(helm.HelmValuesError):
+        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+
+
+def test_schema_accepts_the_minimal_values(chart: Any) -> None:
+    chart.validate_schema(BASE)
+    assert deployments("default")
+
+
+TEMPLATE_FAILURES = {
+    "only delivery queue while delivery is split off": (
+        _with(worker__queues=["delivery"], deliveryWorker={"enabled": True}),
+        "worker.queues is empty",
+    ),
+    "ingress in socket mode": (
+        _with(
+            slack__socketMode=True,
+            slack__appToken="xapp-1-abc",
+            ingress={"enabled": True},
+        ),
+        "ingress.enabled and slack.socketMode are both true",
+    ),
+    "hpa minimum above maximum": (
+        _with(worker__autoscaling={"minReplicas": 5, "maxReplicas": 2}),
+        "minReplicas (5) is greater than maxReplicas (2)",
+    ),
+    "keda on a queue the workers do not take": (
+        _with(
+            worker__keda={
+                "enabled": True,
+                "redisAddress": "redis:6379",
+                "queues": ["origin502-watch"],
+            }
+        ),
+        "worker.keda.queues lists origin502-watch, which these workers do not take",
+    ),
+    "keda minimum above maximum": (
+        _with(
+            worker__keda={
+                "enabled": True,
+                "redisAddress": "redis:6379",
+                "minReplicaCount": 9,
+                "maxReplicaCount": 3,
+            }
+        ),
+        "minReplicaCount (9) is greater than maxReplicaCount (3)",
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(TEMPLATE_FAILURES))
+def test_contradictory_values_fail_the_render_with_a_clear_message(chart: Any, label: str) -> None:
+    values, message = TEMPLATE_FAILURES[label]
+    chart.validate_schema(values)  # each value is fine alone; together they make no sense
+    with pytest.raises(helm.HelmError) as failed:
+        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+    assert message in str(failed.value)
