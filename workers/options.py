@@ -133,15 +133,30 @@ def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> Pr
         path=path,
         ip_address_type=opts.get("ip_address_type") or "ipv4",
     )
+    ca_file = opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None
+    if ca_file:
+        _check_ca_file(ca_file)
     options = ProbeOptions(
         resolve=tuple(opts.get("resolve") or ()),
-        ca_file=opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None,
+        ca_file=ca_file,
         allow_private=allow_private,
         nameserver=os.environ.get("ORIGIN502_NAMESERVER") or None,
     )
     return ProbeRequest(
         hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
     )
+
+
+def _check_ca_file(path: str) -> None:
+    """A CA file that cannot be read would otherwise fail every probe; say so up front."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise TargetError(f"the CA file {path} cannot be read: {exc.strerror}",
+                          example=False) from None
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise TargetError(f"the CA file {path} holds no PEM certificate", example=False)
 
 
 @click.command(add_help_option=False)

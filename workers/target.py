@@ -19,8 +19,8 @@ MAX_NAME_LENGTH = 253
 class TargetError(ValueError):
     """A target that cannot be probed; the message is one line a user can act on."""
 
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"{problem} ({EXAMPLE})")
+    def __init__(self, problem: str, *, example: bool = True) -> None:
+        super().__init__(f"{problem} ({EXAMPLE})" if example else problem)
         self.problem = problem
 
 

@@ -112,3 +112,13 @@ def test_readme_documents_every_finding_code():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [code for code in CATALOG if f"`{code}`" not in readme]
     assert missing == []
+
+
+def test_unreadable_ca_file_from_the_environment_is_bad_input(tmp_path):
+    empty = tmp_path / "empty.pem"
+    empty.write_text("not a certificate\n")
+    result = run("origin.example.com", env={"ORIGIN502_CA_FILE": str(empty)})
+    assert result.exit_code == 2
+    assert "holds no PEM certificate" in result.stderr
+    result = run("origin.example.com", env={"ORIGIN502_CA_FILE": str(tmp_path / "missing.pem")})
+    assert result.exit_code == 2 and "cannot be read" in result.stderr
