@@ -28,7 +28,7 @@ from workers.models import (
     TlsResult,
     verdict_for,
 )
-from workers.probes.addresses import private_reason
+from workers.addresses import private_reason
 from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.dns import ResolverUnavailable, probe_dns

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.probes.addresses import private_reason
+from workers.addresses import private_reason
 
 
 @pytest.mark.parametrize(("ip", "words"), [

@@ -26,7 +26,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from workers.models import CertificateInfo, ChainAnalysis
-from workers.probes.addresses import private_reason
+from workers.addresses import private_reason
 
 AIA_TIMEOUT = 3.0
 AIA_MAX_BYTES = 64 * 1024
