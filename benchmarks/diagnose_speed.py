@@ -57,25 +57,66 @@ def main() -> None:
 
     with TlsOrigin([leaf, inter], leaf) as origin:
         port = origin.port
-        request = build_request(NAME, resolve=((NAME, "127.0.0.1"),), https_port=port,
-                                ca_file=str(ca))
+        request = build_request(
+            NAME, resolve=((NAME, "127.0.0.1"),), https_port=port, ca_file=str(ca)
+        )
         diagnose(request)  # warm the trust store, as a running worker has it
         in_process = timed(lambda: diagnose(request))
 
         def floor() -> None:
-            subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}",
-                            "-servername", NAME, "-CAfile", str(ca)],
-                           input=b"", capture_output=True, check=False, timeout=10)
-            subprocess.run(["curl", "-s", "-o", "/dev/null", "--cacert", str(ca), "--resolve",
-                            f"{NAME}:{port}:127.0.0.1", f"https://{NAME}:{port}/"],
-                           capture_output=True, check=False, timeout=10)
+            subprocess.run(
+                [
+                    "openssl",
+                    "s_client",
+                    "-connect",
+                    f"127.0.0.1:{port}",
+                    "-servername",
+                    NAME,
+                    "-CAfile",
+                    str(ca),
+                ],
+                input=b"",
+                capture_output=True,
+                check=False,
+                timeout=10,
+            )
+            subprocess.run(
+                [
+                    "curl",
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "--cacert",
+                    str(ca),
+                    "--resolve",
+                    f"{NAME}:{port}:127.0.0.1",
+                    f"https://{NAME}:{port}/",
+                ],
+                capture_output=True,
+                check=False,
+                timeout=10,
+            )
 
         floor_runs = timed(floor)
 
         def cli() -> None:
-            subprocess.run([origin502, "diagnose", NAME, "--resolve", f"{NAME}:127.0.0.1",
-                            "--https-port", str(port), "--ca-file", str(ca), "--json"],
-                           capture_output=True, check=False, timeout=30)
+            subprocess.run(
+                [
+                    origin502,
+                    "diagnose",
+                    NAME,
+                    "--resolve",
+                    f"{NAME}:127.0.0.1",
+                    "--https-port",
+                    str(port),
+                    "--ca-file",
+                    str(ca),
+                    "--json",
+                ],
+                capture_output=True,
+                check=False,
+                timeout=30,
+            )
 
         cli_runs = timed(cli, runs=7)
 
@@ -84,10 +125,25 @@ def main() -> None:
             import sslyze  # noqa: F401
 
             def sslyze_scan() -> None:
-                subprocess.run([sys.executable, "-m", "sslyze", f"{NAME}:{port}{{127.0.0.1}}",
-                                "--certinfo", "--sslv2", "--sslv3", "--tlsv1", "--tlsv1_1",
-                                "--tlsv1_2", "--tlsv1_3", "--quiet"],
-                               capture_output=True, check=False, timeout=120)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "sslyze",
+                        f"{NAME}:{port}{{127.0.0.1}}",
+                        "--certinfo",
+                        "--sslv2",
+                        "--sslv3",
+                        "--tlsv1",
+                        "--tlsv1_1",
+                        "--tlsv1_2",
+                        "--tlsv1_3",
+                        "--quiet",
+                    ],
+                    capture_output=True,
+                    check=False,
+                    timeout=120,
+                )
 
             sslyze_runs = timed(sslyze_scan, runs=3)
         except ImportError:

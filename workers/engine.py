@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 
 from workers.diagnosis import diagnose_findings
 from workers.models import (
@@ -42,7 +42,11 @@ log = logging.getLogger(__name__)
 MAX_PARALLEL_ADDRESSES = 16
 
 
+@cache
 def _tool_version() -> str:
+    # importlib.metadata costs ~40 ms to import: pay it once, and only when a report is built.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("origin502")
     except PackageNotFoundError:
