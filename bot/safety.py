@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from workers.models import ProbeRequest
 from workers.addresses import private_reason  # the same check the engine applies
+from workers.models import ProbeRequest
 
 LOCALHOST_NAMES = ("localhost", "localhost.localdomain")
 

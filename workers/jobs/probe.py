@@ -21,7 +21,7 @@ from workers import metrics
 from workers.engine import diagnose
 from workers.jobs import queues
 from workers.jobs.runs import RunStore
-from workers.models import ProbeRequest
+from workers.models import ProbeRequest, Report
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,8 @@ def run_probe(run_id: str, request: dict[str, Any]) -> dict[str, Any]:
         request_sync(connection, run_id)
 
     with metrics.track_job(queues.PROBE_QUEUE):
-        started = time.perf_counter()
         report = diagnose(probe_request, on_progress=on_progress)
-        metrics.PROBE_DURATION.labels(layer="total").observe(time.perf_counter() - started)
+    observe_layers(report)
     for finding in report.findings:
         metrics.FINDINGS.labels(code=finding.code).inc()
     store.save_report(run_id, report.to_dict())
@@ -67,6 +66,17 @@ def run_probe(run_id: str, request: dict[str, Any]) -> dict[str, Any]:
         store.release(run, finished=True)
     request_sync(connection, run_id)
     return {"run_id": run_id, "verdict": report.verdict, "findings": len(report.findings)}
+
+
+def observe_layers(report: Report) -> None:
+    """Feed each layer's measured duration into the probe-duration histogram."""
+    metrics.PROBE_DURATION.labels(layer="dns").observe(report.dns.duration_ms / 1000)
+    for address in report.addresses:
+        for probe in address.probes:
+            layers = {"tcp": probe.tcp, "tls": probe.tls, "http": probe.http}
+            for layer, result in layers.items():
+                if result is not None and result.status != "not_run":
+                    metrics.PROBE_DURATION.labels(layer=layer).observe(result.duration_ms / 1000)
 
 
 def interruption_text(exc_type: type[BaseException] | None, timeout: float | None) -> str:

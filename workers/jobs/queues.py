@@ -10,6 +10,7 @@ from typing import Any
 
 from redis import Redis
 from redis.backoff import NoBackoff
+from redis.client import Pipeline
 from redis.retry import Retry as RedisRetry
 from rq import Callback, Queue, Retry
 from rq.serializers import JSONSerializer
@@ -62,8 +63,10 @@ def queue(name: str, connection: Redis) -> Queue:
     return Queue(name, connection=connection, serializer=SERIALIZER)
 
 
-def enqueue_probe(connection: Redis, run_id: str, request: dict[str, Any]) -> str:
-    """Queue the probe of one run; returns the job id."""
+def enqueue_probe(
+    connection: Redis, run_id: str, request: dict[str, Any], pipeline: Pipeline | None = None
+) -> str:
+    """Queue the probe of one run; returns the job id. With `pipeline`, only adds to it."""
     job = queue(PROBE_QUEUE, connection).enqueue(
         PROBE_JOB,
         args=(run_id, request),
@@ -75,12 +78,15 @@ def enqueue_probe(connection: Redis, run_id: str, request: dict[str, Any]) -> st
         retry=Retry(max=PROBE_RETRIES),
         on_failure=Callback(PROBE_FAILURE_CALLBACK),
         description=f"probe {request.get('hostname')} for run {run_id}",
+        pipeline=pipeline,
     )
     metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
     return str(job.id)
 
 
-def enqueue_sync(connection: Redis, run_id: str, seq: int) -> str:
+def enqueue_sync(
+    connection: Redis, run_id: str, seq: int, pipeline: Pipeline | None = None
+) -> str:
     """Queue a delivery job that brings Slack in line with the run record."""
     job = queue(DELIVERY_QUEUE, connection).enqueue(
         SYNC_JOB,
@@ -93,6 +99,7 @@ def enqueue_sync(connection: Redis, run_id: str, seq: int) -> str:
         retry=DELIVERY_RETRY,
         on_failure=Callback(DELIVERY_FAILURE_CALLBACK),
         description=f"deliver run {run_id}",
+        pipeline=pipeline,
     )
     metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
     return str(job.id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.exceptions import WatchError
 from redis.typing import EncodableT
 
@@ -132,7 +133,8 @@ class RunStore:
         number = int(self.redis.incr(f"{PREFIX}:run-counter"))
         return f"r{number}-{cache_key[:12]}"
 
-    def create(self, run: Run) -> None:
+    def create(self, run: Run, pipeline: Pipeline | None = None) -> None:
+        """Store a new run; with `pipeline`, only add the commands to it."""
         run.created_at = run.created_at or time.time()
         mapping: dict[EncodableT, EncodableT] = {
             name: _encode(name, value)
@@ -140,9 +142,12 @@ class RunStore:
             if value is not None and name != "run_id"
         }
         key = self._run_key(run.run_id)
-        with self.redis.pipeline() as pipe:
-            pipe.hset(key, mapping=mapping)
-            pipe.expire(key, RUN_TTL)
+        pipe = pipeline if pipeline is not None else self.redis.pipeline()
+        pipe.hset(key, mapping=mapping)
+        pipe.expire(key, RUN_TTL)
+        # The delivery jobs of a run are numbered from here (see next_seq).
+        pipe.set(f"{key}:seq", 0, ex=RUN_TTL)
+        if pipeline is None:
             pipe.execute()
 
     def get(self, run_id: str) -> Run | None:
@@ -214,9 +219,12 @@ class RunStore:
         return data
 
     # -- threads ----------------------------------------------------------------------------
-    def link_thread(self, channel: str, thread_ts: str, run_id: str) -> None:
+    def link_thread(
+        self, channel: str, thread_ts: str, run_id: str, pipeline: Pipeline | None = None
+    ) -> None:
         """Make `run_id` the latest run of a thread (what a mention in it re-runs)."""
-        self.redis.set(self._thread_key(channel, thread_ts), run_id, ex=RUN_TTL)
+        target = pipeline if pipeline is not None else self.redis
+        target.set(self._thread_key(channel, thread_ts), run_id, ex=RUN_TTL)
 
     def thread_run(self, channel: str, thread_ts: str) -> str | None:
         raw = self.redis.get(self._thread_key(channel, thread_ts))

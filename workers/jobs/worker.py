@@ -8,16 +8,21 @@ abandoned within seconds, and RQ retries it or fails it with a message for the t
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Any
 
 from redis import Redis
 from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
+from rq.timeouts import TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from workers.jobs import queues
+
+log = logging.getLogger(__name__)
 
 # Seconds between heartbeats while a job runs; the lease is three heartbeats long.
 DEFAULT_HEARTBEAT = 10
@@ -29,6 +34,8 @@ class Origin502Worker(SimpleWorker):
     """A SimpleWorker with short leases and frequent abandoned-job checks."""
 
     heartbeat_interval: int = DEFAULT_HEARTBEAT
+    # After a Redis outage, try again at least this often (RQ's default backs off to 60 s).
+    max_connection_wait_time = 5.0
 
     def __init__(
         self, *args: Any, heartbeat_interval: int = DEFAULT_HEARTBEAT, **kwargs: Any
@@ -63,6 +70,46 @@ class Origin502Worker(SimpleWorker):
             done.set()
             beater.join()
         self.set_state(WorkerStatus.IDLE)
+
+
+class BackgroundWorker(Origin502Worker):
+    """The same worker, run from a thread next to the main one (signals and SIGALRM belong
+    to the main thread, so timeouts use timers and shutdown follows the main worker)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+def start_background_worker(
+    connection: Redis,
+    queue_names: list[str],
+    *,
+    heartbeat_interval: int = DEFAULT_HEARTBEAT,
+    maintenance_interval: int = DEFAULT_MAINTENANCE_INTERVAL,
+) -> threading.Thread:
+    """Work `queue_names` from a daemon thread, so delivery keeps Slack updated (progress)
+    while the main thread probes. A worker that crashes is replaced, not left dead."""
+
+    def run() -> None:
+        while True:
+            worker = BackgroundWorker(
+                [queues.queue(n, connection) for n in queue_names],
+                connection=connection,
+                heartbeat_interval=heartbeat_interval,
+                maintenance_interval=maintenance_interval,
+            )
+            try:
+                worker.work(logging_level="INFO")
+                return
+            except Exception:
+                log.exception("background worker crashed; starting a new one")
+                time.sleep(1)
+
+    thread = threading.Thread(target=run, name="delivery-worker", daemon=True)
+    thread.start()
+    return thread
 
 
 def make_worker(

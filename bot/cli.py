@@ -1,0 +1,206 @@
+"""`origin502`: the command line of every process: `serve`, `worker` and `diagnose`.
+
+Imports stay light at module level (click only) because `origin502 diagnose` starts from
+here and its start-up time counts; Bolt, Redis and RQ are imported by the commands that
+need them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import click
+
+from workers.cli import diagnose
+from workers.watches.cli import scheduler
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger("origin502")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Tell an on-call team why CloudFront answers 502 for their origin."""
+
+
+main.add_command(diagnose)
+main.add_command(scheduler)
+
+
+def _settings(*required: str) -> Settings:
+    from bot.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+        settings.require(*required)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    return settings
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=3000,
+    show_default=True,
+    help="HTTP port for /slack/events, /healthz and /metrics (0 picks a free one).",
+)
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")  # noqa: S104
+@click.option(
+    "--socket-mode",
+    is_flag=True,
+    help="Connect to Slack over Socket Mode (SLACK_APP_TOKEN) instead of HTTP.",
+)
+def serve(port: int, host: str, socket_mode: bool) -> None:
+    """Run the Slack app (HTTP at /slack/events, or Socket Mode)."""
+    required = (
+        ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+        if socket_mode
+        else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    )
+    settings = _settings(*required)
+    from workers.logging_setup import configure_logging
+
+    configure_logging()
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+
+    try:
+        app = create_app(settings, socket_mode=socket_mode)
+    except BoltError as exc:
+        raise click.ClickException(f"Slack refused the bot token: {exc}") from None
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
+        handler.start()  # type: ignore[no-untyped-call]
+        return
+
+    from redis.exceptions import RedisError
+
+    from bot.server import make_server
+    from workers.jobs.queues import connect
+
+    redis = connect(settings.redis_url)
+
+    def health() -> dict[str, str]:
+        try:
+            redis.ping()
+        except RedisError:
+            return {"redis": "unavailable"}
+        return {"redis": "ok"}
+
+    server = make_server(app, host, port, health)
+    bound = server.server_address[1]
+    log.info("serving", extra={"url": f"http://{host}:{bound}/slack/events"})
+    click.echo(f"origin502 listening on http://{host}:{bound}/slack/events", err=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
+@click.option(
+    "--queues",
+    "queue_list",
+    default="probe,delivery",
+    show_default=True,
+    help="Comma-separated queues to work: probe (no Slack token needed), delivery.",
+)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=9100,
+    show_default=True,
+    help="Port for /metrics and /healthz (0 picks a free one).",
+)
+@click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
+@click.option("--name", default=None, help="Worker name (default: RQ's).")
+@click.option(
+    "--heartbeat",
+    type=click.IntRange(1, 300),
+    default=10,
+    show_default=True,
+    help="Seconds between heartbeats; a job is taken as abandoned after three missed.",
+)
+@click.option(
+    "--maintenance-interval",
+    type=click.IntRange(1, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds between checks for abandoned jobs.",
+)
+def worker(
+    *,
+    queue_list: str,
+    metrics_port: int,
+    burst: bool,
+    name: str | None,
+    heartbeat: int,
+    maintenance_interval: int,
+) -> None:
+    """Run an RQ worker for the probe and/or delivery queues."""
+    from workers.jobs.queues import QUEUE_NAMES
+
+    wanted = [q.strip() for q in queue_list.split(",") if q.strip()]
+    unknown = [q for q in wanted if q not in QUEUE_NAMES]
+    if unknown or not wanted:
+        raise click.ClickException(
+            f"unknown queue(s) {', '.join(unknown) or '(none)'}: "
+            f"choose from {', '.join(QUEUE_NAMES)}"
+        )
+    settings = _settings(*(("SLACK_BOT_TOKEN",) if "delivery" in wanted else ()))
+    from redis.exceptions import RedisError
+
+    from workers.jobs.queues import connect
+    from workers.jobs.worker import make_worker, start_background_worker
+    from workers.logging_setup import configure_logging
+    from workers.metrics import start_metrics_server
+
+    configure_logging()
+    connection = connect(settings.redis_url)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
+
+    def health() -> tuple[bool, str]:
+        try:
+            connection.ping()
+        except RedisError as exc:
+            return False, f"redis unavailable: {exc}"
+        return True, "ok"
+
+    start_metrics_server(metrics_port, health, host="127.0.0.1" if metrics_port == 0 else "0.0.0.0")  # noqa: S104
+    main_queues = [QUEUE_NAMES[q] for q in wanted]
+    if len(wanted) > 1 and not burst:
+        # A second worker on the delivery queue runs beside the main one, so progress
+        # reaches Slack while a probe runs. The main worker keeps every queue, so its
+        # scheduler also brings back delivery jobs waiting for a retry.
+        start_background_worker(
+            connection,
+            [QUEUE_NAMES["delivery"]],
+            heartbeat_interval=heartbeat,
+            maintenance_interval=maintenance_interval,
+        )
+    rq_worker = make_worker(
+        connection,
+        main_queues,
+        heartbeat_interval=heartbeat,
+        maintenance_interval=maintenance_interval,
+        name=name,
+    )
+    click.echo(f"origin502 worker on {', '.join(wanted)}", err=True)
+    rq_worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""`/origin502 TARGET [options]`: ack at once, then queue the probe (or join one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.commands import watch
+from bot.deps import Deps
+from bot.parse import Accepted, Help, Invalid, Refused, interpret
+from bot.render import replies
+from bot.render.message import Message
+from bot.replying import permalink, via_respond
+from bot.runs import start_run
+from bot.settings import COMMAND
+from workers import metrics
+
+
+def _ephemeral(message: Message) -> dict[str, Any]:
+    return {"response_type": "ephemeral", **message.payload()}
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command(COMMAND)
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        name = str(command.get("command") or COMMAND)
+        if watch.is_watch_command(str(command.get("text") or "")):
+            watch.handle(ack, command, respond, deps)  # watch, unwatch, watches, digest
+            return
+        result = interpret(
+            str(command.get("text") or ""),
+            allow_private=deps.settings.allow_private_targets,
+            ca_file=deps.settings.ca_file,
+        )
+        if isinstance(result, Help):
+            metrics.COMMANDS_RECEIVED.labels(kind="help").inc()
+            ack(**_ephemeral(replies.usage(name)))
+            return
+        if isinstance(result, Invalid):
+            metrics.COMMANDS_RECEIVED.labels(kind="invalid").inc()
+            ack(**_ephemeral(replies.bad_input(result.problem, name)))
+            return
+        if isinstance(result, Refused):
+            metrics.COMMANDS_RECEIVED.labels(kind="refused").inc()
+            ack(**_ephemeral(replies.refused(result.target, result.reason)))
+            return
+        ack()
+        metrics.COMMANDS_RECEIVED.labels(kind="probe").inc()
+        accepted: Accepted = result
+        channel, user = str(command["channel_id"]), str(command["user_id"])
+
+        def work() -> None:
+            started = start_run(
+                deps.redis,
+                accepted.request,
+                text=accepted.text,
+                channel=channel,
+                user=user,
+                reason="command",
+                response_url=command.get("response_url"),
+            )
+            if started.joined:
+                run = started.run
+                link = permalink(client, channel, run.message_ts or run.thread_ts)
+                message = replies.joined(
+                    run.display, run.user, link, running=run.status in ("queued", "running")
+                )
+                respond(**_ephemeral(message), replace_original=False)
+
+        deps.background.submit(work, via_respond(respond))

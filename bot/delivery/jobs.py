@@ -1,0 +1,260 @@
+"""Bring Slack in line with a run record: post or update the status message, post the result
+or the failure in the thread, fall back to response_url when the bot is not in the channel.
+
+Each job renders from the whole record under a per-run lock, so jobs may run in any order
+and any number of times; what was already posted is remembered in the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from functools import cache
+from types import TracebackType
+from typing import Any
+
+from redis import Redis
+from rq import get_current_job
+from rq.job import Job
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.render import replies
+from bot.render.evidence import evidence_messages
+from bot.render.message import Message
+from bot.render.result import result_messages
+from bot.render.status import failure_reply, status_message
+from bot.settings import Settings
+from bot.slack import response_url_client, web_client
+from workers import metrics
+from workers.jobs import queues
+from workers.jobs.runs import PREFIX, Run, RunStore
+from workers.models import Report
+
+log = logging.getLogger(__name__)
+
+# The bot cannot post there: answer through the command's response_url instead.
+NOT_A_MEMBER = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+# response_url accepts five messages in 30 minutes; one is the not-in-channel notice.
+RESPONSE_URL_BUDGET = 4
+
+
+class DeliveryError(Exception):
+    """Slack did not take a message; the job fails and RQ retries it."""
+
+
+@cache
+def slack() -> WebClient:
+    """The Web API client of this delivery worker (built on first use, from the environment)."""
+    settings = Settings.from_env()
+    settings.require("SLACK_BOT_TOKEN")
+    return web_client(settings.bot_token, settings.api_url)
+
+
+@cache
+def bot_user_id() -> str | None:
+    try:
+        return str(slack().auth_test().get("user_id") or "") or None
+    except SlackApiError:
+        return None
+
+
+def _connection() -> Redis:
+    job = get_current_job()
+    if job is None:
+        raise RuntimeError("delivery jobs run inside an RQ worker")
+    connection: Redis = job.connection
+    return connection
+
+
+def _call(method: str, **kwargs: Any) -> dict[str, Any]:
+    """One Web API call, counting Slack's errors by method and error string."""
+    try:
+        response = slack().api_call(method, json={k: v for k, v in kwargs.items() if v is not None})
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "unknown")
+        metrics.SLACK_API_ERRORS.labels(method=method, error=error).inc()
+        raise
+    data: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
+    return data
+
+
+def _digest(message: Message) -> str:
+    blob = json.dumps(message.payload(), sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _report(store: RunStore, run_id: str | None) -> Report | None:
+    if run_id is None:
+        return None
+    data = store.report(run_id)
+    return Report.from_dict(data) if data is not None else None
+
+
+def _send_response_url(url: str | None, message: Message, *, in_channel: bool) -> None:
+    if not url:
+        raise DeliveryError("no response_url to answer through")
+    response = response_url_client(url).send(
+        response_type="in_channel" if in_channel else "ephemeral",
+        replace_original=False,
+        **message.payload(),
+    )
+    if response.status_code != 200:
+        metrics.SLACK_API_ERRORS.labels(
+            method="response_url", error=str(response.status_code)
+        ).inc()
+        raise DeliveryError(f"response_url answered {response.status_code}: {response.body}")
+
+
+def sync_run(run_id: str) -> str:
+    """Make Slack show what the run record says; returns what was done, for the job result."""
+    connection = _connection()
+    store = RunStore(connection)
+    with (
+        metrics.track_job(queues.DELIVERY_QUEUE),
+        connection.lock(
+            f"{PREFIX}:lock:run:{run_id}",
+            timeout=queues.DELIVERY_TIMEOUT,
+            blocking_timeout=queues.DELIVERY_TIMEOUT - 30,
+        ),
+    ):
+        run = store.get(run_id)
+        if run is None:
+            return "gone"
+        report = _report(store, run_id) if run.status == "done" else None
+        if run.fallback:
+            return _sync_fallback(store, run, report)
+        status = status_message(run, report)
+        if run.message_ts is None:
+            try:
+                posted = _call(
+                    "chat.postMessage",
+                    channel=run.channel,
+                    thread_ts=run.thread_ts,
+                    unfurl_links=False,
+                    **status.payload(),
+                )
+            except SlackApiError as exc:
+                if exc.response.get("error") in NOT_A_MEMBER:
+                    return _start_fallback(store, run, report)
+                raise
+            message_ts = str(posted["ts"])
+            thread_ts = run.thread_ts or message_ts
+            store.update(
+                run_id, message_ts=message_ts, thread_ts=thread_ts, rendered=_digest(status)
+            )
+            store.link_thread(run.channel, thread_ts, run_id)
+            run.message_ts, run.thread_ts = message_ts, thread_ts
+        elif _digest(status) != run.rendered:
+            _call("chat.update", channel=run.channel, ts=run.message_ts, **status.payload())
+            store.update(run_id, rendered=_digest(status))
+        if run.status == "done" and report is not None and not run.result_posted:
+            previous = _report(store, run.previous_run)
+            messages = result_messages(report, previous)
+            for number, message in enumerate(messages):
+                if number < run.result_parts:
+                    continue
+                _call(
+                    "chat.postMessage",
+                    channel=run.channel,
+                    thread_ts=run.thread_ts,
+                    unfurl_links=False,
+                    **message.payload(),
+                )
+                store.update(run_id, result_parts=number + 1)
+            store.update(run_id, result_posted=True)
+            return "result"
+        if run.status == "failed" and not run.failure_posted:
+            _call(
+                "chat.postMessage",
+                channel=run.channel,
+                thread_ts=run.thread_ts,
+                **failure_reply(run).payload(),
+            )
+            store.update(run_id, failure_posted=True)
+            return "failure"
+        return "status"
+
+
+def _start_fallback(store: RunStore, run: Run, report: Report | None) -> str:
+    """The bot is not in the channel: say how to invite it, then answer via response_url."""
+    store.update(run.run_id, fallback=True)
+    run.fallback = True
+    if run.response_url:
+        _send_response_url(
+            run.response_url, replies.not_in_channel(bot_user_id()), in_channel=False
+        )
+    else:
+        log.warning("not in channel and no response_url", extra={"run_id": run.run_id})
+    return _sync_fallback(store, run, report)
+
+
+def _sync_fallback(store: RunStore, run: Run, report: Report | None) -> str:
+    """Without a thread, only the end is sent: the verdict and the findings, in the channel."""
+    if not run.response_url:
+        # Nothing to answer through (a run started by a mention or a button without one):
+        # retrying cannot help, so say so in the log once and stop.
+        if run.status in ("done", "failed") and not (run.result_posted or run.failure_posted):
+            log.warning("result undeliverable: not in channel", extra={"run_id": run.run_id})
+            store.update(run.run_id, result_posted=True, failure_posted=True)
+        return "undeliverable"
+    if run.status == "done" and report is not None and not run.result_posted:
+        messages = [
+            status_message(run, report),
+            *result_messages(report, _report(store, run.previous_run)),
+        ]
+        for number, message in enumerate(messages[:RESPONSE_URL_BUDGET]):
+            if number < run.result_parts:
+                continue
+            _send_response_url(run.response_url, message, in_channel=True)
+            store.update(run.run_id, result_parts=number + 1)
+        store.update(run.run_id, result_posted=True)
+        return "result via response_url"
+    if run.status == "failed" and not run.failure_posted:
+        _send_response_url(run.response_url, failure_reply(run), in_channel=True)
+        store.update(run.run_id, failure_posted=True)
+        return "failure via response_url"
+    return "waiting (fallback)"
+
+
+def post_evidence(run_id: str, user: str, response_url: str | None = None) -> str:
+    """Post the evidence of a finished run in its thread (or to whoever asked, without one)."""
+    connection = _connection()
+    store = RunStore(connection)
+    with metrics.track_job(queues.DELIVERY_QUEUE):
+        run = store.get(run_id)
+        report = _report(store, run_id)
+        if run is None or report is None:
+            if response_url:
+                _send_response_url(response_url, replies.expired_run(), in_channel=False)
+            return "gone"
+        messages = evidence_messages(report, requested_by=user)
+        if run.fallback or run.thread_ts is None:
+            for message in messages[:RESPONSE_URL_BUDGET]:
+                _send_response_url(response_url, message, in_channel=False)
+            return "evidence via response_url"
+        for message in messages:
+            _call(
+                "chat.postMessage",
+                channel=run.channel,
+                thread_ts=run.thread_ts,
+                unfurl_links=False,
+                **message.payload(),
+            )
+        return "evidence"
+
+
+def on_delivery_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    traceback: TracebackType | None,
+) -> None:
+    """RQ failure callback for delivery jobs: keep the reason in the log (RQ retries)."""
+    log.warning(
+        "delivery failed",
+        extra={"job_id": job.id, "retries_left": job.retries_left, "error": repr(exc_value)},
+        exc_info=(exc_type, exc_value, traceback) if exc_type and exc_value else None,
+    )

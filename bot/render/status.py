@@ -1,0 +1,155 @@
+"""The run's status message: the parent of the thread (or, for a re-run, its first reply),
+updated as layers finish and finished with the verdict, the primary cause and the buttons."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.render.message import Message, context, escape, section
+from bot.render.watches import watch_button
+from workers.jobs.runs import LAYERS, Run
+from workers.models import ProbeRequest, Report
+
+RERUN_ACTION = "origin502_rerun"
+EVIDENCE_ACTION = "origin502_evidence"
+
+LAYER_NAMES = {"dns": "DNS", "tcp": "TCP", "tls": "TLS", "http": "HTTP"}
+VERDICT_LINES = {
+    "ok": ":large_green_circle: *No problem found*: CloudFront can connect to this origin.",
+    "warn": ":large_yellow_circle: *Works, with warnings*",
+    "fail": ":red_circle: *CloudFront would answer 502*",
+}
+VERDICT_WORDS = {"ok": "no problem found", "warn": "works, with warnings", "fail": "502 expected"}
+
+
+def settings_line(request: ProbeRequest) -> str:
+    """The origin settings the probe used, as CloudFront's console names them."""
+    s = request.settings
+    parts: list[str] = [s.protocol_policy]
+    if s.protocol_policy != "http-only":
+        parts.append(f"HTTPS port {s.https_port}")
+        parts.append("/".join(s.origin_ssl_protocols))
+    if s.protocol_policy != "https-only":
+        parts.append(f"HTTP port {s.http_port}")
+    if s.host_header:
+        parts.append(f"Host {escape(s.host_header)}")
+    if s.path != "/":
+        parts.append(f"path {escape(s.path)}")
+    if request.options.resolve:
+        parts.append(
+            "resolve " + ", ".join(f"{escape(n)}→{escape(ip)}" for n, ip in request.options.resolve)
+        )
+    return " · ".join(parts)
+
+
+def _layer_icon(layer: str, text: str | None, status: str) -> str:
+    if text is None:
+        if status in ("done", "failed"):
+            return ":heavy_minus_sign:"
+        return ":hourglass_flowing_sand:"
+    if text == "ok" or (layer == "dns" and text.startswith("resolved")):
+        return ":white_check_mark:"
+    if text.startswith("0/") or layer == "dns":
+        return ":x:"
+    return ":warning:"
+
+
+def progress_lines(run: Run) -> list[str]:
+    lines = []
+    for layer in LAYERS:
+        text = run.progress.get(layer)
+        icon = _layer_icon(layer, text, run.status)
+        if text is None:
+            shown = "waiting" if run.status in ("queued", "running") else "not run"
+        else:
+            shown = escape(text)
+        lines.append(f"{icon} *{LAYER_NAMES[layer]}* {shown}")
+    return lines
+
+
+def _who(run: Run) -> str:
+    verb = {"command": "asked by", "rerun": "re-run by", "mention": "asked by"}[run.reason]
+    who = f"{verb} <@{run.user}>"
+    if run.joined:
+        who += " (also " + ", ".join(f"<@{u}>" for u in run.joined) + ")"
+    return who
+
+
+def buttons(run_id: str, *, evidence: bool) -> ActionsBlock:
+    elements = [
+        ButtonElement(text="Re-run", action_id=RERUN_ACTION, value=run_id),
+    ]
+    if evidence:
+        elements.append(
+            ButtonElement(text="Show evidence", action_id=EVIDENCE_ACTION, value=run_id)
+        )
+    elements.append(watch_button(run_id))
+    return ActionsBlock(block_id=f"run-{run_id}", elements=elements)
+
+
+def status_message(run: Run, report: Report | None) -> Message:
+    """The status message for a run in any state; `report` is given once it is done."""
+    request = run.probe_request
+    target = escape(run.display)
+    title = {
+        "command": f":mag: Checking *{target}* the way CloudFront connects to it",
+        "rerun": f":repeat: Re-running *{target}*",
+        "mention": f":repeat: Running *{target}* with changed options",
+    }[run.reason]
+    blocks: list[Block] = [section(title), context(settings_line(request) + " · " + _who(run))]
+    fallback = f"origin502: {run.display}"
+
+    if run.status in ("queued", "running"):
+        note = ""
+        if run.error:  # an earlier attempt was interrupted and the probe is being retried
+            note = f"\n:repeat: {escape(run.error)}"
+        elif run.status == "queued":
+            note = "\n:inbox_tray: queued, waiting for a probe worker"
+        blocks.append(section("\n".join(progress_lines(run)) + note))
+        fallback += " — checking…"
+        return Message(text=fallback, blocks=blocks)
+
+    if run.status == "failed" or report is None:
+        why = escape(run.error or "the probe did not finish")
+        blocks.append(section("\n".join(progress_lines(run))))
+        blocks.append(section(f":warning: *The probe could not finish*: {why}."))
+        blocks.append(buttons(run.run_id, evidence=False))
+        return Message(text=f"{fallback} — probe could not finish: {run.error}", blocks=blocks)
+
+    blocks.append(section("\n".join(progress_lines(run))))
+    if report.probe_error:
+        verdict = f":warning: *Could not complete the check*: {escape(report.probe_error)}"
+        fallback += f" — could not complete the check: {report.probe_error}"
+    else:
+        verdict = VERDICT_LINES.get(report.verdict, report.verdict)
+        primary = report.primary
+        if primary is not None and report.verdict != "ok":
+            verdict += f": {escape(primary.summary)}"
+        fallback += f" — {VERDICT_WORDS.get(report.verdict, report.verdict)}"
+        if primary is not None and report.verdict != "ok":
+            fallback += f": {primary.summary}"
+    blocks.append(section(verdict))
+    count = len(report.findings)
+    details = "Details in the thread" if not run.fallback else "Details below"
+    blocks.append(
+        context(
+            f"{details} · {count} finding{'s' if count != 1 else ''} · "
+            f"checked in {report.duration_ms / 1000:.1f} s"
+        )
+    )
+    blocks.append(buttons(run.run_id, evidence=True))
+    return Message(text=fallback, blocks=blocks)
+
+
+def failure_reply(run: Run) -> Message:
+    """The thread reply that says a run could not finish and no result is coming."""
+    why = run.error or "the probe did not finish"
+    text = (
+        f":warning: The probe of `{escape(run.display)}` could not finish: {escape(why)}. "
+        "No result is coming for this run; press *Re-run* to try again."
+    )
+    return Message(text=f"The probe could not finish: {why}", blocks=[section(text)])
+
+
+def notice(text: str) -> Message:
+    return Message(text=text, blocks=[section(escape(text))])

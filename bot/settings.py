@@ -1,0 +1,67 @@
+"""Process configuration, read once from the environment.
+
+Which settings are required depends on the process: `serve` needs the bot token and the
+signing secret (or the app token in Socket Mode), a worker on the delivery queue needs the
+bot token, a probe-only worker needs nothing from Slack at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+COMMAND = "/origin502"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+class SettingsError(Exception):
+    """A configuration problem, in one line that names the variables involved."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None  # only for Socket Mode
+    api_url: str  # Slack's Web API base URL; tests point it at a loopback server
+    redis_url: str
+    ca_file: str | None  # extra PEM roots, as `--ca-file`
+    allow_private_targets: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        allow = env.get("ORIGIN502_ALLOW_PRIVATE_TARGETS", "").strip().lower()
+        if allow not in _TRUE | _FALSE:
+            raise SettingsError(f"ORIGIN502_ALLOW_PRIVATE_TARGETS must be 1 or 0, not {allow!r}")
+        ca_file = env.get("ORIGIN502_CA_FILE") or None
+        if ca_file is not None and not os.path.isfile(ca_file):
+            raise SettingsError(f"ORIGIN502_CA_FILE names {ca_file!r}, which is not a file")
+        api_url = env.get("SLACK_API_URL") or DEFAULT_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            app_token=env.get("SLACK_APP_TOKEN") or None,
+            api_url=api_url,
+            redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            ca_file=ca_file,
+            allow_private_targets=allow in _TRUE,
+        )
+
+    def require(self, *names: str) -> None:
+        """Raise SettingsError naming every one of `names` (environment variables) unset."""
+        values = {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_APP_TOKEN": self.app_token,
+        }
+        missing = [name for name in names if not values[name]]
+        if missing:
+            raise SettingsError(f"missing required settings: {', '.join(missing)}")
