@@ -75,8 +75,24 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     except BoltError as exc:
         raise click.ClickException(f"Slack refused the bot token: {exc}") from None
     if socket_mode:
+        from redis.exceptions import RedisError
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        from workers.jobs.queues import connect
+        from workers.metrics import start_metrics_server
+
+        socket_redis = connect(settings.redis_url)
+
+        def socket_health() -> tuple[bool, str]:
+            try:
+                socket_redis.ping()
+            except RedisError:
+                return False, "redis unavailable"
+            return True, "ok"
+
+        # Socket Mode needs no HTTP listener for Slack, but Kubernetes still probes /healthz
+        # and Prometheus scrapes /metrics on --port.
+        start_metrics_server(port, socket_health, host=host)
         handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
         handler.start()  # type: ignore[no-untyped-call]
         return

@@ -14,6 +14,7 @@ USAGE_EXAMPLES = (
 OPTIONS = (
     "--protocol-policy https-only|http-only|match-viewer · --https-port N · --http-port N · "
     "--origin-ssl-protocols TLSv1,TLSv1.1,TLSv1.2 · --host-header NAME · --resolve NAME:IP · "
+    "--ip-address-type ipv4|ipv6|dualstack · "
     "--timeout S · --connection-attempts N · --read-timeout S · --path /PATH"
 )
 
@@ -37,6 +38,11 @@ def usage(command: str = "/origin502") -> Message:
         blocks=[
             section(text),
             context(f"*Options* (named after CloudFront's origin settings): {OPTIONS}"),
+            context(
+                f"*Watching:* `{command} watch TARGET [options] [--every 5m|15m|1h]` · "
+                f"`{command} unwatch TARGET` · `{command} watches` · "
+                f"`{command} digest daily HH:MM [TZ]` | `weekly DAY HH:MM [TZ]` | `off` | `now`"
+            ),
             context(
                 "The result is posted in this channel with a thread for the details. "
                 "Mention me in that thread with changed options "

@@ -34,7 +34,9 @@ def test_schema_rejects_what_slack_rejects():
 def test_manifest_declares_what_the_app_listens_to(name):
     manifest = json.loads((ROOT / name).read_text())
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert events == ["app_mention", "app_home_opened"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True  # watched origins
     assert manifest["settings"]["interactivity"]["is_enabled"] is True  # the buttons
     assert {"commands", "chat:write", "app_mentions:read"} <= set(
         manifest["oauth_config"]["scopes"]["bot"]

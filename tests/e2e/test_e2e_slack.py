@@ -12,6 +12,7 @@ import pytest
 from bot.render.status import EVIDENCE_ACTION, RERUN_ACTION
 from tests.bot.fakeslack import command_body, post, sign
 from tests.e2e.conftest import ROOT, origin502_command
+from tests.support.ports import closed_port as free_port
 
 pytestmark = pytest.mark.e2e
 CHANNEL = "C0INCIDENT"
@@ -306,7 +307,9 @@ def test_socket_mode_acks_and_delivers(stack_factory, e2e_env, good_origin, tmp_
     stack = stack_factory()  # the HTTP app is not used; the worker delivers
     env = {**e2e_env["env"], "SLACK_APP_TOKEN": "xapp-1-test"}
     env.pop("SLACK_SIGNING_SECRET")
-    app = Process([*origin502_command(), "serve", "--socket-mode"], env, tmp_path, "socket")
+    health_port = free_port()
+    app = Process([*origin502_command(), "serve", "--socket-mode", "--host", "127.0.0.1",
+                   "--port", str(health_port)], env, tmp_path, "socket")
     try:
         socket_mode.send(slash_command_envelope("e-help", "help", slack.new_response_url()))
         ack = socket_mode.wait_for_ack("e-help")
@@ -320,6 +323,9 @@ def test_socket_mode_acks_and_delivers(stack_factory, e2e_env, good_origin, tmp_
         parent = finished_parent(stack)
         assert "works, with warnings" in parent.text
         assert slack.calls_of("apps.connections.open"), "Socket Mode asked Slack for its URL"
+        # Kubernetes probes /healthz on --port in Socket Mode too.
+        with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/healthz", timeout=5) as r:
+            assert r.status == 200
     finally:
         app.stop()
         socket_mode.close()

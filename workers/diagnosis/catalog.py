@@ -219,8 +219,9 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS,)),
     "TRUSTED_VIA_CA_FILE": Entry(
         "info", "Trusted only through --ca-file",
-        ("The chain ends at \"{anchor}\", which comes from the --ca-file roots, not from "
-         "Mozilla's list. CloudFront would reject this certificate with a 502.",),
+        ("The chain ends at \"{anchor}\", a root you supplied with --ca-file (or "
+         "ORIGIN502_CA_FILE). It was trusted here because you asked for it; CloudFront trusts "
+         "only Mozilla's list and would not accept it, so use a public CA for a real origin.",),
         (LINK_CERT_ISSUER,)),
     "ORIGIN_CLOSED_CONNECTION": Entry(
         "error", "The origin closed the connection without answering",
