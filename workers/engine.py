@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
+from workers.addresses import private_reason
 from workers.diagnosis import diagnose_findings
 from workers.models import (
     AddressReport,
@@ -28,7 +29,6 @@ from workers.models import (
     TlsResult,
     verdict_for,
 )
-from workers.addresses import private_reason
 from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.dns import ResolverUnavailable, probe_dns

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
-from workers.models import CertificateInfo, ChainAnalysis
 from workers.addresses import private_reason
+from workers.models import CertificateInfo, ChainAnalysis
 
 AIA_TIMEOUT = 3.0
 AIA_MAX_BYTES = 64 * 1024
