@@ -8,6 +8,7 @@ else a reference the operators can find in the log.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,7 +31,9 @@ class Background:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="after-ack")
 
     def submit(self, work: Callable[[], None], reply: Reply) -> Future[None]:
-        return self._pool.submit(self._run, work, reply)
+        # Run in a copy of the listener's context, so its request id stays bound in the logs.
+        context = contextvars.copy_context()
+        return self._pool.submit(context.run, self._run, work, reply)
 
     @staticmethod
     def _run(work: Callable[[], None], reply: Reply) -> None:

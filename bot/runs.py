@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from redis import Redis
 
 from workers.jobs import queues
 from workers.jobs.runs import Reason, Run, RunStore
+from workers.logging_setup import current_request_id
 from workers.models import ProbeRequest
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ def start_run(
             if user != existing.user and user not in existing.joined:
                 store.add_joined(existing.run_id, user)
                 queues.enqueue_sync(connection, existing.run_id, store.next_seq(existing.run_id))
+            log.info("joined a running probe", extra={
+                "run_id": existing.run_id, "run_request_id": existing.request_id})
             return Started(run=existing, joined=True)
         # The holder failed, expired, or finished and this is an explicit re-run.
         store.take_over(channel, key, run_id)
@@ -61,6 +67,7 @@ def start_run(
         response_url=response_url,
         thread_ts=thread_ts,
         previous_run=previous_run,
+        request_id=current_request_id(),
     )
     # One transaction: the record, the first delivery job (the status message goes out
     # first; the probe's progress then updates it) and the probe job.
@@ -73,4 +80,5 @@ def start_run(
         queues.enqueue_sync(connection, run_id, 1, pipeline=pipe)
         queues.enqueue_probe(connection, run_id, run.request, pipeline=pipe)
         pipe.execute()
+    log.info("probe queued", extra={"run_id": run_id, "target": run.display, "reason": reason})
     return Started(run=run, joined=False)

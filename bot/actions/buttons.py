@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,6 +17,9 @@ from bot.runs import start_run
 from workers import metrics
 from workers.jobs import queues
 from workers.jobs.runs import RunStore
+from workers.logging_setup import bind_request_id, new_request_id
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -25,6 +29,8 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         metrics.COMMANDS_RECEIVED.labels(kind="rerun").inc()
+        bind_request_id(new_request_id())
+        log.info("re-run pressed", extra={"run_id": action.get("value")})
         run_id = str(action.get("value") or "")
         user = str(body["user"]["id"])
         reply = via_respond(respond)
@@ -72,6 +78,8 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         metrics.COMMANDS_RECEIVED.labels(kind="evidence").inc()
+        bind_request_id(new_request_id())
+        log.info("evidence pressed", extra={"run_id": action.get("value")})
         run_id = str(action.get("value") or "")
         user = str(body["user"]["id"])
         reply = via_respond(respond)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,6 +17,9 @@ from bot.replying import permalink, via_respond
 from bot.runs import start_run
 from bot.settings import COMMAND
 from workers import metrics
+from workers.logging_setup import bind_request_id, new_request_id
+
+log = logging.getLogger(__name__)
 
 
 def _ephemeral(message: Message) -> dict[str, Any]:
@@ -26,6 +30,10 @@ def register(app: App, deps: Deps) -> None:
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         name = str(command.get("command") or COMMAND)
+        bind_request_id(new_request_id())
+        log.info("command received", extra={
+            "channel": command.get("channel_id"), "user": command.get("user_id"),
+            "text": str(command.get("text") or "")[:200]})
         if watch.is_watch_command(str(command.get("text") or "")):
             watch.handle(ack, command, respond, deps)  # watch, unwatch, watches, digest
             return

@@ -30,6 +30,7 @@ from bot.slack import response_url_client, web_client
 from workers import metrics
 from workers.jobs import queues
 from workers.jobs.runs import PREFIX, Run, RunStore
+from workers.logging_setup import request_id_bound
 from workers.models import Report
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ def _call(method: str, **kwargs: Any) -> dict[str, Any]:
         metrics.SLACK_API_ERRORS.labels(method=method, error=error).inc()
         raise
     data: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
+    log.info("slack call", extra={"method": method, "channel": kwargs.get("channel"),
+                                  "ts": data.get("ts") or kwargs.get("ts")})
     return data
 
 
@@ -111,6 +114,11 @@ def sync_run(run_id: str) -> str:
     """Make Slack show what the run record says; returns what was done, for the job result."""
     connection = _connection()
     store = RunStore(connection)
+    with request_id_bound(store.request_id(run_id)):
+        return _sync_run(connection, store, run_id)
+
+
+def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
     with (
         metrics.track_job(queues.DELIVERY_QUEUE),
         connection.lock(
@@ -222,7 +230,7 @@ def post_evidence(run_id: str, user: str, response_url: str | None = None) -> st
     """Post the evidence of a finished run in its thread (or to whoever asked, without one)."""
     connection = _connection()
     store = RunStore(connection)
-    with metrics.track_job(queues.DELIVERY_QUEUE):
+    with request_id_bound(store.request_id(run_id)), metrics.track_job(queues.DELIVERY_QUEUE):
         run = store.get(run_id)
         report = _report(store, run_id)
         if run is None or report is None:

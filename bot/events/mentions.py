@@ -3,6 +3,7 @@ with the changed options; the result lands in the same thread."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App
@@ -24,6 +25,9 @@ from bot.replying import permalink, via_ephemeral
 from bot.runs import start_run
 from workers import metrics
 from workers.jobs.runs import PREFIX, RunStore
+from workers.logging_setup import bind_request_id, new_request_id
+
+log = logging.getLogger(__name__)
 
 # Slack may deliver an event more than once (retries); one answer per event id.
 EVENT_SEEN_TTL = 3600
@@ -35,7 +39,9 @@ def register(app: App, deps: Deps) -> None:
         if event.get("bot_id") or not event.get("user"):
             return
         metrics.COMMANDS_RECEIVED.labels(kind="mention").inc()
+        bind_request_id(new_request_id())
         channel, user = str(event["channel"]), str(event["user"])
+        log.info("mention received", extra={"channel": channel, "user": user})
         thread_ts = event.get("thread_ts")
         event_id = str(body.get("event_id") or event.get("ts"))
         reply = via_ephemeral(client, channel, user, thread_ts)

@@ -21,6 +21,7 @@ from workers import metrics
 from workers.engine import diagnose
 from workers.jobs import queues
 from workers.jobs.runs import RunStore
+from workers.logging_setup import request_id_bound
 from workers.models import ProbeRequest, Report
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,15 @@ def run_probe(run_id: str, request: dict[str, Any]) -> dict[str, Any]:
     """Diagnose `request` for run `run_id`; returns the verdict (the report is in Redis)."""
     connection = _connection()
     store = RunStore(connection)
+    record = store.get(run_id)
+    with request_id_bound(record.request_id if record is not None else None):
+        return _run_probe(connection, store, run_id, request)
+
+
+def _run_probe(connection: Redis, store: RunStore, run_id: str,
+               request: dict[str, Any]) -> dict[str, Any]:
     probe_request = ProbeRequest.from_dict(request)
+    log.info("probe started", extra={"run_id": run_id, "target": probe_request.hostname})
     job = get_current_job()
     attempt = 1 + (job.number_of_retries if job is not None and job.number_of_retries else 0)
     store.update(run_id, status="running", attempt=attempt, error=None)
@@ -65,6 +74,9 @@ def run_probe(run_id: str, request: dict[str, Any]) -> dict[str, Any]:
     if run is not None:
         store.release(run, finished=True)
     request_sync(connection, run_id)
+    log.info("probe finished", extra={
+        "run_id": run_id, "verdict": report.verdict, "duration_ms": report.duration_ms,
+        "codes": [f.code for f in report.findings]})
     return {"run_id": run_id, "verdict": report.verdict, "findings": len(report.findings)}
 
 

@@ -65,6 +65,9 @@ class Run:
     failure_posted: bool = False
     rendered: str | None = None  # digest of the last status message sent, to skip no-op updates
     joined: list[str] = field(default_factory=list)  # users whose request joined this run
+    # The id of the Slack request that started the run; every log line of the run's jobs
+    # carries it, so one id follows a command from the slash command to the posted reply.
+    request_id: str | None = None
 
     @property
     def probe_request(self) -> ProbeRequest:
@@ -149,6 +152,11 @@ class RunStore:
         pipe.set(f"{key}:seq", 0, ex=RUN_TTL)
         if pipeline is None:
             pipe.execute()
+
+    def request_id(self, run_id: str) -> str | None:
+        """The id of the request that started the run, for the logs of its jobs."""
+        raw = self.redis.hget(self._run_key(run_id), "request_id")
+        return raw.decode() if isinstance(raw, bytes) else (str(raw) if raw else None)
 
     def get(self, run_id: str) -> Run | None:
         raw = self.redis.hgetall(self._run_key(run_id))
