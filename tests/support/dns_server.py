@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterable, Mapping
-from types import TracebackType
 from typing import Any, Self
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+from tests.support.lifecycle import Service
 
 Records = list[tuple[str, str]]
 
@@ -44,7 +45,7 @@ class _Resolver(BaseResolver):  # type: ignore[misc]
         return self.owner._answer(request)
 
 
-class FakeDns:
+class FakeDns(Service):
     """Authoritative-for-everything DNS server for tests.  Use as a context manager.
 
     ``records`` maps ``name`` to ``[(rtype, value), ...]`` with rtype ``A``, ``AAAA``,
@@ -141,16 +142,6 @@ class FakeDns:
                 server.server.server_close()
         self._servers = []
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- answering -----------------------------------------------------------------------
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from types import TracebackType
 from typing import Self
+
+from tests.support.lifecycle import Service
 
 
 def closed_port(host: str = "127.0.0.1") -> int:
@@ -35,7 +36,7 @@ def closed_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-class DroppingPort:
+class DroppingPort(Service):
     """A listener on 127.0.0.1 whose accept queue is full, so new SYNs are dropped.
 
     ``connect()`` to ``(host, port)`` then times out (it is neither accepted nor refused),
@@ -108,13 +109,3 @@ class DroppingPort:
             self._listener.close()
             self._listener = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

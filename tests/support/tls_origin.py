@@ -39,7 +39,6 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal, Self
 
 from cryptography import x509
@@ -48,6 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import dh
 from cryptography.utils import CryptographyDeprecationWarning
 
 from tests.support.certs import CertFactory, Minted, write_pem
+from tests.support.lifecycle import Service
 
 ClientCertPolicy = Literal["none", "optional", "required"]
 
@@ -177,7 +177,7 @@ def _wait(cond: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
-class TlsOrigin:
+class TlsOrigin(Service):
     """A TLS (or plain) HTTP origin on loopback.  Use as a context manager.
 
     ``chain`` is served exactly in the order given (``chain[0]`` first; it must be the
@@ -370,16 +370,6 @@ class TlsOrigin:
         for t in list(self._threads):
             t.join(max(0.0, deadline - time.monotonic()))
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- waiting helpers (server-side records can lag the client by a few ms) ------------
 
@@ -560,7 +550,7 @@ def presented_chain(
         return [x509.load_der_x509_certificate(c.public_bytes(_ssl.ENCODING_DER)) for c in chain]
 
 
-class HttpFileServer:
+class HttpFileServer(Service):
     """Plain HTTP on 127.0.0.1:0 serving ``files`` by path (e.g. AIA caIssuers URLs).
 
     ``hits`` records each requested path in order.  ``delay`` stalls every response (stop()
@@ -660,16 +650,6 @@ class HttpFileServer:
         if self._thread is not None:
             self._thread.join(1.0)
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _content_type(path: str) -> str:
