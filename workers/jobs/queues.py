@@ -84,42 +84,49 @@ def enqueue_probe(
     return str(job.id)
 
 
-def enqueue_sync(
-    connection: Redis, run_id: str, seq: int, pipeline: Pipeline | None = None
+def enqueue_delivery(
+    connection: Redis,
+    func: str,
+    args: tuple[object, ...],
+    *,
+    job_id: str,
+    description: str,
+    pipeline: Pipeline | None = None,
+    unique: bool = False,
 ) -> str:
-    """Queue a delivery job that brings Slack in line with the run record."""
+    """Queue a job for the delivery workers (the only ones holding the Slack token), with the
+    timeouts, TTLs and retries every delivery job shares. Raises DuplicateJobError when
+    `unique` is set and a job with that id is queued already."""
     job = queue(DELIVERY_QUEUE, connection).enqueue(
-        SYNC_JOB,
-        args=(run_id,),
-        job_id=f"sync-{run_id}-{seq}",
+        func,
+        args=args,
+        job_id=job_id,
+        unique=unique,
         job_timeout=DELIVERY_TIMEOUT,
         ttl=DELIVERY_TTL,
         result_ttl=RESULT_TTL,
         failure_ttl=FAILURE_TTL,
         retry=DELIVERY_RETRY,
         on_failure=Callback(DELIVERY_FAILURE_CALLBACK),
-        description=f"deliver run {run_id}",
+        description=description,
         pipeline=pipeline,
     )
     metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
     return str(job.id)
 
 
+def enqueue_sync(
+    connection: Redis, run_id: str, seq: int, pipeline: Pipeline | None = None
+) -> str:
+    """Queue a delivery job that brings Slack in line with the run record."""
+    return enqueue_delivery(connection, SYNC_JOB, (run_id,), job_id=f"sync-{run_id}-{seq}",
+                            description=f"deliver run {run_id}", pipeline=pipeline)
+
+
 def enqueue_evidence(
     connection: Redis, run_id: str, user: str, seq: int, response_url: str | None = None
 ) -> str:
     """Queue a delivery job that posts the evidence of a finished run in its thread."""
-    job = queue(DELIVERY_QUEUE, connection).enqueue(
-        EVIDENCE_JOB,
-        args=(run_id, user, response_url),
-        job_id=f"evidence-{run_id}-{seq}",
-        job_timeout=DELIVERY_TIMEOUT,
-        ttl=DELIVERY_TTL,
-        result_ttl=RESULT_TTL,
-        failure_ttl=FAILURE_TTL,
-        retry=DELIVERY_RETRY,
-        on_failure=Callback(DELIVERY_FAILURE_CALLBACK),
-        description=f"evidence of run {run_id}",
-    )
-    metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
-    return str(job.id)
+    return enqueue_delivery(connection, EVIDENCE_JOB, (run_id, user, response_url),
+                            job_id=f"evidence-{run_id}-{seq}",
+                            description=f"evidence of run {run_id}")

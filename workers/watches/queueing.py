@@ -8,7 +8,6 @@ import json
 import os
 
 from redis import Redis
-from rq import Callback
 from rq.exceptions import DuplicateJobError
 
 from workers.jobs import queues
@@ -56,22 +55,10 @@ def enqueue_watch_batch(connection: Redis, items: list[tuple[str, float]]) -> st
 def _enqueue_delivery(connection: Redis, func: str, args: tuple[object, ...], job_id: str,
                       description: str) -> str | None:
     try:
-        queues.queue(queues.DELIVERY_QUEUE, connection).enqueue(
-            func,
-            args=args,
-            job_id=job_id,
-            unique=True,
-            job_timeout=queues.DELIVERY_TIMEOUT,
-            ttl=queues.DELIVERY_TTL,
-            result_ttl=queues.RESULT_TTL,
-            failure_ttl=queues.FAILURE_TTL,
-            retry=queues.DELIVERY_RETRY,
-            on_failure=Callback(queues.DELIVERY_FAILURE_CALLBACK),
-            description=description,
-        )
+        return queues.enqueue_delivery(connection, func, args, job_id=job_id,
+                                       description=description, unique=True)
     except DuplicateJobError:
         return None
-    return job_id
 
 
 def enqueue_alerts(connection: Redis, watch_id: str, seq: int) -> str | None:
