@@ -37,18 +37,13 @@ def _merge(findings: list[Finding], total_addresses: int) -> list[Finding]:
     return out
 
 
-def _family_used(report: Report, family: str) -> bool:
-    kind = report.target.ip_address_type
-    return kind in ("dualstack", family)
-
-
 def _downgrade_unused_families(report: Report, findings: list[Finding]) -> None:
     """A broken IPv6 address does not cause 502s while CloudFront connects over IPv4 only
     (the default), and the reverse; say so instead of calling it an error."""
     families = {a.address: a.family for a in report.addresses}
     for f in findings:
         family = families.get(f.address or "")
-        if family is None or _family_used(report, family) or f.severity != "error":
+        if family is None or report.target.uses_family(family) or f.severity != "error":
             continue
         f.severity = "warning"
         label = "IPv6" if family == "ipv6" else "IPv4"

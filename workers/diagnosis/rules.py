@@ -497,8 +497,7 @@ def _origin_error_fix(code: int, server: str | None) -> str:
 def rule_some_addresses_failing(report: Report, _now: dt.datetime,
                                 findings: list[Finding] | None = None) -> list[Finding]:
     """Called last, with the findings of the other rules (see ``diagnose_findings``)."""
-    kind = report.target.ip_address_type
-    used = [a.address for a in report.addresses if kind in ("dualstack", a.family)]
+    used = [a.address for a in report.addresses if report.target.uses_family(a.family)]
     if len(used) < 2 or findings is None:
         return []
     failing: dict[str, set[str]] = {}

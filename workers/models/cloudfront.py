@@ -30,7 +30,6 @@ UNBUILDABLE_CIPHERS: frozenset[str] = frozenset({"DES-CBC3-SHA", "RC4-MD5"})
 
 # Elliptic curves for ECDHE, as OpenSSL group names.
 CLOUDFRONT_GROUPS: tuple[str, ...] = ("X25519", "P-256", "P-384")
-CLOUDFRONT_GROUP_NAMES: tuple[str, ...] = ("X25519", "prime256v1", "secp384r1")
 
 # Signature schemes, as an OpenSSL sigalgs list (no RSA-PSS, no Ed25519 in CloudFront's list).
 CLOUDFRONT_SIGALGS: tuple[str, ...] = (

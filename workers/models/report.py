@@ -53,6 +53,10 @@ class TargetInfo:
     read_timeout: float
     ip_address_type: str = "ipv4"
 
+    def uses_family(self, family: str) -> bool:
+        """Whether CloudFront would connect over ``family`` ("ipv4" or "ipv6")."""
+        return self.ip_address_type in ("dualstack", family)
+
 
 @dataclass
 class Report:

@@ -37,10 +37,6 @@ class OriginSettings:
     # Which address families CloudFront uses toward the origin (IPv4 only by default).
     ip_address_type: IpAddressType = "ipv4"
 
-    def uses_family(self, family: str) -> bool:
-        """Whether CloudFront would connect over ``family`` ("ipv4" or "ipv6")."""
-        return self.ip_address_type in ("dualstack", family)
-
     def schemes(self) -> list[tuple[str, int]]:
         """The (scheme, port) pairs CloudFront may use toward the origin under this policy."""
         if self.protocol_policy == "https-only":

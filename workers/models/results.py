@@ -7,9 +7,8 @@ upper layers ``not_run``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 
 class Status(StrEnum):
@@ -202,6 +201,3 @@ class AddressReport:
     family: str  # "ipv4" or "ipv6"
     private_reason: str | None = None  # why the address is not public, when it is not
     probes: list[ConnectionProbe] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

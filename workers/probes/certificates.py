@@ -8,7 +8,6 @@ the way SSL Labs does. CloudFront itself fetches nothing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import http.client
 import socket
 import warnings
@@ -287,7 +286,3 @@ def _complete_with_aia(dangling: x509.Certificate, store: TrustStore, analysis: 
         urls = describe(issuer).aia_ca_issuers
         url = urls[0] if urls else None
     analysis.aia_completes_chain = False
-
-
-def sha256_hex(der: bytes) -> str:
-    return hashlib.sha256(der).hexdigest()
