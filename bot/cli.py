@@ -177,16 +177,13 @@ def worker(
     from redis.exceptions import RedisError
 
     from workers.jobs.queues import connect
-    from workers.jobs.worker import make_worker, start_background_worker
+    from workers.jobs.redis_wait import RedisRefused, wait_for_redis
+    from workers.jobs.worker import make_worker, start_background_worker, work_until_stopped
     from workers.logging_setup import configure_logging
     from workers.metrics import start_metrics_server
 
     configure_logging()
     connection = connect(settings.redis_url)
-    try:
-        connection.ping()
-    except RedisError as exc:
-        raise click.ClickException(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
 
     def health() -> tuple[bool, str]:
         try:
@@ -196,6 +193,12 @@ def worker(
         return True, "ok"
 
     start_metrics_server(metrics_port, health, host="127.0.0.1" if metrics_port == 0 else "0.0.0.0")  # noqa: S104
+    # A worker that starts while Redis is down waits for it instead of exiting: in a cluster
+    # the pods may well start before Redis does.
+    try:
+        wait_for_redis(connection, what="worker")
+    except RedisRefused as exc:
+        raise click.ClickException(f"Redis refused the connection: {exc}") from None
     main_queues = [QUEUE_NAMES[q] for q in wanted]
     if len(wanted) > 1 and not burst:
         # A second worker on the delivery queue runs beside the main one, so progress
@@ -207,15 +210,21 @@ def worker(
             heartbeat_interval=heartbeat,
             maintenance_interval=maintenance_interval,
         )
-    rq_worker = make_worker(
-        connection,
-        main_queues,
-        heartbeat_interval=heartbeat,
-        maintenance_interval=maintenance_interval,
-        name=name,
-    )
     click.echo(f"origin502 worker on {', '.join(wanted)}", err=True)
-    rq_worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    try:
+        work_until_stopped(
+            lambda: make_worker(
+                connection,
+                main_queues,
+                heartbeat_interval=heartbeat,
+                maintenance_interval=maintenance_interval,
+                name=name,
+            ),
+            connection,
+            burst=burst,
+        )
+    except RedisRefused as exc:
+        raise click.ClickException(f"Redis refused the connection: {exc}") from None
 
 
 if __name__ == "__main__":

@@ -95,6 +95,11 @@ class Stack:
     send: SlackSender
     start_worker: Callable[..., Process]
     base: str
+    processes: list[Process]
+
+    def output(self) -> str:
+        """Everything the stack's processes printed so far (their logs)."""
+        return "".join(process.output() for process in self.processes)
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +141,9 @@ def stack_factory(e2e_env: dict[str, Any], tmp_path: Path) -> Iterator[Callable[
         env = {**e2e_env["env"], **overrides}
         command = origin502_command()
 
-        def start_worker(*args: str, name: str | None = None) -> Process:
+        def start_worker(
+            *args: str, name: str | None = None, ready: str | None = r"Listening on"
+        ) -> Process:
             label = name or f"worker{len(processes)}"
             worker = Process(
                 [
@@ -155,7 +162,8 @@ def stack_factory(e2e_env: dict[str, Any], tmp_path: Path) -> Iterator[Callable[
                 label,
             )
             processes.append(worker)
-            worker.wait_for_output(r"Listening on")
+            if ready:
+                worker.wait_for_output(ready)
             return worker
 
         serve = Process(
@@ -166,7 +174,7 @@ def stack_factory(e2e_env: dict[str, Any], tmp_path: Path) -> Iterator[Callable[
         url = f"{base}/slack/events"
         if workers:
             start_worker()
-        return Stack(env, slack, url, SlackSender(url, slack), start_worker, base)
+        return Stack(env, slack, url, SlackSender(url, slack), start_worker, base, processes)
 
     yield start
     for process in reversed(processes):

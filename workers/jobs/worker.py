@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
@@ -21,6 +22,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from workers.jobs import queues
+from workers.jobs.redis_wait import UNREACHABLE, RedisRefused, is_refusal, wait_for_redis
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ class Origin502Worker(SimpleWorker):
     # After a Redis outage, try again at least this often (RQ's default backs off to 60 s).
     max_connection_wait_time = 5.0
 
+    #: Set when a signal asked this worker to stop; `work()` also returns when Redis breaks
+    #: under it, and only this tells the two apart.
+    stop_was_requested: bool = False
+
     def __init__(
         self, *args: Any, heartbeat_interval: int = DEFAULT_HEARTBEAT, **kwargs: Any
     ) -> None:
@@ -45,6 +51,10 @@ class Origin502Worker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.heartbeat_interval = max(1, heartbeat_interval)
         self.job_monitoring_interval = self.heartbeat_interval
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.stop_was_requested = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
     @property
     def dequeue_timeout(self) -> int:
@@ -127,3 +137,40 @@ def make_worker(
         maintenance_interval=maintenance_interval,
         name=name,
     )
+
+
+def work_until_stopped(
+    make: Callable[[], Origin502Worker],
+    connection: Redis,
+    *,
+    burst: bool = False,
+    wait: Callable[[], float] | None = None,
+) -> None:
+    """Run RQ workers made by `make` until a signal stops them (or, with `burst`, the queues
+    are empty), replacing a worker that quit because Redis went away.
+
+    RQ's own loop retries a lost connection only while dequeuing; anywhere else (heartbeat,
+    maintenance, registration) it quits or raises. Here the outage is waited out and a fresh
+    worker takes over, so a Redis restart of any length costs no pod restart.
+    """
+    await_redis = wait or (lambda: wait_for_redis(connection, what="worker"))
+    while True:
+        await_redis()
+        worker = make()
+        try:
+            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        except UNREACHABLE as exc:
+            if is_refusal(exc):
+                raise RedisRefused(str(exc)) from None
+            log.warning("worker lost Redis; restarting it", extra={"error": str(exc)})
+        if worker.stop_was_requested or burst:
+            return
+        # The worker quit on an error (its log says which). Once Redis answers, mark the old
+        # registration dead, so a worker with the same --name may register again.
+        await_redis()
+        try:
+            worker.register_death()  # type: ignore[no-untyped-call]
+        except UNREACHABLE:
+            continue
+        log.warning("worker stopped unexpectedly; starting a new one")
+        time.sleep(1)  # a worker that keeps failing must not spin
