@@ -19,28 +19,17 @@ from types import TracebackType
 from typing import Self
 
 from tests.support.ports import closed_port
+from tests.support.tools import find_tool
 
 STARTUP_TIMEOUT = 10.0
 
 
 def find_redis_server(install: bool = True) -> str | None:
-    """Path of ``redis-server`` (``$REDIS_SERVER`` first, then PATH).
-
-    When it is missing, ``install`` is true and we run as root, installs Debian's
-    ``redis-server`` package with apt-get.  Returns None when it is still not available.
-    """
-    explicit = os.environ.get("REDIS_SERVER")
-    if explicit and Path(explicit).is_file():
-        return explicit
-    found = shutil.which("redis-server")
-    if found or not install or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "redis-server"]):
-        result = subprocess.run(cmd, env=env, capture_output=True, timeout=600, check=False)
-        if result.returncode != 0:
-            return None
-    return shutil.which("redis-server")
+    """Path of ``redis-server`` (``$REDIS_SERVER`` first, then PATH), installing Debian's
+    ``redis-server`` package when it is missing, ``install`` is true and we run as root."""
+    if not install:
+        return os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
+    return find_tool("redis-server", "redis-server", env_var="REDIS_SERVER")
 
 
 def _ping(port: int, timeout: float = 0.5) -> bool:
