@@ -1,4 +1,5 @@
-"""HTTP mode: Bolt at `/slack/events`, plus `/healthz` and `/metrics`, on a threading server.
+"""HTTP mode: Bolt at `/slack/events`, plus `/healthz`, `/readyz` and `/metrics`, on a threading
+server (liveness and readiness are told apart in workers/health.py).
 
 Bolt's own development server handles one request at a time; during an incident several
 people fire the command at once, so each request gets its own thread here.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from slack_bolt import App, BoltRequest
 
+from workers.health import BoundedCheck, HealthCheck
 from workers.metrics import render_metrics
 
 log = logging.getLogger(__name__)
@@ -21,19 +23,24 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1 << 20  # Slack payloads are a few kilobytes
 
-Health = Callable[[], dict[str, str]]
 
+def make_handler(app: App, ready: HealthCheck) -> type[BaseHTTPRequestHandler]:
+    readiness = BoundedCheck(ready)
 
-def make_handler(app: App, health: Health) -> type[BaseHTTPRequestHandler]:
     class SlackRequestHandler(BaseHTTPRequestHandler):
         server_version = "origin502"
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/healthz":
-                body = json.dumps({"status": "ok", **health()}).encode()
-                self._reply(HTTPStatus.OK, body, "application/json")
+            if path in ("/healthz", "/livez"):
+                # Alive: this thread answers. Never waits on Redis (see workers/health.py).
+                self._reply(HTTPStatus.OK, b'{"status": "alive"}', "application/json")
+            elif path == "/readyz":
+                ok, detail = readiness()
+                body = json.dumps({"status": "ready" if ok else "not ready", "detail": detail})
+                status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE
+                self._reply(status, body.encode(), "application/json")
             elif path == "/metrics":
                 body, content_type = render_metrics()
                 self._reply(HTTPStatus.OK, body, content_type)
@@ -87,7 +94,8 @@ class SlackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
 
-def make_server(app: App, host: str, port: int, health: Health) -> ThreadingHTTPServer:
-    server = SlackHTTPServer((host, port), make_handler(app, health))
+def make_server(app: App, host: str, port: int, ready: HealthCheck) -> ThreadingHTTPServer:
+    """Serve `app`; `/readyz` answers with `ready()` (bounded), `/healthz` only says alive."""
+    server = SlackHTTPServer((host, port), make_handler(app, ready))
     server.daemon_threads = True
     return server

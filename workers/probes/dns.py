@@ -14,6 +14,7 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
+from workers.config import nameserver as parse_nameserver
 from workers.models import DnsReason, DnsResult, Status
 from workers.probes.context import ProbeContext
 
@@ -26,11 +27,11 @@ class ResolverUnavailable(RuntimeError):
 
 def _resolver(nameserver: str | None, lifetime: float) -> dns.resolver.Resolver:
     if nameserver:
-        host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (
-            nameserver, "", "")
+        # Checked when the process started (workers/config.py), so this cannot fail here.
+        host, port = parse_nameserver(nameserver)
         resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [host.strip("[]")]
-        resolver.port = int(port) if port else 53
+        resolver.nameservers = [host]
+        resolver.port = port
     else:
         try:
             resolver = dns.resolver.Resolver()
