@@ -38,9 +38,9 @@ def make_handler(app: App, ready: HealthCheck) -> type[BaseHTTPRequestHandler]:
                 self._reply(HTTPStatus.OK, b'{"status": "alive"}', "application/json")
             elif path == "/readyz":
                 ok, detail = readiness()
-                body = json.dumps({"status": "ready" if ok else "not ready", "detail": detail})
+                text = json.dumps({"status": "ready" if ok else "not ready", "detail": detail})
                 status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE
-                self._reply(status, body.encode(), "application/json")
+                self._reply(status, text.encode(), "application/json")
             elif path == "/metrics":
                 body, content_type = render_metrics()
                 self._reply(HTTPStatus.OK, body, content_type)

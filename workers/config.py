@@ -42,7 +42,7 @@ def redis_url(env: Mapping[str, str]) -> str:
 
     url = env.get("REDIS_URL") or DEFAULT_REDIS_URL
     try:
-        parse_url(url)
+        parse_url(url)  # type: ignore[no-untyped-call]
         parts = urlsplit(url)
         database = parts.path.strip("/")
         if parts.scheme in ("redis", "rediss") and database and not database.isdigit():

@@ -11,6 +11,7 @@ import h11
 
 from workers.models import HttpReason, HttpResult, Status
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.deadline_io import MAX_INFORMATIONAL, recv_within
 
 MAX_HEADER_BYTES = 64 * 1024
 _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
@@ -30,19 +31,28 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
     ]))
     started = time.perf_counter()
     received = bytearray()
+    informational = 0
     try:
         sock.settimeout(ctx.timeout(settings.read_timeout))
         sock.sendall(outgoing or b"")
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
-                chunk = sock.recv(16384)
+                # Each wait: at most the response timeout (as CloudFront, between packets),
+                # and never past the diagnosis's deadline, however slowly the origin trickles.
+                chunk = recv_within(sock, ctx.deadline, settings.read_timeout)
                 if result.ttfb_ms is None and chunk:
                     result.ttfb_ms = (time.perf_counter() - started) * 1000
                 received.extend(chunk[:256] if len(received) < 256 else b"")
                 conn.receive_data(chunk)
                 continue
             if isinstance(event, h11.InformationalResponse):
+                informational += 1
+                if informational > MAX_INFORMATIONAL:
+                    result.status, result.reason = Status.FAILED, HttpReason.STALLED
+                    result.detail = (f"the origin sent {informational} informational "
+                                     f"({event.status_code}) responses and no final one")
+                    break
                 continue
             if isinstance(event, h11.Response):
                 result.status_code = event.status_code
@@ -66,7 +76,18 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
         result.status, result.reason = Status.FAILED, HttpReason.INVALID
         result.detail = f"not a valid HTTP/1.x response: {exc}"
         result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
-    except (TimeoutError, DeadlineExceeded):
+    except DeadlineExceeded:
+        result.status = Status.FAILED
+        if result.ttfb_ms is None:
+            result.reason = HttpReason.TIMEOUT
+            result.detail = "the diagnosis ran out of time before the origin answered"
+        else:
+            # Bytes kept coming, never the end of the headers: a trickle or a 1xx stream.
+            result.reason = HttpReason.STALLED
+            result.detail = (f"the origin was still sending its response headers "
+                             f"({len(received)}+ bytes, {informational} informational "
+                             "responses) when the diagnosis's deadline passed")
+    except TimeoutError:
         result.status, result.reason = Status.FAILED, HttpReason.TIMEOUT
         result.detail = (f"no response within the {settings.read_timeout:g} s response timeout"
                          if result.ttfb_ms is None else

@@ -141,8 +141,18 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
-    # wrap_socket takes the file descriptor over: from here on only ``tls`` may be closed.
-    tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
+    try:
+        # An origin that resets at once leaves a socket with no peer, which wrap_socket
+        # refuses (ENOTCONN) after taking the descriptor over: ask first, while it is ours.
+        sock.getpeername()
+        # wrap_socket takes the file descriptor over: from here on only ``tls`` may be closed.
+        tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
+    except OSError as exc:
+        sock.close()
+        context._msg_callback = None  # type: ignore[attr-defined]
+        result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
+        result.duration_ms = (time.perf_counter() - started) * 1000
+        return result
     try:
         tls.do_handshake()
     except ssl.SSLError as exc:
