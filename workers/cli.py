@@ -31,9 +31,17 @@ def diagnose(target: str, as_json: bool, no_aia: bool, **opts: Any) -> None:
     TARGET is an origin name (origin.example.com), name:port, or a URL
     (https://origin.example.com:8443/health).
     """
+    import os
     from dataclasses import replace
 
+    from workers.config import ConfigError, check_nameserver
     from workers.engine import diagnose as run
+
+    try:
+        check_nameserver(os.environ)
+    except ConfigError as exc:
+        click.echo(f"origin502: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
     try:
         request = build_request(target, allow_private=True, **opts)
