@@ -10,8 +10,8 @@ import atexit
 import contextlib
 import os
 import shutil
-import socket
 import signal
+import socket
 import subprocess
 import tempfile
 import time
