@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from tests.e2e.conftest import Process, origin502_command
+from tests.e2e.test_e2e_slack import CHANNEL
 from tests.faults.test_slack_faults import assert_one_answer
 from tests.support.ports import closed_port
 
@@ -163,3 +164,21 @@ def test_serve_keeps_retrying_an_unreachable_slack_and_says_so(e2e_env, tmp_path
         serve.stop()
 
 
+
+
+def test_redis_stopping_inside_a_slack_call_leaves_one_parent(
+    stack_factory, redis_server, good_origin
+):
+    stack = stack_factory()
+    # Slack takes the parent post and answers 3 s later; Redis is gone by then, so the
+    # delivery job cannot record the ts it got.
+    stack.slack.accept_then_hang("chat.postMessage", 3, when=lambda a: not a.get("thread_ts"))
+    stack.send.command(f"origin.test --https-port {good_origin.port}")
+    stack.slack.wait_for(lambda: stack.slack.channel_messages(CHANNEL))
+    redis_server.stop()
+    stack.slack.wait_for(lambda: len(stack.slack.calls_of("chat.postMessage")) >= 1)
+    wait_until(lambda: "unreachable" in stack.output() or "lost Redis" in stack.output(),
+               what="the worker to notice the outage")
+    redis_server.start()
+    parent = assert_one_answer(stack)
+    assert "checking" not in parent.text.lower()

@@ -93,3 +93,47 @@ def test_a_delivery_worker_killed_inside_a_slack_call_leaves_no_orphan(
     # finishes the run there.
     parent = assert_one_answer(stack)
     assert "checking" not in parent.text.lower()
+
+
+def test_a_probe_worker_killed_mid_probe_is_retried_and_answered_once(
+    stack_factory, hanging_origin
+):
+    stack = stack_factory(workers=False)
+    stack.start_worker("--queues", "delivery", name="delivery")
+    first = stack.start_worker("--queues", "probe", name="probe-a")
+    stack.send.command(f"origin.test --https-port {hanging_origin.port} --read-timeout 2")
+    stack.slack.wait_for(lambda: hanging_origin.connections, timeout=30)
+    first.kill()
+    stack.start_worker("--queues", "probe", name="probe-b")
+    # The abandoned job is retried by the new worker; the origin still hangs, so the answer
+    # is the response timeout, once, in the one thread.
+    parent = assert_one_answer(stack)
+    assert "ORIGIN_RESPONSE_TIMEOUT" in results(stack, parent)[0].text + str(
+        results(stack, parent)[0].blocks)
+
+
+def test_a_trickling_origin_is_answered_and_does_not_hold_up_the_next_command(
+    stack_factory, e2e_chain, good_origin, tmp_path
+):
+    import ssl
+
+    from tests.faults.servers import MisbehavingServer
+
+    chain = tmp_path / "chain.pem"
+    chain.write_bytes(e2e_chain[0].pem + e2e_chain[1].pem)
+    key = tmp_path / "key.pem"
+    key.write_bytes(e2e_chain[0].key_pem)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(chain, key)
+    stack = stack_factory()
+    with MisbehavingServer("trickle", context=context, interval=0.5) as trickling:
+        # Budget: 1 attempt x 1 s + 2 s response timeout + 15 s; the 60-byte answer at two
+        # bytes a second would take 30 s.
+        stack.send.command(f"origin.test --https-port {trickling.port} --timeout 1 "
+                           "--connection-attempts 1 --read-timeout 2", user="UALICE")
+        stack.send.command(f"www.origin.test --https-port {good_origin.port}", user="UBOB")
+        stack.slack.wait_for(lambda: delivered(stack) and len(
+            stack.slack.channel_messages(CHANNEL)) == 2, timeout=120)
+    texts = [str(m.blocks) + m.text for p in stack.slack.channel_messages(CHANNEL)
+             for m in stack.slack.thread(CHANNEL, p.ts)]
+    assert any("ORIGIN_RESPONSE_STALLED" in t for t in texts), texts
