@@ -155,9 +155,10 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
 @click.option(
     "--maintenance-interval",
     type=click.IntRange(1, 3600),
-    default=60,
+    default=15,
     show_default=True,
-    help="Seconds between checks for abandoned jobs.",
+    help="Seconds between checks for abandoned jobs (a job whose worker died or lost Redis "
+    "is retried within one heartbeat lease plus this).",
 )
 def worker(
     *,
