@@ -508,6 +508,7 @@ def test_keda_scales_workers_on_the_rq_queue_lists() -> None:
     assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 30)
     assert [t["metadata"]["listName"] for t in spec["triggers"]] == [
         "rq:queue:origin502-probe",
+        "rq:queue:origin502-watch",
         "rq:queue:origin502-delivery",
     ]
     for trigger in spec["triggers"]:
