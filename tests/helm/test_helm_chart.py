@@ -682,10 +682,10 @@ TEMPLATE_FAILURES = {
             worker__keda={
                 "enabled": True,
                 "redisAddress": "redis:6379",
-                "queues": ["origin502-watch"],
+                "queues": ["origin502-reports"],
             }
         ),
-        "worker.keda.queues lists origin502-watch, which these workers do not take",
+        "worker.keda.queues lists origin502-reports, which these workers do not take",
     ),
     "keda minimum above maximum": (
         _with(
