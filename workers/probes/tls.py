@@ -268,6 +268,7 @@ def probe_tls(sock: socket.socket, address: str, port: int, ctx: ProbeContext) -
     if first.ok:
         result.protocol = first.protocol
         result.cipher = first.cipher
+        result.negotiated_by = "openssl"
         return result, first.sock, first.chain_der
 
     result.status = Status.FAILED
