@@ -248,9 +248,9 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
         elif reason == "curve_unsupported":
             out.append(finding("TLS_CURVE_UNSUPPORTED", f"{where}: {tls.detail}.", ip, **fill))
         elif reason == "client_cert_required":
-            alert = f" (alert: {tls.detail})" if tls.detail else ""
+            why = tls.detail or "it ends the handshake when none is sent"
             out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} requires a client "
-                               f"certificate and ends the handshake without one{alert}.", ip,
+                               f"certificate: {why}.", ip,
                                how="it ends the TLS handshake", **fill))
         elif reason == "unverifiable_here":
             out.append(finding("TLS_UNVERIFIABLE_HERE", f"{where}: {tls.detail}.", ip, **fill))
@@ -272,11 +272,17 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
 
 
 def client_cert_refusal(probe: ConnectionProbe) -> str | None:
-    """The HTTP answer that refuses a request for lack of a client certificate, quoted, when the
-    handshake asked for one: nginx with ``ssl_verify_client on`` completes a TLS 1.2 handshake
-    without a certificate and then answers "400 No required SSL certificate was sent"."""
+    """How the origin refused the request after asking for a client certificate, when it did:
+    nginx with ``ssl_verify_client on`` completes a TLS 1.2 handshake without a certificate and
+    answers "400 No required SSL certificate was sent"; a TLS 1.3 server sends its
+    certificate_required alert only after the handshake, so the request meets a closed
+    connection. None when the request got an answer that is not about the certificate."""
     tls, http = probe.tls, probe.http
-    if tls is None or not tls.client_cert_requested or http.status_code not in (400, 403):
+    if tls is None or tls.status != Status.OK or not tls.client_cert_requested:
+        return None
+    if http.status == Status.FAILED and http.reason in ("closed", "reset"):
+        return f"a closed connection instead of an answer ({http.detail})"
+    if http.status_code not in (400, 403):
         return None
     said = " ".join(filter(None, [http.reason_phrase, http.body_excerpt]))
     if "certificate" not in said.lower():
@@ -303,6 +309,8 @@ def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Findin
             continue
         where = f"{address.address} port {probe.port}"
         refusal = client_cert_refusal(probe)
+        if refusal is None and probe.http.status_code is None:
+            continue  # no answer either way: the HTTP rules say why
         if refusal:
             out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} asks for a client "
                                "certificate during the handshake and, when none is sent, "
@@ -528,6 +536,8 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
                 "after_tls": " (and the TLS handshake)" if probe.scheme == "https" else ""}
         where = f"{ip} port {probe.port}"
         if http.status == Status.FAILED:
+            if client_cert_refusal(probe) is not None:
+                continue  # TLS_CLIENT_CERT_REQUIRED names this refusal
             if http.reason in ("closed", "reset"):
                 out.append(finding("ORIGIN_CLOSED_CONNECTION", f"{where} closed the connection "
                                    f"without an HTTP response to GET {target.path}: "

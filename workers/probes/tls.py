@@ -358,6 +358,10 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
     ):
         result.reason = TlsReason.CLIENT_CERT_REQUIRED
         result.client_cert_requested = True
+        answer = (f"ended the handshake with alert {first.alert}" if first.alert else
+                  f"ended the handshake ({first.error or 'closed the connection'})")
+        result.detail = (f"it sent a CertificateRequest and, given none, {answer}"
+                         if first.cert_requested else f"it {answer}")
         return []
     if first.ssl_reason in ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG",
                             "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
