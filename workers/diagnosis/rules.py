@@ -309,8 +309,7 @@ def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Findin
             continue
         where = f"{address.address} port {probe.port}"
         refusal = client_cert_refusal(probe)
-        if refusal is None and probe.http.status_code is None:
-            continue  # no answer either way: the HTTP rules say why
+        http = probe.http
         if refusal:
             out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} asks for a client "
                                "certificate during the handshake and, when none is sent, "
@@ -318,9 +317,15 @@ def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Findin
                                address.address, address=address.address, port=probe.port,
                                how=f"it answers {refusal}"))
             continue
+        if http.status_code is not None:
+            outcome = "optional: the request got an answer without one"
+        elif http.status == Status.NOT_RUN:
+            outcome = ("no request could be sent from here, so whether it insists on one is "
+                       "unknown")
+        else:
+            outcome = "the request got no answer, so whether it insists on one is unknown"
         out.append(finding("TLS_CLIENT_CERT_REQUESTED", f"{where} asks for a client "
-                           "certificate (optional): the request succeeded without one.",
-                           address.address))
+                           f"certificate ({outcome}).", address.address))
     return out
 
 
