@@ -126,7 +126,13 @@ def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext,
                 f"tls {tls.status}: {tls.protocol or tls.reason} {tls.cipher or ''} "
                 f"sni={tls.sni} handshakes={len(tls.attempts)}".strip())
             if tls_sock is None:
-                http = HttpResult(status=Status.NOT_RUN, detail=_not_run("TLS"))
+                detail = _not_run("TLS")
+                if tls.status == Status.OK:
+                    # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
+                    # CloudFront connects, but no request can be sent from here.
+                    detail = (f"not run: this machine cannot complete a handshake with "
+                              f"{tls.cipher}")
+                http = HttpResult(status=Status.NOT_RUN, detail=detail)
                 return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
             stream = tls_sock
         http = probe_http(stream, ctx)

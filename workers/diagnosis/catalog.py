@@ -109,7 +109,9 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
     "TLS_CIPHER_UNSUPPORTED": Entry(
         "error", "No cipher in common with CloudFront",
-        ("Over {protocol} the origin accepts {accepted}, none of which CloudFront offers.",
+        ("Over {protocol} the origin accepts {accepted}, none of which CloudFront offers (it "
+         "offers only the ciphers on its origin list, DES-CBC3-SHA and RC4-MD5 included, not "
+         "RC4-SHA).",
          "Enable at least one of CloudFront's origin ciphers on the origin, for example "
          "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 "
          "(ECDSA certificate).",
@@ -124,9 +126,14 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS, LINK_502_CIPHERS)),
     "TLS_CLIENT_CERT_REQUIRED": Entry(
         "error", "The origin requires a client certificate",
-        ("The origin asked for a client certificate and ended the handshake without one.",
-         "Either make client certificates optional on the origin, or configure origin mutual "
-         "TLS in CloudFront with a certificate the origin trusts."),
+        ("The origin refuses a connection that presents no client certificate: {how}. "
+         "CloudFront sends no client certificate unless origin mutual TLS is configured, so "
+         "it cannot get a response and answers 502.",
+         "Either configure origin mutual TLS on the distribution (a client certificate "
+         "imported into ACM in us-east-1, issued by a CA the origin trusts), or stop requiring "
+         "client certificates on the listener CloudFront uses (for nginx: "
+         "`ssl_verify_client optional` or `off`, and check the certificate in the application "
+         "if needed)."),
         (LINK_MTLS, LINK_CLIENT_CERT)),
     "TLS_CLIENT_CERT_REQUESTED": Entry(
         "warning", "The origin asks for an optional client certificate",
@@ -136,6 +143,17 @@ CATALOG: dict[str, Entry] = {
          "Turn the client-certificate request off for CloudFront's path, or configure origin "
          "mutual TLS."),
         (LINK_CLIENT_CERT, LINK_MTLS), uncertain=True),
+    "TLS_WEAK_CIPHER": Entry(
+        "warning", "CloudFront can connect only with a broken cipher",
+        ("The origin accepts none of CloudFront's other ciphers and picks {cipher} over "
+         "{protocol}. CloudFront still lists it, so requests work, but RC4 is prohibited in "
+         "TLS (RFC 7465) and 3DES's 64-bit blocks are open to the Sweet32 attack "
+         "(CVE-2016-2183); AWS may drop it from the list at any time.",
+         "Enable ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or "
+         "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate) with TLS 1.2 on the origin, then "
+         "remove {cipher}."),
+        (LINK_CIPHERS, "https://www.rfc-editor.org/rfc/rfc7465",
+         "https://nvd.nist.gov/vuln/detail/CVE-2016-2183")),
     "TLS_HANDSHAKE_FAILED": Entry(
         "error", "The TLS handshake failed",
         ("{detail}",

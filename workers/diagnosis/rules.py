@@ -7,6 +7,7 @@ measured evidence; the wording of the fixes comes from ``catalog``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from workers.diagnosis.names import certificate_matches, names_for_matching
 from workers.models import (
     AddressReport,
     CertificateInfo,
+    CipherOffer,
     ConnectionProbe,
     Finding,
     Report,
@@ -26,6 +28,7 @@ from workers.models.cloudfront import (
     EXPIRY_WARNING_DAYS,
     RSA_MAX_BITS,
     UNBUILDABLE_CIPHERS,
+    WEAK_CLOUDFRONT_CIPHERS,
     port_allowed,
 )
 
@@ -180,6 +183,22 @@ def _cipher_list(names: list[str]) -> str:
     return ", ".join(names) if names else "nothing"
 
 
+def _offer_answer(offer: CipherOffer) -> str:
+    """How the origin answered CloudFront's exact list, in words."""
+    if offer.outcome == "alert":
+        return f"alert {offer.alert}"
+    if offer.outcome == "chose":
+        return f"a choice of {offer.cipher} over {offer.version}"
+    return {"closed": "a closed connection", "timeout": "no answer in time",
+            "not_tls": "bytes that are not TLS"}.get(offer.outcome, offer.detail or offer.outcome)
+
+
+def _offer_sentence(offer: CipherOffer) -> str:
+    return (f"A ClientHello offering exactly CloudFront's {len(offer.offered)} ciphers for "
+            f"{offer.client_version} (DES-CBC3-SHA and RC4-MD5 included) got "
+            f"{_offer_answer(offer)}.")
+
+
 def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
     out = []
     offered = report.target.origin_ssl_protocols
@@ -214,19 +233,25 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
             common = [p for p in accepted if p in offered]
             protocol = common[0] if common else "the common protocol"
             ciphers = tls.accepted_ciphers
-            if ciphers and all(c in UNBUILDABLE_CIPHERS for c in ciphers):
+            offer = tls.cipher_offer
+            if offer is None and ciphers and all(c in UNBUILDABLE_CIPHERS for c in ciphers):
+                # An older probe that could not offer these suites: it proves nothing.
                 continue
+            cloudfront = offer.offered if offer else list(CLOUDFRONT_CIPHERS)
+            evidence = f" {_offer_sentence(offer)}" if offer else ""
             out.append(finding("TLS_CIPHER_UNSUPPORTED",
                                f"{where}: no cipher in common. Over {protocol} the origin "
                                f"accepts {_cipher_list(ciphers)}; CloudFront offers "
-                               f"{len(CLOUDFRONT_CIPHERS)} ciphers, none of them among these.",
+                               f"{', '.join(cloudfront)}.{evidence}",
                                ip, protocol=protocol, accepted=_cipher_list(ciphers),
-                               cloudfront_ciphers=list(CLOUDFRONT_CIPHERS), **fill))
+                               cloudfront_ciphers=cloudfront, **fill))
         elif reason == "curve_unsupported":
             out.append(finding("TLS_CURVE_UNSUPPORTED", f"{where}: {tls.detail}.", ip, **fill))
         elif reason == "client_cert_required":
+            why = tls.detail or "it ends the handshake when none is sent"
             out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} requires a client "
-                               "certificate and ends the handshake without one.", ip, **fill))
+                               f"certificate: {why}.", ip,
+                               how="it ends the TLS handshake", **fill))
         elif reason == "unverifiable_here":
             out.append(finding("TLS_UNVERIFIABLE_HERE", f"{where}: {tls.detail}.", ip, **fill))
         else:
@@ -234,7 +259,9 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
                     "timeout": "the origin did not complete the handshake in time"}.get(
                         str(reason), tls.detail or "the handshake failed")
             extra = ""
-            if not accepted:
+            if tls.cipher_offer is not None:
+                extra = f" {_offer_sentence(tls.cipher_offer)}"
+            elif not accepted:
                 extra = (" It accepted no protocol and cipher this machine can offer; if it "
                          "only supports DES-CBC3-SHA or RC4-MD5 (on CloudFront's list but not "
                          "buildable here) that could not be checked.")
@@ -244,14 +271,78 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
     return out
 
 
+def client_cert_refusal(probe: ConnectionProbe) -> str | None:
+    """How the origin refused the request after asking for a client certificate, when it did:
+    nginx with ``ssl_verify_client on`` completes a TLS 1.2 handshake without a certificate and
+    answers "400 No required SSL certificate was sent"; a TLS 1.3 server sends its
+    certificate_required alert only after the handshake, so the request meets a closed
+    connection. None when the request got an answer that is not about the certificate."""
+    tls, http = probe.tls, probe.http
+    if tls is None or tls.status != Status.OK or not tls.client_cert_requested:
+        return None
+    if http.status == Status.FAILED and http.reason in ("closed", "reset"):
+        return f"a closed connection instead of an answer ({http.detail})"
+    if http.status_code not in (400, 403):
+        return None
+    said = " ".join(filter(None, [http.reason_phrase, http.body_excerpt]))
+    if "certificate" not in said.lower():
+        return None
+    quote = _body_quote(http.body_excerpt) or (http.reason_phrase or "")
+    return f"{http.status_code} “{quote}”"
+
+
+def _body_quote(body: str | None) -> str:
+    """The first piece of text of an error page that mentions the certificate, without markup
+    and without a leading status code."""
+    for piece in re.split(r"<[^>]*>|\n", body or ""):
+        text = re.sub(r"^\d{3}\s+", "", " ".join(piece.split()))
+        if "certificate" in text.lower():
+            return text[:160]
+    return ""
+
+
 def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Finding]:
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls and tls.status == Status.OK and tls.client_cert_requested:
-            out.append(finding("TLS_CLIENT_CERT_REQUESTED", f"{address.address} port "
-                               f"{probe.port} asks for a client certificate (optional).",
-                               address.address))
+        if not (tls and tls.status == Status.OK and tls.client_cert_requested):
+            continue
+        where = f"{address.address} port {probe.port}"
+        refusal = client_cert_refusal(probe)
+        http = probe.http
+        if refusal:
+            out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} asks for a client "
+                               "certificate during the handshake and, when none is sent, "
+                               f"answers GET {report.target.path} with {refusal}.",
+                               address.address, address=address.address, port=probe.port,
+                               how=f"it answers {refusal}"))
+            continue
+        if http.status_code is not None:
+            outcome = "optional: the request got an answer without one"
+        elif http.status == Status.NOT_RUN:
+            outcome = ("no request could be sent from here, so whether it insists on one is "
+                       "unknown")
+        else:
+            outcome = "the request got no answer, so whether it insists on one is unknown"
+        out.append(finding("TLS_CLIENT_CERT_REQUESTED", f"{where} asks for a client "
+                           f"certificate ({outcome}).", address.address))
+    return out
+
+
+def rule_weak_cipher(report: Report, _now: dt.datetime) -> list[Finding]:
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if not (tls and tls.status == Status.OK and tls.cipher in WEAK_CLOUDFRONT_CIPHERS):
+            continue
+        where = f"{address.address} port {probe.port}"
+        unchecked = (" This machine cannot complete a handshake with that suite, so only the "
+                     "origin's choice and certificates were checked, not its HTTP answer."
+                     if tls.negotiated_by == "cipher_offer" else "")
+        out.append(finding("TLS_WEAK_CIPHER", f"{where} connects with CloudFront only through "
+                           f"{tls.cipher} over {tls.protocol}: it chose that suite from "
+                           f"CloudFront's list.{unchecked}", address.address,
+                           cipher=tls.cipher, protocol=tls.protocol))
     return out
 
 
@@ -450,6 +541,8 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
                 "after_tls": " (and the TLS handshake)" if probe.scheme == "https" else ""}
         where = f"{ip} port {probe.port}"
         if http.status == Status.FAILED:
+            if client_cert_refusal(probe) is not None:
+                continue  # TLS_CLIENT_CERT_REQUIRED names this refusal
             if http.reason in ("closed", "reset"):
                 out.append(finding("ORIGIN_CLOSED_CONNECTION", f"{where} closed the connection "
                                    f"without an HTTP response to GET {target.path}: "
@@ -474,7 +567,7 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
             out.append(finding("ORIGIN_RETURNED_ERROR", f"{where} itself answers GET "
                                f"{target.path} with {status}{server}.", ip, status=status,
                                server=server, fix=fix, **fill))
-        elif code >= 400:
+        elif code >= 400 and client_cert_refusal(probe) is None:
             out.append(finding("ORIGIN_RETURNED_CLIENT_ERROR", f"{where} answers GET "
                                f"{target.path} with {status}{server}.", ip, status=status,
                                **fill))
@@ -523,5 +616,6 @@ RULES: list[Rule] = [
     rule_tls,
     rule_certificates,
     rule_client_cert_requested,
+    rule_weak_cipher,
     rule_http,
 ]

@@ -147,6 +147,23 @@ class TlsAttempt:
 
 
 @dataclass
+class CipherOffer:
+    """What the origin answered a ClientHello offering exactly CloudFront's cipher list, built
+    byte by byte (it includes suites this machine's OpenSSL cannot build)."""
+
+    client_version: str  # the highest protocol the ClientHello offered, e.g. "TLSv1.2"
+    offered: list[str]  # OpenSSL names of the suites offered, in order
+    # "chose" (a ServerHello), "alert", "closed" (EOF or reset), "timeout", "not_tls",
+    # "malformed" (an answer that could not be read) or "error" (could not connect).
+    outcome: str
+    version: str | None = None  # the protocol of the ServerHello
+    cipher: str | None = None  # the suite the ServerHello chose (OpenSSL name when it has one)
+    alert: str | None = None  # the alert's description, e.g. "handshake_failure"
+    certificate_requested: bool = False
+    detail: str | None = None
+
+
+@dataclass
 class TlsResult:
     status: Status
     reason: str | None = None
@@ -160,6 +177,13 @@ class TlsResult:
     # when the faithful handshake failed.
     accepted_protocols: list[str] = field(default_factory=list)
     accepted_ciphers: list[str] = field(default_factory=list)
+    # The answer to CloudFront's exact cipher list, offered byte by byte; None when not needed
+    # (the OpenSSL handshake succeeded, or failed for a reason ciphers cannot explain).
+    cipher_offer: CipherOffer | None = None
+    # How the protocol and cipher were learned: "openssl" (a full handshake) or "cipher_offer"
+    # (only the ServerHello to the byte-built ClientHello: the handshake could not be completed
+    # here, so the HTTP layer did not run).
+    negotiated_by: str | None = None
     chain: list[CertificateInfo] = field(default_factory=list)
     analysis: ChainAnalysis | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
@@ -177,6 +201,9 @@ class HttpResult:
     server: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     first_bytes: str | None = None  # what came back when it was not HTTP
+    # The start of the response body for 4xx/5xx answers (what the origin said, e.g. nginx's
+    # "No required SSL certificate was sent"); None for other statuses or when none came.
+    body_excerpt: str | None = None
     detail: str | None = None
     ttfb_ms: float | None = None
     duration_ms: float = 0.0

@@ -13,6 +13,7 @@ from workers.models import HttpReason, HttpResult, Status
 from workers.probes.context import DeadlineExceeded, ProbeContext
 
 MAX_HEADER_BYTES = 64 * 1024
+BODY_EXCERPT_BYTES = 1024
 _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
                  "x-amzn-requestid", "x-amzn-trace-id")
 
@@ -51,6 +52,8 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                            for k, v in event.headers}
                 result.headers = {k: headers[k] for k in _KEPT_HEADERS if k in headers}
                 result.server = headers.get("server")
+                if event.status_code >= 400:
+                    result.body_excerpt = _body_excerpt(conn, sock)
                 break
             if isinstance(event, h11.ConnectionClosed):
                 result.status, result.reason = Status.FAILED, HttpReason.CLOSED
@@ -82,3 +85,27 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
         result.detail = exc.strerror or str(exc)
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _body_excerpt(conn: h11.Connection, sock: socket.socket) -> str | None:
+    """The start of an error response's body: what the origin says is wrong (nginx's "No
+    required SSL certificate was sent"). Reading it is best effort and never fails the layer:
+    the status line already arrived; a slow or broken body leaves what was read."""
+    body = bytearray()
+    try:
+        while len(body) < BODY_EXCERPT_BYTES:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                chunk = sock.recv(16384)
+                conn.receive_data(chunk)
+                if not chunk:
+                    break
+                continue
+            if isinstance(event, h11.Data):
+                body.extend(event.data)
+                continue
+            break  # EndOfMessage, ConnectionClosed
+    except (h11.RemoteProtocolError, OSError):
+        pass
+    text = bytes(body[:BODY_EXCERPT_BYTES]).decode("utf-8", "replace").strip()
+    return text or None
