@@ -161,7 +161,7 @@ class Nginx(Service):
         if check.returncode != 0:
             self._cleanup()
             raise RuntimeError(f"nginx rejected the test configuration:\n{check.stderr}")
-        self._proc = subprocess.Popen(  # noqa: S603 - a fixed program and our own config
+        self._proc = subprocess.Popen(
             [nginx, "-p", str(self._prefix), "-c", str(conf)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:

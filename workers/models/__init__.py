@@ -3,6 +3,7 @@
 Imports nothing else of the project.
 """
 
+from workers.models.edge import EdgeAnswer, EdgeErrorFamily, EdgeReading
 from workers.models.report import (
     SCHEMA_VERSION,
     SEVERITY_RANK_BY_NAME,
@@ -47,6 +48,9 @@ __all__ = [
     "ConnectionProbe",
     "DnsReason",
     "DnsResult",
+    "EdgeAnswer",
+    "EdgeErrorFamily",
+    "EdgeReading",
     "Finding",
     "HttpReason",
     "HttpResult",

@@ -177,6 +177,9 @@ class HttpResult:
     server: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     first_bytes: str | None = None  # what came back when it was not HTTP
+    # The start of an error page, kept only when the answer carries CloudFront's marks (the
+    # viewer-side reading needs its text); None otherwise.
+    body_excerpt: str | None = None
     detail: str | None = None
     ttfb_ms: float | None = None
     duration_ms: float = 0.0

@@ -10,11 +10,14 @@ import time
 import h11
 
 from workers.models import HttpReason, HttpResult, Status
+from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
 from workers.probes.context import DeadlineExceeded, ProbeContext
 
 MAX_HEADER_BYTES = 64 * 1024
+# Enough of an error page to read CloudFront's sentence; its pages are about 1 KiB.
+MAX_BODY_BYTES = 8 * 1024
 _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
-                 "x-amzn-requestid", "x-amzn-trace-id")
+                 "x-amzn-requestid", "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
 
 
 def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
@@ -51,6 +54,8 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                            for k, v in event.headers}
                 result.headers = {k: headers[k] for k in _KEPT_HEADERS if k in headers}
                 result.server = headers.get("server")
+                if event.status_code >= 400 and cloudfront_marks(headers):
+                    result.body_excerpt = _read_body(conn, sock)
                 break
             if isinstance(event, h11.ConnectionClosed):
                 result.status, result.reason = Status.FAILED, HttpReason.CLOSED
@@ -82,3 +87,25 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
         result.detail = exc.strerror or str(exc)
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _read_body(conn: h11.Connection, sock: socket.socket) -> str:
+    """Up to MAX_BODY_BYTES of the body, as text. A slow or cut body gives what arrived: the
+    response itself was already received, so this never turns it into a failure."""
+    body = bytearray()
+    try:
+        while len(body) < MAX_BODY_BYTES:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                chunk = sock.recv(16384)
+                conn.receive_data(chunk)
+                if not chunk:
+                    break
+                continue
+            if isinstance(event, h11.Data):
+                body.extend(event.data)
+                continue
+            break  # EndOfMessage, ConnectionClosed
+    except (h11.RemoteProtocolError, OSError, DeadlineExceeded):
+        pass
+    return bytes(body[:MAX_BODY_BYTES]).decode("utf-8", "replace")
