@@ -197,7 +197,7 @@ def rule_target_is_cloudfront(report: Report, _now: dt.datetime) -> list[Finding
         return [f]
     family = answer.family or F.UNRECOGNISED
     words = _FAMILY_WORDS.get(family, family)
-    quoted = f" The page says \"{answer.matched}\"." if answer.matched and not \
+    quoted = f" The page says \"{answer.matched.rstrip('.')}\"." if answer.matched and not \
         answer.matched.startswith(("X-Cache", "status", "Server")) else ""
     hedge = (" That reading rests on page wording and header values AWS does not publish: "
              "likely, not certain." if answer.family_uncertain else "")

@@ -26,6 +26,21 @@ class EdgeErrorFamily(StrEnum):
     UNRECOGNISED = "unrecognised"  # CloudFront's own page, with a sentence we do not know
 
 
+# How each family is named to people (terminal, Slack).
+FAMILY_LABELS: dict[str, str] = {
+    EdgeErrorFamily.CANNOT_CONNECT: "cannot connect to the origin",
+    EdgeErrorFamily.ORIGIN_TIMEOUT: "origin timeout",
+    EdgeErrorFamily.DNS_ERROR: "DNS error (NonS3OriginDnsError)",
+    EdgeErrorFamily.LAMBDA_VALIDATION: "Lambda@Edge validation",
+    EdgeErrorFamily.FUNCTION_VALIDATION: "CloudFront Functions validation",
+    EdgeErrorFamily.LAMBDA_EXECUTION: "Lambda@Edge execution or limits",
+    EdgeErrorFamily.FUNCTION_EXECUTION: "CloudFront Functions execution",
+    EdgeErrorFamily.CAPACITY: "503 from CloudFront",
+    EdgeErrorFamily.RELAYED: "not CloudFront's own page",
+    EdgeErrorFamily.UNRECOGNISED: "CloudFront page not recognised",
+}
+
+
 @dataclass
 class EdgeAnswer:
     """CloudFront's marks on one HTTP answer, and its error page read into a family."""
@@ -45,6 +60,19 @@ class EdgeAnswer:
     matched: str | None = None  # the sentence or header value the family was read from
     # The family rests on wording AWS does not publish (third-party captures of the page).
     family_uncertain: bool = False
+
+    def viewer_line(self) -> str:
+        """One line: status, X-Cache, POP, request id and family, as a viewer would see them."""
+        parts = [str(self.status_code) if self.status_code is not None else "no answer"]
+        parts.append(f"X-Cache: {self.x_cache}" if self.x_cache else "no X-Cache")
+        if self.pop:
+            parts.append(f"edge location {self.pop}")
+        if self.request_id:
+            parts.append(f"request id {self.request_id}")
+        if self.family:
+            label = FAMILY_LABELS.get(self.family, self.family)
+            parts.append(label + (" (uncertain)" if self.family_uncertain else ""))
+        return " · ".join(parts)
 
 
 @dataclass
