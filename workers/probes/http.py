@@ -16,6 +16,7 @@ from workers.probes.context import DeadlineExceeded, ProbeContext
 MAX_HEADER_BYTES = 64 * 1024
 # Enough of an error page to read CloudFront's sentence; its pages are about 1 KiB.
 MAX_BODY_BYTES = 8 * 1024
+BODY_WAIT = 5.0  # seconds; the page is a nicety, the status and headers are already in hand
 _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
                  "x-amzn-requestid", "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
 
@@ -94,6 +95,8 @@ def _read_body(conn: h11.Connection, sock: socket.socket) -> str:
     response itself was already received, so this never turns it into a failure."""
     body = bytearray()
     try:
+        current = sock.gettimeout()
+        sock.settimeout(BODY_WAIT if current is None else min(current, BODY_WAIT))
         while len(body) < MAX_BODY_BYTES:
             event = conn.next_event()
             if event is h11.NEED_DATA:
