@@ -201,11 +201,14 @@ def rule_target_is_cloudfront(report: Report, _now: dt.datetime) -> list[Finding
         answer.matched.startswith(("X-Cache", "status", "Server")) else ""
     hedge = (" That reading rests on page wording and header values AWS does not publish: "
              "likely, not certain." if answer.family_uncertain else "")
-    origin_said = "CloudFront itself" if answer.generated_by_cloudfront or \
-        answer.error_from_cloudfront else "the edge"
+    origin_said = "CloudFront itself" if answer.generated_by_cloudfront else "CloudFront's edge"
+    others = sorted({a.status_code for a in reading.answers if a.status_code != code},
+                    key=str)
+    mixed = (f" Other edge addresses answered {', '.join(map(str, others))}: only some "
+             "requests fail." if others else "")
     summary = (f"{name} is served by CloudFront's edge, not an origin: {how}. Viewers get "
                f"{code} from {origin_said} for GET {path} ({_observed(answer)}): {words}."
-               f"{quoted}{hedge}")
+               f"{quoted}{hedge}{mixed}")
     step = _FAMILY_STEP.get(family, _FAMILY_STEP[F.UNRECOGNISED]).format(
         status=code, pop_hint=f" ({answer.pop})" if answer.pop else "",
         request_hint=f" {answer.request_id}" if answer.request_id else "")

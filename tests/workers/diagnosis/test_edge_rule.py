@@ -100,3 +100,22 @@ def test_blocked_private_address_is_still_said_against_the_edge():
 ])
 def test_cloudfront_name(name, chain, expected):
     assert cloudfront_name(name, chain) == expected
+
+
+def test_a_relayed_origin_error_is_not_called_cloudfronts_own():
+    headers = {**EDGE, "server": "nginx"}
+    body = "<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"
+    findings = diagnose_findings(site(address(http=http(502, headers, body))), NOW)
+    (edge,) = findings
+    assert edge.evidence["family"] == "relayed" and edge.uncertain
+    assert "from CloudFront's edge" in edge.summary
+    assert "the page is not CloudFront's own" in edge.summary
+    assert "ORIGIN_RETURNED_ERROR" not in [f.code for f in findings]
+
+
+def test_edge_addresses_that_disagree_are_said():
+    failing = address(http=http(502, EDGE, error_page(502, "")))
+    working = address(ip="192.0.2.11", http=http(200, {"x-cache": "Hit from cloudfront"}))
+    (edge,) = diagnose_findings(site(failing, working), NOW)
+    assert edge.severity == "error"
+    assert "Other edge addresses answered 200: only some requests fail." in edge.summary
