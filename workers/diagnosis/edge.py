@@ -173,8 +173,14 @@ def rule_target_is_cloudfront(report: Report, _now: dt.datetime) -> list[Finding
     host = target.host_header
     if answer is None:
         failure = _connection_failure(report)
-        seen = (f"the edge did not answer from here ({failure})" if failure
-                else "no answer from the edge was measured")
+        if not report.dns.addresses:
+            # A CNAME to a *.cloudfront.net name that does not resolve: no edge to ask (the
+            # DNS finding says why); never guess what viewers get.
+            seen = f"the name did not resolve ({report.dns.reason or report.dns.status})"
+        elif failure:
+            seen = f"the edge did not answer from here ({failure})"
+        else:
+            seen = "no answer from the edge was measured"
         f = finding(CODE, f"{name} is served by CloudFront's edge, not an origin: {how}. But "
                     f"{seen}, so what viewers get could not be seen.", None, host=host,
                     family_step="Check the name from a machine with internet access, or give "

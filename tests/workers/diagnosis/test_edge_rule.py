@@ -119,3 +119,12 @@ def test_edge_addresses_that_disagree_are_said():
     (edge,) = diagnose_findings(site(failing, working), NOW)
     assert edge.severity == "error"
     assert "Other edge addresses answered 200: only some requests fail." in edge.summary
+
+
+def test_a_cname_to_cloudfront_that_does_not_resolve_keeps_the_dns_error():
+    r = site()
+    r.dns.status, r.dns.reason, r.dns.addresses = "failed", "nxdomain", []
+    findings = diagnose_findings(r, NOW)
+    assert [(f.code, f.severity) for f in findings] == [("DNS_RESOLUTION_FAILED", "error"),
+                                                       ("TARGET_IS_CLOUDFRONT", "warning")]
+    assert "the name did not resolve (nxdomain)" in findings[1].summary
