@@ -14,6 +14,7 @@ from functools import cache
 
 from workers.addresses import private_reason
 from workers.diagnosis import diagnose_findings
+from workers.diagnosis.edge import edge_reading
 from workers.models import (
     AddressReport,
     ConnectionProbe,
@@ -258,6 +259,7 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
     internal = [p.tcp.detail for a in addresses for p in a.probes if p.tcp.status == Status.ERROR]
     if internal and report.probe_error is None:
         report.probe_error = str(internal[0])
+    report.edge = edge_reading(report)
     report.findings = diagnose_findings(report, now=started_at)
     report.verdict = verdict_for(report.findings)
     report.duration_ms = round((time.perf_counter() - started) * 1000, 2)

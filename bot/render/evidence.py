@@ -101,6 +101,24 @@ def probe_text(address: str, probe: ConnectionProbe) -> str:
     return "\n".join(lines)
 
 
+def edge_text(report: Report) -> str:
+    """The viewer-side reading of CloudFront's edge: how it was recognised, and each answer."""
+    edge = report.edge
+    assert edge is not None
+    how = ", ".join(edge.detected_by)
+    lines = [f"*CloudFront's edge* (recognised by {escape(how)}"
+             + (f"; {escape(edge.cloudfront_name)}" if edge.cloudfront_name else "") + ")"]
+    for answer in edge.answers:
+        lines.append(f"`{escape(answer.address)}`: {escape(answer.viewer_line())}")
+        if answer.via:
+            lines.append(f"      Via: {escape(answer.via)}")
+        if answer.matched:
+            lines.append(f"      read from: {escape(answer.matched)}")
+    if not edge.answers:
+        lines.append("No answer from the edge was received.")
+    return "\n".join(lines)
+
+
 def evidence_messages(report: Report, requested_by: str | None = None) -> list[Message]:
     """The evidence of one report as thread replies."""
     blocks: list[Block] = [header(f"Evidence for {report.target.display}")]
@@ -116,6 +134,8 @@ def evidence_messages(report: Report, requested_by: str | None = None) -> list[M
         dns_line += f"\nResolver: {escape(dns.nameserver)}"
     dns_line += f"\nTook {dns.duration_ms:.1f} ms"
     blocks.extend(sections(dns_line))
+    if report.edge is not None:
+        blocks.extend(sections(edge_text(report)))
     for address in report.addresses:
         if address.private_reason and not address.probes:
             blocks.extend(

@@ -16,7 +16,11 @@ LINK_502_CERT = P502 + "#ssl-certificate-expired"
 LINK_502_PORTS = P502 + "#origin-not-responding-on-specified-ports"
 LINK_502_DNS = P502 + "#http-502-dns-error"
 LINK_502_ALB = P502 + "#cloudfront-alb-502-error"
+LINK_502_LAMBDA = P502 + "#http-502-lambda-validation-error"
+LINK_502_FUNCTION = P502 + "#http-502-cloudfront-function-validation-error"
+LINK_503 = DG + "http-503-service-unavailable.html"
 LINK_504 = DG + "http-504-gateway-timeout.html"
+LINK_ERROR_PAGES = DG + "troubleshooting-response-errors.html"
 LINK_CIPHERS = DG + "secure-connections-supported-ciphers-cloudfront-to-origin.html"
 LINK_CERT_REQS = DG + "cnames-and-https-requirements.html"
 LINK_CERT_ISSUER = LINK_CERT_REQS + "#https-requirements-certificate-issuer"
@@ -288,6 +292,23 @@ CATALOG: dict[str, Entry] = {
         ("{address} is {reason}. origin502 does not probe such addresses unless "
          "ORIGIN502_ALLOW_PRIVATE_TARGETS=1 is set; CloudFront could not reach it either.",),
         (LINK_504, LINK_VPC_ORIGINS)),
+    # Severity is set by the rule: error when the edge answers 5xx, info when it answers
+    # normally, warning when it could not be reached from here.
+    "TARGET_IS_CLOUDFRONT": Entry(
+        "error", "The name is CloudFront's edge, not an origin",
+        ("{family_step}",
+         "To check the origin behind it, run origin502 on the origin domain shown in the "
+         "distribution's Origins tab: `origin502 diagnose ORIGIN_DOMAIN --host-header {host}` "
+         "when the distribution forwards the viewer's Host header, without --host-header "
+         "when it does not.",
+         "Or let origin502 look the origins up itself: give it read-only AWS access with "
+         "cloudfront:ListDistributions, cloudfront:GetDistribution, "
+         "cloudfront:GetOriginRequestPolicy and cloudfront:GetCachePolicy (for multi-tenant "
+         "distributions also cloudfront:GetDistributionTenantByDomain, "
+         "cloudfront:ListDistributionTenants and cloudfront:GetConnectionGroupByRoutingEndpoint),"
+         " or attach the AWS managed policy CloudFrontReadOnlyAccess. The README's AWS access "
+         "section (README.md#aws-access) has the policy and how to pass credentials."),
+        (LINK_ERROR_PAGES, P502, LINK_504)),
     "SOME_ADDRESSES_FAILING": Entry(
         "error", "Some of the origin's addresses fail: intermittent 502s",
         ("{failing} of {total} addresses fail ({codes}) while the others work. CloudFront picks "

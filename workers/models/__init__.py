@@ -3,6 +3,7 @@
 Imports nothing else of the project.
 """
 
+from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
 from workers.models.report import (
     SCHEMA_VERSION,
     SEVERITY_RANK_BY_NAME,
@@ -38,6 +39,7 @@ from workers.models.results import (
 )
 
 __all__ = [
+    "FAMILY_LABELS",
     "ORIGIN_SSL_PROTOCOLS",
     "PROTOCOL_POLICIES",
     "SCHEMA_VERSION",
@@ -49,6 +51,9 @@ __all__ = [
     "ConnectionProbe",
     "DnsReason",
     "DnsResult",
+    "EdgeAnswer",
+    "EdgeErrorFamily",
+    "EdgeReading",
     "Finding",
     "HttpReason",
     "HttpResult",

@@ -201,8 +201,9 @@ class HttpResult:
     server: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     first_bytes: str | None = None  # what came back when it was not HTTP
-    # The start of the response body for 4xx/5xx answers (what the origin said, e.g. nginx's
-    # "No required SSL certificate was sent"); None for other statuses or when none came.
+    # The start of the body of a 4xx/5xx answer: what the origin said (nginx's "No required SSL
+    # certificate was sent"), or CloudFront's error page behind its marks (up to 8 KiB, for
+    # the viewer-side reading); None for other statuses or when no body came.
     body_excerpt: str | None = None
     detail: str | None = None
     ttfb_ms: float | None = None
