@@ -34,6 +34,7 @@ from workers.models.results import (
     TlsAttempt,
     TlsReason,
     TlsResult,
+    ValidatorVerdict,
 )
 
 __all__ = [
@@ -62,5 +63,6 @@ __all__ = [
     "TlsAttempt",
     "TlsReason",
     "TlsResult",
+    "ValidatorVerdict",
     "verdict_for",
 ]
