@@ -35,32 +35,18 @@ from OpenSSL._util import lib as _openssl_lib
 
 from workers.models import ValidatorVerdict
 
-_OPENSSL_CODES = {
-    2: "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT",
-    7: "X509_V_ERR_CERT_SIGNATURE_FAILURE",
-    9: "X509_V_ERR_CERT_NOT_YET_VALID",
-    10: "X509_V_ERR_CERT_HAS_EXPIRED",
-    18: "X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT",
-    19: "X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN",
-    20: "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    21: "X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    22: "X509_V_ERR_CERT_CHAIN_TOO_LONG",
-    24: "X509_V_ERR_INVALID_CA",
-    25: "X509_V_ERR_PATH_LENGTH_EXCEEDED",
-    26: "X509_V_ERR_INVALID_PURPOSE",
-    34: "X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION",
-    41: "X509_V_ERR_INVALID_NON_CA",
-    47: "X509_V_ERR_PERMITTED_VIOLATION",
-    48: "X509_V_ERR_EXCLUDED_VIOLATION",
-    49: "X509_V_ERR_SUBTREE_MINMAX",
-    51: "X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE",
-    52: "X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX",
-    53: "X509_V_ERR_UNSUPPORTED_NAME_SYNTAX",
-    62: "X509_V_ERR_HOSTNAME_MISMATCH",
-    66: "X509_V_ERR_EE_KEY_TOO_SMALL",
-    67: "X509_V_ERR_CA_KEY_TOO_SMALL",
-    68: "X509_V_ERR_CA_MD_TOO_WEAK",
-}
+
+@cache
+def _openssl_code_names() -> dict[int, str]:
+    # The numbers differ between OpenSSL versions (X509_V_ERR_INVALID_CA is 24 in 1.1, 79 in
+    # 3.0): name them from the constants of the linked library, never from a fixed table.
+    names: dict[int, str] = {}
+    for attribute in dir(_openssl_lib):
+        if attribute.startswith("X509_V_ERR_"):
+            value = getattr(_openssl_lib, attribute)
+            if isinstance(value, int):
+                names.setdefault(value, attribute)
+    return names
 _ENCOUNTERED = re.compile(
     r"\(encountered processing <Certificate\(subject=<Name\((?P<subject>.*?)\)>.*$")
 
@@ -99,7 +85,7 @@ def openssl_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *,
     except crypto.X509StoreContextError as exc:
         code, depth, message = exc.errors[0], exc.errors[1], exc.errors[2]
         return ValidatorVerdict("openssl", False,
-                                code=_OPENSSL_CODES.get(code, f"X509_V_ERR {code}"),
+                                code=_openssl_code_names().get(code, f"X509_V_ERR {code}"),
                                 rule=str(message), certificate=_subject_of(exc.certificate),
                                 depth=int(depth))
     except crypto.Error as exc:
