@@ -91,8 +91,9 @@ def small_rsa_key(bits: int):
 
 
 def issue(issuer: Minted | None, cn: str, *, ca: bool | None, names=(), path_length=None,
-          eku=(ExtendedKeyUsageOID.SERVER_AUTH,), permitted=None, key=None,
-          not_after=None, subject_key=None) -> Minted:
+          eku=(ExtendedKeyUsageOID.SERVER_AUTH,), permitted=None, excluded=None, key=None,
+          not_after=None, subject_key=None, aki: str = "normal",
+          unknown_critical: bool = False) -> Minted:
     """A certificate with exactly the extensions a validator case needs (EC keys: cheap)."""
     key = key or ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -105,10 +106,13 @@ def issue(issuer: Minted | None, cn: str, *, ca: bool | None, names=(), path_len
                .not_valid_after(not_after or now + dt.timedelta(days=90))
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                               critical=False))
-    if issuer is not None:
+    if issuer is not None and aki != "absent":
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-            critical=False)
+            critical=aki == "critical")
+    if unknown_critical:
+        builder = builder.add_extension(x509.UnrecognizedExtension(
+            x509.ObjectIdentifier("1.3.6.1.4.1.55555.1"), b"\x05\x00"), critical=True)
     if ca is not None:
         builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=path_length),
                                         critical=True)
@@ -121,9 +125,10 @@ def issue(issuer: Minted | None, cn: str, *, ca: bool | None, names=(), path_len
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
         builder = builder.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
-    if permitted:
+    if permitted or excluded:
         builder = builder.add_extension(x509.NameConstraints(
-            permitted_subtrees=[x509.DNSName(p) for p in permitted], excluded_subtrees=None),
+            permitted_subtrees=[x509.DNSName(p) for p in permitted] if permitted else None,
+            excluded_subtrees=[x509.DNSName(e) for e in excluded] if excluded else None),
             critical=True)
     return Minted.of(builder.sign(signer, hashes.SHA256()), key)
 
@@ -265,6 +270,18 @@ def _cases(root: Minted) -> dict[str, tuple[Minted, list[Minted]]]:
     constrained = issue(root, "Constrained CA", ca=True, permitted=["allowed.test"])
     cases["name_constraints"] = (issue(constrained, NAME, ca=False, names=[NAME]),
                                  [constrained])
+    excluding = issue(root, "Excluding CA", ca=True, excluded=[NAME])
+    cases["excluded_subtree"] = (issue(excluding, NAME, ca=False, names=[NAME]), [excluding])
+    # A wildcard leaf whose names reach outside the CA's permitted subtree.
+    wild_ca = issue(root, "Wildcard Constrained CA", ca=True, permitted=["sub.origin.test"])
+    cases["wildcard_under_constraint"] = (
+        issue(wild_ca, "*.test", ca=False, names=["*.test", NAME]), [wild_ca])
+    cases["unknown_critical_extension"] = (
+        issue(inter, NAME, ca=False, names=[NAME], unknown_critical=True), [inter])
+    cases["empty_eku"] = (issue(inter, NAME, ca=False, names=[NAME], eku=()), [inter])
+    cases["aki_absent"] = (issue(inter, NAME, ca=False, names=[NAME], aki="absent"), [inter])
+    cases["aki_critical"] = (issue(inter, NAME, ca=False, names=[NAME], aki="critical"),
+                             [inter])
     return cases
 
 
@@ -274,6 +291,12 @@ def _cases(root: Minted) -> dict[str, tuple[Minted, list[Minted]]]:
     ("client_auth_only", "X509_V_ERR_INVALID_PURPOSE", "serverAuth"),
     ("path_length", "X509_V_ERR_PATH_LENGTH_EXCEEDED", "pathLenConstraint"),
     ("name_constraints", "X509_V_ERR_PERMITTED_VIOLATION", "name-constrained"),
+    ("excluded_subtree", "X509_V_ERR_EXCLUDED_VIOLATION", "name-constrained"),
+    ("wildcard_under_constraint", "X509_V_ERR_PERMITTED_VIOLATION", "name-constrained"),
+    ("unknown_critical_extension", "X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION",
+     "critical extension"),
+    ("empty_eku", "X509_V_ERR_INVALID_PURPOSE", "serverAuth"),
+    ("aki_critical", "X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION", "critical"),
 ])
 def test_chain_rejected_by_the_validators_is_named_with_its_rule(ec_pki, case, openssl_code,
                                                                  fix_words):
@@ -289,6 +312,16 @@ def test_chain_rejected_by_the_validators_is_named_with_its_rule(ec_pki, case, o
     # Both validators reject, so the verdict is certain.
     assert verdicts["webpki"].accepted is False
     assert finding.severity == "error" and not finding.uncertain
+
+
+def test_missing_aki_only_the_web_pki_profile_rejects_is_uncertain(ec_pki):
+    leaf, rest = _cases(ec_pki["root"])["aki_absent"]
+    with OpensslServer(leaf, rest) as origin:
+        report = probe(origin.port, ec_pki["ca"])
+    finding = only(report, "CERT_REJECTED_BY_VALIDATOR")
+    assert finding.uncertain and finding.severity == "warning"
+    assert "OpenSSL's verifier accepts it" in finding.summary
+    assert "key identifiers" in " ".join(finding.remediation)
 
 
 def test_common_name_without_san_is_the_stricter_verdict_said_as_uncertain(pki):

@@ -297,8 +297,8 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Finding]:
 
 def _name_findings(target: Any, leaf: CertificateInfo, ip: str) -> list[Finding]:
     name = target.sni if not target.is_ip_literal else target.hostname
-    if certificate_matches(leaf, name):
-        return []
+    if leaf.extensions_error or certificate_matches(leaf, name):
+        return []  # unreadable names are not a mismatch: the validators' verdict speaks
     names, from_cn = names_for_matching(leaf)
     listed = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
     source = "its Common Name (it has no DNS names in SAN)" if from_cn else "its SAN"
@@ -518,10 +518,29 @@ def _limit_findings(analysis: Any, ip: str) -> list[Finding]:
                     f"{detail}.", ip, detail=detail, presented=analysis.presented_count)]
 
 
-# Which own finding already explains a validator's rejection (so it is not said twice).
-_OWN_CERT_ERRORS = {"CERT_HOSTNAME_MISMATCH", "CERT_EXPIRED", "CERT_NOT_YET_VALID",
-                    "CERT_SELF_SIGNED", "CERT_UNTRUSTED_ROOT", "CERT_CHAIN_INCOMPLETE",
-                    "CERT_RSA_KEY_TOO_SMALL", "CERT_MD5_SIGNATURE", "CERT_CHAIN_CUT"}
+# A validator's rejection that an own finding already explains is not said twice: the words of
+# its code or rule, and the own codes that explain them.
+_EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
+    (("HAS_EXPIRED", "NOT_YET_VALID", "not valid at validation time"),
+     frozenset({"CERT_EXPIRED", "CERT_NOT_YET_VALID"})),
+    (("UNABLE_TO_GET_ISSUER", "SELF_SIGNED", "UNABLE_TO_VERIFY_LEAF", "no interior errors"),
+     frozenset({"CERT_UNTRUSTED_ROOT", "CERT_CHAIN_INCOMPLETE", "CERT_SELF_SIGNED"})),
+    (("HOSTNAME_MISMATCH", "no matching subjectaltname"),
+     frozenset({"CERT_HOSTNAME_MISMATCH"})),
+    (("MD_TOO_WEAK", "signature algorithm"),
+     frozenset({"CERT_SHA1_SIGNATURE", "CERT_MD5_SIGNATURE"})),
+    (("KEY_TOO_SMALL", "public key"),
+     frozenset({"CERT_RSA_KEY_TOO_SMALL", "CERT_WEAK_KEY", "CERT_KEY_TYPE_UNCERTAIN"})),
+)
+
+
+def _explained(verdict: Any, own_codes: set[str]) -> bool:
+    if "CERT_CHAIN_CUT" in own_codes:
+        return True  # the validators saw only the certificates that were considered
+    words = f"{verdict.code or ''} {verdict.rule or ''}".lower()
+    return any(any(k.lower() in words for k in keys) and own_codes & codes
+               for keys, codes in _EXPLAINED_BY)
+
 
 # The fix for a validator's rule, by OpenSSL verify code or words of cryptography's message.
 _VALIDATOR_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -538,15 +557,15 @@ _VALIDATOR_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
       "UNSUPPORTED_NAME_SYNTAX", "UNSUPPORTED_CONSTRAINT"),
      "A CA on the path is name-constrained and its constraints do not allow the names in "
      "\"{certificate}\": issue the certificate from a CA whose constraints permit {name}."),
+    (("keyidentifier", "key identifier", "2.5.29.35", "2.5.29.14"),
+     "Reissue \"{certificate}\" with correct key identifiers: an authorityKeyIdentifier that "
+     "is present, not critical, and matches its issuer's subjectKeyIdentifier."),
     (("UNHANDLED_CRITICAL", "critical"),
      "\"{certificate}\" carries a critical extension validators do not understand (or mark "
      "an extension critical that must not be): reissue it without that."),
-    (("subjectaltname", "san"),
+    (("subjectaltname", "2.5.29.17"),
      "Put {name} in the certificate's Subject Alternative Name extension: strict validators "
      "ignore the Common Name."),
-    (("keyidentifier", "key identifier", "aki", "ski"),
-     "Reissue with correct key identifiers: the authorityKeyIdentifier of each certificate "
-     "must be present, non-critical, and match its issuer's subjectKeyIdentifier."),
     (("KEY_TOO_SMALL", "MD_TOO_WEAK", "key", "signature", "algorithm"),
      "Reissue \"{certificate}\" with an RSA 2048-bit or ECDSA P-256 key, signed with SHA-256."),
 )
@@ -567,10 +586,10 @@ def _validator_fix(verdict: Any, name: str) -> str:
 def _validator_findings(target: Any, analysis: Any, own: list[Finding],
                         ip: str) -> list[Finding]:
     """A maintained validator's rejection that origin502's own checks did not explain."""
-    if any(f.code in _OWN_CERT_ERRORS for f in own):
-        return []
+    own_codes = {f.code for f in own}
     verdicts = [v for v in analysis.validators if v.accepted is not None]
-    rejected = [v for v in verdicts if v.accepted is False]
+    all_rejected = [v for v in verdicts if v.accepted is False]
+    rejected = [v for v in all_rejected if not _explained(v, own_codes)]
     if not rejected:
         return []
     name = target.sni if not target.is_ip_literal else target.hostname
@@ -579,7 +598,7 @@ def _validator_findings(target: Any, analysis: Any, own: list[Finding],
     said = "; ".join(f"{who.get(v.validator, v.validator)}: {v.rule}"
                      + (f" ({v.code})" if v.code else "")
                      + (f" on \"{v.certificate}\"" if v.certificate else "") for v in rejected)
-    agree = len(rejected) == len(verdicts) and len(verdicts) > 1
+    agree = len(all_rejected) == len(verdicts) and len(verdicts) > 1
     if agree:
         lead = "Both certificate validators reject the chain"
         doubt = ""

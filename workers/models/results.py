@@ -103,6 +103,9 @@ class CertificateInfo:
     self_signed: bool  # subject == issuer and the signature verifies with its own key
     aia_ca_issuers: list[str]
     pem: str
+    # Why the extensions could not be read (a malformed extension); None when they could.
+    # Names, CA flag and AIA are then unknown, and the validators' verdicts decide.
+    extensions_error: str | None = None
 
 
 @dataclass

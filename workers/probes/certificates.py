@@ -98,24 +98,35 @@ def _iso(value: dt.datetime) -> str:
 
 def describe(cert: x509.Certificate) -> CertificateInfo:
     """Plain facts about one certificate."""
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        dns_names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
-        ips = [str(n) for n in san.get_values_for_type(x509.IPAddress)]
-    except x509.ExtensionNotFound:
-        dns_names, ips = [], []
-    try:
-        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        is_ca = False
+    dns_names: list[str] = []
+    ips: list[str] = []
+    is_ca = False
     aia_urls: list[str] = []
+    extensions_error = None
     try:
-        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
-        aia_urls = [str(d.access_location.value) for d in aia.value
-                    if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
-                    and isinstance(d.access_location, x509.UniformResourceIdentifier)]
-    except x509.ExtensionNotFound:
-        pass
+        extensions = cert.extensions
+    except ValueError as exc:
+        # cryptography parses every extension at once; one malformed extension (an empty EKU,
+        # say) must not crash the probe. The validators judge such a certificate.
+        extensions, extensions_error = None, str(exc)
+    if extensions is not None:
+        try:
+            san = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            dns_names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+            ips = [str(n) for n in san.get_values_for_type(x509.IPAddress)]
+        except x509.ExtensionNotFound:
+            pass
+        try:
+            is_ca = extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            pass
+        try:
+            aia = extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+            aia_urls = [str(d.access_location.value) for d in aia.value
+                        if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+                        and isinstance(d.access_location, x509.UniformResourceIdentifier)]
+        except x509.ExtensionNotFound:
+            pass
     key = cert.public_key()
     key_type, key_size, curve = "unknown", None, None
     if isinstance(key, rsa.RSAPublicKey):
@@ -152,6 +163,7 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
         self_issued=self_issued,
         self_signed=self_issued and _issued_by(cert, cert),
         aia_ca_issuers=aia_urls,
+        extensions_error=extensions_error,
         pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
     )
 

@@ -124,7 +124,9 @@ def webpki_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *, na
     except verification.VerificationError as exc:
         text = str(exc).removeprefix("validation failed: ")
         match = _ENCOUNTERED.search(text)
-        rule = _ENCOUNTERED.sub("", text).strip().rstrip(":").strip()
+        # "candidates exhausted: <rule>" is how the path builder reports the last rule that
+        # failed on every candidate path; the rule is the useful part.
+        rule = _ENCOUNTERED.sub("", text).removeprefix("candidates exhausted: ").strip()
         subject = match.group("subject") if match else None
         return ValidatorVerdict("webpki", False, rule=rule, certificate=subject)
     except (ValueError, TypeError, OSError) as exc:

@@ -162,3 +162,18 @@ def test_a_rejection_already_explained_is_not_said_twice():
     found = findings([expired, INTER], ChainAnalysis(path=[0, 1], validators=[reason],
                                                      **TRUSTED))
     assert [f.code for f in found] == ["CERT_EXPIRED"]
+
+
+def test_a_weak_signature_rejected_by_the_web_pki_profile_is_said_once():
+    sha1 = ValidatorVerdict("webpki", False, rule="Forbidden signature algorithm: RsaWithSha1")
+    found = findings([cert(signature_hash="sha1"), INTER],
+                     ChainAnalysis(path=[0, 1], validators=[OPENSSL_OK, sha1], **TRUSTED))
+    assert [f.code for f in found] == ["CERT_SHA1_SIGNATURE"]
+
+
+def test_an_unexplained_rule_is_named_beside_an_explained_one():
+    expired = cert(not_after="2026-11-19T12:00:00Z")
+    found = findings([expired, INTER], ChainAnalysis(path=[0, 1],
+                                                     validators=[OPENSSL_PURPOSE, WEBPKI_NO],
+                                                     **TRUSTED))
+    assert [f.code for f in found] == ["CERT_EXPIRED", "CERT_REJECTED_BY_VALIDATOR"]
