@@ -1,7 +1,8 @@
-"""Issue 13 (certificates) and issue 11 (bounded certificate work) against a real TLS server:
-`openssl s_server` sends each chain in the order the test gives, with certificates minted here
-— MD5 and SHA-1 signatures re-signed by the `openssl` command line, as the outside world's old
-CAs made them. Every verdict comes from the real engine (`workers.engine.diagnose`).
+"""Issue 13 (certificates) and issue 11 (bounded certificate work) against real TLS servers:
+`openssl s_server` sends each chain in the order the test gives (even an intermediate first),
+and nginx serves a `ssl_certificate` full-chain file as an operator writes it. Certificates are
+minted here — MD5 and SHA-1 signatures re-signed by the `openssl` command line, as the outside
+world's old CAs made them. Every verdict comes from the real engine (`workers.engine.diagnose`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.support.certs import CertFactory, Minted, write_pem
+from tests.support.nginx_tls_site import NginxTlsSite
 from tests.support.openssl_server import OpensslServer
 from tests.support.tools import require_tool
 from workers.engine import diagnose
@@ -350,3 +352,49 @@ def test_valid_cross_signed_path_is_not_called_expired(tmp_path):
     assert [f.code for f in report.findings if f.severity == "error"] == []
     analysis = analysis_of(report).analysis
     assert analysis.trusted and analysis.path == [0, 1] and analysis.paths_tried >= 2
+
+
+# --- the same classes behind nginx, configured as an operator would --------------------------
+
+def test_nginx_leaf_only_from_a_private_ca_is_an_untrusted_root(pki):
+    private_root = pki["factory"].root(cn="Corp Internal Root")
+    leaf = pki["factory"].leaf(private_root, names=[NAME])
+    with NginxTlsSite(leaf.pem, leaf.key_pem) as site:
+        report = probe(site.port, pki["ca"])
+    assert "private or interception CA" in only(report, "CERT_UNTRUSTED_ROOT").summary
+    assert "CERT_CHAIN_INCOMPLETE" not in codes(report)
+
+
+def test_nginx_cross_signed_fullchain_is_judged_on_its_valid_path(tmp_path):
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    new_root = issue(None, "New Root", ca=True, key=root_key)
+    old_root = issue(None, "Old Root", ca=True)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    cross = issue(old_root, "New Root", ca=True, key=root_key, not_after=past)
+    inter = issue(new_root, "Issuing CA", ca=True, path_length=0)
+    leaf = issue(inter, NAME, ca=False, names=[NAME])
+    ca = write_pem(tmp_path / "roots.pem", new_root, old_root)
+    with NginxTlsSite(leaf.pem + inter.pem + cross.pem, leaf.key_pem) as site:
+        report = probe(site.port, str(ca))
+    assert "CERT_EXPIRED" not in codes(report)
+    assert [f.code for f in report.findings if f.severity == "error"] == []
+
+
+def test_nginx_with_345_same_name_certificates_is_cut_and_bounded(pki):
+    first, rest, _ = same_name_certificates(345)
+    with NginxTlsSite(first.pem + rest, first.key_pem) as site:
+        report = probe(site.port, pki["ca"])
+    analysis = analysis_of(report).analysis
+    assert (analysis.presented_count, analysis.considered_count) == (
+        345, MAX_CONSIDERED_CERTIFICATES)
+    assert analysis.signature_checks <= MAX_SIGNATURE_CHECKS
+    assert "CERT_CHAIN_CUT" in codes(report)
+    assert "ORIGIN_RESPONSE_TIMEOUT" not in codes(report)
+
+
+def test_nginx_validator_rejection_names_the_rule(ec_pki):
+    leaf, rest = _cases(ec_pki["root"])["client_auth_only"]
+    with NginxTlsSite(leaf.pem + b"".join(r.pem for r in rest), leaf.key_pem) as site:
+        report = probe(site.port, ec_pki["ca"])
+    finding = only(report, "CERT_REJECTED_BY_VALIDATOR")
+    assert "X509_V_ERR_INVALID_PURPOSE" in finding.summary and not finding.uncertain

@@ -534,9 +534,15 @@ _EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
 )
 
 
+_NO_TRUSTED_PATH = {"CERT_SELF_SIGNED", "CERT_UNTRUSTED_ROOT", "CERT_CHAIN_INCOMPLETE",
+                    "CERT_CHAIN_CUT"}
+
+
 def _explained(verdict: Any, own_codes: set[str]) -> bool:
-    if "CERT_CHAIN_CUT" in own_codes:
-        return True  # the validators saw only the certificates that were considered
+    if own_codes & _NO_TRUSTED_PATH:
+        # Without a path to a trusted root (or with the chain cut), whatever else a validator
+        # says about that path is beside the point.
+        return True
     words = f"{verdict.code or ''} {verdict.rule or ''}".lower()
     return any(any(k.lower() in words for k in keys) and own_codes & codes
                for keys, codes in _EXPLAINED_BY)

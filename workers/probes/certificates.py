@@ -7,6 +7,7 @@ the way SSL Labs does. CloudFront itself fetches nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import socket
@@ -116,10 +117,8 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
             ips = [str(n) for n in san.get_values_for_type(x509.IPAddress)]
         except x509.ExtensionNotFound:
             pass
-        try:
+        with contextlib.suppress(x509.ExtensionNotFound):
             is_ca = extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-        except x509.ExtensionNotFound:
-            pass
         try:
             aia = extensions.get_extension_for_class(x509.AuthorityInformationAccess)
             aia_urls = [str(d.access_location.value) for d in aia.value
