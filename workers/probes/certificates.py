@@ -294,7 +294,9 @@ def _complete_with_aia(dangling: x509.Certificate, store: TrustStore, analysis: 
             if depth > 0:
                 analysis.aia_completes_chain = False
             return
-        issuer = next((c for c in certs if _issued_by(current, c)), None)
+        # A caIssuers bundle is as origin-controlled as the chain: bounded the same way.
+        issuer = next((c for c in certs[:MAX_CONSIDERED_CERTIFICATES]
+                       if _issued_by(current, c)), None)
         if issuer is None:
             if depth == 0:
                 analysis.aia_status = "failed"
