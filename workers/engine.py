@@ -155,8 +155,11 @@ def _judge_certificates(tls: TlsResult, chain_der: list[bytes], ctx: ProbeContex
         tls.detail = f"the origin sent a certificate that cannot be parsed: {exc}"
         return
     tls.chain = [describe(cert) for cert in chain]
+    request = ctx.request
+    name = request.hostname if canonical_ip(request.hostname) is not None else request.sni
     tls.analysis = analyse_chain(chain, trust_store(options.ca_file),
-                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private)
+                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private,
+                                 name=name, ca_file=options.ca_file)
 
 
 def probe_address(address: str, ctx: ProbeContext,

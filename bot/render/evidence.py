@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 
 from bot.render.message import Message, context, escape, header, paginate, sections
-from workers.models import CertificateInfo, ConnectionProbe, Report
+from workers.models import CertificateInfo, ConnectionProbe, Report, ValidatorVerdict
 
 MAX_SANS = 8
 
@@ -85,6 +85,9 @@ def probe_text(address: str, probe: ConnectionProbe) -> str:
             if analysis.missing_issuer:
                 extra.append(f"missing issuer {escape(analysis.missing_issuer)}")
             lines.append("Chain: " + " · ".join(extra))
+            if analysis.validators:
+                lines.append("Validators: " + " · ".join(
+                    _verdict_text(v) for v in analysis.validators))
     http = probe.http
     line = f"HTTP: {escape(http.status)}"
     if http.status_code is not None:
@@ -151,3 +154,19 @@ def evidence_messages(report: Report, requested_by: str | None = None) -> list[M
     blocks.append(context(note))
     fallback = f"Evidence for {report.target.display}"
     return paginate(blocks, fallback, continued=f"Evidence for {report.target.display}, continued")
+
+
+_VALIDATOR_NAMES = {"openssl": "OpenSSL", "webpki": "Web PKI profile"}
+
+
+def _verdict_text(verdict: ValidatorVerdict) -> str:
+    """One validator's verdict; the rule and certificate come from the origin's chain, so
+    they are escaped like everything else it controls."""
+    name = _VALIDATOR_NAMES.get(verdict.validator, escape(verdict.validator))
+    if verdict.accepted is None:
+        return f"{name} could not run"
+    if verdict.accepted:
+        return f"{name} accepts"
+    rule = escape(verdict.code or verdict.rule or "rejected")
+    on = f" on {escape(verdict.certificate)}" if verdict.certificate else ""
+    return f"{name} rejects ({rule}{on})"

@@ -40,6 +40,11 @@ LINK_CLIENT_CERT = DG + "RequestAndResponseBehaviorCustomOrigin.html#RequestCust
 LINK_VPC_ORIGINS = DG + "private-content-vpc-origins.html"
 LINK_IPV6_ORIGIN = DG + "cloudfront-enable-ipv6.html#ipv6-origin-requests"
 LINK_ALB_502 = "https://repost.aws/knowledge-center/elb-alb-troubleshoot-502-errors"
+# CA/Browser Forum Baseline Requirements, §7.1.2.7 (subscriber certificate profile): the AIA
+# extension is required in publicly-trusted server certificates (§7.1.2.7.6) and should carry
+# the issuing CA's certificate URL, caIssuers (§7.1.2.7.7).
+LINK_CABF_BR = "https://cabforum.org/working-groups/server/baseline-requirements/requirements/"
+LINK_RFC5280_PATHS = "https://www.rfc-editor.org/rfc/rfc5280#section-6"
 
 
 @dataclass(frozen=True)
@@ -200,8 +205,13 @@ CATALOG: dict[str, Entry] = {
         "error", "The certificate chains to a CA CloudFront does not trust",
         ("{evidence_line}",
          "CloudFront trusts only the CAs on Mozilla's list; private CAs (including AWS Private "
-         "CA) are not accepted. Install a certificate from a public CA."),
-        (LINK_502_CERT, LINK_CERT_ISSUER)),
+         "CA) and TLS-interception roots are not accepted. Install a certificate from a public "
+         "CA.",
+         "Public CAs put their certificate's download URL (AIA caIssuers) in every server "
+         "certificate, as the CA/Browser Forum Baseline Requirements' subscriber profile asks; "
+         "if yours really comes from a public CA, add the intermediate it names after the "
+         "server certificate instead."),
+        (LINK_502_CERT, LINK_CERT_ISSUER, LINK_CABF_BR)),
     "CERT_CHAIN_INCOMPLETE": Entry(
         "error", "The origin does not send its intermediate certificate",
         ("Add the intermediate certificate \"{missing}\" after the server certificate in the "
@@ -213,7 +223,7 @@ CATALOG: dict[str, Entry] = {
         "error", "The certificate chain is in the wrong order",
         ("Reorder the origin's certificate file: the server certificate first, then the "
          "intermediate that signed it, then any next intermediate, up to (not including) the "
-         "root. Presented order now: {order}.",),
+         "root. Received now: {order}. Needed: {needed}.",),
         (LINK_502_CERT, LINK_CERT_INTERMEDIATES)),
     "CERT_EXTRA_CERTIFICATES": Entry(
         "info", "The chain holds certificates that are not needed",
@@ -236,9 +246,42 @@ CATALOG: dict[str, Entry] = {
         (LINK_CERT_REQS, LINK_CIPHERS), uncertain=True),
     "CERT_SHA1_SIGNATURE": Entry(
         "warning", "A certificate is signed with SHA-1",
-        ("{detail} SHA-1 is still in CloudFront's signature list, but no public CA issues such "
-         "certificates any more: reissue with SHA-256.",),
-        (LINK_CIPHERS,)),
+        ("{detail} SHA-1 is still in CloudFront's list of handshake signature schemes, but "
+         "whether CloudFront accepts SHA-1 signatures on origin certificates is not "
+         "documented, and no public CA issues them any more: reissue with SHA-256.",),
+        (LINK_CIPHERS, LINK_CERT_REQS), uncertain=True),
+    "CERT_MD5_SIGNATURE": Entry(
+        "error", "A certificate is signed with MD5",
+        ("{detail} MD5 is not among CloudFront's signature schemes and MD5 signatures can be "
+         "forged; maintained TLS clients refuse them. Reissue the certificate signed with "
+         "SHA-256.",),
+        (LINK_CIPHERS, LINK_502_CERT)),
+    "CERT_RSA_KEY_TOO_SMALL": Entry(
+        "error", "The RSA key is smaller than CloudFront accepts",
+        ("{detail} CloudFront documents RSA keys of 1024 to 4096 bits; this {which} certificate "
+         "has {bits}. Reissue it with an RSA 2048-bit or ECDSA P-256 key.",),
+        (LINK_CERT_REQS, LINK_502_CERT)),
+    "CERT_MESSAGE_TOO_LARGE": Entry(
+        "error", "The origin's certificate chain is too large to accept",
+        ("The certificate message the origin sends is larger than this machine's TLS library "
+         "accepts (OpenSSL's client stops near 100 KB), so the chain could not be read here. "
+         "CloudFront's own limit is not documented, but a chain this size is a mistake: send "
+         "only the server certificate and its intermediates.",
+         "Check the origin's certificate file for duplicated or unrelated certificates "
+         "(`openssl crl2pkcs7 -nocrl -certfile chain.pem | openssl pkcs7 -print_certs -noout`)."),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES), uncertain=True),
+    "CERT_CHAIN_CUT": Entry(
+        "warning", "The certificate chain was too large to judge in full",
+        ("{detail}. Real chains hold two to four certificates; origin502 limits the work an "
+         "origin can make it do, so a verdict on this chain covers only what was considered.",
+         "Send only the server certificate and its intermediates, in order."),
+        (LINK_CERT_INTERMEDIATES, LINK_502_CERT), uncertain=True),
+    "CERT_REJECTED_BY_VALIDATOR": Entry(
+        "error", "A certificate validator rejects the chain",
+        ("{fix}",
+         "Check the result with `openssl verify -purpose sslserver -untrusted chain.pem "
+         "server.pem` against Mozilla's roots."),
+        (LINK_502_CERT, LINK_CERT_REQS, LINK_RFC5280_PATHS)),
     "TRUSTED_VIA_CA_FILE": Entry(
         "info", "Trusted only through --ca-file",
         ("The chain ends at \"{anchor}\", a root you supplied with --ca-file (or "

@@ -36,6 +36,7 @@ from workers.models.results import (
     TlsAttempt,
     TlsReason,
     TlsResult,
+    ValidatorVerdict,
 )
 
 __all__ = [
@@ -69,5 +70,6 @@ __all__ = [
     "TlsAttempt",
     "TlsReason",
     "TlsResult",
+    "ValidatorVerdict",
     "verdict_for",
 ]

@@ -72,4 +72,6 @@ def port_allowed(port: int) -> bool:
 
 
 RSA_MAX_BITS = 4096
+# The smallest RSA key CloudFront documents (cnames-and-https-requirements.html): 1024 bits.
+RSA_MIN_BITS = 1024
 EXPIRY_WARNING_DAYS = 14

@@ -46,6 +46,8 @@ class TlsReason(StrEnum):
     TIMEOUT = "timeout"
     HANDSHAKE_FAILED = "handshake_failed"
     UNVERIFIABLE_HERE = "unverifiable_here"  # only ciphers this OpenSSL cannot build
+    # The origin's certificate message is larger than this machine's TLS library accepts.
+    CERT_MESSAGE_TOO_LARGE = "cert_message_too_large"
 
 
 class HttpReason(StrEnum):
@@ -101,6 +103,23 @@ class CertificateInfo:
     self_signed: bool  # subject == issuer and the signature verifies with its own key
     aia_ca_issuers: list[str]
     pem: str
+    # Why the extensions could not be read (a malformed extension); None when they could.
+    # Names, CA flag and AIA are then unknown, and the validators' verdicts decide.
+    extensions_error: str | None = None
+
+
+@dataclass
+class ValidatorVerdict:
+    """What one maintained certificate validator said about the presented chain."""
+
+    validator: str  # "openssl" (X509_verify_cert) or "webpki" (cryptography's Web PKI profile)
+    # True: accepted; False: rejected; None: it could not run here (``detail`` says why).
+    accepted: bool | None
+    code: str | None = None  # e.g. "X509_V_ERR_INVALID_CA"; None for webpki and on success
+    rule: str | None = None  # the validator's own words for the failed rule
+    certificate: str | None = None  # subject of the certificate the rule failed on
+    depth: int | None = None  # position in the validator's path (0 = server certificate)
+    detail: str | None = None
 
 
 @dataclass
@@ -130,6 +149,23 @@ class ChainAnalysis:
     # Presented certificates that are not needed for the path (harmless, but noisy).
     unused_indexes: list[int] = field(default_factory=list)
     root_included: bool = False
+    # The path judged, as indexes into the presented chain (server certificate first; an anchor
+    # taken from the trust store is not listed). Paths were built from names and key
+    # identifiers; every path the presented certificates and the store allow was tried.
+    path: list[int] = field(default_factory=list)
+    paths_tried: int = 0
+    # Index of the server certificate in the presented chain (0 unless a CA came first).
+    leaf_index: int = 0
+    # Presented certificates whose signature on the path could not be checked here, with why
+    # (e.g. an MD5 signature no library here verifies); these links were taken on trust.
+    unchecked_signatures: dict[int, str] = field(default_factory=dict)
+    # Limits met on an origin that makes the work expensive: how many certificates were
+    # presented and how many considered; whether the signature-check budget ran out.
+    presented_count: int = 0
+    considered_count: int = 0
+    signature_checks: int = 0
+    signature_budget_exhausted: bool = False
+    validators: list[ValidatorVerdict] = field(default_factory=list)
 
 
 @dataclass

@@ -353,6 +353,11 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
     if first.kind == "timeout":
         result.reason = TlsReason.TIMEOUT
         return []
+    if first.ssl_reason == "EXCESSIVE_MESSAGE_SIZE":
+        # Only the Certificate message gets this large (OpenSSL's client caps it at 100 KB):
+        # not a protocol or cipher problem, so no follow-up handshakes.
+        result.reason = TlsReason.CERT_MESSAGE_TOO_LARGE
+        return []
     if first.cert_requested or first.alert == "certificate_required" or (
         first.ssl_reason in ("TLSV13_ALERT_CERTIFICATE_REQUIRED",)
     ):
