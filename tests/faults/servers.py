@@ -22,8 +22,10 @@ class MisbehavingServer:
     With `context`, TLS is handshaken first (except in "reset" mode)."""
 
     def __init__(self, mode: str, *, context: ssl.SSLContext | None = None,
-                 interval: float = 0.5, payload: bytes = RESPONSE) -> None:
+                 interval: float = 0.5, payload: bytes = RESPONSE, head: bytes = b"") -> None:
+        """`head` is sent at once before the trickle (e.g. an error's status and headers)."""
         self.mode, self.context, self.interval, self.payload = mode, context, interval, payload
+        self.head = head
         self.accepted = 0
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -73,6 +75,7 @@ class MisbehavingServer:
                 while not self._stop.is_set():
                     sock.sendall(CONTINUE * 64)
             else:
+                sock.sendall(self.head)
                 for byte in self.payload:
                     if self._stop.wait(self.interval):
                         return

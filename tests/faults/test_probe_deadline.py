@@ -65,6 +65,17 @@ def test_an_origin_trickling_its_headers_is_cut_off_at_the_deadline(pki, scheme)
     assert http.reason == "stalled" and "deadline" in (http.detail or "")
 
 
+def test_an_error_body_trickled_a_byte_at_a_time_is_cut_off(pki):
+    head = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 8000\r\n\r\n"
+    with MisbehavingServer("trickle", context=pki["context"], interval=0.2, head=head,
+                           payload=b"x" * 8000) as origin:
+        report = probe(pki, origin.port, budget=60.0)
+    # The status is in hand; only the excerpt of the body is cut short (8000 bytes at five a
+    # second would take 27 minutes).
+    assert "ORIGIN_RETURNED_ERROR" in codes(report)
+    assert report.addresses[0].probes[0].http.status_code == 503
+
+
 def test_endless_100_continue_is_a_finding_not_a_busy_loop(pki):
     with MisbehavingServer("continue", context=pki["context"]) as origin:
         report = probe(pki, origin.port, budget=20.0)

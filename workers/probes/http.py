@@ -120,13 +120,13 @@ def _body_excerpt(conn: h11.Connection, sock: socket.socket, limit: int) -> str 
     itself was already received, so a slow, cut or broken body gives what arrived and never
     turns the layer into a failure."""
     body = bytearray()
+    # The whole excerpt within BODY_WAIT: a body trickled a byte at a time is cut there.
+    deadline = time.monotonic() + BODY_WAIT
     try:
-        current = sock.gettimeout()
-        sock.settimeout(BODY_WAIT if current is None else min(current, BODY_WAIT))
         while len(body) < limit:
             event = conn.next_event()
             if event is h11.NEED_DATA:
-                chunk = sock.recv(16384)
+                chunk = recv_within(sock, deadline, BODY_WAIT)
                 conn.receive_data(chunk)
                 if not chunk:
                     break
