@@ -139,6 +139,7 @@ def test_redis_outage_acks_and_recovers(stack_factory, redis_server, good_origin
             assert response.status == 200
         with pytest.raises(urllib.error.HTTPError) as not_ready:
             urllib.request.urlopen(f"{stack.base}/readyz", timeout=10)
+        not_ready.value.close()  # it holds the connection
         assert not_ready.value.code == 503
     finally:
         redis_server.start()

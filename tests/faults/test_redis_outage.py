@@ -27,6 +27,7 @@ def status_of(url: str, timeout: float = 10.0) -> int | None:
         with urllib.request.urlopen(url, timeout=timeout) as reply:
             return int(reply.status)
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection
         return int(exc.code)
     except OSError:
         return None
