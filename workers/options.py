@@ -133,17 +133,25 @@ def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> Pr
         path=path,
         ip_address_type=opts.get("ip_address_type") or "ipv4",
     )
+    options = build_options(allow_private=allow_private, **opts)
+    return ProbeRequest(
+        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
+    )
+
+
+def build_options(*, allow_private: bool = True, **opts: Any) -> ProbeOptions:
+    """How origin502 probes (resolver, extra roots, private targets), from the option values.
+
+    Raises TargetError when the CA file cannot be used.
+    """
     ca_file = opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None
     if ca_file:
         _check_ca_file(ca_file)
-    options = ProbeOptions(
+    return ProbeOptions(
         resolve=tuple(opts.get("resolve") or ()),
         ca_file=ca_file,
         allow_private=allow_private,
         nameserver=os.environ.get("ORIGIN502_NAMESERVER") or None,
-    )
-    return ProbeRequest(
-        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
     )
 
 

@@ -72,6 +72,9 @@ class ProbeRequest:
     options: ProbeOptions = field(default_factory=ProbeOptions)
     # What the user typed, for display (Unicode names stay readable).
     display: str = ""
+    # The origin's custom headers (name, value), sent as CloudFront sends them. The values are
+    # secrets: kept out of repr, of to_dict (so of Redis and of every report) and of logs.
+    origin_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def sni(self) -> str:
@@ -88,6 +91,7 @@ class ProbeRequest:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("origin_headers", None)
         data["settings"]["origin_ssl_protocols"] = list(self.settings.origin_ssl_protocols)
         data["options"]["resolve"] = [list(pair) for pair in self.options.resolve]
         return data

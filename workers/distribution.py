@@ -1,0 +1,128 @@
+"""Diagnose a whole distribution: plan one probe per origin as its behaviours reach it, run them
+concurrently through the engine, and gather one report.
+
+No boto3 here: the lookup (workers.aws.lookup) hands over plain settings and the custom header
+values, which go into the probe requests and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from workers.aws.lookup import LookupResult
+from workers.aws.translate import concrete_path, origin_settings, pattern_matches
+from workers.models import ProbeOptions, ProbeRequest, Report
+from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
+from workers.target import TargetError, parse_target
+
+MAX_PARALLEL_ORIGINS = 8
+MASK = "***"
+
+
+class PlanError(ValueError):
+    """--path / --origin that do not fit the distribution; one line (bad input, exit 2)."""
+
+
+@dataclass
+class PlannedProbe:
+    probe: OriginProbe
+    request: ProbeRequest
+
+
+def select_behaviours(behaviours: list[Behaviour], path: str | None) -> list[Behaviour]:
+    """Every behaviour, or the one CloudFront picks for ``path`` (first match in order)."""
+    if path is None:
+        return behaviours
+    for behaviour in behaviours:
+        if pattern_matches(behaviour.path_pattern, path):
+            return [behaviour]
+    return behaviours[-1:]
+
+
+def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None,
+         origin_id: str | None = None) -> list[PlannedProbe]:
+    """One probe per (origin, Host as CloudFront sends it); behaviours sharing both share it."""
+    dist = result.distribution
+    if path is not None and not path.startswith("/"):
+        raise PlanError(f"the path '{path}' must start with '/'")
+    if origin_id is not None and dist.origin(origin_id) is None:
+        raise PlanError(f"the distribution {dist.id} has no origin '{origin_id}' (its origins: "
+                        f"{', '.join(o.id for o in dist.origins)})")
+    planned: dict[tuple[str, str | None], PlannedProbe] = {}
+    for behaviour in select_behaviours(dist.behaviours, path):
+        for index, member in enumerate(behaviour.origin_ids):
+            origin = dist.origin(member)
+            if origin is None or origin.not_probed or origin.kind != "custom":
+                continue
+            if origin_id is not None and origin.id != origin_id:
+                continue
+            host = dist.viewer_host if behaviour.host_forwarded else None
+            key = (origin.id, host)
+            if key in planned:
+                planned[key].probe.behaviours.append(behaviour.label)
+                continue
+            wanted = path or concrete_path(behaviour.path_pattern)
+            settings = origin_settings(origin, host_header=host, path=wanted)
+            try:
+                hostname = parse_target(origin.domain_name).hostname
+            except TargetError:
+                hostname = origin.domain_name.lower()
+            role = ""
+            if behaviour.is_group:
+                role = f"{'primary' if index == 0 else 'failover'} of group {behaviour.target_id}"
+            probe = OriginProbe(
+                origin_id=origin.id, domain_name=origin.domain_name,
+                behaviours=[behaviour.label], host_header=host, path=settings.path,
+                headers_sent=[f"{name}: {MASK}" for name in origin.custom_headers], role=role)
+            if behaviour.host_forwarded is None:
+                probe.notes.append(f"whether the viewer's Host reaches this origin is unknown "
+                                   f"({behaviour.host_reason}); probed with the origin's domain "
+                                   f"as Host and SNI")
+            request = ProbeRequest(hostname=hostname, settings=settings, options=options,
+                                   display=origin.domain_name,
+                                   origin_headers=result.headers.get(origin.id, ()))
+            planned[key] = PlannedProbe(probe, request)
+    return list(planned.values())
+
+
+Runner = Callable[[ProbeRequest], Report]
+
+
+def diagnose_distribution(typed: str, result: LookupResult, planned: list[PlannedProbe],
+                          run: Runner) -> DistributionReport:
+    """Run the planned probes concurrently (``run`` is the engine's diagnose)."""
+    started_at = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    if planned:
+        workers = min(MAX_PARALLEL_ORIGINS, len(planned))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="origin") as pool:
+            reports = list(pool.map(lambda p: run(p.request), planned))
+        for item, report in zip(planned, reports, strict=True):
+            item.probe.report = report
+            item.probe.verdict = report.verdict
+    probes = [item.probe for item in planned]
+    _note_failover(probes)
+    return DistributionReport(
+        input=typed, verdict=worst_verdict([p.verdict for p in probes]),
+        distribution=result.distribution, probes=probes, lookup=result.cost,
+        started_at=started_at.isoformat().replace("+00:00", "Z"),
+        duration_ms=round((time.perf_counter() - started) * 1000 + result.cost.duration_ms, 1),
+    )
+
+
+def _note_failover(probes: list[OriginProbe]) -> None:
+    """A failing primary with a healthy failover still serves GET/HEAD/OPTIONS: say so."""
+    for probe in probes:
+        if not probe.role.startswith("primary") or probe.verdict != "fail":
+            continue
+        group = probe.role.rsplit(" ", 1)[-1]
+        for other in probes:
+            if other.role == f"failover of group {group}" and other.verdict != "fail":
+                probe.notes.append(
+                    f"when this origin fails, CloudFront retries GET, HEAD and OPTIONS requests "
+                    f"on the failover origin {other.origin_id}, which answers; other methods "
+                    "get the error")
