@@ -126,3 +126,39 @@ def _note_failover(probes: list[OriginProbe]) -> None:
                     f"when this origin fails, CloudFront retries GET, HEAD and OPTIONS requests "
                     f"on the failover origin {other.origin_id}, which answers; other methods "
                     "get the error")
+
+
+def diagnose_lookup(request: ProbeRequest, run: Runner) -> Report | DistributionReport:
+    """For a request marked to be looked up (Slack, watches): read the distribution with this
+    process's AWS access and probe its origins; a name on no distribution is probed as an
+    origin, as the CLI does. Raises LookupFailed (one line) when it could not be looked up."""
+    from dataclasses import replace
+
+    from workers.aws.access import AwsAccessError, aws_access_from, is_distribution_id
+    from workers.aws.errors import LookupFailed
+    from workers.aws.lookup import look_up
+    from workers.aws.session import cloudfront_client
+
+    lookup = request.lookup
+    if lookup is None:
+        return run(request)
+    try:
+        access = aws_access_from()
+    except AwsAccessError as exc:
+        raise LookupFailed(str(exc)) from None
+    if access is None:
+        raise LookupFailed("AWS access is not configured where the probes run (see the "
+                           "README: ORIGIN502_AWS, the service account's role)")
+    try:
+        result = look_up(cloudfront_client(access), lookup.name)
+    except LookupFailed as exc:
+        if exc.not_found and not is_distribution_id(lookup.name) and not lookup.origin_id:
+            plain = replace(request, lookup=None,
+                            settings=replace(request.settings, path=lookup.path or "/"))
+            return run(plain)
+        raise
+    try:
+        planned = plan(result, request.options, path=lookup.path, origin_id=lookup.origin_id)
+    except PlanError as exc:
+        raise LookupFailed(str(exc)) from None
+    return diagnose_distribution(lookup.name, result, planned, run)

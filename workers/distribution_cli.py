@@ -18,26 +18,13 @@ from workers.aws.access import (
     AwsAccessError,
     aws_access_from,
     is_distribution_id,
+    lookup_name,
 )
-from workers.target import TargetError, parse_target
+from workers.target import TargetError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_LOOKUP = 0, 1, 2, 3
 # Origin-setting options the distribution's own settings replace.
 _REPLACED = ("protocol_policy", "https_port", "http_port", "host_header")
-
-
-def lookup_name(target: str) -> str | None:
-    """The name or id to look up, or None when the target names an origin (a port, a URL...)."""
-    text = target.strip()
-    if is_distribution_id(text):
-        return text
-    try:
-        parsed = parse_target(text)
-    except TargetError:
-        return None
-    if parsed.is_ip_literal or parsed.port or parsed.scheme or parsed.path:
-        return None
-    return parsed.hostname
 
 
 def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,

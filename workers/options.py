@@ -12,7 +12,14 @@ from typing import Any
 
 import click
 
-from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings, ProbeOptions, ProbeRequest
+from workers.aws.access import aws_configured, is_distribution_id, lookup_name
+from workers.models import (
+    ORIGIN_SSL_PROTOCOLS,
+    DistributionLookup,
+    OriginSettings,
+    ProbeOptions,
+    ProbeRequest,
+)
 from workers.models.request import ProtocolPolicy
 from workers.target import TargetError, canonical_ip, parse_target
 
@@ -170,20 +177,42 @@ def _check_ca_file(path: str) -> None:
 @click.command(add_help_option=False)
 @click.argument("target")
 @diagnose_options
+@click.option("--origin", "origin_id", default=None,
+              help="With a distribution: probe only the origin with this id.")
 def _argv_parser(**kwargs: Any) -> dict[str, Any]:
     return kwargs
 
 
-def request_from_text(text: str, *, allow_private: bool) -> ProbeRequest:
-    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line."""
+def lookup_request(name: str, *, allow_private: bool, origin_id: str | None = None,
+                   **opts: Any) -> ProbeRequest:
+    """A request that looks ``name`` (site, d….cloudfront.net or id) up in CloudFront first;
+    the distribution's own settings replace the origin-setting options."""
+    path = opts.get("path") or None
+    if path is not None and not path.startswith("/"):
+        raise TargetError(f"the path '{path}' must start with '/'")
+    hostname = name if is_distribution_id(name) else parse_target(name).hostname
+    return ProbeRequest(
+        hostname=hostname, settings=OriginSettings(path=path or "/"),
+        options=build_options(allow_private=allow_private, **opts), display=name,
+        lookup=DistributionLookup(name=hostname, origin_id=origin_id, path=path))
+
+
+def request_from_text(text: str, *, allow_private: bool, aws: bool | None = None
+                      ) -> ProbeRequest:
+    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line.
+
+    With AWS access configured (``aws``; by default read from the environment), a site name,
+    d….cloudfront.net name or distribution id becomes a request to look it up first.
+    """
     try:
         argv = shlex.split(text.replace("\u201c", '"').replace("\u201d", '"'))
     except ValueError as exc:
         raise TargetError(f"could not read the options: {exc}") from None
-    return request_from_argv(argv, allow_private=allow_private)
+    return request_from_argv(argv, allow_private=allow_private, aws=aws)
 
 
-def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
+def request_from_argv(argv: list[str], *, allow_private: bool, aws: bool | None = None
+                      ) -> ProbeRequest:
     # Slack turns "--" into an en/em dash when people type it.
     argv = [a.replace("\u2014", "--").replace("\u2013", "--") for a in argv]
     try:
@@ -194,4 +223,15 @@ def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
     except click.exceptions.Exit:
         raise TargetError("no target given") from None
     target = values.pop("target")
+    origin_id = values.pop("origin_id", None)
+    name = lookup_name(target) if (aws_configured() if aws is None else aws) else None
+    if name is not None:
+        return lookup_request(name, allow_private=allow_private, origin_id=origin_id, **values)
+    if origin_id:
+        raise TargetError("--origin needs a distribution (a site name, a d….cloudfront.net "
+                          "name or an id) and AWS access", example=False)
+    if is_distribution_id(target.strip()):
+        raise TargetError(f"{target.strip()} looks like a CloudFront distribution id; looking "
+                          "it up needs AWS read access, which is not configured here",
+                          example=False)
     return build_request(target, allow_private=allow_private, **values)

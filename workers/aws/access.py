@@ -31,7 +31,8 @@ CREDENTIAL_VARIABLES: tuple[str, ...] = (
 )
 # Distribution ids: upper-case letters and digits, no dot (AWS's start with E: E2QWRUHAPOMQZL).
 # A name without a dot is never a usable origin, so the two cannot be confused.
-_DISTRIBUTION_ID = re.compile(r"^[0-9A-Z]{10,20}$")
+# A letter first and a digit somewhere, so decimal IPs (2130706433) and words are not ids.
+_DISTRIBUTION_ID = re.compile(r"^(?=.*\d)[A-Z][0-9A-Z]{9,19}$")
 _CLOUDFRONT_DOMAIN = re.compile(r"^[a-z0-9]+\.cloudfront\.net\.?$", re.IGNORECASE)
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
@@ -56,6 +57,31 @@ def is_distribution_id(text: str) -> bool:
 
 def is_cloudfront_domain(text: str) -> bool:
     return bool(_CLOUDFRONT_DOMAIN.match(text.strip()))
+
+
+def lookup_name(target: str) -> str | None:
+    """The name or id to look up in CloudFront, or None when the target names an origin
+    precisely (a port, a scheme, a path or an IP address)."""
+    from workers.target import TargetError, parse_target
+
+    text = target.strip()
+    if is_distribution_id(text):
+        return text
+    try:
+        parsed = parse_target(text)
+    except TargetError:
+        return None
+    if parsed.is_ip_literal or parsed.port or parsed.scheme or parsed.path:
+        return None
+    return parsed.hostname
+
+
+def aws_configured() -> bool:
+    """Whether this process's options and environment configure AWS access (no I/O)."""
+    try:
+        return aws_access_from() is not None
+    except AwsAccessError:
+        return False
 
 
 def aws_access_from(profile: str | None = None, role_arn: str | None = None,

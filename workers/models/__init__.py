@@ -15,6 +15,7 @@ from workers.models.report import (
 from workers.models.request import (
     ORIGIN_SSL_PROTOCOLS,
     PROTOCOL_POLICIES,
+    DistributionLookup,
     OriginSettings,
     ProbeOptions,
     ProbeRequest,
@@ -45,6 +46,7 @@ __all__ = [
     "CertificateInfo",
     "ChainAnalysis",
     "ConnectionProbe",
+    "DistributionLookup",
     "DnsReason",
     "DnsResult",
     "Finding",
