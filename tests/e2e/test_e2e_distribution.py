@@ -13,8 +13,13 @@ import boto3
 import pytest
 
 from bot.render.distribution import RERUN_ORIGIN_ACTION
-from tests.support.aws import CloudFrontFront, MotoServer, behaviour, create_distribution, \
-    custom_origin
+from tests.support.aws import (
+    CloudFrontFront,
+    MotoServer,
+    behaviour,
+    create_distribution,
+    custom_origin,
+)
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
 
@@ -42,7 +47,7 @@ def origin_results(stack, parent):
 
 def test_site_in_slack_answers_with_the_distribution_and_a_thread_per_origin(
         stack_factory, e2e_env, cert_factory, e2e_chain, cloudfront_api):
-    front, aws_env, client = cloudfront_api
+    _front, aws_env, client = cloudfront_api
     inter = e2e_chain[1]
     web_leaf = cert_factory.leaf(inter, ["web.shop.test"])
     dns = e2e_env["dns"]
