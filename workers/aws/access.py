@@ -31,8 +31,9 @@ CREDENTIAL_VARIABLES: tuple[str, ...] = (
 )
 # Distribution ids: upper-case letters and digits, no dot (AWS's start with E: E2QWRUHAPOMQZL).
 # A name without a dot is never a usable origin, so the two cannot be confused.
-# A letter first and a digit somewhere, so decimal IPs (2130706433) and words are not ids.
-_DISTRIBUTION_ID = re.compile(r"^(?=.*\d)[A-Z][0-9A-Z]{9,19}$")
+# A letter first and a digit somewhere, so decimal IPs (2130706433) and words are not ids;
+# or AWS's own shape, E and 12-13 more (EDFDVBD6EXAMPLE has a digit, not every id does).
+_DISTRIBUTION_ID = re.compile(r"^(?:(?=.*\d)[A-Z][0-9A-Z]{9,19}|E[0-9A-Z]{12,13})$")
 _CLOUDFRONT_DOMAIN = re.compile(r"^[a-z0-9]+\.cloudfront\.net\.?$", re.IGNORECASE)
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 

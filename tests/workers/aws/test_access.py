@@ -50,7 +50,8 @@ def test_switch_off_with_a_profile_is_bad_input():
 
 @pytest.mark.parametrize(("text", "is_id"), [
     ("E2QWRUHAPOMQZL", True), ("e2qwruhapomqzl", False), ("www.shop.com", False),
-    ("ORIGIN", False), ("2130706433", False), ("ORIGINSERVERS", False)])
+    ("ORIGIN", False), ("2130706433", False), ("ORIGINSERVERS", False),
+    ("EDFDVBDEXAMPLE", True)])
 def test_distribution_ids(text, is_id):
     assert is_distribution_id(text) is is_id
 
