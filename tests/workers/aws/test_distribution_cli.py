@@ -263,3 +263,9 @@ def test_distribution_id_without_aws_access_says_what_is_missing(monkeypatch):
     result = run("E2QWRUHAPOMQZL")
     assert result.exit_code == 3
     assert "needs AWS read access" in result.stderr
+
+
+def test_unknown_profile_is_named(aws):
+    result = run("www.shop.test", "--aws-profile", "nope")
+    assert result.exit_code == 3
+    assert "the AWS profile nope is not configured" in result.stderr
