@@ -116,3 +116,10 @@ def test_stored_reports_of_both_kinds_load_back():
     plain = load_report(report().to_dict())
     assert plain is not None and not isinstance(plain, DistributionReport)
     assert len(run_evidence(dist, "UBOB")) >= 2
+
+
+def test_usage_mentions_distributions_only_where_aws_is_set_up():
+    from bot.render.replies import usage
+
+    assert "*Distributions*" not in json.dumps(usage().payload())
+    assert "`--origin ID`" in json.dumps(usage(aws=True).payload(), ensure_ascii=False)
