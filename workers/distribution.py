@@ -142,6 +142,7 @@ def diagnose_lookup(request: ProbeRequest, run: Runner) -> Report | Distribution
     lookup = request.lookup
     if lookup is None:
         return run(request)
+    replaced = _replaced_settings(request)
     try:
         access = aws_access_from()
     except AwsAccessError as exc:
@@ -153,12 +154,28 @@ def diagnose_lookup(request: ProbeRequest, run: Runner) -> Report | Distribution
         result = look_up(cloudfront_client(access), lookup.name)
     except LookupFailed as exc:
         if exc.not_found and not is_distribution_id(lookup.name) and not lookup.origin_id:
-            plain = replace(request, lookup=None,
-                            settings=replace(request.settings, path=lookup.path or "/"))
-            return run(plain)
+            return run(replace(request, lookup=None))
         raise
+    if replaced:
+        result.distribution.notes.append(
+            f"{', '.join(replaced)} replaced by the distribution's own settings")
     try:
         planned = plan(result, request.options, path=lookup.path, origin_id=lookup.origin_id)
     except PlanError as exc:
         raise LookupFailed(str(exc)) from None
     return diagnose_distribution(lookup.name, result, planned, run)
+
+
+def _replaced_settings(request: ProbeRequest) -> list[str]:
+    """Origin-setting options typed with a site name, which the distribution's settings win
+    over (said in the report rather than silently dropped)."""
+    from workers.models import OriginSettings
+
+    typed, default = request.settings, OriginSettings()
+    names = {"protocol_policy": "--protocol-policy", "https_port": "--https-port",
+             "http_port": "--http-port", "host_header": "--host-header",
+             "origin_ssl_protocols": "--origin-ssl-protocols", "connect_timeout": "--timeout",
+             "connection_attempts": "--connection-attempts",
+             "read_timeout": "--read-timeout", "ip_address_type": "--ip-address-type"}
+    return [flag for key, flag in names.items()
+            if getattr(typed, key) != getattr(default, key)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -190,11 +191,16 @@ def lookup_request(name: str, *, allow_private: bool, origin_id: str | None = No
     path = opts.get("path") or None
     if path is not None and not path.startswith("/"):
         raise TargetError(f"the path '{path}' must start with '/'")
-    hostname = name if is_distribution_id(name) else parse_target(name).hostname
-    return ProbeRequest(
-        hostname=hostname, settings=OriginSettings(path=path or "/"),
-        options=build_options(allow_private=allow_private, **opts), display=name,
-        lookup=DistributionLookup(name=hostname, origin_id=origin_id, path=path))
+    if is_distribution_id(name):
+        base = ProbeRequest(hostname=name, settings=OriginSettings(path=path or "/"),
+                            options=build_options(allow_private=allow_private, **opts),
+                            display=name)
+    else:
+        # The settings typed are kept for the case where the name is no distribution's and is
+        # probed as an origin after all.
+        base = build_request(name, allow_private=allow_private, **opts)
+    return replace(base, lookup=DistributionLookup(name=base.hostname, origin_id=origin_id,
+                                                   path=path))
 
 
 def request_from_text(text: str, *, allow_private: bool, aws: bool | None = None

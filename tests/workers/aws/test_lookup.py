@@ -11,11 +11,14 @@ the API model says (the Stubber validates them against it).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from tests.support.aws import behaviour, create_distribution, custom_origin
+from tests.support.ports import closed_port
 from workers.aws.access import AwsAccess
 from workers.aws.errors import LookupFailed
 from workers.aws.lookup import look_up
@@ -209,3 +212,45 @@ def test_tenant_domain_edge_functions_and_vpc_origin():
     assert any("Lambda@Edge on origin-request" in note for note in dist.notes)
     planned = plan(result, ProbeOptions())
     assert [p.probe.origin_id for p in planned] == ["app"]  # the VPC origin is not probed
+
+
+def test_slack_request_for_a_name_on_no_distribution_keeps_the_typed_settings(aws, pki):
+    """With AWS set up, Slack's `/origin502 NAME --https-port N` is looked up first; a name on
+    no distribution is then probed as an origin with the settings typed, not the defaults."""
+    from tests.support.tls_origin import TlsOrigin
+    from tests.workers.aws.conftest import leaf
+    from workers.distribution import diagnose_lookup
+    from workers.engine import diagnose
+    from workers.models import Report
+    from workers.options import request_from_text
+
+    cert = leaf(pki, "origin.other.test")
+    with TlsOrigin([cert, pki["inter"]], cert) as origin:
+        request = request_from_text(
+            f"origin.other.test --https-port {origin.port} --resolve origin.other.test:127.0.0.1"
+            " --timeout 2 --connection-attempts 1", allow_private=True, aws=True)
+        assert request.lookup is not None
+        request = replace(request, options=replace(request.options, ca_file=pki["ca"]))
+        result = diagnose_lookup(request, diagnose)
+    assert isinstance(result, Report)
+    assert result.target.https_port == origin.port
+    assert result.verdict == "warn"
+
+
+def test_typed_origin_settings_are_said_to_be_replaced_by_the_distributions(aws, pki):
+    from workers.distribution import diagnose_lookup
+    from workers.engine import diagnose
+    from workers.models.distribution import DistributionReport
+    from workers.options import request_from_text
+
+    client, _front = aws
+    create_distribution(client, aliases=["www.shop.test"],
+                        origins=[custom_origin("o", "o.shop.test", https_port=closed_port())],
+                        default=behaviour("o"))
+    request = request_from_text("www.shop.test --https-port 8443 --resolve o.shop.test:127.0.0.1",
+                                allow_private=True, aws=True)
+    result = diagnose_lookup(request, diagnose)
+    assert isinstance(result, DistributionReport)
+    assert "--https-port replaced by the distribution's own settings" in \
+        result.distribution.notes
+    assert result.probes[0].report.target.https_port != 8443
