@@ -79,23 +79,18 @@ class _Api:
             raise translate(exc, operation, what=what) from None
         return answer
 
-    def error_code(self, operation: str, **params: Any) -> tuple[dict[str, Any] | None, str]:
-        """Like call(), but hands back the error code instead of raising for ClientErrors."""
-        from botocore.exceptions import ClientError
-
-        try:
-            return self.call_raw(operation, **params), ""
-        except ClientError as exc:
-            return None, str((exc.response.get("Error") or {}).get("Code") or "error")
-
-    def call_raw(self, operation: str, **params: Any) -> dict[str, Any]:
-        from botocore.exceptions import BotoCoreError
+    def try_call(self, operation: str, **params: Any) -> tuple[dict[str, Any] | None, str]:
+        """Like call(), but an error AWS answered comes back as its code instead of raising
+        (for calls whose refusal origin502 can work around)."""
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             answer: dict[str, Any] = getattr(self.client, _snake(operation))(**params)
+        except ClientError as exc:
+            return None, str((exc.response.get("Error") or {}).get("Code") or "error")
         except BotoCoreError as exc:
             raise translate(exc, operation) from None
-        return answer
+        return answer, ""
 
     def distributions(self) -> list[dict[str, Any]]:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -183,7 +178,7 @@ def _find_tenant(api: _Api, name: str) -> tuple[dict[str, Any] | None, str]:
     if is_cloudfront_domain(name):
         # Connection groups' routing endpoints are not looked up (yet): say so.
         return None, "connection-group endpoints of multi-tenant distributions are not checked"
-    answer, code = api.error_code("GetDistributionTenantByDomain", Domain=name)
+    answer, code = api.try_call("GetDistributionTenantByDomain", Domain=name)
     if answer is not None:
         tenant: dict[str, Any] = answer.get("DistributionTenant") or {}
         return (tenant or None), ""
@@ -317,7 +312,7 @@ class _PolicyReader:
         is_orp = operation == "GetOriginRequestPolicy"
         table = MANAGED_ORIGIN_REQUEST_POLICIES if is_orp else MANAGED_CACHE_POLICIES
         kind = "origin request policy" if is_orp else "cache policy"
-        answer, code = self.api.error_code(operation, Id=policy_id)
+        answer, code = self.api.try_call(operation, Id=policy_id)
         if answer is not None:
             policy = answer.get("OriginRequestPolicy" if is_orp else "CachePolicy") or {}
             config = policy.get("OriginRequestPolicyConfig" if is_orp else "CachePolicyConfig")
