@@ -177,6 +177,8 @@ class MotoServer(Service):
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         self.port = int(self._server.get_host_and_port()[1])
+        # moto's backends are global to the process: every server starts from an empty account.
+        self.reset()
         return self
 
     def stop(self) -> None:

@@ -26,6 +26,7 @@ def cloudfront(monkeypatch, tmp_path):
                "AWS_EC2_METADATA_DISABLED": "true",
                "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials")}
+        monkeypatch.delenv("ORIGIN502_AWS")  # set to 0 for every other test (conftest)
         for name, value in env.items():
             monkeypatch.setenv(name, value)  # the app and the processes inherit it
         yield boto3.client("cloudfront", region_name="us-east-1", endpoint_url=front.url)
