@@ -3,6 +3,7 @@
 Imports nothing else of the project.
 """
 
+from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
 from workers.models.report import (
     SCHEMA_VERSION,
     SEVERITY_RANK_BY_NAME,
@@ -24,6 +25,7 @@ from workers.models.results import (
     AddressReport,
     CertificateInfo,
     ChainAnalysis,
+    CipherOffer,
     ConnectionProbe,
     DnsReason,
     DnsResult,
@@ -35,9 +37,11 @@ from workers.models.results import (
     TlsAttempt,
     TlsReason,
     TlsResult,
+    ValidatorVerdict,
 )
 
 __all__ = [
+    "FAMILY_LABELS",
     "ORIGIN_SSL_PROTOCOLS",
     "PROTOCOL_POLICIES",
     "SCHEMA_VERSION",
@@ -45,10 +49,14 @@ __all__ = [
     "AddressReport",
     "CertificateInfo",
     "ChainAnalysis",
+    "CipherOffer",
     "ConnectionProbe",
     "DistributionLookup",
     "DnsReason",
     "DnsResult",
+    "EdgeAnswer",
+    "EdgeErrorFamily",
+    "EdgeReading",
     "Finding",
     "HttpReason",
     "HttpResult",
@@ -64,5 +72,6 @@ __all__ = [
     "TlsAttempt",
     "TlsReason",
     "TlsResult",
+    "ValidatorVerdict",
     "verdict_for",
 ]
