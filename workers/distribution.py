@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from workers.aws.lookup import LookupResult
 from workers.aws.translate import concrete_path, origin_settings, pattern_matches
-from workers.models import ProbeOptions, ProbeRequest, Report
+from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
 from workers.target import TargetError, parse_target
 
@@ -92,26 +92,77 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
 Runner = Callable[[ProbeRequest], Report]
 
 
+def viewer_request(result: LookupResult, options: ProbeOptions,
+                   path: str | None = None) -> ProbeRequest | None:
+    """The site as a viewer reaches it, to read CloudFront's own answer (section 1's reading)."""
+    host = result.distribution.viewer_host
+    try:
+        hostname = parse_target(host).hostname
+    except TargetError:
+        return None
+    return ProbeRequest(hostname=hostname, display=host, options=options,
+                        settings=OriginSettings(path=path or "/", connection_attempts=1))
+
+
 def diagnose_distribution(typed: str, result: LookupResult, planned: list[PlannedProbe],
-                          run: Runner) -> DistributionReport:
-    """Run the planned probes concurrently (``run`` is the engine's diagnose)."""
+                          run: Runner, *, viewer: ProbeRequest | None = None
+                          ) -> DistributionReport:
+    """Run the planned probes concurrently (``run`` is the engine's diagnose), and beside them
+    the viewer side when ``viewer`` is given."""
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
-    if planned:
-        workers = min(MAX_PARALLEL_ORIGINS, len(planned))
+    jobs: list[ProbeRequest] = [p.request for p in planned]
+    if viewer is not None:
+        jobs.append(viewer)
+    reports: list[Report] = []
+    if jobs:
+        workers = min(MAX_PARALLEL_ORIGINS, len(jobs))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="origin") as pool:
-            reports = list(pool.map(lambda p: run(p.request), planned))
-        for item, report in zip(planned, reports, strict=True):
-            item.probe.report = report
-            item.probe.verdict = report.verdict
+            reports = list(pool.map(run, jobs))
+    for item, report in zip(planned, reports, strict=False):
+        item.probe.report = report
+        item.probe.verdict = report.verdict
     probes = [item.probe for item in planned]
     _note_failover(probes)
-    return DistributionReport(
+    out = DistributionReport(
         input=typed, verdict=worst_verdict([p.verdict for p in probes]),
         distribution=result.distribution, probes=probes, lookup=result.cost,
         started_at=started_at.isoformat().replace("+00:00", "Z"),
         duration_ms=round((time.perf_counter() - started) * 1000 + result.cost.duration_ms, 1),
     )
+    if viewer is not None:
+        _read_viewer(out, reports[-1])
+    return out
+
+
+def _read_viewer(out: DistributionReport, report: Report) -> None:
+    """Keep the edge's answer as a viewer saw it, and name the edge functions it points at."""
+    host = out.distribution.viewer_host
+    if report.edge is None or not report.edge.answers:
+        why = report.probe_error or (report.dns.detail if report.dns.status != "ok" else None)
+        out.viewer_note = (f"{host} could not be read from the viewer side here"
+                           + (f": {why}" if why else " (no answer carrying CloudFront's marks)"))
+        return
+    out.viewer = report.edge
+    worst = report.edge.worst
+    family = worst.family if worst is not None else None
+    kinds = {"lambda_validation": "lambda@edge", "lambda_execution": "lambda@edge",
+             "function_validation": "cloudfront-function",
+             "function_execution": "cloudfront-function"}
+    kind = kinds.get(family or "")
+    if kind is None:
+        return
+    named = [f"{b.label}: {fn.event_type} {fn.arn}" for b in out.distribution.behaviours
+             for fn in b.edge_functions if fn.kind == kind]
+    what = "Lambda@Edge" if kind == "lambda@edge" else "CloudFront Functions"
+    if named:
+        out.distribution.notes.append(
+            f"the viewer side points at {what} ({worst.viewer_line() if worst else ''}); "
+            f"the associations to check: {'; '.join(named)}")
+    else:
+        out.distribution.notes.append(
+            f"the viewer side points at {what}, yet no behaviour read here has one "
+            "(the API answer may lack the associations)")
 
 
 def _note_failover(probes: list[OriginProbe]) -> None:
@@ -128,7 +179,8 @@ def _note_failover(probes: list[OriginProbe]) -> None:
                     "get the error")
 
 
-def diagnose_lookup(request: ProbeRequest, run: Runner) -> Report | DistributionReport:
+def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = True
+                    ) -> Report | DistributionReport:
     """For a request marked to be looked up (Slack, watches): read the distribution with this
     process's AWS access and probe its origins; a name on no distribution is probed as an
     origin, as the CLI does. Raises LookupFailed (one line) when it could not be looked up."""
@@ -163,7 +215,8 @@ def diagnose_lookup(request: ProbeRequest, run: Runner) -> Report | Distribution
         planned = plan(result, request.options, path=lookup.path, origin_id=lookup.origin_id)
     except PlanError as exc:
         raise LookupFailed(str(exc)) from None
-    return diagnose_distribution(lookup.name, result, planned, run)
+    viewer = viewer_request(result, request.options, lookup.path) if read_viewer else None
+    return diagnose_distribution(lookup.name, result, planned, run, viewer=viewer)
 
 
 def _replaced_settings(request: ProbeRequest) -> list[str]:

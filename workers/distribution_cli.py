@@ -69,7 +69,7 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
         return _fail(f"could not look {name} up in AWS ({access.source}): {exc.message}",
                      EXIT_LOOKUP, as_json, name)
 
-    from workers.distribution import PlanError, diagnose_distribution, plan
+    from workers.distribution import PlanError, diagnose_distribution, plan, viewer_request
     from workers.engine import diagnose as run
     from workers.options import build_options
 
@@ -84,7 +84,8 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
         planned = plan(result, options, path=opts.get("path"), origin_id=origin_id)
     except (PlanError, TargetError) as exc:
         return _fail(str(exc), EXIT_USAGE, as_json, name)
-    report = diagnose_distribution(name, result, planned, run)
+    viewer = viewer_request(result, options, opts.get("path"))
+    report = diagnose_distribution(name, result, planned, run, viewer=viewer)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

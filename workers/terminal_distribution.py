@@ -56,6 +56,11 @@ def render_distribution(report: DistributionReport, console: Console | None = No
         for fn in behaviour.edge_functions:
             console.print(f"  {escape(behaviour.label)}: {fn.kind} on {fn.event_type} "
                           f"({escape(fn.arn)}) — a 502/503 can come from it too")
+    worst = report.viewer.worst if report.viewer is not None else None
+    if worst is not None:
+        console.print(f"  Viewer side ({escape(dist.viewer_host)}): {escape(worst.viewer_line())}")
+    elif report.viewer_note:
+        console.print(f"  [dim]Viewer side: {escape(report.viewer_note)}[/]")
     for note in dist.notes:
         console.print(f"  [yellow]Note:[/] {escape(note)}")
     console.print(f"[dim]  Looked up with {report.lookup.api_calls} API call(s) in "

@@ -102,6 +102,10 @@ def run_status(run: Run, report: AnyReport | None) -> Message:
         for fn in behaviour.edge_functions:
             lines.append(f":zap: {escape(behaviour.label)}: {fn.kind} on {fn.event_type} — a "
                          "502/503 can come from it too")
+    seen = report.viewer.worst if report.viewer is not None else None
+    if seen is not None:
+        lines.append(f":eyes: Viewer side (`{escape(dist.viewer_host)}`): "
+                     f"{escape(seen.viewer_line())}")
     lines.extend(f":memo: {escape(note)}" for note in dist.notes)
     blocks.extend(sections("\n".join(lines) or "No custom origin to probe."))
     blocks.append(context(

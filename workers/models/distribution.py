@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workers.models.edge import EdgeReading
 from workers.models.report import Report
 from workers.models.serialize import from_dict, to_dict
 
@@ -128,6 +129,10 @@ class DistributionReport:
     distribution: Distribution
     probes: list[OriginProbe] = field(default_factory=list)
     lookup: LookupCost = field(default_factory=LookupCost)
+    # The site as a viewer reaches it (the distribution's viewer host): CloudFront's answer
+    # when it came from the edge; ``viewer_note`` says why there is none.
+    viewer: EdgeReading | None = None
+    viewer_note: str | None = None
     started_at: str = ""
     duration_ms: float = 0.0
     schema: int = DISTRIBUTION_SCHEMA

@@ -62,7 +62,8 @@ def observe_watch(request: ProbeRequest, run: Runner) -> tuple[Observation, str]
         observation = observe(report)
         return observation, report.verdict
     try:
-        result = diagnose_lookup(request, run)
+        # The viewer side is read by hand, not every cycle: alerts judge the origins.
+        result = diagnose_lookup(request, run, read_viewer=False)
     except LookupFailed as exc:
         # Could not read the configuration: like a resolver outage, it says nothing about
         # the origins, so it changes nothing (see alerts.evaluate).

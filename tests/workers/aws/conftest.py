@@ -16,13 +16,15 @@ def moto_api():
 
 
 @pytest.fixture
-def aws(moto_api, monkeypatch, tmp_path):
-    """A clean account: moto reset, no stand-in policies or faults, boto3 pointed at it."""
+def aws(moto_api, monkeypatch, tmp_path, fake_dns):
+    """A clean account: moto reset, no stand-in policies or faults, boto3 pointed at it. DNS
+    is asked of our own server on loopback (the viewer side of a site is probed too)."""
     moto, front = moto_api
     moto.reset()
     front.policies.clear()
     front.faults.clear()
     front.seen.clear()
+    monkeypatch.setenv("ORIGIN502_NAMESERVER", fake_dns.nameserver)
     with patched_env(monkeypatch, aws_env(front.url, moto.port, str(tmp_path))):
         import boto3
 

@@ -269,3 +269,77 @@ def test_unknown_profile_is_named(aws):
     result = run("www.shop.test", "--aws-profile", "nope")
     assert result.exit_code == 3
     assert "the AWS profile nope is not configured" in result.stderr
+
+
+def test_viewer_side_is_read_beside_the_origins(aws, pki, fake_dns):
+    """The site itself answers like CloudFront's edge (a loopback TLS server sending CloudFront's
+    headers and error page — our stand-in, tests/support/cloudfront_edge.py): its 502 is kept as
+    the viewer side of the distribution's report, apart from the origins' verdicts. The edge
+    listens on a free port, not 443, so the viewer request is pointed at it here."""
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from tests.support.cloudfront_edge import POP, edge_headers, error_page
+    from workers.aws.access import AwsAccess
+    from workers.aws.lookup import look_up
+    from workers.aws.session import cloudfront_client
+    from workers.distribution import diagnose_distribution, plan, viewer_request
+    from workers.engine import diagnose as engine_diagnose
+    from workers.options import build_options
+    from workers.terminal_distribution import render_distribution
+
+    client, _front = aws
+    create_distribution(client, aliases=["www.shop.test"],
+                        origins=[custom_origin("api", "api.shop.test", https_port=closed_port())],
+                        default=behaviour("api"))
+    page = error_page(502, "CloudFront wasn't able to connect to the origin.").encode()
+    head = "".join(f"{k}: {v}\r\n" for k, v in edge_headers("Error from cloudfront"))
+    raw = (f"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {len(page)}"
+           f"\r\n{head}Connection: close\r\n\r\n").encode() + page
+    site = leaf(pki, "www.shop.test")
+    fake_dns.set("www.shop.test", [("A", "127.0.0.1")])
+    fake_dns.set("api.shop.test", [("A", "127.0.0.1")])
+    with TlsOrigin([site, pki["inter"]], site, http="raw", response=raw) as edge:
+        result = look_up(cloudfront_client(AwsAccess()), "www.shop.test")
+        options = build_options(ca_file=pki["ca"])
+        viewer = viewer_request(result, options)
+        assert viewer is not None and viewer.sni == "www.shop.test"
+        viewer = replace(viewer, settings=replace(viewer.settings, https_port=edge.port))
+        report = diagnose_distribution("www.shop.test", result, plan(result, options),
+                                       engine_diagnose, viewer=viewer)
+    worst = report.viewer.worst
+    assert (worst.status_code, worst.x_cache, worst.pop) == (502, "Error from cloudfront", POP)
+    assert worst.family == "cannot_connect"
+    assert report.probes[0].verdict == "fail"  # the origin's own verdict, probed directly
+    data = report.to_dict()
+    assert data["viewer"]["answers"][0]["status_code"] == 502
+    console = Console(record=True, width=200)
+    render_distribution(report, console)
+    assert "Viewer side (www.shop.test): 502 · X-Cache: Error from cloudfront · edge location " \
+        f"{POP}" in console.export_text()
+
+
+def test_a_viewer_side_pointing_at_lambda_names_the_associations():
+    from tests.bot.reports import report as plain_report
+    from workers.distribution import _read_viewer
+    from workers.models import EdgeAnswer, EdgeReading
+    from workers.models.distribution import (
+        Behaviour,
+        Distribution,
+        DistributionReport,
+        EdgeFunction,
+    )
+
+    dist = Distribution("E1", "d1.cloudfront.net", viewer_host="www.shop.test", behaviours=[
+        Behaviour("*", "o", ["o"], edge_functions=[
+            EdgeFunction("lambda@edge", "origin-response", "arn:aws:lambda:us-east-1:1:fn:3")])])
+    out = DistributionReport(input="www.shop.test", verdict="ok", distribution=dist)
+    seen = plain_report(fail=False)
+    seen.edge = EdgeReading(detected_by=["headers"], answers=[EdgeAnswer(
+        "192.0.2.1", status_code=502, x_cache="LambdaValidationError from cloudfront",
+        family="lambda_validation")])
+    _read_viewer(out, seen)
+    (note,) = dist.notes
+    assert note.startswith("the viewer side points at Lambda@Edge")
+    assert "default (*): origin-response arn:aws:lambda:us-east-1:1:fn:3" in note
