@@ -8,11 +8,19 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
 
-from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings, ProbeOptions, ProbeRequest
+from workers.aws.access import aws_configured, is_distribution_id, lookup_name
+from workers.models import (
+    ORIGIN_SSL_PROTOCOLS,
+    DistributionLookup,
+    OriginSettings,
+    ProbeOptions,
+    ProbeRequest,
+)
 from workers.models.request import ProtocolPolicy
 from workers.target import TargetError, canonical_ip, parse_target
 
@@ -133,17 +141,25 @@ def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> Pr
         path=path,
         ip_address_type=opts.get("ip_address_type") or "ipv4",
     )
+    options = build_options(allow_private=allow_private, **opts)
+    return ProbeRequest(
+        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
+    )
+
+
+def build_options(*, allow_private: bool = True, **opts: Any) -> ProbeOptions:
+    """How origin502 probes (resolver, extra roots, private targets), from the option values.
+
+    Raises TargetError when the CA file cannot be used.
+    """
     ca_file = opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None
     if ca_file:
         _check_ca_file(ca_file)
-    options = ProbeOptions(
+    return ProbeOptions(
         resolve=tuple(opts.get("resolve") or ()),
         ca_file=ca_file,
         allow_private=allow_private,
         nameserver=os.environ.get("ORIGIN502_NAMESERVER") or None,
-    )
-    return ProbeRequest(
-        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
     )
 
 
@@ -162,20 +178,47 @@ def _check_ca_file(path: str) -> None:
 @click.command(add_help_option=False)
 @click.argument("target")
 @diagnose_options
+@click.option("--origin", "origin_id", default=None,
+              help="With a distribution: probe only the origin with this id.")
 def _argv_parser(**kwargs: Any) -> dict[str, Any]:
     return kwargs
 
 
-def request_from_text(text: str, *, allow_private: bool) -> ProbeRequest:
-    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line."""
+def lookup_request(name: str, *, allow_private: bool, origin_id: str | None = None,
+                   **opts: Any) -> ProbeRequest:
+    """A request that looks ``name`` (site, d….cloudfront.net or id) up in CloudFront first;
+    the distribution's own settings replace the origin-setting options."""
+    path = opts.get("path") or None
+    if path is not None and not path.startswith("/"):
+        raise TargetError(f"the path '{path}' must start with '/'")
+    if is_distribution_id(name):
+        base = ProbeRequest(hostname=name, settings=OriginSettings(path=path or "/"),
+                            options=build_options(allow_private=allow_private, **opts),
+                            display=name)
+    else:
+        # The settings typed are kept for the case where the name is no distribution's and is
+        # probed as an origin after all.
+        base = build_request(name, allow_private=allow_private, **opts)
+    return replace(base, lookup=DistributionLookup(name=base.hostname, origin_id=origin_id,
+                                                   path=path))
+
+
+def request_from_text(text: str, *, allow_private: bool, aws: bool | None = None
+                      ) -> ProbeRequest:
+    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line.
+
+    With AWS access configured (``aws``; by default read from the environment), a site name,
+    d….cloudfront.net name or distribution id becomes a request to look it up first.
+    """
     try:
         argv = shlex.split(text.replace("\u201c", '"').replace("\u201d", '"'))
     except ValueError as exc:
         raise TargetError(f"could not read the options: {exc}") from None
-    return request_from_argv(argv, allow_private=allow_private)
+    return request_from_argv(argv, allow_private=allow_private, aws=aws)
 
 
-def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
+def request_from_argv(argv: list[str], *, allow_private: bool, aws: bool | None = None
+                      ) -> ProbeRequest:
     # Slack turns "--" into an en/em dash when people type it.
     argv = [a.replace("\u2014", "--").replace("\u2013", "--") for a in argv]
     try:
@@ -186,4 +229,15 @@ def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
     except click.exceptions.Exit:
         raise TargetError("no target given") from None
     target = values.pop("target")
+    origin_id = values.pop("origin_id", None)
+    name = lookup_name(target) if (aws_configured() if aws is None else aws) else None
+    if name is not None:
+        return lookup_request(name, allow_private=allow_private, origin_id=origin_id, **values)
+    if origin_id:
+        raise TargetError("--origin needs a distribution (a site name, a d….cloudfront.net "
+                          "name or an id) and AWS access", example=False)
+    if is_distribution_id(target.strip()):
+        raise TargetError(f"{target.strip()} looks like a CloudFront distribution id; looking "
+                          "it up needs AWS read access, which is not configured here",
+                          example=False)
     return build_request(target, allow_private=allow_private, **values)
