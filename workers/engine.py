@@ -27,6 +27,7 @@ from workers.models import (
     TcpReason,
     TcpResult,
     TlsResult,
+    Verdict,
     verdict_for,
 )
 from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
@@ -243,20 +244,31 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         connection_attempts=settings.connection_attempts, read_timeout=settings.read_timeout,
         ip_address_type=settings.ip_address_type)
     report = Report(
-        target=target, verdict="ok", findings=[], dns=dns, addresses=addresses,
+        target=target, verdict=Verdict.UNKNOWN, findings=[], dns=dns, addresses=addresses,
         started_at=started_at.isoformat().replace("+00:00", "Z"), duration_ms=0.0,
         probe_error=probe_error, tool_version=_tool_version(),
         trust_note=("roots from --ca-file were trusted for this report; CloudFront trusts only "
                     "Mozilla's list" if request.options.ca_file else None),
     )
-    internal = [p.tcp.detail for a in addresses for p in a.probes if p.tcp.status == Status.ERROR]
-    if internal and report.probe_error is None:
-        report.probe_error = str(internal[0])
+    if report.probe_error is None:
+        report.probe_error = _unmeasured(report)
     report.findings = diagnose_findings(report, now=started_at)
-    report.verdict = verdict_for(report.findings)
+    report.verdict = verdict_for(report.findings, report.probe_error)
     report.duration_ms = round((time.perf_counter() - started) * 1000, 2)
     report.timings_ms = {"dns": round(dns.duration_ms, 2), "total": report.duration_ms}
     return report
+
+
+def _unmeasured(report: Report) -> str | None:
+    """Why a connection CloudFront would make could not be checked from here, if one could
+    not: origin502 failed inside, or this machine has no route to the address."""
+    for address in report.addresses:
+        if not report.target.uses_family(address.family):
+            continue  # CloudFront does not connect to it, so not seeing it changes nothing
+        for probe in address.probes:
+            if probe.tcp.status == Status.ERROR:
+                return f"{address.address} port {probe.port}: {probe.tcp.detail}"
+    return None
 
 
 def _dns_line(dns: DnsResult) -> str:

@@ -14,7 +14,7 @@ import click
 
 from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings, ProbeOptions, ProbeRequest
 from workers.models.request import ProtocolPolicy
-from workers.target import TargetError, canonical_ip, parse_target
+from workers.target import TargetError, canonical_ip, parse_port, parse_target
 
 F = Callable[..., Any]
 
@@ -141,10 +141,20 @@ def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> Pr
         ca_file=ca_file,
         allow_private=allow_private,
         nameserver=os.environ.get("ORIGIN502_NAMESERVER") or None,
+        dns_authority_port=_authority_port(),
     )
     return ProbeRequest(
         hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
     )
+
+
+def _authority_port() -> int:
+    text = os.environ.get("ORIGIN502_DNS_AUTHORITY_PORT") or "53"
+    try:
+        return parse_port(text)
+    except TargetError:
+        raise TargetError(f"ORIGIN502_DNS_AUTHORITY_PORT={text!r} is not a port (1-65535)",
+                          example=False) from None
 
 
 def _check_ca_file(path: str) -> None:

@@ -9,7 +9,20 @@ It answers like a recursive resolver would for a zone the test controls:
   a chain that ends at an absent name gives NXDOMAIN *with* the CNAMEs (RFC 6604, what a
   dangling CNAME looks like through a resolver), and a loop gives SERVFAIL;
 * names in ``servfail`` answer SERVFAIL (also when reached through a CNAME);
-* names in ``delay`` are answered after that many seconds (stop() cuts the wait short).
+* names in ``delay`` are answered after that many seconds (stop() cuts the wait short);
+* names in ``bogus`` behave as a validating resolver answers a zone whose DNSSEC signatures
+  do not validate (expired RRSIG, wrong DS): SERVFAIL, unless the query sets the CD
+  (checking disabled) bit, as ``dig +cd`` does, which gets the answer;
+* the root zone's NS record exists (``a.root-servers.invalid``) unless ``records`` sets ``"."``:
+  any resolver on the internet knows it, and origin502 asks for it to tell a resolver that
+  sees public DNS from one that does not.
+
+With ``zones=[...]`` the server is *authoritative* for those zones only, as an operator's
+BIND/NSD with recursion off is: answers carry the AA flag and no RA, CNAMEs are followed only
+inside its zones, names outside them are REFUSED (what such a server answers when it is
+listed as a name server of a zone it does not serve: a lame delegation), and an NXDOMAIN or
+NODATA answer carries the zone's SOA. ``host`` and ``port`` pick the address to listen on,
+so several "authorities" can share a port on 127.0.0.2, 127.0.0.3...
 
 Names are compared lower-case and without the trailing dot.  Record values for A/AAAA
 should be loopback addresses (127.0.0.1, ::1) when a test will connect to them.
@@ -59,12 +72,24 @@ class FakeDns(Service):
         servfail: Iterable[str] | None = None,
         delay: Mapping[str, float] | None = None,
         ttl: int = DEFAULT_TTL,
+        *,
+        bogus: Iterable[str] | None = None,
+        zones: Iterable[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.ttl = ttl
         self._records: dict[str, Records] = {}
         self._lock = threading.Lock()
-        for name, recs in (records or {}).items():
+        self.zones: list[str] | None = [_norm(z) for z in zones] if zones is not None else None
+        records = dict(records or {})
+        if self.zones is None and not any(_norm(n) == "" for n in records):
+            records["."] = [("NS", "a.root-servers.invalid")]
+        for name, recs in records.items():
             self.set(name, recs)
+        self.bogus: set[str] = {_norm(n) for n in (bogus or ())}
+        self._host = host
+        self._wanted_port = port
         self.servfail: set[str] = {_norm(n) for n in (servfail or ())}
         self.delay: dict[str, float] = {_norm(n): d for n, d in (delay or {}).items()}
         self.queries: list[tuple[str, str]] = []
@@ -100,11 +125,11 @@ class FakeDns(Service):
 
     @property
     def host(self) -> str:
-        return "127.0.0.1"
+        return self._host
 
     @property
     def nameserver(self) -> str:
-        return f"127.0.0.1:{self._port}"
+        return f"{self._host}:{self._port}"
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -114,12 +139,14 @@ class FakeDns(Service):
         logger = DNSLogger(logf=_quiet)
         resolver = _Resolver(self)
         for _ in range(20):
-            udp = DNSServer(resolver, address="127.0.0.1", port=0, logger=logger)
+            udp = DNSServer(resolver, address=self._host, port=self._wanted_port, logger=logger)
             port = udp.server.server_address[1]
             try:
-                tcp = DNSServer(resolver, address="127.0.0.1", port=port, tcp=True, logger=logger)
+                tcp = DNSServer(resolver, address=self._host, port=port, tcp=True, logger=logger)
             except OSError:
                 udp.server.server_close()
+                if self._wanted_port:
+                    raise
                 continue  # the TCP side of that port is taken; try another
             self._port = port
             self._servers = [udp, tcp]
@@ -146,19 +173,39 @@ class FakeDns(Service):
     # -- answering -----------------------------------------------------------------------
 
     def _rr(self, name: str, rtype: str, value: str) -> RR:
-        fqdn = _norm(name) + "."
-        if rtype == "CNAME":
+        fqdn = _norm(name) + "." if _norm(name) else "."
+        if rtype in ("CNAME", "NS"):
             value = _norm(value) + "."
         try:
             return RR.fromZone(f"{fqdn} {self.ttl} IN {rtype} {value}")[0]
         except Exception as exc:
             raise ValueError(f"bad record for {name}: {rtype} {value!r}: {exc}") from exc
 
+    def _zone_of(self, name: str) -> str | None:
+        """The zone of ours that holds ``name`` (the longest match), None when not ours."""
+        if self.zones is None:
+            return ""
+        matches = [z for z in self.zones if name == z or name.endswith("." + z) or z == ""]
+        return max(matches, key=len) if matches else None
+
+    def _add_soa(self, reply: DNSRecord, zone: str | None) -> None:
+        if self.zones is None or zone is None:
+            return
+        apex = zone or "."
+        soa = f"ns.{zone}. hostmaster.{zone}. 1 3600 600 86400 {self.ttl}" if zone else (
+            "a.root-servers.invalid. nstld.invalid. 1 3600 600 86400 60")
+        reply.add_auth(RR.fromZone(f"{_norm(apex)}. {self.ttl} IN SOA {soa}")[0])
+
     def _answer(self, request: DNSRecord) -> DNSRecord:
-        reply = request.reply(ra=1, aa=1)
+        authoritative = self.zones is not None
+        reply = request.reply(ra=0 if authoritative else 1, aa=1)
         qname = _norm(str(request.q.qname))
         qtype = QTYPE.get(request.q.qtype, str(request.q.qtype))
         self.queries.append((qname, qtype))
+        if self._zone_of(qname) is None:
+            reply.header.aa = 0
+            reply.header.rcode = RCODE.REFUSED
+            return reply
         seen: set[str] = set()
         name = qname
         while True:
@@ -169,17 +216,27 @@ class FakeDns(Service):
             if name in self.servfail or name in seen or len(seen) >= _MAX_CHAIN:
                 reply.header.rcode = RCODE.SERVFAIL
                 return reply
+            if name in self.bogus and not request.header.cd:
+                reply = request.reply(ra=1, aa=0)
+                reply.header.rcode = RCODE.SERVFAIL
+                return reply
             seen.add(name)
+            zone = self._zone_of(name)
+            if zone is None:
+                return reply  # a CNAME that leaves our zones: the resolver follows it
             with self._lock:
                 recs = self._records.get(name)
             if recs is None:
                 reply.header.rcode = RCODE.NXDOMAIN
+                self._add_soa(reply, zone)
                 return reply
             matching = [(t, v) for t, v in recs if qtype in (t, "ANY")]
             cname = next((v for t, v in recs if t == "CNAME"), None)
             if matching or cname is None or qtype == "CNAME":
                 for t, v in matching:
                     reply.add_answer(self._rr(name, t, v))
+                if not matching:
+                    self._add_soa(reply, zone)
                 return reply  # answer, or NODATA
             reply.add_answer(self._rr(name, "CNAME", cname))
             name = _norm(cname)

@@ -57,6 +57,50 @@ CATALOG: dict[str, Entry] = {
          "use a VPC origin: CloudFront resolves origins with public DNS.",
          "For a delegated subdomain, check its NS and SOA records at the parent zone."),
         (LINK_502_DNS, LINK_DOMAIN_SETTING)),
+    "DNS_DANGLING_CNAME": Entry(
+        "error", "A CNAME points at a name that no longer exists",
+        ("Point the CNAME at the origin's current name (for a deleted load balancer, the DNS "
+         "name of its replacement), or replace it with records that resolve.",
+         "If {target} was a cloud resource's name (a bucket, an app or a load balancer "
+         "name), someone else may be able to claim it and receive this traffic: fix the "
+         "record rather than recreate the resource under a new name."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING)),
+    "DNS_DNSSEC_FAILED": Entry(
+        "error", "DNSSEC validation fails for the origin name",
+        ("Re-sign the zone {zone} (expired RRSIG signatures are the usual cause), or, after a "
+         "key change or a move to another DNS provider, make the DS record at the parent "
+         "(your registrar) match the zone's current DNSKEY. To turn DNSSEC off, remove the DS "
+         "record first and wait for its TTL.",
+         "Check the result with `delv {name}` or `dig {name} +dnssec`. Whether CloudFront's "
+         "own resolvers validate DNSSEC is not documented; validating public resolvers reject "
+         "the name today."),
+        (LINK_502_DNS,), uncertain=True),
+    "DNS_NAMESERVER_FAILING": Entry(
+        "error", "An authoritative name server of the zone fails or does not answer",
+        ("Bring {servers} back (is the DNS server running, does its firewall admit UDP and "
+         "TCP port 53 from the internet?), or remove it from the NS records of {zone} and from "
+         "the delegation at the parent zone (your registrar).",
+         "Check every server the way AWS suggests: `dig NS {zone}`, then "
+         "`dig {name} @<server>` for each."),
+        (LINK_502_DNS,)),
+    "DNS_LAME_DELEGATION": Entry(
+        "error", "A name server listed for the zone does not serve it (lame delegation)",
+        ("Load the zone {zone} on {servers}, or take {servers} out of the zone's NS records "
+         "and of the delegation at the parent zone (your registrar).",
+         "After a move to another DNS provider, the registrar must list only the new "
+         "provider's name servers."),
+        (LINK_502_DNS,)),
+    "DNS_SERVERS_DISAGREE": Entry(
+        "error", "The zone's name servers give different answers",
+        ("Make every name server of {zone} serve the same zone data. A secondary that stopped "
+         "transferring the zone (compare `dig SOA {zone} @<server>` serials) or a server left "
+         "from a previous DNS provider is the usual cause; {servers} is the one to look at.",),
+        (LINK_502_DNS,)),
+    "ADDRESS_FAMILY_NOT_USED": Entry(
+        "error", "The origin's only address is of a family CloudFront does not use",
+        ("Set the origin IP address type to {kind_fix}, or give the origin a domain name with "
+         "an address of the family CloudFront uses.",),
+        (LINK_IPV6_ORIGIN, LINK_DOMAIN_SETTING)),
     "PORT_CLOSED": Entry(
         "error", "The origin refuses connections on the port",
         ("Start the web server or load balancer listener on port {port}, or change the "
