@@ -140,8 +140,9 @@ CATALOG: dict[str, Entry] = {
         (LINK_502_PORTS, LINK_HTTPS_ORIGIN)),
     "TLS_PROTOCOL_UNSUPPORTED": Entry(
         "error", "No TLS protocol version in common with CloudFront's settings",
-        ("CloudFront is set to use {offered}; the origin accepts {accepted}.",
-         "{fix}"),
+        ("{fix}",
+         "Check the result with `openssl s_client -connect {address}:{port} -servername {sni}"
+         " -tls1_2`."),
         (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS)),
     "TLS13_ONLY": Entry(
         "warning", "The origin accepts only TLS 1.3",
@@ -153,8 +154,7 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
     "TLS_CIPHER_UNSUPPORTED": Entry(
         "error", "No cipher in common with CloudFront",
-        ("Over {protocol} the origin accepts {accepted}, none of which CloudFront offers.",
-         "Enable at least one of CloudFront's origin ciphers on the origin, for example "
+        ("Enable at least one of CloudFront's origin ciphers on the origin, for example "
          "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 "
          "(ECDSA certificate).",
          "CloudFront does not offer CHACHA20, DHE or plain-RSA GCM suites toward origins, even "
@@ -168,8 +168,7 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS, LINK_502_CIPHERS)),
     "TLS_CLIENT_CERT_REQUIRED": Entry(
         "error", "The origin requires a client certificate",
-        ("The origin asked for a client certificate and ended the handshake without one.",
-         "Either make client certificates optional on the origin, or configure origin mutual "
+        ("Either make client certificates optional on the origin, or configure origin mutual "
          "TLS in CloudFront with a certificate the origin trusts."),
         (LINK_MTLS, LINK_CLIENT_CERT)),
     "TLS_CLIENT_CERT_REQUESTED": Entry(
@@ -305,19 +304,18 @@ CATALOG: dict[str, Entry] = {
         (LINK_DOMAIN_SETTING,)),
     "ORIGIN_PRIVATE_ADDRESS": Entry(
         "warning", "The origin resolves to a non-public address",
-        ("{address} is {reason}. CloudFront connects to custom origins over the internet and "
-         "cannot reach it; publish a public address, or use a VPC origin for private "
-         "load balancers and instances.",),
+        ("CloudFront connects to custom origins over the internet and cannot reach such an "
+         "address: publish a public address, or use a VPC origin for private load balancers "
+         "and instances.",),
         (LINK_504, LINK_VPC_ORIGINS)),
     "ADDRESS_NOT_ALLOWED": Entry(
         "error", "Refused to probe a non-public address",
-        ("{address} is {reason}. origin502 does not probe such addresses unless "
-         "ORIGIN502_ALLOW_PRIVATE_TARGETS=1 is set; CloudFront could not reach it either.",),
+        ("CloudFront could not reach it either: publish a public address or use a VPC origin. "
+         "origin502 probes such addresses only with ORIGIN502_ALLOW_PRIVATE_TARGETS=1.",),
         (LINK_504, LINK_VPC_ORIGINS)),
     "SOME_ADDRESSES_FAILING": Entry(
         "error", "Some of the origin's addresses fail: intermittent 502s",
-        ("{failing} of {total} addresses fail ({codes}) while the others work. CloudFront picks "
-         "among the addresses, so only some requests fail: remove the failing addresses from "
-         "DNS or fix the hosts behind them.",),
+        ("Fix the hosts behind the failing addresses (their own findings say how), or take "
+         "those addresses out of DNS until they work.",),
         (P502,)),
 }

@@ -7,6 +7,7 @@ measured evidence; the wording of the fixes comes from ``catalog``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -47,12 +48,26 @@ class _Blank(string.Formatter):
 _FORMAT = _Blank()
 
 
+def _sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.:;!?])\s+", text) if part.strip()]
+
+
+def _new_to(summary: str, step: str) -> str:
+    """``step`` without the sentences the summary already says: a fix starts with what to do,
+    never with the summary again (templates fill ``{detail}`` with the measured facts)."""
+    said = " ".join(summary.split()).rstrip(".").lower()
+    kept = [s for s in _sentences(step)
+            if len(s) < 20 or " ".join(s.split()).rstrip(".:;").lower() not in said]
+    return " ".join(kept)
+
+
 def finding(code: str, summary: str, at: str | None = None, **fill: Any) -> Finding:
     """A catalog finding with its evidence; ``at`` is the address it concerns (None: all)."""
     entry = CATALOG[code]
-    steps = [_FORMAT.format(step, **fill).strip() for step in entry.remediation]
+    steps = [_new_to(summary, _FORMAT.format(step, **fill).strip())
+             for step in entry.remediation]
     return Finding(
-        code=code, severity=entry.severity, summary=summary, address=at,
+        code=code, severity=entry.severity, summary=summary, address=at, title=entry.title,
         remediation=[s for s in steps if s], links=list(entry.links), uncertain=entry.uncertain,
         evidence={k: v for k, v in fill.items() if isinstance(v, str | int | float | list)},
     )

@@ -38,6 +38,7 @@ class Finding:
     severity: str
     summary: str
     address: str | None = None
+    title: str = ""  # the catalog's short name of the cause, for one-line displays
     remediation: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     # Set when the rule rests on something AWS does not document clearly; the wording says so.
