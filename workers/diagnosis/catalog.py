@@ -169,7 +169,7 @@ CATALOG: dict[str, Entry] = {
     "TLS_CLIENT_CERT_REQUIRED": Entry(
         "error", "The origin requires a client certificate",
         ("Either make client certificates optional on the origin, or configure origin mutual "
-         "TLS in CloudFront with a certificate the origin trusts."),
+         "TLS in CloudFront with a certificate the origin trusts.",),
         (LINK_MTLS, LINK_CLIENT_CERT)),
     "TLS_CLIENT_CERT_REQUESTED": Entry(
         "warning", "The origin asks for an optional client certificate",

@@ -170,7 +170,7 @@ def _walk_findings(report: Report, walk: DnsWalk, resolved: bool) -> list[Findin
         where = (f"{len(bad)} of the {len(checks)} name servers of {zone} {what} when asked "
                  f"directly for {walk.name} {walk.record}: {_servers_said(bad, walk.record)}.")
         if answered:
-            where += (f" The others answer, so resolvers (CloudFront's too) that pick a "
+            where += (" The others answer, so resolvers (CloudFront's too) that pick a "
                       "broken one retry elsewhere: slower, and some lookups fail.")
         f = finding(code, where, None, servers=names, **fill)
         if answered or resolved:
@@ -202,16 +202,16 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Finding]:
                         None, address=name, family=label, kind=kind,
                         kind_fix="dualstack" if family == "ipv6" else "dualstack or ipv4")]
     if dns.status == Status.OK:
-        out = _walk_findings(report, dns.walk, resolved=True) if dns.walk else []
+        found = _walk_findings(report, dns.walk, resolved=True) if dns.walk else []
         record = {"ipv4": "A", "ipv6": "AAAA"}.get(kind)
         usable = dns.ipv4 if kind == "ipv4" else dns.ipv6 if kind == "ipv6" else dns.addresses
         if record and not usable:
-            out.insert(0, finding(
+            found.insert(0, finding(
                 "DNS_RESOLUTION_FAILED", f"{name} has no {record} record, and the origin IP "
                 f"address type is {kind}: CloudFront has no address to connect to (it has "
                 f"{', '.join(dns.addresses)}).", None, name=name, apex=_apex(name),
                 reason="no_usable_address"))
-        return out
+        return found
     if dns.status != Status.FAILED:
         return []
     walk = dns.walk

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-
 from typing import Any
 
 import dns.exception
@@ -79,7 +78,7 @@ def _query(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> tuple[
     except dns.resolver.NXDOMAIN as exc:
         # Keep the chain: a CNAME that ends at a name that does not exist is the classic
         # deleted-load-balancer case, and the chain is the evidence.
-        responses = exc.responses()
+        responses: dict[Any, dns.message.Message] = exc.kwargs.get("responses") or {}
         chain = _cnames(next(iter(responses.values()), None)) if responses else []
         return [], chain, DnsReason.NXDOMAIN, str(exc)
     except dns.resolver.NoNameservers as exc:
@@ -173,7 +172,7 @@ def probe_dns(hostname: str, ctx: ProbeContext) -> DnsResult:
                          duration_ms=_ms(started), walk=walk)
     problem = resolver_problem(resolver)
     if problem is not None:
-        raise ResolverUnavailable(f"{problem}, so {hostname} could not be checked from here")
+        raise ResolverUnavailable(problem)
     # Report the most telling failure: NXDOMAIN and SERVFAIL say more than "no address".
     order = [DnsReason.NXDOMAIN, DnsReason.SERVFAIL, DnsReason.TIMEOUT,
              DnsReason.RESOLVER_ERROR, DnsReason.NO_ADDRESS]

@@ -85,7 +85,7 @@ def find_zone(resolver: dns.resolver.Resolver, name: str,
             failures.append(f"{candidate}: {exc}")
         rcode = response.rcode() if response is not None else None
         if response is not None and rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-            failures.append(f"{candidate}: {dns.rcode.to_text(rcode or 0)}")
+            failures.append(f"{candidate}: {dns.rcode.to_text(response.rcode())}")
         if response is None or rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
             if top_level:
                 raise ResolverUnavailable(
@@ -128,7 +128,7 @@ def _server_addresses(resolver: dns.resolver.Resolver, server: str,
     return found, (None if found else problem or f"{server} has no A or AAAA record")
 
 
-def check_server(server: str, address: str | None, port: int, name: str, rdtype: str,
+def check_server(server: str, address: str | None, *, port: int, name: str, rdtype: str,
                  ctx: ProbeContext, problem: str | None = None) -> NameServerCheck:
     """Ask one authoritative server directly, without recursion, and say what it did."""
     if address is None:
@@ -218,7 +218,8 @@ def walk_dns(resolver: dns.resolver.Resolver, name: str, rdtype: str, *, servfai
                                 thread_name_prefix="dns-walk") as pool:
             located = list(pool.map(lambda s: _server_addresses(resolver, s, ctx), servers))
             checks = [pool.submit(check_server, server, found[0] if found else None,
-                                  authority_port, name, rdtype, ctx, problem)
+                                  port=authority_port, name=name, rdtype=rdtype, ctx=ctx,
+                                  problem=problem)
                       for server, (found, problem) in zip(servers, located, strict=True)]
             walk.nameservers = [c.result() for c in checks]
     walk.duration_ms = round((time.perf_counter() - started) * 1000, 2)
