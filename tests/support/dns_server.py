@@ -8,7 +8,8 @@ It answers like a recursive resolver would for a zone the test controls:
 * CNAMEs are followed and the whole chain is put in the answer; every name is "ours", so
   a chain that ends at an absent name gives NXDOMAIN *with* the CNAMEs (RFC 6604, what a
   dangling CNAME looks like through a resolver), and a loop gives SERVFAIL;
-* names in ``servfail`` answer SERVFAIL (also when reached through a CNAME);
+* names in ``servfail`` answer SERVFAIL (also when reached through a CNAME); an entry
+  ``name/TYPE`` fails that record type only (servers that mishandle AAAA exist);
 * names in ``delay`` are answered after that many seconds (stop() cuts the wait short);
 * names in ``bogus`` behave as a validating resolver answers a zone whose DNSSEC signatures
   do not validate (expired RRSIG, wrong DS): SERVFAIL, unless the query sets the CD
@@ -90,7 +91,9 @@ class FakeDns(Service):
         self.bogus: set[str] = {_norm(n) for n in (bogus or ())}
         self._host = host
         self._wanted_port = port
-        self.servfail: set[str] = {_norm(n) for n in (servfail or ())}
+        self.servfail: set[str] = {n.lower().rstrip(".") if "/" not in n else
+                                   _norm(n.split("/")[0]) + "/" + n.split("/")[1].upper()
+                                   for n in (servfail or ())}
         self.delay: dict[str, float] = {_norm(n): d for n, d in (delay or {}).items()}
         self.queries: list[tuple[str, str]] = []
         self._stop = threading.Event()
@@ -213,7 +216,8 @@ class FakeDns(Service):
             if wait and self._stop.wait(wait):
                 reply.header.rcode = RCODE.SERVFAIL
                 return reply
-            if name in self.servfail or name in seen or len(seen) >= _MAX_CHAIN:
+            if name in self.servfail or f"{name}/{qtype}" in self.servfail or name in seen \
+                    or len(seen) >= _MAX_CHAIN:
                 reply.header.rcode = RCODE.SERVFAIL
                 return reply
             if name in self.bogus and not request.header.cd:
@@ -244,3 +248,48 @@ class FakeDns(Service):
 
 def _quiet(_msg: str) -> None:
     return
+
+
+class Authorities(Service):
+    """Several authoritative FakeDns servers on one port, one per loopback address
+    (127.0.0.2, 127.0.0.3...): the name servers of a zone, as DNS knows them, differ by
+    address only. ``specs`` maps each address to the keyword arguments of its FakeDns
+    (``records``, ``zones``, ``servfail``, ``delay``...); an address mapped to ``None`` has
+    no server at all, so a query to it meets an ICMP port unreachable, as a dead server does.
+    """
+
+    def __init__(self, specs: Mapping[str, Mapping[str, Any] | None]) -> None:
+        self.specs = dict(specs)
+        self.servers: dict[str, FakeDns] = {}
+        self.port = 0
+
+    def start(self) -> Self:
+        last: OSError | None = None
+        for _ in range(20):
+            port = _free_udp_port(next(iter(self.specs)))
+            started: dict[str, FakeDns] = {}
+            try:
+                for host, spec in self.specs.items():
+                    if spec is not None:
+                        started[host] = FakeDns(**spec, host=host, port=port).start()
+            except OSError as exc:  # the port is taken on one of the addresses: try another
+                last = exc
+                for server in started.values():
+                    server.stop()
+                continue
+            self.servers, self.port = started, port
+            return self
+        raise RuntimeError(f"no port free on all of {list(self.specs)}: {last}")
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.servers = {}
+
+
+def _free_udp_port(host: str) -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
