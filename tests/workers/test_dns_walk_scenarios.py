@@ -249,3 +249,5 @@ def test_a_healthy_origin_found_through_the_walked_zone_is_not_disturbed(tmp_pat
         asked = auth.servers["127.0.0.2"].queries
     assert result.exit_code == 0, data["findings"]
     assert data["dns"]["walk"] is None and asked == []
+    t = data["timings_ms"]  # the phases add up to the total
+    assert abs(t["dns"] + t["connections"] + t["other"] - t["total"]) < 0.1
