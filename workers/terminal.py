@@ -40,6 +40,8 @@ def render_report(report: Report, console: Console | None = None) -> None:
     label, sentence = _VERDICT[verdict]
     if verdict == Verdict.UNKNOWN:
         sentence = f"could not check from here: {escape(report.probe_error or 'unknown reason')}"
+    if report.edge is not None:
+        sentence = _edge_sentence(report)
     port = target.https_port if target.protocol_policy != "http-only" else target.http_port
     console.print(f"{label}  {escape(target.display)} "
                   f"({target.protocol_policy}, port {port}) — {sentence}")
@@ -50,6 +52,9 @@ def render_report(report: Report, console: Console | None = None) -> None:
     if report.trust_note:
         console.print(f"  [yellow]Note:[/] {escape(report.trust_note)}")
     _render_dns(console, report)
+    if report.edge is not None:
+        for line in dict.fromkeys(a.viewer_line() for a in report.edge.answers):
+            console.print(f"  Viewer side: {escape(line)}")
     console.print()
     for number, finding in enumerate(report.findings, 1):
         _render_finding(console, number, finding)
@@ -92,6 +97,17 @@ def _time_line(report: Report) -> str:
         return f"{report.duration_ms:.0f} ms in all: DNS {t['dns']:.0f} ms + the rest " \
             f"{max(0.0, report.duration_ms - t['dns']):.0f} ms"
     return f"{report.duration_ms:.0f} ms in all"
+
+
+def _edge_sentence(report: Report) -> str:
+    """The verdict line when the target is CloudFront's edge: what viewers get, not a verdict
+    about an origin that was never probed."""
+    worst = report.edge.worst if report.edge is not None else None
+    if worst is None:
+        return "This name is CloudFront's edge; it did not answer from here."
+    if (worst.status_code or 0) >= 500:
+        return f"CloudFront's edge answers {worst.status_code} for this name (seen from here)."
+    return "This name is CloudFront's edge and answers normally; its origins were not checked."
 
 
 def _render_finding(console: Console, number: int, finding: Finding) -> None:

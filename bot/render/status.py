@@ -24,6 +24,20 @@ VERDICT_LINES = {
 __all__ = ["VERDICT_LINES", "VERDICT_WORDS", "status_message"]
 
 
+def edge_verdict_line(report: Report) -> str | None:
+    """The verdict when the target is CloudFront's edge: what viewers get there now, since no
+    origin was probed. None for an origin."""
+    worst = report.edge.worst if report.edge is not None else None
+    if report.edge is None:
+        return None
+    if worst is None:
+        return ":large_yellow_circle: *CloudFront's edge did not answer from here*"
+    if (worst.status_code or 0) >= 500:
+        return f":red_circle: *CloudFront's edge answers {worst.status_code}*"
+    return (":information_source: *This name is CloudFront's edge*: it answers normally; its "
+            "origins were not checked.")
+
+
 def settings_line(request: ProbeRequest) -> str:
     """The origin settings the probe used, as CloudFront's console names them."""
     s = request.settings
@@ -137,7 +151,7 @@ def status_message(run: Run, report: Report | None) -> Message:
 
     blocks.append(section("\n".join(progress_lines(run, report))))
     verdict_value = Verdict(report.verdict)
-    verdict = VERDICT_LINES[verdict_value]
+    verdict = edge_verdict_line(report) or VERDICT_LINES[verdict_value]
     fallback += f" — {VERDICT_WORDS[verdict_value]}"
     primary = report.primary
     if verdict_value == Verdict.UNKNOWN:

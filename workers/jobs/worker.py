@@ -91,6 +91,12 @@ class BackgroundWorker(Origin502Worker):
     def _install_signal_handlers(self) -> None:
         pass
 
+    def run_maintenance_tasks(self) -> None:
+        # Registry clean-up runs the failure callbacks of abandoned jobs under RQ's signal
+        # based time limit, which only the main thread may set: the main worker, which takes
+        # every queue this lane takes, does the clean-up for both.
+        return None
+
 
 def start_background_worker(
     connection: Redis,

@@ -3,6 +3,7 @@
 Imports nothing else of the project.
 """
 
+from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
 from workers.models.report import (
     SCHEMA_VERSION,
     SEVERITY_RANK_BY_NAME,
@@ -24,6 +25,7 @@ from workers.models.results import (
     AddressReport,
     CertificateInfo,
     ChainAnalysis,
+    CipherOffer,
     ConnectionProbe,
     DnsReason,
     DnsResult,
@@ -38,9 +40,11 @@ from workers.models.results import (
     TlsAttempt,
     TlsReason,
     TlsResult,
+    ValidatorVerdict,
 )
 
 __all__ = [
+    "FAMILY_LABELS",
     "ORIGIN_SSL_PROTOCOLS",
     "PROTOCOL_POLICIES",
     "SCHEMA_VERSION",
@@ -48,10 +52,14 @@ __all__ = [
     "AddressReport",
     "CertificateInfo",
     "ChainAnalysis",
+    "CipherOffer",
     "ConnectionProbe",
     "DnsReason",
     "DnsResult",
     "DnsWalk",
+    "EdgeAnswer",
+    "EdgeErrorFamily",
+    "EdgeReading",
     "Finding",
     "HttpReason",
     "HttpResult",
@@ -69,6 +77,7 @@ __all__ = [
     "TlsAttempt",
     "TlsReason",
     "TlsResult",
+    "ValidatorVerdict",
     "Verdict",
     "verdict_for",
 ]

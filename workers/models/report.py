@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from workers.models.edge import EdgeReading
 from workers.models.results import AddressReport, DnsResult
 from workers.models.serialize import from_dict, to_dict
 
@@ -85,6 +86,9 @@ class Report:
     trust_note: str | None = None  # set when --ca-file roots were used
     timings_ms: dict[str, float] = field(default_factory=dict)
     tool_version: str = ""
+    # Set when the target is CloudFront's edge rather than an origin (see models.edge); left
+    # out of the JSON when None, so an origin's report keeps its schema-1 shape.
+    edge: EdgeReading | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -99,6 +103,8 @@ class Report:
         data = to_dict(self)
         # Keep the documented key order: schema, target, verdict, findings, addresses, ...
         ordered = {k: data.pop(k) for k in ("schema", "target", "verdict", "findings", "addresses")}
+        if data.get("edge") is None:
+            data.pop("edge", None)
         ordered.update(data)
         return ordered
 
