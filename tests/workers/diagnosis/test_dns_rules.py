@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import json
 import re
 
 import pytest
@@ -223,3 +224,27 @@ def test_fix_templates_do_not_restate_the_summary(code: str, summary: str,
     assert made.remediation, code
     assert not restates(summary, made.remediation[0]), (code, made.remediation[0])
     assert made.title  # the catalog's short name travels with the finding
+
+
+@pytest.mark.parametrize(("errors", "local"), [
+    # dnspython's (server, tcp, port, error, response) tuples, as NoNameservers carries them
+    ([("10.0.0.53", False, 53, OSError(101, "Network is unreachable"), None)],
+     "Network is unreachable"),
+    ([("10.0.0.53", False, 53, "REFUSED", None)], "it refused the query"),
+    ([("10.0.0.53", False, 53, "SERVFAIL", None)], None),  # about the name: the origin's
+    ([("10.0.0.53", False, 53, "REFUSED", None), ("10.0.0.54", False, 53, "SERVFAIL", None)],
+     None),
+])
+def test_which_resolver_failures_belong_to_this_machine(errors, local) -> None:
+    from workers.probes.dns import _local_failure
+
+    assert _local_failure(errors) == local
+
+
+def test_a_report_with_a_walk_survives_json() -> None:
+    report, _ = CASES["one server times out, the other answers"]
+    report.verdict = verdict_for(diagnose_findings(report, NOW))
+    again = Report.from_dict(json.loads(json.dumps(report.to_dict())))
+    assert again.dns.walk == report.dns.walk
+    assert again.dns.walk.nameservers[0].outcome == "timeout"
+    assert again.verdict is Verdict.FAIL
