@@ -14,9 +14,9 @@ It answers like a recursive resolver would for a zone the test controls:
 * names in ``bogus`` behave as a validating resolver answers a zone whose DNSSEC signatures
   do not validate (expired RRSIG, wrong DS): SERVFAIL, unless the query sets the CD
   (checking disabled) bit, as ``dig +cd`` does, which gets the answer;
-* the root zone's NS record exists (``a.root-servers.invalid``) unless ``records`` sets ``"."``:
-  any resolver on the internet knows it, and origin502 asks for it to tell a resolver that
-  sees public DNS from one that does not.
+* the root zone's NS record exists (``a.root-servers.invalid``, with an address that is never
+  dialled) unless ``records`` sets ``"."``: any resolver on the internet knows them, and
+  origin502 asks for them to tell a resolver that sees public DNS from one that does not.
 
 With ``zones=[...]`` the server is *authoritative* for those zones only, as an operator's
 BIND/NSD with recursion off is: answers carry the AA flag and no RA, CNAMEs are followed only
@@ -85,7 +85,9 @@ class FakeDns(Service):
         self.zones: list[str] | None = [_norm(z) for z in zones] if zones is not None else None
         records = dict(records or {})
         if self.zones is None and not any(_norm(n) == "" for n in records):
+            # Never dialled: origin502 only checks that a resolver can name and locate them.
             records["."] = [("NS", "a.root-servers.invalid")]
+            records.setdefault("a.root-servers.invalid", [("A", "192.0.2.53")])
         for name, recs in records.items():
             self.set(name, recs)
         self.bogus: set[str] = {_norm(n) for n in (bogus or ())}

@@ -189,6 +189,16 @@ def test_a_resolver_that_does_not_see_public_dns_is_unknown_not_nxdomain():
     assert "NXDOMAIN" not in terminal.stdout
 
 
+def test_a_resolver_that_knows_the_root_but_nothing_else_is_unknown():
+    # A filtering resolver: the root's NS record, then NXDOMAIN for everything, the root
+    # servers' own names included. "The top-level domain .com does not exist" would be a lie.
+    with FakeDns({".": [("NS", "a.root-servers.net")]}) as resolver:
+        result, data = run("www.example.com", resolver=resolver)
+    assert result.exit_code == 3
+    assert data["verdict"] == "unknown"
+    assert "cannot find a.root-servers.net" in data["probe_error"]
+
+
 def test_a_resolver_that_refuses_us_is_this_machines_problem():
     # An authoritative-only server configured as the resolver: it refuses everything else.
     with FakeDns({}, zones=["corp.internal"]) as resolver:

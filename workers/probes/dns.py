@@ -130,6 +130,20 @@ def resolver_problem(resolver: dns.resolver.Resolver) -> str | None:
     if rcode != dns.rcode.NOERROR:
         return (f"the DNS resolver {server} cannot resolve even the root zone "
                 f"({dns.rcode.to_text(rcode)}): it cannot reach public DNS")
+    # A filtering resolver may know the root's NS record by heart yet answer NXDOMAIN for
+    # every other name; a real one can also give the root servers' addresses.
+    roots = sorted(str(r.target) for rrset in response.answer
+                   if rrset.rdtype == dns.rdatatype.NS for r in rrset)
+    try:
+        located = dns.query.udp(dns.message.make_query(roots[0], "A"),
+                                str(resolver.nameservers[0]), port=resolver.port,
+                                timeout=min(2.0, float(resolver.lifetime)))
+    except (OSError, dns.exception.DNSException):
+        return None  # it answered the root; do not call it broken on one lost packet
+    if located.rcode() == dns.rcode.NXDOMAIN or (
+            located.rcode() == dns.rcode.NOERROR and not located.answer):
+        return (f"the DNS resolver {server} does not see public DNS (it names the root "
+                f"servers but cannot find {roots[0].rstrip('.')}; a filtered network?)")
     return None
 
 
