@@ -1,7 +1,8 @@
 """`origin502 diagnose`: the engine from a terminal or a CI pipeline, no Slack, no Redis.
 
-Exit status: 0 no error finding, 1 at least one error finding, 2 bad input, 3 the probe itself
-could not run.
+Exit status: 0 no error finding (verdict ok or warn), 1 at least one error finding (fail),
+2 bad input, 3 nothing wrong was found but something that matters could not be checked from
+here (verdict unknown: no usable resolver, no route from this machine, an internal failure).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 
+from workers.models import Verdict
 from workers.options import build_request, diagnose_options
 from workers.target import TargetError
 
@@ -67,6 +69,10 @@ def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | Non
 
         report = run_with_progress(request, run)
         render_report(report)
-    if report.probe_error:
-        sys.exit(EXIT_PROBE)
-    sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
+    sys.exit(exit_status(report.verdict))
+
+
+def exit_status(verdict: str) -> int:
+    """The process exit status for a verdict."""
+    return {Verdict.FAIL: EXIT_FINDINGS, Verdict.UNKNOWN: EXIT_PROBE}.get(
+        Verdict(verdict), EXIT_OK)

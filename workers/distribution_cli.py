@@ -92,9 +92,11 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
         from workers.terminal_distribution import render_distribution
 
         render_distribution(report)
-    if report.probe_error:
-        return EXIT_LOOKUP
-    return EXIT_FINDINGS if report.has_errors else EXIT_OK
+    # As for one origin: a measured error is true whatever else could not be checked (1);
+    # otherwise an origin that could not be checked makes the whole answer unknown (3).
+    if report.has_errors:
+        return EXIT_FINDINGS
+    return EXIT_LOOKUP if report.probe_error else EXIT_OK
 
 
 def _fail(message: str, status: int, as_json: bool, target: str) -> int:

@@ -22,7 +22,7 @@ from workers.models import (
     ProbeRequest,
 )
 from workers.models.request import ProtocolPolicy
-from workers.target import TargetError, canonical_ip, parse_target
+from workers.target import TargetError, canonical_ip, parse_port, parse_target
 
 F = Callable[..., Any]
 
@@ -160,7 +160,17 @@ def build_options(*, allow_private: bool = True, **opts: Any) -> ProbeOptions:
         ca_file=ca_file,
         allow_private=allow_private,
         nameserver=os.environ.get("ORIGIN502_NAMESERVER") or None,
+        dns_authority_port=_authority_port(),
     )
+
+
+def _authority_port() -> int:
+    text = os.environ.get("ORIGIN502_DNS_AUTHORITY_PORT") or "53"
+    try:
+        return parse_port(text)
+    except TargetError:
+        raise TargetError(f"ORIGIN502_DNS_AUTHORITY_PORT={text!r} is not a port (1-65535)",
+                          example=False) from None
 
 
 def _check_ca_file(path: str) -> None:

@@ -39,13 +39,17 @@ def parse_rerun_origin_value(value: str) -> tuple[str, str]:
     return run_id, origin_id
 
 
+# Keyed by plain strings: an origin's verdict may also be one no report has (not probed).
+_VERDICT_WORDS: dict[str, str] = {str(k): v for k, v in VERDICT_WORDS.items()}
+
+
 def _probe_line(probe: OriginProbe) -> str:
     host = f" · Host {escape(probe.host_header)}" if probe.host_header else ""
     role = f" · {escape(probe.role)}" if probe.role else ""
     line = (f"{ICONS.get(probe.verdict, ':grey_question:')} *{escape(probe.origin_id)}* "
             f"`{escape(probe.domain_name)}`{host}{role} — serves "
             f"{escape(', '.join(probe.behaviours))}: "
-            f"{VERDICT_WORDS.get(probe.verdict, probe.verdict)}")
+            f"{_VERDICT_WORDS.get(probe.verdict, probe.verdict)}")
     report = probe.report
     if report is not None and report.probe_error:
         line += f" (could not complete: {escape(report.probe_error)})"
@@ -112,9 +116,9 @@ def run_status(run: Run, report: AnyReport | None) -> Message:
         f"Details per origin in the thread · looked up with {report.lookup.api_calls} API "
         f"call(s) · checked in {report.duration_ms / 1000:.1f} s · {_who(run)}"))
     blocks.append(buttons(run.run_id, evidence=True))
-    worst = VERDICT_WORDS.get(report.verdict, report.verdict)
+    worst = _VERDICT_WORDS.get(report.verdict, report.verdict)
     text = f"origin502: {run.display} (distribution {dist.id}) — {worst}; " + "; ".join(
-        f"{p.origin_id}: {VERDICT_WORDS.get(p.verdict, p.verdict)}" for p in report.probes)
+        f"{p.origin_id}: {_VERDICT_WORDS.get(p.verdict, p.verdict)}" for p in report.probes)
     return Message(text=text, blocks=blocks)
 
 

@@ -37,7 +37,8 @@ def test_failing_first_then_by_expiry_then_name():
         (spec("b-soon.example"), state_after(ok(5))),
         (spec("c-broken.example"), state_after(failing(("PORT_CLOSED", None)))),
         (spec("d-new.example"), None),
-        (spec("e-unknown.example"), state_after(Observation(verdict="fail", probe_error="no DNS"))),
+        (spec("e-unknown.example"),
+         state_after(Observation(verdict="unknown", probe_error="no DNS"))),
     ]
     digest = compose_digest("C1", watches, {}, now=NOW, previous_at=None)
     assert [e.display for e in digest.entries] == [

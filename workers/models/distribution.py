@@ -125,7 +125,7 @@ class DistributionReport:
     """The answer for a distribution: a verdict per probed origin, and the worst one overall."""
 
     input: str
-    verdict: str  # "ok" | "warn" | "fail", the worst of the probed origins
+    verdict: str  # "ok" | "warn" | "unknown" | "fail", the worst of the probed origins
     distribution: Distribution
     probes: list[OriginProbe] = field(default_factory=list)
     lookup: LookupCost = field(default_factory=LookupCost)
@@ -181,7 +181,9 @@ class DistributionReport:
 
 
 def worst_verdict(verdicts: list[str]) -> str:
-    for verdict in ("fail", "warn"):
+    # An origin that could not be checked outranks a warning: never say "ok" or "warn" for a
+    # distribution one of whose origins was not looked at.
+    for verdict in ("fail", "unknown", "warn"):
         if verdict in verdicts:
             return verdict
     return "ok"

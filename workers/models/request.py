@@ -58,6 +58,9 @@ class ProbeOptions:
     allow_private: bool = True
     # "host:port" of the DNS server to ask instead of the system's resolvers.
     nameserver: str | None = None
+    # The port authoritative name servers are asked on when resolution fails (53; tests run
+    # their own name servers on loopback addresses at another port).
+    dns_authority_port: int = 53
     # Whether the AIA caIssuers fetch may be used to tell a missing intermediate from an
     # untrusted root (diagnosis only; CloudFront itself fetches nothing).
     fetch_aia: bool = True

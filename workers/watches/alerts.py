@@ -253,8 +253,9 @@ def evaluate(
         alerts.append(made)
         return made
 
-    if obs.probe_error:
-        # Our own failure (no resolver here, deadline): says nothing about the origin.
+    if obs.probe_error and obs.verdict == "unknown":
+        # Our own failure (no resolver here, deadline) and nothing wrong measured: says
+        # nothing about the origin. An error measured beside it is still a failure.
         state.probe_error = obs.probe_error
         return Decision(state, alerts)
     state.probe_error = None

@@ -67,7 +67,7 @@ def observe_watch(request: ProbeRequest, run: Runner) -> tuple[Observation, str]
     except LookupFailed as exc:
         # Could not read the configuration: like a resolver outage, it says nothing about
         # the origins, so it changes nothing (see alerts.evaluate).
-        return Observation(verdict="ok", probe_error=f"lookup: {exc.message}"), "probe_error"
+        return Observation(verdict="unknown", probe_error=f"lookup: {exc.message}"), "probe_error"
     if isinstance(result, DistributionReport):
         return observe_distribution(result), result.verdict
     return observe(result), result.verdict

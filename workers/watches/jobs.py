@@ -64,7 +64,7 @@ def check_watch(connection: Redis, watch_id: str, occurrence: float, clock: Cloc
         WATCH_ALERTS.labels(kind=alert.kind).inc()
     if decision.alerts:
         enqueue_alerts(connection, watch_id, decision.state.checks)
-    return "probe_error" if observation.probe_error else verdict
+    return "probe_error" if verdict in ("unknown", "probe_error") else verdict
 
 
 def probe_watches(items: list[list[Any]]) -> dict[str, int]:
