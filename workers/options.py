@@ -6,6 +6,7 @@ Option names follow CloudFront's origin settings so people can copy them from th
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,21 @@ from workers.models.request import ProtocolPolicy
 from workers.target import TargetError, canonical_ip, parse_target
 
 F = Callable[..., Any]
+
+# Parameters (click's names) a Slack user may not set, with the option that sets them:
+# they name files on the host that would read them.
+OPERATOR_ONLY = {"ca_file": "--ca-file"}
+# Slack's editor turns quotes typographic; shell-style parsing needs the plain ones.
+_TYPOGRAPHIC_QUOTES = str.maketrans({
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2018": "'", "\u2019": "'", "\u201a": "'",
+})
+# ...and "--" into an en or em dash (or a minus sign), at the start of an option.
+_DASH = re.compile(r"^(?:[\u2012\u2013\u2014\u2015\u2212]|-[\u2012\u2013\u2014\u2015\u2212])")
+
+
+class OperatorOnlyError(TargetError):
+    """An option from Slack that only an operator may set."""
 
 
 def _protocols(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -93,7 +109,10 @@ def diagnose_options(func: F) -> F:
                      default="ipv4", show_default=True,
                      help="Origin IP address type: which address families CloudFront uses."),
         click.option("--path", default=None, help="Path to request [default: / or the URL's]."),
-        click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), default=None,
+        # No `exists=True`: the check would stat the path while parsing, before anyone
+        # knows whether the text came from an operator or from Slack. build_request reads
+        # the file for trusted callers only.
+        click.option("--ca-file", type=click.Path(dir_okay=False), default=None,
                      help="Extra PEM roots to trust as if Mozilla did (CloudFront would not)."),
     ]
     for decorator in reversed(decorators):
@@ -101,11 +120,23 @@ def diagnose_options(func: F) -> F:
     return func
 
 
-def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> ProbeRequest:
+def build_request(
+    target: str, *, allow_private: bool = True, untrusted: bool = False, **opts: Any
+) -> ProbeRequest:
     """Combine the parsed target and the option values into a ProbeRequest.
 
     Raises TargetError (a one-line, user-facing message) when the target is malformed.
+    `untrusted` (text from Slack): options naming files are refused, and no file is opened,
+    not even ORIGIN502_CA_FILE (the bot sets the operator's file from its settings).
     """
+    if untrusted:
+        named = [OPERATOR_ONLY[key] for key in OPERATOR_ONLY if opts.get(key) is not None]
+        if named:
+            raise OperatorOnlyError(
+                f"{', '.join(named)} is not available from Slack: it names a file on the "
+                "worker; operators set ORIGIN502_CA_FILE instead",
+                example=False,
+            )
     parsed = parse_target(target)
     policy: ProtocolPolicy = opts.get("protocol_policy") or (
         "http-only" if parsed.scheme == "http" else "https-only"
@@ -133,9 +164,11 @@ def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> Pr
         path=path,
         ip_address_type=opts.get("ip_address_type") or "ipv4",
     )
-    ca_file = opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None
-    if ca_file:
-        _check_ca_file(ca_file)
+    ca_file: str | None = None
+    if not untrusted:
+        ca_file = opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None
+        if ca_file:
+            _check_ca_file(ca_file)
     options = ProbeOptions(
         resolve=tuple(opts.get("resolve") or ()),
         ca_file=ca_file,
@@ -166,18 +199,25 @@ def _argv_parser(**kwargs: Any) -> dict[str, Any]:
     return kwargs
 
 
-def request_from_text(text: str, *, allow_private: bool) -> ProbeRequest:
-    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line."""
+def request_from_text(
+    text: str, *, allow_private: bool, untrusted: bool = True
+) -> ProbeRequest:
+    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line.
+
+    Text is untrusted by default: options that name files raise OperatorOnlyError.
+    """
     try:
-        argv = shlex.split(text.replace("\u201c", '"').replace("\u201d", '"'))
+        argv = shlex.split(text.translate(_TYPOGRAPHIC_QUOTES))
     except ValueError as exc:
         raise TargetError(f"could not read the options: {exc}") from None
-    return request_from_argv(argv, allow_private=allow_private)
+    return request_from_argv(argv, allow_private=allow_private, untrusted=untrusted)
 
 
-def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
+def request_from_argv(
+    argv: list[str], *, allow_private: bool, untrusted: bool = True
+) -> ProbeRequest:
     # Slack turns "--" into an en/em dash when people type it.
-    argv = [a.replace("\u2014", "--").replace("\u2013", "--") for a in argv]
+    argv = [_DASH.sub("--", a) for a in argv]
     try:
         ctx = _argv_parser.make_context("origin502", list(argv), resilient_parsing=False)
         values = _argv_parser.invoke(ctx)
@@ -186,4 +226,6 @@ def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
     except click.exceptions.Exit:
         raise TargetError("no target given") from None
     target = values.pop("target")
-    return build_request(target, allow_private=allow_private, **values)
+    # The operator-only check runs on what click parsed, so every spelling click accepts
+    # (`--ca-file=X`, `--ca-file X`, quoted, dashes Slack made typographic) is caught.
+    return build_request(target, allow_private=allow_private, untrusted=untrusted, **values)
