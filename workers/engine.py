@@ -40,6 +40,9 @@ from workers.target import canonical_ip
 ProgressCallback = Callable[[str, str], None]
 log = logging.getLogger(__name__)
 MAX_PARALLEL_ADDRESSES = 16
+# A name can resolve to hundreds of addresses; each costs connections, handshakes and chain
+# checks. Past this many the rest are listed as not probed (ADDRESSES_NOT_ALL_PROBED).
+MAX_PROBED_ADDRESSES = 8
 
 
 @cache
@@ -224,14 +227,15 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
     progress("dns", _dns_line(dns))
 
     addresses: list[AddressReport] = []
-    if dns.addresses:
+    probed, not_probed = dns.addresses[:MAX_PROBED_ADDRESSES], dns.addresses[MAX_PROBED_ADDRESSES:]
+    if probed:
         schemes = [scheme for scheme, _ in request.settings.schemes()]
-        count = len(dns.addresses)
+        count = len(probed)
         layers = LayerProgress({"tcp": count * len(schemes), "http": count * len(schemes),
                                 "tls": count * schemes.count("https")}, progress)
         workers = min(MAX_PARALLEL_ADDRESSES, count)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), dns.addresses))
+            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), probed))
 
     settings = request.settings
     target = TargetInfo(
@@ -248,6 +252,7 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         probe_error=probe_error, tool_version=_tool_version(),
         trust_note=("roots from --ca-file were trusted for this report; CloudFront trusts only "
                     "Mozilla's list" if request.options.ca_file else None),
+        addresses_not_probed=list(not_probed),
     )
     internal = [p.tcp.detail for a in addresses for p in a.probes if p.tcp.status == Status.ERROR]
     if internal and report.probe_error is None:

@@ -276,4 +276,12 @@ CATALOG: dict[str, Entry] = {
          "among the addresses, so only some requests fail: remove the failing addresses from "
          "DNS or fix the hosts behind them.",),
         (P502,)),
+    "ADDRESSES_NOT_ALL_PROBED": Entry(
+        "warning", "Not every address of the origin was checked",
+        ("{name} resolves to {total} addresses; origin502 checked the first {probed} and left "
+         "out {left} ({skipped}). CloudFront may connect to any of them, so a failure on one "
+         "that was not checked would not show here.",
+         "Check the others one at a time with `--resolve {name}:ADDRESS`, or trim the record "
+         "set to the addresses that serve the origin."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True),
 }

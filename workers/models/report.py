@@ -73,6 +73,8 @@ class Report:
     trust_note: str | None = None  # set when --ca-file roots were used
     timings_ms: dict[str, float] = field(default_factory=dict)
     tool_version: str = ""
+    # Addresses DNS gave but the probe left out (a name with more than the engine probes).
+    addresses_not_probed: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
