@@ -164,7 +164,7 @@ def worker(
     maintenance_interval: int,
 ) -> None:
     """Run an RQ worker for the probe and/or delivery queues."""
-    from workers.jobs.queues import QUEUE_NAMES
+    from workers.jobs.queues import QUEUE_NAMES, worker_queues
 
     wanted = [q.strip() for q in queue_list.split(",") if q.strip()]
     unknown = [q for q in wanted if q not in QUEUE_NAMES]
@@ -199,17 +199,22 @@ def worker(
         wait_for_redis(connection, what="worker")
     except RedisRefused as exc:
         raise click.ClickException(f"Redis refused the connection: {exc}") from None
-    main_queues = [QUEUE_NAMES[q] for q in wanted]
-    if len(wanted) > 1 and not burst:
-        # A second worker on the delivery queue runs beside the main one, so progress
-        # reaches Slack while a probe runs. The main worker keeps every queue, so its
-        # scheduler also brings back delivery jobs waiting for a retry.
-        start_background_worker(
-            connection,
-            [QUEUE_NAMES["delivery"]],
-            heartbeat_interval=heartbeat,
-            maintenance_interval=maintenance_interval,
-        )
+    main_queues = worker_queues(wanted)
+    if not burst:
+        # Lanes beside the main worker, which keeps every queue (so its scheduler also brings
+        # back jobs waiting for a retry). The interactive lane takes only incident probes, so
+        # a watch batch never delays one; the delivery lane lets progress reach Slack while
+        # a probe runs.
+        lanes = [("interactive", "probe")] + ([("delivery", "delivery")] if len(wanted) > 1 else [])
+        for lane, kind in lanes:
+            if kind in wanted:
+                start_background_worker(
+                    connection,
+                    [QUEUE_NAMES[kind]],
+                    heartbeat_interval=heartbeat,
+                    maintenance_interval=maintenance_interval,
+                    lane=lane,
+                )
     click.echo(f"origin502 worker on {', '.join(wanted)}", err=True)
     try:
         work_until_stopped(

@@ -14,6 +14,7 @@ from functools import cache
 
 from workers.addresses import private_reason
 from workers.diagnosis import diagnose_findings
+from workers.diagnosis.edge import edge_reading
 from workers.models import (
     AddressReport,
     ConnectionProbe,
@@ -129,7 +130,13 @@ def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext,
                 f"tls {tls.status}: {tls.protocol or tls.reason} {tls.cipher or ''} "
                 f"sni={tls.sni} handshakes={len(tls.attempts)}".strip())
             if tls_sock is None:
-                http = HttpResult(status=Status.NOT_RUN, detail=_not_run("TLS"))
+                detail = _not_run("TLS")
+                if tls.status == Status.OK:
+                    # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
+                    # CloudFront connects, but no request can be sent from here.
+                    detail = (f"not run: this machine cannot complete a handshake with "
+                              f"{tls.cipher}")
+                http = HttpResult(status=Status.NOT_RUN, detail=detail)
                 return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
             stream = tls_sock
         http = probe_http(stream, ctx)
@@ -151,8 +158,11 @@ def _judge_certificates(tls: TlsResult, chain_der: list[bytes], ctx: ProbeContex
         tls.detail = f"the origin sent a certificate that cannot be parsed: {exc}"
         return
     tls.chain = [describe(cert) for cert in chain]
+    request = ctx.request
+    name = request.hostname if canonical_ip(request.hostname) is not None else request.sni
     tls.analysis = analyse_chain(chain, trust_store(options.ca_file),
-                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private)
+                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private,
+                                 name=name, ca_file=options.ca_file)
 
 
 def probe_address(address: str, ctx: ProbeContext,
@@ -257,6 +267,7 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
     internal = [p.tcp.detail for a in addresses for p in a.probes if p.tcp.status == Status.ERROR]
     if internal and report.probe_error is None:
         report.probe_error = str(internal[0])
+    report.edge = edge_reading(report)
     report.findings = diagnose_findings(report, now=started_at)
     report.verdict = verdict_for(report.findings)
     report.duration_ms = round((time.perf_counter() - started) * 1000, 2)

@@ -35,6 +35,8 @@ def render_report(report: Report, console: Console | None = None) -> None:
     console = console or Console(highlight=False)
     target = report.target
     label, sentence = _VERDICT.get(report.verdict, (report.verdict, ""))
+    if report.edge is not None:
+        sentence = _edge_sentence(report)
     port = target.https_port if target.protocol_policy != "http-only" else target.http_port
     console.print(f"{label}  {escape(target.display)} "
                   f"({target.protocol_policy}, port {port}) — {sentence}")
@@ -50,6 +52,9 @@ def render_report(report: Report, console: Console | None = None) -> None:
         console.print(f"  DNS: {escape(target.hostname)}{escape(via)} → "
                       f"{', '.join(dns.addresses)} ({dns.reason or 'resolved'}, "
                       f"{dns.duration_ms:.0f} ms)")
+    if report.edge is not None:
+        for line in dict.fromkeys(a.viewer_line() for a in report.edge.answers):
+            console.print(f"  Viewer side: {escape(line)}")
     console.print()
     number = 0
     general = [f for f in report.findings if f.address is None]
@@ -67,6 +72,17 @@ def render_report(report: Report, console: Console | None = None) -> None:
     if not report.findings:
         console.print("No findings.")
     console.print(f"[dim]{report.duration_ms:.0f} ms in all[/]")
+
+
+def _edge_sentence(report: Report) -> str:
+    """The verdict line when the target is CloudFront's edge: what viewers get, not a verdict
+    about an origin that was never probed."""
+    worst = report.edge.worst if report.edge is not None else None
+    if worst is None:
+        return "This name is CloudFront's edge; it did not answer from here."
+    if (worst.status_code or 0) >= 500:
+        return f"CloudFront's edge answers {worst.status_code} for this name (seen from here)."
+    return "This name is CloudFront's edge and answers normally; its origins were not checked."
 
 
 def _render_finding(console: Console, number: int, finding: Finding) -> None:

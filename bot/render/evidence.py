@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 
 from bot.render.message import Message, context, escape, header, paginate, sections
-from workers.models import CertificateInfo, ConnectionProbe, Report
+from workers.models import CertificateInfo, ConnectionProbe, Report, ValidatorVerdict
 
 MAX_SANS = 8
 
@@ -85,6 +85,9 @@ def probe_text(address: str, probe: ConnectionProbe) -> str:
             if analysis.missing_issuer:
                 extra.append(f"missing issuer {escape(analysis.missing_issuer)}")
             lines.append("Chain: " + " · ".join(extra))
+            if analysis.validators:
+                lines.append("Validators: " + " · ".join(
+                    _verdict_text(v) for v in analysis.validators))
     http = probe.http
     line = f"HTTP: {escape(http.status)}"
     if http.status_code is not None:
@@ -98,6 +101,24 @@ def probe_text(address: str, probe: ConnectionProbe) -> str:
     if http.detail:
         line += f" — {escape(http.detail)}"
     lines.append(line)
+    return "\n".join(lines)
+
+
+def edge_text(report: Report) -> str:
+    """The viewer-side reading of CloudFront's edge: how it was recognised, and each answer."""
+    edge = report.edge
+    assert edge is not None
+    how = ", ".join(edge.detected_by)
+    lines = [f"*CloudFront's edge* (recognised by {escape(how)}"
+             + (f"; {escape(edge.cloudfront_name)}" if edge.cloudfront_name else "") + ")"]
+    for answer in edge.answers:
+        lines.append(f"`{escape(answer.address)}`: {escape(answer.viewer_line())}")
+        if answer.via:
+            lines.append(f"      Via: {escape(answer.via)}")
+        if answer.matched:
+            lines.append(f"      read from: {escape(answer.matched)}")
+    if not edge.answers:
+        lines.append("No answer from the edge was received.")
     return "\n".join(lines)
 
 
@@ -116,6 +137,8 @@ def evidence_messages(report: Report, requested_by: str | None = None) -> list[M
         dns_line += f"\nResolver: {escape(dns.nameserver)}"
     dns_line += f"\nTook {dns.duration_ms:.1f} ms"
     blocks.extend(sections(dns_line))
+    if report.edge is not None:
+        blocks.extend(sections(edge_text(report)))
     for address in report.addresses:
         if address.private_reason and not address.probes:
             blocks.extend(
@@ -131,3 +154,19 @@ def evidence_messages(report: Report, requested_by: str | None = None) -> list[M
     blocks.append(context(note))
     fallback = f"Evidence for {report.target.display}"
     return paginate(blocks, fallback, continued=f"Evidence for {report.target.display}, continued")
+
+
+_VALIDATOR_NAMES = {"openssl": "OpenSSL", "webpki": "Web PKI profile"}
+
+
+def _verdict_text(verdict: ValidatorVerdict) -> str:
+    """One validator's verdict; the rule and certificate come from the origin's chain, so
+    they are escaped like everything else it controls."""
+    name = _VALIDATOR_NAMES.get(verdict.validator, escape(verdict.validator))
+    if verdict.accepted is None:
+        return f"{name} could not run"
+    if verdict.accepted:
+        return f"{name} accepts"
+    rule = escape(verdict.code or verdict.rule or "rejected")
+    on = f" on {escape(verdict.certificate)}" if verdict.certificate else ""
+    return f"{name} rejects ({rule}{on})"

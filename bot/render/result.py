@@ -61,6 +61,14 @@ def address_lines(report: Report) -> list[str]:
     return lines
 
 
+def viewer_lines(report: Report) -> list[str]:
+    """What a viewer gets from CloudFront's edge, when the target is the edge (else nothing)."""
+    if report.edge is None:
+        return []
+    answers = dict.fromkeys(a.viewer_line() for a in report.edge.answers)
+    return [f"*Viewer side* (CloudFront's edge): {escape(line)}" for line in answers]
+
+
 def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
     errors = sum(1 for f in report.findings if f.severity == "error")
     warnings = sum(1 for f in report.findings if f.severity == "warning")
@@ -80,6 +88,7 @@ def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
         lines.append(
             f"DNS {escape(report.dns.status)}: {escape(report.dns.detail or report.dns.reason)}"
         )
+    lines.extend(viewer_lines(report))
     lines.extend(address_lines(report))
     blocks: list[Block] = [header(title), *sections("\n".join(lines))]
     if previous is not None:

@@ -22,6 +22,20 @@ VERDICT_LINES = {
 VERDICT_WORDS = {"ok": "no problem found", "warn": "works, with warnings", "fail": "502 expected"}
 
 
+def edge_verdict_line(report: Report) -> str | None:
+    """The verdict when the target is CloudFront's edge: what viewers get there now, since no
+    origin was probed. None for an origin."""
+    worst = report.edge.worst if report.edge is not None else None
+    if report.edge is None:
+        return None
+    if worst is None:
+        return ":large_yellow_circle: *CloudFront's edge did not answer from here*"
+    if (worst.status_code or 0) >= 500:
+        return f":red_circle: *CloudFront's edge answers {worst.status_code}*"
+    return (":information_source: *This name is CloudFront's edge*: it answers normally; its "
+            "origins were not checked.")
+
+
 def settings_line(request: ProbeRequest) -> str:
     """The origin settings the probe used, as CloudFront's console names them."""
     s = request.settings
@@ -121,7 +135,7 @@ def status_message(run: Run, report: Report | None) -> Message:
         verdict = f":warning: *Could not complete the check*: {escape(report.probe_error)}"
         fallback += f" — could not complete the check: {report.probe_error}"
     else:
-        verdict = VERDICT_LINES.get(report.verdict, report.verdict)
+        verdict = edge_verdict_line(report) or VERDICT_LINES.get(report.verdict, report.verdict)
         primary = report.primary
         if primary is not None and report.verdict != "ok":
             verdict += f": {escape(primary.summary)}"

@@ -508,6 +508,7 @@ def test_keda_scales_workers_on_the_rq_queue_lists() -> None:
     assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 30)
     assert [t["metadata"]["listName"] for t in spec["triggers"]] == [
         "rq:queue:origin502-probe",
+        "rq:queue:origin502-watch",
         "rq:queue:origin502-delivery",
     ]
     for trigger in spec["triggers"]:
@@ -681,10 +682,10 @@ TEMPLATE_FAILURES = {
             worker__keda={
                 "enabled": True,
                 "redisAddress": "redis:6379",
-                "queues": ["origin502-watch"],
+                "queues": ["origin502-reports"],
             }
         ),
-        "worker.keda.queues lists origin502-watch, which these workers do not take",
+        "worker.keda.queues lists origin502-reports, which these workers do not take",
     ),
     "keda minimum above maximum": (
         _with(

@@ -27,7 +27,7 @@ def redis(redis_url, tmp_path, monkeypatch):
 
 
 def work(redis) -> None:
-    make_worker(redis, [queues.PROBE_QUEUE], heartbeat_interval=1).work(
+    make_worker(redis, [queues.WATCH_QUEUE], heartbeat_interval=1).work(
         burst=True, with_scheduler=False)
 
 

@@ -36,8 +36,8 @@ def add_watch(store: WatchStore, name: str, *, channel: str = "C1", interval: in
 
 
 def queued_items(redis) -> list[tuple[str, float]]:
-    """Every (watch id, occurrence) in the probe queue's jobs."""
-    queue = Queue(queues.PROBE_QUEUE, connection=redis, serializer=queues.SERIALIZER)
+    """Every (watch id, occurrence) in the watch queue's jobs."""
+    queue = Queue(queues.WATCH_QUEUE, connection=redis, serializer=queues.SERIALIZER)
     items = []
     for job in queue.get_jobs():
         items.extend((w, o) for w, o in job.args[0])

@@ -401,10 +401,14 @@ def test_untrusted_root_told_apart_from_missing_intermediate_through_aia(pki):
     assert "CERT_CHAIN_INCOMPLETE" not in codes(report)
 
 
-def test_missing_intermediate_without_aia_is_reported_as_likely(pki):
+def test_leaf_only_chain_without_aia_is_called_a_private_ca(pki):
+    # Public CAs put a caIssuers URL in server certificates; without one a private CA is the
+    # likelier cause (issue 13, item 2), and the missing intermediate the lesser one.
     with TlsOrigin([pki["leaf"]], pki["leaf"]) as origin:
         report = probe(pki, origin.port)
-    assert only(report, "CERT_CHAIN_INCOMPLETE").uncertain
+    finding = only(report, "CERT_UNTRUSTED_ROOT")
+    assert "Baseline Requirements" in finding.summary
+    assert "CERT_CHAIN_INCOMPLETE" not in codes(report)
 
 
 def test_aia_fetch_to_private_address_is_blocked_when_private_targets_are_refused(pki):

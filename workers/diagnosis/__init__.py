@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from workers.diagnosis.edge import rule_target_is_cloudfront, set_aside_against_edge
 from workers.diagnosis.rules import RULES, rule_some_addresses_failing
 from workers.models import SEVERITY_RANK_BY_NAME, Finding, Report
 
@@ -55,9 +56,11 @@ def _downgrade_unused_families(report: Report, findings: list[Finding]) -> None:
 def diagnose_findings(report: Report, now: dt.datetime | None = None) -> list[Finding]:
     """Every finding for the report, most severe first, in rule order within a severity."""
     now = now or dt.datetime.now(dt.UTC)
-    findings: list[Finding] = []
+    # The edge finding goes first so that it leads among findings of its severity.
+    findings: list[Finding] = rule_target_is_cloudfront(report, now)
     for rule in RULES:
         findings.extend(rule(report, now))
+    findings = set_aside_against_edge(findings)
     _downgrade_unused_families(report, findings)
     findings.extend(rule_some_addresses_failing(report, now, findings))
     findings = _merge(findings, len(report.addresses))

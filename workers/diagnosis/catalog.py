@@ -16,7 +16,11 @@ LINK_502_CERT = P502 + "#ssl-certificate-expired"
 LINK_502_PORTS = P502 + "#origin-not-responding-on-specified-ports"
 LINK_502_DNS = P502 + "#http-502-dns-error"
 LINK_502_ALB = P502 + "#cloudfront-alb-502-error"
+LINK_502_LAMBDA = P502 + "#http-502-lambda-validation-error"
+LINK_502_FUNCTION = P502 + "#http-502-cloudfront-function-validation-error"
+LINK_503 = DG + "http-503-service-unavailable.html"
 LINK_504 = DG + "http-504-gateway-timeout.html"
+LINK_ERROR_PAGES = DG + "troubleshooting-response-errors.html"
 LINK_CIPHERS = DG + "secure-connections-supported-ciphers-cloudfront-to-origin.html"
 LINK_CERT_REQS = DG + "cnames-and-https-requirements.html"
 LINK_CERT_ISSUER = LINK_CERT_REQS + "#https-requirements-certificate-issuer"
@@ -36,6 +40,11 @@ LINK_CLIENT_CERT = DG + "RequestAndResponseBehaviorCustomOrigin.html#RequestCust
 LINK_VPC_ORIGINS = DG + "private-content-vpc-origins.html"
 LINK_IPV6_ORIGIN = DG + "cloudfront-enable-ipv6.html#ipv6-origin-requests"
 LINK_ALB_502 = "https://repost.aws/knowledge-center/elb-alb-troubleshoot-502-errors"
+# CA/Browser Forum Baseline Requirements, §7.1.2.7 (subscriber certificate profile): the AIA
+# extension is required in publicly-trusted server certificates (§7.1.2.7.6) and should carry
+# the issuing CA's certificate URL, caIssuers (§7.1.2.7.7).
+LINK_CABF_BR = "https://cabforum.org/working-groups/server/baseline-requirements/requirements/"
+LINK_RFC5280_PATHS = "https://www.rfc-editor.org/rfc/rfc5280#section-6"
 
 
 @dataclass(frozen=True)
@@ -109,7 +118,9 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
     "TLS_CIPHER_UNSUPPORTED": Entry(
         "error", "No cipher in common with CloudFront",
-        ("Over {protocol} the origin accepts {accepted}, none of which CloudFront offers.",
+        ("Over {protocol} the origin accepts {accepted}, none of which CloudFront offers (it "
+         "offers only the ciphers on its origin list, DES-CBC3-SHA and RC4-MD5 included, not "
+         "RC4-SHA).",
          "Enable at least one of CloudFront's origin ciphers on the origin, for example "
          "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 "
          "(ECDSA certificate).",
@@ -124,9 +135,14 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS, LINK_502_CIPHERS)),
     "TLS_CLIENT_CERT_REQUIRED": Entry(
         "error", "The origin requires a client certificate",
-        ("The origin asked for a client certificate and ended the handshake without one.",
-         "Either make client certificates optional on the origin, or configure origin mutual "
-         "TLS in CloudFront with a certificate the origin trusts."),
+        ("The origin refuses a connection that presents no client certificate: {how}. "
+         "CloudFront sends no client certificate unless origin mutual TLS is configured, so "
+         "it cannot get a response and answers 502.",
+         "Either configure origin mutual TLS on the distribution (a client certificate "
+         "imported into ACM in us-east-1, issued by a CA the origin trusts), or stop requiring "
+         "client certificates on the listener CloudFront uses (for nginx: "
+         "`ssl_verify_client optional` or `off`, and check the certificate in the application "
+         "if needed)."),
         (LINK_MTLS, LINK_CLIENT_CERT)),
     "TLS_CLIENT_CERT_REQUESTED": Entry(
         "warning", "The origin asks for an optional client certificate",
@@ -136,6 +152,17 @@ CATALOG: dict[str, Entry] = {
          "Turn the client-certificate request off for CloudFront's path, or configure origin "
          "mutual TLS."),
         (LINK_CLIENT_CERT, LINK_MTLS), uncertain=True),
+    "TLS_WEAK_CIPHER": Entry(
+        "warning", "CloudFront can connect only with a broken cipher",
+        ("The origin accepts none of CloudFront's other ciphers and picks {cipher} over "
+         "{protocol}. CloudFront still lists it, so requests work, but RC4 is prohibited in "
+         "TLS (RFC 7465) and 3DES's 64-bit blocks are open to the Sweet32 attack "
+         "(CVE-2016-2183); AWS may drop it from the list at any time.",
+         "Enable ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or "
+         "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate) with TLS 1.2 on the origin, then "
+         "remove {cipher}."),
+        (LINK_CIPHERS, "https://www.rfc-editor.org/rfc/rfc7465",
+         "https://nvd.nist.gov/vuln/detail/CVE-2016-2183")),
     "TLS_HANDSHAKE_FAILED": Entry(
         "error", "The TLS handshake failed",
         ("{detail}",
@@ -178,8 +205,13 @@ CATALOG: dict[str, Entry] = {
         "error", "The certificate chains to a CA CloudFront does not trust",
         ("{evidence_line}",
          "CloudFront trusts only the CAs on Mozilla's list; private CAs (including AWS Private "
-         "CA) are not accepted. Install a certificate from a public CA."),
-        (LINK_502_CERT, LINK_CERT_ISSUER)),
+         "CA) and TLS-interception roots are not accepted. Install a certificate from a public "
+         "CA.",
+         "Public CAs put their certificate's download URL (AIA caIssuers) in every server "
+         "certificate, as the CA/Browser Forum Baseline Requirements' subscriber profile asks; "
+         "if yours really comes from a public CA, add the intermediate it names after the "
+         "server certificate instead."),
+        (LINK_502_CERT, LINK_CERT_ISSUER, LINK_CABF_BR)),
     "CERT_CHAIN_INCOMPLETE": Entry(
         "error", "The origin does not send its intermediate certificate",
         ("Add the intermediate certificate \"{missing}\" after the server certificate in the "
@@ -191,7 +223,7 @@ CATALOG: dict[str, Entry] = {
         "error", "The certificate chain is in the wrong order",
         ("Reorder the origin's certificate file: the server certificate first, then the "
          "intermediate that signed it, then any next intermediate, up to (not including) the "
-         "root. Presented order now: {order}.",),
+         "root. Received now: {order}. Needed: {needed}.",),
         (LINK_502_CERT, LINK_CERT_INTERMEDIATES)),
     "CERT_EXTRA_CERTIFICATES": Entry(
         "info", "The chain holds certificates that are not needed",
@@ -214,9 +246,42 @@ CATALOG: dict[str, Entry] = {
         (LINK_CERT_REQS, LINK_CIPHERS), uncertain=True),
     "CERT_SHA1_SIGNATURE": Entry(
         "warning", "A certificate is signed with SHA-1",
-        ("{detail} SHA-1 is still in CloudFront's signature list, but no public CA issues such "
-         "certificates any more: reissue with SHA-256.",),
-        (LINK_CIPHERS,)),
+        ("{detail} SHA-1 is still in CloudFront's list of handshake signature schemes, but "
+         "whether CloudFront accepts SHA-1 signatures on origin certificates is not "
+         "documented, and no public CA issues them any more: reissue with SHA-256.",),
+        (LINK_CIPHERS, LINK_CERT_REQS), uncertain=True),
+    "CERT_MD5_SIGNATURE": Entry(
+        "error", "A certificate is signed with MD5",
+        ("{detail} MD5 is not among CloudFront's signature schemes and MD5 signatures can be "
+         "forged; maintained TLS clients refuse them. Reissue the certificate signed with "
+         "SHA-256.",),
+        (LINK_CIPHERS, LINK_502_CERT)),
+    "CERT_RSA_KEY_TOO_SMALL": Entry(
+        "error", "The RSA key is smaller than CloudFront accepts",
+        ("{detail} CloudFront documents RSA keys of 1024 to 4096 bits; this {which} certificate "
+         "has {bits}. Reissue it with an RSA 2048-bit or ECDSA P-256 key.",),
+        (LINK_CERT_REQS, LINK_502_CERT)),
+    "CERT_MESSAGE_TOO_LARGE": Entry(
+        "error", "The origin's certificate chain is too large to accept",
+        ("The certificate message the origin sends is larger than this machine's TLS library "
+         "accepts (OpenSSL's client stops near 100 KB), so the chain could not be read here. "
+         "CloudFront's own limit is not documented, but a chain this size is a mistake: send "
+         "only the server certificate and its intermediates.",
+         "Check the origin's certificate file for duplicated or unrelated certificates "
+         "(`openssl crl2pkcs7 -nocrl -certfile chain.pem | openssl pkcs7 -print_certs -noout`)."),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES), uncertain=True),
+    "CERT_CHAIN_CUT": Entry(
+        "warning", "The certificate chain was too large to judge in full",
+        ("{detail}. Real chains hold two to four certificates; origin502 limits the work an "
+         "origin can make it do, so a verdict on this chain covers only what was considered.",
+         "Send only the server certificate and its intermediates, in order."),
+        (LINK_CERT_INTERMEDIATES, LINK_502_CERT), uncertain=True),
+    "CERT_REJECTED_BY_VALIDATOR": Entry(
+        "error", "A certificate validator rejects the chain",
+        ("{fix}",
+         "Check the result with `openssl verify -purpose sslserver -untrusted chain.pem "
+         "server.pem` against Mozilla's roots."),
+        (LINK_502_CERT, LINK_CERT_REQS, LINK_RFC5280_PATHS)),
     "TRUSTED_VIA_CA_FILE": Entry(
         "info", "Trusted only through --ca-file",
         ("The chain ends at \"{anchor}\", a root you supplied with --ca-file (or "
@@ -270,6 +335,23 @@ CATALOG: dict[str, Entry] = {
         ("{address} is {reason}. origin502 does not probe such addresses unless "
          "ORIGIN502_ALLOW_PRIVATE_TARGETS=1 is set; CloudFront could not reach it either.",),
         (LINK_504, LINK_VPC_ORIGINS)),
+    # Severity is set by the rule: error when the edge answers 5xx, info when it answers
+    # normally, warning when it could not be reached from here.
+    "TARGET_IS_CLOUDFRONT": Entry(
+        "error", "The name is CloudFront's edge, not an origin",
+        ("{family_step}",
+         "To check the origin behind it, run origin502 on the origin domain shown in the "
+         "distribution's Origins tab: `origin502 diagnose ORIGIN_DOMAIN --host-header {host}` "
+         "when the distribution forwards the viewer's Host header, without --host-header "
+         "when it does not.",
+         "Or let origin502 look the origins up itself: give it read-only AWS access with "
+         "cloudfront:ListDistributions, cloudfront:GetDistribution, "
+         "cloudfront:GetOriginRequestPolicy and cloudfront:GetCachePolicy (for multi-tenant "
+         "distributions also cloudfront:GetDistributionTenantByDomain, "
+         "cloudfront:ListDistributionTenants and cloudfront:GetConnectionGroupByRoutingEndpoint),"
+         " or attach the AWS managed policy CloudFrontReadOnlyAccess. The README's AWS access "
+         "section (README.md#aws-access) has the policy and how to pass credentials."),
+        (LINK_ERROR_PAGES, P502, LINK_504)),
     "SOME_ADDRESSES_FAILING": Entry(
         "error", "Some of the origin's addresses fail: intermittent 502s",
         ("{failing} of {total} addresses fail ({codes}) while the others work. CloudFront picks "

@@ -7,6 +7,7 @@ measured evidence; the wording of the fixes comes from ``catalog``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from workers.diagnosis.names import certificate_matches, names_for_matching
 from workers.models import (
     AddressReport,
     CertificateInfo,
+    CipherOffer,
     ConnectionProbe,
     Finding,
     Report,
@@ -25,7 +27,9 @@ from workers.models.cloudfront import (
     CLOUDFRONT_CIPHERS,
     EXPIRY_WARNING_DAYS,
     RSA_MAX_BITS,
+    RSA_MIN_BITS,
     UNBUILDABLE_CIPHERS,
+    WEAK_CLOUDFRONT_CIPHERS,
     port_allowed,
 )
 
@@ -180,6 +184,22 @@ def _cipher_list(names: list[str]) -> str:
     return ", ".join(names) if names else "nothing"
 
 
+def _offer_answer(offer: CipherOffer) -> str:
+    """How the origin answered CloudFront's exact list, in words."""
+    if offer.outcome == "alert":
+        return f"alert {offer.alert}"
+    if offer.outcome == "chose":
+        return f"a choice of {offer.cipher} over {offer.version}"
+    return {"closed": "a closed connection", "timeout": "no answer in time",
+            "not_tls": "bytes that are not TLS"}.get(offer.outcome, offer.detail or offer.outcome)
+
+
+def _offer_sentence(offer: CipherOffer) -> str:
+    return (f"A ClientHello offering exactly CloudFront's {len(offer.offered)} ciphers for "
+            f"{offer.client_version} (DES-CBC3-SHA and RC4-MD5 included) got "
+            f"{_offer_answer(offer)}.")
+
+
 def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
     out = []
     offered = report.target.origin_ssl_protocols
@@ -214,19 +234,29 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
             common = [p for p in accepted if p in offered]
             protocol = common[0] if common else "the common protocol"
             ciphers = tls.accepted_ciphers
-            if ciphers and all(c in UNBUILDABLE_CIPHERS for c in ciphers):
+            offer = tls.cipher_offer
+            if offer is None and ciphers and all(c in UNBUILDABLE_CIPHERS for c in ciphers):
+                # An older probe that could not offer these suites: it proves nothing.
                 continue
+            cloudfront = offer.offered if offer else list(CLOUDFRONT_CIPHERS)
+            evidence = f" {_offer_sentence(offer)}" if offer else ""
             out.append(finding("TLS_CIPHER_UNSUPPORTED",
                                f"{where}: no cipher in common. Over {protocol} the origin "
                                f"accepts {_cipher_list(ciphers)}; CloudFront offers "
-                               f"{len(CLOUDFRONT_CIPHERS)} ciphers, none of them among these.",
+                               f"{', '.join(cloudfront)}.{evidence}",
                                ip, protocol=protocol, accepted=_cipher_list(ciphers),
-                               cloudfront_ciphers=list(CLOUDFRONT_CIPHERS), **fill))
+                               cloudfront_ciphers=cloudfront, **fill))
         elif reason == "curve_unsupported":
             out.append(finding("TLS_CURVE_UNSUPPORTED", f"{where}: {tls.detail}.", ip, **fill))
         elif reason == "client_cert_required":
+            why = tls.detail or "it ends the handshake when none is sent"
             out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} requires a client "
-                               "certificate and ends the handshake without one.", ip, **fill))
+                               f"certificate: {why}.", ip,
+                               how="it ends the TLS handshake", **fill))
+        elif reason == "cert_message_too_large":
+            out.append(finding("CERT_MESSAGE_TOO_LARGE", f"{where}: the origin's certificate "
+                               f"message is larger than this machine's TLS library accepts "
+                               f"({tls.detail}).", ip, **fill))
         elif reason == "unverifiable_here":
             out.append(finding("TLS_UNVERIFIABLE_HERE", f"{where}: {tls.detail}.", ip, **fill))
         else:
@@ -234,7 +264,9 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
                     "timeout": "the origin did not complete the handshake in time"}.get(
                         str(reason), tls.detail or "the handshake failed")
             extra = ""
-            if not accepted:
+            if tls.cipher_offer is not None:
+                extra = f" {_offer_sentence(tls.cipher_offer)}"
+            elif not accepted:
                 extra = (" It accepted no protocol and cipher this machine can offer; if it "
                          "only supports DES-CBC3-SHA or RC4-MD5 (on CloudFront's list but not "
                          "buildable here) that could not be checked.")
@@ -244,14 +276,78 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
     return out
 
 
+def client_cert_refusal(probe: ConnectionProbe) -> str | None:
+    """How the origin refused the request after asking for a client certificate, when it did:
+    nginx with ``ssl_verify_client on`` completes a TLS 1.2 handshake without a certificate and
+    answers "400 No required SSL certificate was sent"; a TLS 1.3 server sends its
+    certificate_required alert only after the handshake, so the request meets a closed
+    connection. None when the request got an answer that is not about the certificate."""
+    tls, http = probe.tls, probe.http
+    if tls is None or tls.status != Status.OK or not tls.client_cert_requested:
+        return None
+    if http.status == Status.FAILED and http.reason in ("closed", "reset"):
+        return f"a closed connection instead of an answer ({http.detail})"
+    if http.status_code not in (400, 403):
+        return None
+    said = " ".join(filter(None, [http.reason_phrase, http.body_excerpt]))
+    if "certificate" not in said.lower():
+        return None
+    quote = _body_quote(http.body_excerpt) or (http.reason_phrase or "")
+    return f"{http.status_code} “{quote}”"
+
+
+def _body_quote(body: str | None) -> str:
+    """The first piece of text of an error page that mentions the certificate, without markup
+    and without a leading status code."""
+    for piece in re.split(r"<[^>]*>|\n", body or ""):
+        text = re.sub(r"^\d{3}\s+", "", " ".join(piece.split()))
+        if "certificate" in text.lower():
+            return text[:160]
+    return ""
+
+
 def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Finding]:
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls and tls.status == Status.OK and tls.client_cert_requested:
-            out.append(finding("TLS_CLIENT_CERT_REQUESTED", f"{address.address} port "
-                               f"{probe.port} asks for a client certificate (optional).",
-                               address.address))
+        if not (tls and tls.status == Status.OK and tls.client_cert_requested):
+            continue
+        where = f"{address.address} port {probe.port}"
+        refusal = client_cert_refusal(probe)
+        http = probe.http
+        if refusal:
+            out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} asks for a client "
+                               "certificate during the handshake and, when none is sent, "
+                               f"answers GET {report.target.path} with {refusal}.",
+                               address.address, address=address.address, port=probe.port,
+                               how=f"it answers {refusal}"))
+            continue
+        if http.status_code is not None:
+            outcome = "optional: the request got an answer without one"
+        elif http.status == Status.NOT_RUN:
+            outcome = ("no request could be sent from here, so whether it insists on one is "
+                       "unknown")
+        else:
+            outcome = "the request got no answer, so whether it insists on one is unknown"
+        out.append(finding("TLS_CLIENT_CERT_REQUESTED", f"{where} asks for a client "
+                           f"certificate ({outcome}).", address.address))
+    return out
+
+
+def rule_weak_cipher(report: Report, _now: dt.datetime) -> list[Finding]:
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if not (tls and tls.status == Status.OK and tls.cipher in WEAK_CLOUDFRONT_CIPHERS):
+            continue
+        where = f"{address.address} port {probe.port}"
+        unchecked = (" This machine cannot complete a handshake with that suite, so only the "
+                     "origin's choice and certificates were checked, not its HTTP answer."
+                     if tls.negotiated_by == "cipher_offer" else "")
+        out.append(finding("TLS_WEAK_CIPHER", f"{where} connects with CloudFront only through "
+                           f"{tls.cipher} over {tls.protocol}: it chose that suite from "
+                           f"CloudFront's list.{unchecked}", address.address,
+                           cipher=tls.cipher, protocol=tls.protocol))
     return out
 
 
@@ -262,8 +358,8 @@ def _cert_label(info: CertificateInfo) -> str:
     return f"\"{name}\" (issuer \"{info.issuer}\", SHA-256 {info.sha256[:16]}…)"
 
 
-def _which(index: int) -> str:
-    return "server" if index == 0 else f"intermediate #{index}"
+def _which(index: int, leaf_index: int = 0) -> str:
+    return "server" if index == leaf_index else f"intermediate #{index}"
 
 
 def rule_certificates(report: Report, now: dt.datetime) -> list[Finding]:
@@ -275,19 +371,25 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Finding]:
             continue
         ip = address.address
         chain = tls.chain
-        leaf = chain[0]
-        out.extend(_name_findings(target, leaf, ip))
-        out.extend(_validity_findings(chain, tls.analysis, ip, now))
-        if tls.analysis is not None:
-            out.extend(_trust_findings(chain, tls.analysis, ip))
-        out.extend(_key_findings(chain, ip))
+        analysis = tls.analysis
+        leaf_index = analysis.leaf_index if analysis is not None else 0
+        leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
+        found = _name_findings(target, leaf, ip)
+        found.extend(_validity_findings(chain, analysis, ip, now))
+        if analysis is not None:
+            found.extend(_trust_findings(chain, analysis, ip))
+        found.extend(_key_findings(chain, analysis, ip))
+        if analysis is not None:
+            found.extend(_limit_findings(analysis, ip))
+            found.extend(_validator_findings(target, analysis, found, ip))
+        out.extend(found)
     return out
 
 
 def _name_findings(target: Any, leaf: CertificateInfo, ip: str) -> list[Finding]:
     name = target.sni if not target.is_ip_literal else target.hostname
-    if certificate_matches(leaf, name):
-        return []
+    if leaf.extensions_error or certificate_matches(leaf, name):
+        return []  # unreadable names are not a mismatch: the validators' verdict speaks
     names, from_cn = names_for_matching(leaf)
     listed = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
     source = "its Common Name (it has no DNS names in SAN)" if from_cn else "its SAN"
@@ -312,13 +414,14 @@ def _name_findings(target: Any, leaf: CertificateInfo, ip: str) -> list[Finding]
 def _validity_findings(chain: list[CertificateInfo], analysis: Any, ip: str,
                        now: dt.datetime) -> list[Finding]:
     out = []
-    used = range(len(chain))
-    if analysis is not None and analysis.unused_indexes:
-        used = [i for i in range(len(chain)) if i not in analysis.unused_indexes]  # type: ignore[assignment]
+    # Only the certificates on the path judged count: a cross-signed path that works is not
+    # "expired" because another offered path is.
+    used = _path_indexes(chain, analysis)
+    leaf_index = analysis.leaf_index if analysis is not None else 0
     for index in used:
         info = chain[index]
         not_after, not_before = _parse(info.not_after), _parse(info.not_before)
-        which = _which(index)
+        which = _which(index, leaf_index)
         if not_after < now:
             out.append(finding(
                 "CERT_EXPIRED", f"The {which} certificate {_cert_label(info)} expired "
@@ -329,7 +432,7 @@ def _validity_findings(chain: list[CertificateInfo], analysis: Any, ip: str,
                 "CERT_NOT_YET_VALID", f"The {which} certificate {_cert_label(info)} is valid "
                 f"only from {not_before:%Y-%m-%d %H:%M} UTC, in {_ago(not_before - now)}.", ip,
                 which=which, not_before=f"{not_before:%Y-%m-%d %H:%M} UTC"))
-        elif index == 0 and not_after - now < dt.timedelta(days=EXPIRY_WARNING_DAYS):
+        elif index == leaf_index and not_after - now < dt.timedelta(days=EXPIRY_WARNING_DAYS):
             out.append(finding(
                 "CERT_EXPIRES_SOON", f"The server certificate {_cert_label(info)} expires in "
                 f"{_ago(not_after - now)}, on {not_after:%Y-%m-%d %H:%M} UTC.", ip,
@@ -338,14 +441,39 @@ def _validity_findings(chain: list[CertificateInfo], analysis: Any, ip: str,
     return out
 
 
+def _path_indexes(chain: list[CertificateInfo], analysis: Any) -> list[int]:
+    if analysis is not None and analysis.path:
+        return [i for i in analysis.path if i < len(chain)]
+    if analysis is not None and analysis.unused_indexes:
+        return [i for i in range(len(chain)) if i not in analysis.unused_indexes]
+    return list(range(len(chain)))
+
+
+def _label(info: CertificateInfo) -> str:
+    return info.common_name or info.subject
+
+
+def _order_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
+    received = " → ".join(f"[{i}] {_label(c)}" for i, c in enumerate(chain))
+    needed_indexes = list(analysis.path) or list(range(len(chain)))
+    needed = " → ".join(f"[{i}] {_label(chain[i])}" for i in needed_indexes if i < len(chain))
+    if analysis.leaf_index:
+        first = chain[0]
+        lead = (f"The origin sends the CA certificate \"{_label(first)}\" first and its server "
+                f"certificate \"{_label(chain[analysis.leaf_index])}\" in position "
+                f"{analysis.leaf_index}. TLS requires the server certificate first.")
+    else:
+        lead = "The origin sends its certificates out of order."
+    summary = (f"{lead} Received: {received}. Needed: {needed}. CloudFront rejects a chain "
+               "whose certificates do not each follow the one they sign.")
+    return [finding("CERT_CHAIN_ORDER", summary, ip, order=received, needed=needed)]
+
+
 def _trust_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
     out = []
-    leaf = chain[0]
+    leaf = chain[analysis.leaf_index] if analysis.leaf_index < len(chain) else chain[0]
     if not analysis.in_order:
-        order = " → ".join(f"[{i}] {c.common_name or c.subject}" for i, c in enumerate(chain))
-        out.append(finding("CERT_CHAIN_ORDER", "The origin sends its certificates out of order: "
-                           f"{order}. CloudFront rejects a chain whose certificates do not each "
-                           "follow the one they sign.", ip, order=order))
+        out.extend(_order_findings(chain, analysis, ip))
     reason = analysis.break_reason
     if analysis.trusted and analysis.anchor_source == "ca_file":
         out.append(finding("TRUSTED_VIA_CA_FILE", f"The chain is trusted only through the "
@@ -397,6 +525,15 @@ def _incomplete_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -
         note = f" (the AIA fetch of {analysis.aia_url}: {analysis.aia_detail or status})"
     else:
         note = " (the certificate names no AIA issuer URL to check)"
+    if status == "absent" and not dangling.is_ca:
+        line = (f"The server certificate's issuer \"{missing}\" is neither sent nor on "
+                "Mozilla's list, and the certificate names no AIA caIssuers URL. Certificates "
+                "from public CAs carry one (the CA/Browser Forum Baseline Requirements' "
+                "subscriber-certificate profile requires the AIA extension and asks for the "
+                "issuing CA's certificate URL in it), so this is most likely a private or "
+                "interception CA that CloudFront will never trust. Less likely: a public CA's "
+                "intermediate is missing from the chain.")
+        return [finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line)]
     if dangling.is_ca:
         label = dangling.common_name or dangling.subject
         line = (f"The chain stops at the intermediate \"{label}\", whose issuer "
@@ -413,11 +550,23 @@ def _incomplete_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -
     return [f]
 
 
-def _key_findings(chain: list[CertificateInfo], ip: str) -> list[Finding]:
+def _key_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
     out = []
-    leaf = chain[0]
+    leaf_index = analysis.leaf_index if analysis is not None else 0
+    leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
+    path = _path_indexes(chain, analysis)
+    for index in path:
+        info = chain[index]
+        if info.key_type == "RSA" and info.key_size and info.key_size < RSA_MIN_BITS:
+            which = _which(index, leaf_index)
+            detail = (f"The {which} certificate {_cert_label(info)} has a {info.key_size}-bit "
+                      "RSA key.")
+            out.append(finding("CERT_RSA_KEY_TOO_SMALL", detail, ip, detail=detail,
+                               bits=info.key_size, which=which))
     if leaf.key_type == "RSA" and leaf.key_size:
-        if leaf.key_size > RSA_MAX_BITS:
+        if leaf.key_size < RSA_MIN_BITS:
+            pass
+        elif leaf.key_size > RSA_MAX_BITS:
             out.append(finding("CERT_RSA_KEY_TOO_LARGE", f"The server certificate has a "
                                f"{leaf.key_size}-bit RSA key.", ip, bits=leaf.key_size))
         elif leaf.key_size < 2048:
@@ -429,12 +578,141 @@ def _key_findings(chain: list[CertificateInfo], ip: str) -> list[Finding]:
     elif leaf.key_type not in ("RSA", "EC"):
         detail = f"The server certificate has an {leaf.key_type} key."
         out.append(finding("CERT_KEY_TYPE_UNCERTAIN", detail, ip, detail=detail))
-    for index, info in enumerate(chain):
-        if info.signature_hash in ("sha1", "md5") and not info.self_signed:
-            detail = (f"The {_which(index)} certificate {_cert_label(info)} is signed with "
-                      f"{info.signature_hash.upper()}.")
-            out.append(finding("CERT_SHA1_SIGNATURE", detail, ip, detail=detail))
+    unchecked = analysis.unchecked_signatures if analysis is not None else {}
+    for index in path:
+        info = chain[index]
+        if info.signature_hash not in ("sha1", "md5") or info.self_signed:
+            continue
+        note = ""
+        if index in unchecked or str(index) in unchecked:
+            note = (" Its signature could not be checked here "
+                    f"({unchecked.get(index) or unchecked.get(str(index))}); the path was "
+                    "built from names and key identifiers.")
+        detail = (f"The {_which(index, leaf_index)} certificate {_cert_label(info)} is signed "
+                  f"with {info.signature_hash.upper()}.{note}")
+        code = "CERT_MD5_SIGNATURE" if info.signature_hash == "md5" else "CERT_SHA1_SIGNATURE"
+        out.append(finding(code, detail, ip, detail=detail))
     return out
+
+
+def _limit_findings(analysis: Any, ip: str) -> list[Finding]:
+    cut = []
+    if analysis.presented_count > analysis.considered_count > 0:
+        cut.append(f"the origin sent {analysis.presented_count} certificates and only the "
+                   f"first {analysis.considered_count} were considered")
+    if analysis.signature_budget_exhausted:
+        cut.append(f"signature checks stopped at {analysis.signature_checks}")
+    if not cut:
+        return []
+    detail = "; ".join(cut)
+    return [finding("CERT_CHAIN_CUT", f"The certificate chain was too large to judge in full: "
+                    f"{detail}.", ip, detail=detail, presented=analysis.presented_count)]
+
+
+# A validator's rejection that an own finding already explains is not said twice: the words of
+# its code or rule, and the own codes that explain them.
+_EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
+    (("HAS_EXPIRED", "NOT_YET_VALID", "not valid at validation time"),
+     frozenset({"CERT_EXPIRED", "CERT_NOT_YET_VALID"})),
+    (("UNABLE_TO_GET_ISSUER", "SELF_SIGNED", "UNABLE_TO_VERIFY_LEAF", "no interior errors"),
+     frozenset({"CERT_UNTRUSTED_ROOT", "CERT_CHAIN_INCOMPLETE", "CERT_SELF_SIGNED"})),
+    (("HOSTNAME_MISMATCH", "no matching subjectaltname"),
+     frozenset({"CERT_HOSTNAME_MISMATCH"})),
+    (("MD_TOO_WEAK", "signature algorithm"),
+     frozenset({"CERT_SHA1_SIGNATURE", "CERT_MD5_SIGNATURE"})),
+    (("KEY_TOO_SMALL", "public key"),
+     frozenset({"CERT_RSA_KEY_TOO_SMALL", "CERT_WEAK_KEY", "CERT_KEY_TYPE_UNCERTAIN"})),
+)
+
+
+_NO_TRUSTED_PATH = {"CERT_SELF_SIGNED", "CERT_UNTRUSTED_ROOT", "CERT_CHAIN_INCOMPLETE",
+                    "CERT_CHAIN_CUT"}
+
+
+def _explained(verdict: Any, own_codes: set[str]) -> bool:
+    if own_codes & _NO_TRUSTED_PATH:
+        # Without a path to a trusted root (or with the chain cut), whatever else a validator
+        # says about that path is beside the point.
+        return True
+    words = f"{verdict.code or ''} {verdict.rule or ''}".lower()
+    return any(any(k.lower() in words for k in keys) and own_codes & codes
+               for keys, codes in _EXPLAINED_BY)
+
+
+# The fix for a validator's rule, by OpenSSL verify code or words of cryptography's message.
+_VALIDATOR_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("INVALID_CA", "INVALID_NON_CA", "basicconstraints", "not a ca", "ca certificate"),
+     "Have the CA reissue \"{certificate}\" as a CA certificate (basicConstraints cA=true, "
+     "marked critical, with keyCertSign), or send the intermediate the CA really published."),
+    (("PATH_LENGTH", "path length", "pathlen"),
+     "A CA on the path allows fewer CAs below it (pathLenConstraint) than the chain has: get "
+     "the server certificate issued by an intermediate that may issue it."),
+    (("INVALID_PURPOSE", "extended key usage", "eku", "extkeyusage"),
+     "Reissue the server certificate with extendedKeyUsage serverAuth (TLS Web Server "
+     "Authentication); a clientAuth-only or empty EKU cannot serve TLS."),
+    (("PERMITTED_VIOLATION", "EXCLUDED_VIOLATION", "SUBTREE", "name constraint",
+      "UNSUPPORTED_NAME_SYNTAX", "UNSUPPORTED_CONSTRAINT"),
+     "A CA on the path is name-constrained and its constraints do not allow the names in "
+     "\"{certificate}\": issue the certificate from a CA whose constraints permit {name}."),
+    (("keyidentifier", "key identifier", "2.5.29.35", "2.5.29.14"),
+     "Reissue \"{certificate}\" with correct key identifiers: an authorityKeyIdentifier that "
+     "is present, not critical, and matches its issuer's subjectKeyIdentifier."),
+    (("UNHANDLED_CRITICAL", "critical"),
+     "\"{certificate}\" carries a critical extension validators do not understand (or mark "
+     "an extension critical that must not be): reissue it without that."),
+    (("subjectaltname", "2.5.29.17"),
+     "Put {name} in the certificate's Subject Alternative Name extension: strict validators "
+     "ignore the Common Name."),
+    (("KEY_TOO_SMALL", "MD_TOO_WEAK", "key", "signature", "algorithm"),
+     "Reissue \"{certificate}\" with an RSA 2048-bit or ECDSA P-256 key, signed with SHA-256."),
+)
+
+
+def _validator_fix(verdict: Any, name: str) -> str:
+    words = f"{verdict.code or ''} {verdict.rule or ''}".lower()
+    template = ("Reissue \"{certificate}\" following the CA/Browser Forum profile (RFC 5280): "
+                "the validator's rule was \"{rule}\".")
+    for keys, fix in _VALIDATOR_FIXES:
+        if any(k.lower() in words for k in keys):
+            template = fix
+            break
+    return template.format(certificate=verdict.certificate or "the certificate", name=name,
+                           rule=verdict.rule or "")
+
+
+def _validator_findings(target: Any, analysis: Any, own: list[Finding],
+                        ip: str) -> list[Finding]:
+    """A maintained validator's rejection that origin502's own checks did not explain."""
+    own_codes = {f.code for f in own}
+    verdicts = [v for v in analysis.validators if v.accepted is not None]
+    all_rejected = [v for v in verdicts if v.accepted is False]
+    rejected = [v for v in all_rejected if not _explained(v, own_codes)]
+    if not rejected:
+        return []
+    name = target.sni if not target.is_ip_literal else target.hostname
+    first = rejected[0]
+    who = {"openssl": "OpenSSL's verifier", "webpki": "the Web PKI profile (cryptography)"}
+    said = "; ".join(f"{who.get(v.validator, v.validator)}: {v.rule}"
+                     + (f" ({v.code})" if v.code else "")
+                     + (f" on \"{v.certificate}\"" if v.certificate else "") for v in rejected)
+    agree = len(all_rejected) == len(verdicts) and len(verdicts) > 1
+    if agree:
+        lead = "Both certificate validators reject the chain"
+        doubt = ""
+    else:
+        accepted = [who.get(v.validator, v.validator) for v in verdicts if v.accepted]
+        lead = "A certificate validator rejects the chain"
+        doubt = (f" {', '.join(accepted) or 'The other validator'} accepts it; which rules "
+                 "CloudFront applies is not documented, so this is the stricter verdict.")
+    f = finding("CERT_REJECTED_BY_VALIDATOR", f"{lead} for {name}: {said}.{doubt}", ip,
+                fix=_validator_fix(first, name), rule=first.rule or "",
+                certificate=first.certificate or "", validator=first.validator)
+    if not agree:
+        # The stricter verdict, said as uncertain: a warning, so that a rule CloudFront may
+        # not apply (CN without SAN is in AWS's own docs) does not fail the verdict.
+        f.uncertain = True
+        f.severity = "warning"
+    return [f]
 
 
 # --- HTTP -------------------------------------------------------------------------------------
@@ -450,6 +728,8 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
                 "after_tls": " (and the TLS handshake)" if probe.scheme == "https" else ""}
         where = f"{ip} port {probe.port}"
         if http.status == Status.FAILED:
+            if client_cert_refusal(probe) is not None:
+                continue  # TLS_CLIENT_CERT_REQUIRED names this refusal
             if http.reason in ("closed", "reset"):
                 out.append(finding("ORIGIN_CLOSED_CONNECTION", f"{where} closed the connection "
                                    f"without an HTTP response to GET {target.path}: "
@@ -479,7 +759,7 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
             out.append(finding("ORIGIN_RETURNED_ERROR", f"{where} itself answers GET "
                                f"{target.path} with {status}{server}.", ip, status=status,
                                server=server, fix=fix, **fill))
-        elif code >= 400:
+        elif code >= 400 and client_cert_refusal(probe) is None:
             out.append(finding("ORIGIN_RETURNED_CLIENT_ERROR", f"{where} answers GET "
                                f"{target.path} with {status}{server}.", ip, status=status,
                                **fill))
@@ -542,6 +822,7 @@ RULES: list[Rule] = [
     rule_tls,
     rule_certificates,
     rule_client_cert_requested,
+    rule_weak_cipher,
     rule_http,
     rule_addresses_not_probed,
 ]

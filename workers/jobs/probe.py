@@ -56,7 +56,12 @@ def _run_probe(connection: Redis, store: RunStore, run_id: str,
     log.info("probe started", extra={"run_id": run_id, "target": probe_request.hostname})
     job = get_current_job()
     attempt = 1 + (job.number_of_retries if job is not None and job.number_of_retries else 0)
-    store.update(run_id, status="running", attempt=attempt, error=None)
+    # On a retry, keep the note that says why: the thread shows it until this attempt ends
+    # (with a free lane the retry starts at once, before any delivery could show the note).
+    if attempt == 1:
+        store.update(run_id, status="running", attempt=attempt, error=None)
+    else:
+        store.update(run_id, status="running", attempt=attempt)
     request_sync(connection, run_id)
 
     def on_progress(layer: str, text: str) -> None:

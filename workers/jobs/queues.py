@@ -18,10 +18,23 @@ from rq.serializers import JSONSerializer
 
 from workers import metrics
 
+# Incident probes (slash commands, mentions, re-runs): every probe worker keeps a lane free
+# for them, so a watch cycle never makes an on-call person wait.
 PROBE_QUEUE = "origin502-probe"
+# Background probing: batches of watched origins.
+WATCH_QUEUE = "origin502-watch"
 DELIVERY_QUEUE = "origin502-delivery"
-# The names `origin502 worker --queues` accepts, mapped to RQ queue names.
+# The names `origin502 worker --queues` accepts, mapped to the RQ queues they cover, in the
+# order a worker takes them: interactive probes before watch batches.
 QUEUE_NAMES = {"probe": PROBE_QUEUE, "delivery": DELIVERY_QUEUE}
+QUEUES_FOR = {"probe": [PROBE_QUEUE, WATCH_QUEUE], "delivery": [DELIVERY_QUEUE]}
+
+
+def worker_queues(wanted: list[str]) -> list[str]:
+    """RQ queue names for `origin502 worker --queues` names, interactive probes first."""
+    names = [name for kind in wanted for name in QUEUES_FOR[kind]]
+    order = [PROBE_QUEUE, WATCH_QUEUE, DELIVERY_QUEUE]
+    return sorted(dict.fromkeys(names), key=order.index)
 
 SERIALIZER = JSONSerializer
 

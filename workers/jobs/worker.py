@@ -94,6 +94,12 @@ class BackgroundWorker(Origin502Worker):
     def _install_signal_handlers(self) -> None:
         pass
 
+    def run_maintenance_tasks(self) -> None:
+        # Registry clean-up runs the failure callbacks of abandoned jobs under RQ's signal
+        # based time limit, which only the main thread may set: the main worker, which takes
+        # every queue this lane takes, does the clean-up for both.
+        return None
+
 
 def start_background_worker(
     connection: Redis,
@@ -101,9 +107,12 @@ def start_background_worker(
     *,
     heartbeat_interval: int = DEFAULT_HEARTBEAT,
     maintenance_interval: int = DEFAULT_MAINTENANCE_INTERVAL,
+    lane: str = "delivery",
 ) -> threading.Thread:
-    """Work `queue_names` from a daemon thread, so delivery keeps Slack updated (progress)
-    while the main thread probes. A worker that crashes is replaced, not left dead."""
+    """Work `queue_names` from a daemon thread beside the main worker — the delivery lane, so
+    Slack hears of progress while the main thread probes, or the interactive lane, so an
+    incident probe starts at once even while a watch batch runs. A worker that crashes is
+    replaced, not left dead."""
 
     def run() -> None:
         while True:
@@ -120,7 +129,7 @@ def start_background_worker(
                 log.exception("background worker crashed; starting a new one")
                 time.sleep(1)
 
-    thread = threading.Thread(target=run, name="delivery-worker", daemon=True)
+    thread = threading.Thread(target=run, name=f"{lane}-worker", daemon=True)
     thread.start()
     return thread
 

@@ -3,6 +3,7 @@
 Imports nothing else of the project.
 """
 
+from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
 from workers.models.report import (
     SCHEMA_VERSION,
     SEVERITY_RANK_BY_NAME,
@@ -23,6 +24,7 @@ from workers.models.results import (
     AddressReport,
     CertificateInfo,
     ChainAnalysis,
+    CipherOffer,
     ConnectionProbe,
     DnsReason,
     DnsResult,
@@ -34,9 +36,11 @@ from workers.models.results import (
     TlsAttempt,
     TlsReason,
     TlsResult,
+    ValidatorVerdict,
 )
 
 __all__ = [
+    "FAMILY_LABELS",
     "ORIGIN_SSL_PROTOCOLS",
     "PROTOCOL_POLICIES",
     "SCHEMA_VERSION",
@@ -44,9 +48,13 @@ __all__ = [
     "AddressReport",
     "CertificateInfo",
     "ChainAnalysis",
+    "CipherOffer",
     "ConnectionProbe",
     "DnsReason",
     "DnsResult",
+    "EdgeAnswer",
+    "EdgeErrorFamily",
+    "EdgeReading",
     "Finding",
     "HttpReason",
     "HttpResult",
@@ -62,5 +70,6 @@ __all__ = [
     "TlsAttempt",
     "TlsReason",
     "TlsResult",
+    "ValidatorVerdict",
     "verdict_for",
 ]

@@ -24,6 +24,34 @@ CLOUDFRONT_CIPHERS: tuple[str, ...] = (
     "DES-CBC3-SHA",
     "RC4-MD5",
 )
+# IANA TLS cipher suite registry values of the suites above: a ClientHello built byte by byte
+# offers exactly these, whatever the local OpenSSL can build.
+# https://www.iana.org/assignments/tls-parameters/tls-parameters.xhtml#tls-parameters-4
+CLOUDFRONT_CIPHER_IDS: dict[str, int] = {
+    "ECDHE-ECDSA-AES256-GCM-SHA384": 0xC02C,
+    "ECDHE-ECDSA-AES256-SHA384": 0xC024,
+    "ECDHE-ECDSA-AES256-SHA": 0xC00A,
+    "ECDHE-ECDSA-AES128-GCM-SHA256": 0xC02B,
+    "ECDHE-ECDSA-AES128-SHA256": 0xC023,
+    "ECDHE-ECDSA-AES128-SHA": 0xC009,
+    "ECDHE-RSA-AES256-GCM-SHA384": 0xC030,
+    "ECDHE-RSA-AES256-SHA384": 0xC028,
+    "ECDHE-RSA-AES256-SHA": 0xC014,
+    "ECDHE-RSA-AES128-GCM-SHA256": 0xC02F,
+    "ECDHE-RSA-AES128-SHA256": 0xC027,
+    "ECDHE-RSA-AES128-SHA": 0xC013,
+    "AES256-SHA": 0x0035,
+    "AES128-SHA": 0x002F,
+    "DES-CBC3-SHA": 0x000A,
+    "RC4-MD5": 0x0004,
+}
+# Suites defined only for TLS 1.2 (GCM, SHA-256/384 MACs): not offered in an older ClientHello.
+TLS12_ONLY_CIPHERS: frozenset[str] = frozenset(
+    name for name in CLOUDFRONT_CIPHERS if "GCM" in name or name.endswith(("SHA256", "SHA384"))
+)
+# Suites broken by known attacks (RC4: RFC 7465; 64-bit-block 3DES: Sweet32, CVE-2016-2183)
+# that CloudFront still lists: an origin that gets one of them works, but deserves a warning.
+WEAK_CLOUDFRONT_CIPHERS: frozenset[str] = frozenset({"DES-CBC3-SHA", "RC4-MD5"})
 # Listed by CloudFront but absent from OpenSSL 3's default provider: an origin that accepts only
 # these cannot be checked from here.
 UNBUILDABLE_CIPHERS: frozenset[str] = frozenset({"DES-CBC3-SHA", "RC4-MD5"})
@@ -44,4 +72,6 @@ def port_allowed(port: int) -> bool:
 
 
 RSA_MAX_BITS = 4096
+# The smallest RSA key CloudFront documents (cnames-and-https-requirements.html): 1024 bits.
+RSA_MIN_BITS = 1024
 EXPIRY_WARNING_DAYS = 14

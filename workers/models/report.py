@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from workers.models.edge import EdgeReading
 from workers.models.results import AddressReport, DnsResult
 from workers.models.serialize import from_dict, to_dict
 
@@ -75,6 +76,9 @@ class Report:
     tool_version: str = ""
     # Addresses DNS gave but the probe left out (a name with more than the engine probes).
     addresses_not_probed: list[str] = field(default_factory=list)
+    # Set when the target is CloudFront's edge rather than an origin (see models.edge); left
+    # out of the JSON when None, so an origin's report keeps its schema-1 shape.
+    edge: EdgeReading | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -89,6 +93,10 @@ class Report:
         data = to_dict(self)
         # Keep the documented key order: schema, target, verdict, findings, addresses, ...
         ordered = {k: data.pop(k) for k in ("schema", "target", "verdict", "findings", "addresses")}
+        if data.get("edge") is None:
+            data.pop("edge", None)
+        if not data.get("addresses_not_probed"):
+            data.pop("addresses_not_probed", None)
         ordered.update(data)
         return ordered
 

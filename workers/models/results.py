@@ -46,6 +46,8 @@ class TlsReason(StrEnum):
     TIMEOUT = "timeout"
     HANDSHAKE_FAILED = "handshake_failed"
     UNVERIFIABLE_HERE = "unverifiable_here"  # only ciphers this OpenSSL cannot build
+    # The origin's certificate message is larger than this machine's TLS library accepts.
+    CERT_MESSAGE_TOO_LARGE = "cert_message_too_large"
 
 
 class HttpReason(StrEnum):
@@ -101,6 +103,23 @@ class CertificateInfo:
     self_signed: bool  # subject == issuer and the signature verifies with its own key
     aia_ca_issuers: list[str]
     pem: str
+    # Why the extensions could not be read (a malformed extension); None when they could.
+    # Names, CA flag and AIA are then unknown, and the validators' verdicts decide.
+    extensions_error: str | None = None
+
+
+@dataclass
+class ValidatorVerdict:
+    """What one maintained certificate validator said about the presented chain."""
+
+    validator: str  # "openssl" (X509_verify_cert) or "webpki" (cryptography's Web PKI profile)
+    # True: accepted; False: rejected; None: it could not run here (``detail`` says why).
+    accepted: bool | None
+    code: str | None = None  # e.g. "X509_V_ERR_INVALID_CA"; None for webpki and on success
+    rule: str | None = None  # the validator's own words for the failed rule
+    certificate: str | None = None  # subject of the certificate the rule failed on
+    depth: int | None = None  # position in the validator's path (0 = server certificate)
+    detail: str | None = None
 
 
 @dataclass
@@ -130,6 +149,23 @@ class ChainAnalysis:
     # Presented certificates that are not needed for the path (harmless, but noisy).
     unused_indexes: list[int] = field(default_factory=list)
     root_included: bool = False
+    # The path judged, as indexes into the presented chain (server certificate first; an anchor
+    # taken from the trust store is not listed). Paths were built from names and key
+    # identifiers; every path the presented certificates and the store allow was tried.
+    path: list[int] = field(default_factory=list)
+    paths_tried: int = 0
+    # Index of the server certificate in the presented chain (0 unless a CA came first).
+    leaf_index: int = 0
+    # Presented certificates whose signature on the path could not be checked here, with why
+    # (e.g. an MD5 signature no library here verifies); these links were taken on trust.
+    unchecked_signatures: dict[int, str] = field(default_factory=dict)
+    # Limits met on an origin that makes the work expensive: how many certificates were
+    # presented and how many considered; whether the signature-check budget ran out.
+    presented_count: int = 0
+    considered_count: int = 0
+    signature_checks: int = 0
+    signature_budget_exhausted: bool = False
+    validators: list[ValidatorVerdict] = field(default_factory=list)
 
 
 @dataclass
@@ -147,6 +183,23 @@ class TlsAttempt:
 
 
 @dataclass
+class CipherOffer:
+    """What the origin answered a ClientHello offering exactly CloudFront's cipher list, built
+    byte by byte (it includes suites this machine's OpenSSL cannot build)."""
+
+    client_version: str  # the highest protocol the ClientHello offered, e.g. "TLSv1.2"
+    offered: list[str]  # OpenSSL names of the suites offered, in order
+    # "chose" (a ServerHello), "alert", "closed" (EOF or reset), "timeout", "not_tls",
+    # "malformed" (an answer that could not be read) or "error" (could not connect).
+    outcome: str
+    version: str | None = None  # the protocol of the ServerHello
+    cipher: str | None = None  # the suite the ServerHello chose (OpenSSL name when it has one)
+    alert: str | None = None  # the alert's description, e.g. "handshake_failure"
+    certificate_requested: bool = False
+    detail: str | None = None
+
+
+@dataclass
 class TlsResult:
     status: Status
     reason: str | None = None
@@ -160,6 +213,13 @@ class TlsResult:
     # when the faithful handshake failed.
     accepted_protocols: list[str] = field(default_factory=list)
     accepted_ciphers: list[str] = field(default_factory=list)
+    # The answer to CloudFront's exact cipher list, offered byte by byte; None when not needed
+    # (the OpenSSL handshake succeeded, or failed for a reason ciphers cannot explain).
+    cipher_offer: CipherOffer | None = None
+    # How the protocol and cipher were learned: "openssl" (a full handshake) or "cipher_offer"
+    # (only the ServerHello to the byte-built ClientHello: the handshake could not be completed
+    # here, so the HTTP layer did not run).
+    negotiated_by: str | None = None
     chain: list[CertificateInfo] = field(default_factory=list)
     analysis: ChainAnalysis | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
@@ -177,6 +237,10 @@ class HttpResult:
     server: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     first_bytes: str | None = None  # what came back when it was not HTTP
+    # The start of the body of a 4xx/5xx answer: what the origin said (nginx's "No required SSL
+    # certificate was sent"), or CloudFront's error page behind its marks (up to 8 KiB, for
+    # the viewer-side reading); None for other statuses or when no body came.
+    body_excerpt: str | None = None
     detail: str | None = None
     ttfb_ms: float | None = None
     duration_ms: float = 0.0

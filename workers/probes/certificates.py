@@ -7,6 +7,7 @@ the way SSL Labs does. CloudFront itself fetches nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import socket
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import certifi
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -26,6 +27,16 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from workers.addresses import private_reason
 from workers.models import CertificateInfo, ChainAnalysis
+from workers.probes.chain_paths import (
+    MAX_CONSIDERED_CERTIFICATES,
+    Anchor,
+    PathBuilder,
+    SignatureBudget,
+    best_path,
+    check_signature,
+    server_certificate_index,
+)
+from workers.probes.chain_validators import validate
 
 AIA_TIMEOUT = 3.0
 AIA_MAX_BYTES = 64 * 1024
@@ -70,11 +81,11 @@ def trust_store(ca_file: str | None) -> TrustStore:
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+    """Names match and the signature verifies, or cannot be checked here (MD5...): the
+    algorithm of a signature says nothing about who made it."""
+    if cert.issuer != issuer.subject:
         return False
-    return True
+    return check_signature(cert, issuer)[0] != "invalid"
 
 
 def _cn(name: x509.Name) -> str | None:
@@ -88,24 +99,33 @@ def _iso(value: dt.datetime) -> str:
 
 def describe(cert: x509.Certificate) -> CertificateInfo:
     """Plain facts about one certificate."""
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        dns_names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
-        ips = [str(n) for n in san.get_values_for_type(x509.IPAddress)]
-    except x509.ExtensionNotFound:
-        dns_names, ips = [], []
-    try:
-        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        is_ca = False
+    dns_names: list[str] = []
+    ips: list[str] = []
+    is_ca = False
     aia_urls: list[str] = []
+    extensions_error = None
     try:
-        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
-        aia_urls = [str(d.access_location.value) for d in aia.value
-                    if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
-                    and isinstance(d.access_location, x509.UniformResourceIdentifier)]
-    except x509.ExtensionNotFound:
-        pass
+        extensions = cert.extensions
+    except ValueError as exc:
+        # cryptography parses every extension at once; one malformed extension (an empty EKU,
+        # say) must not crash the probe. The validators judge such a certificate.
+        extensions, extensions_error = None, str(exc)
+    if extensions is not None:
+        try:
+            san = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            dns_names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+            ips = [str(n) for n in san.get_values_for_type(x509.IPAddress)]
+        except x509.ExtensionNotFound:
+            pass
+        with contextlib.suppress(x509.ExtensionNotFound):
+            is_ca = extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        try:
+            aia = extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+            aia_urls = [str(d.access_location.value) for d in aia.value
+                        if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+                        and isinstance(d.access_location, x509.UniformResourceIdentifier)]
+        except x509.ExtensionNotFound:
+            pass
     key = cert.public_key()
     key_type, key_size, curve = "unknown", None, None
     if isinstance(key, rsa.RSAPublicKey):
@@ -142,6 +162,7 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
         self_issued=self_issued,
         self_signed=self_issued and _issued_by(cert, cert),
         aia_ca_issuers=aia_urls,
+        extensions_error=extensions_error,
         pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
     )
 
@@ -190,54 +211,61 @@ def _fetch_aia(url: str, allow_private: bool) -> tuple[str, str | None, list[x50
     return "failed", f"{url} did not hold a certificate", []
 
 
+def _anchors_by_subject(store: TrustStore) -> dict[bytes, list[Anchor]]:
+    return {subject: [Anchor(cert, source) for cert, source in entries]
+            for subject, entries in store.anchors.items()}
+
+
 def analyse_chain(chain: list[x509.Certificate], store: TrustStore, *, fetch_aia: bool,
-                  allow_private: bool) -> ChainAnalysis:
-    """Order, completeness and trust of the chain exactly as presented."""
-    analysis = ChainAnalysis()
+                  allow_private: bool, name: str | None = None, ca_file: str | None = None,
+                  now: dt.datetime | None = None) -> ChainAnalysis:
+    """Order, completeness and trust of the chain as presented, over every path it allows.
+
+    With ``name`` the maintained validators (OpenSSL, cryptography's Web PKI profile) also judge
+    the chain for that name; ``ca_file`` adds its roots to theirs as to ``store``.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    analysis = ChainAnalysis(presented_count=len(chain))
     if not chain:
         analysis.break_reason = "empty"
         return analysis
-    issuer_index: list[int | None] = []
-    for i, cert in enumerate(chain):
-        found = None
-        for j, candidate in enumerate(chain):
-            if j != i and _issued_by(cert, candidate):
-                found = j
-                break
-        issuer_index.append(found)
-    analysis.issuer_index = issuer_index
+    # An origin controls how many certificates it sends: consider a bounded number.
+    chain = chain[:MAX_CONSIDERED_CERTIFICATES]
+    analysis.considered_count = len(chain)
+    budget = SignatureBudget()
+    leaf = server_certificate_index(chain)
+    analysis.leaf_index = leaf
+    builder = PathBuilder(chain, _anchors_by_subject(store), budget)
+    paths = builder.build(leaf)
+    analysis.paths_tried = len(paths)
+    path = best_path(paths, chain, now)
+    analysis.path = list(path.indexes)
+    analysis.unchecked_signatures = dict(path.unchecked)
+    analysis.signature_checks = budget.used
+    analysis.signature_budget_exhausted = budget.exhausted
+    analysis.issuer_index = [
+        (path.indexes[path.indexes.index(i) + 1]
+         if i in path.indexes and path.indexes.index(i) + 1 < len(path.indexes) else None)
+        for i in range(len(chain))]
+    analysis.in_order = path.indexes == list(range(len(path.indexes)))
+    analysis.unused_indexes = [i for i in range(len(chain)) if i not in path.indexes]
+    if name is not None:
+        others = [c for i, c in enumerate(chain) if i != leaf]
+        analysis.validators = validate(chain[leaf], others, name=name, ca_file=ca_file, now=now)
 
-    # Walk the path from the leaf through the presented certificates.
-    path = [0]
-    while True:
-        nxt = issuer_index[path[-1]]
-        if nxt is None or nxt in path:
-            break
-        path.append(nxt)
-    analysis.in_order = path == list(range(len(path)))
-    analysis.unused_indexes = [i for i in range(len(chain)) if i not in path]
-
-    last = chain[path[-1]]
-    source = store.contains(last)
-    if source is not None:
+    last = chain[path.indexes[-1]]
+    if path.end == "anchor" and path.anchor is not None:
         analysis.trusted = True
-        analysis.anchor_source = source
-        analysis.anchor_subject = last.subject.rfc4514_string()
-        analysis.root_included = True
+        analysis.anchor_source = path.anchor.source
+        analysis.anchor_subject = path.anchor.cert.subject.rfc4514_string()
+        analysis.root_included = path.anchor_presented
         return analysis
-    for anchor, anchor_source in store.issuers_of(last):
-        if _issued_by(last, anchor):
-            analysis.trusted = True
-            analysis.anchor_source = anchor_source
-            analysis.anchor_subject = anchor.subject.rfc4514_string()
-            return analysis
-
-    if last.subject == last.issuer and _issued_by(last, last):
-        analysis.break_reason = "self_signed_leaf" if len(path) == 1 else "untrusted_root"
+    if path.end == "self_signed":
+        analysis.break_reason = "self_signed_leaf" if len(path.indexes) == 1 else "untrusted_root"
         return analysis
 
     analysis.break_reason = "incomplete"
-    analysis.dangling_index = path[-1]
+    analysis.dangling_index = path.indexes[-1]
     analysis.missing_issuer = last.issuer.rfc4514_string()
     info = describe(last)
     if not info.aia_ca_issuers:
@@ -266,7 +294,9 @@ def _complete_with_aia(dangling: x509.Certificate, store: TrustStore, analysis: 
             if depth > 0:
                 analysis.aia_completes_chain = False
             return
-        issuer = next((c for c in certs if _issued_by(current, c)), None)
+        # A caIssuers bundle is as origin-controlled as the chain: bounded the same way.
+        issuer = next((c for c in certs[:MAX_CONSIDERED_CERTIFICATES]
+                       if _issued_by(current, c)), None)
         if issuer is None:
             if depth == 0:
                 analysis.aia_status = "failed"

@@ -10,9 +10,16 @@ import time
 import h11
 
 from workers.models import HttpReason, HttpResult, Status
+from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
 from workers.probes.context import DeadlineExceeded, ProbeContext
 
 MAX_HEADER_BYTES = 64 * 1024
+# The start of an error response's body: what the origin says is wrong (nginx's "No required
+# SSL certificate was sent"), or, behind CloudFront's marks, enough of its error page to read
+# CloudFront's sentence (its pages are about 1 KiB).
+BODY_EXCERPT_BYTES = 1024
+EDGE_PAGE_BYTES = 8 * 1024
+BODY_WAIT = 5.0  # seconds; the body is a nicety, the status and headers are already in hand
 # All an origin may send before its final response headers end (interim 1xx responses
 # included); past it the probe stops reading and says so, whatever the origin keeps sending.
 MAX_RESPONSE_BYTES = 128 * 1024
@@ -20,8 +27,10 @@ MAX_RESPONSE_BYTES = 128 * 1024
 
 class _TooMuch(Exception):
     """The origin sent more than MAX_RESPONSE_BYTES before its response headers ended."""
+
+
 _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
-                 "x-amzn-requestid", "x-amzn-trace-id")
+                 "x-amzn-requestid", "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
 
 
 def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
@@ -64,6 +73,9 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                            for k, v in event.headers}
                 result.headers = {k: headers[k] for k in _KEPT_HEADERS if k in headers}
                 result.server = headers.get("server")
+                if event.status_code >= 400:
+                    limit = EDGE_PAGE_BYTES if cloudfront_marks(headers) else BODY_EXCERPT_BYTES
+                    result.body_excerpt = _body_excerpt(conn, sock, limit)
                 break
             if isinstance(event, h11.ConnectionClosed):
                 result.status, result.reason = Status.FAILED, HttpReason.CLOSED
@@ -104,3 +116,29 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
         result.detail = exc.strerror or str(exc)
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _body_excerpt(conn: h11.Connection, sock: socket.socket, limit: int) -> str | None:
+    """Up to `limit` bytes of an error response's body, as text. Best effort: the response
+    itself was already received, so a slow, cut or broken body gives what arrived and never
+    turns the layer into a failure."""
+    body = bytearray()
+    try:
+        current = sock.gettimeout()
+        sock.settimeout(BODY_WAIT if current is None else min(current, BODY_WAIT))
+        while len(body) < limit:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                chunk = sock.recv(16384)
+                conn.receive_data(chunk)
+                if not chunk:
+                    break
+                continue
+            if isinstance(event, h11.Data):
+                body.extend(event.data)
+                continue
+            break  # EndOfMessage, ConnectionClosed
+    except (h11.RemoteProtocolError, OSError, DeadlineExceeded):
+        pass
+    text = bytes(body[:limit]).decode("utf-8", "replace").strip()
+    return text or None

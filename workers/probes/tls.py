@@ -17,12 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from workers.models import Status, TlsAttempt, TlsReason, TlsResult
+from workers.models import CipherOffer, Status, TlsAttempt, TlsReason, TlsResult
 from workers.models.cloudfront import (
+    CLOUDFRONT_CIPHER_IDS,
     CLOUDFRONT_CIPHERS,
     CLOUDFRONT_GROUPS,
     CLOUDFRONT_SIGALGS,
+    TLS12_ONLY_CIPHERS,
+    UNBUILDABLE_CIPHERS,
 )
+from workers.probes import cipher_offer
 from workers.probes.context import DeadlineExceeded, ProbeContext
 
 _VERSIONS: dict[str, ssl.TLSVersion] = {
@@ -264,31 +268,126 @@ def probe_tls(sock: socket.socket, address: str, port: int, ctx: ProbeContext) -
     if first.ok:
         result.protocol = first.protocol
         result.cipher = first.cipher
+        result.negotiated_by = "openssl"
         return result, first.sock, first.chain_der
 
     result.status = Status.FAILED
     result.detail = first.error
-    _explain_failure(first, address, port, sni, ctx=ctx, offered=testable, result=result)
+    chain = _explain_failure(first, address, port, sni, ctx=ctx, offered=testable, result=result)
     result.duration_ms = sum(a.duration_ms for a in result.attempts)
-    return result, None, []
+    return result, None, chain
+
+
+def cloudfront_suites(version: str) -> list[str]:
+    """CloudFront's suites that exist in ``version``: an older ClientHello cannot offer the
+    TLS 1.2-only ones, and SSLv3 has no ECDHE (RFC 4492 extends TLS only)."""
+    names = [n for n in CLOUDFRONT_CIPHERS if version == "TLSv1.2" or n not in TLS12_ONLY_CIPHERS]
+    return [n for n in names if version != "SSLv3" or not n.startswith("ECDHE")]
+
+
+def _offer_cloudfront_list(address: str, port: int, sni: str | None, ctx: ProbeContext, *,
+                           offered: list[str], result: TlsResult) -> cipher_offer.ServerFlight:
+    """One ClientHello with exactly CloudFront's suites for the newest configured protocol."""
+    version = max((v for v in offered if v in cipher_offer.VERSIONS),
+                  key=lambda v: cipher_offer.VERSIONS[v], default="TLSv1.2")
+    names = cloudfront_suites(version)
+    try:
+        timeout = ctx.timeout(ctx.request.settings.connect_timeout)
+    except DeadlineExceeded:
+        flight = cipher_offer.ServerFlight(kind="timeout", detail="out of time")
+        ms = 0.0
+    else:
+        flight, ms = cipher_offer.offer(address, port, version=version, sni=sni, timeout=timeout,
+                                        suites=[CLOUDFRONT_CIPHER_IDS[n] for n in names])
+    chosen = cipher_offer.suite_name(flight.suite) if flight.suite is not None else None
+    outcome = {"server_hello": "chose"}.get(str(flight.kind), str(flight.kind))
+    result.cipher_offer = CipherOffer(
+        client_version=version, offered=names, outcome=outcome, version=flight.version,
+        cipher=chosen, alert=flight.alert, certificate_requested=flight.certificate_requested,
+        detail=flight.detail)
+    result.attempts.append(TlsAttempt(
+        purpose="CloudFront's exact cipher list, byte-built ClientHello", protocols=[version],
+        ciphers=":".join(names), ok=flight.kind == "server_hello",
+        negotiated_protocol=flight.version, negotiated_cipher=chosen,
+        error=None if flight.kind == "server_hello" else (
+            f"alert {flight.alert}" if flight.alert else flight.detail),
+        duration_ms=ms))
+    return flight
+
+
+def _enumerate_beyond_openssl(address: str, port: int, sni: str | None, ctx: ProbeContext,
+                              result: TlsResult) -> list[tuple[str, str]]:
+    """What the origin accepts among every suite tlslite-ng can name (RC4-SHA, 3DES and others
+    OpenSSL 3 cannot build): byte-built ClientHellos, each without the suites found before."""
+    remaining = cipher_offer.every_known_suite()
+    found: list[tuple[str, str]] = []
+    for _ in range(MAX_CIPHER_HANDSHAKES):
+        try:
+            timeout = ctx.timeout(ctx.request.settings.connect_timeout)
+        except DeadlineExceeded:
+            break
+        flight, ms = cipher_offer.offer(address, port, version="TLSv1.2", suites=remaining,
+                                        sni=sni, timeout=timeout)
+        ok = flight.kind == "server_hello" and flight.suite in remaining
+        name = cipher_offer.suite_name(flight.suite) if flight.suite is not None else None
+        result.attempts.append(TlsAttempt(
+            purpose="which ciphers? (byte-built ClientHello)", protocols=["TLSv1.2"],
+            ciphers=f"{len(remaining)} suites", ok=ok, negotiated_protocol=flight.version,
+            negotiated_cipher=name,
+            error=None if ok else (f"alert {flight.alert}" if flight.alert else flight.detail),
+            duration_ms=ms))
+        if not ok or flight.suite is None or flight.version is None or name is None:
+            break
+        found.append((flight.version, name))
+        remaining = [s for s in remaining if s != flight.suite]
+    return found
 
 
 def _explain_failure(first: Handshake, address: str, port: int, sni: str | None, *,
-                     ctx: ProbeContext, offered: list[str], result: TlsResult) -> None:
-    """Find out why the faithful handshake failed, with as few handshakes as we can."""
+                     ctx: ProbeContext, offered: list[str], result: TlsResult) -> list[bytes]:
+    """Find out why the faithful handshake failed, with as few handshakes as we can.
+
+    Returns the chain (DER) the origin sent when the byte-built ClientHello shows that
+    CloudFront connects after all (a suite this OpenSSL cannot build); else an empty list.
+    """
     if first.kind == "timeout":
         result.reason = TlsReason.TIMEOUT
-        return
+        return []
+    if first.ssl_reason == "EXCESSIVE_MESSAGE_SIZE":
+        # Only the Certificate message gets this large (OpenSSL's client caps it at 100 KB):
+        # not a protocol or cipher problem, so no follow-up handshakes.
+        result.reason = TlsReason.CERT_MESSAGE_TOO_LARGE
+        return []
     if first.cert_requested or first.alert == "certificate_required" or (
         first.ssl_reason in ("TLSV13_ALERT_CERTIFICATE_REQUIRED",)
     ):
         result.reason = TlsReason.CLIENT_CERT_REQUIRED
         result.client_cert_requested = True
-        return
+        answer = (f"ended the handshake with alert {first.alert}" if first.alert else
+                  f"ended the handshake ({first.error or 'closed the connection'})")
+        result.detail = (f"it sent a CertificateRequest and, given none, {answer}"
+                         if first.cert_requested else f"it {answer}")
+        return []
     if first.ssl_reason in ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG",
                             "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
         result.reason = TlsReason.NOT_TLS
-        return
+        return []
+
+    # OpenSSL could not offer all of CloudFront's list: ask with exactly that list, built byte
+    # by byte. A suite only that ClientHello could offer, in a configured protocol, means
+    # CloudFront connects; anything else is explained by the handshakes below.
+    flight = _offer_cloudfront_list(address, port, sni, ctx, offered=offered, result=result)
+    chosen = result.cipher_offer.cipher if result.cipher_offer else None
+    if (flight.kind == "server_hello" and flight.version in offered
+            and chosen in UNBUILDABLE_CIPHERS):
+        result.status, result.reason = Status.OK, None
+        result.protocol, result.cipher = flight.version, chosen
+        result.negotiated_by = "cipher_offer"
+        result.client_cert_requested = flight.certificate_requested
+        result.detail = (f"the origin chose {chosen} over {flight.version} from CloudFront's "
+                         "list; this machine's OpenSSL cannot build that suite, so the "
+                         "handshake was not completed and no HTTP request was sent")
+        return flight.chain_der
 
     # Which protocol versions does the origin accept at all? One handshake each, in parallel.
     versions = ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"]
@@ -308,17 +407,31 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
             result.accepted_ciphers.append(cipher)
 
     if not accepted:
-        resets = all(outcomes[v][1].kind in ("reset", "eof") for v in versions)
-        if first.kind in ("reset", "eof") and resets:
-            result.reason = TlsReason.RESET
+        # Nothing OpenSSL can build: name what the origin does accept, byte by byte.
+        beyond = _enumerate_beyond_openssl(address, port, sni, ctx, result)
+        for version, cipher in beyond:
+            if version not in result.accepted_protocols:
+                result.accepted_protocols.append(version)
+            if cipher not in result.accepted_ciphers:
+                result.accepted_ciphers.append(cipher)
+        accepted = result.accepted_protocols
+        if not beyond:
+            resets = all(outcomes[v][1].kind in ("reset", "eof") for v in versions)
+            if first.kind in ("reset", "eof") and resets:
+                result.reason = TlsReason.RESET
+            else:
+                result.reason = TlsReason.HANDSHAKE_FAILED
+            return []
+        if any(v in offered for v in accepted):
+            result.reason = TlsReason.CIPHER_UNSUPPORTED
         else:
-            result.reason = TlsReason.HANDSHAKE_FAILED
-        return
+            result.reason = TlsReason.PROTOCOL_UNSUPPORTED
+        return []
 
     common = [v for v in accepted if v in offered]
     if not common:
         result.reason = TlsReason.PROTOCOL_UNSUPPORTED
-        return
+        return []
 
     # A protocol in common: so the ciphers (or the curves) are the problem.
     best = common[0]
@@ -330,7 +443,7 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
         result.reason = TlsReason.CURVE_UNSUPPORTED
         result.detail = (f"the origin accepts {hs.cipher} over {best} only with a curve or "
                          "signature scheme CloudFront does not offer")
-        return
+        return []
     # Enumerate the origin's ciphers for that protocol: offer everything minus what it chose.
     chosen = outcomes[best][1].cipher
     found = [chosen] if chosen else []
@@ -346,3 +459,4 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
         found.append(hs.cipher)
     result.accepted_ciphers = found + [c for c in result.accepted_ciphers if c not in found]
     result.reason = TlsReason.CIPHER_UNSUPPORTED
+    return []

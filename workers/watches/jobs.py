@@ -85,7 +85,7 @@ def probe_watches(items: list[list[Any]]) -> dict[str, int]:
             return "internal_error"
 
     counts: dict[str, int] = {}
-    with metrics.track_job(queues.PROBE_QUEUE):
+    with metrics.track_job(queues.WATCH_QUEUE):
         workers = max(1, min(CONCURRENCY, len(items)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch") as pool:
             for result in pool.map(one, items):

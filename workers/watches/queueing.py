@@ -1,5 +1,6 @@
-"""Enqueueing the watches' jobs on the same RQ queues as the bot's probes, by dotted path,
-with JSON arguments, explicit timeouts and TTLs, and ids derived from what they serve."""
+"""Enqueueing the watches' jobs by dotted path, with JSON arguments, explicit timeouts and TTLs,
+and ids derived from what they serve. Batches go on the watch queue, behind incident probes;
+alerts and digests on the delivery queue."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def enqueue_watch_batch(connection: Redis, items: list[tuple[str, float]]) -> st
     """Queue one batch of (watch id, occurrence); None when that very batch is already queued."""
     job_id = batch_job_id(items)
     try:
-        queues.queue(queues.PROBE_QUEUE, connection).enqueue(
+        queues.queue(queues.WATCH_QUEUE, connection).enqueue(
             WATCH_BATCH_JOB,
             args=([[w, o] for w, o in items],),
             job_id=job_id,

@@ -116,6 +116,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $taken := list }}
 {{- range .Values.worker.queues }}
 {{- $taken = append $taken (printf "origin502-%s" .) }}
+{{- /* `probe` workers also take the watch batches' queue */}}
+{{- if eq . "probe" }}{{- $taken = append $taken "origin502-watch" }}{{- end }}
 {{- end }}
 {{- range $k.queues }}
 {{- if not (has . $taken) }}

@@ -114,8 +114,12 @@ def test_hostname_mismatch_names_the_forwarded_host():
     (ChainAnalysis(in_order=False, trusted=True, anchor_source="mozilla"), ["CERT_CHAIN_ORDER"]),
     (ChainAnalysis(break_reason="self_signed_leaf"), ["CERT_SELF_SIGNED"]),
     (ChainAnalysis(break_reason="untrusted_root"), ["CERT_UNTRUSTED_ROOT"]),
+    # No caIssuers URL: a private CA is likelier than a missing public intermediate.
     (ChainAnalysis(break_reason="incomplete", dangling_index=0, missing_issuer="CN=Issuer",
-                   aia_status="absent"), ["CERT_CHAIN_INCOMPLETE"]),
+                   aia_status="absent"), ["CERT_UNTRUSTED_ROOT"]),
+    (ChainAnalysis(break_reason="incomplete", dangling_index=0, missing_issuer="CN=Issuer",
+                   aia_status="failed", aia_url="http://ca.example/i.cer"),
+     ["CERT_CHAIN_INCOMPLETE"]),
     (ChainAnalysis(trusted=True, anchor_source="ca_file", anchor_subject="CN=Lab"),
      ["TRUSTED_VIA_CA_FILE"]),
 ])

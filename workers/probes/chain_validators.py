@@ -1,0 +1,142 @@
+"""Maintained validators judge the presented chain; origin502's own code only explains.
+
+Two validators run on the chain exactly as received (the handshake itself stays unverified so
+the probe sees broken chains):
+
+* OpenSSL's ``X509_verify_cert`` through pyOpenSSL, with the received certificates as
+  untrusted and Mozilla's roots (certifi, plus ``--ca-file``) as the store, for the TLS-server
+  purpose. Its verify code names the failed rule (``X509_V_ERR_INVALID_CA``, ...). It builds
+  alternative paths, as clients do.
+* ``cryptography``'s ``x509.verification`` with its Web PKI profile, for the name CloudFront
+  checks: stricter on some rules (SAN required, no CN fallback, DSA and P-192 keys, v1
+  certificates).
+
+Which of the two CloudFront applies is not documented, so the rules turn a disagreement into an
+uncertain finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+import warnings
+from functools import cache, lru_cache
+
+import certifi
+from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509 import verification
+from OpenSSL import crypto
+
+# pyOpenSSL does not wrap X509_STORE_set_purpose; its cffi binding does (pyopenssl>=25,<27 in
+# pyproject). Without the purpose, OpenSSL would accept a leaf whose EKU is clientAuth only.
+from OpenSSL._util import lib as _openssl_lib
+
+from workers.models import ValidatorVerdict
+
+
+@cache
+def _openssl_code_names() -> dict[int, str]:
+    # The numbers differ between OpenSSL versions (X509_V_ERR_INVALID_CA is 24 in 1.1, 79 in
+    # 3.0): name them from the constants of the linked library, never from a fixed table.
+    names: dict[int, str] = {}
+    for attribute in dir(_openssl_lib):
+        if attribute.startswith("X509_V_ERR_"):
+            value = getattr(_openssl_lib, attribute)
+            if isinstance(value, int):
+                names.setdefault(value, attribute)
+    return names
+_ENCOUNTERED = re.compile(
+    r"\(encountered processing <Certificate\(subject=<Name\((?P<subject>.*?)\)>.*$")
+
+
+def _pem_certificates(path: str) -> list[x509.Certificate]:
+    with open(path, "rb") as handle, warnings.catch_warnings():
+        # One Mozilla root has a negative serial number; cryptography warns but loads it.
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return list(x509.load_pem_x509_certificates(handle.read()))
+
+
+@cache
+def _webpki_store(ca_file: str | None) -> verification.Store:
+    roots = _pem_certificates(certifi.where())
+    if ca_file:
+        roots += _pem_certificates(ca_file)
+    return verification.Store(roots)
+
+
+def _subject_of(cert: crypto.X509) -> str:
+    return cert.to_cryptography().subject.rfc4514_string()
+
+
+def openssl_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *,
+                    ca_file: str | None, now: dt.datetime) -> ValidatorVerdict:
+    """OpenSSL's verdict on ``leaf`` with ``others`` as untrusted intermediates."""
+    try:
+        store = _openssl_store_at(ca_file, now.replace(microsecond=0))
+    except (crypto.Error, OSError) as exc:
+        return ValidatorVerdict("openssl", None,
+                                detail=f"the trust store could not be loaded: {exc}")
+    untrusted = [crypto.X509.from_cryptography(c) for c in others]
+    context = crypto.X509StoreContext(store, crypto.X509.from_cryptography(leaf), untrusted)
+    try:
+        context.verify_certificate()
+    except crypto.X509StoreContextError as exc:
+        code, depth, message = exc.errors[0], exc.errors[1], exc.errors[2]
+        return ValidatorVerdict("openssl", False,
+                                code=_openssl_code_names().get(code, f"X509_V_ERR {code}"),
+                                rule=str(message), certificate=_subject_of(exc.certificate),
+                                depth=int(depth))
+    except crypto.Error as exc:
+        return ValidatorVerdict("openssl", None, detail=f"OpenSSL could not run: {exc}")
+    return ValidatorVerdict("openssl", True)
+
+
+@lru_cache(maxsize=8)
+def _openssl_store_at(ca_file: str | None, when: dt.datetime) -> crypto.X509Store:
+    # The verification time is a store setting: one store per (roots, instant) keeps the
+    # concurrent addresses of one report from racing on it (they share the report's start).
+    store = crypto.X509Store()
+    store.load_locations(certifi.where())
+    if ca_file:
+        store.load_locations(ca_file)
+    _openssl_lib.X509_STORE_set_purpose(store._store, _openssl_lib.X509_PURPOSE_SSL_SERVER)
+    store.set_time(when)
+    return store
+
+
+def _subject(name: str) -> x509.DNSName | x509.IPAddress:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def webpki_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *, name: str,
+                   ca_file: str | None, now: dt.datetime) -> ValidatorVerdict:
+    """cryptography's Web PKI verdict on ``leaf`` for ``name`` (the name CloudFront checks)."""
+    try:
+        store = _webpki_store(ca_file)
+        verifier = (verification.PolicyBuilder().store(store).time(now)
+                    .build_server_verifier(_subject(name)))
+        verifier.verify(leaf, others)
+    except verification.VerificationError as exc:
+        text = str(exc).removeprefix("validation failed: ")
+        match = _ENCOUNTERED.search(text)
+        # "candidates exhausted: <rule>" is how the path builder reports the last rule that
+        # failed on every candidate path; the rule is the useful part.
+        rule = _ENCOUNTERED.sub("", text).removeprefix("candidates exhausted: ").strip()
+        subject = match.group("subject") if match else None
+        return ValidatorVerdict("webpki", False, rule=rule, certificate=subject)
+    except (ValueError, TypeError, OSError) as exc:
+        return ValidatorVerdict("webpki", None, detail=f"could not run: {exc}")
+    return ValidatorVerdict("webpki", True)
+
+
+def validate(leaf: x509.Certificate, others: list[x509.Certificate], *, name: str,
+             ca_file: str | None, now: dt.datetime) -> list[ValidatorVerdict]:
+    """Both validators' verdicts, OpenSSL first."""
+    return [openssl_verdict(leaf, others, ca_file=ca_file, now=now),
+            webpki_verdict(leaf, others, name=name, ca_file=ca_file, now=now)]
+
