@@ -21,6 +21,14 @@ from tests.support.dns_server import FakeDns  # noqa: E402
 from tests.support.redis_server import RedisServer, find_redis_server  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _no_aws_lookups_unless_a_test_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's own AWS set-up (AWS_PROFILE, CI credentials) must not make a test look
+    names up in a real account: tests reach loopback only. The AWS tests clear this and point
+    boto3 at moto (tests/support/aws.py)."""
+    monkeypatch.setenv("ORIGIN502_AWS", "0")
+
+
 @pytest.fixture(scope="session")
 def cert_factory() -> CertFactory:
     return CertFactory()

@@ -25,13 +25,30 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROBE = 0, 1, 2, 3
 @click.option("--no-aia", is_flag=True,
               help="Do not fetch AIA issuer URLs to tell a missing intermediate from an "
               "untrusted root.")
-def diagnose(target: str, as_json: bool, no_aia: bool, **opts: Any) -> None:
+@click.option("--aws-profile", default=None, metavar="NAME",
+              help="Look the target up in this AWS profile's CloudFront distributions.")
+@click.option("--role-arn", default=None, metavar="ARN",
+              help="Assume this (read-only) IAM role to look the target up.")
+@click.option("--origin", "origin_id", default=None, metavar="ID",
+              help="With a distribution: probe only the origin with this id.")
+def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | None,
+             role_arn: str | None, origin_id: str | None, **opts: Any) -> None:
     """Diagnose TARGET the way CloudFront connects to it.
 
     TARGET is an origin name (origin.example.com), name:port, or a URL
-    (https://origin.example.com:8443/health).
+    (https://origin.example.com:8443/health). With AWS read access it may also be a site
+    (www.example.com), a d….cloudfront.net name or a distribution id: every origin of the
+    distribution is then probed with its real settings.
     """
     from dataclasses import replace
+
+    from workers.distribution_cli import maybe_diagnose_distribution
+
+    handled = maybe_diagnose_distribution(
+        target, as_json=as_json, no_aia=no_aia, aws_profile=aws_profile, role_arn=role_arn,
+        origin_id=origin_id, opts=opts)
+    if handled is not None:
+        sys.exit(handled)
 
     from workers.engine import diagnose as run
 

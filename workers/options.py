@@ -9,11 +9,19 @@ import os
 import re
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
 
-from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings, ProbeOptions, ProbeRequest
+from workers.aws.access import aws_configured, is_distribution_id, lookup_name
+from workers.models import (
+    ORIGIN_SSL_PROTOCOLS,
+    DistributionLookup,
+    OriginSettings,
+    ProbeOptions,
+    ProbeRequest,
+)
 from workers.models.request import ProtocolPolicy
 from workers.target import TargetError, canonical_ip, parse_target
 
@@ -33,6 +41,17 @@ _DASH = re.compile(r"^(?:[\u2012\u2013\u2014\u2015\u2212]|-[\u2012\u2013\u2014\u
 
 class OperatorOnlyError(TargetError):
     """An option from Slack that only an operator may set."""
+
+
+def refuse_operator_only(values: dict[str, Any]) -> None:
+    """Raise OperatorOnlyError when parsed option `values` set an operator-only option."""
+    named = [OPERATOR_ONLY[key] for key in OPERATOR_ONLY if values.get(key) is not None]
+    if named:
+        raise OperatorOnlyError(
+            f"{', '.join(named)} is not available from Slack: it names a file on the "
+            "worker; operators set ORIGIN502_CA_FILE instead",
+            example=False,
+        )
 
 
 def _protocols(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -130,13 +149,7 @@ def build_request(
     not even ORIGIN502_CA_FILE (the bot sets the operator's file from its settings).
     """
     if untrusted:
-        named = [OPERATOR_ONLY[key] for key in OPERATOR_ONLY if opts.get(key) is not None]
-        if named:
-            raise OperatorOnlyError(
-                f"{', '.join(named)} is not available from Slack: it names a file on the "
-                "worker; operators set ORIGIN502_CA_FILE instead",
-                example=False,
-            )
+        refuse_operator_only(opts)
     parsed = parse_target(target)
     policy: ProtocolPolicy = opts.get("protocol_policy") or (
         "http-only" if parsed.scheme == "http" else "https-only"
@@ -164,19 +177,29 @@ def build_request(
         path=path,
         ip_address_type=opts.get("ip_address_type") or "ipv4",
     )
+    options = build_options(allow_private=allow_private, untrusted=untrusted, **opts)
+    return ProbeRequest(
+        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
+    )
+
+
+def build_options(*, allow_private: bool = True, untrusted: bool = False,
+                  **opts: Any) -> ProbeOptions:
+    """How origin502 probes (resolver, extra roots, private targets), from the option values.
+
+    Raises TargetError when the CA file cannot be used. `untrusted` (text from Slack): no file
+    is opened, not even ORIGIN502_CA_FILE (the bot sets the operator's file from its settings).
+    """
     ca_file: str | None = None
     if not untrusted:
         ca_file = opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None
         if ca_file:
             _check_ca_file(ca_file)
-    options = ProbeOptions(
+    return ProbeOptions(
         resolve=tuple(opts.get("resolve") or ()),
         ca_file=ca_file,
         allow_private=allow_private,
         nameserver=os.environ.get("ORIGIN502_NAMESERVER") or None,
-    )
-    return ProbeRequest(
-        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
     )
 
 
@@ -195,27 +218,49 @@ def _check_ca_file(path: str) -> None:
 @click.command(add_help_option=False)
 @click.argument("target")
 @diagnose_options
+@click.option("--origin", "origin_id", default=None,
+              help="With a distribution: probe only the origin with this id.")
 def _argv_parser(**kwargs: Any) -> dict[str, Any]:
     return kwargs
 
 
-def request_from_text(
-    text: str, *, allow_private: bool, untrusted: bool = True
-) -> ProbeRequest:
+def lookup_request(name: str, *, allow_private: bool, origin_id: str | None = None,
+                   untrusted: bool = False, **opts: Any) -> ProbeRequest:
+    """A request that looks ``name`` (site, d….cloudfront.net or id) up in CloudFront first;
+    the distribution's own settings replace the origin-setting options."""
+    path = opts.get("path") or None
+    if path is not None and not path.startswith("/"):
+        raise TargetError(f"the path '{path}' must start with '/'")
+    if is_distribution_id(name):
+        base = ProbeRequest(hostname=name, settings=OriginSettings(path=path or "/"),
+                            options=build_options(allow_private=allow_private,
+                                                  untrusted=untrusted, **opts),
+                            display=name)
+    else:
+        # The settings typed are kept for the case where the name is no distribution's and is
+        # probed as an origin after all.
+        base = build_request(name, allow_private=allow_private, untrusted=untrusted, **opts)
+    return replace(base, lookup=DistributionLookup(name=base.hostname, origin_id=origin_id,
+                                                   path=path))
+
+
+def request_from_text(text: str, *, allow_private: bool, aws: bool | None = None,
+                      untrusted: bool = True) -> ProbeRequest:
     """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line.
 
+    With AWS access configured (``aws``; by default read from the environment), a site name,
+    d….cloudfront.net name or distribution id becomes a request to look it up first.
     Text is untrusted by default: options that name files raise OperatorOnlyError.
     """
     try:
         argv = shlex.split(text.translate(_TYPOGRAPHIC_QUOTES))
     except ValueError as exc:
         raise TargetError(f"could not read the options: {exc}") from None
-    return request_from_argv(argv, allow_private=allow_private, untrusted=untrusted)
+    return request_from_argv(argv, allow_private=allow_private, aws=aws, untrusted=untrusted)
 
 
-def request_from_argv(
-    argv: list[str], *, allow_private: bool, untrusted: bool = True
-) -> ProbeRequest:
+def request_from_argv(argv: list[str], *, allow_private: bool, aws: bool | None = None,
+                      untrusted: bool = True) -> ProbeRequest:
     # Slack turns "--" into an en/em dash when people type it.
     argv = [_DASH.sub("--", a) for a in argv]
     try:
@@ -226,6 +271,20 @@ def request_from_argv(
     except click.exceptions.Exit:
         raise TargetError("no target given") from None
     target = values.pop("target")
-    # The operator-only check runs on what click parsed, so every spelling click accepts
-    # (`--ca-file=X`, `--ca-file X`, quoted, dashes Slack made typographic) is caught.
+    origin_id = values.pop("origin_id", None)
+    if untrusted:
+        # The operator-only check runs on what click parsed, so every spelling click accepts
+        # (`--ca-file=X`, `--ca-file X`, quoted, dashes Slack made typographic) is caught.
+        refuse_operator_only(values)
+    name = lookup_name(target) if (aws_configured() if aws is None else aws) else None
+    if name is not None:
+        return lookup_request(name, allow_private=allow_private, origin_id=origin_id,
+                              untrusted=untrusted, **values)
+    if origin_id:
+        raise TargetError("--origin needs a distribution (a site name, a d….cloudfront.net "
+                          "name or an id) and AWS access", example=False)
+    if is_distribution_id(target.strip()):
+        raise TargetError(f"{target.strip()} looks like a CloudFront distribution id; looking "
+                          "it up needs AWS read access, which is not configured here",
+                          example=False)
     return build_request(target, allow_private=allow_private, untrusted=untrusted, **values)

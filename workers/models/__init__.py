@@ -16,6 +16,7 @@ from workers.models.report import (
 from workers.models.request import (
     ORIGIN_SSL_PROTOCOLS,
     PROTOCOL_POLICIES,
+    DistributionLookup,
     OriginSettings,
     ProbeOptions,
     ProbeRequest,
@@ -50,6 +51,7 @@ __all__ = [
     "ChainAnalysis",
     "CipherOffer",
     "ConnectionProbe",
+    "DistributionLookup",
     "DnsReason",
     "DnsResult",
     "EdgeAnswer",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import http.client
 import socket
 import warnings
 from dataclasses import dataclass
@@ -185,6 +184,8 @@ def _fetch_aia(url: str, allow_private: bool) -> tuple[str, str | None, list[x50
     reason = private_reason(address)
     if reason and not allow_private:
         return "blocked", f"{host} resolves to {address}, {reason}; not fetched", []
+    import http.client  # only an AIA fetch needs it (start-up time of the CLI)
+
     connection = http.client.HTTPConnection(address, port, timeout=AIA_TIMEOUT)
     try:
         connection.request("GET", parts.path or "/", headers={"Host": parts.netloc})

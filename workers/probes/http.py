@@ -40,10 +40,16 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
     result = HttpResult(status=Status.OK, request_host=host, path=settings.path)
     conn = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
     # CloudFront's own User-Agent and keep-alive, unless the viewer's are forwarded.
-    outgoing = conn.send(h11.Request(method="GET", target=settings.path, headers=[
+    sent = [
         ("Host", host), ("User-Agent", "Amazon CloudFront"), ("Connection", "keep-alive"),
         ("Accept", "*/*"), ("Via", "1.1 origin502 (CloudFront-style probe)"),
-    ]))
+    ]
+    if request.origin_headers:
+        # An origin custom header replaces a header of the same name (CloudFront overwrites).
+        custom = {name.lower() for name, _ in request.origin_headers}
+        sent = [(k, v) for k, v in sent if k.lower() not in custom]
+        sent += list(request.origin_headers)
+    outgoing = conn.send(h11.Request(method="GET", target=settings.path, headers=sent))
     started = time.perf_counter()
     received = bytearray()
     total = 0

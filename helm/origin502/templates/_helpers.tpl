@@ -143,6 +143,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - name: ORIGIN502_CA_FILE
   value: {{ printf "/etc/origin502/ca/%s" .Values.origin502.caBundle.key | quote }}
 {{- end }}
+{{- if .Values.aws.enabled }}
+- name: ORIGIN502_AWS
+  value: "1"
+{{- with .Values.aws.roleArn }}
+- name: ORIGIN502_AWS_ROLE_ARN
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.aws.region }}
+- name: AWS_REGION
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
 {{- with .Values.origin502.extraEnv }}
 {{ toYaml . }}
 {{- end }}
