@@ -59,3 +59,14 @@ def test_operator_file_from_the_environment_is_not_opened_for_slack(tmp_path, mo
     result = interpret("x.com", allow_private=True, ca_file="/operator/roots.pem")
     assert not isinstance(result, Invalid), result
     assert result.request.options.ca_file == "/operator/roots.pem"
+
+
+@pytest.mark.parametrize("target", ["x.com", "E2ABCDEFGHIJKL", "d111111abcdef8.cloudfront.net"])
+def test_refused_before_any_distribution_lookup(tmp_path, target):
+    from workers.options import OperatorOnlyError, request_from_text
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OperatorOnlyError):
+        request_from_text(f"{target} \u201c--ca-file={fifo}\u201d", allow_private=True, aws=True)
+    assert _nobody_reads(str(fifo))
