@@ -211,3 +211,20 @@ def test_json_body_in_form_encoding_is_not_mistaken(serve):
                      extra=signed_headers(body))
     answer = exchange(serve, head, body)
     assert status_of(answer) == 200 and b"abc" in answer
+
+
+def test_slack_cannot_make_serve_open_a_file(stack_factory, tmp_path):
+    import errno
+    import os
+
+    stack = stack_factory(workers=False)
+    fifo = tmp_path / "trap"
+    os.mkfifo(fifo)  # an open() by serve would block on it, and be seen below
+    for text in (f"x.com \u201c--ca-file={fifo}\u201d", f"x.com \u2014ca-file {fifo}",
+                 "x.com --ca-file=/dev/zero", "x.com --ca-file /etc/shadow"):
+        reply, _ = stack.send.command(text)
+        assert reply.status == 200
+        assert "not available from Slack" in reply.body and "ORIGIN502_CA_FILE" in reply.body
+    with pytest.raises(OSError) as nobody:
+        os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    assert nobody.value.errno == errno.ENXIO  # no reader: serve never opened it
