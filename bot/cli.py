@@ -111,7 +111,7 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
             return {"redis": "unavailable"}
         return {"redis": "ok"}
 
-    server = make_server(app, host, port, health)
+    server = make_server(app, host, port, health, signing_secret=settings.signing_secret)
     bound = server.server_address[1]
     log.info("serving", extra={"url": f"http://{host}:{bound}/slack/events"})
     click.echo(f"origin502 listening on http://{host}:{bound}/slack/events", err=True)

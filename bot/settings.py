@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
@@ -25,9 +25,10 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    bot_token: str | None
-    signing_secret: str | None
-    app_token: str | None  # only for Socket Mode
+    # Secrets stay out of repr(): a logged or printed Settings must not carry them.
+    bot_token: str | None = field(repr=False)
+    signing_secret: str | None = field(repr=False)
+    app_token: str | None = field(repr=False)  # only for Socket Mode
     api_url: str  # Slack's Web API base URL; tests point it at a loopback server
     redis_url: str
     ca_file: str | None  # extra PEM roots, as `--ca-file`

@@ -42,6 +42,9 @@ from workers.target import canonical_ip
 ProgressCallback = Callable[[str, str], None]
 log = logging.getLogger(__name__)
 MAX_PARALLEL_ADDRESSES = 16
+# A name can resolve to hundreds of addresses; each costs connections, handshakes and chain
+# checks. Past this many the rest are listed as not probed (ADDRESSES_NOT_ALL_PROBED).
+MAX_PROBED_ADDRESSES = 8
 
 
 @cache
@@ -248,14 +251,15 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
 
     addresses: list[AddressReport] = []
     probing = time.perf_counter()
-    if dns.addresses:
+    probed, not_probed = dns.addresses[:MAX_PROBED_ADDRESSES], dns.addresses[MAX_PROBED_ADDRESSES:]
+    if probed:
         schemes = [scheme for scheme, _ in request.settings.schemes()]
-        count = len(dns.addresses)
+        count = len(probed)
         layers = LayerProgress({"tcp": count * len(schemes), "http": count * len(schemes),
                                 "tls": count * schemes.count("https")}, progress)
         workers = min(MAX_PARALLEL_ADDRESSES, count)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), dns.addresses))
+            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), probed))
 
     settings = request.settings
     target = TargetInfo(
@@ -272,6 +276,7 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         probe_error=probe_error, tool_version=_tool_version(),
         trust_note=("roots from --ca-file were trusted for this report; CloudFront trusts only "
                     "Mozilla's list" if request.options.ca_file else None),
+        addresses_not_probed=list(not_probed),
     )
     probed_ms = round((time.perf_counter() - probing) * 1000, 2)
     if report.probe_error is None:

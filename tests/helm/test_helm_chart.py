@@ -114,7 +114,7 @@ def secret_strings(case: str) -> list[str]:
     slack = values.get("slack", {})
     found = [slack.get(key, "") for key in ("botToken", "signingSecret", "appToken")]
     url = values.get("redis", {}).get("url", "")
-    password = re.search(r"://:([^@]+)@", url)
+    password = re.search(r"://[^:/@]*:([^@]+)@", url)
     found += [url, password.group(1)] if password else [url]
     return [secret for secret in found if secret]
 
@@ -573,7 +573,7 @@ def test_socket_mode_uses_the_app_token_and_no_signing_secret() -> None:
 # --- bad values are refused ----------------------------------------------------------------
 
 BASE = {
-    "redis": {"url": "redis://redis:6379/0"},
+    "redis": {"url": "redis://origin502:test-password@redis:6379/0"},
     "slack": {"botToken": "xoxb-1-2-abc", "signingSecret": "0123abcd"},
 }
 
@@ -720,6 +720,27 @@ def test_contradictory_values_fail_the_render_with_a_clear_message(chart: Any, l
     with pytest.raises(helm.HelmError) as failed:
         chart.render(values, name=RELEASE, namespace=NAMESPACE)
     assert message in str(failed.value)
+
+
+# --- Redis is locked down by default ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["redis://redis:6379/0", "redis://origin502@redis:6379/0",
+                                 "rediss://redis:6380/0"])
+def test_an_open_redis_is_refused_by_default(chart: Any, url: str) -> None:
+    with pytest.raises(helm.HelmError) as refused:
+        chart.render(_with(redis__url=url), name=RELEASE, namespace=NAMESPACE)
+    assert "redis.url carries no password" in str(refused.value)
+
+
+def test_an_open_redis_is_accepted_only_when_asked(chart: Any) -> None:
+    values = _with(redis__url="redis://redis:6379/0", redis__requireAuth=False)
+    assert chart.render(values, name=RELEASE, namespace=NAMESPACE)
+
+
+@pytest.mark.parametrize("url", ["redis://:pw@redis:6379/0", "rediss://origin502:pw@r:6380/0"])
+def test_redis_with_a_password_or_acl_user_renders(chart: Any, url: str) -> None:
+    assert chart.render(_with(redis__url=url), name=RELEASE, namespace=NAMESPACE)
 
 
 # --- AWS read access (CloudFront lookups) --------------------------------------------------

@@ -398,4 +398,12 @@ CATALOG: dict[str, Entry] = {
         ("Fix the hosts behind the failing addresses (their own findings say how), or take "
          "those addresses out of DNS until they work.",),
         (P502,)),
+    "ADDRESSES_NOT_ALL_PROBED": Entry(
+        "warning", "Not every address of the origin was checked",
+        ("{name} resolves to {total} addresses; origin502 checked the first {probed} and left "
+         "out {left} ({skipped}). CloudFront may connect to any of them, so a failure on one "
+         "that was not checked would not show here.",
+         "Check the others one at a time with `--resolve {name}:ADDRESS`, or trim the record "
+         "set to the addresses that serve the origin."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True),
 }

@@ -877,6 +877,11 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
                 out.append(finding("ORIGIN_RESPONSE_TIMEOUT", f"{where} accepted GET "
                                    f"{target.path} but did not answer within "
                                    f"{target.read_timeout:g} s.", ip, **fill))
+            elif http.reason == "invalid" and "stopped reading" in (http.detail or ""):
+                # The probe's byte caps cut the answer: say what was cut, not "not HTTP".
+                out.append(finding("HTTP_INVALID_RESPONSE", f"{where} answered GET "
+                                   f"{target.path}, but {http.detail}.", ip,
+                                   first_bytes=(http.first_bytes or "")[:60], **fill))
             elif http.reason == "invalid":
                 out.append(finding("HTTP_INVALID_RESPONSE", f"{where} answered GET "
                                    f"{target.path} with bytes that are not HTTP: "
@@ -933,6 +938,20 @@ def rule_some_addresses_failing(report: Report, _now: dt.datetime,
                     failing=len(failing), total=len(used), codes=", ".join(codes))]
 
 
+def rule_addresses_not_probed(report: Report, _now: dt.datetime) -> list[Finding]:
+    left = report.addresses_not_probed
+    if not left:
+        return []
+    probed = len(report.addresses)
+    total = probed + len(left)
+    shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+    return [finding("ADDRESSES_NOT_ALL_PROBED",
+                    f"{report.target.hostname} resolves to {total} addresses; only the first "
+                    f"{probed} were checked ({len(left)} left out: {shown}).", None,
+                    name=report.target.hostname, total=total, probed=probed, left=len(left),
+                    skipped=shown)]
+
+
 RULES: list[Rule] = [
     rule_ip_literal,
     rule_dns,
@@ -944,4 +963,5 @@ RULES: list[Rule] = [
     rule_client_cert_requested,
     rule_weak_cipher,
     rule_http,
+    rule_addresses_not_probed,
 ]

@@ -86,6 +86,8 @@ class Report:
     trust_note: str | None = None  # set when --ca-file roots were used
     timings_ms: dict[str, float] = field(default_factory=dict)
     tool_version: str = ""
+    # Addresses DNS gave but the probe left out (a name with more than the engine probes).
+    addresses_not_probed: list[str] = field(default_factory=list)
     # Set when the target is CloudFront's edge rather than an origin (see models.edge); left
     # out of the JSON when None, so an origin's report keeps its schema-1 shape.
     edge: EdgeReading | None = None
@@ -105,6 +107,8 @@ class Report:
         ordered = {k: data.pop(k) for k in ("schema", "target", "verdict", "findings", "addresses")}
         if data.get("edge") is None:
             data.pop("edge", None)
+        if not data.get("addresses_not_probed"):
+            data.pop("addresses_not_probed", None)
         ordered.update(data)
         return ordered
 

@@ -20,6 +20,15 @@ MAX_HEADER_BYTES = 64 * 1024
 BODY_EXCERPT_BYTES = 1024
 EDGE_PAGE_BYTES = 8 * 1024
 BODY_WAIT = 5.0  # seconds; the body is a nicety, the status and headers are already in hand
+# All an origin may send before its final response headers end (interim 1xx responses
+# included); past it the probe stops reading and says so, whatever the origin keeps sending.
+MAX_RESPONSE_BYTES = 128 * 1024
+
+
+class _TooMuch(Exception):
+    """The origin sent more than MAX_RESPONSE_BYTES before its response headers ended."""
+
+
 _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
                  "x-amzn-requestid", "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
 
@@ -43,19 +52,25 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
     outgoing = conn.send(h11.Request(method="GET", target=settings.path, headers=sent))
     started = time.perf_counter()
     received = bytearray()
+    total = 0
+    interim = 0
     try:
         sock.settimeout(ctx.timeout(settings.read_timeout))
         sock.sendall(outgoing or b"")
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
-                chunk = sock.recv(16384)
+                if total >= MAX_RESPONSE_BYTES:
+                    raise _TooMuch
+                chunk = sock.recv(min(16384, MAX_RESPONSE_BYTES - total))
+                total += len(chunk)
                 if result.ttfb_ms is None and chunk:
                     result.ttfb_ms = (time.perf_counter() - started) * 1000
                 received.extend(chunk[:256] if len(received) < 256 else b"")
                 conn.receive_data(chunk)
                 continue
             if isinstance(event, h11.InformationalResponse):
+                interim += 1
                 continue
             if isinstance(event, h11.Response):
                 result.status_code = event.status_code
@@ -72,6 +87,12 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                 result.status, result.reason = Status.FAILED, HttpReason.CLOSED
                 result.detail = "the origin closed the connection without sending a response"
                 break
+    except _TooMuch:
+        result.status, result.reason = Status.FAILED, HttpReason.INVALID
+        result.detail = (f"the origin sent more than {MAX_RESPONSE_BYTES // 1024} KiB "
+                         f"({interim} interim 1xx responses) without finishing its response "
+                         "headers; origin502 stopped reading there")
+        result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
     except h11.RemoteProtocolError as exc:
         if not received:
             # h11 calls a close before any byte a protocol error; for us it is a plain close.
@@ -81,6 +102,9 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
             return result
         result.status, result.reason = Status.FAILED, HttpReason.INVALID
         result.detail = f"not a valid HTTP/1.x response: {exc}"
+        if getattr(exc, "error_status_hint", None) == 431:  # h11: receive buffer too long
+            result.detail = (f"the response headers are larger than {MAX_HEADER_BYTES // 1024} "
+                             "KiB; origin502 stopped reading there")
         result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
     except (TimeoutError, DeadlineExceeded):
         result.status, result.reason = Status.FAILED, HttpReason.TIMEOUT
