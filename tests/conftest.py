@@ -18,7 +18,11 @@ if _ROOT not in sys.path:
 
 from tests.support.certs import CertFactory  # noqa: E402
 from tests.support.dns_server import FakeDns  # noqa: E402
+from tests.support.loopback_only import install as _loopback_only  # noqa: E402
 from tests.support.redis_server import RedisServer, find_redis_server  # noqa: E402
+
+# Tests reach this machine only: a socket of the test process that dials anything else fails.
+_loopback_only()
 
 
 @pytest.fixture(autouse=True)
