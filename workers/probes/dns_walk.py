@@ -25,14 +25,10 @@ import dns.rdatatype
 import dns.resolver
 
 from workers.models import DnsWalk, NameServerCheck, NameServerOutcome
-from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.context import DeadlineExceeded, ProbeContext, ResolverUnavailable
 
 MAX_SERVERS = 8  # zones rarely have more; a list longer than this is not read to the end
 QUERY_TIMEOUT = 2.0
-
-
-class ResolverUnavailable(RuntimeError):
-    """The resolver cannot stand in for public DNS from here: the probe itself cannot run."""
 
 
 def _server(resolver: dns.resolver.Resolver) -> tuple[str, int]:

@@ -236,7 +236,7 @@ def test_fix_templates_do_not_restate_the_summary(code: str, summary: str,
      None),
 ])
 def test_which_resolver_failures_belong_to_this_machine(errors, local) -> None:
-    from workers.probes.dns import _local_failure
+    from workers.probes.dns_resolve import _local_failure
 
     assert _local_failure(errors) == local
 
