@@ -10,8 +10,8 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 
+from workers import __version__
 from workers.addresses import private_reason
 from workers.diagnosis import diagnose_findings
 from workers.diagnosis.edge import edge_reading
@@ -45,17 +45,6 @@ MAX_PARALLEL_ADDRESSES = 16
 # A name can resolve to hundreds of addresses; each costs connections, handshakes and chain
 # checks. Past this many the rest are listed as not probed (ADDRESSES_NOT_ALL_PROBED).
 MAX_PROBED_ADDRESSES = 8
-
-
-@cache
-def _tool_version() -> str:
-    # importlib.metadata costs ~40 ms to import: pay it once, and only when a report is built.
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("origin502")
-    except PackageNotFoundError:
-        return "dev"
 
 
 def _not_run(layer: str) -> str:
@@ -273,7 +262,7 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
     report = Report(
         target=target, verdict=Verdict.UNKNOWN, findings=[], dns=dns, addresses=addresses,
         started_at=started_at.isoformat().replace("+00:00", "Z"), duration_ms=0.0,
-        probe_error=probe_error, tool_version=_tool_version(),
+        probe_error=probe_error, tool_version=__version__,
         trust_note=("roots from --ca-file were trusted for this report; CloudFront trusts only "
                     "Mozilla's list" if request.options.ca_file else None),
         addresses_not_probed=list(not_probed),

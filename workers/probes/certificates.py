@@ -10,18 +10,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import socket
-import warnings
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
-import certifi
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from workers.addresses import private_reason
@@ -35,7 +32,7 @@ from workers.probes.chain_paths import (
     check_signature,
     server_certificate_index,
 )
-from workers.probes.chain_validators import validate
+from workers.probes.chain_validators import mozilla_roots, validate
 
 AIA_TIMEOUT = 3.0
 AIA_MAX_BYTES = 64 * 1024
@@ -59,18 +56,9 @@ class TrustStore:
 
 
 @cache
-def _mozilla_roots() -> tuple[x509.Certificate, ...]:
-    # certifi ships Mozilla's CA list, the one CloudFront says it trusts. Parsed once per process.
-    with open(certifi.where(), "rb") as handle, warnings.catch_warnings():
-        # One Mozilla root has a negative serial number; cryptography warns but loads it.
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        return tuple(x509.load_pem_x509_certificates(handle.read()))
-
-
-@cache
 def trust_store(ca_file: str | None) -> TrustStore:
     anchors: dict[bytes, list[tuple[x509.Certificate, str]]] = {}
-    for cert in _mozilla_roots():
+    for cert in mozilla_roots():
         anchors.setdefault(cert.subject.public_bytes(), []).append((cert, "mozilla"))
     if ca_file:
         with open(ca_file, "rb") as handle:
