@@ -10,7 +10,7 @@ from typing import Any
 from redis import Redis
 from slack_bolt import App, BoltContext, BoltResponse
 
-from bot import actions, commands, events
+from bot import actions, commands, events, idempotency
 from bot.actions import watch as watch_actions
 from bot.background import Background
 from bot.deps import Deps
@@ -49,6 +49,7 @@ def create_app(
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener"),
     )
+    idempotency.register(app, deps.redis)  # before any listener: a replay starts nothing
     commands.register(app, deps)
     actions.register(app, deps)
     events.register(app, deps)

@@ -116,7 +116,7 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
 
     from bot.server import make_server
 
-    server = make_server(app, host, port, ready)
+    server = make_server(app, host, port, ready, signing_secret=settings.signing_secret)
     bound = server.server_address[1]
     log.info("serving", extra={"url": f"http://{host}:{bound}/slack/events"})
     click.echo(f"origin502 listening on http://{host}:{bound}/slack/events", err=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, replace
 
 from bot.safety import refusal
@@ -13,8 +12,6 @@ from workers.target import TargetError
 
 HELP_WORDS = {"", "help", "-h", "--help", "?", "usage"}
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-# Options a Slack user may not set: they name files on the worker's disk.
-OPERATOR_ONLY = ("--ca-file",)
 
 
 @dataclass(frozen=True)
@@ -42,30 +39,18 @@ class Accepted:
 Interpretation = Help | Invalid | Refused | Accepted
 
 
-def _tokens(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
 def interpret(text: str, *, allow_private: bool, ca_file: str | None = None) -> Interpretation:
     """Read `TARGET [options]`: help, a problem to report, a refusal, or a request to run.
 
-    `ca_file` is the operator's ORIGIN502_CA_FILE (Slack users cannot name files).
+    `ca_file` is the operator's ORIGIN502_CA_FILE. Slack users cannot name files: the text is
+    parsed as untrusted, so options naming files are refused after parsing, in whatever
+    spelling click accepted them, and no path from the text is ever opened or looked at.
     """
     text = text.strip()
     if text.lower() in HELP_WORDS:
         return Help()
-    for token in _tokens(text):
-        name = token.split("=", 1)[0].replace("\u2014", "--").replace("\u2013", "--")
-        if name in OPERATOR_ONLY:
-            return Invalid(
-                f"{name} is not available from Slack: it names a file on the worker; "
-                "operators set ORIGIN502_CA_FILE instead"
-            )
     try:
-        request = request_from_text(text, allow_private=allow_private)
+        request = request_from_text(text, allow_private=allow_private, untrusted=True)
     except TargetError as exc:
         return Invalid(str(exc))
     if ca_file is not None:

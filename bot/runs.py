@@ -42,21 +42,6 @@ def start_run(
     store = RunStore(connection)
     key = request.cache_key()
     run_id = store.new_run_id(key)
-    holder = store.claim(channel, key, run_id)
-    if holder is not None:
-        existing = store.get(holder)
-        if existing is not None and (
-            existing.status in ("queued", "running")
-            or (reason == "command" and existing.status == "done")
-        ):
-            if user != existing.user and user not in existing.joined:
-                store.add_joined(existing.run_id, user)
-                queues.enqueue_sync(connection, existing.run_id, store.next_seq(existing.run_id))
-            log.info("joined a running probe", extra={
-                "run_id": existing.run_id, "run_request_id": existing.request_id})
-            return Started(run=existing, joined=True)
-        # The holder failed, expired, or finished and this is an explicit re-run.
-        store.take_over(channel, key, run_id)
     run = Run(
         run_id=run_id,
         request=request.to_dict(),
@@ -69,11 +54,36 @@ def start_run(
         previous_run=previous_run,
         request_id=current_request_id(),
     )
-    # One transaction: the record, the first delivery job (the status message goes out
-    # first; the probe's progress then updates it) and the probe job.
+    # The record exists before the run claims the target, so a request racing this one (two
+    # clicks on one Re-run, a double submit) that finds run_id holding the key can read it
+    # and join, instead of taking a recordless holder for a dead one and starting a second.
+    store.create(run)
+    holder = store.claim(channel, key, run_id)
+    # Twice at most: when another request takes the key over between our read and our
+    # write, the second look finds its run and joins it.
+    for _ in range(2):
+        if holder is None:
+            break
+        existing = store.get(holder)
+        if existing is not None and (
+            existing.status in ("queued", "running")
+            or (reason == "command" and existing.status == "done")
+        ):
+            store.discard(run_id)
+            if user != existing.user and user not in existing.joined:
+                store.add_joined(existing.run_id, user)
+                queues.enqueue_sync(connection, existing.run_id, store.next_seq(existing.run_id))
+            log.info("joined a running probe", extra={
+                "run_id": existing.run_id, "run_request_id": existing.request_id})
+            return Started(run=existing, joined=True)
+        # The holder failed, expired, or finished and this is an explicit re-run.
+        if store.take_over(channel, key, run_id, expected=holder):
+            break
+        holder = store.claim(channel, key, run_id)
+    # One transaction: the first delivery job (the status message goes out first; the
+    # probe's progress then updates it) and the probe job.
     with connection.pipeline() as pipe:
         pipe.multi()
-        store.create(run, pipeline=pipe)
         if thread_ts is not None:
             store.link_thread(channel, thread_ts, run_id, pipeline=pipe)
         pipe.incr(f"origin502:run:{run_id}:seq")

@@ -3,17 +3,35 @@ server (liveness and readiness are told apart in workers/health.py).
 
 Bolt's own development server handles one request at a time; during an incident several
 people fire the command at once, so each request gets its own thread here.
+
+The port faces the internet, so the server protects itself before any signature is checked:
+strict Content-Length framing with a size cap, a socket timeout on every connection, a deadline
+for each request to arrive, a bound on connections, and Slack's signature checked on the raw
+bytes before Bolt parses (or logs) the body. Malformed requests get 400/401/413 and never
+reach a listener. (A maintained server such as waitress would bound connections too, but not
+the per-request deadline nor the signature-before-parse step; this file stays on http.server.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Sequence
+import os
+import re
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from workers.health import BoundedCheck, HealthCheck
 from workers.metrics import render_metrics
@@ -22,14 +40,103 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1 << 20  # Slack payloads are a few kilobytes
+# Seconds a connection may sit silent (between requests, or mid-request between bytes).
+IDLE_TIMEOUT = float(os.environ.get("ORIGIN502_HTTP_IDLE_TIMEOUT") or 10)
+# Seconds for one whole request (line, headers, body) to arrive, however it trickles in.
+REQUEST_DEADLINE = float(os.environ.get("ORIGIN502_HTTP_REQUEST_DEADLINE") or 20)
+# Connections served at once; one more is answered 503 and closed, without a thread.
+MAX_CONNECTIONS = int(os.environ.get("ORIGIN502_HTTP_MAX_CONNECTIONS") or 128)
+# Slack signs with a whole number of seconds; anything else is not Slack.
+_DIGITS = re.compile(r"[0-9]{1,15}")
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n"
+    b"Retry-After: 1\r\n\r\nbusy\n"
+)
 
 
-def make_handler(app: App, ready: HealthCheck) -> type[BaseHTTPRequestHandler]:
+def _signed(verifier: SignatureVerifier, headers: Message, body: str) -> bool:
+    """Slack's v0 signature over these exact bytes, with a timestamp in the 5-minute window."""
+    timestamp = headers.get("X-Slack-Request-Timestamp") or ""
+    signature = headers.get("X-Slack-Signature") or ""
+    if not _DIGITS.fullmatch(timestamp) or not signature.startswith("v0="):
+        return False
+    return verifier.is_valid(body, timestamp, signature)
+
+
+def _malformed(content_type: str, text: str) -> str | None:
+    """What is wrong with a signed body Bolt would choke on, or None when it is readable."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json":
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return "the body is not JSON"
+        return None if isinstance(parsed, dict) else "the body is not a JSON object"
+    if media == "application/x-www-form-urlencoded":
+        try:
+            form = parse_qs(text, strict_parsing=bool(text), max_num_fields=200)
+        except ValueError:
+            return "the body is not a form"
+        for payload in form.get("payload", []):
+            try:
+                if not isinstance(json.loads(payload), dict):
+                    return "the payload is not a JSON object"
+            except ValueError:
+                return "the payload is not JSON"
+        return None
+    return "unsupported content type"
+
+
+class Deadlines:
+    """One thread that shuts the connections whose current request took too long to arrive.
+
+    (A timer per connection would double the threads a crowd of slow clients costs.)
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._due: dict[socket.socket, float] = {}
+        self._wake = threading.Condition()
+        threading.Thread(target=self._run, name="http-deadlines", daemon=True).start()
+
+    def start(self, connection: socket.socket, seconds: float) -> None:
+        with self._wake:
+            self._due[connection] = self._clock() + seconds
+            self._wake.notify()
+
+    def cancel(self, connection: socket.socket) -> None:
+        with self._wake:
+            self._due.pop(connection, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                now = self._clock()
+                expired = [c for c, due in self._due.items() if due <= now]
+                for connection in expired:
+                    del self._due[connection]
+                if not expired:
+                    soonest = min(self._due.values(), default=now + 60)
+                    self._wake.wait(timeout=max(0.05, soonest - now))
+                    continue
+            for connection in expired:
+                log.info("request took too long to arrive; connection closed")
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+
+def make_handler(
+    app: App, ready: HealthCheck, signing_secret: str | None = None
+) -> type[BaseHTTPRequestHandler]:
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+    deadlines = Deadlines()
     readiness = BoundedCheck(ready)
 
     class SlackRequestHandler(BaseHTTPRequestHandler):
         server_version = "origin502"
         protocol_version = "HTTP/1.1"
+        # Socket timeout for every read and write: a silent or idle connection is dropped.
+        timeout = IDLE_TIMEOUT
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
@@ -49,20 +156,35 @@ def make_handler(app: App, ready: HealthCheck) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             path, _, query = self.path.partition("?")
-            length = int(self.headers.get("Content-Length") or 0)
+            body = self._read_body()
+            if body is None:
+                return  # answered already (400/411/413/408) and the connection closes
+            deadlines.cancel(self.connection)  # the request is in: the rest is the app's time
             if path != EVENTS_PATH:
-                self.rfile.read(min(length, MAX_BODY))
                 self._reply(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
                 return
-            if length > MAX_BODY:
-                self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"too large\n", "text/plain")
-                self.close_connection = True
+            try:
+                text = body.decode("utf-8")  # Slack sends UTF-8; the signature is over text
+            except UnicodeDecodeError:
+                self._reply(HTTPStatus.BAD_REQUEST, b"the body is not UTF-8\n", "text/plain")
                 return
-            body = self.rfile.read(length).decode("utf-8")
+            # Before anything reads the body (Bolt parses it, and logs unsigned ones whole):
+            # only a request Slack signed goes further.
+            if verifier is not None and not _signed(verifier, self.headers, text):
+                log.info("unsigned request refused", extra={"bytes": len(body)})
+                self._reply(HTTPStatus.UNAUTHORIZED, b"invalid request\n", "text/plain")
+                return
+            problem = _malformed(self.headers.get("Content-Type") or "", text)
+            if problem is not None:
+                log.info("malformed request refused", extra={"problem": problem})
+                self._reply(HTTPStatus.BAD_REQUEST, f"{problem}\n".encode(), "text/plain")
+                return
             headers: dict[str, str | Sequence[str]] = {
                 name.lower(): self.headers.get_all(name) or [] for name in self.headers
             }
-            response = app.dispatch(BoltRequest(body=body, query=query, headers=headers))
+            response = app.dispatch(
+                BoltRequest(body=text, query=query, headers=headers)
+            )
             payload = response.body if isinstance(response.body, str) else json.dumps(response.body)
             self.send_response(response.status)
             for name, values in response.headers.items():
@@ -75,8 +197,52 @@ def make_handler(app: App, ready: HealthCheck) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(encoded)
 
-        def _reply(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        def _read_body(self) -> bytes | None:
+            """The body, exactly Content-Length bytes of it, or None once refused."""
+            if self.headers.get("Transfer-Encoding") is not None:
+                # Slack always sends a length; chunked bodies are how framing tricks start.
+                self._refuse(HTTPStatus.BAD_REQUEST, "chunked bodies are not accepted")
+                return None
+            lengths = self.headers.get_all("Content-Length") or ["0"]  # none: empty body
+            if len(set(lengths)) != 1 or not _DIGITS.fullmatch(lengths[0]):
+                self._refuse(HTTPStatus.BAD_REQUEST, "bad Content-Length")
+                return None
+            length = int(lengths[0])
+            if length > MAX_BODY:
+                # Never read it: the connection closes with the body unread.
+                self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+                return None
+            try:
+                body = self.rfile.read(length)
+            except (TimeoutError, OSError):
+                body = b""
+            if len(body) != length:
+                self._refuse(HTTPStatus.BAD_REQUEST, "body shorter than Content-Length")
+                return None
+            return body
+
+        def _refuse(self, status: HTTPStatus, why: str) -> None:
+            log.info("request refused", extra={"status": int(status), "problem": why})
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self._reply(status, f"{why}\n".encode(), "text/plain", close=True)
+
+        def handle_one_request(self) -> None:
+            # Each request (its line, headers and body) must arrive within REQUEST_DEADLINE,
+            # however slowly the bytes trickle in; waiting for the next request on a kept-alive
+            # connection is bounded by the socket timeout (IDLE_TIMEOUT).
+            deadlines.start(self.connection, REQUEST_DEADLINE)
+            try:
+                super().handle_one_request()
+            finally:
+                deadlines.cancel(self.connection)
+
+        def _reply(
+            self, status: HTTPStatus, body: bytes, content_type: str, *, close: bool = False
+        ) -> None:
             self.send_response(status)
+            if close:
+                self.send_header("Connection", "close")
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -92,10 +258,46 @@ class SlackHTTPServer(ThreadingHTTPServer):
     # The standard backlog of 5 resets connections when a burst of commands arrives at once.
     request_queue_size = 256
     daemon_threads = True
+    block_on_close = False
+    max_connections = MAX_CONNECTIONS
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # One thread per connection, but only so many: past the bound a connection is told
+        # 503 from the accepting thread and closed, so stalled clients cannot pile up threads.
+        if not self._slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.setblocking(False)
+                request.send(_BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that resets or times out is routine; one line, never a traceback on stderr.
+        error = sys.exc_info()[1]
+        log.info("connection ended with an error", extra={"error": repr(error)[:200]})
 
 
-def make_server(app: App, host: str, port: int, ready: HealthCheck) -> ThreadingHTTPServer:
-    """Serve `app`; `/readyz` answers with `ready()` (bounded), `/healthz` only says alive."""
-    server = SlackHTTPServer((host, port), make_handler(app, ready))
+def make_server(
+    app: App, host: str, port: int, ready: HealthCheck, *, signing_secret: str | None = None
+) -> ThreadingHTTPServer:
+    """The HTTP server; `/readyz` answers with `ready()` (bounded), `/healthz` only says
+    alive. With `signing_secret`, requests to /slack/events are checked against Slack's
+    signature before Bolt (or its logging) sees the body."""
+    server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret))
     server.daemon_threads = True
     return server

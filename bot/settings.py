@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workers import config
 
@@ -48,9 +48,10 @@ def _check_token(name: str, value: str | None) -> None:
 
 @dataclass(frozen=True)
 class Settings:
-    bot_token: str | None
-    signing_secret: str | None
-    app_token: str | None  # only for Socket Mode
+    # Secrets stay out of repr(): a logged or printed Settings must not carry them.
+    bot_token: str | None = field(repr=False)
+    signing_secret: str | None = field(repr=False)
+    app_token: str | None = field(repr=False)  # only for Socket Mode
     api_url: str  # Slack's Web API base URL; tests point it at a loopback server
     redis_url: str
     ca_file: str | None  # extra PEM roots, as `--ca-file`

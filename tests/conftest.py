@@ -18,7 +18,19 @@ if _ROOT not in sys.path:
 
 from tests.support.certs import CertFactory  # noqa: E402
 from tests.support.dns_server import FakeDns  # noqa: E402
+from tests.support.loopback_only import install as _loopback_only  # noqa: E402
 from tests.support.redis_server import RedisServer, find_redis_server  # noqa: E402
+
+# Tests reach this machine only: a socket of the test process that dials anything else fails.
+_loopback_only()
+
+
+@pytest.fixture(autouse=True)
+def _no_aws_lookups_unless_a_test_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's own AWS set-up (AWS_PROFILE, CI credentials) must not make a test look
+    names up in a real account: tests reach loopback only. The AWS tests clear this and point
+    boto3 at moto (tests/support/aws.py)."""
+    monkeypatch.setenv("ORIGIN502_AWS", "0")
 
 
 @pytest.fixture(scope="session")

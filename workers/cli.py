@@ -1,7 +1,8 @@
 """`origin502 diagnose`: the engine from a terminal or a CI pipeline, no Slack, no Redis.
 
-Exit status: 0 no error finding, 1 at least one error finding, 2 bad input, 3 the probe itself
-could not run.
+Exit status: 0 no error finding (verdict ok or warn), 1 at least one error finding (fail),
+2 bad input, 3 nothing wrong was found but something that matters could not be checked from
+here (verdict unknown: no usable resolver, no route from this machine, an internal failure).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 
+from workers.models import Verdict
 from workers.options import build_request, diagnose_options
 from workers.target import TargetError
 
@@ -25,23 +27,40 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROBE = 0, 1, 2, 3
 @click.option("--no-aia", is_flag=True,
               help="Do not fetch AIA issuer URLs to tell a missing intermediate from an "
               "untrusted root.")
-def diagnose(target: str, as_json: bool, no_aia: bool, **opts: Any) -> None:
+@click.option("--aws-profile", default=None, metavar="NAME",
+              help="Look the target up in this AWS profile's CloudFront distributions.")
+@click.option("--role-arn", default=None, metavar="ARN",
+              help="Assume this (read-only) IAM role to look the target up.")
+@click.option("--origin", "origin_id", default=None, metavar="ID",
+              help="With a distribution: probe only the origin with this id.")
+def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | None,
+             role_arn: str | None, origin_id: str | None, **opts: Any) -> None:
     """Diagnose TARGET the way CloudFront connects to it.
 
     TARGET is an origin name (origin.example.com), name:port, or a URL
-    (https://origin.example.com:8443/health).
+    (https://origin.example.com:8443/health). With AWS read access it may also be a site
+    (www.example.com), a d….cloudfront.net name or a distribution id: every origin of the
+    distribution is then probed with its real settings.
     """
     import os
     from dataclasses import replace
 
     from workers.config import ConfigError, check_nameserver
-    from workers.engine import diagnose as run
+    from workers.distribution_cli import maybe_diagnose_distribution
 
     try:
         check_nameserver(os.environ)
     except ConfigError as exc:
         click.echo(f"origin502: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    handled = maybe_diagnose_distribution(
+        target, as_json=as_json, no_aia=no_aia, aws_profile=aws_profile, role_arn=role_arn,
+        origin_id=origin_id, opts=opts)
+    if handled is not None:
+        sys.exit(handled)
+
+    from workers.engine import diagnose as run
+
 
     try:
         request = build_request(target, allow_private=True, **opts)
@@ -58,6 +77,10 @@ def diagnose(target: str, as_json: bool, no_aia: bool, **opts: Any) -> None:
 
         report = run_with_progress(request, run)
         render_report(report)
-    if report.probe_error:
-        sys.exit(EXIT_PROBE)
-    sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
+    sys.exit(exit_status(report.verdict))
+
+
+def exit_status(verdict: str) -> int:
+    """The process exit status for a verdict."""
+    return {Verdict.FAIL: EXIT_FINDINGS, Verdict.UNKNOWN: EXIT_PROBE}.get(
+        Verdict(verdict), EXIT_OK)

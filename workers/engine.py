@@ -10,8 +10,8 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 
+from workers import __version__
 from workers.addresses import private_reason
 from workers.diagnosis import diagnose_findings
 from workers.diagnosis.edge import edge_reading
@@ -28,6 +28,7 @@ from workers.models import (
     TcpReason,
     TcpResult,
     TlsResult,
+    Verdict,
     verdict_for,
 )
 from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
@@ -41,17 +42,9 @@ from workers.target import canonical_ip
 ProgressCallback = Callable[[str, str], None]
 log = logging.getLogger(__name__)
 MAX_PARALLEL_ADDRESSES = 16
-
-
-@cache
-def _tool_version() -> str:
-    # importlib.metadata costs ~40 ms to import: pay it once, and only when a report is built.
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("origin502")
-    except PackageNotFoundError:
-        return "dev"
+# A name can resolve to hundreds of addresses; each costs connections, handshakes and chain
+# checks. Past this many the rest are listed as not probed (ADDRESSES_NOT_ALL_PROBED).
+MAX_PROBED_ADDRESSES = 8
 
 
 def _not_run(layer: str) -> str:
@@ -74,8 +67,13 @@ class LayerProgress:
     def _line(self, layer: str) -> str:
         seen = self._seen[layer]
         ok, ran = seen.count("ok"), len(seen) - seen.count("not_run")
+        unchecked = seen.count("error")  # could not be checked from here
         if ran == 0:
             return "not run"
+        if unchecked == ran:
+            return "not checked from here"
+        if unchecked:
+            return f"{ok}/{ran - unchecked} ok, {unchecked} not checked from here"
         return "ok" if ok == ran else f"{ok}/{ran} ok"
 
     def mark(self, layer: str, status: str) -> None:
@@ -121,7 +119,11 @@ def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext,
             tls, tls_sock, chain_der = probe_tls(sock, address, port, ctx)
             timings["tls"] = round(tls.duration_ms, 2)
             if chain_der:
+                judged = time.perf_counter()
                 _judge_certificates(tls, chain_der, ctx)
+                # Path building and the AIA fetch take time of their own: shown apart so that
+                # the phases of a connection add up.
+                timings["certificates"] = round((time.perf_counter() - judged) * 1000, 2)
             mark("tls", str(tls.status))
             transcript.append(
                 f"tls {tls.status}: {tls.protocol or tls.reason} {tls.cipher or ''} "
@@ -223,6 +225,7 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
                         ipv4=[] if ":" in literal else [literal],
                         ipv6=[literal] if ":" in literal else [])
     else:
+        resolving = time.perf_counter()
         try:
             dns = probe_dns(request.hostname, ctx)
         except ResolverUnavailable as exc:
@@ -231,17 +234,21 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         except DeadlineExceeded as exc:
             probe_error = str(exc)
             dns = DnsResult(status=Status.ERROR, reason=DnsReason.TIMEOUT, detail=str(exc))
+        if dns.status == Status.ERROR:
+            dns.duration_ms = round((time.perf_counter() - resolving) * 1000, 2)
     progress("dns", _dns_line(dns))
 
     addresses: list[AddressReport] = []
-    if dns.addresses:
+    probing = time.perf_counter()
+    probed, not_probed = dns.addresses[:MAX_PROBED_ADDRESSES], dns.addresses[MAX_PROBED_ADDRESSES:]
+    if probed:
         schemes = [scheme for scheme, _ in request.settings.schemes()]
-        count = len(dns.addresses)
+        count = len(probed)
         layers = LayerProgress({"tcp": count * len(schemes), "http": count * len(schemes),
                                 "tls": count * schemes.count("https")}, progress)
         workers = min(MAX_PARALLEL_ADDRESSES, count)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), dns.addresses))
+            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), probed))
 
     settings = request.settings
     target = TargetInfo(
@@ -253,24 +260,54 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         connection_attempts=settings.connection_attempts, read_timeout=settings.read_timeout,
         ip_address_type=settings.ip_address_type)
     report = Report(
-        target=target, verdict="ok", findings=[], dns=dns, addresses=addresses,
+        target=target, verdict=Verdict.UNKNOWN, findings=[], dns=dns, addresses=addresses,
         started_at=started_at.isoformat().replace("+00:00", "Z"), duration_ms=0.0,
-        probe_error=probe_error, tool_version=_tool_version(),
+        probe_error=probe_error, tool_version=__version__,
         trust_note=("roots from --ca-file were trusted for this report; CloudFront trusts only "
                     "Mozilla's list" if request.options.ca_file else None),
+        addresses_not_probed=list(not_probed),
     )
-    internal = [p.tcp.detail for a in addresses for p in a.probes if p.tcp.status == Status.ERROR]
-    if internal and report.probe_error is None:
-        report.probe_error = str(internal[0])
+    probed_ms = round((time.perf_counter() - probing) * 1000, 2)
+    if report.probe_error is None:
+        report.probe_error = _unmeasured(report)
     report.edge = edge_reading(report)
     report.findings = diagnose_findings(report, now=started_at)
-    report.verdict = verdict_for(report.findings)
+    report.verdict = verdict_for(report.findings, report.probe_error)
     report.duration_ms = round((time.perf_counter() - started) * 1000, 2)
-    report.timings_ms = {"dns": round(dns.duration_ms, 2), "total": report.duration_ms}
+    # The phases add up to the total: the DNS probe, the addresses (probed in parallel, so
+    # the wall time of that phase, not a sum), and the rest (rules, building the report).
+    dns_ms = round(dns.duration_ms, 2)
+    report.timings_ms = {"dns": dns_ms, "connections": probed_ms,
+                         "other": round(max(0.0, report.duration_ms - dns_ms - probed_ms), 2),
+                         "total": report.duration_ms}
     return report
+
+
+def _unmeasured(report: Report) -> str | None:
+    """Why a connection CloudFront would make could not be checked from here, if one could
+    not: origin502 failed inside, or this machine has no route to the address."""
+    for address in report.addresses:
+        if not report.target.uses_family(address.family):
+            continue  # CloudFront does not connect to it, so not seeing it changes nothing
+        for probe in address.probes:
+            if probe.tcp.status == Status.ERROR:
+                return f"{address.address} port {probe.port}: {probe.tcp.detail}"
+    return None
+
+
+DNS_FAILURE_WORDS = {
+    DnsReason.NXDOMAIN: "the name does not exist (NXDOMAIN)",
+    DnsReason.NO_ADDRESS: "the name has no A or AAAA record",
+    DnsReason.SERVFAIL: "the name servers fail (SERVFAIL)",
+    DnsReason.TIMEOUT: "no answer in time",
+    DnsReason.RESOLVER_ERROR: "the resolver failed",
+}
 
 
 def _dns_line(dns: DnsResult) -> str:
     if dns.status == Status.OK:
         return f"resolved to {', '.join(dns.addresses)}"
-    return f"{dns.reason}: {dns.detail or 'no address'}"
+    if dns.status == Status.ERROR:
+        return f"not checked from here: {dns.detail}"
+    return DNS_FAILURE_WORDS.get(DnsReason(dns.reason), "the name does not resolve") if \
+        dns.reason in set(DnsReason) else "the name does not resolve"

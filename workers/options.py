@@ -6,17 +6,52 @@ Option names follow CloudFront's origin settings so people can copy them from th
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
 
-from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings, ProbeOptions, ProbeRequest
+from workers.aws.access import aws_configured, is_distribution_id, lookup_name
+from workers.models import (
+    ORIGIN_SSL_PROTOCOLS,
+    DistributionLookup,
+    OriginSettings,
+    ProbeOptions,
+    ProbeRequest,
+)
 from workers.models.request import ProtocolPolicy
-from workers.target import TargetError, canonical_ip, parse_target
+from workers.target import TargetError, canonical_ip, parse_port, parse_target
 
 F = Callable[..., Any]
+
+# Parameters (click's names) a Slack user may not set, with the option that sets them:
+# they name files on the host that would read them.
+OPERATOR_ONLY = {"ca_file": "--ca-file"}
+# Slack's editor turns quotes typographic; shell-style parsing needs the plain ones.
+_TYPOGRAPHIC_QUOTES = str.maketrans({
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2018": "'", "\u2019": "'", "\u201a": "'",
+})
+# ...and "--" into an en or em dash (or a minus sign), at the start of an option.
+_DASH = re.compile(r"^(?:[\u2012\u2013\u2014\u2015\u2212]|-[\u2012\u2013\u2014\u2015\u2212])")
+
+
+class OperatorOnlyError(TargetError):
+    """An option from Slack that only an operator may set."""
+
+
+def refuse_operator_only(values: dict[str, Any]) -> None:
+    """Raise OperatorOnlyError when parsed option `values` set an operator-only option."""
+    named = [OPERATOR_ONLY[key] for key in OPERATOR_ONLY if values.get(key) is not None]
+    if named:
+        raise OperatorOnlyError(
+            f"{', '.join(named)} is not available from Slack: it names a file on the "
+            "worker; operators set ORIGIN502_CA_FILE instead",
+            example=False,
+        )
 
 
 def _protocols(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -93,7 +128,10 @@ def diagnose_options(func: F) -> F:
                      default="ipv4", show_default=True,
                      help="Origin IP address type: which address families CloudFront uses."),
         click.option("--path", default=None, help="Path to request [default: / or the URL's]."),
-        click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), default=None,
+        # No `exists=True`: the check would stat the path while parsing, before anyone
+        # knows whether the text came from an operator or from Slack. build_request reads
+        # the file for trusted callers only.
+        click.option("--ca-file", type=click.Path(dir_okay=False), default=None,
                      help="Extra PEM roots to trust as if Mozilla did (CloudFront would not)."),
     ]
     for decorator in reversed(decorators):
@@ -101,11 +139,17 @@ def diagnose_options(func: F) -> F:
     return func
 
 
-def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> ProbeRequest:
+def build_request(
+    target: str, *, allow_private: bool = True, untrusted: bool = False, **opts: Any
+) -> ProbeRequest:
     """Combine the parsed target and the option values into a ProbeRequest.
 
     Raises TargetError (a one-line, user-facing message) when the target is malformed.
+    `untrusted` (text from Slack): options naming files are refused, and no file is opened,
+    not even ORIGIN502_CA_FILE (the bot sets the operator's file from its settings).
     """
+    if untrusted:
+        refuse_operator_only(opts)
     parsed = parse_target(target)
     policy: ProtocolPolicy = opts.get("protocol_policy") or (
         "http-only" if parsed.scheme == "http" else "https-only"
@@ -133,18 +177,40 @@ def build_request(target: str, *, allow_private: bool = True, **opts: Any) -> Pr
         path=path,
         ip_address_type=opts.get("ip_address_type") or "ipv4",
     )
-    ca_file = opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None
-    if ca_file:
-        _check_ca_file(ca_file)
-    options = ProbeOptions(
+    options = build_options(allow_private=allow_private, untrusted=untrusted, **opts)
+    return ProbeRequest(
+        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
+    )
+
+
+def build_options(*, allow_private: bool = True, untrusted: bool = False,
+                  **opts: Any) -> ProbeOptions:
+    """How origin502 probes (resolver, extra roots, private targets), from the option values.
+
+    Raises TargetError when the CA file cannot be used. `untrusted` (text from Slack): no file
+    is opened, not even ORIGIN502_CA_FILE (the bot sets the operator's file from its settings).
+    """
+    ca_file: str | None = None
+    if not untrusted:
+        ca_file = opts.get("ca_file") or os.environ.get("ORIGIN502_CA_FILE") or None
+        if ca_file:
+            _check_ca_file(ca_file)
+    return ProbeOptions(
         resolve=tuple(opts.get("resolve") or ()),
         ca_file=ca_file,
         allow_private=allow_private,
         nameserver=os.environ.get("ORIGIN502_NAMESERVER") or None,
+        dns_authority_port=_authority_port(),
     )
-    return ProbeRequest(
-        hostname=parsed.hostname, settings=settings, options=options, display=parsed.display
-    )
+
+
+def _authority_port() -> int:
+    text = os.environ.get("ORIGIN502_DNS_AUTHORITY_PORT") or "53"
+    try:
+        return parse_port(text)
+    except TargetError:
+        raise TargetError(f"ORIGIN502_DNS_AUTHORITY_PORT={text!r} is not a port (1-65535)",
+                          example=False) from None
 
 
 def _check_ca_file(path: str) -> None:
@@ -162,22 +228,51 @@ def _check_ca_file(path: str) -> None:
 @click.command(add_help_option=False)
 @click.argument("target")
 @diagnose_options
+@click.option("--origin", "origin_id", default=None,
+              help="With a distribution: probe only the origin with this id.")
 def _argv_parser(**kwargs: Any) -> dict[str, Any]:
     return kwargs
 
 
-def request_from_text(text: str, *, allow_private: bool) -> ProbeRequest:
-    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line."""
+def lookup_request(name: str, *, allow_private: bool, origin_id: str | None = None,
+                   untrusted: bool = False, **opts: Any) -> ProbeRequest:
+    """A request that looks ``name`` (site, d….cloudfront.net or id) up in CloudFront first;
+    the distribution's own settings replace the origin-setting options."""
+    path = opts.get("path") or None
+    if path is not None and not path.startswith("/"):
+        raise TargetError(f"the path '{path}' must start with '/'")
+    if is_distribution_id(name):
+        base = ProbeRequest(hostname=name, settings=OriginSettings(path=path or "/"),
+                            options=build_options(allow_private=allow_private,
+                                                  untrusted=untrusted, **opts),
+                            display=name)
+    else:
+        # The settings typed are kept for the case where the name is no distribution's and is
+        # probed as an origin after all.
+        base = build_request(name, allow_private=allow_private, untrusted=untrusted, **opts)
+    return replace(base, lookup=DistributionLookup(name=base.hostname, origin_id=origin_id,
+                                                   path=path))
+
+
+def request_from_text(text: str, *, allow_private: bool, aws: bool | None = None,
+                      untrusted: bool = True) -> ProbeRequest:
+    """Parse `TARGET [options]` as typed in Slack. Raises TargetError with one clear line.
+
+    With AWS access configured (``aws``; by default read from the environment), a site name,
+    d….cloudfront.net name or distribution id becomes a request to look it up first.
+    Text is untrusted by default: options that name files raise OperatorOnlyError.
+    """
     try:
-        argv = shlex.split(text.replace("\u201c", '"').replace("\u201d", '"'))
+        argv = shlex.split(text.translate(_TYPOGRAPHIC_QUOTES))
     except ValueError as exc:
         raise TargetError(f"could not read the options: {exc}") from None
-    return request_from_argv(argv, allow_private=allow_private)
+    return request_from_argv(argv, allow_private=allow_private, aws=aws, untrusted=untrusted)
 
 
-def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
+def request_from_argv(argv: list[str], *, allow_private: bool, aws: bool | None = None,
+                      untrusted: bool = True) -> ProbeRequest:
     # Slack turns "--" into an en/em dash when people type it.
-    argv = [a.replace("\u2014", "--").replace("\u2013", "--") for a in argv]
+    argv = [_DASH.sub("--", a) for a in argv]
     try:
         ctx = _argv_parser.make_context("origin502", list(argv), resilient_parsing=False)
         values = _argv_parser.invoke(ctx)
@@ -186,4 +281,20 @@ def request_from_argv(argv: list[str], *, allow_private: bool) -> ProbeRequest:
     except click.exceptions.Exit:
         raise TargetError("no target given") from None
     target = values.pop("target")
-    return build_request(target, allow_private=allow_private, **values)
+    origin_id = values.pop("origin_id", None)
+    if untrusted:
+        # The operator-only check runs on what click parsed, so every spelling click accepts
+        # (`--ca-file=X`, `--ca-file X`, quoted, dashes Slack made typographic) is caught.
+        refuse_operator_only(values)
+    name = lookup_name(target) if (aws_configured() if aws is None else aws) else None
+    if name is not None:
+        return lookup_request(name, allow_private=allow_private, origin_id=origin_id,
+                              untrusted=untrusted, **values)
+    if origin_id:
+        raise TargetError("--origin needs a distribution (a site name, a d….cloudfront.net "
+                          "name or an id) and AWS access", example=False)
+    if is_distribution_id(target.strip()):
+        raise TargetError(f"{target.strip()} looks like a CloudFront distribution id; looking "
+                          "it up needs AWS read access, which is not configured here",
+                          example=False)
+    return build_request(target, allow_private=allow_private, untrusted=untrusted, **values)

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
-from workers.models import ConnectionProbe, Finding, ProbeRequest, Report
+from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Verdict
+from workers.wording import dns_words, nameserver_words, probe_words
 
-_VERDICT = {"ok": ("[bold green]OK[/]", "CloudFront can connect to this origin."),
-            "warn": ("[bold yellow]WARN[/]", "CloudFront can connect, with warnings."),
-            "fail": ("[bold red]FAIL[/]", "CloudFront would answer 502/504 for this origin.")}
+_VERDICT = {Verdict.OK: ("[bold green]OK[/]", "CloudFront can connect to this origin."),
+            Verdict.WARN: ("[bold yellow]WARN[/]", "CloudFront can connect, with warnings."),
+            Verdict.FAIL: ("[bold red]FAIL[/]", "CloudFront would answer 502/504 for this origin."),
+            Verdict.UNKNOWN: ("[bold magenta]UNKNOWN[/]", "could not check from here.")}
 _SEVERITY = {"error": "[red]✖ error[/]", "warning": "[yellow]▲ warning[/]",
              "info": "[blue]ℹ info[/]"}
 
@@ -30,48 +32,71 @@ def run_with_progress(request: ProbeRequest,
 
 
 def render_report(report: Report, console: Console | None = None) -> None:
-    """Verdict first; then findings that concern every address; then each address with its
-    own findings and what was measured there."""
+    """Verdict first; then every finding, errors before warnings before notes (each names the
+    address it concerns); then what was measured per address, and where the time went."""
     console = console or Console(highlight=False)
     target = report.target
-    label, sentence = _VERDICT.get(report.verdict, (report.verdict, ""))
+    verdict = Verdict(report.verdict)
+    label, sentence = _VERDICT[verdict]
+    if verdict == Verdict.UNKNOWN:
+        sentence = f"could not check from here: {escape(report.probe_error or 'unknown reason')}"
     if report.edge is not None:
         sentence = _edge_sentence(report)
     port = target.https_port if target.protocol_policy != "http-only" else target.http_port
     console.print(f"{label}  {escape(target.display)} "
                   f"({target.protocol_policy}, port {port}) — {sentence}")
-    if report.probe_error:
-        console.print(f"[red]The probe could not run:[/] {escape(report.probe_error)}")
+    if report.probe_error and verdict != Verdict.UNKNOWN:
+        console.print(f"  [magenta]Not checked from here:[/] {escape(report.probe_error)}")
     if target.host_header != target.hostname:
         console.print(f"  Host header and SNI: {escape(target.host_header)}")
     if report.trust_note:
         console.print(f"  [yellow]Note:[/] {escape(report.trust_note)}")
-    dns = report.dns
-    if dns.addresses:
-        via = " via " + " → ".join(dns.cname_chain) if dns.cname_chain else ""
-        console.print(f"  DNS: {escape(target.hostname)}{escape(via)} → "
-                      f"{', '.join(dns.addresses)} ({dns.reason or 'resolved'}, "
-                      f"{dns.duration_ms:.0f} ms)")
+    _render_dns(console, report)
     if report.edge is not None:
         for line in dict.fromkeys(a.viewer_line() for a in report.edge.answers):
             console.print(f"  Viewer side: {escape(line)}")
     console.print()
-    number = 0
-    general = [f for f in report.findings if f.address is None]
-    for finding in general:
-        number += 1
+    for number, finding in enumerate(report.findings, 1):
         _render_finding(console, number, finding)
     for address in report.addresses:
         console.rule(f"[bold]{address.address}[/] ({address.family})", align="left")
-        for finding in (f for f in report.findings if f.address == address.address):
-            number += 1
-            _render_finding(console, number, finding)
         for probe in address.probes:
-            console.print("  " + _measured(probe))
+            console.print("  " + _measured(report, address.address, probe))
         console.print()
     if not report.findings:
-        console.print("No findings.")
-    console.print(f"[dim]{report.duration_ms:.0f} ms in all[/]")
+        console.print("No findings." if verdict != Verdict.UNKNOWN else
+                      "No findings, but that proves nothing: the check could not run.")
+    console.print(f"[dim]{_time_line(report)}[/]")
+
+
+def _render_dns(console: Console, report: Report) -> None:
+    dns = report.dns
+    name = escape(report.target.hostname)
+    chain = escape(" → ".join(dns.cname_chain))
+    via = f" → {chain}" if chain else ""
+    if dns.status != "error" or not report.probe_error:
+        console.print(f"  DNS: {name}{via} → {escape(dns_words(dns))}, "
+                      f"{dns.duration_ms:.0f} ms")
+    walk = dns.walk
+    if walk is not None and walk.nameservers:
+        console.print(f"  Name servers of {escape(walk.zone or '?')}, asked directly for "
+                      f"{escape(walk.name)} {walk.record}:")
+        for check in walk.nameservers:
+            console.print(f"    {escape(nameserver_words(check))}")
+    elif walk is not None and walk.detail:
+        console.print(f"  Name servers: {escape(walk.detail)}")
+
+
+def _time_line(report: Report) -> str:
+    t = report.timings_ms
+    if {"dns", "connections", "other"} <= t.keys() and report.addresses:
+        return (f"{report.duration_ms:.0f} ms in all: DNS {t['dns']:.0f} ms + connections "
+                f"{t['connections']:.0f} ms (addresses in parallel) + rules and report "
+                f"{t['other']:.0f} ms")
+    if "dns" in t:
+        return f"{report.duration_ms:.0f} ms in all: DNS {t['dns']:.0f} ms + the rest " \
+            f"{max(0.0, report.duration_ms - t['dns']):.0f} ms"
+    return f"{report.duration_ms:.0f} ms in all"
 
 
 def _edge_sentence(report: Report) -> str:
@@ -87,8 +112,9 @@ def _edge_sentence(report: Report) -> str:
 
 def _render_finding(console: Console, number: int, finding: Finding) -> None:
     uncertain = " [magenta](uncertain)[/]" if finding.uncertain else ""
+    where = f" [dim]{escape(finding.address)}[/]" if finding.address else ""
     console.print(f"{number}. {_SEVERITY.get(finding.severity, finding.severity)} "
-                  f"[bold]{finding.code}[/]{uncertain}")
+                  f"[bold]{finding.code}[/]{uncertain}{where}")
     console.print(f"   {escape(finding.summary)}")
     for step_no, step in enumerate(finding.remediation, 1):
         console.print(f"   [cyan]{step_no})[/] {escape(step)}")
@@ -97,25 +123,21 @@ def _render_finding(console: Console, number: int, finding: Finding) -> None:
     console.print()
 
 
-def _measured(probe: ConnectionProbe) -> str:
-    """One line per connection: each layer's outcome and time."""
-    t = probe.timings_ms
+_TIMING_NAMES = {"connect": "connect", "tls": "TLS", "certificates": "certificate checks",
+                 "first_byte": "first byte"}
+
+
+def _measured(report: Report, address: str, probe: ConnectionProbe) -> str:
+    """One line per connection: each layer's outcome in words, then where the time went."""
     parts = [f"[bold]{probe.scheme}:{probe.port}[/]"]
-    tcp = probe.tcp
-    parts.append(f"TCP {'ok' if tcp.status == 'ok' else tcp.reason}"
-                 + (f" {t['connect']:.1f} ms" if "connect" in t else ""))
+    parts += [f"{layer} {escape(words)}" for layer, words in probe_words(report, address, probe)]
     tls = probe.tls
-    if tls is not None and tls.status != "not_run":
-        what = f"{tls.protocol} {tls.cipher}" if tls.status == "ok" else str(tls.reason)
-        parts.append(f"TLS {escape(what)}" + (f" {t['tls']:.1f} ms" if "tls" in t else ""))
-        if tls.chain:
-            leaf = tls.chain[0]
-            parts.append(escape(f"cert {leaf.common_name or leaf.subject} "
-                                f"until {leaf.not_after[:10]}"))
-    http = probe.http
-    if http.status != "not_run":
-        what = f"{http.status_code} {http.reason_phrase or ''}".strip() if http.status_code \
-            else str(http.reason)
-        parts.append(f"HTTP {escape(what)}"
-                     + (f" {t['first_byte']:.1f} ms" if "first_byte" in t else ""))
+    if tls is not None and tls.chain:
+        leaf = tls.chain[0]
+        parts.append(escape(f"cert {leaf.common_name or leaf.subject} "
+                            f"until {leaf.not_after[:10]}"))
+    t = probe.timings_ms
+    if t:
+        spent = " + ".join(f"{_TIMING_NAMES.get(k, k)} {v:.1f}" for k, v in t.items())
+        parts.append(f"[dim]{spent} ms[/]")
     return " · ".join(parts)

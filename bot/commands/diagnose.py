@@ -17,6 +17,7 @@ from bot.replying import permalink, via_respond
 from bot.runs import start_run
 from bot.settings import COMMAND
 from workers import metrics
+from workers.aws.access import aws_configured
 from workers.logging_setup import bind_request_id, new_request_id
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def register(app: App, deps: Deps) -> None:
         )
         if isinstance(result, Help):
             metrics.COMMANDS_RECEIVED.labels(kind="help").inc()
-            ack(**_ephemeral(replies.usage(name)))
+            ack(**_ephemeral(replies.usage(name, aws=aws_configured())))
             return
         if isinstance(result, Invalid):
             metrics.COMMANDS_RECEIVED.labels(kind="invalid").inc()

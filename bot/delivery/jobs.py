@@ -25,10 +25,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.once import post_once
 from bot.render import replies
-from bot.render.evidence import evidence_messages
+from bot.render.distribution import AnyReport, load_report, run_evidence, run_results, run_status
 from bot.render.message import Message
-from bot.render.result import result_messages
-from bot.render.status import failure_reply, status_message
+from bot.render.status import failure_reply
 from bot.settings import Settings
 from bot.slack import response_url_client, web_client
 from workers import metrics
@@ -36,7 +35,6 @@ from workers.jobs import queues
 from workers.jobs.lease import leased_lock
 from workers.jobs.runs import PREFIX, Run, RunStore
 from workers.logging_setup import request_id_bound
-from workers.models import Report
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +91,11 @@ def _digest(message: Message) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def _report(store: RunStore, run_id: str | None) -> Report | None:
+def _report(store: RunStore, run_id: str | None) -> AnyReport | None:
+    """The stored report: an origin's, or a distribution's (see bot/render/distribution)."""
     if run_id is None:
         return None
-    data = store.report(run_id)
-    return Report.from_dict(data) if data is not None else None
+    return load_report(store.report(run_id))
 
 
 def _send_response_url(url: str | None, message: Message, *, in_channel: bool) -> None:
@@ -135,7 +133,7 @@ def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
         report = _report(store, run_id) if run.status == "done" else None
         if run.fallback:
             return _sync_fallback(store, run, report)
-        status = status_message(run, report)
+        status = run_status(run, report)
         if run.message_ts is None:
             try:
                 posted = post_once(
@@ -162,7 +160,7 @@ def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
             store.update(run_id, rendered=_digest(status))
         if run.status == "done" and report is not None and not run.result_posted:
             previous = _report(store, run.previous_run)
-            messages = result_messages(report, previous)
+            messages = run_results(run, report, previous)
             for number, message in enumerate(messages):
                 if number < run.result_parts:
                     continue
@@ -188,7 +186,7 @@ def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
         return "status"
 
 
-def _start_fallback(store: RunStore, run: Run, report: Report | None) -> str:
+def _start_fallback(store: RunStore, run: Run, report: AnyReport | None) -> str:
     """The bot is not in the channel: say how to invite it, then answer via response_url."""
     store.update(run.run_id, fallback=True)
     run.fallback = True
@@ -201,7 +199,7 @@ def _start_fallback(store: RunStore, run: Run, report: Report | None) -> str:
     return _sync_fallback(store, run, report)
 
 
-def _sync_fallback(store: RunStore, run: Run, report: Report | None) -> str:
+def _sync_fallback(store: RunStore, run: Run, report: AnyReport | None) -> str:
     """Without a thread, only the end is sent: the verdict and the findings, in the channel."""
     if not run.response_url:
         # Nothing to answer through (a run started by a mention or a button without one):
@@ -212,8 +210,8 @@ def _sync_fallback(store: RunStore, run: Run, report: Report | None) -> str:
         return "undeliverable"
     if run.status == "done" and report is not None and not run.result_posted:
         messages = [
-            status_message(run, report),
-            *result_messages(report, _report(store, run.previous_run)),
+            run_status(run, report),
+            *run_results(run, report, _report(store, run.previous_run)),
         ]
         for number, message in enumerate(messages[:RESPONSE_URL_BUDGET]):
             if number < run.result_parts:
@@ -240,7 +238,7 @@ def post_evidence(run_id: str, user: str, response_url: str | None = None) -> st
             if response_url:
                 _send_response_url(response_url, replies.expired_run(), in_channel=False)
             return "gone"
-        messages = evidence_messages(report, requested_by=user)
+        messages = run_evidence(report, requested_by=user)
         if run.fallback or run.thread_ts is None:
             for message in messages[:RESPONSE_URL_BUDGET]:
                 _send_response_url(response_url, message, in_channel=False)

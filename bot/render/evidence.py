@@ -6,6 +6,16 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.message import Message, context, escape, header, paginate, sections
 from workers.models import CertificateInfo, ConnectionProbe, Report, ValidatorVerdict
+from workers.wording import dns_words, errors_at, http_words, nameserver_words, tcp_words, tls_words
+
+_BREAKS = {
+    "self_signed_leaf": "the server certificate is self-signed",
+    "untrusted_root": "the root is not on Mozilla's list",
+    "incomplete": "an issuer is missing",
+}
+_ANCHORS = {"mozilla": "Mozilla's list", "ca_file": "--ca-file"}
+_TIMINGS = {"connect": "connect", "tls": "TLS", "certificates": "certificate checks",
+            "first_byte": "first byte"}
 
 MAX_SANS = 8
 
@@ -39,29 +49,26 @@ def _cert_line(index: int, cert: CertificateInfo) -> str:
 def _timings(probe: ConnectionProbe) -> str:
     if not probe.timings_ms:
         return "no timings"
-    return " · ".join(f"{escape(k)} {v:.1f} ms" for k, v in probe.timings_ms.items())
+    spent = " + ".join(
+        f"{_TIMINGS.get(k, escape(k))} {v:.1f}" for k, v in probe.timings_ms.items()
+    )
+    return f"{spent} ms"
 
 
-def probe_text(address: str, probe: ConnectionProbe) -> str:
+def probe_text(address: str, probe: ConnectionProbe, report: Report | None = None) -> str:
     lines = [f"*{escape(address)}* {probe.scheme} port {probe.port}", f"Timings: {_timings(probe)}"]
     tcp = probe.tcp
     lines.append(
-        f"TCP: {escape(tcp.status)}"
-        + (f" ({escape(tcp.reason)})" if tcp.reason else "")
+        f"TCP: {escape(tcp_words(tcp))}"
         + f" after {tcp.attempts} attempt(s)"
         + (f" — {escape(tcp.detail)}" if tcp.detail else "")
     )
     tls = probe.tls
     if tls is not None:
-        line = f"TLS: {escape(tls.status)}"
-        if tls.protocol:
-            line += f", {escape(tls.protocol)}"
-        if tls.cipher:
-            line += f", {escape(tls.cipher)}"
+        errors = errors_at(report, address) if report is not None else []
+        line = f"TLS: {escape(tls_words(tls, errors))}"
         if tls.sni:
             line += f", SNI {escape(tls.sni)}"
-        if tls.reason:
-            line += f" ({escape(tls.reason)})"
         if tls.detail:
             line += f" — {escape(tls.detail)}"
         lines.append(line)
@@ -72,16 +79,12 @@ def probe_text(address: str, probe: ConnectionProbe) -> str:
             lines.extend(_cert_line(i, cert) for i, cert in enumerate(tls.chain))
         analysis = tls.analysis
         if analysis is not None:
-            trust = (
-                "trusted"
-                if analysis.trusted
-                else f"not trusted ({escape(analysis.break_reason or 'unknown')})"
-            )
+            why = _BREAKS.get(str(analysis.break_reason), "no path to a trusted root")
+            trust = "trusted" if analysis.trusted else f"not trusted: {why}"
             extra = [trust, "in order" if analysis.in_order else "out of order"]
             if analysis.anchor_subject:
-                extra.append(
-                    f"anchor {escape(analysis.anchor_subject)} ({escape(analysis.anchor_source)})"
-                )
+                source = _ANCHORS.get(str(analysis.anchor_source), str(analysis.anchor_source))
+                extra.append(f"anchor {escape(analysis.anchor_subject)} ({escape(source)})")
             if analysis.missing_issuer:
                 extra.append(f"missing issuer {escape(analysis.missing_issuer)}")
             lines.append("Chain: " + " · ".join(extra))
@@ -89,15 +92,11 @@ def probe_text(address: str, probe: ConnectionProbe) -> str:
                 lines.append("Validators: " + " · ".join(
                     _verdict_text(v) for v in analysis.validators))
     http = probe.http
-    line = f"HTTP: {escape(http.status)}"
-    if http.status_code is not None:
-        line += f", {http.status_code} {escape(http.reason_phrase or '')}".rstrip()
+    line = f"HTTP: {escape(http_words(http))}"
     if http.request_host:
         line += f", Host {escape(http.request_host)}"
     if http.server:
         line += f", server {escape(http.server)}"
-    if http.reason:
-        line += f" ({escape(http.reason)})"
     if http.detail:
         line += f" — {escape(http.detail)}"
     lines.append(line)
@@ -126,15 +125,19 @@ def evidence_messages(report: Report, requested_by: str | None = None) -> list[M
     """The evidence of one report as thread replies."""
     blocks: list[Block] = [header(f"Evidence for {report.target.display}")]
     dns = report.dns
-    dns_line = f"*DNS*: {escape(dns.status)}"
-    if dns.reason:
-        dns_line += f" ({escape(dns.reason)})"
-    if dns.addresses:
-        dns_line += f" → {escape(', '.join(dns.addresses))}"
+    dns_line = f"*DNS*: {escape(dns_words(dns))}"
     if dns.cname_chain:
         dns_line += f"\nCNAME chain: {escape(' → '.join(dns.cname_chain))}"
     if dns.nameserver:
         dns_line += f"\nResolver: {escape(dns.nameserver)}"
+    if dns.walk is not None:
+        walk = dns.walk
+        if walk.nameservers:
+            dns_line += (f"\nName servers of {escape(walk.zone or '?')}, asked directly for "
+                         f"{escape(walk.name)} {walk.record}:")
+            dns_line += "".join(f"\n• {escape(nameserver_words(c))}" for c in walk.nameservers)
+        elif walk.detail:
+            dns_line += f"\nName servers: {escape(walk.detail)}"
     dns_line += f"\nTook {dns.duration_ms:.1f} ms"
     blocks.extend(sections(dns_line))
     if report.edge is not None:
@@ -147,7 +150,7 @@ def evidence_messages(report: Report, requested_by: str | None = None) -> list[M
                 )
             )
         for probe in address.probes:
-            blocks.extend(sections(probe_text(address.address, probe)))
+            blocks.extend(sections(probe_text(address.address, probe, report)))
     note = f"Probe started {escape(report.started_at)}"
     if requested_by:
         note += f" · shown for <@{requested_by}>"

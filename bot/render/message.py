@@ -25,7 +25,12 @@ MAX_BLOCKS = 48
 
 @dataclass
 class Message:
-    """One Slack message: `text` is what notifications and screen readers show."""
+    """One Slack message: `text` is what notifications and screen readers show.
+
+    `text` is plain: it is written from raw values (target names, certificate names, finding
+    summaries an origin can shape) and escaped once, here, because Slack reads `<!channel>`,
+    `<@U…>` and `<url|text>` in the fallback too, and notifies from it.
+    """
 
     text: str
     blocks: list[Block] = field(default_factory=list)
@@ -33,7 +38,7 @@ class Message:
     def payload(self) -> dict[str, Any]:
         """The JSON-ready `text` and `blocks` arguments of chat.postMessage / chat.update."""
         return {
-            "text": clip(self.text, FALLBACK_LIMIT),
+            "text": escape(clip(self.text, FALLBACK_LIMIT)),
             "blocks": [block.to_dict() for block in self.blocks],
         }
 

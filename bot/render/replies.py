@@ -19,8 +19,9 @@ OPTIONS = (
 )
 
 
-def usage(command: str = "/origin502") -> Message:
-    """What `/origin502` alone or `/origin502 help` answers."""
+def usage(command: str = "/origin502", *, aws: bool = False) -> Message:
+    """What `/origin502` alone or `/origin502 help` answers; ``aws`` when distributions can
+    be looked up here."""
     examples = "\n".join(f"`{e.replace('/origin502', command, 1)}`" for e in USAGE_EXAMPLES)
     text = (
         f"*{command} TARGET [options]* checks your origin the way CloudFront connects to it "
@@ -33,11 +34,19 @@ def usage(command: str = "/origin502") -> Message:
         f"Usage: {command} TARGET [options], e.g. {command} origin.example.com "
         "--host-header www.example.com"
     )
+    distributions = []
+    if aws:
+        distributions.append(context(
+            f"*Distributions* (AWS read access is set up): `{command} www.example.com` — a "
+            "site, a d….cloudfront.net name or a distribution id — reads the distribution and "
+            "checks every origin with its real settings; `--path /api/x` picks the behaviour, "
+            "`--origin ID` one origin."))
     return Message(
         text=fallback,
         blocks=[
             section(text),
             context(f"*Options* (named after CloudFront's origin settings): {OPTIONS}"),
+            *distributions,
             context(
                 f"*Watching:* `{command} watch TARGET [options] [--every 5m|15m|1h]` · "
                 f"`{command} unwatch TARGET` · `{command} watches` · "

@@ -10,8 +10,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.diff import changes
 from bot.render.message import Message, context, divider, escape, header, paginate, sections
-from bot.render.status import VERDICT_WORDS
-from workers.models import ConnectionProbe, Finding, Report
+from workers.models import Finding, Report, Verdict
+from workers.wording import VERDICT_WORDS, dns_words, nameserver_words, probe_words
 
 SEVERITY_ICONS = {
     "error": ":red_circle:",
@@ -28,24 +28,6 @@ def _value(value: Any) -> str:
     return escape(text)
 
 
-def _layer_word(probe: ConnectionProbe) -> str:
-    parts = [f"TCP {probe.tcp.status}" + (f" ({probe.tcp.reason})" if probe.tcp.reason else "")]
-    if probe.tls is not None:
-        tls = f"TLS {probe.tls.status}"
-        if probe.tls.reason:
-            tls += f" ({probe.tls.reason})"
-        elif probe.tls.protocol:
-            tls += f" ({probe.tls.protocol})"
-        parts.append(tls)
-    http = f"HTTP {probe.http.status}"
-    if probe.http.status_code is not None:
-        http += f" ({probe.http.status_code})"
-    elif probe.http.reason:
-        http += f" ({probe.http.reason})"
-    parts.append(http)
-    return " · ".join(escape(p) for p in parts)
-
-
 def address_lines(report: Report) -> list[str]:
     lines = []
     for address in report.addresses:
@@ -55,9 +37,9 @@ def address_lines(report: Report) -> list[str]:
             )
             continue
         for probe in address.probes:
-            lines.append(
-                f"`{escape(address.address)}` {probe.scheme}:{probe.port} — {_layer_word(probe)}"
-            )
+            said = probe_words(report, address.address, probe)
+            words = " · ".join(f"{layer} {escape(text)}" for layer, text in said)
+            lines.append(f"`{escape(address.address)}` {probe.scheme}:{probe.port} — {words}")
     return lines
 
 
@@ -72,22 +54,21 @@ def viewer_lines(report: Report) -> list[str]:
 def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
     errors = sum(1 for f in report.findings if f.severity == "error")
     warnings = sum(1 for f in report.findings if f.severity == "warning")
-    title = (
-        f"Diagnosis of {report.target.display}: {VERDICT_WORDS.get(report.verdict, report.verdict)}"
-    )
+    title = f"Diagnosis of {report.target.display}: {VERDICT_WORDS[Verdict(report.verdict)]}"
     lines = [
         f"*{errors}* error{'s' if errors != 1 else ''} (502 causes), *{warnings}* "
         f"warning{'s' if warnings != 1 else ''}, "
         f"{len(report.findings) - errors - warnings} note(s)."
     ]
     if report.probe_error:
-        lines.insert(0, f":warning: The check could not complete: {escape(report.probe_error)}")
-    if report.dns.addresses:
-        lines.append(f"DNS: {escape(', '.join(report.dns.addresses))}")
-    elif report.dns.status != "ok":
-        lines.append(
-            f"DNS {escape(report.dns.status)}: {escape(report.dns.detail or report.dns.reason)}"
-        )
+        lines.insert(0, f":grey_question: Could not check from here: {escape(report.probe_error)}")
+    dns = report.dns
+    if dns.status != "error" or not report.probe_error:
+        chain = "".join(f" → {escape(name)}" for name in dns.cname_chain)
+        lines.append(f"DNS: {escape(report.target.hostname)}{chain} → {escape(dns_words(dns))}")
+    if dns.walk is not None and dns.walk.nameservers:
+        servers = "; ".join(escape(nameserver_words(c)) for c in dns.walk.nameservers)
+        lines.append(f"Name servers of {escape(dns.walk.zone or '?')}: {servers}")
     lines.extend(viewer_lines(report))
     lines.extend(address_lines(report))
     blocks: list[Block] = [header(title), *sections("\n".join(lines))]
@@ -137,9 +118,9 @@ def result_messages(report: Report, previous: Report | None = None) -> list[Mess
     for finding in report.findings:
         blocks.extend(finding_blocks(finding))
     fallback = (
-        f"Diagnosis of {report.target.display}: {VERDICT_WORDS.get(report.verdict, report.verdict)}"
+        f"Diagnosis of {report.target.display}: {VERDICT_WORDS[Verdict(report.verdict)]}"
         f", {len(report.findings)} finding(s)"
     )
-    if report.primary is not None and report.verdict != "ok":
+    if report.primary is not None and report.verdict not in (Verdict.OK, Verdict.UNKNOWN):
         fallback += f". First: {report.primary.code} — {report.primary.summary}"
     return paginate(blocks, fallback, continued=f"Diagnosis of {report.target.display}, continued")

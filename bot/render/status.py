@@ -8,18 +8,20 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 from bot.render.message import Message, context, escape, section
 from bot.render.watches import watch_button
 from workers.jobs.runs import LAYERS, Run
-from workers.models import ProbeRequest, Report
+from workers.models import ProbeRequest, Report, Verdict
+from workers.wording import VERDICT_WORDS, layer_summary
 
 RERUN_ACTION = "origin502_rerun"
 EVIDENCE_ACTION = "origin502_evidence"
 
 LAYER_NAMES = {"dns": "DNS", "tcp": "TCP", "tls": "TLS", "http": "HTTP"}
 VERDICT_LINES = {
-    "ok": ":large_green_circle: *No problem found*: CloudFront can connect to this origin.",
-    "warn": ":large_yellow_circle: *Works, with warnings*",
-    "fail": ":red_circle: *CloudFront would answer 502*",
+    Verdict.OK: ":large_green_circle: *No problem found*: CloudFront can connect to this origin.",
+    Verdict.WARN: ":large_yellow_circle: *Works, with warnings*",
+    Verdict.FAIL: ":red_circle: *CloudFront would answer 502*",
+    Verdict.UNKNOWN: ":grey_question: *Could not check from here*",
 }
-VERDICT_WORDS = {"ok": "no problem found", "warn": "works, with warnings", "fail": "502 expected"}
+__all__ = ["VERDICT_LINES", "VERDICT_WORDS", "status_message"]
 
 
 def edge_verdict_line(report: Report) -> str | None:
@@ -61,6 +63,8 @@ def _layer_icon(layer: str, text: str | None, status: str) -> str:
         if status in ("done", "failed"):
             return ":heavy_minus_sign:"
         return ":hourglass_flowing_sand:"
+    if text.startswith("not checked"):
+        return ":grey_question:"
     if text == "ok" or (layer == "dns" and text.startswith("resolved")):
         return ":white_check_mark:"
     if text.startswith("0/") or layer == "dns":
@@ -68,10 +72,25 @@ def _layer_icon(layer: str, text: str | None, status: str) -> str:
     return ":warning:"
 
 
-def progress_lines(run: Run) -> list[str]:
+def progress_lines(run: Run, report: Report | None = None) -> list[str]:
+    """One line per layer. Once the report is there, a layer with an error finding says so
+    (a handshake that completed with an expired certificate is not "TLS ok")."""
     lines = []
+    stopped_at: str | None = None  # the first layer at which CloudFront would fail
     for layer in LAYERS:
         text = run.progress.get(layer)
+        judged = layer_summary(report, layer) if report is not None else None
+        if judged is not None:
+            state, words = judged
+            icon = ":x:" if state == "fail" else ":grey_question:"
+            lines.append(f"{icon} *{LAYER_NAMES[layer]}* {escape(words)}")
+            stopped_at = stopped_at or (LAYER_NAMES[layer] if state == "fail" else None)
+            continue
+        if stopped_at and text == "ok":
+            # Measured here, but CloudFront never gets this far: not a green tick.
+            lines.append(f":heavy_minus_sign: *{LAYER_NAMES[layer]}* ok here, but CloudFront "
+                         f"stops at {stopped_at}")
+            continue
         icon = _layer_icon(layer, text, run.status)
         if text is None:
             shown = "waiting" if run.status in ("queued", "running") else "not run"
@@ -130,18 +149,19 @@ def status_message(run: Run, report: Report | None) -> Message:
         blocks.append(buttons(run.run_id, evidence=False))
         return Message(text=f"{fallback} — probe could not finish: {run.error}", blocks=blocks)
 
-    blocks.append(section("\n".join(progress_lines(run))))
-    if report.probe_error:
-        verdict = f":warning: *Could not complete the check*: {escape(report.probe_error)}"
-        fallback += f" — could not complete the check: {report.probe_error}"
-    else:
-        verdict = edge_verdict_line(report) or VERDICT_LINES.get(report.verdict, report.verdict)
-        primary = report.primary
-        if primary is not None and report.verdict != "ok":
-            verdict += f": {escape(primary.summary)}"
-        fallback += f" — {VERDICT_WORDS.get(report.verdict, report.verdict)}"
-        if primary is not None and report.verdict != "ok":
-            fallback += f": {primary.summary}"
+    blocks.append(section("\n".join(progress_lines(run, report))))
+    verdict_value = Verdict(report.verdict)
+    verdict = edge_verdict_line(report) or VERDICT_LINES[verdict_value]
+    fallback += f" — {VERDICT_WORDS[verdict_value]}"
+    primary = report.primary
+    if verdict_value == Verdict.UNKNOWN:
+        verdict += f": {escape(report.probe_error or 'nothing could be measured')}"
+        fallback += f": {report.probe_error}"
+    elif primary is not None and verdict_value != Verdict.OK:
+        verdict += f": {escape(primary.summary)}"
+        fallback += f": {primary.summary}"
+    if report.probe_error and verdict_value != Verdict.UNKNOWN:
+        verdict += f"\n:grey_question: Not checked from here: {escape(report.probe_error)}"
     blocks.append(section(verdict))
     count = len(report.findings)
     details = "Details in the thread" if not run.fallback else "Details below"

@@ -105,6 +105,9 @@ def incident_parent(opened: Alert, recovered: Alert | None = None) -> Message:
         title = f":rotating_light: *{name}* is failing: CloudFront would answer 502"
         fallback = f"origin502: {opened.display} is failing ({codes}) — CloudFront would answer 502"
         lines = [title, *_causes(opened)]
+        if opened.changes:  # a watched distribution whose origins changed with this failure
+            lines += ["*What changed in the distribution*",
+                      *(f"• {escape(c)}" for c in opened.changes)]
         note = (f"Since {when(opened.at)} · updates go in this thread only when something "
                 "changes · `/origin502 unwatch` stops the checks")
     else:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -25,6 +26,8 @@ from typing import Any
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
 BOT_USER = "UBOT502"
+# What Slack turns into a mention, a channel ping or a link in mrkdwn and fallback text.
+SLACK_MARKUP = re.compile(r"<(?:[!@#]|[a-z][a-z0-9+.-]*:)[^>]*>", re.IGNORECASE)
 
 
 @dataclass
@@ -189,6 +192,32 @@ class FakeSlack:
                 raise AssertionError(f"timed out waiting; calls so far: {self.summary()}")
             with self._changed:
                 self._changed.wait(min(remaining, 0.2))
+
+    def rendered_markup(self) -> list[str]:
+        """Every Slack control sequence (`<!channel>`, `<@U…>`, `<#C…>`, `<url|text>`) Slack
+        would act on in what the app sent: top-level `text` (notifications read it) and every
+        mrkdwn text object in messages, response_url posts, ephemeral messages and views.
+        plain_text objects are shown verbatim by Slack, so they are not read."""
+        found: list[str] = []
+
+        def walk(node: Any, *, top: bool = False) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                    found.extend(SLACK_MARKUP.findall(node["text"]))
+                if top and isinstance(node.get("text"), str):
+                    found.extend(SLACK_MARKUP.findall(node["text"]))
+                for key, value in node.items():
+                    if key != "text" or not isinstance(value, str):
+                        walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        for call in self.calls:
+            walk(call.args, top=True)
+        for response in self.responses:
+            walk(response, top=True)
+        return found
 
     def summary(self) -> list[str]:
         with self._lock:

@@ -67,10 +67,16 @@ def test_status_queued_golden():
 
 
 def test_status_done_fail_golden():
-    done = run("done", progress={"dns": "resolved to 192.0.2.10", "tcp": "ok", "tls": "0/1 ok"})
+    # What the engine really announces for an expired certificate: the handshake completed,
+    # so progress said "TLS ok"; the finished message must not keep saying so.
+    progress = {"dns": "resolved to 192.0.2.10", "tcp": "ok", "tls": "ok", "http": "ok"}
+    done = run("done", progress=progress)
     message = status_message(done, report(fail=True))
     check_golden("status_done_fail", [message])
     assert "CloudFront would answer 502" in json.dumps(message.payload())
+    layers = message.payload()["blocks"][2]["text"]["text"]
+    assert ":x: *TLS* a certificate has expired" in layers
+    assert "*TLS* ok" not in layers
     assert "expired 5 days ago" in message.text  # the primary cause is in the fallback too
     values = {
         e["action_id"]
@@ -112,7 +118,7 @@ def test_evidence_golden():
     for expected in (
         "TLSv1.2",
         "ECDHE-RSA-AES128-GCM-SHA256",
-        "connect 1.5 ms",
+        "connect 1.5 + TLS 12.5 + first byte 20.1 ms",
         "Example Issuing CA",
         "192.0.2.10",
     ):

@@ -53,6 +53,9 @@ MUST_BLOCK_V4 = [
 ]
 MUST_BLOCK_V6 = ["fc00::/7", "fe80::/10"]
 
+# EKS Pod Identity agent, the only link-local destination the chart may open (aws.podIdentity).
+POD_IDENTITY_AGENT = ["169.254.170.23/32", "fd00:ec2::23/128"]
+
 SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSWORD|REDIS_URL", re.IGNORECASE)
 
 
@@ -111,7 +114,7 @@ def secret_strings(case: str) -> list[str]:
     slack = values.get("slack", {})
     found = [slack.get(key, "") for key in ("botToken", "signingSecret", "appToken")]
     url = values.get("redis", {}).get("url", "")
-    password = re.search(r"://:([^@]+)@", url)
+    password = re.search(r"://[^:/@]*:([^@]+)@", url)
     found += [url, password.group(1)] if password else [url]
     return [secret for secret in found if secret]
 
@@ -120,7 +123,8 @@ all_cases = pytest.mark.parametrize("case", sorted(CASES))
 
 
 def test_every_realistic_value_set_is_present() -> None:
-    assert {"default", "existing-secret", "ingress", "keda", "hpa-off", "socket-mode"} <= set(CASES)
+    assert {"default", "existing-secret", "ingress", "keda", "hpa-off", "socket-mode",
+            "aws"} <= set(CASES)
 
 
 def test_chart_loads_with_helm_sdk_and_matches_the_project_version(chart: Any) -> None:
@@ -362,6 +366,9 @@ def _allowed_private(case: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Ne
     for peer in values.get("redis", {}).get("networkPolicyPeers", []):
         if "ipBlock" in peer:
             allowed.append(peer["ipBlock"]["cidr"])
+    aws = values.get("aws", {})
+    if aws.get("enabled") and aws.get("podIdentity"):
+        allowed += POD_IDENTITY_AGENT  # checked to be port 80 and workers only, below
     return [ipaddress.ip_network(cidr) for cidr in allowed]
 
 
@@ -566,7 +573,7 @@ def test_socket_mode_uses_the_app_token_and_no_signing_secret() -> None:
 # --- bad values are refused ----------------------------------------------------------------
 
 BASE = {
-    "redis": {"url": "redis://redis:6379/0"},
+    "redis": {"url": "redis://origin502:test-password@redis:6379/0"},
     "slack": {"botToken": "xoxb-1-2-abc", "signingSecret": "0123abcd"},
 }
 
@@ -617,6 +624,11 @@ REJECTED = {
         _with(worker__resources={"requests": {"memory": "lots"}}),
         "/worker/resources/requests/memory",
     ),
+    "aws role that is not a role arn": (
+        _with(aws={"enabled": True, "roleArn": "CloudFrontReadOnly"}), "/aws/roleArn"),
+    "irsa role that is not a role arn": (
+        _with(aws={"enabled": True, "irsaRoleArn": "arn:aws:iam::1:user/x"}), "/aws/irsaRoleArn"),
+    "unknown aws key": (_with(aws={"enabled": True, "profile": "x"}), "profile"),
     "keda without a redis address": (
         _with(worker__keda={"enabled": True}),
         "/worker/keda/redisAddress",
@@ -708,3 +720,66 @@ def test_contradictory_values_fail_the_render_with_a_clear_message(chart: Any, l
     with pytest.raises(helm.HelmError) as failed:
         chart.render(values, name=RELEASE, namespace=NAMESPACE)
     assert message in str(failed.value)
+
+
+# --- Redis is locked down by default ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["redis://redis:6379/0", "redis://origin502@redis:6379/0",
+                                 "rediss://redis:6380/0"])
+def test_an_open_redis_is_refused_by_default(chart: Any, url: str) -> None:
+    with pytest.raises(helm.HelmError) as refused:
+        chart.render(_with(redis__url=url), name=RELEASE, namespace=NAMESPACE)
+    assert "redis.url carries no password" in str(refused.value)
+
+
+def test_an_open_redis_is_accepted_only_when_asked(chart: Any) -> None:
+    values = _with(redis__url="redis://redis:6379/0", redis__requireAuth=False)
+    assert chart.render(values, name=RELEASE, namespace=NAMESPACE)
+
+
+@pytest.mark.parametrize("url", ["redis://:pw@redis:6379/0", "rediss://origin502:pw@r:6380/0"])
+def test_redis_with_a_password_or_acl_user_renders(chart: Any, url: str) -> None:
+    assert chart.render(_with(redis__url=url), name=RELEASE, namespace=NAMESPACE)
+
+
+# --- AWS read access (CloudFront lookups) --------------------------------------------------
+
+
+def test_aws_lookups_off_by_default_leave_no_trace() -> None:
+    for _, _, container in containers("default"):
+        assert not {"ORIGIN502_AWS", "ORIGIN502_AWS_ROLE_ARN"} & set(env_of(container))
+    (account,) = by_kind("default", "ServiceAccount").values()
+    assert "eks.amazonaws.com/role-arn" not in (account["metadata"].get("annotations") or {})
+
+
+def test_aws_values_annotate_the_service_account_and_set_the_environment() -> None:
+    (account,) = by_kind("aws", "ServiceAccount").values()
+    assert account["metadata"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/origin502-irsa",
+        "team": "sre"}
+    assert account["automountServiceAccountToken"] is False
+    for name, pod, container in containers("aws"):
+        env = env_of(container)
+        assert pod["serviceAccountName"] == account["metadata"]["name"], name
+        assert env["ORIGIN502_AWS"]["value"] == "1", name
+        assert env["ORIGIN502_AWS_ROLE_ARN"]["value"] == \
+            "arn:aws:iam::444455556666:role/CloudFrontReadOnly"
+        assert env["AWS_REGION"]["value"] == "eu-west-1"
+
+
+def test_pod_identity_agent_is_opened_for_probe_workers_only_on_port_80() -> None:
+    policies = by_kind("aws", "NetworkPolicy")
+    for name, policy in policies.items():
+        agent_rules = [rule for rule, block in _egress_ip_blocks(policy)
+                       if block["cidr"] in POD_IDENTITY_AGENT]
+        if name == f"{PREFIX}-worker":
+            assert agent_rules and all(
+                rule["ports"] == [{"protocol": "TCP", "port": 80}] for rule in agent_rules)
+            assert {b["cidr"] for r in agent_rules for b in
+                    (p["ipBlock"] for p in r["to"])} == set(POD_IDENTITY_AGENT)
+        else:
+            assert not agent_rules, name
+    # Without podIdentity the metadata range stays closed for every role.
+    for policy in by_kind("default", "NetworkPolicy").values():
+        assert not [b for _, b in _egress_ip_blocks(policy) if b["cidr"] in POD_IDENTITY_AGENT]

@@ -84,7 +84,7 @@ def test_alerts_on_change_only(sequence, expected):
         "expired": failing(("PORT_CLOSED", None), ("CERT_EXPIRED", None)),
         "expired@1": failing(("CERT_EXPIRED", "127.0.0.1")),
         "expired@1+2": failing(("CERT_EXPIRED", "127.0.0.1"), ("CERT_EXPIRED", "127.0.0.2")),
-        "probe_error": Observation(verdict="fail", probe_error="no DNS resolver reachable"),
+        "probe_error": Observation(verdict="unknown", probe_error="no DNS resolver reachable"),
     }
     kinds, _, _ = run([shapes[name] for name in sequence])
     assert kinds == expected

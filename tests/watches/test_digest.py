@@ -37,7 +37,8 @@ def test_failing_first_then_by_expiry_then_name():
         (spec("b-soon.example"), state_after(ok(5))),
         (spec("c-broken.example"), state_after(failing(("PORT_CLOSED", None)))),
         (spec("d-new.example"), None),
-        (spec("e-unknown.example"), state_after(Observation(verdict="fail", probe_error="no DNS"))),
+        (spec("e-unknown.example"),
+         state_after(Observation(verdict="unknown", probe_error="no DNS"))),
     ]
     digest = compose_digest("C1", watches, {}, now=NOW, previous_at=None)
     assert [e.display for e in digest.entries] == [
@@ -140,3 +141,38 @@ def test_watches_list_and_home():
     assert len(view["blocks"]) <= 100
     big = home_view([(spec(f"o{i}.example"), None) for i in range(2000)], NOW).to_dict()
     assert len(big["blocks"]) <= 100
+
+
+def test_origin_markup_is_text_in_alerts_digests_lists_and_app_home():
+    from tests.bot.fakeslack import SLACK_MARKUP
+    from workers.watches.alerts import Cause, CertSeen
+
+    evil = "<!channel> <https://evil.example/fix|Fix here> <@U0ATTACKER>"
+    observation = Observation(
+        verdict="fail", causes=[Cause("CERT_HOSTNAME_MISMATCH", f"names {evil}", None, [evil])],
+        cert=CertSeen(not_after="2027-01-01T00:00:00Z", sha256="aa" * 32, subject=f"CN={evil}"))
+    decision = evaluate(None, observation, watch_id="w1", channel="C1", display="shop.example",
+                        now=NOW)
+    watches = [(spec("shop.example"), decision.state)]
+    digest = compose_digest("C1", watches, {}, now=NOW, previous_at=None)
+    rendered = [alert_message(a).payload() for a in decision.alerts]
+    rendered += [m.payload() for m in digest_messages(digest)]
+    rendered += [watches_list(watches, NOW).payload(), home_view(watches, NOW).to_dict()]
+    text = json.dumps(rendered)
+    assert "evil.example" in text  # it is there, as text
+    for item in rendered:
+        texts = [item.get("text", "")] + [
+            node["text"] for node in _mrkdwn(item) if isinstance(node.get("text"), str)]
+        for found in (SLACK_MARKUP.findall(t) for t in texts):
+            assert not [m for m in found if "evil" in m or "ATTACKER" in m or "channel" in m]
+
+
+def _mrkdwn(node):
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn":
+            yield node
+        for value in node.values():
+            yield from _mrkdwn(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _mrkdwn(value)

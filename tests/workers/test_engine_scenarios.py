@@ -539,3 +539,34 @@ def test_private_address_is_refused_when_not_allowed(pki):
         assert origin.connections == []
     finding = only(report, "ADDRESS_NOT_ALLOWED")
     assert "loopback" in finding.summary
+
+
+# --- what an origin can make expensive is capped, and the report says what was cut ----------
+
+
+def test_a_name_with_many_addresses_is_probed_up_to_the_cap(pki):
+    from workers.engine import MAX_PROBED_ADDRESSES
+
+    many = [("A", f"127.0.0.{n}") for n in range(1, 13)]
+    with FakeDns({NAME: many}) as dns, TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as o:
+        request = build_request(NAME, https_port=o.port, timeout=1, connection_attempts=1,
+                                ca_file=pki["ca"])
+        request = replace(request, options=replace(request.options, nameserver=dns.nameserver))
+        report = diagnose(request)
+    assert len(report.addresses) == MAX_PROBED_ADDRESSES
+    assert len(report.addresses_not_probed) == 12 - MAX_PROBED_ADDRESSES
+    finding = only(report, "ADDRESSES_NOT_ALL_PROBED")
+    assert finding.uncertain and f"{12 - MAX_PROBED_ADDRESSES} left out" in finding.summary
+    assert report.verdict != "ok"  # not a clean bill of health for what was not checked
+
+
+@pytest.mark.parametrize(("response", "words"), [
+    (b"HTTP/1.1 100 Continue\r\n\r\n" * 20_000, "interim 1xx"),
+    (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n", "larger than 64 KiB"),
+])
+def test_an_endless_response_head_is_cut_and_said_so(pki, response, words):
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"], http="raw",
+                   response=response) as origin:
+        report = probe(pki, origin.port)
+    finding = only(report, "HTTP_INVALID_RESPONSE")
+    assert words in finding.summary and "stopped reading" in finding.summary

@@ -47,14 +47,38 @@ def test_slack_dashes_and_quotes_are_understood():
 
 
 def test_unreachable_address_is_told_apart(monkeypatch):
+    # EHOSTUNREACH while this machine's routing table has a route: an ICMP answer from the
+    # origin's network, so the origin's problem.
+    from workers.probes import tcp
+
     def unreachable(self, address):
         raise OSError(errno.EHOSTUNREACH, "No route to host")
 
     monkeypatch.setattr(socket.socket, "connect", unreachable)
+    monkeypatch.setattr(tcp, "route_problem", lambda address, port: None)
     request = build_request("origin.test", timeout=1, connection_attempts=1)
     result, sock = probe_tcp("192.0.2.1", 443, ProbeContext.for_request(request))
     assert sock is None
-    assert (result.reason, result.detail) == ("unreachable", "No route to host")
+    assert (result.status, result.reason, result.detail) == (
+        "failed", "unreachable", "No route to host")
+
+
+def test_no_route_on_this_machine_is_not_the_origins_fault(monkeypatch):
+    # The same error while this machine's own routing table has no route: nothing was
+    # measured about the origin.
+    from workers.probes import tcp
+
+    def unreachable(self, address):
+        raise OSError(errno.EHOSTUNREACH, "No route to host")
+
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    monkeypatch.setattr(tcp, "route_problem", lambda address, port: "Network is unreachable")
+    request = build_request("origin.test", timeout=1, connection_attempts=3)
+    result, sock = probe_tcp("192.0.2.1", 443, ProbeContext.for_request(request))
+    assert sock is None
+    assert (result.status, result.reason) == ("error", "no_route_here")
+    assert result.attempts == 1  # a missing route does not come back on a retry
+    assert "could not be checked from here" in result.detail
 
 
 def test_a_bug_in_a_layer_becomes_a_probe_error_not_a_traceback(monkeypatch):
@@ -65,8 +89,10 @@ def test_a_bug_in_a_layer_becomes_a_probe_error_not_a_traceback(monkeypatch):
 
     monkeypatch.setattr(engine, "probe_tcp", broken)
     report = diagnose(build_request("origin.test", resolve=(("origin.test", "127.0.0.1"),)))
-    assert report.probe_error == "origin502 failed while probing: RuntimeError: boom"
+    assert report.probe_error == (
+        "127.0.0.1 port 443: origin502 failed while probing: RuntimeError: boom")
     assert [f.code for f in report.findings] == ["ORIGIN_PRIVATE_ADDRESS"]
+    assert report.verdict == "unknown"  # a warning is not "works, with warnings" here
 
 
 def test_progress_reports_each_layer_once_in_order():

@@ -66,6 +66,50 @@ CATALOG: dict[str, Entry] = {
          "use a VPC origin: CloudFront resolves origins with public DNS.",
          "For a delegated subdomain, check its NS and SOA records at the parent zone."),
         (LINK_502_DNS, LINK_DOMAIN_SETTING)),
+    "DNS_DANGLING_CNAME": Entry(
+        "error", "A CNAME points at a name that no longer exists",
+        ("Point the CNAME at the origin's current name (for a deleted load balancer, the DNS "
+         "name of its replacement), or replace it with records that resolve.",
+         "If {target} was a cloud resource's name (a bucket, an app or a load balancer "
+         "name), someone else may be able to claim it and receive this traffic: fix the "
+         "record rather than recreate the resource under a new name."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING)),
+    "DNS_DNSSEC_FAILED": Entry(
+        "error", "DNSSEC validation fails for the origin name",
+        ("Re-sign the zone {zone} (expired RRSIG signatures are the usual cause), or, after a "
+         "key change or a move to another DNS provider, make the DS record at the parent "
+         "(your registrar) match the zone's current DNSKEY. To turn DNSSEC off, remove the DS "
+         "record first and wait for its TTL.",
+         "Check the result with `delv {name}` or `dig {name} +dnssec`. Whether CloudFront's "
+         "own resolvers validate DNSSEC is not documented; validating public resolvers reject "
+         "the name today."),
+        (LINK_502_DNS,), uncertain=True),
+    "DNS_NAMESERVER_FAILING": Entry(
+        "error", "An authoritative name server of the zone fails or does not answer",
+        ("Bring {servers} back (is the DNS server running, does its firewall admit UDP and "
+         "TCP port 53 from the internet?), or remove it from the NS records of {zone} and from "
+         "the delegation at the parent zone (your registrar).",
+         "Check every server the way AWS suggests: `dig NS {zone}`, then "
+         "`dig {name} @<server>` for each."),
+        (LINK_502_DNS,)),
+    "DNS_LAME_DELEGATION": Entry(
+        "error", "A name server listed for the zone does not serve it (lame delegation)",
+        ("Load the zone {zone} on {servers}, or take {servers} out of the zone's NS records "
+         "and of the delegation at the parent zone (your registrar).",
+         "After a move to another DNS provider, the registrar must list only the new "
+         "provider's name servers."),
+        (LINK_502_DNS,)),
+    "DNS_SERVERS_DISAGREE": Entry(
+        "error", "The zone's name servers give different answers",
+        ("Make every name server of {zone} serve the same zone data. A secondary that stopped "
+         "transferring the zone (compare `dig SOA {zone} @<server>` serials) or a server left "
+         "from a previous DNS provider is the usual cause; {servers} is the one to look at.",),
+        (LINK_502_DNS,)),
+    "ADDRESS_FAMILY_NOT_USED": Entry(
+        "error", "The origin's only address is of a family CloudFront does not use",
+        ("Set the origin IP address type to {kind_fix}, or give the origin a domain name with "
+         "an address of the family CloudFront uses.",),
+        (LINK_IPV6_ORIGIN, LINK_DOMAIN_SETTING)),
     "PORT_CLOSED": Entry(
         "error", "The origin refuses connections on the port",
         ("Start the web server or load balancer listener on port {port}, or change the "
@@ -105,8 +149,9 @@ CATALOG: dict[str, Entry] = {
         (LINK_502_PORTS, LINK_HTTPS_ORIGIN)),
     "TLS_PROTOCOL_UNSUPPORTED": Entry(
         "error", "No TLS protocol version in common with CloudFront's settings",
-        ("CloudFront is set to use {offered}; the origin accepts {accepted}.",
-         "{fix}"),
+        ("{fix}",
+         "Check the result with `openssl s_client -connect {address}:{port} -servername {sni}"
+         " -tls1_2`."),
         (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS)),
     "TLS13_ONLY": Entry(
         "warning", "The origin accepts only TLS 1.3",
@@ -118,10 +163,7 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
     "TLS_CIPHER_UNSUPPORTED": Entry(
         "error", "No cipher in common with CloudFront",
-        ("Over {protocol} the origin accepts {accepted}, none of which CloudFront offers (it "
-         "offers only the ciphers on its origin list, DES-CBC3-SHA and RC4-MD5 included, not "
-         "RC4-SHA).",
-         "Enable at least one of CloudFront's origin ciphers on the origin, for example "
+        ("Enable at least one of CloudFront's origin ciphers on the origin, for example "
          "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 "
          "(ECDSA certificate).",
          "CloudFront does not offer CHACHA20, DHE or plain-RSA GCM suites toward origins, even "
@@ -135,14 +177,13 @@ CATALOG: dict[str, Entry] = {
         (LINK_CIPHERS, LINK_502_CIPHERS)),
     "TLS_CLIENT_CERT_REQUIRED": Entry(
         "error", "The origin requires a client certificate",
-        ("The origin refuses a connection that presents no client certificate: {how}. "
-         "CloudFront sends no client certificate unless origin mutual TLS is configured, so "
-         "it cannot get a response and answers 502.",
-         "Either configure origin mutual TLS on the distribution (a client certificate "
+        ("Either configure origin mutual TLS on the distribution (a client certificate "
          "imported into ACM in us-east-1, issued by a CA the origin trusts), or stop requiring "
          "client certificates on the listener CloudFront uses (for nginx: "
          "`ssl_verify_client optional` or `off`, and check the certificate in the application "
-         "if needed)."),
+         "if needed).",
+         "CloudFront sends no client certificate unless origin mutual TLS is configured, so "
+         "the origin gives it no response and CloudFront answers 502."),
         (LINK_MTLS, LINK_CLIENT_CERT)),
     "TLS_CLIENT_CERT_REQUESTED": Entry(
         "warning", "The origin asks for an optional client certificate",
@@ -336,14 +377,14 @@ CATALOG: dict[str, Entry] = {
         (LINK_DOMAIN_SETTING,)),
     "ORIGIN_PRIVATE_ADDRESS": Entry(
         "warning", "The origin resolves to a non-public address",
-        ("{address} is {reason}. CloudFront connects to custom origins over the internet and "
-         "cannot reach it; publish a public address, or use a VPC origin for private "
-         "load balancers and instances.",),
+        ("CloudFront connects to custom origins over the internet and cannot reach such an "
+         "address: publish a public address, or use a VPC origin for private load balancers "
+         "and instances.",),
         (LINK_504, LINK_VPC_ORIGINS)),
     "ADDRESS_NOT_ALLOWED": Entry(
         "error", "Refused to probe a non-public address",
-        ("{address} is {reason}. origin502 does not probe such addresses unless "
-         "ORIGIN502_ALLOW_PRIVATE_TARGETS=1 is set; CloudFront could not reach it either.",),
+        ("CloudFront could not reach it either: publish a public address or use a VPC origin. "
+         "origin502 probes such addresses only with ORIGIN502_ALLOW_PRIVATE_TARGETS=1.",),
         (LINK_504, LINK_VPC_ORIGINS)),
     # Severity is set by the rule: error when the edge answers 5xx, info when it answers
     # normally, warning when it could not be reached from here.
@@ -364,8 +405,15 @@ CATALOG: dict[str, Entry] = {
         (LINK_ERROR_PAGES, P502, LINK_504)),
     "SOME_ADDRESSES_FAILING": Entry(
         "error", "Some of the origin's addresses fail: intermittent 502s",
-        ("{failing} of {total} addresses fail ({codes}) while the others work. CloudFront picks "
-         "among the addresses, so only some requests fail: remove the failing addresses from "
-         "DNS or fix the hosts behind them.",),
+        ("Fix the hosts behind the failing addresses (their own findings say how), or take "
+         "those addresses out of DNS until they work.",),
         (P502,)),
+    "ADDRESSES_NOT_ALL_PROBED": Entry(
+        "warning", "Not every address of the origin was checked",
+        ("{name} resolves to {total} addresses; origin502 checked the first {probed} and left "
+         "out {left} ({skipped}). CloudFront may connect to any of them, so a failure on one "
+         "that was not checked would not show here.",
+         "Check the others one at a time with `--resolve {name}:ADDRESS`, or trim the record "
+         "set to the addresses that serve the origin."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True),
 }

@@ -176,7 +176,9 @@ def rule_target_is_cloudfront(report: Report, _now: dt.datetime) -> list[Finding
         if not report.dns.addresses:
             # A CNAME to a *.cloudfront.net name that does not resolve: no edge to ask (the
             # DNS finding says why); never guess what viewers get.
-            seen = f"the name did not resolve ({report.dns.reason or report.dns.status})"
+            why = {"nxdomain": "NXDOMAIN", "servfail": "SERVFAIL", "timeout": "no answer in time",
+                   "no_address": "no address"}.get(str(report.dns.reason), "no answer")
+            seen = f"the name did not resolve ({why})"
         elif failure:
             seen = f"the edge did not answer from here ({failure})"
         else:

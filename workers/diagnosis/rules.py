@@ -19,7 +19,10 @@ from workers.models import (
     CertificateInfo,
     CipherOffer,
     ConnectionProbe,
+    DnsWalk,
     Finding,
+    NameServerCheck,
+    NameServerOutcome,
     Report,
     Status,
 )
@@ -48,12 +51,26 @@ class _Blank(string.Formatter):
 _FORMAT = _Blank()
 
 
+def _sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.:;!?])\s+", text) if part.strip()]
+
+
+def _new_to(summary: str, step: str) -> str:
+    """``step`` without the sentences the summary already says: a fix starts with what to do,
+    never with the summary again (templates fill ``{detail}`` with the measured facts)."""
+    said = " ".join(summary.split()).rstrip(".").lower()
+    kept = [s for s in _sentences(step)
+            if len(s) < 20 or " ".join(s.split()).rstrip(".:;").lower() not in said]
+    return " ".join(kept)
+
+
 def finding(code: str, summary: str, at: str | None = None, **fill: Any) -> Finding:
     """A catalog finding with its evidence; ``at`` is the address it concerns (None: all)."""
     entry = CATALOG[code]
-    steps = [_FORMAT.format(step, **fill).strip() for step in entry.remediation]
+    steps = [_new_to(summary, _FORMAT.format(step, **fill).strip())
+             for step in entry.remediation]
     return Finding(
-        code=code, severity=entry.severity, summary=summary, address=at,
+        code=code, severity=entry.severity, summary=summary, address=at, title=entry.title,
         remediation=[s for s in steps if s], links=list(entry.links), uncertain=entry.uncertain,
         evidence={k: v for k, v in fill.items() if isinstance(v, str | int | float | list)},
     )
@@ -97,22 +114,131 @@ def rule_ip_literal(report: Report, _now: dt.datetime) -> list[Finding]:
                     None, address=ip)]
 
 
+_SERVER_WORDS = {
+    NameServerOutcome.NXDOMAIN: "says the name does not exist (NXDOMAIN)",
+    NameServerOutcome.SERVFAIL: "answers SERVFAIL",
+    NameServerOutcome.REFUSED: "refuses the query: it does not serve the zone",
+    NameServerOutcome.TIMEOUT: "does not answer",
+}
+_ANSWERED = (NameServerOutcome.ANSWER, NameServerOutcome.NODATA, NameServerOutcome.NXDOMAIN)
+_FAILING = (NameServerOutcome.TIMEOUT, NameServerOutcome.UNREACHABLE,
+            NameServerOutcome.SERVFAIL, NameServerOutcome.NO_ADDRESS, NameServerOutcome.OTHER)
+_LAME = (NameServerOutcome.REFUSED, NameServerOutcome.NOT_AUTHORITATIVE)
+_SILENT = (NameServerOutcome.TIMEOUT, NameServerOutcome.UNREACHABLE, NameServerOutcome.NO_ADDRESS)
+
+
+def _server_said(check: NameServerCheck, record: str) -> str:
+    """What one authoritative server did, in words."""
+    who = f"{check.server} ({check.address})" if check.address else check.server
+    if check.outcome == NameServerOutcome.ANSWER:
+        what = (f"answers {', '.join(check.addresses)}" if check.addresses
+                else f"answers with a CNAME to {check.cname}")
+    elif check.outcome == NameServerOutcome.NODATA:
+        what = f"says the name has no {record} record"
+    else:
+        what = _SERVER_WORDS.get(check.outcome) or check.detail or "fails"
+        if check.outcome == NameServerOutcome.UNREACHABLE and check.detail:
+            what = f"cannot be reached ({check.detail})"
+    return f"{who} {what}"
+
+
+def _servers_said(checks: list[NameServerCheck], record: str) -> str:
+    return "; ".join(_server_said(c, record) for c in checks)
+
+
+def _chain(name: str, chain: list[str]) -> str:
+    return " → ".join([name, *chain])
+
+
+def _walk_findings(report: Report, walk: DnsWalk, resolved: bool) -> list[Finding]:
+    """Findings about the zone's own servers, asked directly: failing, lame, disagreeing."""
+    checks = walk.nameservers
+    if not checks or all(c.outcome in _SILENT for c in checks):
+        # Nothing answered from here: all down, or this machine cannot query them directly.
+        # Which one is not known, so no finding names the servers.
+        return []
+    zone = walk.zone or ""
+    answered = [c for c in checks if c.outcome in _ANSWERED]
+    out = []
+    fill: dict[str, Any] = {"zone": zone, "name": walk.name, "record": walk.record}
+    failing = [c for c in checks if c.outcome in _FAILING]
+    lame = [c for c in checks if c.outcome in _LAME]
+    for code, bad, verbs in (("DNS_NAMESERVER_FAILING", failing, ("fails", "fail")),
+                             ("DNS_LAME_DELEGATION", lame,
+                              ("does not serve the zone", "do not serve the zone"))):
+        if not bad:
+            continue
+        names = ", ".join(c.server for c in bad)
+        what = verbs[0] if len(bad) == 1 else verbs[1]
+        where = (f"{len(bad)} of the {len(checks)} name servers of {zone} {what} when asked "
+                 f"directly for {walk.name} {walk.record}: {_servers_said(bad, walk.record)}.")
+        if answered:
+            where += (" The others answer, so resolvers (CloudFront's too) that pick a "
+                      "broken one retry elsewhere: slower, and some lookups fail.")
+        f = finding(code, where, None, servers=names, **fill)
+        if answered or resolved:
+            f.severity = "warning"
+        out.append(f)
+    exists = [c for c in answered if c.outcome == NameServerOutcome.ANSWER]
+    missing = [c for c in answered if c.outcome != NameServerOutcome.ANSWER]
+    if exists and missing:
+        out.append(finding(
+            "DNS_SERVERS_DISAGREE", f"The name servers of {zone} disagree about {walk.name} "
+            f"{walk.record}: {_servers_said(answered, walk.record)}. Resolvers ask any of "
+            "them, so CloudFront resolves the origin some of the time only.", None,
+            servers=", ".join(c.server for c in missing), **fill))
+    return out
+
+
 def rule_dns(report: Report, _now: dt.datetime) -> list[Finding]:
     dns = report.dns
     name = report.target.hostname
     kind = report.target.ip_address_type
-    if dns.status == Status.OK and not report.target.is_ip_literal:
+    if report.target.is_ip_literal:
+        family = "ipv6" if ":" in name else "ipv4"
+        if report.target.uses_family(family):
+            return []
+        label = "IPv6" if family == "ipv6" else "IPv4"
+        return [finding("ADDRESS_FAMILY_NOT_USED",
+                        f"The origin is the {label} address {name}, and the origin IP address "
+                        f"type is {kind}: CloudFront has no address it would connect to.",
+                        None, address=name, family=label, kind=kind,
+                        kind_fix="dualstack" if family == "ipv6" else "dualstack or ipv4")]
+    if dns.status == Status.OK:
+        found = _walk_findings(report, dns.walk, resolved=True) if dns.walk else []
         record = {"ipv4": "A", "ipv6": "AAAA"}.get(kind)
         usable = dns.ipv4 if kind == "ipv4" else dns.ipv6 if kind == "ipv6" else dns.addresses
         if record and not usable:
-            return [finding("DNS_RESOLUTION_FAILED",
-                            f"{name} has no {record} record, and the origin IP address type "
-                            f"is {kind}: CloudFront has no address to connect to (it has "
-                            f"{', '.join(dns.addresses)}).", None, name=name, apex=_apex(name),
-                            reason="no_usable_address")]
-        return []
+            found.insert(0, finding(
+                "DNS_RESOLUTION_FAILED", f"{name} has no {record} record, and the origin IP "
+                f"address type is {kind}: CloudFront has no address to connect to (it has "
+                f"{', '.join(dns.addresses)}).", None, name=name, apex=_apex(name),
+                reason="no_usable_address"))
+        return found
     if dns.status != Status.FAILED:
         return []
+    walk = dns.walk
+    out: list[Finding] = []
+    apex = walk.zone if walk and walk.zone else _apex(name)
+    if dns.reason == "nxdomain" and dns.cname_chain:
+        target = dns.cname_chain[-1]
+        out.append(finding(
+            "DNS_DANGLING_CNAME", f"{_chain(name, dns.cname_chain)}: the CNAME points at "
+            f"{target}, a name that no longer exists (NXDOMAIN). A deleted load balancer or "
+            "bucket left behind is the usual cause.", None, name=name, target=target,
+            chain=[name, *dns.cname_chain], apex=apex))
+    elif walk is not None and walk.dnssec_bogus:
+        seen = (f" (with checking disabled it answers {', '.join(walk.cd_answer)})"
+                if walk.cd_answer else " (with checking disabled it answers)")
+        out.append(finding(
+            "DNS_DNSSEC_FAILED", f"The resolver {dns.nameserver} answers SERVFAIL for "
+            f"{walk.name}, but not when asked with DNSSEC checking disabled (+cd){seen}: the "
+            "zone's DNSSEC signatures or its DS record do not validate.", None,
+            name=walk.name, zone=walk.zone or apex))
+    if walk is not None:
+        out.extend(_walk_findings(report, walk, resolved=False))
+    if any(f.severity == "error" for f in out):
+        return out
     what = {
         "nxdomain": f"{name} does not exist in DNS (NXDOMAIN)",
         "no_address": f"{name} exists but has no A or AAAA record",
@@ -120,9 +246,22 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Finding]:
         "timeout": f"no DNS answer for {name} in time",
     }.get(str(dns.reason), f"{name} could not be resolved ({dns.reason})")
     via = f" (asked {dns.nameserver})" if dns.nameserver else ""
-    chain = f"; CNAME chain: {' → '.join(dns.cname_chain)}" if dns.cname_chain else ""
-    return [finding("DNS_RESOLUTION_FAILED", f"{what}{via}{chain}.", None,
-                    name=name, apex=_apex(name), reason=str(dns.reason))]
+    chain = f"; CNAME chain: {_chain(name, dns.cname_chain)}" if dns.cname_chain else ""
+    walked = ""
+    if walk is not None:
+        checks = walk.nameservers
+        if checks and all(c.outcome in _SILENT for c in checks):
+            walked = (f" None of the {len(checks)} name servers of {walk.zone} "
+                      f"({', '.join(c.server for c in checks)}) answered from here: they are "
+                      "all down, or this machine cannot query them directly.")
+        elif checks:
+            walked = (f" Asked directly, the name servers of {walk.zone} say: "
+                      f"{_servers_said(checks, walk.record)}.")
+        elif walk.detail:
+            walked = f" {walk.detail[0].upper()}{walk.detail[1:]}."
+    out.insert(0, finding("DNS_RESOLUTION_FAILED", f"{what}{via}{chain}.{walked}", None,
+                          name=name, apex=apex, reason=str(dns.reason)))
+    return out
 
 
 def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Finding]:
@@ -742,6 +881,11 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
                 out.append(finding("ORIGIN_RESPONSE_STALLED", f"{where} kept sending without "
                                    f"completing its response to GET {target.path}: "
                                    f"{http.detail}.", ip, detail=http.detail or "", **fill))
+            elif http.reason == "invalid" and "stopped reading" in (http.detail or ""):
+                # The probe's byte caps cut the answer: say what was cut, not "not HTTP".
+                out.append(finding("HTTP_INVALID_RESPONSE", f"{where} answered GET "
+                                   f"{target.path}, but {http.detail}.", ip,
+                                   first_bytes=(http.first_bytes or "")[:60], **fill))
             elif http.reason == "invalid":
                 out.append(finding("HTTP_INVALID_RESPONSE", f"{where} answered GET "
                                    f"{target.path} with bytes that are not HTTP: "
@@ -798,6 +942,20 @@ def rule_some_addresses_failing(report: Report, _now: dt.datetime,
                     failing=len(failing), total=len(used), codes=", ".join(codes))]
 
 
+def rule_addresses_not_probed(report: Report, _now: dt.datetime) -> list[Finding]:
+    left = report.addresses_not_probed
+    if not left:
+        return []
+    probed = len(report.addresses)
+    total = probed + len(left)
+    shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+    return [finding("ADDRESSES_NOT_ALL_PROBED",
+                    f"{report.target.hostname} resolves to {total} addresses; only the first "
+                    f"{probed} were checked ({len(left)} left out: {shown}).", None,
+                    name=report.target.hostname, total=total, probed=probed, left=len(left),
+                    skipped=shown)]
+
+
 RULES: list[Rule] = [
     rule_ip_literal,
     rule_dns,
@@ -809,4 +967,5 @@ RULES: list[Rule] = [
     rule_client_cert_requested,
     rule_weak_cipher,
     rule_http,
+    rule_addresses_not_probed,
 ]

@@ -23,6 +23,7 @@ from workers.jobs import queues
 from workers.jobs.runs import RunStore
 from workers.logging_setup import request_id_bound
 from workers.models import ProbeRequest, Report
+from workers.models.distribution import DistributionReport
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ def _run_probe(connection: Redis, store: RunStore, run_id: str,
         store.set_progress(run_id, layer, text)
         request_sync(connection, run_id)
 
+    if probe_request.lookup is not None:
+        return _run_lookup(connection, store, run_id, probe_request)
     with metrics.track_job(queues.PROBE_QUEUE):
         report = diagnose(probe_request, on_progress=on_progress)
     observe_layers(report)
@@ -89,6 +92,42 @@ def _run_probe(connection: Redis, store: RunStore, run_id: str,
         "run_id": run_id, "verdict": report.verdict, "duration_ms": report.duration_ms,
         "codes": [f.code for f in report.findings]})
     return {"run_id": run_id, "verdict": report.verdict, "findings": len(report.findings)}
+
+
+def _run_lookup(connection: Redis, store: RunStore, run_id: str,
+                request: ProbeRequest) -> dict[str, Any]:
+    """A site or distribution: look it up, probe every origin, or say why it could not."""
+    from workers.aws.errors import LookupFailed
+    from workers.distribution import diagnose_lookup
+
+    store.set_progress(run_id, "lookup", "reading the distribution")
+    request_sync(connection, run_id)
+    try:
+        with metrics.track_job(queues.PROBE_QUEUE):
+            result = diagnose_lookup(request, diagnose)
+    except LookupFailed as exc:
+        store.update(run_id, status="failed", finished_at=time.time(),
+                     error=f"could not look {request.display} up in AWS: {exc.message}")
+        run = store.get(run_id)
+        if run is not None:
+            store.release(run, finished=False)
+        request_sync(connection, run_id)
+        log.info("lookup failed", extra={"run_id": run_id, "why": exc.message})
+        return {"run_id": run_id, "verdict": None, "error": exc.message}
+    reports = [p.report for p in result.probes if p.report] if isinstance(
+        result, DistributionReport) else [result]
+    for report in reports:
+        observe_layers(report)
+        for finding in report.findings:
+            metrics.FINDINGS.labels(code=finding.code).inc()
+    store.save_report(run_id, result.to_dict())
+    store.update(run_id, status="done", finished_at=time.time())
+    run = store.get(run_id)
+    if run is not None:
+        store.release(run, finished=True)
+    request_sync(connection, run_id)
+    log.info("distribution probed", extra={"run_id": run_id, "verdict": result.verdict})
+    return {"run_id": run_id, "verdict": result.verdict}
 
 
 def observe_layers(report: Report) -> None:

@@ -13,6 +13,7 @@ from redis.backoff import NoBackoff
 from redis.client import Pipeline
 from redis.retry import Retry as RedisRetry
 from rq import Callback, Queue, Retry
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from workers import metrics
@@ -72,8 +73,8 @@ def connect(url: str) -> Redis:
     )
 
 
-def queue(name: str, connection: Redis) -> Queue:
-    return Queue(name, connection=connection, serializer=SERIALIZER)
+def queue(name: str, connection: Redis, job_class: type[Job] | None = None) -> Queue:
+    return Queue(name, connection=connection, serializer=SERIALIZER, job_class=job_class)
 
 
 def enqueue_probe(

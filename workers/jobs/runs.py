@@ -153,6 +153,11 @@ class RunStore:
         if pipeline is None:
             pipe.execute()
 
+    def discard(self, run_id: str) -> None:
+        """Forget a run that was recorded but never started (it joined another)."""
+        key = self._run_key(run_id)
+        self.redis.delete(key, f"{key}:seq")
+
     def request_id(self, run_id: str) -> str | None:
         """The id of the request that started the run, for the logs of its jobs."""
         raw = self.redis.hget(self._run_key(run_id), "request_id")
@@ -254,9 +259,19 @@ class RunStore:
             return None if self.redis.set(key, run_id, nx=True, ex=ACTIVE_TTL) else run_id
         return raw.decode() if isinstance(raw, bytes) else str(raw)
 
-    def take_over(self, channel: str, cache_key: str, run_id: str) -> None:
-        """Make `run_id` the active run even though another one holds the key (re-runs)."""
-        self.redis.set(self._active_key(channel, cache_key), run_id, ex=ACTIVE_TTL)
+    def take_over(
+        self, channel: str, cache_key: str, run_id: str, expected: str | None = None
+    ) -> bool:
+        """Make `run_id` the active run even though another one holds the key (re-runs).
+
+        With `expected`, only while that run still holds it (compare-and-set), so two clicks
+        racing to re-run the same finished run start one run, not two. True when taken.
+        """
+        key = self._active_key(channel, cache_key)
+        if expected is None:
+            self.redis.set(key, run_id, ex=ACTIVE_TTL)
+            return True
+        return bool(self.redis.eval(_TAKE_OVER, 1, key, expected, run_id, ACTIVE_TTL))
 
     def release(self, run: Run, *, finished: bool) -> None:
         """After a run ends: keep pointing at it for a while when it finished, else forget it."""
@@ -269,3 +284,14 @@ class RunStore:
             self.redis.expire(key, JUST_FINISHED)
         else:
             self.redis.delete(key)
+
+
+# KEYS[1] the active-run key; ARGV: the holder seen, the new run id, the TTL in seconds.
+_TAKE_OVER = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""

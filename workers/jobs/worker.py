@@ -22,6 +22,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from workers.jobs import queues
+from workers.jobs.allowed import ProjectJob
 from workers.jobs.redis_wait import UNREACHABLE, RedisRefused, is_refusal, wait_for_redis
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class Origin502Worker(SimpleWorker):
         self, *args: Any, heartbeat_interval: int = DEFAULT_HEARTBEAT, **kwargs: Any
     ) -> None:
         kwargs.setdefault("serializer", queues.SERIALIZER)
+        # Only origin502's own job functions run here, whoever wrote the job into Redis.
+        kwargs["job_class"] = ProjectJob
         kwargs.setdefault("maintenance_interval", DEFAULT_MAINTENANCE_INTERVAL)
         super().__init__(*args, **kwargs)
         self.heartbeat_interval = max(1, heartbeat_interval)
@@ -115,7 +118,7 @@ def start_background_worker(
     def run() -> None:
         while True:
             worker = BackgroundWorker(
-                [queues.queue(n, connection) for n in queue_names],
+                [queues.queue(n, connection, ProjectJob) for n in queue_names],
                 connection=connection,
                 heartbeat_interval=heartbeat_interval,
                 maintenance_interval=maintenance_interval,
@@ -141,7 +144,7 @@ def make_worker(
     name: str | None = None,
 ) -> Origin502Worker:
     return Origin502Worker(
-        [queues.queue(n, connection) for n in queue_names],
+        [queues.queue(n, connection, ProjectJob) for n in queue_names],
         connection=connection,
         heartbeat_interval=heartbeat_interval,
         maintenance_interval=maintenance_interval,

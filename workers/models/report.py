@@ -13,6 +13,15 @@ from workers.models.serialize import from_dict, to_dict
 SCHEMA_VERSION = 1
 
 
+class Verdict(StrEnum):
+    """What a report concludes, in the order a reader should fear them."""
+
+    FAIL = "fail"  # at least one error finding: CloudFront answers 502 (or 504)
+    UNKNOWN = "unknown"  # something that matters could not be measured from here
+    WARN = "warn"
+    OK = "ok"
+
+
 class Severity(StrEnum):
     ERROR = "error"  # CloudFront answers 502 (or 504) because of it
     WARNING = "warning"
@@ -30,6 +39,7 @@ class Finding:
     severity: str
     summary: str
     address: str | None = None
+    title: str = ""  # the catalog's short name of the cause, for one-line displays
     remediation: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     # Set when the rule rests on something AWS does not document clearly; the wording says so.
@@ -62,18 +72,22 @@ class TargetInfo:
 @dataclass
 class Report:
     target: TargetInfo
-    verdict: str  # "ok" | "warn" | "fail"
+    verdict: Verdict
     findings: list[Finding]
     dns: DnsResult
     addresses: list[AddressReport]
     started_at: str
     duration_ms: float
     schema: int = SCHEMA_VERSION
-    # A probe that could not run at all (local resolver down, deadline hit...): exit status 3.
+    # Why something that matters could not be measured from here (the local resolver is down
+    # or does not see public DNS, no route from this machine, deadline hit...). Without an
+    # error finding this makes the verdict ``unknown`` (exit status 3).
     probe_error: str | None = None
     trust_note: str | None = None  # set when --ca-file roots were used
     timings_ms: dict[str, float] = field(default_factory=dict)
     tool_version: str = ""
+    # Addresses DNS gave but the probe left out (a name with more than the engine probes).
+    addresses_not_probed: list[str] = field(default_factory=list)
     # Set when the target is CloudFront's edge rather than an origin (see models.edge); left
     # out of the JSON when None, so an origin's report keeps its schema-1 shape.
     edge: EdgeReading | None = None
@@ -93,6 +107,8 @@ class Report:
         ordered = {k: data.pop(k) for k in ("schema", "target", "verdict", "findings", "addresses")}
         if data.get("edge") is None:
             data.pop("edge", None)
+        if not data.get("addresses_not_probed"):
+            data.pop("addresses_not_probed", None)
         ordered.update(data)
         return ordered
 
@@ -101,10 +117,15 @@ class Report:
         return from_dict(cls, data)
 
 
-def verdict_for(findings: list[Finding]) -> str:
+def verdict_for(findings: list[Finding], probe_error: str | None = None) -> Verdict:
+    """``fail`` on any error finding (it was measured, so it is true whatever else could not
+    be); otherwise ``unknown`` when something could not be checked: never ``ok`` or ``warn``
+    on a report that measured nothing."""
     severities = {f.severity for f in findings}
     if Severity.ERROR in severities:
-        return "fail"
+        return Verdict.FAIL
+    if probe_error:
+        return Verdict.UNKNOWN
     if Severity.WARNING in severities:
-        return "warn"
-    return "ok"
+        return Verdict.WARN
+    return Verdict.OK

@@ -58,9 +58,21 @@ class ProbeOptions:
     allow_private: bool = True
     # "host:port" of the DNS server to ask instead of the system's resolvers.
     nameserver: str | None = None
+    # The port authoritative name servers are asked on when resolution fails (53; tests run
+    # their own name servers on loopback addresses at another port).
+    dns_authority_port: int = 53
     # Whether the AIA caIssuers fetch may be used to tell a missing intermediate from an
     # untrusted root (diagnosis only; CloudFront itself fetches nothing).
     fetch_aia: bool = True
+
+
+@dataclass(frozen=True)
+class DistributionLookup:
+    """Look the target up as a CloudFront distribution first (AWS access is configured)."""
+
+    name: str  # an alias, a d….cloudfront.net name or a distribution id
+    origin_id: str | None = None  # probe only this origin
+    path: str | None = None  # probe only the behaviour CloudFront picks for this path
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,11 @@ class ProbeRequest:
     options: ProbeOptions = field(default_factory=ProbeOptions)
     # What the user typed, for display (Unicode names stay readable).
     display: str = ""
+    # The origin's custom headers (name, value), sent as CloudFront sends them. The values are
+    # secrets: kept out of repr, of to_dict (so of Redis and of every report) and of logs.
+    origin_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+    # Set when the target is to be looked up in CloudFront before anything is probed.
+    lookup: DistributionLookup | None = None
 
     @property
     def sni(self) -> str:
@@ -88,6 +105,7 @@ class ProbeRequest:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("origin_headers", None)
         data["settings"]["origin_ssl_protocols"] = list(self.settings.origin_ssl_protocols)
         data["options"]["resolve"] = [list(pair) for pair in self.options.resolve]
         return data
@@ -100,7 +118,9 @@ class ProbeRequest:
         options = dict(data.get("options") or {})
         if "resolve" in options:
             options["resolve"] = tuple((str(n), str(ip)) for n, ip in options["resolve"])
+        lookup = data.get("lookup")
         return cls(
+            lookup=DistributionLookup(**lookup) if lookup else None,
             hostname=str(data["hostname"]),
             settings=OriginSettings(**settings),
             options=ProbeOptions(**options),

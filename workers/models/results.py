@@ -28,11 +28,29 @@ class DnsReason(StrEnum):
     IP_LITERAL = "ip_literal"
 
 
+class NameServerOutcome(StrEnum):
+    """What one authoritative name server said when asked directly for the origin name."""
+
+    ANSWER = "answer"  # authoritative answer with addresses
+    NODATA = "nodata"  # the name exists there, without an A/AAAA record
+    NXDOMAIN = "nxdomain"
+    SERVFAIL = "servfail"
+    REFUSED = "refused"  # the server does not serve the zone: lame
+    NOT_AUTHORITATIVE = "not_authoritative"  # answered without the AA bit or with a referral
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"  # the server's address could not be reached (ICMP, reset)
+    NO_ADDRESS = "no_address"  # the server's own name has no address
+    OTHER = "other"
+
+
 class TcpReason(StrEnum):
     REFUSED = "refused"  # RST: nothing listens, or a firewall rejects
     TIMEOUT = "timeout"  # no answer: a firewall drops the SYN
     UNREACHABLE = "unreachable"  # no route (ICMP unreachable, no IPv6 route...)
     BLOCKED = "blocked"  # origin502 refused to dial it (private address)
+    # This machine has no route to the address (ENETUNREACH before any packet left, no IPv6
+    # here...): a fact about where origin502 runs, not about the origin (status ``error``).
+    NO_ROUTE_HERE = "no_route_here"
     OTHER = "other"
 
 
@@ -60,6 +78,38 @@ class HttpReason(StrEnum):
 
 
 @dataclass
+class NameServerCheck:
+    """One authoritative server of the zone, asked directly (no recursion) for a name."""
+
+    server: str  # the NS name
+    address: str | None  # the address asked; None when the NS name has no address
+    outcome: NameServerOutcome
+    rcode: str | None = None
+    authoritative: bool = False
+    addresses: list[str] = field(default_factory=list)
+    cname: str | None = None  # the CNAME target, when the server answered with one
+    detail: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass
+class DnsWalk:
+    """The steps of AWS's NonS3OriginDnsError page, done when resolution failed or was
+    partial: find the zone's name servers and ask each of them directly."""
+
+    name: str  # the name asked of the servers (the last name of a CNAME chain)
+    record: str = "A"  # the record type asked: the one that failed
+    zone: str | None = None  # the zone that holds it, None when not found
+    nameservers: list[NameServerCheck] = field(default_factory=list)
+    # The resolver answered SERVFAIL, but with checking disabled (+cd) it answered: the
+    # failure is DNSSEC validation. None when not tried.
+    dnssec_bogus: bool | None = None
+    cd_answer: list[str] = field(default_factory=list)  # the addresses +cd gave
+    detail: str | None = None  # why the walk stopped short, when it did
+    duration_ms: float = 0.0
+
+
+@dataclass
 class DnsResult:
     """Answers for the origin name. ``addresses`` is empty when resolution failed."""
 
@@ -72,6 +122,7 @@ class DnsResult:
     nameserver: str | None = None  # the resolver asked, when known
     detail: str | None = None
     duration_ms: float = 0.0
+    walk: DnsWalk | None = None  # set when resolution failed or was partial
 
 
 @dataclass

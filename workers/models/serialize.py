@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
 from functools import cache
@@ -41,6 +42,11 @@ def _convert(tp: Any, value: Any) -> Any:
         return {k: _convert(inner, v) for k, v in value.items()}
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_dict(tp, value)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            return value  # a value a newer writer added: keep the text
     return value
 
 

@@ -10,19 +10,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import socket
-import warnings
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
-import certifi
-import h11
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from workers.addresses import private_reason
@@ -36,7 +32,7 @@ from workers.probes.chain_paths import (
     check_signature,
     server_certificate_index,
 )
-from workers.probes.chain_validators import validate
+from workers.probes.chain_validators import mozilla_roots, validate
 from workers.probes.context import DeadlineExceeded
 from workers.probes.deadline_io import ResponseTooLarge, http_get
 
@@ -63,18 +59,9 @@ class TrustStore:
 
 
 @cache
-def _mozilla_roots() -> tuple[x509.Certificate, ...]:
-    # certifi ships Mozilla's CA list, the one CloudFront says it trusts. Parsed once per process.
-    with open(certifi.where(), "rb") as handle, warnings.catch_warnings():
-        # One Mozilla root has a negative serial number; cryptography warns but loads it.
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        return tuple(x509.load_pem_x509_certificates(handle.read()))
-
-
-@cache
 def trust_store(ca_file: str | None) -> TrustStore:
     anchors: dict[bytes, list[tuple[x509.Certificate, str]]] = {}
-    for cert in _mozilla_roots():
+    for cert in mozilla_roots():
         anchors.setdefault(cert.subject.public_bytes(), []).append((cert, "mozilla"))
     if ca_file:
         with open(ca_file, "rb") as handle:
@@ -188,6 +175,8 @@ def _fetch_aia(url: str, allow_private: bool) -> tuple[str, str | None, list[x50
     reason = private_reason(address)
     if reason and not allow_private:
         return "blocked", f"{host} resolves to {address}, {reason}; not fetched", []
+    import h11  # only an AIA fetch needs it (start-up time of the CLI)
+
     # One deadline for the whole fetch: a URL that trickles or streams 1xx lines is cut off.
     try:
         status, body = http_get(address, port, parts.path or "/", parts.netloc,

@@ -59,8 +59,15 @@ def _pem_certificates(path: str) -> list[x509.Certificate]:
 
 
 @cache
+def mozilla_roots() -> tuple[x509.Certificate, ...]:
+    """Mozilla's CA list as certifi ships it (the one CloudFront says it trusts), parsed once
+    per process and shared by every check that needs it."""
+    return tuple(_pem_certificates(certifi.where()))
+
+
+@cache
 def _webpki_store(ca_file: str | None) -> verification.Store:
-    roots = _pem_certificates(certifi.where())
+    roots = list(mozilla_roots())
     if ca_file:
         roots += _pem_certificates(ca_file)
     return verification.Store(roots)
@@ -74,7 +81,7 @@ def openssl_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *,
                     ca_file: str | None, now: dt.datetime) -> ValidatorVerdict:
     """OpenSSL's verdict on ``leaf`` with ``others`` as untrusted intermediates."""
     try:
-        store = _openssl_store_at(ca_file, now.replace(microsecond=0))
+        store = _openssl_store(ca_file, now)
     except (crypto.Error, OSError) as exc:
         return ValidatorVerdict("openssl", None,
                                 detail=f"the trust store could not be loaded: {exc}")
@@ -93,16 +100,30 @@ def openssl_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *,
     return ValidatorVerdict("openssl", True)
 
 
+def _openssl_store(ca_file: str | None, now: dt.datetime) -> crypto.X509Store:
+    """The store to verify at `now`. For the present (every real probe) one store per set of
+    roots, built once and never changed, so concurrent reports share it; an instant in the
+    past or future (tests, replays) gets a store of its own with that time set."""
+    if abs((now - dt.datetime.now(dt.UTC)).total_seconds()) < PRESENT_SECONDS:
+        return _openssl_store_at(ca_file, None)
+    return _openssl_store_at(ca_file, now.replace(microsecond=0))
+
+
+# Within this many seconds of the clock, `now` is the present: OpenSSL's own clock will do.
+PRESENT_SECONDS = 60
+
+
 @lru_cache(maxsize=8)
-def _openssl_store_at(ca_file: str | None, when: dt.datetime) -> crypto.X509Store:
-    # The verification time is a store setting: one store per (roots, instant) keeps the
-    # concurrent addresses of one report from racing on it (they share the report's start).
+def _openssl_store_at(ca_file: str | None, when: dt.datetime | None) -> crypto.X509Store:
+    # Loading Mozilla's list into a store costs milliseconds: cached. The verification time
+    # is a store setting, so a store with a set time is never shared across instants.
     store = crypto.X509Store()
     store.load_locations(certifi.where())
     if ca_file:
         store.load_locations(ca_file)
     _openssl_lib.X509_STORE_set_purpose(store._store, _openssl_lib.X509_PURPOSE_SSL_SERVER)
-    store.set_time(when)
+    if when is not None:
+        store.set_time(when)
     return store
 
 

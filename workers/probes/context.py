@@ -12,6 +12,10 @@ class DeadlineExceeded(TimeoutError):
     """The job's overall deadline passed; the layer that hit it is reported as a timeout."""
 
 
+class ResolverUnavailable(RuntimeError):
+    """The resolver cannot stand in for public DNS from here: the probe itself cannot run."""
+
+
 @dataclass
 class ProbeContext:
     request: ProbeRequest

@@ -21,6 +21,15 @@ MAX_HEADER_BYTES = 64 * 1024
 BODY_EXCERPT_BYTES = 1024
 EDGE_PAGE_BYTES = 8 * 1024
 BODY_WAIT = 5.0  # seconds; the body is a nicety, the status and headers are already in hand
+# All an origin may send before its final response headers end (interim 1xx responses
+# included); past it the probe stops reading and says so, whatever the origin keeps sending.
+MAX_RESPONSE_BYTES = 128 * 1024
+
+
+class _TooMuch(Exception):
+    """The origin sent more than MAX_RESPONSE_BYTES before its response headers ended."""
+
+
 _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
                  "x-amzn-requestid", "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
 
@@ -32,32 +41,43 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
     result = HttpResult(status=Status.OK, request_host=host, path=settings.path)
     conn = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
     # CloudFront's own User-Agent and keep-alive, unless the viewer's are forwarded.
-    outgoing = conn.send(h11.Request(method="GET", target=settings.path, headers=[
+    sent = [
         ("Host", host), ("User-Agent", "Amazon CloudFront"), ("Connection", "keep-alive"),
         ("Accept", "*/*"), ("Via", "1.1 origin502 (CloudFront-style probe)"),
-    ]))
+    ]
+    if request.origin_headers:
+        # An origin custom header replaces a header of the same name (CloudFront overwrites).
+        custom = {name.lower() for name, _ in request.origin_headers}
+        sent = [(k, v) for k, v in sent if k.lower() not in custom]
+        sent += list(request.origin_headers)
+    outgoing = conn.send(h11.Request(method="GET", target=settings.path, headers=sent))
     started = time.perf_counter()
     received = bytearray()
-    informational = 0
+    total = 0
+    interim = 0
     try:
         sock.settimeout(ctx.timeout(settings.read_timeout))
         sock.sendall(outgoing or b"")
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
+                if total >= MAX_RESPONSE_BYTES:
+                    raise _TooMuch
                 # Each wait: at most the response timeout (as CloudFront, between packets),
                 # and never past the diagnosis's deadline, however slowly the origin trickles.
-                chunk = recv_within(sock, ctx.deadline, settings.read_timeout)
+                chunk = recv_within(sock, ctx.deadline, settings.read_timeout,
+                                    min(16384, MAX_RESPONSE_BYTES - total))
+                total += len(chunk)
                 if result.ttfb_ms is None and chunk:
                     result.ttfb_ms = (time.perf_counter() - started) * 1000
                 received.extend(chunk[:256] if len(received) < 256 else b"")
                 conn.receive_data(chunk)
                 continue
             if isinstance(event, h11.InformationalResponse):
-                informational += 1
-                if informational > MAX_INFORMATIONAL:
+                interim += 1
+                if interim > MAX_INFORMATIONAL:
                     result.status, result.reason = Status.FAILED, HttpReason.STALLED
-                    result.detail = (f"the origin sent {informational} informational "
+                    result.detail = (f"the origin sent {interim} informational "
                                      f"({event.status_code}) responses and no final one")
                     break
                 continue
@@ -76,6 +96,12 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                 result.status, result.reason = Status.FAILED, HttpReason.CLOSED
                 result.detail = "the origin closed the connection without sending a response"
                 break
+    except _TooMuch:
+        result.status, result.reason = Status.FAILED, HttpReason.INVALID
+        result.detail = (f"the origin sent more than {MAX_RESPONSE_BYTES // 1024} KiB "
+                         f"({interim} interim 1xx responses) without finishing its response "
+                         "headers; origin502 stopped reading there")
+        result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
     except h11.RemoteProtocolError as exc:
         if not received:
             # h11 calls a close before any byte a protocol error; for us it is a plain close.
@@ -85,6 +111,9 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
             return result
         result.status, result.reason = Status.FAILED, HttpReason.INVALID
         result.detail = f"not a valid HTTP/1.x response: {exc}"
+        if getattr(exc, "error_status_hint", None) == 431:  # h11: receive buffer too long
+            result.detail = (f"the response headers are larger than {MAX_HEADER_BYTES // 1024} "
+                             "KiB; origin502 stopped reading there")
         result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
     except DeadlineExceeded:
         result.status = Status.FAILED
@@ -95,7 +124,7 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
             # Bytes kept coming, never the end of the headers: a trickle or a 1xx stream.
             result.reason = HttpReason.STALLED
             result.detail = (f"the origin was still sending its response headers "
-                             f"({len(received)}+ bytes, {informational} informational "
+                             f"({total} bytes, {interim} informational "
                              "responses) when the diagnosis's deadline passed")
     except TimeoutError:
         result.status, result.reason = Status.FAILED, HttpReason.TIMEOUT

@@ -10,6 +10,29 @@ from workers.models import Status, TcpReason, TcpResult
 from workers.probes.context import DeadlineExceeded, ProbeContext
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
+# Errors the kernel of this machine gives before a packet leaves: no route in its own table,
+# no address of that family here. ENETUNREACH may also echo an ICMP "network unreachable"
+# from a router; calling that "not checked from here" errs toward honesty.
+_LOCAL = {errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
+
+
+def route_problem(address: str, port: int) -> str | None:
+    """Why this machine has no route to ``address``, or None when its routing table has one.
+
+    Connecting a UDP socket sends nothing; it only asks the kernel for a route.
+    """
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((address, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def _here(address: str, exc: OSError) -> str:
+    return (f"this machine has no route to {address} ({exc.strerror or exc}), so it could "
+            "not be checked from here; CloudFront's network may well reach it")
 
 
 def probe_tcp(address: str, port: int, ctx: ProbeContext) -> tuple[TcpResult, socket.socket | None]:
@@ -21,12 +44,21 @@ def probe_tcp(address: str, port: int, ctx: ProbeContext) -> tuple[TcpResult, so
     detail = ""
     attempts = 0
     for attempts in range(1, settings.connection_attempts + 1):
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:  # no IPv6 on this machine at all
+            elapsed = (time.perf_counter() - started) * 1000
+            return TcpResult(status=Status.ERROR, reason=TcpReason.NO_ROUTE_HERE,
+                             attempts=attempts, detail=_here(address, exc),
+                             duration_ms=elapsed), None
         try:
             sock.settimeout(ctx.timeout(settings.connect_timeout))
             sock.connect((address, port))
         except DeadlineExceeded:
             sock.close()
+            if attempts == 1:  # nothing was measured: say so rather than blame the port
+                return TcpResult(status=Status.ERROR, reason=TcpReason.TIMEOUT, attempts=0,
+                                 detail="not checked: the diagnosis ran out of time"), None
             reason, detail = TcpReason.TIMEOUT, "the diagnosis ran out of time"
             break
         except TimeoutError:
@@ -40,6 +72,12 @@ def probe_tcp(address: str, port: int, ctx: ProbeContext) -> tuple[TcpResult, so
             continue
         except OSError as exc:
             sock.close()
+            if exc.errno in _LOCAL or (exc.errno in _UNREACHABLE
+                                       and route_problem(address, port) is not None):
+                elapsed = (time.perf_counter() - started) * 1000
+                return TcpResult(status=Status.ERROR, reason=TcpReason.NO_ROUTE_HERE,
+                                 attempts=attempts, detail=_here(address, exc),
+                                 duration_ms=elapsed), None
             if exc.errno in _UNREACHABLE:
                 reason, detail = TcpReason.UNREACHABLE, exc.strerror or str(exc)
             else:

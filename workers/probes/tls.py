@@ -15,7 +15,7 @@ import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workers.models import CipherOffer, Status, TlsAttempt, TlsReason, TlsResult
 from workers.models.cloudfront import (
@@ -26,8 +26,10 @@ from workers.models.cloudfront import (
     TLS12_ONLY_CIPHERS,
     UNBUILDABLE_CIPHERS,
 )
-from workers.probes import cipher_offer
 from workers.probes.context import DeadlineExceeded, ProbeContext
+
+if TYPE_CHECKING:
+    from workers.probes import cipher_offer
 
 _VERSIONS: dict[str, ssl.TLSVersion] = {
     "SSLv3": ssl.TLSVersion.SSLv3,
@@ -298,6 +300,9 @@ def cloudfront_suites(version: str) -> list[str]:
 def _offer_cloudfront_list(address: str, port: int, sni: str | None, ctx: ProbeContext, *,
                            offered: list[str], result: TlsResult) -> cipher_offer.ServerFlight:
     """One ClientHello with exactly CloudFront's suites for the newest configured protocol."""
+    # tlslite costs ~50 ms to import: only a failed handshake pays for it.
+    from workers.probes import cipher_offer
+
     version = max((v for v in offered if v in cipher_offer.VERSIONS),
                   key=lambda v: cipher_offer.VERSIONS[v], default="TLSv1.2")
     names = cloudfront_suites(version)
@@ -329,6 +334,9 @@ def _enumerate_beyond_openssl(address: str, port: int, sni: str | None, ctx: Pro
                               result: TlsResult) -> list[tuple[str, str]]:
     """What the origin accepts among every suite tlslite-ng can name (RC4-SHA, 3DES and others
     OpenSSL 3 cannot build): byte-built ClientHellos, each without the suites found before."""
+    # tlslite costs ~50 ms to import: only a failed handshake pays for it.
+    from workers.probes import cipher_offer
+
     remaining = cipher_offer.every_known_suite()
     found: list[tuple[str, str]] = []
     for _ in range(MAX_CIPHER_HANDSHAKES):

@@ -84,6 +84,9 @@ class Observation:
     probe_error: str | None = None
     duration_ms: float = 0.0
     probed: list[str] = field(default_factory=list)  # every address that was probed
+    # For a distribution: one line per origin with the settings it is probed with, so that
+    # an origin added, removed or changed between cycles is said (empty for an origin).
+    config: list[str] = field(default_factory=list)
 
     @property
     def codes(self) -> list[str]:
@@ -154,6 +157,7 @@ class WatchState:
     probe_error: str | None = None  # the last check could not run; None when it did
     last_change: str | None = None  # one line: what changed last, for lists and digests
     last_change_at: float | None = None
+    config: list[str] = field(default_factory=list)  # a distribution's origins, last seen
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -212,6 +216,17 @@ def _cause_changes(previous: WatchState, obs: Observation) -> list[str]:
     return lines
 
 
+def config_changes(previous: list[str], current: list[str]) -> list[str]:
+    """Origins added, removed or changed in a watched distribution (lines start "id ")."""
+    before = {line.split(" ", 1)[0]: line for line in previous}
+    now = {line.split(" ", 1)[0]: line for line in current}
+    lines = [f"origin added: {now[k]}" for k in now if k not in before]
+    lines += [f"origin removed: {before[k]}" for k in before if k not in now]
+    lines += [f"origin changed: {before[k]} → {now[k]}" for k in now
+              if k in before and before[k] != now[k]]
+    return lines
+
+
 def evaluate(
     previous: WatchState | None,
     obs: Observation,
@@ -238,22 +253,25 @@ def evaluate(
         alerts.append(made)
         return made
 
-    if obs.probe_error:
-        # Our own failure (no resolver here, deadline): says nothing about the origin.
+    if obs.probe_error and obs.verdict == "unknown":
+        # Our own failure (no resolver here, deadline) and nothing wrong measured: says
+        # nothing about the origin. An error measured beside it is still a failure.
         state.probe_error = obs.probe_error
         return Decision(state, alerts)
     state.probe_error = None
 
     change: str | None = None
+    config = config_changes(prev.config, obs.config) if prev.verdict is not None else []
+    state.config = obs.config
     was_failing = prev.incident_id is not None
     if obs.failing and not was_failing:
         state.incidents = prev.incidents + 1
         state.incident_id = f"{watch_id}-i{state.incidents}-{now:.0f}"
         state.failing_since = now
-        alert("open", state.incident_id, failing_since=now)
+        alert("open", state.incident_id, failing_since=now, changes=config)
         change = f"started failing: {', '.join(obs.codes) or 'error'}"
     elif obs.failing and was_failing and prev.incident_id is not None:
-        lines = _cause_changes(prev, obs)
+        lines = config + _cause_changes(prev, obs)
         if lines:
             alert("update", prev.incident_id, changes=lines, failing_since=prev.failing_since)
             change = "; ".join(lines)
@@ -263,6 +281,8 @@ def evaluate(
         state.incident_id = None
         state.failing_since = None
         change = "recovered"
+    if config and change is None:
+        change = "; ".join(config)
     if prev.verdict is None and change is None:
         change = f"first check: {obs.verdict}"
     elif prev.verdict is not None and prev.verdict != obs.verdict and change is None:

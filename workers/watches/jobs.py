@@ -20,8 +20,9 @@ from rq import get_current_job
 from workers import metrics
 from workers.engine import diagnose
 from workers.jobs import queues
-from workers.watches.alerts import evaluate, expiry_thresholds, observe
+from workers.watches.alerts import evaluate, expiry_thresholds
 from workers.watches.clock import Clock, clock_from_env
+from workers.watches.distribution import observe_watch
 from workers.watches.queueing import enqueue_alerts
 from workers.watches.store import WatchStore, watch_member
 
@@ -51,8 +52,7 @@ def check_watch(connection: Redis, watch_id: str, occurrence: float, clock: Cloc
     spec = store.spec(watch_id)
     if spec is None:
         return "skipped"  # unwatched after it was scheduled
-    report = diagnose(spec.probe_request)
-    observation = observe(report)
+    observation, verdict = observe_watch(spec.probe_request, diagnose)
     with store.locked(f"watch:{watch_id}"):
         if store.spec(watch_id) is None:
             return "skipped"
@@ -64,7 +64,7 @@ def check_watch(connection: Redis, watch_id: str, occurrence: float, clock: Cloc
         WATCH_ALERTS.labels(kind=alert.kind).inc()
     if decision.alerts:
         enqueue_alerts(connection, watch_id, decision.state.checks)
-    return "probe_error" if observation.probe_error else report.verdict
+    return "probe_error" if verdict in ("unknown", "probe_error") else verdict
 
 
 def probe_watches(items: list[list[Any]]) -> dict[str, int]:

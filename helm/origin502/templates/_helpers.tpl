@@ -86,6 +86,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if not (or .Values.redis.url .Values.redis.existingSecret) }}
 {{- fail "redis.url is required: set --set redis.url=redis://HOST:6379/0, or name a Secret holding it with redis.existingSecret" }}
 {{- end }}
+{{- /* Whoever can write to Redis can queue jobs and read run records: no password, no install. */}}
+{{- if and .Values.redis.url .Values.redis.requireAuth (not (regexMatch "^(rediss?|unix)://[^/@]*:[^/@]+@" .Values.redis.url)) }}
+{{- fail "redis.url carries no password: give Redis a password or an ACL user (redis://USER:PASSWORD@HOST:6379/0, rediss:// for TLS), or set redis.requireAuth=false to accept an open Redis" }}
+{{- end }}
 {{- if not .Values.slack.existingSecret }}
 {{- if not .Values.slack.botToken }}
 {{- fail "slack.botToken is required (xoxb-...): set it, or name a Secret holding the Slack tokens with slack.existingSecret" }}
@@ -138,6 +142,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if .Values.origin502.caBundle.configMap }}
 - name: ORIGIN502_CA_FILE
   value: {{ printf "/etc/origin502/ca/%s" .Values.origin502.caBundle.key | quote }}
+{{- end }}
+{{- if .Values.aws.enabled }}
+- name: ORIGIN502_AWS
+  value: "1"
+{{- with .Values.aws.roleArn }}
+- name: ORIGIN502_AWS_ROLE_ARN
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.aws.region }}
+- name: AWS_REGION
+  value: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- with .Values.origin502.extraEnv }}
 {{ toYaml . }}

@@ -125,6 +125,8 @@ def test_a_cname_to_cloudfront_that_does_not_resolve_keeps_the_dns_error():
     r = site()
     r.dns.status, r.dns.reason, r.dns.addresses = "failed", "nxdomain", []
     findings = diagnose_findings(r, NOW)
-    assert [(f.code, f.severity) for f in findings] == [("DNS_RESOLUTION_FAILED", "error"),
+    # A CNAME into cloudfront.net that ends in NXDOMAIN is a dangling CNAME (a deleted
+    # distribution): the DNS error stays first, under its more specific name.
+    assert [(f.code, f.severity) for f in findings] == [("DNS_DANGLING_CNAME", "error"),
                                                        ("TARGET_IS_CLOUDFRONT", "warning")]
-    assert "the name did not resolve (nxdomain)" in findings[1].summary
+    assert "the name did not resolve (NXDOMAIN)" in findings[1].summary

@@ -207,3 +207,19 @@ def test_every_catalog_code_has_docs_links_and_remediation():
         assert entry.remediation, code
         assert entry.severity in ("error", "warning", "info"), code
         assert all(link.startswith("https://") for link in entry.links)
+
+
+@pytest.mark.parametrize(("left", "expected"), [
+    ([], []),
+    (["192.0.2.20"], ["ADDRESSES_NOT_ALL_PROBED"]),
+    ([f"192.0.2.{n}" for n in range(20, 40)], ["ADDRESSES_NOT_ALL_PROBED"]),
+])
+def test_addresses_left_out_are_said(left, expected):
+    rep = report(address("192.0.2.10"))
+    rep.addresses_not_probed = left
+    found = [f for f in diagnose_findings(rep, NOW) if f.code == "ADDRESSES_NOT_ALL_PROBED"]
+    assert [f.code for f in found] == expected
+    if found:
+        assert found[0].uncertain and found[0].severity == "warning"
+        assert f"{len(left)} left out" in found[0].summary
+        assert "--resolve origin.example.com:ADDRESS" in " ".join(found[0].remediation)

@@ -1,0 +1,166 @@
+"""Slack messages for a distribution: the parent shows the distribution and one line per origin,
+each origin's details follow in the thread with its own Re-run button.
+
+Pure functions over the run record and the report, like the rest of bot/render.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.render.evidence import evidence_messages
+from bot.render.message import Message, context, escape, section, sections
+from bot.render.result import result_messages
+from bot.render.status import VERDICT_WORDS, buttons, status_message
+from workers.jobs.runs import Run
+from workers.models import Report
+from workers.models.distribution import DistributionReport, OriginProbe
+
+RERUN_ORIGIN_ACTION = "origin502_rerun_origin"
+ICONS = {"ok": ":large_green_circle:", "warn": ":large_yellow_circle:", "fail": ":red_circle:"}
+AnyReport = Report | DistributionReport
+
+
+def load_report(data: dict[str, object] | None) -> AnyReport | None:
+    """A stored report of either kind."""
+    if data is None:
+        return None
+    if data.get("kind") == "distribution":
+        return DistributionReport.from_dict(data)
+    return Report.from_dict(data)
+
+
+def rerun_origin_value(run_id: str, origin_id: str) -> str:
+    return f"{run_id}|{origin_id}"
+
+
+def parse_rerun_origin_value(value: str) -> tuple[str, str]:
+    run_id, _, origin_id = value.partition("|")
+    return run_id, origin_id
+
+
+# Keyed by plain strings: an origin's verdict may also be one no report has (not probed).
+_VERDICT_WORDS: dict[str, str] = {str(k): v for k, v in VERDICT_WORDS.items()}
+
+
+def _probe_line(probe: OriginProbe) -> str:
+    host = f" · Host {escape(probe.host_header)}" if probe.host_header else ""
+    role = f" · {escape(probe.role)}" if probe.role else ""
+    line = (f"{ICONS.get(probe.verdict, ':grey_question:')} *{escape(probe.origin_id)}* "
+            f"`{escape(probe.domain_name)}`{host}{role} — serves "
+            f"{escape(', '.join(probe.behaviours))}: "
+            f"{_VERDICT_WORDS.get(probe.verdict, probe.verdict)}")
+    report = probe.report
+    if report is not None and report.probe_error:
+        line += f" (could not complete: {escape(report.probe_error)})"
+    elif report is not None and report.primary is not None and probe.verdict != "ok":
+        line += f" — {escape(report.primary.code)}"
+    return line
+
+
+def _title(run: Run) -> str:
+    target = escape(run.display)
+    return {
+        "command": f":mag: Looking *{target}* up in CloudFront and probing its origins",
+        "rerun": f":repeat: Re-running *{target}*",
+        "mention": f":repeat: Running *{target}* with changed options",
+    }[run.reason]
+
+
+def _who(run: Run) -> str:
+    verb = "re-run by" if run.reason == "rerun" else "asked by"
+    return f"{verb} <@{run.user}>"
+
+
+def run_status(run: Run, report: AnyReport | None) -> Message:
+    """The status message of any run: a distribution's, or the origin's as before."""
+    if isinstance(report, Report) or (report is None and run.probe_request.lookup is None):
+        return status_message(run, report)
+    blocks: list[Block] = [section(_title(run)), context(_who(run))]
+    if run.status in ("queued", "running") or (run.status == "done" and report is None):
+        step = run.progress.get("lookup")
+        note = (f":hourglass_flowing_sand: {escape(step)}" if step
+                else ":inbox_tray: queued, waiting for a probe worker")
+        if run.error:
+            note = f":repeat: {escape(run.error)}"
+        blocks.append(section(note))
+        return Message(text=f"origin502: {run.display} — checking…", blocks=blocks)
+    if run.status == "failed" or report is None:
+        why = escape(run.error or "the check did not finish")
+        blocks.append(section(f":warning: *Could not check it*: {why}."))
+        blocks.append(buttons(run.run_id, evidence=False))
+        return Message(text=f"origin502: {run.display} — could not check it: {run.error}",
+                       blocks=blocks)
+    dist = report.distribution
+    blocks[0] = section(
+        f":mag: *{escape(run.display)}* → distribution *{escape(dist.id)}* "
+        f"(`{escape(dist.domain_name)}`, matched by {escape(dist.matched_by)})")
+    lines = [_probe_line(p) for p in report.probes]
+    probed = {p.origin_id for p in report.probes}
+    for origin in dist.origins:
+        if origin.id not in probed:
+            why = origin.not_probed or "not selected"
+            lines.append(f":heavy_minus_sign: *{escape(origin.id)}* `{escape(origin.domain_name)}`"
+                         f" — not probed: {escape(why)}")
+    for behaviour in dist.behaviours:
+        for fn in behaviour.edge_functions:
+            lines.append(f":zap: {escape(behaviour.label)}: {fn.kind} on {fn.event_type} — a "
+                         "502/503 can come from it too")
+    seen = report.viewer.worst if report.viewer is not None else None
+    if seen is not None:
+        lines.append(f":eyes: Viewer side (`{escape(dist.viewer_host)}`): "
+                     f"{escape(seen.viewer_line())}")
+    lines.extend(f":memo: {escape(note)}" for note in dist.notes)
+    blocks.extend(sections("\n".join(lines) or "No custom origin to probe."))
+    blocks.append(context(
+        f"Details per origin in the thread · looked up with {report.lookup.api_calls} API "
+        f"call(s) · checked in {report.duration_ms / 1000:.1f} s · {_who(run)}"))
+    blocks.append(buttons(run.run_id, evidence=True))
+    worst = _VERDICT_WORDS.get(report.verdict, report.verdict)
+    text = f"origin502: {run.display} (distribution {dist.id}) — {worst}; " + "; ".join(
+        f"{p.origin_id}: {_VERDICT_WORDS.get(p.verdict, p.verdict)}" for p in report.probes)
+    return Message(text=text, blocks=blocks)
+
+
+def _previous_probe(previous: AnyReport | None, probe: OriginProbe) -> Report | None:
+    if isinstance(previous, DistributionReport):
+        for old in previous.probes:
+            if (old.origin_id, old.host_header) == (probe.origin_id, probe.host_header):
+                return old.report
+    return None
+
+
+def run_results(run: Run, report: AnyReport, previous: AnyReport | None) -> list[Message]:
+    """The thread replies: for a distribution, each origin's details with its Re-run."""
+    if isinstance(report, Report):
+        return result_messages(report, previous if isinstance(previous, Report) else None)
+    out: list[Message] = []
+    for probe in report.probes:
+        if probe.report is None:
+            continue
+        messages = result_messages(probe.report, _previous_probe(previous, probe))
+        intro = [f"*Origin `{escape(probe.origin_id)}`* (`{escape(probe.domain_name)}`) — serves "
+                 f"{escape(', '.join(probe.behaviours))}",
+                 f"GET `{escape(probe.path)}`"
+                 + (f" with {escape(', '.join(probe.headers_sent))}" if probe.headers_sent else "")
+                 + (f" · Host {escape(probe.host_header)}" if probe.host_header else "")]
+        intro.extend(f":memo: {escape(note)}" for note in probe.notes)
+        messages[0].blocks[:0] = sections("\n".join(intro))
+        messages[0].text = f"Origin {probe.origin_id}: {messages[0].text}"
+        messages[-1].blocks.append(ActionsBlock(
+            block_id=f"origin-{run.run_id}-{probe.origin_id}"[:255], elements=[ButtonElement(
+                text=f"Re-run {probe.origin_id}"[:75], action_id=RERUN_ORIGIN_ACTION,
+                value=rerun_origin_value(run.run_id, probe.origin_id))]))
+        out.extend(messages)
+    return out or [Message(text="No custom origin was probed.",
+                           blocks=[section("No custom origin was probed.")])]
+
+
+def run_evidence(report: AnyReport, requested_by: str | None) -> list[Message]:
+    if isinstance(report, Report):
+        return evidence_messages(report, requested_by=requested_by)
+    out: list[Message] = []
+    for probe in report.probes:
+        if probe.report is not None:
+            out.extend(evidence_messages(probe.report, requested_by=requested_by))
+    return out

@@ -1,0 +1,125 @@
+"""Slack rendering of a distribution (pure functions, hand-built reports, no network)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from bot.render.distribution import (
+    RERUN_ORIGIN_ACTION,
+    load_report,
+    parse_rerun_origin_value,
+    run_evidence,
+    run_results,
+    run_status,
+)
+from bot.render.message import MAX_BLOCKS
+from tests.bot.reports import report, run
+from workers.models import DistributionLookup, ProbeRequest
+from workers.models.distribution import (
+    Behaviour,
+    DistOrigin,
+    Distribution,
+    DistributionReport,
+    EdgeFunction,
+    OriginProbe,
+)
+
+
+def distribution_report(*, api_fails: bool = True) -> DistributionReport:
+    dist = Distribution(
+        id="E2QWRUHAPOMQZL", domain_name="d1234abcd.cloudfront.net", aliases=["www.shop.test"],
+        matched_by="alias", viewer_host="www.shop.test",
+        origins=[DistOrigin("web", "web.shop.test", "custom", protocol_policy="https-only",
+                            https_port=443, http_port=80, origin_ssl_protocols=["TLSv1.2"]),
+                 DistOrigin("api", "api.shop.test", "custom", custom_headers=["X-Origin-Verify"],
+                            protocol_policy="https-only", https_port=443, http_port=80,
+                            origin_ssl_protocols=["TLSv1.2"]),
+                 DistOrigin("assets", "b.s3.us-east-1.amazonaws.com", "s3",
+                            not_probed="S3 origin: not a web server")],
+        behaviours=[Behaviour("/api/*", "api", ["api"], host_forwarded=True,
+                              host_reason="origin request policy AllViewer forwards Host",
+                              edge_functions=[EdgeFunction("lambda@edge", "origin-request",
+                                                           "arn:aws:lambda:fn:1")]),
+                    Behaviour("*", "web", ["web"])])
+    return DistributionReport(
+        input="www.shop.test", verdict="fail" if api_fails else "ok", distribution=dist,
+        probes=[OriginProbe("api", "api.shop.test", ["/api/*"], "www.shop.test", "/api/",
+                            headers_sent=["X-Origin-Verify: ***"],
+                            verdict="fail" if api_fails else "ok",
+                            report=report(fail=api_fails)),
+                OriginProbe("web", "web.shop.test", ["default (*)"], None, "/", verdict="ok",
+                            report=report(fail=False))],
+        duration_ms=2100.0)
+
+
+def lookup_run(status: str = "done"):
+    request = ProbeRequest(hostname="www.shop.test", display="www.shop.test",
+                           lookup=DistributionLookup("www.shop.test"))
+    return run(status, request=request.to_dict(), text="www.shop.test")
+
+
+def test_parent_shows_the_distribution_and_a_line_per_origin():
+    message = run_status(lookup_run(), distribution_report())
+    shown = json.dumps(message.payload(), ensure_ascii=False)
+    assert "E2QWRUHAPOMQZL" in shown and "d1234abcd.cloudfront.net" in shown
+    assert "*api* `api.shop.test` · Host www.shop.test" in shown
+    assert "CERT_EXPIRED" in shown
+    assert "*web* `web.shop.test`" in shown
+    assert "*assets*" in shown and "not probed: S3 origin" in shown
+    assert "lambda@edge on origin-request" in shown
+    assert message.text.startswith("origin502: www.shop.test (distribution E2QWRUHAPOMQZL)")
+    assert len(message.blocks) <= MAX_BLOCKS
+
+
+def test_running_and_failed_lookups_say_what_is_happening():
+    running = run_status(lookup_run("running"), None)
+    assert "Looking *www.shop.test* up in CloudFront" in json.dumps(running.payload())
+    failed = replace(lookup_run("failed"), error="could not look www.shop.test up in AWS: "
+                     "AWS denied cloudfront:ListDistributions")
+    shown = json.dumps(run_status(failed, None).payload())
+    assert "AWS denied cloudfront:ListDistributions" in shown
+
+
+def test_each_origin_gets_its_thread_reply_with_its_own_rerun():
+    messages = run_results(lookup_run(), distribution_report(), None)
+    origins = [m.text.split(":")[0] for m in messages]
+    assert origins == ["Origin api", "Origin web"]
+    buttons = [block for m in messages for block in m.payload()["blocks"]
+               if block["type"] == "actions"]
+    values = [b["elements"][0]["value"] for b in buttons]
+    assert [b["elements"][0]["action_id"] for b in buttons] == [RERUN_ORIGIN_ACTION] * 2
+    assert [parse_rerun_origin_value(v) for v in values] == [("r7-abc", "api"),
+                                                            ("r7-abc", "web")]
+    assert "X-Origin-Verify: ***" in json.dumps(messages[0].payload())
+    assert all(len(m.blocks) <= 50 for m in messages)
+
+
+def test_a_rerun_of_one_origin_is_compared_with_that_origins_previous_result():
+    previous = distribution_report(api_fails=True)
+    current = distribution_report(api_fails=False)
+    current.probes = current.probes[:1]
+    (message,) = run_results(lookup_run(), current, previous)
+    shown = json.dumps(message.payload(), ensure_ascii=False)
+    assert "What changed since the previous run" in shown
+
+
+def test_stored_reports_of_both_kinds_load_back():
+    dist = distribution_report()
+    loaded = load_report(json.loads(json.dumps(dist.to_dict())))
+    assert isinstance(loaded, DistributionReport)
+    # Stored under their origins, probes come back in the distribution's origin order.
+    probes = {p.origin_id: p for p in loaded.probes}
+    assert probes["api"].report.findings[0].code == "CERT_EXPIRED"
+    assert probes["api"].headers_sent == ["X-Origin-Verify: ***"]
+    assert loaded.distribution.origins[1].custom_headers == ["X-Origin-Verify"]
+    plain = load_report(report().to_dict())
+    assert plain is not None and not isinstance(plain, DistributionReport)
+    assert len(run_evidence(dist, "UBOB")) >= 2
+
+
+def test_usage_mentions_distributions_only_where_aws_is_set_up():
+    from bot.render.replies import usage
+
+    assert "*Distributions*" not in json.dumps(usage().payload())
+    assert "`--origin ID`" in json.dumps(usage(aws=True).payload(), ensure_ascii=False)

@@ -1,0 +1,52 @@
+"""What an origin controls reaches Slack as text, never as markup (issue 11).
+
+A real TLS origin on loopback presents a certificate whose Common Name (and its issuer's) is
+Slack markup, and answers with markup in its status text, headers and body. Everything the
+app sends to the recording Slack is then read the way Slack reads it: no mention, channel ping
+or link that the origin wrote may come out."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.render.status import EVIDENCE_ACTION, RERUN_ACTION
+from tests.e2e.test_e2e_slack import CHANNEL, finished_parent, results_in_thread
+from tests.support.tls_origin import TlsOrigin
+
+pytestmark = pytest.mark.e2e
+EVIL_CN = "<!channel> <https://evil.example/fix|Fix here>"
+EVIL_ISSUER = "<!here> <@U0ATTACKER> <#C0SECRET>"
+RESPONSE = (
+    b"HTTP/1.1 502 <!everyone> <https://evil.example/status|status>\r\n"
+    b"Server: <!channel> <https://evil.example/server|server>\r\n"
+    b"Content-Type: text/html\r\n"
+    b"Content-Length: 52\r\n"
+    b"Connection: close\r\n\r\n"
+    b"<!channel> <https://evil.example/body|click> *bold* "
+)
+
+
+@pytest.fixture
+def evil_origin(cert_factory, e2e_chain):
+    inter = cert_factory.intermediate(e2e_chain[2], cn=EVIL_ISSUER)
+    leaf = cert_factory.leaf(inter, ["other.invalid"], cn=EVIL_CN)
+    with TlsOrigin([leaf, inter], http="raw", response=RESPONSE) as server:
+        yield server
+
+
+def test_origin_markup_never_renders_in_slack(stack_factory, evil_origin):
+    stack = stack_factory()
+    stack.send.command(f"origin.test --https-port {evil_origin.port}")
+    parent = finished_parent(stack)
+    results_in_thread(stack, parent, 1)
+    stack.send.click(EVIDENCE_ACTION, parent.button_values()[RERUN_ACTION],
+                     message_ts=parent.ts)
+    stack.slack.wait_for(lambda: [m for m in stack.slack.thread(CHANNEL, parent.ts)
+                                  if m.text.startswith("Evidence for")])
+    everything = str([c.args for c in stack.slack.calls])
+    # The origin's words did reach Slack (escaped), so the check below is not vacuous.
+    assert "&lt;!channel&gt;" in everything
+    assert "evil.example" in everything
+    markup = stack.slack.rendered_markup()
+    assert [m for m in markup if "evil" in m or m.startswith(("<!channel", "<!here", "<!every"))
+            or "ATTACKER" in m or "SECRET" in m] == [], markup

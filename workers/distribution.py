@@ -1,0 +1,234 @@
+"""Diagnose a whole distribution: plan one probe per origin as its behaviours reach it, run them
+concurrently through the engine, and gather one report.
+
+No boto3 here: the lookup (workers.aws.lookup) hands over plain settings and the custom header
+values, which go into the probe requests and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from workers.aws.lookup import LookupResult
+from workers.aws.translate import concrete_path, origin_settings, pattern_matches
+from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
+from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
+from workers.target import TargetError, parse_target
+
+MAX_PARALLEL_ORIGINS = 8
+MASK = "***"
+
+
+class PlanError(ValueError):
+    """--path / --origin that do not fit the distribution; one line (bad input, exit 2)."""
+
+
+@dataclass
+class PlannedProbe:
+    probe: OriginProbe
+    request: ProbeRequest
+
+
+def select_behaviours(behaviours: list[Behaviour], path: str | None) -> list[Behaviour]:
+    """Every behaviour, or the one CloudFront picks for ``path`` (first match in order)."""
+    if path is None:
+        return behaviours
+    for behaviour in behaviours:
+        if pattern_matches(behaviour.path_pattern, path):
+            return [behaviour]
+    return behaviours[-1:]
+
+
+def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None,
+         origin_id: str | None = None) -> list[PlannedProbe]:
+    """One probe per (origin, Host as CloudFront sends it); behaviours sharing both share it."""
+    dist = result.distribution
+    if path is not None and not path.startswith("/"):
+        raise PlanError(f"the path '{path}' must start with '/'")
+    if origin_id is not None and dist.origin(origin_id) is None:
+        raise PlanError(f"the distribution {dist.id} has no origin '{origin_id}' (its origins: "
+                        f"{', '.join(o.id for o in dist.origins)})")
+    planned: dict[tuple[str, str | None], PlannedProbe] = {}
+    for behaviour in select_behaviours(dist.behaviours, path):
+        for index, member in enumerate(behaviour.origin_ids):
+            origin = dist.origin(member)
+            if origin is None or origin.not_probed or origin.kind != "custom":
+                continue
+            if origin_id is not None and origin.id != origin_id:
+                continue
+            host = dist.viewer_host if behaviour.host_forwarded else None
+            key = (origin.id, host)
+            if key in planned:
+                planned[key].probe.behaviours.append(behaviour.label)
+                continue
+            wanted = path or concrete_path(behaviour.path_pattern)
+            settings = origin_settings(origin, host_header=host, path=wanted)
+            try:
+                hostname = parse_target(origin.domain_name).hostname
+            except TargetError:
+                hostname = origin.domain_name.lower()
+            role = ""
+            if behaviour.is_group:
+                role = f"{'primary' if index == 0 else 'failover'} of group {behaviour.target_id}"
+            probe = OriginProbe(
+                origin_id=origin.id, domain_name=origin.domain_name,
+                behaviours=[behaviour.label], host_header=host, path=settings.path,
+                headers_sent=[f"{name}: {MASK}" for name in origin.custom_headers], role=role)
+            if behaviour.host_forwarded is None:
+                probe.notes.append(f"whether the viewer's Host reaches this origin is unknown "
+                                   f"({behaviour.host_reason}); probed with the origin's domain "
+                                   f"as Host and SNI")
+            request = ProbeRequest(hostname=hostname, settings=settings, options=options,
+                                   display=origin.domain_name,
+                                   origin_headers=result.headers.get(origin.id, ()))
+            planned[key] = PlannedProbe(probe, request)
+    return list(planned.values())
+
+
+Runner = Callable[[ProbeRequest], Report]
+
+
+def viewer_request(result: LookupResult, options: ProbeOptions,
+                   path: str | None = None) -> ProbeRequest | None:
+    """The site as a viewer reaches it, to read CloudFront's own answer (section 1's reading)."""
+    host = result.distribution.viewer_host
+    try:
+        hostname = parse_target(host).hostname
+    except TargetError:
+        return None
+    return ProbeRequest(hostname=hostname, display=host, options=options,
+                        settings=OriginSettings(path=path or "/", connection_attempts=1))
+
+
+def diagnose_distribution(typed: str, result: LookupResult, planned: list[PlannedProbe],
+                          run: Runner, *, viewer: ProbeRequest | None = None
+                          ) -> DistributionReport:
+    """Run the planned probes concurrently (``run`` is the engine's diagnose), and beside them
+    the viewer side when ``viewer`` is given."""
+    started_at = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    jobs: list[ProbeRequest] = [p.request for p in planned]
+    if viewer is not None:
+        jobs.append(viewer)
+    reports: list[Report] = []
+    if jobs:
+        workers = min(MAX_PARALLEL_ORIGINS, len(jobs))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="origin") as pool:
+            reports = list(pool.map(run, jobs))
+    for item, report in zip(planned, reports, strict=False):
+        item.probe.report = report
+        item.probe.verdict = report.verdict
+    probes = [item.probe for item in planned]
+    _note_failover(probes)
+    out = DistributionReport(
+        input=typed, verdict=worst_verdict([p.verdict for p in probes]),
+        distribution=result.distribution, probes=probes, lookup=result.cost,
+        started_at=started_at.isoformat().replace("+00:00", "Z"),
+        duration_ms=round((time.perf_counter() - started) * 1000 + result.cost.duration_ms, 1),
+    )
+    if viewer is not None:
+        _read_viewer(out, reports[-1])
+    return out
+
+
+def _read_viewer(out: DistributionReport, report: Report) -> None:
+    """Keep the edge's answer as a viewer saw it, and name the edge functions it points at."""
+    host = out.distribution.viewer_host
+    if report.edge is None or not report.edge.answers:
+        why = report.probe_error or (report.dns.detail if report.dns.status != "ok" else None)
+        out.viewer_note = (f"{host} could not be read from the viewer side here"
+                           + (f": {why}" if why else " (no answer carrying CloudFront's marks)"))
+        return
+    out.viewer = report.edge
+    worst = report.edge.worst
+    family = worst.family if worst is not None else None
+    kinds = {"lambda_validation": "lambda@edge", "lambda_execution": "lambda@edge",
+             "function_validation": "cloudfront-function",
+             "function_execution": "cloudfront-function"}
+    kind = kinds.get(family or "")
+    if kind is None:
+        return
+    named = [f"{b.label}: {fn.event_type} {fn.arn}" for b in out.distribution.behaviours
+             for fn in b.edge_functions if fn.kind == kind]
+    what = "Lambda@Edge" if kind == "lambda@edge" else "CloudFront Functions"
+    if named:
+        out.distribution.notes.append(
+            f"the viewer side points at {what} ({worst.viewer_line() if worst else ''}); "
+            f"the associations to check: {'; '.join(named)}")
+    else:
+        out.distribution.notes.append(
+            f"the viewer side points at {what}, yet no behaviour read here has one "
+            "(the API answer may lack the associations)")
+
+
+def _note_failover(probes: list[OriginProbe]) -> None:
+    """A failing primary with a healthy failover still serves GET/HEAD/OPTIONS: say so."""
+    for probe in probes:
+        if not probe.role.startswith("primary") or probe.verdict != "fail":
+            continue
+        group = probe.role.rsplit(" ", 1)[-1]
+        for other in probes:
+            if other.role == f"failover of group {group}" and other.verdict != "fail":
+                probe.notes.append(
+                    f"when this origin fails, CloudFront retries GET, HEAD and OPTIONS requests "
+                    f"on the failover origin {other.origin_id}, which answers; other methods "
+                    "get the error")
+
+
+def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = True
+                    ) -> Report | DistributionReport:
+    """For a request marked to be looked up (Slack, watches): read the distribution with this
+    process's AWS access and probe its origins; a name on no distribution is probed as an
+    origin, as the CLI does. Raises LookupFailed (one line) when it could not be looked up."""
+    from dataclasses import replace
+
+    from workers.aws.access import AwsAccessError, aws_access_from, is_distribution_id
+    from workers.aws.errors import LookupFailed
+    from workers.aws.lookup import look_up
+    from workers.aws.session import cloudfront_client
+
+    lookup = request.lookup
+    if lookup is None:
+        return run(request)
+    replaced = _replaced_settings(request)
+    try:
+        access = aws_access_from()
+    except AwsAccessError as exc:
+        raise LookupFailed(str(exc)) from None
+    if access is None:
+        raise LookupFailed("AWS access is not configured where the probes run (see the "
+                           "README: ORIGIN502_AWS, the service account's role)")
+    try:
+        result = look_up(cloudfront_client(access), lookup.name)
+    except LookupFailed as exc:
+        if exc.not_found and not is_distribution_id(lookup.name) and not lookup.origin_id:
+            return run(replace(request, lookup=None))
+        raise
+    if replaced:
+        result.distribution.notes.append(
+            f"{', '.join(replaced)} replaced by the distribution's own settings")
+    try:
+        planned = plan(result, request.options, path=lookup.path, origin_id=lookup.origin_id)
+    except PlanError as exc:
+        raise LookupFailed(str(exc)) from None
+    viewer = viewer_request(result, request.options, lookup.path) if read_viewer else None
+    return diagnose_distribution(lookup.name, result, planned, run, viewer=viewer)
+
+
+def _replaced_settings(request: ProbeRequest) -> list[str]:
+    """Origin-setting options typed with a site name, which the distribution's settings win
+    over (said in the report rather than silently dropped)."""
+    from workers.models import OriginSettings
+
+    typed, default = request.settings, OriginSettings()
+    names = {"protocol_policy": "--protocol-policy", "https_port": "--https-port",
+             "http_port": "--http-port", "host_header": "--host-header",
+             "origin_ssl_protocols": "--origin-ssl-protocols", "connect_timeout": "--timeout",
+             "connection_attempts": "--connection-attempts",
+             "read_timeout": "--read-timeout", "ip_address_type": "--ip-address-type"}
+    return [flag for key, flag in names.items()
+            if getattr(typed, key) != getattr(default, key)]

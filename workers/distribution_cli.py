@@ -1,0 +1,107 @@
+"""The distribution side of `origin502 diagnose`: look the target up when AWS access is
+configured, probe every custom origin, print one report.
+
+Nothing here imports boto3 unless AWS access is configured, so the plain origin path pays
+nothing for it (start-up time, no call to AWS).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from workers.aws.access import (
+    AwsAccess,
+    AwsAccessError,
+    aws_access_from,
+    is_distribution_id,
+    lookup_name,
+)
+from workers.target import TargetError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_LOOKUP = 0, 1, 2, 3
+# Origin-setting options the distribution's own settings replace.
+_REPLACED = ("protocol_policy", "https_port", "http_port", "host_header")
+
+
+def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
+                                aws_profile: str | None, role_arn: str | None,
+                                origin_id: str | None, opts: dict[str, Any]) -> int | None:
+    """The exit status when the target was handled as a distribution, else None (probe the
+    target as an origin, as before)."""
+    try:
+        access = aws_access_from(aws_profile, role_arn)
+    except AwsAccessError as exc:
+        return _fail(str(exc), EXIT_USAGE, as_json, target)
+    name = lookup_name(target)
+    if access is None:
+        if is_distribution_id(target.strip()):
+            return _fail(f"{target} looks like a CloudFront distribution id; looking it up needs "
+                         "AWS read access (--aws-profile, --role-arn or ORIGIN502_AWS=1)",
+                         EXIT_LOOKUP, as_json, target)
+        if origin_id:
+            return _fail("--origin needs a distribution, and so AWS read access",
+                         EXIT_USAGE, as_json, target)
+        return None
+    if name is None:
+        if origin_id:
+            return _fail("--origin needs a site name, a d….cloudfront.net name or a "
+                         "distribution id", EXIT_USAGE, as_json, target)
+        return None
+    return _run(name, access, as_json=as_json, no_aia=no_aia, origin_id=origin_id, opts=opts)
+
+
+def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id: str | None,
+         opts: dict[str, Any]) -> int | None:
+    from workers.aws.errors import LookupFailed
+    from workers.aws.lookup import look_up
+    from workers.aws.session import cloudfront_client
+
+    try:
+        result = look_up(cloudfront_client(access), name)
+    except LookupFailed as exc:
+        if exc.not_found and not is_distribution_id(name) and not origin_id:
+            click.echo(f"origin502: {exc.message}; probing {name} as an origin", err=True)
+            return None
+        return _fail(f"could not look {name} up in AWS ({access.source}): {exc.message}",
+                     EXIT_LOOKUP, as_json, name)
+
+    from workers.distribution import PlanError, diagnose_distribution, plan, viewer_request
+    from workers.engine import diagnose as run
+    from workers.options import build_options
+
+    ignored = [f"--{key.replace('_', '-')}" for key in _REPLACED if opts.get(key)]
+    if ignored:
+        click.echo(f"origin502: {', '.join(ignored)} ignored: the distribution's own settings "
+                   "are used", err=True)
+    try:
+        options = build_options(allow_private=True, **opts)
+        if no_aia:
+            options = replace(options, fetch_aia=False)
+        planned = plan(result, options, path=opts.get("path"), origin_id=origin_id)
+    except (PlanError, TargetError) as exc:
+        return _fail(str(exc), EXIT_USAGE, as_json, name)
+    viewer = viewer_request(result, options, opts.get("path"))
+    report = diagnose_distribution(name, result, planned, run, viewer=viewer)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        from workers.terminal_distribution import render_distribution
+
+        render_distribution(report)
+    # As for one origin: a measured error is true whatever else could not be checked (1);
+    # otherwise an origin that could not be checked makes the whole answer unknown (3).
+    if report.has_errors:
+        return EXIT_FINDINGS
+    return EXIT_LOOKUP if report.probe_error else EXIT_OK
+
+
+def _fail(message: str, status: int, as_json: bool, target: str) -> int:
+    click.echo(f"origin502: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps({"schema": 1, "kind": "error", "input": target,
+                               "error": message}, indent=2))
+    return status

@@ -1,0 +1,190 @@
+"""A CloudFront distribution as origin502 reads it, and the report over all its origins.
+
+Plain, JSON-ready values: the AWS module fills them from boto3's answers, the CLI and the bot
+render them. Custom header *values* are never held here, only their names (the values are
+secrets an origin uses to recognise CloudFront; see workers/aws/lookup.py for where they live).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workers.models.edge import EdgeReading
+from workers.models.report import Report
+from workers.models.serialize import from_dict, to_dict
+
+DISTRIBUTION_SCHEMA = 1
+
+
+@dataclass
+class DistOrigin:
+    """One origin of the distribution with the settings that decide how CloudFront reaches it."""
+
+    id: str
+    domain_name: str
+    kind: str  # "custom" | "s3" | "vpc" | "unknown"
+    origin_path: str = ""
+    custom_headers: list[str] = field(default_factory=list)  # names only, never values
+    protocol_policy: str | None = None  # custom origins only
+    http_port: int | None = None
+    https_port: int | None = None
+    origin_ssl_protocols: list[str] = field(default_factory=list)
+    read_timeout: float | None = None
+    keepalive_timeout: float | None = None
+    connection_attempts: int = 3
+    connection_timeout: float = 10.0
+    # None when the API answer did not carry it (an older botocore drops unknown fields).
+    ip_address_type: str | None = None
+    # Why origin502 does not probe this origin (S3, VPC...); None for a custom origin.
+    not_probed: str | None = None
+    # Notes that change how to read this origin's verdict (origin access control, Lambda@Edge).
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OriginGroupInfo:
+    id: str
+    members: list[str]  # origin ids, primary first
+    failover_status_codes: list[int] = field(default_factory=list)
+
+
+@dataclass
+class EdgeFunction:
+    """A Lambda@Edge or CloudFront Functions association on a behaviour."""
+
+    kind: str  # "lambda@edge" | "cloudfront-function"
+    event_type: str
+    arn: str
+
+
+@dataclass
+class Behaviour:
+    path_pattern: str  # "*" for the default behaviour
+    target_id: str  # an origin id or an origin-group id
+    origin_ids: list[str]  # the origins it reaches (a group's members, primary first)
+    is_group: bool = False
+    viewer_protocol_policy: str = ""
+    # Whether the viewer's Host reaches the origin (and so becomes the SNI); None when the
+    # policies could not be read, with `host_reason` saying why.
+    host_forwarded: bool | None = False
+    host_reason: str = ""
+    edge_functions: list[EdgeFunction] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "default (*)" if self.path_pattern == "*" else self.path_pattern
+
+
+@dataclass
+class Distribution:
+    id: str
+    domain_name: str
+    aliases: list[str] = field(default_factory=list)
+    arn: str = ""
+    status: str = ""
+    enabled: bool = True
+    # How the typed name was matched: "id", "domain", "alias", "wildcard alias *.x", "tenant".
+    matched_by: str = ""
+    # The viewer host origin502 uses where the Host is forwarded.
+    viewer_host: str = ""
+    tenant: str | None = None  # tenant id (name) when found through a distribution tenant
+    origins: list[DistOrigin] = field(default_factory=list)
+    origin_groups: list[OriginGroupInfo] = field(default_factory=list)
+    behaviours: list[Behaviour] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def origin(self, origin_id: str) -> DistOrigin | None:
+        return next((o for o in self.origins if o.id == origin_id), None)
+
+
+@dataclass
+class OriginProbe:
+    """One origin probed as a set of behaviours reaches it (same Host, same settings)."""
+
+    origin_id: str
+    domain_name: str
+    behaviours: list[str]  # path patterns served
+    host_header: str | None  # the forwarded viewer Host, None when CloudFront sends the domain
+    path: str  # the path requested, origin path included
+    headers_sent: list[str] = field(default_factory=list)  # "X-Origin-Verify: ***"
+    role: str = ""  # "primary of group g" / "failover of group g" / ""
+    notes: list[str] = field(default_factory=list)  # e.g. Host forwarding could not be read
+    verdict: str = "ok"
+    report: Report | None = None
+
+
+@dataclass
+class LookupCost:
+    api_calls: int = 0
+    duration_ms: float = 0.0
+
+
+@dataclass
+class DistributionReport:
+    """The answer for a distribution: a verdict per probed origin, and the worst one overall."""
+
+    input: str
+    verdict: str  # "ok" | "warn" | "unknown" | "fail", the worst of the probed origins
+    distribution: Distribution
+    probes: list[OriginProbe] = field(default_factory=list)
+    lookup: LookupCost = field(default_factory=LookupCost)
+    # The site as a viewer reaches it (the distribution's viewer host): CloudFront's answer
+    # when it came from the edge; ``viewer_note`` says why there is none.
+    viewer: EdgeReading | None = None
+    viewer_note: str | None = None
+    started_at: str = ""
+    duration_ms: float = 0.0
+    schema: int = DISTRIBUTION_SCHEMA
+    kind: str = "distribution"
+
+    @property
+    def probe_error(self) -> str | None:
+        for probe in self.probes:
+            if probe.report is not None and probe.report.probe_error:
+                return f"{probe.origin_id}: {probe.report.probe_error}"
+        return None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.report is not None and p.report.errors for p in self.probes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON: the distribution object holds the origins, behaviours and each
+        origin's schema-1 report under ``origins[].probes[].report``."""
+        data = to_dict(self)
+        dist = data["distribution"]
+        by_origin: dict[str, list[dict[str, Any]]] = {}
+        for probe in data.pop("probes"):
+            by_origin.setdefault(probe["origin_id"], []).append(probe)
+        for origin in dist["origins"]:
+            origin["probes"] = by_origin.get(origin["id"], [])
+        ordered = {k: data.pop(k) for k in ("schema", "kind", "input", "verdict")}
+        ordered["distribution"] = data.pop("distribution")
+        ordered.update(data)
+        return ordered
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DistributionReport:
+        data = dict(data)
+        dist = dict(data["distribution"])
+        probes: list[dict[str, Any]] = []
+        origins = []
+        for raw in dist.get("origins") or []:
+            origin = dict(raw)
+            probes.extend(origin.pop("probes", []) or [])
+            origins.append(origin)
+        dist["origins"] = origins
+        data["distribution"] = dist
+        data["probes"] = probes
+        return from_dict(cls, data)
+
+
+def worst_verdict(verdicts: list[str]) -> str:
+    # An origin that could not be checked outranks a warning: never say "ok" or "warn" for a
+    # distribution one of whose origins was not looked at.
+    for verdict in ("fail", "unknown", "warn"):
+        if verdict in verdicts:
+            return verdict
+    return "ok"
+

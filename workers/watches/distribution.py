@@ -1,0 +1,73 @@
+"""Watching a distribution: every check re-reads its configuration and probes all its custom
+origins; the result is reduced to one Observation so alerts work as for a single origin, with
+each cause and failing "address" naming its origin."""
+
+from __future__ import annotations
+
+from workers.aws.errors import LookupFailed
+from workers.distribution import Runner, diagnose_lookup
+from workers.models import ProbeRequest
+from workers.models.distribution import DistOrigin, DistributionReport
+from workers.watches.alerts import Cause, Observation, observe
+
+
+def origin_config_line(origin: DistOrigin) -> str:
+    """One origin and the settings it is probed with (header names only, never values)."""
+    parts = [origin.id, origin.domain_name, origin.kind]
+    if origin.kind == "custom":
+        parts += [f"{origin.protocol_policy}", f"https:{origin.https_port}",
+                  f"http:{origin.http_port}", ",".join(origin.origin_ssl_protocols)]
+        if origin.origin_path:
+            parts.append(f"path {origin.origin_path}")
+        if origin.custom_headers:
+            parts.append("headers " + ",".join(origin.custom_headers))
+    return " ".join(parts)
+
+
+def observe_distribution(report: DistributionReport) -> Observation:
+    causes: list[Cause] = []
+    probed: list[str] = []
+    primary: Cause | None = None
+    cert = None
+    probe_error = None
+    for probe in report.probes:
+        label = f"origin {probe.origin_id}"
+        if probe.host_header:
+            label += f" (Host {probe.host_header})"
+        probed.append(label)
+        if probe.report is None:
+            continue
+        one = observe(probe.report)
+        probe_error = probe_error or (f"{label}: {one.probe_error}" if one.probe_error else None)
+        for cause in one.causes:
+            where = f"{label} {cause.address}" if cause.address else label
+            causes.append(Cause(cause.code, f"{label}: {cause.summary}", where,
+                                cause.remediation))
+        if primary is None and one.primary is not None:
+            primary = Cause(one.primary.code, f"{label}: {one.primary.summary}", label,
+                            one.primary.remediation)
+        if one.cert is not None and (cert is None or one.cert.not_after < cert.not_after):
+            cert = one.cert
+    return Observation(
+        verdict=report.verdict, causes=causes, primary=primary, cert=cert,
+        probe_error=probe_error, duration_ms=report.duration_ms, probed=probed,
+        config=[origin_config_line(o) for o in report.distribution.origins])
+
+
+def observe_watch(request: ProbeRequest, run: Runner) -> tuple[Observation, str]:
+    """Check a watched target once with ``run`` (the engine's diagnose): (observation,
+    verdict)."""
+    if request.lookup is None:
+        report = run(request)
+        observation = observe(report)
+        return observation, report.verdict
+    try:
+        # The viewer side is read by hand, not every cycle: alerts judge the origins.
+        result = diagnose_lookup(request, run, read_viewer=False)
+    except LookupFailed as exc:
+        # Could not read the configuration: like a resolver outage, it says nothing about
+        # the origins, so it changes nothing (see alerts.evaluate).
+        return Observation(verdict="unknown", probe_error=f"lookup: {exc.message}"), "probe_error"
+    if isinstance(result, DistributionReport):
+        return observe_distribution(result), result.verdict
+    return observe(result), result.verdict
