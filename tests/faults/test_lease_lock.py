@@ -28,9 +28,10 @@ def test_a_live_holder_renews_its_lease_and_others_wait(redis):
     key = "origin502:lock:held"
     with leased_lock(redis, key, wait=5, lease=3):
         # Renewal is seen as the lease's remaining time going back up (waited for, not timed).
-        first = redis.pttl(key)
+        lowest = redis.pttl(key)
         deadline = time.monotonic() + 30
-        while redis.pttl(key) <= first:
+        while (left := redis.pttl(key)) <= lowest + 100:
+            lowest = min(lowest, left)
             assert time.monotonic() < deadline, "the lease was never renewed"
             time.sleep(0.05)
         with pytest.raises(LockBusy), leased_lock(redis, key, wait=0.1, lease=3):
