@@ -24,6 +24,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from workers import __version__
+
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "origin502"
 CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
@@ -128,10 +130,12 @@ def test_every_realistic_value_set_is_present() -> None:
 
 
 def test_chart_loads_with_helm_sdk_and_matches_the_project_version(chart: Any) -> None:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    # The version is written once, in workers/__init__.py; pyproject.toml reads it from there.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "workers.__version__"}
     assert chart.name == "origin502"
     assert chart.metadata["apiVersion"] == "v2"
-    assert chart.metadata["appVersion"] == project["version"]
+    assert chart.metadata["appVersion"] == __version__
     assert chart.schema is not None
 
 

@@ -41,7 +41,7 @@ AIA_BUDGET = 5.0  # the whole fetch, however the server trickles
 AIA_MAX_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: cached per CA file, and keys caches
 class TrustStore:
     """Subject (DER) -> anchors, with where each came from ("mozilla" or "ca_file")."""
 
@@ -202,7 +202,9 @@ def _fetch_aia(url: str, allow_private: bool) -> tuple[str, str | None, list[x50
     return "failed", f"{url} did not hold a certificate", []
 
 
+@cache
 def _anchors_by_subject(store: TrustStore) -> dict[bytes, list[Anchor]]:
+    # Once per trust store (they are cached per CA file), not once per chain.
     return {subject: [Anchor(cert, source) for cert, source in entries]
             for subject, entries in store.anchors.items()}
 

@@ -169,11 +169,17 @@ class PathBuilder:
         self.anchors_for = anchors_for
         self.budget = budget
         self.paths: list[Path] = []
-        self._anchor_fps = {a.cert.fingerprint(hashes.SHA256()): a
-                            for anchors in anchors_for.values() for a in anchors}
 
     def presented_anchor(self, index: int) -> Anchor | None:
-        return self._anchor_fps.get(self.chain[index].fingerprint(hashes.SHA256()))
+        """The trust anchor that is this presented certificate itself, if any (looked up by
+        subject first: hashing every anchor per chain costs more than the whole path search)."""
+        cert = self.chain[index]
+        candidates = self.anchors_for.get(cert.subject.public_bytes(), [])
+        if not candidates:
+            return None
+        fingerprint = cert.fingerprint(hashes.SHA256())
+        return next((a for a in candidates if a.cert.fingerprint(hashes.SHA256()) == fingerprint),
+                    None)
 
     def build(self, leaf: int) -> list[Path]:
         self._extend([leaf], {})
