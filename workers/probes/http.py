@@ -12,7 +12,7 @@ import h11
 from workers.models import HttpReason, HttpResult, Status
 from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
 from workers.probes.context import DeadlineExceeded, ProbeContext
-from workers.probes.deadline_io import MAX_INFORMATIONAL, recv_within
+from workers.probes.deadline_io import recv_within
 
 MAX_HEADER_BYTES = 64 * 1024
 # The start of an error response's body: what the origin says is wrong (nginx's "No required
@@ -74,12 +74,7 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                 conn.receive_data(chunk)
                 continue
             if isinstance(event, h11.InformationalResponse):
-                interim += 1
-                if interim > MAX_INFORMATIONAL:
-                    result.status, result.reason = Status.FAILED, HttpReason.STALLED
-                    result.detail = (f"the origin sent {interim} informational "
-                                     f"({event.status_code}) responses and no final one")
-                    break
+                interim += 1  # bounded by MAX_RESPONSE_BYTES, and by the deadline
                 continue
             if isinstance(event, h11.Response):
                 result.status_code = event.status_code
