@@ -164,6 +164,25 @@ class CloudFrontFront(Service):
             self._server.server_close()
 
 
+_moto_random_id: Any = None  # moto's own id generator, kept when it is replaced
+
+
+def _aws_shaped_id(uppercase: bool = True, length: int = 13) -> str:
+    """moto's ids are any 13 upper-case letters and digits (sometimes no digit, not starting
+    with E); CloudFront's distribution ids start with E and carry digits, which is what
+    origin502 recognises an id by. Lower-case ids (the d….cloudfront.net names) are moto's."""
+    if not uppercase:
+        return str(_moto_random_id(uppercase=False, length=length))
+    import random
+    import string
+
+    alphabet = string.ascii_uppercase + string.digits
+    while True:
+        candidate = "E" + "".join(random.choice(alphabet) for _ in range(length))
+        if any(c.isdigit() for c in candidate):
+            return candidate
+
+
 class MotoServer(Service):
     """moto's ThreadedMotoServer on 127.0.0.1, on a port the OS picks."""
 
@@ -172,7 +191,13 @@ class MotoServer(Service):
         self.port = 0
 
     def start(self) -> Self:
+        from moto.cloudfront import models as cloudfront_models
         from moto.server import ThreadedMotoServer
+
+        global _moto_random_id  # noqa: PLW0603 - replaced once per process
+        if cloudfront_models.random_id is not _aws_shaped_id:
+            _moto_random_id = cloudfront_models.random_id
+            cloudfront_models.random_id = _aws_shaped_id
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()

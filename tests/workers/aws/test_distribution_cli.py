@@ -162,7 +162,9 @@ def test_path_and_origin_select_what_is_probed(aws, pki):
         common = [*resolve("web.shop.test", "api.shop.test"), "--ca-file", pki["ca"], "--json"]
         by_path = json.loads(run("a.b.shop.test", "--path", "/api/x", *common).stdout)
         by_origin = json.loads(run(dist["DomainName"], "--origin", "web", *common).stdout)
-        by_id = json.loads(run(dist["Id"], *common).stdout)
+        by_id_run = run(dist["Id"], *common)
+        assert by_id_run.stdout, (dist["Id"], by_id_run.exit_code, by_id_run.stderr)
+        by_id = json.loads(by_id_run.stdout)
         bad = run(dist["Id"], "--origin", "nope", *common)
     assert by_path["distribution"]["matched_by"] == "wildcard alias *.shop.test"
     assert [o["id"] for o in by_path["distribution"]["origins"] if o["probes"]] == ["api"]
