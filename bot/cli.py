@@ -21,7 +21,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("origin502")
 
 
+class ConfigProblem(click.ClickException):
+    """Bad configuration: one line (naming the variable, with an example) and exit 2."""
+
+    exit_code = 2
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="origin502", prog_name="origin502",
+                      message="%(prog)s %(version)s")
 def main() -> None:
     """Tell an on-call team why CloudFront answers 502 for their origin."""
 
@@ -37,8 +45,17 @@ def _settings(*required: str) -> Settings:
         settings = Settings.from_env()
         settings.require(*required)
     except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigProblem(str(exc)) from None
     return settings
+
+
+def _redis_refused(url: str, exc: Exception) -> ConfigProblem:
+    from workers.config import redact
+
+    return ConfigProblem(
+        f"REDIS_URL {redact(url)}: Redis refused the connection ({exc}); check the password "
+        "or ACL user, e.g. REDIS_URL=redis://:PASSWORD@redis:6379/0"
+    )
 
 
 @main.command()
@@ -47,7 +64,7 @@ def _settings(*required: str) -> Settings:
     type=click.IntRange(0, 65535),
     default=3000,
     show_default=True,
-    help="HTTP port for /slack/events, /healthz and /metrics (0 picks a free one).",
+    help="HTTP port for /slack/events, /healthz, /readyz and /metrics (0 picks a free one).",
 )
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")  # noqa: S104
 @click.option(
@@ -69,49 +86,37 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     from slack_bolt.error import BoltError
 
     from bot.app import create_app
+    from bot.settings import SettingsError
+    from bot.slack import web_client
+    from bot.startup import wait_for_slack
+    from workers.health import redis_check
+    from workers.jobs.queues import connect
 
     try:
+        wait_for_slack(web_client(settings.bot_token, settings.api_url),
+                       echo=lambda line: click.echo(line, err=True))
         app = create_app(settings, socket_mode=socket_mode)
+    except SettingsError as exc:
+        raise ConfigProblem(str(exc)) from None
     except BoltError as exc:
-        raise click.ClickException(f"Slack refused the bot token: {exc}") from None
+        raise ConfigProblem(f"SLACK_BOT_TOKEN was refused by Slack: {exc}") from None
+    # Ready while Redis answers (commands can be queued); alive regardless (/healthz).
+    ready = redis_check(connect(settings.redis_url))
     if socket_mode:
-        from redis.exceptions import RedisError
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        from workers.jobs.queues import connect
         from workers.metrics import start_metrics_server
 
-        socket_redis = connect(settings.redis_url)
-
-        def socket_health() -> tuple[bool, str]:
-            try:
-                socket_redis.ping()
-            except RedisError:
-                return False, "redis unavailable"
-            return True, "ok"
-
         # Socket Mode needs no HTTP listener for Slack, but Kubernetes still probes /healthz
-        # and Prometheus scrapes /metrics on --port.
-        start_metrics_server(port, socket_health, host=host)
+        # and /readyz, and Prometheus scrapes /metrics, on --port.
+        start_metrics_server(port, ready, host=host)
         handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
         handler.start()  # type: ignore[no-untyped-call]
         return
 
-    from redis.exceptions import RedisError
-
     from bot.server import make_server
-    from workers.jobs.queues import connect
 
-    redis = connect(settings.redis_url)
-
-    def health() -> dict[str, str]:
-        try:
-            redis.ping()
-        except RedisError:
-            return {"redis": "unavailable"}
-        return {"redis": "ok"}
-
-    server = make_server(app, host, port, health, signing_secret=settings.signing_secret)
+    server = make_server(app, host, port, ready, signing_secret=settings.signing_secret)
     bound = server.server_address[1]
     log.info("serving", extra={"url": f"http://{host}:{bound}/slack/events"})
     click.echo(f"origin502 listening on http://{host}:{bound}/slack/events", err=True)
@@ -136,7 +141,7 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     type=click.IntRange(0, 65535),
     default=9100,
     show_default=True,
-    help="Port for /metrics and /healthz (0 picks a free one).",
+    help="Port for /metrics, /healthz and /readyz (0 picks a free one).",
 )
 @click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
@@ -150,9 +155,10 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
 @click.option(
     "--maintenance-interval",
     type=click.IntRange(1, 3600),
-    default=60,
+    default=15,
     show_default=True,
-    help="Seconds between checks for abandoned jobs.",
+    help="Seconds between checks for abandoned jobs (a job whose worker died or lost Redis "
+    "is retried within one heartbeat lease plus this).",
 )
 def worker(
     *,
@@ -169,13 +175,12 @@ def worker(
     wanted = [q.strip() for q in queue_list.split(",") if q.strip()]
     unknown = [q for q in wanted if q not in QUEUE_NAMES]
     if unknown or not wanted:
-        raise click.ClickException(
+        raise ConfigProblem(
             f"unknown queue(s) {', '.join(unknown) or '(none)'}: "
             f"choose from {', '.join(QUEUE_NAMES)}"
         )
     settings = _settings(*(("SLACK_BOT_TOKEN",) if "delivery" in wanted else ()))
-    from redis.exceptions import RedisError
-
+    from workers.health import redis_check
     from workers.jobs.queues import connect
     from workers.jobs.redis_wait import RedisRefused, wait_for_redis
     from workers.jobs.worker import make_worker, start_background_worker, work_until_stopped
@@ -184,21 +189,14 @@ def worker(
 
     configure_logging()
     connection = connect(settings.redis_url)
-
-    def health() -> tuple[bool, str]:
-        try:
-            connection.ping()
-        except RedisError as exc:
-            return False, f"redis unavailable: {exc}"
-        return True, "ok"
-
-    start_metrics_server(metrics_port, health, host="127.0.0.1" if metrics_port == 0 else "0.0.0.0")  # noqa: S104
+    listen = "127.0.0.1" if metrics_port == 0 else "0.0.0.0"  # noqa: S104
+    start_metrics_server(metrics_port, redis_check(connection), host=listen)
     # A worker that starts while Redis is down waits for it instead of exiting: in a cluster
     # the pods may well start before Redis does.
     try:
         wait_for_redis(connection, what="worker")
     except RedisRefused as exc:
-        raise click.ClickException(f"Redis refused the connection: {exc}") from None
+        raise _redis_refused(settings.redis_url, exc) from None
     main_queues = worker_queues(wanted)
     if not burst:
         # Lanes beside the main worker, which keeps every queue (so its scheduler also brings
@@ -229,7 +227,7 @@ def worker(
             burst=burst,
         )
     except RedisRefused as exc:
-        raise click.ClickException(f"Redis refused the connection: {exc}") from None
+        raise _redis_refused(settings.redis_url, exc) from None
 
 
 if __name__ == "__main__":

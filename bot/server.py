@@ -1,4 +1,5 @@
-"""HTTP mode: Bolt at `/slack/events`, plus `/healthz` and `/metrics`, on a threading server.
+"""HTTP mode: Bolt at `/slack/events`, plus `/healthz`, `/readyz` and `/metrics`, on a threading
+server (liveness and readiness are told apart in workers/health.py).
 
 Bolt's own development server handles one request at a time; during an incident several
 people fire the command at once, so each request gets its own thread here.
@@ -32,6 +33,7 @@ from urllib.parse import parse_qs
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from workers.health import BoundedCheck, HealthCheck
 from workers.metrics import render_metrics
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,6 @@ _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n"
     b"Retry-After: 1\r\n\r\nbusy\n"
 )
-
-Health = Callable[[], dict[str, str]]
 
 
 def _signed(verifier: SignatureVerifier, headers: Message, body: str) -> bool:
@@ -126,10 +126,11 @@ class Deadlines:
 
 
 def make_handler(
-    app: App, health: Health, signing_secret: str | None = None
+    app: App, ready: HealthCheck, signing_secret: str | None = None
 ) -> type[BaseHTTPRequestHandler]:
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
     deadlines = Deadlines()
+    readiness = BoundedCheck(ready)
 
     class SlackRequestHandler(BaseHTTPRequestHandler):
         server_version = "origin502"
@@ -139,9 +140,14 @@ def make_handler(
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/healthz":
-                body = json.dumps({"status": "ok", **health()}).encode()
-                self._reply(HTTPStatus.OK, body, "application/json")
+            if path in ("/healthz", "/livez"):
+                # Alive: this thread answers. Never waits on Redis (see workers/health.py).
+                self._reply(HTTPStatus.OK, b'{"status": "alive"}', "application/json")
+            elif path == "/readyz":
+                ok, detail = readiness()
+                text = json.dumps({"status": "ready" if ok else "not ready", "detail": detail})
+                status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE
+                self._reply(status, text.encode(), "application/json")
             elif path == "/metrics":
                 body, content_type = render_metrics()
                 self._reply(HTTPStatus.OK, body, content_type)
@@ -287,10 +293,11 @@ class SlackHTTPServer(ThreadingHTTPServer):
 
 
 def make_server(
-    app: App, host: str, port: int, health: Health, *, signing_secret: str | None = None
+    app: App, host: str, port: int, ready: HealthCheck, *, signing_secret: str | None = None
 ) -> ThreadingHTTPServer:
-    """The HTTP server. With `signing_secret`, requests to /slack/events are checked against
-    Slack's signature before Bolt (or its logging) sees the body."""
-    server = SlackHTTPServer((host, port), make_handler(app, health, signing_secret))
+    """The HTTP server; `/readyz` answers with `ready()` (bounded), `/healthz` only says
+    alive. With `signing_secret`, requests to /slack/events are checked against Slack's
+    signature before Bolt (or its logging) sees the body."""
+    server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret))
     server.daemon_threads = True
     return server

@@ -11,16 +11,39 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from workers import config
+
 DEFAULT_API_URL = "https://slack.com/api/"
-DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+DEFAULT_REDIS_URL = config.DEFAULT_REDIS_URL
 COMMAND = "/origin502"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
-class SettingsError(Exception):
+class SettingsError(config.ConfigError):
     """A configuration problem, in one line that names the variables involved."""
+
+
+# What each token must look like: its prefix, and an example to show when it does not.
+_TOKEN_SHAPES = {
+    "SLACK_BOT_TOKEN": ("xoxb-", "xoxb-1234567890-0987654321-AbCdEf (Bot User OAuth Token)"),
+    "SLACK_APP_TOKEN": ("xapp-", "xapp-1-A0123-456-abcdef (App-Level Token, connections:write)"),
+}
+
+
+def _check_token(name: str, value: str | None) -> None:
+    """A token pasted from the README (`xoxb-…`) or of the wrong kind fails here, in one line,
+    not as a traceback from Slack's auth.test."""
+    if not value:
+        return
+    prefix, example = _TOKEN_SHAPES[name]
+    rest = value.removeprefix(prefix)
+    if not value.startswith(prefix) or not rest or not rest.isascii() \
+            or rest.strip(".…-") == "" or any(c.isspace() for c in value):
+        shown = value if len(value) <= 12 else value[:8] + "…"
+        raise SettingsError(f"{name} {shown!r} is not a Slack token; set the real one, "
+                            f"e.g. {name}={example}")
 
 
 @dataclass(frozen=True)
@@ -44,14 +67,24 @@ class Settings:
         if ca_file is not None and not os.path.isfile(ca_file):
             raise SettingsError(f"ORIGIN502_CA_FILE names {ca_file!r}, which is not a file")
         api_url = env.get("SLACK_API_URL") or DEFAULT_API_URL
+        if not api_url.startswith(("https://", "http://")):
+            raise SettingsError(f"SLACK_API_URL {api_url!r} is not an http(s) URL; "
+                                f"e.g. SLACK_API_URL={DEFAULT_API_URL}")
         if not api_url.endswith("/"):
             api_url += "/"
+        try:
+            redis_url = config.redis_url(env)
+            config.check_nameserver(env)
+        except config.ConfigError as exc:
+            raise SettingsError(str(exc)) from None
+        for name in _TOKEN_SHAPES:
+            _check_token(name, env.get(name) or None)
         return cls(
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
             signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             app_token=env.get("SLACK_APP_TOKEN") or None,
             api_url=api_url,
-            redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            redis_url=redis_url,
             ca_file=ca_file,
             allow_private_targets=allow in _TRUE,
         )
@@ -65,4 +98,7 @@ class Settings:
         }
         missing = [name for name in names if not values[name]]
         if missing:
-            raise SettingsError(f"missing required settings: {', '.join(missing)}")
+            examples = "; ".join(
+                f"e.g. {name}={_TOKEN_SHAPES[name][1]}" if name in _TOKEN_SHAPES else
+                f"{name}: see the README's configuration table" for name in missing)
+            raise SettingsError(f"missing required settings: {', '.join(missing)} ({examples})")

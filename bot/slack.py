@@ -3,6 +3,8 @@ retries that honour Retry-After on 429 and ride over dropped connections."""
 
 from __future__ import annotations
 
+from urllib.error import URLError
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -17,8 +19,13 @@ RATE_LIMIT_RETRIES = 5
 
 def retry_handlers() -> list[RetryHandler]:
     return [
+        # A 429 means Slack did not take the call: sending it again is safe.
         RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        # Only failures before the request got through (URLError: connect, send). Not
+        # RemoteDisconnected or a reset while waiting for the answer, which slack_sdk also
+        # retries by default: Slack may have posted the message already, and the delivery
+        # job's retry looks for it before posting again (bot/delivery/once.py).
+        ConnectionErrorRetryHandler(max_retry_count=2, error_types=[URLError]),
     ]
 
 

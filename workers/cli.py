@@ -42,10 +42,17 @@ def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | Non
     (www.example.com), a d….cloudfront.net name or a distribution id: every origin of the
     distribution is then probed with its real settings.
     """
+    import os
     from dataclasses import replace
 
+    from workers.config import ConfigError, check_nameserver
     from workers.distribution_cli import maybe_diagnose_distribution
 
+    try:
+        check_nameserver(os.environ)
+    except ConfigError as exc:
+        click.echo(f"origin502: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     handled = maybe_diagnose_distribution(
         target, as_json=as_json, no_aia=no_aia, aws_profile=aws_profile, role_arn=role_arn,
         origin_id=origin_id, opts=opts)
@@ -53,6 +60,7 @@ def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | Non
         sys.exit(handled)
 
     from workers.engine import diagnose as run
+
 
     try:
         request = build_request(target, allow_private=True, **opts)

@@ -35,6 +35,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from workers.health import BoundedCheck, HealthCheck
+
 __all__ = [
     "COMMANDS_RECEIVED",
     "FINDINGS",
@@ -53,7 +55,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-HealthCheck = Callable[[], tuple[bool, str]]
 """Returns (healthy, human-readable detail); the detail is the body of `/healthz`."""
 
 JOB_STATES = ("queued", "started", "finished", "failed")
@@ -133,7 +134,9 @@ def _always_healthy() -> tuple[bool, str]:
     return True, "ok"
 
 
-def _make_handler(health: HealthCheck) -> type[BaseHTTPRequestHandler]:
+def _make_handler(ready: HealthCheck) -> type[BaseHTTPRequestHandler]:
+    health = BoundedCheck(ready)
+
     class MetricsHandler(BaseHTTPRequestHandler):
         server_version = "origin502-metrics"
 
@@ -142,16 +145,16 @@ def _make_handler(health: HealthCheck) -> type[BaseHTTPRequestHandler]:
             if path == "/metrics":
                 body, content_type = render_metrics()
                 self._reply(HTTPStatus.OK, body, content_type)
-            elif path in ("/healthz", "/livez", "/readyz"):
+            elif path in ("/healthz", "/livez"):
+                # Liveness: this thread answered, so the process is alive. Never Redis.
+                self._reply(HTTPStatus.OK, b"alive\n", "text/plain; charset=utf-8")
+            elif path == "/readyz":
                 self._reply_health()
             else:
                 self._reply(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
 
         def _reply_health(self) -> None:
-            try:
-                healthy, detail = health()
-            except Exception as exc:  # noqa: BLE001 - a health check that crashes is a failing check
-                healthy, detail = False, f"health check raised {type(exc).__name__}: {exc}"
+            healthy, detail = health()
             status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
             self._reply(status, f"{detail}\n".encode(), "text/plain; charset=utf-8")
 
@@ -208,10 +211,11 @@ def start_metrics_server(
     *,
     host: str = "0.0.0.0",  # noqa: S104 - the kubelet and Prometheus reach the pod IP
 ) -> None:
-    """Serve `/metrics` and `/healthz` on `host:port` from a daemon thread.
+    """Serve `/metrics`, `/healthz` and `/readyz` on `host:port` from a daemon thread.
 
-    `/healthz` answers 200 with health()'s text when it reports healthy, 503 otherwise
-    (also when it raises). Without `health`, the endpoint reports the process is alive.
+    `/healthz` (liveness) answers 200 while the process runs, whatever Redis does. `/readyz`
+    answers 200 with health()'s text when it reports ready, 503 otherwise (also when it
+    raises or does not answer within READY_TIMEOUT). Without `health`, ready means alive.
     Call once, from the parent process, before any job is forked.
     """
     directory = _multiprocess_dir()

@@ -20,6 +20,9 @@ class TargetError(ValueError):
     """A target that cannot be probed; the message is one line a user can act on."""
 
     def __init__(self, problem: str, *, example: bool = True) -> None:
+        # What was typed is quoted back; its newlines and control characters must not break
+        # the one line (or forge a second one in a log or a terminal).
+        problem = "".join(c if c.isprintable() else repr(c)[1:-1] for c in problem)
         super().__init__(f"{problem} ({EXAMPLE})" if example else problem)
         self.problem = problem
 
@@ -85,7 +88,8 @@ def _check_name(name: str) -> None:
 
 
 def parse_port(text: str) -> int:
-    if not text.isdigit():
+    # isdigit() alone accepts "²" and other unicode digits that int() then refuses.
+    if not (text.isascii() and text.isdigit()):
         raise TargetError(f"the port '{text}' is not a number")
     port = int(text)
     if not 1 <= port <= 65535:
@@ -94,7 +98,24 @@ def parse_port(text: str) -> int:
 
 
 def parse_target(text: str) -> ParsedTarget:
-    """Parse ``example.com``, ``example.com:8443``, ``[2001:db8::1]:443`` or a URL."""
+    """Parse ``example.com``, ``example.com:8443``, ``[2001:db8::1]:443`` or a URL.
+
+    Raises only TargetError (one line a user can act on), whatever `text` holds.
+    """
+    try:
+        return _parse_target(text)
+    except TargetError:
+        raise
+    except (ValueError, UnicodeError) as exc:
+        # The standard library's own parsers (urlsplit, idna, int) have more ways to refuse
+        # than can be listed; each is still a bad target, never an internal error.
+        shown = (text or "").strip()[:60]
+        raise TargetError(f"'{shown}' is not an origin name, name:port or URL "
+                          f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+                          ) from None
+
+
+def _parse_target(text: str) -> ParsedTarget:
     raw = (text or "").strip()
     # Slack sends typed links as <http://example.com|example.com>.
     if raw.startswith("<") and raw.endswith(">"):
@@ -107,7 +128,12 @@ def parse_target(text: str) -> ParsedTarget:
     scheme: str | None = None
     path: str | None = None
     if "://" in raw:
-        parts = urlsplit(raw)
+        try:
+            parts = urlsplit(raw)
+            parts.port  # noqa: B018 - read it now: a bad port raises here, not later
+        except ValueError as exc:
+            # "Invalid IPv6 URL" (unbalanced brackets), "Port out of range", ...
+            raise TargetError(f"'{raw[:60]}' is not a valid URL: {exc}") from None
         if parts.scheme.lower() not in ("http", "https"):
             raise TargetError(f"the scheme '{parts.scheme}' is not http or https")
         scheme = parts.scheme.lower()

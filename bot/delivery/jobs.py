@@ -2,7 +2,10 @@
 or the failure in the thread, fall back to response_url when the bot is not in the channel.
 
 Each job renders from the whole record under a per-run lock, so jobs may run in any order
-and any number of times; what was already posted is remembered in the record.
+and any number of times; what was already posted is remembered in the record, and every post
+goes through `post_once` (bot/delivery/once.py), so an answer Slack accepted but whose reply
+was lost (500, timeout, a killed worker) is found again rather than posted twice. The lock is
+a short lease renewed while the job runs: a killed worker holds others up for seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rq.job import Job
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.once import post_once
 from bot.render import replies
 from bot.render.distribution import AnyReport, load_report, run_evidence, run_results, run_status
 from bot.render.message import Message
@@ -28,6 +32,7 @@ from bot.settings import Settings
 from bot.slack import response_url_client, web_client
 from workers import metrics
 from workers.jobs import queues
+from workers.jobs.lease import leased_lock
 from workers.jobs.runs import PREFIX, Run, RunStore
 from workers.logging_setup import request_id_bound
 
@@ -119,11 +124,8 @@ def sync_run(run_id: str) -> str:
 def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
     with (
         metrics.track_job(queues.DELIVERY_QUEUE),
-        connection.lock(
-            f"{PREFIX}:lock:run:{run_id}",
-            timeout=queues.DELIVERY_TIMEOUT,
-            blocking_timeout=queues.DELIVERY_TIMEOUT - 30,
-        ),
+        leased_lock(connection, f"{PREFIX}:lock:run:{run_id}",
+                    wait=queues.DELIVERY_TIMEOUT - 30),
     ):
         run = store.get(run_id)
         if run is None:
@@ -134,8 +136,8 @@ def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
         status = run_status(run, report)
         if run.message_ts is None:
             try:
-                posted = _call(
-                    "chat.postMessage",
+                posted = post_once(
+                    connection, _call, f"{run_id}:status",
                     channel=run.channel,
                     thread_ts=run.thread_ts,
                     unfurl_links=False,
@@ -145,14 +147,15 @@ def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
                 if exc.response.get("error") in NOT_A_MEMBER:
                     return _start_fallback(store, run, report)
                 raise
-            message_ts = str(posted["ts"])
+            message_ts = posted.ts
             thread_ts = run.thread_ts or message_ts
-            store.update(
-                run_id, message_ts=message_ts, thread_ts=thread_ts, rendered=_digest(status)
-            )
+            # A message found again shows what an earlier attempt sent: update it below.
+            store.update(run_id, message_ts=message_ts, thread_ts=thread_ts,
+                         rendered=_digest(status) if posted.fresh else None)
+            run.rendered = _digest(status) if posted.fresh else None
             store.link_thread(run.channel, thread_ts, run_id)
             run.message_ts, run.thread_ts = message_ts, thread_ts
-        elif _digest(status) != run.rendered:
+        if _digest(status) != run.rendered:
             _call("chat.update", channel=run.channel, ts=run.message_ts, **status.payload())
             store.update(run_id, rendered=_digest(status))
         if run.status == "done" and report is not None and not run.result_posted:
@@ -161,8 +164,8 @@ def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
             for number, message in enumerate(messages):
                 if number < run.result_parts:
                     continue
-                _call(
-                    "chat.postMessage",
+                post_once(
+                    connection, _call, f"{run_id}:result:{number}",
                     channel=run.channel,
                     thread_ts=run.thread_ts,
                     unfurl_links=False,
@@ -172,8 +175,8 @@ def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
             store.update(run_id, result_posted=True)
             return "result"
         if run.status == "failed" and not run.failure_posted:
-            _call(
-                "chat.postMessage",
+            post_once(
+                connection, _call, f"{run_id}:failure:{run.attempt}",
                 channel=run.channel,
                 thread_ts=run.thread_ts,
                 **failure_reply(run).payload(),
@@ -240,9 +243,10 @@ def post_evidence(run_id: str, user: str, response_url: str | None = None) -> st
             for message in messages[:RESPONSE_URL_BUDGET]:
                 _send_response_url(response_url, message, in_channel=False)
             return "evidence via response_url"
-        for message in messages:
-            _call(
-                "chat.postMessage",
+        job = get_current_job()
+        for number, message in enumerate(messages):
+            post_once(
+                connection, _call, f"{job.id if job else run_id}:{number}",
                 channel=run.channel,
                 thread_ts=run.thread_ts,
                 unfurl_links=False,

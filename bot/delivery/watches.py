@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from bot.delivery.jobs import _call, _connection
+from bot.delivery.once import post_once
 from bot.render.watches import alert_message, digest_messages, incident_parent
 from workers import metrics
 from workers.jobs import queues
@@ -23,15 +24,16 @@ def _post_alert(store: WatchStore, alert: Alert) -> str:
     """Post one alert where it belongs; returns the ts of the message posted."""
     message = alert_message(alert).payload()
     thread = store.thread(alert.thread_id)
+    key = f"alert:{alert.alert_id}"
     if alert.kind == "open" or thread is None or not thread.get("ts"):
         # The first message of its thread (or its thread is gone): a channel message.
-        posted = _call("chat.postMessage", channel=alert.channel, unfurl_links=False, **message)
-        ts = str(posted["ts"])
+        ts = post_once(store.redis, _call, key, channel=alert.channel, unfurl_links=False,
+                       **message).ts
         store.save_thread(alert.thread_id, alert.channel, ts, alert)
         return ts
     parent_ts = str(thread["ts"])
-    posted = _call(
-        "chat.postMessage",
+    posted = post_once(
+        store.redis, _call, key,
         channel=alert.channel,
         thread_ts=parent_ts,
         unfurl_links=False,
@@ -43,7 +45,7 @@ def _post_alert(store: WatchStore, alert: Alert) -> str:
         opened = Alert.from_dict(thread["opened"])
         _call("chat.update", channel=alert.channel, ts=parent_ts,
               **incident_parent(opened, alert).payload())
-    return str(posted["ts"])
+    return posted.ts
 
 
 def deliver_alerts(watch_id: str) -> str:
@@ -84,8 +86,9 @@ def post_digest(channel: str, occurrence: float, on_demand: bool = False) -> str
         digest = compose_digest(
             channel, [(s, states.get(s.watch_id)) for s in specs], store.digest_snapshot(channel),
             now=now, previous_at=store.last_digest_at(channel))
-        for message in digest_messages(digest):
-            _call("chat.postMessage", channel=channel, unfurl_links=False, **message.payload())
+        for number, message in enumerate(digest_messages(digest)):
+            post_once(connection, _call, f"digest:{member}:{occurrence}:{number}",
+                      channel=channel, unfurl_links=False, **message.payload())
         store.save_digest(channel, now,
                           {s.watch_id: snapshot_of(states.get(s.watch_id)) for s in specs})
         connection.set(done_key, "1", ex=2 * 24 * 3600)

@@ -118,7 +118,7 @@ def app_factory(
         redis = connect(settings.redis_url)
         app = create_app(settings, redis=redis)
         server = make_server(
-            app, "127.0.0.1", 0, lambda: {}, signing_secret=settings.signing_secret
+            app, "127.0.0.1", 0, lambda: (True, "ok"), signing_secret=settings.signing_secret
         )
         threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

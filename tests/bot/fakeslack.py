@@ -36,6 +36,10 @@ class Failure:
     body: dict[str, Any]
     headers: dict[str, str]
     when: Callable[[dict[str, Any]], bool] | None = None
+    # Do what Slack does for the call (post the message), then answer with this failure
+    # anyway, after `delay` seconds: the answer of an accepted call is lost.
+    after_accepting: bool = False
+    delay: float = 0.0
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Posted:
     blocks: list[dict[str, Any]]
     updates: int = 0
     history: list[str] = field(default_factory=list)  # fallback text of every version
+    metadata: dict[str, Any] | None = None
 
     def all_text(self) -> str:
         return json.dumps(self.blocks) + "\n" + self.text
@@ -78,6 +83,7 @@ class FakeSlack:
         self._failures: dict[str, list[Failure]] = {}
         self._non_member: set[str] = set()
         self.socket_mode_url: str | None = None  # what apps.connections.open hands out
+        self.delayed = 0.0  # set by _answer: hold the answer back this long
         self._ts = itertools.count(1)
         self._response_ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -131,6 +137,24 @@ class FakeSlack:
                 self._failures.setdefault(method, []).append(
                     Failure(200, {"ok": False, "error": error}, {}, when)
                 )
+
+    def accept_then_fail(self, method: str, status: int = 500, times: int = 1,
+                         when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Take the next `times` calls (posting the message), then answer `status`."""
+        with self._lock:
+            for _ in range(times):
+                self._failures.setdefault(method, []).append(Failure(
+                    status, {"ok": False, "error": "internal_error"}, {}, when,
+                    after_accepting=True))
+
+    def accept_then_hang(self, method: str, seconds: float, times: int = 1,
+                         when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Take the next `times` calls, then keep the answer back for `seconds` (longer than
+        the client waits: it sees a timeout although the message was posted)."""
+        with self._lock:
+            for _ in range(times):
+                self._failures.setdefault(method, []).append(Failure(
+                    200, {}, {}, when, after_accepting=True, delay=seconds))
 
     def not_member(self, channel: str) -> None:
         with self._lock:
@@ -206,7 +230,17 @@ class FakeSlack:
         for failure in self._failures.get(method, []):
             if failure.when is None or failure.when(args):
                 self._failures[method].remove(failure)
+                if failure.after_accepting:
+                    status, body, headers = self._succeed(method, args)
+                    self.delayed = failure.delay
+                    if failure.delay:
+                        return status, body, headers
                 return failure.status, failure.body, failure.headers
+        return self._succeed(method, args)
+
+    def _succeed(
+        self, method: str, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         channel = str(args.get("channel", ""))
         if method in ("chat.postMessage", "chat.update") and channel in self._non_member:
             return 200, {"ok": False, "error": "not_in_channel"}, {}
@@ -229,6 +263,9 @@ class FakeSlack:
             blocks = args.get("blocks") or []
             if isinstance(blocks, str):
                 blocks = json.loads(blocks)
+            metadata = args.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
             self.messages[ts] = Posted(
                 channel,
                 ts,
@@ -236,8 +273,25 @@ class FakeSlack:
                 str(args.get("text", "")),
                 blocks,
                 history=[str(args.get("text", ""))],
+                metadata=metadata,
             )
             return 200, {"ok": True, "channel": channel, "ts": ts}, {}
+        if method in ("conversations.history", "conversations.replies"):
+            # Newest first for history, as Slack answers; a thread with its parent first.
+            if method == "conversations.history":
+                found = sorted((m for m in self.messages.values()
+                                if m.channel == channel and m.thread_ts is None),
+                               key=lambda m: m.ts, reverse=True)
+            else:
+                parent = str(args.get("ts"))
+                found = sorted((m for m in self.messages.values() if m.channel == channel
+                                and parent in (m.ts, m.thread_ts)),
+                               key=lambda m: m.ts)
+            with_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
+            return 200, {"ok": True, "messages": [
+                {"ts": m.ts, "text": m.text, "thread_ts": m.thread_ts,
+                 **({"metadata": m.metadata} if with_metadata and m.metadata else {})}
+                for m in found]}, {}
         if method == "chat.update":
             ts = str(args.get("ts"))
             message = self.messages.get(ts)
@@ -277,6 +331,7 @@ class FakeSlack:
                 else:
                     args = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
                 path = self.path.split("?", 1)[0]
+                delay = 0.0
                 with fake._changed:
                     if path.startswith("/response/"):
                         fake.responses.append({"url": path, **args})
@@ -288,9 +343,13 @@ class FakeSlack:
                         fake.calls.append(Call("response_url", args, time.time(), status))
                     else:
                         method = path.removeprefix("/api/")
+                        fake.delayed = 0.0
                         status, body, headers = fake._answer(method, args)
+                        delay = fake.delayed
                         fake.calls.append(Call(method, args, time.time(), status))
                     fake._changed.notify_all()
+                if delay:
+                    time.sleep(delay)  # the message is posted; its answer comes too late
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

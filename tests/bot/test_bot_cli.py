@@ -17,7 +17,7 @@ def test_cli_has_serve_worker_and_diagnose():
 
 def test_unknown_queue_is_named():
     result = CliRunner().invoke(main, ["worker", "--queues", "probe,bogus"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad configuration, as every such error
     assert "unknown queue(s) bogus: choose from probe, delivery" in result.output
 
 

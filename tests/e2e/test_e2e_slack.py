@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -132,8 +133,14 @@ def test_redis_outage_acks_and_recovers(stack_factory, redis_server, good_origin
         assert reply.status == 200 and reply.body == ""
         answer = stack.slack.wait_for(lambda: stack.send.responses_to(url))
         assert "queue is unavailable" in dumps(answer)
+        # Alive (the kubelet must not restart it) but not ready (no traffic while the queue
+        # is down), as Kubernetes tells the two apart.
         with urllib.request.urlopen(f"{stack.base}/healthz", timeout=5) as response:
-            assert json.loads(response.read())["redis"] == "unavailable"
+            assert response.status == 200
+        with pytest.raises(urllib.error.HTTPError) as not_ready:
+            urllib.request.urlopen(f"{stack.base}/readyz", timeout=10)
+        not_ready.value.close()  # it holds the connection
+        assert not_ready.value.code == 503
     finally:
         redis_server.start()
     reply, _ = stack.send.command(f"origin.test --https-port {good_origin.port}")
@@ -238,7 +245,9 @@ def test_forged_and_stale_requests_get_401(stack_factory):
     unsigned = post(stack.url, body, "application/x-www-form-urlencoded", {})
     assert (forged.status, stale.status, unsigned.status) == (401, 401, 401)
     with urllib.request.urlopen(f"{stack.base}/healthz", timeout=5) as response:
-        assert json.loads(response.read()) == {"status": "ok", "redis": "ok"}
+        assert json.loads(response.read()) == {"status": "alive"}
+    with urllib.request.urlopen(f"{stack.base}/readyz", timeout=5) as response:
+        assert json.loads(response.read()) == {"status": "ready", "detail": "ok"}
     with urllib.request.urlopen(f"{stack.base}/metrics", timeout=5) as response:
         assert b"origin502_commands_received_total" in response.read()
 
@@ -254,11 +263,11 @@ def test_missing_settings_stop_the_process_with_one_line(e2e_env):
         timeout=30,
         check=False,
     )
-    assert serve.returncode == 1
-    assert (
-        serve.stderr.strip()
-        == "Error: missing required settings: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET"
+    assert serve.returncode == 2
+    assert serve.stderr.startswith(
+        "Error: missing required settings: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (e.g. "
     )
+    assert serve.stderr.count("\n") == 1
     delivery = subprocess.run(
         [*origin502_command(), "worker", "--queues", "delivery"],
         env=env,
@@ -268,7 +277,7 @@ def test_missing_settings_stop_the_process_with_one_line(e2e_env):
         timeout=30,
         check=False,
     )
-    assert delivery.returncode == 1 and "SLACK_BOT_TOKEN" in delivery.stderr
+    assert delivery.returncode == 2 and "SLACK_BOT_TOKEN" in delivery.stderr
     # A probe-only worker holds no Slack token and needs none.
     probe = subprocess.run(
         [*origin502_command(), "worker", "--queues", "probe", "--burst", "--metrics-port", "0"],
@@ -289,8 +298,9 @@ def test_missing_settings_stop_the_process_with_one_line(e2e_env):
         timeout=30,
         check=False,
     )
-    assert socket.returncode == 1
-    assert socket.stderr.strip() == "Error: missing required settings: SLACK_APP_TOKEN"
+    assert socket.returncode == 2
+    assert socket.stderr.startswith("Error: missing required settings: SLACK_APP_TOKEN (e.g. ")
+    assert socket.stderr.count("\n") == 1
 
 
 def test_worker_killed_on_the_last_attempt_fails_clearly_in_the_thread(
@@ -344,6 +354,8 @@ def test_socket_mode_acks_and_delivers(stack_factory, e2e_env, good_origin, tmp_
         assert slack.calls_of("apps.connections.open"), "Socket Mode asked Slack for its URL"
         # Kubernetes probes /healthz on --port in Socket Mode too.
         with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/healthz", timeout=5) as r:
+            assert r.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/readyz", timeout=5) as r:
             assert r.status == 200
     finally:
         app.stop()

@@ -216,15 +216,15 @@ def test_one_deployment_per_role_all_from_one_image(case: str) -> None:
 
 
 @all_cases
-def test_probes_point_at_healthz_on_the_port_the_process_serves(case: str) -> None:
+def test_liveness_is_healthz_and_readiness_is_readyz_on_the_served_port(case: str) -> None:
     for name, _, container in containers(case):
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         args = container["args"]
         flag = "--port" if "serve" in args else "--metrics-port"
         served_port = int(args[args.index(flag) + 1])
-        for probe in ("livenessProbe", "readinessProbe"):
+        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
             http_get = container[probe]["httpGet"]
-            assert http_get["path"] == "/healthz", (name, probe)
+            assert http_get["path"] == path, (name, probe)
             assert ports[http_get["port"]] == served_port, (name, probe)
 
 

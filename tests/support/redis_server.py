@@ -10,6 +10,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -44,8 +45,12 @@ def _ping(port: int, timeout: float = 0.5) -> bool:
 class RedisServer:
     """A ``redis-server`` child process bound to 127.0.0.1:``port``."""
 
-    def __init__(self, executable: str = "redis-server", port: int | None = None) -> None:
+    def __init__(self, executable: str = "redis-server", port: int | None = None,
+                 *, persistent: bool = False) -> None:
+        """`persistent`: an append-only file synced on every write, as an operator runs a
+        queue's Redis, so data outlives stop() and start() (a restart, not a wipe)."""
         self.executable = executable
+        self.persistent = persistent
         self.port = port or closed_port()
         self._tmp = tempfile.TemporaryDirectory(prefix="origin502-redis-")
         self._proc: subprocess.Popen[bytes] | None = None
@@ -76,7 +81,8 @@ class RedisServer:
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--save", "",
-            "--appendonly", "no",
+            "--appendonly", "yes" if self.persistent else "no",
+            "--appendfsync", "always",
             "--dir", self._tmp.name,
             "--daemonize", "no",
             "--protected-mode", "yes",
@@ -113,12 +119,22 @@ class RedisServer:
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
+        proc.send_signal(signal.SIGCONT)  # a frozen server cannot act on SIGTERM
         proc.terminate()
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+    def freeze(self) -> None:
+        """SIGSTOP: Redis keeps its connections but answers nothing (a hung host)."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
 
     def _kill(self) -> None:
         proc, self._proc = self._proc, None

@@ -385,7 +385,8 @@ def test_scheduler_serves_health_and_metrics(processes):
         except OSError:
             return None
 
-    status, body = wait_until(lambda: get("/healthz"), what="the scheduler's /healthz")
+    status, body = wait_until(lambda: get("/readyz"), what="the scheduler's /readyz")
     assert (status, body.strip()) == (200, "ok")
+    assert get("/healthz")[0] == 200
     _, metrics = get("/metrics")
     assert "origin502_scheduler_last_tick_timestamp_seconds" in metrics

@@ -1,5 +1,6 @@
 """The metrics server answers real HTTP on loopback: /metrics in Prometheus format, /healthz
-200 or 503 from the health callback, and children's samples in multiprocess mode."""
+always 200 while alive, /readyz 200 or 503 from the readiness callback, and children's samples
+in multiprocess mode."""
 
 from __future__ import annotations
 
@@ -115,25 +116,36 @@ def test_track_job_counts_finished_and_failed_and_restores_running(serve) -> Non
     assert _running() == running_before
 
 
-def test_healthz_is_200_with_the_detail_when_healthy(serve) -> None:
-    status, _, body = _get(serve(lambda: (True, "redis ok")) + "/healthz")
+def test_readyz_is_200_with_the_detail_when_ready(serve) -> None:
+    status, _, body = _get(serve(lambda: (True, "redis ok")) + "/readyz")
     assert (status, body) == (200, "redis ok\n")
 
 
-def test_healthz_is_503_with_the_reason_when_unhealthy(serve) -> None:
+def test_readyz_is_503_with_the_reason_when_not_ready(serve) -> None:
     status, _, body = _get(
-        serve(lambda: (False, "redis unreachable: connection refused")) + "/healthz"
+        serve(lambda: (False, "redis unreachable: connection refused")) + "/readyz"
     )
     assert (status, body) == (503, "redis unreachable: connection refused\n")
 
 
-def test_healthz_is_503_when_the_health_check_raises(serve) -> None:
+def test_readyz_is_503_when_the_check_raises(serve) -> None:
     def broken() -> tuple[bool, str]:
         raise ConnectionError("redis timed out")
 
-    status, _, body = _get(serve(broken) + "/healthz")
+    status, _, body = _get(serve(broken) + "/readyz")
     assert status == 503
-    assert "ConnectionError: redis timed out" in body
+    assert "ConnectionError" in body
+
+
+def test_healthz_is_200_even_when_not_ready(serve) -> None:
+    calls = []
+
+    def not_ready() -> tuple[bool, str]:
+        calls.append(1)
+        return False, "redis unavailable"
+
+    assert _get(serve(not_ready) + "/healthz")[:1] == (200,)
+    assert calls == []  # liveness never runs the readiness check (never touches Redis)
 
 
 def test_healthz_without_a_check_reports_alive(serve) -> None:
@@ -151,7 +163,7 @@ def test_start_metrics_server_serves_from_a_daemon_thread() -> None:
     deadline = time.monotonic() + 5
     while True:
         try:
-            status, _, body = _get(f"http://127.0.0.1:{port}/healthz")
+            status, _, body = _get(f"http://127.0.0.1:{port}/readyz")
             break
         except urllib.error.URLError:
             if time.monotonic() > deadline:

@@ -342,6 +342,16 @@ CATALOG: dict[str, Entry] = {
          "Find why GET {path} takes more than {timeout:g} s (application, database, upstream), "
          "or raise the distribution's response timeout if the slowness is expected."),
         (LINK_504, LINK_RESPONSE_TIMEOUT)),
+    "ORIGIN_RESPONSE_STALLED": Entry(
+        "error", "The origin never completes its response headers (a trickle, or endless 1xx)",
+        ("origin502 stopped waiting at the diagnosis's deadline: {detail}. CloudFront's "
+         "response timeout ({timeout:g} s) counts the wait between packets, so a trickling "
+         "origin keeps viewers waiting; with a response completion timeout set, CloudFront "
+         "then answers 504. How CloudFront treats an endless stream of 1xx responses is not "
+         "documented (UNCONFIRMED).",
+         "Find what on the origin (or a proxy in front of it) sends GET {path} so slowly, and "
+         "make it send complete response headers promptly."),
+        (LINK_RESPONSE_TIMEOUT, LINK_504)),
     "HTTP_INVALID_RESPONSE": Entry(
         "error", "The origin answers with something that is not HTTP",
         ("The origin sent {first_bytes!r} instead of an HTTP/1.1 response. Check what really "

@@ -877,6 +877,10 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
                 out.append(finding("ORIGIN_RESPONSE_TIMEOUT", f"{where} accepted GET "
                                    f"{target.path} but did not answer within "
                                    f"{target.read_timeout:g} s.", ip, **fill))
+            elif http.reason == "stalled":
+                out.append(finding("ORIGIN_RESPONSE_STALLED", f"{where} kept sending without "
+                                   f"completing its response to GET {target.path}: "
+                                   f"{http.detail}.", ip, detail=http.detail or "", **fill))
             elif http.reason == "invalid" and "stopped reading" in (http.detail or ""):
                 # The probe's byte caps cut the answer: say what was cut, not "not HTTP".
                 out.append(finding("HTTP_INVALID_RESPONSE", f"{where} answered GET "

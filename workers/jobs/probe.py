@@ -57,6 +57,12 @@ def _run_probe(connection: Redis, store: RunStore, run_id: str,
     log.info("probe started", extra={"run_id": run_id, "target": probe_request.hostname})
     job = get_current_job()
     attempt = 1 + (job.number_of_retries if job is not None and job.number_of_retries else 0)
+    # RQ counts retries after a failure, not after an abandoned job (a killed worker): the
+    # run record's note, left by record_interruption, tells the latter.
+    record = store.get(run_id)
+    if record is not None and record.status == "queued" and \
+            (record.error or "").endswith("; retrying"):
+        attempt = max(attempt, record.attempt + 1)
     # On a retry, keep the note that says why: the thread shows it until this attempt ends
     # (with a free lane the retry starts at once, before any delivery could show the note).
     if attempt == 1:

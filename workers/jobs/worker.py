@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 # Seconds between heartbeats while a job runs; the lease is three heartbeats long.
 DEFAULT_HEARTBEAT = 10
-# How often registries are checked for abandoned jobs (RQ's default is 10 minutes).
-DEFAULT_MAINTENANCE_INTERVAL = 60
+# How often registries are checked for abandoned jobs (RQ's default is 10 minutes): a run whose
+# worker died, or lost Redis mid-job, is retried within a lease (3 heartbeats) plus this.
+DEFAULT_MAINTENANCE_INTERVAL = 15
 
 
 class Origin502Worker(SimpleWorker):

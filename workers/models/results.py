@@ -73,6 +73,8 @@ class HttpReason(StrEnum):
     TIMEOUT = "timeout"
     INVALID = "invalid"  # bytes that are not an HTTP/1.x response
     RESET = "reset"
+    # Bytes kept coming but the response headers never completed (a trickle, endless 1xx).
+    STALLED = "stalled"
 
 
 @dataclass

@@ -33,8 +33,11 @@ from workers.probes.chain_paths import (
     server_certificate_index,
 )
 from workers.probes.chain_validators import mozilla_roots, validate
+from workers.probes.context import DeadlineExceeded
+from workers.probes.deadline_io import ResponseTooLarge, http_get
 
-AIA_TIMEOUT = 3.0
+AIA_TIMEOUT = 3.0  # each wait for the next packet
+AIA_BUDGET = 5.0  # the whole fetch, however the server trickles
 AIA_MAX_BYTES = 64 * 1024
 
 
@@ -172,21 +175,20 @@ def _fetch_aia(url: str, allow_private: bool) -> tuple[str, str | None, list[x50
     reason = private_reason(address)
     if reason and not allow_private:
         return "blocked", f"{host} resolves to {address}, {reason}; not fetched", []
-    import http.client  # only an AIA fetch needs it (start-up time of the CLI)
+    import h11  # only an AIA fetch needs it (start-up time of the CLI)
 
-    connection = http.client.HTTPConnection(address, port, timeout=AIA_TIMEOUT)
+    # One deadline for the whole fetch: a URL that trickles or streams 1xx lines is cut off.
     try:
-        connection.request("GET", parts.path or "/", headers={"Host": parts.netloc})
-        response = connection.getresponse()
-        if response.status != 200:
-            return "failed", f"HTTP {response.status} from {url}", []
-        body = response.read(AIA_MAX_BYTES + 1)
-    except (OSError, http.client.HTTPException) as exc:
-        return "failed", f"{url}: {exc}", []
-    finally:
-        connection.close()
-    if len(body) > AIA_MAX_BYTES:
+        status, body = http_get(address, port, parts.path or "/", parts.netloc,
+                                gap=AIA_TIMEOUT, budget=AIA_BUDGET, max_bytes=AIA_MAX_BYTES)
+    except ResponseTooLarge:
         return "failed", f"{url} is larger than {AIA_MAX_BYTES} bytes", []
+    except DeadlineExceeded:
+        return "failed", f"{url} did not finish answering within {AIA_BUDGET:g} s", []
+    except (OSError, h11.ProtocolError) as exc:
+        return "failed", f"{url}: {exc}", []
+    if status != 200:
+        return "failed", f"HTTP {status} from {url}", []
     for loader in (lambda b: [x509.load_der_x509_certificate(b)],
                    x509.load_pem_x509_certificates,
                    pkcs7.load_der_pkcs7_certificates,

@@ -15,6 +15,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
+from workers.config import nameserver as parse_nameserver
 from workers.models import DnsReason, DnsResult, Status
 from workers.probes.context import ProbeContext, ResolverUnavailable
 from workers.probes.dns_walk import walk_dns
@@ -26,11 +27,12 @@ DNS_LIFETIME = 5.0
 
 def _resolver(nameserver: str | None, lifetime: float) -> dns.resolver.Resolver:
     if nameserver:
-        host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (
-            nameserver, "", "")
+        # Checked when the process started (workers/config.py), so this cannot fail here;
+        # it reads `[::1]:5353` too, which splitting at the last colon could not.
+        host, port = parse_nameserver(nameserver)
         resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [host.strip("[]")]
-        resolver.port = int(port) if port else 53
+        resolver.nameservers = [host]
+        resolver.port = port
     else:
         try:
             resolver = dns.resolver.Resolver()

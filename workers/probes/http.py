@@ -12,6 +12,7 @@ import h11
 from workers.models import HttpReason, HttpResult, Status
 from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.deadline_io import recv_within
 
 MAX_HEADER_BYTES = 64 * 1024
 # The start of an error response's body: what the origin says is wrong (nginx's "No required
@@ -62,7 +63,10 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
             if event is h11.NEED_DATA:
                 if total >= MAX_RESPONSE_BYTES:
                     raise _TooMuch
-                chunk = sock.recv(min(16384, MAX_RESPONSE_BYTES - total))
+                # Each wait: at most the response timeout (as CloudFront, between packets),
+                # and never past the diagnosis's deadline, however slowly the origin trickles.
+                chunk = recv_within(sock, ctx.deadline, settings.read_timeout,
+                                    min(16384, MAX_RESPONSE_BYTES - total))
                 total += len(chunk)
                 if result.ttfb_ms is None and chunk:
                     result.ttfb_ms = (time.perf_counter() - started) * 1000
@@ -70,7 +74,7 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                 conn.receive_data(chunk)
                 continue
             if isinstance(event, h11.InformationalResponse):
-                interim += 1
+                interim += 1  # bounded by MAX_RESPONSE_BYTES, and by the deadline
                 continue
             if isinstance(event, h11.Response):
                 result.status_code = event.status_code
@@ -106,7 +110,18 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
             result.detail = (f"the response headers are larger than {MAX_HEADER_BYTES // 1024} "
                              "KiB; origin502 stopped reading there")
         result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
-    except (TimeoutError, DeadlineExceeded):
+    except DeadlineExceeded:
+        result.status = Status.FAILED
+        if result.ttfb_ms is None:
+            result.reason = HttpReason.TIMEOUT
+            result.detail = "the diagnosis ran out of time before the origin answered"
+        else:
+            # Bytes kept coming, never the end of the headers: a trickle or a 1xx stream.
+            result.reason = HttpReason.STALLED
+            result.detail = (f"the origin was still sending its response headers "
+                             f"({total} bytes, {interim} informational "
+                             "responses) when the diagnosis's deadline passed")
+    except TimeoutError:
         result.status, result.reason = Status.FAILED, HttpReason.TIMEOUT
         result.detail = (f"no response within the {settings.read_timeout:g} s response timeout"
                          if result.ttfb_ms is None else
@@ -129,13 +144,13 @@ def _body_excerpt(conn: h11.Connection, sock: socket.socket, limit: int) -> str 
     itself was already received, so a slow, cut or broken body gives what arrived and never
     turns the layer into a failure."""
     body = bytearray()
+    # The whole excerpt within BODY_WAIT: a body trickled a byte at a time is cut there.
+    deadline = time.monotonic() + BODY_WAIT
     try:
-        current = sock.gettimeout()
-        sock.settimeout(BODY_WAIT if current is None else min(current, BODY_WAIT))
         while len(body) < limit:
             event = conn.next_event()
             if event is h11.NEED_DATA:
-                chunk = sock.recv(16384)
+                chunk = recv_within(sock, deadline, BODY_WAIT)
                 conn.receive_data(chunk)
                 if not chunk:
                     break

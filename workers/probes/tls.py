@@ -8,6 +8,7 @@ certificate fact.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import socket
 import ssl
@@ -147,8 +148,19 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
-    # wrap_socket takes the file descriptor over: from here on only ``tls`` may be closed.
-    tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
+    try:
+        # An origin that resets at once leaves a socket with no peer, which wrap_socket
+        # refuses (ENOTCONN) after taking the descriptor over: ask first, while it is ours.
+        sock.getpeername()
+        # wrap_socket takes the file descriptor over: from here on only ``tls`` may be closed.
+        tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
+    except OSError as exc:
+        sock.close()
+        _close_half_made(exc)
+        context._msg_callback = None  # type: ignore[attr-defined]
+        result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
+        result.duration_ms = (time.perf_counter() - started) * 1000
+        return result
     try:
         tls.do_handshake()
     except ssl.SSLError as exc:
@@ -180,6 +192,18 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     result.alert = seen["alert"]
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _close_half_made(exc: BaseException) -> None:
+    """Close the SSLSocket that wrap_socket made and then refused to return: a reset that
+    lands between our getpeername() and its own leaves the descriptor inside it."""
+    trace = exc.__traceback__
+    while trace is not None:
+        made = trace.tb_frame.f_locals.get("self")
+        if isinstance(made, ssl.SSLSocket):
+            with contextlib.suppress(OSError):
+                made.close()
+        trace = trace.tb_next
 
 
 def _short(exc: ssl.SSLError) -> str:

@@ -13,12 +13,16 @@ from types import FrameType
 
 import click
 
-DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+
+class ConfigProblem(click.ClickException):
+    """Bad configuration: one line and exit 2."""
+
+    exit_code = 2
 
 
 @click.command()
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=9101, show_default=True,
-              help="Port for /metrics and /healthz (0 picks a free one).")
+              help="Port for /metrics, /healthz and /readyz (0 picks a free one).")
 @click.option("--tick", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
               help="Seconds between passes over the due watches and digests.")
 @click.option("--batch-size", type=click.IntRange(1, 500), default=None,
@@ -26,9 +30,9 @@ DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 @click.option("--once", is_flag=True, help="Make one pass and exit.")
 def scheduler(metrics_port: int, tick: float, batch_size: int | None, once: bool) -> None:
     """Enqueue due watch probes and channel digests (safe to run in several replicas)."""
-    from redis.exceptions import RedisError
-
+    from workers import config
     from workers.jobs.queues import connect
+    from workers.jobs.redis_wait import RedisRefused, wait_for_redis
     from workers.logging_setup import configure_logging
     from workers.metrics import start_metrics_server
     from workers.watches.clock import clock_from_env
@@ -36,24 +40,31 @@ def scheduler(metrics_port: int, tick: float, batch_size: int | None, once: bool
     from workers.watches.scheduler import Scheduler
     from workers.watches.store import SchemaMismatch
 
+    try:
+        url = config.redis_url(os.environ)
+    except config.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
     configure_logging()
-    url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     connection = connect(url)
-    try:
-        connection.ping()
-    except RedisError as exc:
-        raise click.ClickException(f"cannot reach Redis at {url}: {exc}") from None
     runner = Scheduler(connection, clock_from_env(), batch_size=batch_size or BATCH_SIZE)
+    if not once:
+        # Alive from the start; ready once Redis answers and a pass completed.
+        start_metrics_server(metrics_port, lambda: runner.healthy(tick),
+                             host="127.0.0.1" if metrics_port == 0 else "0.0.0.0")  # noqa: S104
     try:
+        # A scheduler started before Redis (or during an outage) waits for it, logging once.
+        wait_for_redis(connection, what="scheduler")
         runner.store.ensure_schema()
+    except RedisRefused as exc:
+        raise ConfigProblem(
+            f"REDIS_URL {config.redact(url)}: Redis refused the connection ({exc}); check the "
+            "password or ACL user, e.g. REDIS_URL=redis://:PASSWORD@redis:6379/0") from None
     except SchemaMismatch as exc:
         raise click.ClickException(str(exc)) from None
     if once:
         result = runner.tick()
         click.echo(f"enqueued {result.watches} watch check(s), {result.digests} digest(s)")
         return
-    start_metrics_server(metrics_port, lambda: runner.healthy(tick),
-                         host="127.0.0.1" if metrics_port == 0 else "0.0.0.0")  # noqa: S104
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:

@@ -100,24 +100,37 @@ class Scheduler:
         return result
 
     def run(self, tick_seconds: float, stop: threading.Event) -> None:
-        """Tick until `stop` is set; Redis trouble is logged and retried on the next tick."""
+        """Tick until `stop` is set. A Redis outage of any length is ridden out: said once
+        when it starts and once, with its length, when it ends; nothing due is lost, because
+        the schedule lives in Redis and is claimed again once it answers."""
         from redis.exceptions import RedisError
 
+        outage_since: float | None = None
         while not stop.is_set():
             try:
                 self.tick()
-            except RedisError as exc:
-                log.warning("scheduler pass failed; retrying", extra={"error": str(exc)})
+            except (RedisError, OSError) as exc:
+                if outage_since is None:
+                    outage_since = time.monotonic()
+                    log.warning("redis unreachable; scheduler passes wait for it",
+                                extra={"component": "scheduler", "error": type(exc).__name__})
+            else:
+                if outage_since is not None:
+                    log.warning("redis reachable again", extra={
+                        "component": "scheduler",
+                        "outage_seconds": round(time.monotonic() - outage_since, 1)})
+                    outage_since = None
             stop.wait(tick_seconds)
 
     def healthy(self, tick_seconds: float) -> tuple[bool, str]:
-        """For /healthz: Redis answers and a pass completed recently."""
+        """For /readyz: Redis answers and a pass completed recently (never for liveness:
+        a scheduler waiting out a Redis outage is alive and must not be restarted)."""
         from redis.exceptions import RedisError
 
         try:
             self.connection.ping()
-        except RedisError as exc:
-            return False, f"redis unavailable: {exc}"
+        except (RedisError, OSError) as exc:
+            return False, f"redis unavailable: {type(exc).__name__}"
         if self.last_tick is None:
             return False, "no pass completed yet"
         age = time.monotonic() - self.last_tick

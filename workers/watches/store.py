@@ -49,8 +49,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from redis import Redis
-from redis.lock import Lock
 
+from workers.jobs.lease import leased_lock
 from workers.watches.alerts import HISTORY_LIMIT, Alert, WatchState
 from workers.watches.model import WatchSpec
 from workers.watches.schedule import DigestSchedule
@@ -235,11 +235,11 @@ class WatchStore:
         return [json.loads(r) for r in self.redis.lrange(self.history_key(wid), 0, limit - 1)]
 
     @contextmanager
-    def locked(self, name: str, timeout: float = 60) -> Iterator[Lock]:
-        lock = self.redis.lock(f"{PREFIX}:lock:{name}", timeout=timeout,
-                               blocking_timeout=timeout)
-        with lock:
-            yield lock
+    def locked(self, name: str, timeout: float = 60) -> Iterator[None]:
+        """Hold `name`, waiting up to `timeout` s; a short lease renewed while held, so a
+        killed holder delays the next one by seconds (workers/jobs/lease.py)."""
+        with leased_lock(self.redis, f"{PREFIX}:lock:{name}", wait=timeout):
+            yield
 
     # -- outbox and threads -----------------------------------------------------------------
     def next_alert(self, wid: str) -> Alert | None:

@@ -197,7 +197,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* Liveness and readiness on /healthz of the named port. Call with (dict "probes" .Values.bot "port" "http"). */}}
+{{/* Liveness on /healthz (the process is alive; never waits on Redis, so a Redis outage restarts nothing) and readiness on /readyz (503 while Redis is unreachable) of the named port. Call with (dict "probes" .Values.bot "port" "http"). */}}
 {{- define "origin502.probes" -}}
 livenessProbe:
   httpGet:
@@ -206,7 +206,7 @@ livenessProbe:
   {{- toYaml .probes.livenessProbe | nindent 2 }}
 readinessProbe:
   httpGet:
-    path: /healthz
+    path: /readyz
     port: {{ .port }}
   {{- toYaml .probes.readinessProbe | nindent 2 }}
 {{- end }}

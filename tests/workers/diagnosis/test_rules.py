@@ -186,6 +186,8 @@ def test_origin_accepting_only_ciphers_unbuildable_here_is_not_blamed():
 @pytest.mark.parametrize(("http", "expected"), [
     (HttpResult(status="failed", reason="closed"), "ORIGIN_CLOSED_CONNECTION"),
     (HttpResult(status="failed", reason="timeout"), "ORIGIN_RESPONSE_TIMEOUT"),
+    (HttpResult(status="failed", reason="stalled", detail="33 informational responses"),
+     "ORIGIN_RESPONSE_STALLED"),
     (HttpResult(status="failed", reason="invalid", first_bytes="SSH-2.0"),
      "HTTP_INVALID_RESPONSE"),
     (HttpResult(status="ok", status_code=503, reason_phrase="Service Unavailable"),
