@@ -2,8 +2,9 @@
 folder, run in the foreground (``daemon off``) as a child process, stopped and removed on exit.
 
 Configuration is written as an operator would write it: each ``NginxServer`` is one ``server {}``
-block (a free port, optional TLS with certificate/key/chain files, protocols and ciphers, the
-headers to add and the ``location /`` body). Use ``extra`` for any directive not covered.
+block (a free port, optional TLS with certificate/key/chain files, protocols and ciphers, client
+certificates, the headers to add, error pages and the ``location /`` body). Use ``extra`` for
+any directive not covered. The process itself is run by ``tests.support.server_process``.
 
     with Nginx([NginxServer(tls=TlsFiles.write(tmp, leaf, inter), body="return 200 ok;")]) as n:
         port = n.ports[0]
@@ -14,41 +15,48 @@ test skipped or, under CI=true, failed when it cannot be had).
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import socket
 import subprocess
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
 
 from tests.support.certs import Minted
-from tests.support.lifecycle import Service
-from tests.support.tools import require_tool
-
-READY_TIMEOUT = 15.0
+from tests.support.ports import closed_port
+from tests.support.server_process import ServerProcess
 
 
 @dataclass(frozen=True)
 class TlsFiles:
-    """Paths nginx reads: the certificate file (leaf then chain, as served) and the key."""
+    """Paths nginx reads: the certificate file (leaf then chain, as served), the key and, for
+    client certificates, the CA file of ``ssl_client_certificate``."""
 
     certificate: Path
     key: Path
+    client_ca: Path | None = None
 
     @classmethod
-    def write(cls, folder: Path, leaf: Minted, *chain: Minted, name: str = "server") -> TlsFiles:
+    def write(cls, folder: Path, leaf: Minted, *chain: Minted, name: str = "server",
+              client_ca: Minted | None = None) -> TlsFiles:
         """Write ``leaf`` followed by ``chain`` (in that order, as nginx serves them)."""
+        return cls.write_pem(folder, b"".join(c.pem for c in (leaf, *chain)), leaf.key_pem,
+                             name=name, client_ca=client_ca)
+
+    @classmethod
+    def write_pem(cls, folder: Path, chain_pem: bytes, key_pem: bytes, *, name: str = "server",
+                  client_ca: Minted | None = None) -> TlsFiles:
+        """Write a certificate file exactly as given (first certificate = the key's): for
+        chains no ``Minted`` list describes, such as hundreds of same-name certificates."""
         folder.mkdir(parents=True, exist_ok=True)
         cert = folder / f"{name}.crt"
         key = folder / f"{name}.key"
-        cert.write_bytes(b"".join(c.pem for c in (leaf, *chain)))
-        key.write_bytes(leaf.key_pem)
+        cert.write_bytes(chain_pem)
+        key.write_bytes(key_pem)
         key.chmod(0o600)
-        return cls(cert, key)
+        ca = None
+        if client_ca is not None:
+            ca = folder / f"{name}-client-ca.pem"
+            ca.write_bytes(client_ca.pem)
+        return cls(cert, key, ca)
 
 
 @dataclass
@@ -57,7 +65,9 @@ class NginxServer:
 
     ``headers`` become ``add_header NAME "VALUE" always;`` (so they are sent on errors too);
     ``body`` is the content of ``location / {}``; ``error_pages`` maps a status to a file
-    served by ``error_page`` (kept in the prefix under ``html/``). ``port`` 0 picks a free one.
+    served by ``error_page`` (kept in the prefix under ``html/``). ``verify_client`` ("on",
+    "optional") asks for client certificates signed by ``tls.client_ca``. ``port`` 0 picks a
+    free one.
     """
 
     body: str = "return 200 'ok\\n';"
@@ -68,39 +78,26 @@ class NginxServer:
     headers: Sequence[tuple[str, str]] = ()
     error_pages: dict[int, str] = field(default_factory=dict)
     server_tokens: str | None = None  # "off", "on" or "build"
+    verify_client: str | None = None  # ssl_verify_client: "on", "optional"
     extra: str = ""
     port: int = 0
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port free a moment ago on ``host`` (nginx binds it right after)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class Nginx(Service):
+class Nginx(ServerProcess):
     """nginx serving ``servers`` on 127.0.0.1; ``ports[i]`` is the port of ``servers[i]``."""
 
     def __init__(self, servers: Sequence[NginxServer], host: str = "127.0.0.1") -> None:
+        super().__init__(("nginx", "nginx-light"), ["-p", "{dir}", "-c", "{dir}/nginx.conf"],
+                         host=host)
         self.servers = list(servers)
-        self.host = host
-        self.ports: list[int] = []
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._prefix: Path | None = None
-
-    @property
-    def port(self) -> int:
-        return self.ports[0]
 
     @property
     def prefix(self) -> Path:
-        assert self._prefix is not None, "start() first"
-        return self._prefix
+        return self.folder
 
     def config_text(self) -> str:
         """The nginx.conf written for these servers (also handy in a failing test's output)."""
@@ -114,6 +111,10 @@ class Nginx(Service):
                           f"ssl_protocols {server.ssl_protocols};"]
                 if server.ssl_ciphers:
                     lines.append(f"ssl_ciphers {_quote(server.ssl_ciphers)};")
+                if server.tls.client_ca:
+                    lines.append(f"ssl_client_certificate {server.tls.client_ca};")
+            if server.verify_client:
+                lines.append(f"ssl_verify_client {server.verify_client};")
             if server.server_tokens:
                 lines.append(f"server_tokens {server.server_tokens};")
             lines += [f"add_header {name} {_quote(value)} always;"
@@ -141,74 +142,22 @@ class Nginx(Service):
             + "".join(blocks) + "}\n"
         )
 
-    def start(self) -> Self:
-        if self._proc is not None:
-            return self
-        nginx = require_tool("nginx", "nginx-light")
-        self._prefix = Path(tempfile.mkdtemp(prefix="origin502-nginx-"))
-        # Run as root, nginx's workers drop to "nobody": they must be able to read the pages.
-        self._prefix.chmod(0o755)
-        for sub in ("logs", "tmp", "html/_errors"):
-            (self._prefix / sub).mkdir(parents=True, exist_ok=True)
-        self.ports = [s.port or free_port(self.host) for s in self.servers]
+    def choose_ports(self) -> list[int]:
+        return [s.port or closed_port(self.host) for s in self.servers]
+
+    def prepare(self, folder: Path) -> None:
+        for sub in ("logs", "html/_errors"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
         for index, server in enumerate(self.servers):
             for status, page in server.error_pages.items():
-                (self._prefix / "html" / "_errors" / f"{index}-{status}.html").write_text(page)
-        conf = self._prefix / "nginx.conf"
+                (folder / "html" / "_errors" / f"{index}-{status}.html").write_text(page)
+        conf = folder / "nginx.conf"
         conf.write_text(self.config_text())
-        check = subprocess.run([nginx, "-t", "-p", str(self._prefix), "-c", str(conf)],
+        check = subprocess.run([self.program, "-t", "-p", str(folder), "-c", str(conf)],
                                capture_output=True, text=True, check=False)
         if check.returncode != 0:
-            self._cleanup()
             raise RuntimeError(f"nginx rejected the test configuration:\n{check.stderr}")
-        self._proc = subprocess.Popen(
-            [nginx, "-p", str(self._prefix), "-c", str(conf)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _wait_ready(self) -> None:
-        # Readiness is "every port accepts", polled; the deadline only bounds a broken start.
-        deadline = time.monotonic() + READY_TIMEOUT
-        pending = list(self.ports)
-        while pending:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                err = self._proc.stderr.read().decode() if self._proc.stderr else ""
-                raise RuntimeError(f"nginx exited with {self._proc.returncode}: {err}")
-            try:
-                with socket.create_connection((self.host, pending[0]), timeout=0.5):
-                    pending.pop(0)
-                    continue
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"nginx did not listen on {pending} in {READY_TIMEOUT} s")
-            time.sleep(0.05)
 
     def error_log(self) -> str:
         path = self.prefix / "logs" / "error.log"
         return path.read_text(errors="replace") if path.exists() else ""
-
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            proc.terminate()  # SIGTERM: nginx's fast shutdown
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stderr:
-                proc.stderr.close()
-        self._cleanup()
-
-    def _cleanup(self) -> None:
-        if self._prefix is not None:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(self._prefix)
-            self._prefix = None

@@ -18,42 +18,20 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.support.certs import CertFactory, Minted, write_pem
-from tests.support.nginx_tls_site import NginxTlsSite
-from tests.support.openssl_server import OpensslServer
+from tests.support.certs import Minted, write_pem
+from tests.support.nginx import Nginx, NginxServer, TlsFiles
+from tests.support.scenario import NAME, codes, make_pki, only, probe
+from tests.support.tls_servers import openssl_s_server
 from tests.support.tools import require_tool
-from workers.engine import diagnose
 from workers.models import Report
-from workers.options import build_request
 from workers.probes.chain_paths import MAX_CONSIDERED_CERTIFICATES, MAX_SIGNATURE_CHECKS
-
-NAME = "origin.test"
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    factory = CertFactory()
-    root = factory.root(cn="origin502 Scenario Root")
-    inter = factory.intermediate(root, cn="origin502 Scenario Intermediate")
-    ca = write_pem(tmp_path_factory.mktemp("roots") / "roots.pem", root)
-    return {"factory": factory, "root": root, "inter": inter, "ca": str(ca)}
-
-
-def probe(port: int, ca_file: str) -> Report:
-    request = build_request(NAME, allow_private=True, resolve=((NAME, "127.0.0.1"),),
-                            https_port=port, timeout=3, connection_attempts=1, read_timeout=3,
-                            ca_file=ca_file)
-    return diagnose(request)
-
-
-def codes(report: Report) -> list[str]:
-    return [f.code for f in report.findings]
-
-
-def only(report: Report, code: str):
-    matches = [f for f in report.findings if f.code == code]
-    assert matches, f"{code} not in {codes(report)}"
-    return matches[0]
+    # Named so the chain-order summaries below read as an operator would see them.
+    return make_pki(tmp_path_factory.mktemp("roots"), root_cn="origin502 Scenario Root",
+                    inter_cn="origin502 Scenario Intermediate")
 
 
 def analysis_of(report: Report):
@@ -139,8 +117,8 @@ def issue(issuer: Minted | None, cn: str, *, ca: bool | None, names=(), path_len
 
 def test_md5_signed_leaf_is_its_own_finding_and_the_path_still_builds(pki):
     leaf = resign(pki["factory"].leaf(pki["inter"], names=[NAME]), pki["inter"], "md5")
-    with OpensslServer(leaf, [pki["inter"]]) as origin:
-        report = probe(origin.port, pki["ca"])
+    with openssl_s_server(leaf, [pki["inter"]]) as origin:
+        report = probe(pki["ca"], origin.port)
     finding = only(report, "CERT_MD5_SIGNATURE")
     assert finding.severity == "error" and "MD5" in finding.summary
     assert "CERT_SHA1_SIGNATURE" not in codes(report)
@@ -153,8 +131,8 @@ def test_sha1_signed_intermediate_is_an_uncertain_warning_on_a_trusted_path(pki)
     inter = resign(pki["factory"].intermediate(pki["root"], cn="origin502 SHA-1 Intermediate"),
                    pki["root"], "sha1")
     leaf = pki["factory"].leaf(inter, names=[NAME])
-    with OpensslServer(leaf, [inter]) as origin:
-        report = probe(origin.port, pki["ca"])
+    with openssl_s_server(leaf, [inter]) as origin:
+        report = probe(pki["ca"], origin.port)
     finding = only(report, "CERT_SHA1_SIGNATURE")
     assert finding.uncertain and finding.severity == "warning"
     assert "intermediate #1" in finding.summary
@@ -167,8 +145,8 @@ def test_sha1_signed_intermediate_is_an_uncertain_warning_on_a_trusted_path(pki)
 def test_leaf_only_chain_from_a_private_ca_without_aia_is_an_untrusted_root(pki):
     private_root = pki["factory"].root(cn="Corp Internal Root")
     leaf = pki["factory"].leaf(private_root, names=[NAME])
-    with OpensslServer(leaf) as origin:
-        report = probe(origin.port, pki["ca"])
+    with openssl_s_server(leaf) as origin:
+        report = probe(pki["ca"], origin.port)
     finding = only(report, "CERT_UNTRUSTED_ROOT")
     assert "private or interception CA" in finding.summary
     assert "intermediate is missing" in finding.summary  # the lesser possibility, named
@@ -180,8 +158,8 @@ def test_leaf_only_chain_from_a_private_ca_without_aia_is_an_untrusted_root(pki)
 def test_intermediate_sent_first_is_chain_order_not_a_hostname_mismatch(pki):
     # The intermediate's own key drives the handshake, so it completes: what such servers do.
     leaf = pki["factory"].leaf(pki["inter"], names=[NAME])
-    with OpensslServer(pki["inter"], [leaf]) as origin:
-        report = probe(origin.port, pki["ca"])
+    with openssl_s_server(pki["inter"], [leaf]) as origin:
+        report = probe(pki["ca"], origin.port)
     finding = only(report, "CERT_CHAIN_ORDER")
     assert "Received: [0] origin502 Scenario Intermediate → [1] origin.test" in finding.summary
     assert "Needed: [1] origin.test → [0] origin502 Scenario Intermediate" in finding.summary
@@ -193,8 +171,8 @@ def test_intermediate_sent_first_is_chain_order_not_a_hostname_mismatch(pki):
 @pytest.mark.parametrize("bits", [512, 768])
 def test_rsa_key_below_1024_bits_is_an_error(pki, bits):
     leaf = pki["factory"].leaf(pki["inter"], names=[NAME], key=small_rsa_key(bits))
-    with OpensslServer(leaf, [pki["inter"]]) as origin:
-        report = probe(origin.port, pki["ca"])
+    with openssl_s_server(leaf, [pki["inter"]]) as origin:
+        report = probe(pki["ca"], origin.port)
     finding = only(report, "CERT_RSA_KEY_TOO_SMALL")
     assert finding.severity == "error" and f"{bits}-bit" in finding.summary
 
@@ -222,8 +200,8 @@ def same_name_certificates(count: int) -> tuple[Minted, bytes, int]:
 def test_certificate_message_larger_than_openssl_accepts_is_its_own_finding(pki):
     first, rest, size = same_name_certificates(420)
     assert size > 100 * 1024
-    with OpensslServer(first, rest_pem=rest) as origin:
-        report = probe(origin.port, pki["ca"])
+    with openssl_s_server(first, chain_pem=rest) as origin:
+        report = probe(pki["ca"], origin.port)
     assert "CERT_MESSAGE_TOO_LARGE" in codes(report)
     assert "TLS_CIPHER_UNSUPPORTED" not in codes(report)
     assert "TLS_HANDSHAKE_FAILED" not in codes(report)
@@ -234,8 +212,8 @@ def test_certificate_message_larger_than_openssl_accepts_is_its_own_finding(pki)
 def test_chain_of_345_same_name_certificates_is_cut_and_says_so(pki):
     first, rest, size = same_name_certificates(345)
     assert size < 100 * 1024  # the handshake completes, as in issue 11's table
-    with OpensslServer(first, rest_pem=rest) as origin:
-        report = probe(origin.port, pki["ca"])
+    with openssl_s_server(first, chain_pem=rest) as origin:
+        report = probe(pki["ca"], origin.port)
     tls = analysis_of(report)
     assert len(tls.chain) == 345
     analysis = tls.analysis
@@ -303,8 +281,8 @@ def _cases(root: Minted) -> dict[str, tuple[Minted, list[Minted]]]:
 def test_chain_rejected_by_the_validators_is_named_with_its_rule(ec_pki, case, openssl_code,
                                                                  fix_words):
     leaf, rest = _cases(ec_pki["root"])[case]
-    with OpensslServer(leaf, rest) as origin:
-        report = probe(origin.port, ec_pki["ca"])
+    with openssl_s_server(leaf, rest) as origin:
+        report = probe(ec_pki["ca"], origin.port)
     finding = only(report, "CERT_REJECTED_BY_VALIDATOR")
     verdicts = {v.validator: v for v in analysis_of(report).analysis.validators}
     assert verdicts["openssl"].accepted is False
@@ -318,8 +296,8 @@ def test_chain_rejected_by_the_validators_is_named_with_its_rule(ec_pki, case, o
 
 def test_missing_aki_only_the_web_pki_profile_rejects_is_uncertain(ec_pki):
     leaf, rest = _cases(ec_pki["root"])["aki_absent"]
-    with OpensslServer(leaf, rest) as origin:
-        report = probe(origin.port, ec_pki["ca"])
+    with openssl_s_server(leaf, rest) as origin:
+        report = probe(ec_pki["ca"], origin.port)
     finding = only(report, "CERT_REJECTED_BY_VALIDATOR")
     assert finding.uncertain and finding.severity == "warning"
     assert "OpenSSL's verifier accepts it" in finding.summary
@@ -328,16 +306,17 @@ def test_missing_aki_only_the_web_pki_profile_rejects_is_uncertain(ec_pki):
 
 def test_common_name_without_san_is_the_stricter_verdict_said_as_uncertain(pki):
     leaf = pki["factory"].leaf(pki["inter"], names=[NAME], include_san=False)
-    with OpensslServer(leaf, [pki["inter"]]) as origin:
-        report = probe(origin.port, pki["ca"])
+    with openssl_s_server(leaf, [pki["inter"]]) as origin:
+        report = probe(pki["ca"], origin.port)
     finding = only(report, "CERT_REJECTED_BY_VALIDATOR")
     assert finding.uncertain and finding.severity == "warning"
     assert "subjectAltName" in finding.summary
     assert "CERT_HOSTNAME_MISMATCH" not in codes(report)
 
 
-def test_valid_cross_signed_path_is_not_called_expired(tmp_path):
-    # New Root is trusted; the server also sends New Root cross-signed by Old Root, expired.
+def cross_signed(folder: Path) -> tuple[Minted, Minted, Minted, Path]:
+    """leaf, its issuer, New Root cross-signed by Old Root (expired), and both roots' CA file:
+    the path through New Root is valid, the one through the cross-signature is not."""
     root_key = ec.generate_private_key(ec.SECP256R1())
     new_root = issue(None, "New Root", ca=True, key=root_key)
     old_root = issue(None, "Old Root", ca=True)
@@ -345,9 +324,14 @@ def test_valid_cross_signed_path_is_not_called_expired(tmp_path):
     cross = issue(old_root, "New Root", ca=True, key=root_key, not_after=past)
     inter = issue(new_root, "Issuing CA", ca=True, path_length=0)
     leaf = issue(inter, NAME, ca=False, names=[NAME])
-    ca = write_pem(tmp_path / "roots.pem", new_root, old_root)
-    with OpensslServer(leaf, [inter, cross]) as origin:
-        report = probe(origin.port, str(ca))
+    return leaf, inter, cross, write_pem(folder / "roots.pem", new_root, old_root)
+
+
+def test_valid_cross_signed_path_is_not_called_expired(tmp_path):
+    # New Root is trusted; the server also sends New Root cross-signed by Old Root, expired.
+    leaf, inter, cross, ca = cross_signed(tmp_path)
+    with openssl_s_server(leaf, [inter, cross]) as origin:
+        report = probe(str(ca), origin.port)
     assert "CERT_EXPIRED" not in codes(report)
     assert [f.code for f in report.findings if f.severity == "error"] == []
     analysis = analysis_of(report).analysis
@@ -356,34 +340,33 @@ def test_valid_cross_signed_path_is_not_called_expired(tmp_path):
 
 # --- the same classes behind nginx, configured as an operator would --------------------------
 
-def test_nginx_leaf_only_from_a_private_ca_is_an_untrusted_root(pki):
+def nginx_site(folder: Path, chain_pem: bytes, key_pem: bytes) -> Nginx:
+    """nginx serving ``chain_pem`` (first certificate = the key's) as its ssl_certificate."""
+    return Nginx([NginxServer(tls=TlsFiles.write_pem(folder, chain_pem, key_pem),
+                              server_names=[NAME], body='return 200 "ok from nginx\\n";')])
+
+
+def test_nginx_leaf_only_from_a_private_ca_is_an_untrusted_root(pki, tmp_path):
     private_root = pki["factory"].root(cn="Corp Internal Root")
     leaf = pki["factory"].leaf(private_root, names=[NAME])
-    with NginxTlsSite(leaf.pem, leaf.key_pem) as site:
-        report = probe(site.port, pki["ca"])
+    with nginx_site(tmp_path, leaf.pem, leaf.key_pem) as site:
+        report = probe(pki["ca"], site.port)
     assert "private or interception CA" in only(report, "CERT_UNTRUSTED_ROOT").summary
     assert "CERT_CHAIN_INCOMPLETE" not in codes(report)
 
 
 def test_nginx_cross_signed_fullchain_is_judged_on_its_valid_path(tmp_path):
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    new_root = issue(None, "New Root", ca=True, key=root_key)
-    old_root = issue(None, "Old Root", ca=True)
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
-    cross = issue(old_root, "New Root", ca=True, key=root_key, not_after=past)
-    inter = issue(new_root, "Issuing CA", ca=True, path_length=0)
-    leaf = issue(inter, NAME, ca=False, names=[NAME])
-    ca = write_pem(tmp_path / "roots.pem", new_root, old_root)
-    with NginxTlsSite(leaf.pem + inter.pem + cross.pem, leaf.key_pem) as site:
-        report = probe(site.port, str(ca))
+    leaf, inter, cross, ca = cross_signed(tmp_path)
+    with nginx_site(tmp_path, leaf.pem + inter.pem + cross.pem, leaf.key_pem) as site:
+        report = probe(str(ca), site.port)
     assert "CERT_EXPIRED" not in codes(report)
     assert [f.code for f in report.findings if f.severity == "error"] == []
 
 
-def test_nginx_with_345_same_name_certificates_is_cut_and_bounded(pki):
+def test_nginx_with_345_same_name_certificates_is_cut_and_bounded(pki, tmp_path):
     first, rest, _ = same_name_certificates(345)
-    with NginxTlsSite(first.pem + rest, first.key_pem) as site:
-        report = probe(site.port, pki["ca"])
+    with nginx_site(tmp_path, first.pem + rest, first.key_pem) as site:
+        report = probe(pki["ca"], site.port)
     analysis = analysis_of(report).analysis
     assert (analysis.presented_count, analysis.considered_count) == (
         345, MAX_CONSIDERED_CERTIFICATES)
@@ -392,9 +375,9 @@ def test_nginx_with_345_same_name_certificates_is_cut_and_bounded(pki):
     assert "ORIGIN_RESPONSE_TIMEOUT" not in codes(report)
 
 
-def test_nginx_validator_rejection_names_the_rule(ec_pki):
+def test_nginx_validator_rejection_names_the_rule(ec_pki, tmp_path):
     leaf, rest = _cases(ec_pki["root"])["client_auth_only"]
-    with NginxTlsSite(leaf.pem + b"".join(r.pem for r in rest), leaf.key_pem) as site:
-        report = probe(site.port, ec_pki["ca"])
+    with nginx_site(tmp_path, leaf.pem + b"".join(r.pem for r in rest), leaf.key_pem) as site:
+        report = probe(ec_pki["ca"], site.port)
     finding = only(report, "CERT_REJECTED_BY_VALIDATOR")
     assert "X509_V_ERR_INVALID_PURPOSE" in finding.summary and not finding.uncertain

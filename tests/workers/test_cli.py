@@ -7,23 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tests.support.certs import CertFactory, write_pem
 from tests.support.dns_server import FakeDns
 from tests.support.ports import closed_port
+from tests.support.scenario import NAME
 from tests.support.tls_origin import TlsOrigin
 from workers.cli import diagnose
-
-NAME = "origin.test"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    factory = CertFactory()
-    root = factory.root()
-    inter = factory.intermediate(root)
-    leaf = factory.leaf(inter, names=[NAME])
-    ca = write_pem(tmp_path_factory.mktemp("cli") / "roots.pem", root)
-    return {"root": root, "inter": inter, "leaf": leaf, "ca": str(ca)}
 
 
 def run(*args: str, env: dict[str, str] | None = None):

@@ -7,52 +7,26 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.certs import CertFactory, write_pem
-from tests.support.tls_programs import gnutls_serv, nginx_tls, openssl_s_server
-from workers.engine import diagnose
-from workers.models import Report
-from workers.options import build_request
-
-NAME = "origin.test"
+from tests.support.nginx import Nginx, NginxServer, TlsFiles
+from tests.support.scenario import codes, errors, only, probe
+from tests.support.tls_servers import gnutls_serv, openssl_s_server
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    factory = CertFactory()
-    root = factory.root()
-    inter = factory.intermediate(root)
-    leaf = factory.leaf(inter, names=[NAME])
-    client_root = factory.root(cn="Client CA")
-    ca_file = write_pem(tmp_path_factory.mktemp("pki") / "roots.pem", root)
-    return {"root": root, "inter": inter, "leaf": leaf, "client_root": client_root,
-            "ca": str(ca_file)}
+def pki(pki):
+    """The shared test PKI and a separate root that signs client certificates."""
+    return {**pki, "client_root": pki["factory"].root(cn="Client CA")}
 
 
-def probe(pki, port: int) -> Report:
-    request = build_request(NAME, resolve=((NAME, "127.0.0.1"),), https_port=port,
-                            ca_file=pki["ca"], timeout=3, connection_attempts=1,
-                            read_timeout=3, allow_private=True)
-    return diagnose(request)
+def nginx_verifying_clients(pki, folder, verify_client: str) -> Nginx:
+    """nginx with ``ssl_verify_client`` against the client root, as an operator sets up mTLS."""
+    tls = TlsFiles.write(folder, pki["leaf"], pki["inter"], client_ca=pki["client_root"])
+    return Nginx([NginxServer(tls=tls, verify_client=verify_client)])
 
 
-def codes(report: Report) -> list[str]:
-    return [f.code for f in report.findings]
-
-
-def errors(report: Report) -> list[str]:
-    return [f.code for f in report.findings if f.severity == "error"]
-
-
-def only(report: Report, code: str):
-    matches = [f for f in report.findings if f.code == code]
-    assert matches, f"{code} not in {codes(report)}"
-    return matches[0]
-
-
-def test_nginx_verify_client_on_is_client_cert_required(pki):
-    with nginx_tls(pki["leaf"], [pki["inter"]], directives="ssl_verify_client on;",
-                   client_ca=pki["client_root"]) as server:
-        report = probe(pki, server.port)
+def test_nginx_verify_client_on_is_client_cert_required(pki, tmp_path):
+    with nginx_verifying_clients(pki, tmp_path, "on") as server:
+        report = probe(pki["ca"], server.port)
     probe_ = report.addresses[0].probes[0]
     # nginx lets the handshake finish and refuses the request itself.
     assert probe_.tls.status == "ok"
@@ -67,10 +41,9 @@ def test_nginx_verify_client_on_is_client_cert_required(pki):
     assert report.verdict == "fail"
 
 
-def test_nginx_verify_client_optional_is_only_requested(pki):
-    with nginx_tls(pki["leaf"], [pki["inter"]], directives="ssl_verify_client optional;",
-                   client_ca=pki["client_root"]) as server:
-        report = probe(pki, server.port)
+def test_nginx_verify_client_optional_is_only_requested(pki, tmp_path):
+    with nginx_verifying_clients(pki, tmp_path, "optional") as server:
+        report = probe(pki["ca"], server.port)
     assert report.addresses[0].probes[0].http.status_code == 200
     assert errors(report) == []
     requested = only(report, "TLS_CLIENT_CERT_REQUESTED")
@@ -80,7 +53,7 @@ def test_nginx_verify_client_optional_is_only_requested(pki):
 def test_openssl_s_server_verify_is_client_cert_required(pki):
     with openssl_s_server(pki["leaf"], [pki["inter"]], options=["-Verify", "1"],
                           client_ca=pki["client_root"]) as server:
-        report = probe(pki, server.port)
+        report = probe(pki["ca"], server.port)
     assert report.addresses[0].probes[0].tls.status == "failed"
     assert errors(report) == ["TLS_CLIENT_CERT_REQUIRED"]
 
@@ -88,6 +61,6 @@ def test_openssl_s_server_verify_is_client_cert_required(pki):
 def test_gnutls_require_client_cert_is_client_cert_required(pki):
     with gnutls_serv(pki["leaf"], [pki["inter"]], priority="NORMAL", client_cert="required",
                      client_ca=pki["client_root"]) as server:
-        report = probe(pki, server.port)
+        report = probe(pki["ca"], server.port)
     assert report.addresses[0].probes[0].tls.status == "failed"
     assert errors(report) == ["TLS_CLIENT_CERT_REQUIRED"]

@@ -14,57 +14,21 @@ from dataclasses import replace
 
 import pytest
 
-from tests.support.certs import CertFactory, write_pem
+from tests.support import scenario
 from tests.support.dns_server import FakeDns
 from tests.support.ports import DroppingPort, closed_port
+from tests.support.scenario import NAME, codes, errors, only
 from tests.support.tls_origin import HttpFileServer, TlsOrigin
 from workers.engine import diagnose
 from workers.models import Report
 from workers.options import build_request
 
-NAME = "origin.test"
 NOW = dt.datetime.now(dt.UTC)
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    factory = CertFactory()
-    root = factory.root()
-    inter = factory.intermediate(root)
-    leaf = factory.leaf(inter, names=[NAME])
-    ca_file = write_pem(tmp_path_factory.mktemp("pki") / "roots.pem", root)
-    return {"factory": factory, "root": root, "inter": inter, "leaf": leaf, "ca": str(ca_file)}
-
-
-def probe(pki, port: int, *, target: str = NAME, ip: str = "127.0.0.1", **opts) -> Report:
-    opts.setdefault("timeout", 2)
-    opts.setdefault("connection_attempts", 1)
-    opts.setdefault("read_timeout", 2)
-    opts.setdefault("ca_file", pki["ca"])
-    allow_private = opts.pop("allow_private", True)
-    resolve = opts.pop("resolve", ((target, ip),))
-    request = build_request(
-        target,
-        allow_private=allow_private,
-        resolve=resolve,
-        https_port=opts.pop("https_port", port),
-        **opts,
-    )
-    return diagnose(request)
-
-
-def codes(report: Report) -> list[str]:
-    return [f.code for f in report.findings]
-
-
-def only(report: Report, code: str):
-    matches = [f for f in report.findings if f.code == code]
-    assert matches, f"{code} not in {codes(report)}"
-    return matches[0]
-
-
-def errors(report: Report) -> list[str]:
-    return [f.code for f in report.findings if f.severity == "error"]
+def probe(pki, port: int, **opts) -> Report:
+    # These origins answer at once or not at all: 2 s timeouts keep the silent ones short.
+    return scenario.probe(pki["ca"], port, **{"timeout": 2, "read_timeout": 2, **opts})
 
 
 # --- healthy --------------------------------------------------------------------------------

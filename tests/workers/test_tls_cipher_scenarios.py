@@ -7,16 +7,10 @@ priority strings, the way an operator pins a legacy cipher. The CA of the test P
 
 from __future__ import annotations
 
-import pytest
-
-from tests.support.certs import CertFactory, write_pem
+from tests.support.scenario import NAME, codes, errors, only, probe
 from tests.support.tls_origin import TlsOrigin
-from tests.support.tls_programs import gnutls_serv
-from workers.engine import diagnose
-from workers.models import Report
-from workers.options import build_request
+from tests.support.tls_servers import gnutls_serv
 
-NAME = "origin.test"
 # Only the named suite, TLS 1.0-1.2, RSA key exchange: an origin pinned to one legacy cipher.
 LEGACY = "NONE:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509"
 THREE_DES_ONLY = f"{LEGACY}:+3DES-CBC:+SHA1"
@@ -24,40 +18,9 @@ RC4_MD5_ONLY = f"{LEGACY}:+ARCFOUR-128:+MD5"
 RC4_SHA_ONLY = f"{LEGACY}:+ARCFOUR-128:+SHA1"
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    factory = CertFactory()
-    root = factory.root()
-    inter = factory.intermediate(root)
-    leaf = factory.leaf(inter, names=[NAME])
-    ca_file = write_pem(tmp_path_factory.mktemp("pki") / "roots.pem", root)
-    return {"factory": factory, "root": root, "inter": inter, "leaf": leaf, "ca": str(ca_file)}
-
-
-def probe(pki, port: int, **opts) -> Report:
-    request = build_request(NAME, resolve=((NAME, "127.0.0.1"),), https_port=port,
-                            ca_file=pki["ca"], timeout=3, connection_attempts=1,
-                            read_timeout=3, allow_private=True, **opts)
-    return diagnose(request)
-
-
-def codes(report: Report) -> list[str]:
-    return [f.code for f in report.findings]
-
-
-def errors(report: Report) -> list[str]:
-    return [f.code for f in report.findings if f.severity == "error"]
-
-
-def only(report: Report, code: str):
-    matches = [f for f in report.findings if f.code == code]
-    assert matches, f"{code} not in {codes(report)}"
-    return matches[0]
-
-
 def test_3des_only_origin_connects_with_a_weak_cipher_warning(pki):
     with gnutls_serv(pki["leaf"], [pki["inter"]], priority=THREE_DES_ONLY) as server:
-        report = probe(pki, server.port)
+        report = probe(pki["ca"], server.port)
     tls = report.addresses[0].probes[0].tls
     assert tls.status == "ok"
     assert (tls.protocol, tls.cipher, tls.negotiated_by) == ("TLSv1.2", "DES-CBC3-SHA",
@@ -78,8 +41,8 @@ def test_3des_only_origin_connects_with_a_weak_cipher_warning(pki):
 def test_3des_only_origin_over_tls1_when_cloudfront_allows_tls1(pki):
     tls10 = THREE_DES_ONLY.replace("+VERS-TLS1.2:+VERS-TLS1.1:", "")
     with gnutls_serv(pki["leaf"], [pki["inter"]], priority=tls10) as server:
-        allowed = probe(pki, server.port, origin_ssl_protocols=("TLSv1", "TLSv1.2"))
-        not_allowed = probe(pki, server.port)
+        allowed = probe(pki["ca"], server.port, origin_ssl_protocols=("TLSv1", "TLSv1.2"))
+        not_allowed = probe(pki["ca"], server.port)
     tls = allowed.addresses[0].probes[0].tls
     assert (tls.status, tls.protocol, tls.cipher) == ("ok", "TLSv1", "DES-CBC3-SHA")
     assert "TLS_WEAK_CIPHER" in codes(allowed)
@@ -89,7 +52,7 @@ def test_3des_only_origin_over_tls1_when_cloudfront_allows_tls1(pki):
 
 def test_rc4_md5_only_origin_connects_with_a_weak_cipher_warning(pki):
     with gnutls_serv(pki["leaf"], [pki["inter"]], priority=RC4_MD5_ONLY) as server:
-        report = probe(pki, server.port)
+        report = probe(pki["ca"], server.port)
     tls = report.addresses[0].probes[0].tls
     assert (tls.status, tls.cipher) == ("ok", "RC4-MD5")
     assert errors(report) == []
@@ -98,7 +61,7 @@ def test_rc4_md5_only_origin_connects_with_a_weak_cipher_warning(pki):
 
 def test_rc4_sha_only_origin_is_cipher_unsupported_with_both_lists(pki):
     with gnutls_serv(pki["leaf"], [pki["inter"]], priority=RC4_SHA_ONLY) as server:
-        report = probe(pki, server.port)
+        report = probe(pki["ca"], server.port)
     tls = report.addresses[0].probes[0].tls
     assert tls.status == "failed"
     assert tls.cipher_offer.outcome == "alert"
@@ -114,7 +77,7 @@ def test_rc4_sha_only_origin_is_cipher_unsupported_with_both_lists(pki):
 
 def test_healthy_origin_still_costs_one_handshake(pki):
     with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
-        report = probe(pki, origin.port)
+        report = probe(pki["ca"], origin.port)
     tls = report.addresses[0].probes[0].tls
     assert len(tls.attempts) == 1
     assert tls.cipher_offer is None
@@ -124,7 +87,7 @@ def test_healthy_origin_still_costs_one_handshake(pki):
 
 def test_healthy_gnutls_origin_costs_one_handshake(pki):
     with gnutls_serv(pki["leaf"], [pki["inter"]], priority="NORMAL") as server:
-        report = probe(pki, server.port)
+        report = probe(pki["ca"], server.port)
     tls = report.addresses[0].probes[0].tls
     assert tls.status == "ok"
     assert len(tls.attempts) == 1
