@@ -33,8 +33,4 @@ def redis_server() -> Iterator[RedisServer]:
         server.close()
 
 
-@pytest.fixture
-def redis_url(redis_server: RedisServer) -> Iterator[str]:
-    redis_server.flushall()
-    yield redis_server.url
-    redis_server.start()
+# redis_url (tests/conftest.py) asks for redis_server, and so gets the persistent one above.

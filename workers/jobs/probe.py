@@ -79,19 +79,27 @@ def _run_probe(connection: Redis, store: RunStore, run_id: str,
         return _run_lookup(connection, store, run_id, probe_request)
     with metrics.track_job(queues.PROBE_QUEUE):
         report = diagnose(probe_request, on_progress=on_progress)
-    observe_layers(report)
-    for finding in report.findings:
-        metrics.FINDINGS.labels(code=finding.code).inc()
-    store.save_report(run_id, report.to_dict())
+    _record_done(connection, store, run_id, [report], report.to_dict())
+    log.info("probe finished", extra={
+        "run_id": run_id, "verdict": report.verdict, "duration_ms": report.duration_ms,
+        "codes": [f.code for f in report.findings]})
+    return {"run_id": run_id, "verdict": report.verdict, "findings": len(report.findings)}
+
+
+def _record_done(connection: Redis, store: RunStore, run_id: str, reports: list[Report],
+                 saved: dict[str, Any]) -> None:
+    """Count what the reports measured, keep `saved` as the run's result, free the target and
+    ask delivery to show it: the end of every successful probe job."""
+    for report in reports:
+        observe_layers(report)
+        for finding in report.findings:
+            metrics.FINDINGS.labels(code=finding.code).inc()
+    store.save_report(run_id, saved)
     store.update(run_id, status="done", finished_at=time.time())
     run = store.get(run_id)
     if run is not None:
         store.release(run, finished=True)
     request_sync(connection, run_id)
-    log.info("probe finished", extra={
-        "run_id": run_id, "verdict": report.verdict, "duration_ms": report.duration_ms,
-        "codes": [f.code for f in report.findings]})
-    return {"run_id": run_id, "verdict": report.verdict, "findings": len(report.findings)}
 
 
 def _run_lookup(connection: Redis, store: RunStore, run_id: str,
@@ -116,16 +124,7 @@ def _run_lookup(connection: Redis, store: RunStore, run_id: str,
         return {"run_id": run_id, "verdict": None, "error": exc.message}
     reports = [p.report for p in result.probes if p.report] if isinstance(
         result, DistributionReport) else [result]
-    for report in reports:
-        observe_layers(report)
-        for finding in report.findings:
-            metrics.FINDINGS.labels(code=finding.code).inc()
-    store.save_report(run_id, result.to_dict())
-    store.update(run_id, status="done", finished_at=time.time())
-    run = store.get(run_id)
-    if run is not None:
-        store.release(run, finished=True)
-    request_sync(connection, run_id)
+    _record_done(connection, store, run_id, reports, result.to_dict())
     log.info("distribution probed", extra={"run_id": run_id, "verdict": result.verdict})
     return {"run_id": run_id, "verdict": result.verdict}
 
