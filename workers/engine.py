@@ -127,13 +127,13 @@ def probe_connection(target: Target, ctx: ProbeContext, mark: Mark = _no_mark) -
                             state.transcript)
 
 
-def _stand_in(endpoint_scheme: str, port: int, tcp: TcpResult) -> ConnectionProbe:
+def _stand_in(scheme: str, port: int, tcp: TcpResult) -> ConnectionProbe:
     """A connection that never got past ``tcp`` (blocked, or origin502 failed inside): the
     layers above are not run, and say nothing more."""
     results: dict[Layer, LayerResult] = {Layer.TCP: tcp}
-    for probe in connection_probes(endpoint_scheme):
+    for probe in connection_probes(scheme):
         results.setdefault(probe.layer, probe.not_run())
-    return connection_probe(endpoint_scheme, port, results, {}, [])
+    return connection_probe(scheme, port, results, {}, [])
 
 
 def probe_address(target: Target, address: str, ctx: ProbeContext,

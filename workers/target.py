@@ -199,10 +199,6 @@ class Endpoint:
     scheme: str  # "https" or "http"
     port: int
 
-    @property
-    def family(self) -> str:
-        return "ipv6" if ":" in self.address else "ipv4"
-
 
 @dataclass(frozen=True)
 class Target:
@@ -215,8 +211,8 @@ class Target:
     hostname: str  # ASCII name or IP literal, as the request gave it
     display: str  # what the user typed, for display
     literal: str | None  # the canonical IP when the hostname is an IP literal, else None
-    # The name CloudFront checks the certificate against and names as SNI: the forwarded Host,
-    # else the origin's own name (shown as is, even when it is an IP literal).
+    # The name CloudFront uses for TLS: the forwarded Host, else the origin's own name. The
+    # report shows it as is, even when it is an address (then no SNI is sent: server_name).
     sni: str
     # What the ClientHello carries: None when ``sni`` is an IP address (RFC 6066 allows no
     # IP literal there, and CloudFront sends none).
