@@ -10,14 +10,15 @@ Typical use::
 
 RSA keys are expensive to generate, so they are generated lazily and cached per size at
 module level and reused across certificates; the first RSA-8192 key is read from
-``tests/support/keys/`` instead (a test-only key made once with ``openssl genpkey``: generating
-one costs 10-40 s, more than the rest of the engine scenarios together).  Reuse is constrained so that it can never
-make two issuers indistinguishable: a certificate that can sign (a CA, or a self-signed
-leaf) never gets a key that an earlier issuer with the *same subject name* already has,
-and a CA-issued leaf never gets any issuer's key.  Without that rule a second
-"origin502 Test Root" would carry the first root's key and a chain signed by the
-"untrusted" root would validate against the trusted one.  In practice all CA-issued
-leaves of one size share one key, and CAs with different names share keys.  EC and
+``tests/support/keys/`` instead (a test-only key made once with ``openssl genpkey``:
+generating one costs 10-40 s, more than the rest of the engine scenarios together).
+Reuse is constrained so that it can never make two issuers indistinguishable: a
+certificate that can sign (a CA, or a self-signed leaf) never gets a key that an earlier
+issuer with the *same subject name* already has, and a CA-issued leaf never gets any
+issuer's key.  Without that rule a second "origin502 Test Root" would carry the first
+root's key and a chain signed by the "untrusted" root would validate against the trusted
+one.  In practice all CA-issued leaves of one size share one key, and CAs with different
+names share keys.  EC and
 Ed25519 keys are cheap and are always fresh.  ``key=`` also accepts a private key object.
 
 SHA-1: cryptography refuses SHA-1 in ``CertificateBuilder.sign`` ("Hash algorithm 'sha1'
