@@ -3,6 +3,7 @@ blocks within Slack's limits (3,000 characters a section, 50 blocks a message)."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ class Message:
 
     `text` is plain: it is written from raw values (target names, certificate names, finding
     summaries an origin can shape) and escaped once, here, because Slack reads `<!channel>`,
-    `<@U…>` and `<url|text>` in the fallback too, and notifies from it.
+    `<@U…>`, `<url|text>` and `*bold*` in the fallback too, and notifies from it.
     """
 
     text: str
@@ -43,9 +44,52 @@ class Message:
         }
 
 
-def escape(text: object) -> str:
-    """Escape text from users or origins so Slack shows it as typed, not as markup."""
+# Slack's formatting characters have no escape in mrkdwn (only &, < and > have entities), so
+# text from users or origins shows look-alikes in their place: `*x*` shows as ∗x∗, not bold.
+LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+# A delimiter between two letters or digits can neither open nor close a span in Slack
+# (`snake_case` stays as typed), so it is left alone; any other one is replaced.
+_LIVE_DELIMITER = re.compile(r"`|(?<![A-Za-z0-9])[*_~]|[*_~](?![A-Za-z0-9])")
+# `>` (or `&gt;`) at the start of a line quotes it; a soft hyphen before it is invisible and
+# breaks the quote.
+_QUOTE_START = re.compile(r"^(\s*)(?=&gt;)", re.MULTILINE)
+SOFT_HYPHEN = "\u00ad"
+# Longest value shown as inline code: a span cut by a section split would leak its content.
+CODE_LIMIT = 500
+
+
+def entities(text: object) -> str:
+    """Slack's three control characters as entities: no mention, channel ping or link."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: object) -> str:
+    """Text from users or origins as Slack shows it as typed: no mention, link, ping, bold,
+    italic, strike-through, code or quote that the text itself wrote takes effect."""
+    inert = _LIVE_DELIMITER.sub(lambda m: LOOKALIKES[m.group()], entities(text))
+    return _QUOTE_START.sub(lambda m: m.group(1) + SOFT_HYPHEN, inert)
+
+
+def code(value: object) -> str:
+    """A value an origin (or a user) chose, as inline code: shown exactly and in monospace,
+    since Slack formats nothing inside a code span. What Slack still reads there is kept out:
+    `<`, `>` and `&` become entities, a backtick (which would end the span; Slack has no way to
+    show one inside) becomes ˋ, and line breaks become spaces (a code span is one line)."""
+    text = " ".join(str(value).splitlines()).strip()
+    if not text:
+        return "(empty)"
+    return "`" + entities(clip(text, CODE_LIMIT)).replace("`", LOOKALIKES["`"]) + "`"
+
+
+def with_code(text: str) -> str:
+    """Our wording with `code` spans (the catalog's commands), around values filled in from a
+    report: the spans stay code, everything is escaped. The diagnosis rules keep filled-in
+    values from carrying a backtick, so a value cannot open or close a span here."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: show it all as typed
+        return escape(text)
+    return "".join(code(part) if odd else escape(part)
+                   for odd, part in ((i % 2 == 1, p) for i, p in enumerate(parts)))
 
 
 def clip(text: str, limit: int) -> str:
