@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.bot.mrkdwn import CONTROL as SLACK_MARKUP
-from tests.bot.mrkdwn import Rendered, render
+from tests.bot.mrkdwn import Rendered, render, texts_in
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
@@ -194,33 +194,10 @@ class FakeSlack:
                 self._changed.wait(min(remaining, 0.2))
 
     def mrkdwn_texts(self) -> list[str]:
-        """Every text Slack reads as mrkdwn in what the app sent: top-level `text` (messages
-        without blocks show it, notifications read it) and every mrkdwn text object (sections,
-        their fields, context elements) in messages, response_url posts, ephemeral messages
-        and views. plain_text objects are shown verbatim by Slack, so they are not read."""
-        found: list[str] = []
-
-        def walk(node: Any, *, top: bool = False) -> None:
-            if isinstance(node, dict):
-                if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-                    found.append(node["text"])
-                if top and isinstance(node.get("text"), str):
-                    found.append(node["text"])
-                for key, value in node.items():
-                    if key in ("blocks", "view", "attachments") and isinstance(value, str):
-                        walk(json.loads(value))  # form-encoded calls send these as JSON
-                    elif key != "text" or not isinstance(value, str):
-                        walk(value)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
+        """Every text Slack reads as mrkdwn in what the app sent (see `mrkdwn.texts_in`):
+        messages, response_url posts, ephemeral messages and views."""
         with self._lock:
-            for call in self.calls:
-                walk(call.args, top=True)
-            for response in self.responses:
-                walk(response, top=True)
-        return found
+            return texts_in([call.args for call in self.calls] + list(self.responses))
 
     def rendered_markup(self) -> list[str]:
         """Every Slack control sequence (`<!channel>`, `<@U…>`, `<#C…>`, `<url|text>`) Slack

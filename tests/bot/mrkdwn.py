@@ -19,8 +19,10 @@ links shown by their label) and the styles applied, each with the text it covers
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 CONTROL = re.compile(r"<(?:[!@#]|[a-z][a-z0-9+.-]*:)[^>]*>", re.IGNORECASE)
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
@@ -97,6 +99,33 @@ def render(text: str) -> Rendered:
     work = _PRE.sub(pre, CONTROL.sub(control, text))
     lines = [line_of(raw) for raw in work.split("\n")]
     return Rendered(text, _decode(expand("\n".join(lines))), styles)
+
+
+def texts_in(payloads: list[Any]) -> list[str]:
+    """Every text Slack reads as mrkdwn in these API arguments (chat.postMessage, chat.update,
+    views.publish, response_url bodies): the top-level `text` (notifications read it, and
+    messages without blocks show it) and every mrkdwn text object (sections, their fields,
+    context elements). plain_text objects are shown verbatim, so they are not read."""
+    found: list[str] = []
+
+    def walk(node: Any, *, top: bool = False) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                found.append(node["text"])
+            if top and isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for key, value in node.items():
+                if key in ("blocks", "view", "attachments") and isinstance(value, str):
+                    walk(json.loads(value))  # form-encoded calls send these as JSON
+                elif key != "text" or not isinstance(value, str):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for payload in payloads:
+        walk(payload, top=True)
+    return found
 
 
 # Each marker and the characters that show its delimiters (Slack's and the look-alikes
