@@ -96,9 +96,27 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _span_safe_cut(text: str, limit: int) -> int:
+    """Where to cut mrkdwn at most `limit` long outside any code span. Every backtick in what
+    this package writes opens or closes a span (values carry none), so an odd count before
+    the cut means it falls inside one: cut before that span instead, or its value would show
+    as mrkdwn after the cut."""
+    if text[:limit].count("`") % 2 == 0:
+        return limit
+    start = text.rfind("`", 0, limit)
+    return start if start > 0 else limit
+
+
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """`clip` for mrkdwn: the cut never leaves a code span open."""
+    if len(text) <= limit:
+        return text
+    return text[: _span_safe_cut(text, limit - 1)] + "…"
+
+
 def section(text: str) -> SectionBlock:
     """One mrkdwn section; text past Slack's limit is cut with an ellipsis."""
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=clip_mrkdwn(text, SECTION_LIMIT)))
 
 
 def sections(text: str) -> list[SectionBlock]:
@@ -111,8 +129,9 @@ def sections(text: str) -> list[SectionBlock]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:SECTION_LIMIT])
-            line = line[SECTION_LIMIT:]
+            cut = _span_safe_cut(line, SECTION_LIMIT)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > SECTION_LIMIT:
             chunks.append(current)
@@ -126,7 +145,8 @@ def sections(text: str) -> list[SectionBlock]:
 
 def context(*texts: str) -> ContextBlock:
     return ContextBlock(
-        elements=[MarkdownTextObject(text=clip(t, SECTION_LIMIT)) for t in texts[:10] if t]
+        elements=[MarkdownTextObject(text=clip_mrkdwn(t, SECTION_LIMIT)) for t in texts[:10]
+                  if t]
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render.message import code, escape, with_code
+from bot.render.evidence import probe_text
+from bot.render.message import code, escape, section, sections, with_code
 from tests.bot.hostile import FORMATTING, QUOTE, formatting_taken, shown
 from tests.bot.mrkdwn import render
+from tests.bot.reports import https_probe
 from workers.diagnosis.rules import finding
 
 HOSTILE = f"{FORMATTING} <!channel> <https://evil.example|Fix>{QUOTE}"
@@ -78,3 +80,25 @@ def test_a_filled_in_value_cannot_open_or_close_a_catalog_code_span():
     assert any("xˋ *bold502* ˋy" in step for step in f.remediation), f.remediation
     rendered = [render(with_code(step)) for step in f.remediation]
     assert formatting_taken(rendered) == []
+
+
+def test_long_values_are_never_cut_inside_their_code_span():
+    """Eight names of 500 characters make a line longer than a section: the split falls
+    between names, so no name's markup shows outside its span."""
+    probe = https_probe()
+    assert probe.tls is not None
+    leaf = probe.tls.chain[0]
+    leaf.dns_names = [f"n{i}-" + (FORMATTING + " ") * 12 for i in range(8)]
+    blocks = sections(probe_text("192.0.2.10", probe))
+    texts = [b.text.text for b in blocks]
+    assert len(texts) > 1
+    renderings = [render(t) for t in texts]
+    assert shown(renderings) and formatting_taken(renderings) == []
+    assert all(t.count("`") % 2 == 0 for t in texts)
+
+
+def test_a_clipped_section_does_not_leave_a_code_span_open():
+    text = "x" * 2990 + code(FORMATTING)
+    rendered = render(section(text).text.text)
+    assert formatting_taken([rendered]) == []
+    assert rendered.source.endswith("x…")
