@@ -54,7 +54,8 @@ _LIVE_DELIMITER = re.compile(r"`|(?<![A-Za-z0-9])[*_~]|[*_~](?![A-Za-z0-9])")
 # breaks the quote.
 _QUOTE_START = re.compile(r"^(\s*)(?=&gt;)", re.MULTILINE)
 SOFT_HYPHEN = "\u00ad"
-# Longest value shown as inline code: a span cut by a section split would leak its content.
+# Longest value shown as inline code: far below a section's 3,000 characters, so a split or a
+# clip can always fall before a span rather than inside it (see _span_safe_cut).
 CODE_LIMIT = 500
 
 
