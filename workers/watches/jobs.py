@@ -22,8 +22,8 @@ from workers.engine import diagnose
 from workers.jobs import queues
 from workers.watches.alerts import evaluate, expiry_thresholds
 from workers.watches.clock import Clock, clock_from_env
+from workers.watches.dispatch import enqueue_alerts
 from workers.watches.distribution import observe_watch
-from workers.watches.queueing import enqueue_alerts
 from workers.watches.store import WatchStore, watch_member
 
 log = logging.getLogger(__name__)
