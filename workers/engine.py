@@ -31,12 +31,15 @@ from workers.models import (
     Verdict,
     verdict_for,
 )
+from workers.models.provisional import Provisional
+from workers.probes.attempts import FanOut, ProbeEvents
 from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.dns import ResolverUnavailable, probe_dns
 from workers.probes.http import probe_http
 from workers.probes.tcp import probe_tcp
 from workers.probes.tls import probe_tls
+from workers.provisional import FirstVerdict
 from workers.target import canonical_ip
 
 ProgressCallback = Callable[[str, str], None]
@@ -164,12 +167,17 @@ def _judge_certificates(tls: TlsResult, chain_der: list[bytes], ctx: ProbeContex
                                  name=name, ca_file=options.ca_file)
 
 
+def address_shell(address: str) -> AddressReport:
+    """The report of one address before any connection to it was probed."""
+    family = "ipv6" if ":" in address else "ipv4"
+    return AddressReport(address=address, family=family, private_reason=private_reason(address))
+
+
 def probe_address(address: str, ctx: ProbeContext,
                   progress: LayerProgress | None = None) -> AddressReport:
     request = ctx.request
-    family = "ipv6" if ":" in address else "ipv4"
-    reason = private_reason(address)
-    report = AddressReport(address=address, family=family, private_reason=reason)
+    report = address_shell(address)
+    reason = report.private_reason
     for scheme, port in request.settings.schemes():
         if reason and not request.options.allow_private:
             blocked = TcpResult(status=Status.FAILED, reason=TcpReason.BLOCKED,
@@ -182,6 +190,7 @@ def probe_address(address: str, ctx: ProbeContext,
                 if tls is not None:
                     progress.mark("tls", "not_run")
                 progress.mark("http", "not_run")
+            ctx.events.connection_ended(address, report.probes[-1])  # issue 8 hook
             continue
         marked: set[str] = set()
 
@@ -204,15 +213,22 @@ def probe_address(address: str, ctx: ProbeContext,
         for layer, result in (("tcp", probe.tcp), ("tls", probe.tls), ("http", probe.http)):
             if result is not None and layer not in marked:
                 mark(layer, str(result.status))
+        ctx.events.connection_ended(address, probe)  # issue 8 hook
     return report
 
 
 def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = None,
-             budget: float | None = None) -> Report:
+             budget: float | None = None,
+             on_provisional: Callable[[Provisional], None] | None = None,
+             events: ProbeEvents | None = None) -> Report:
     """Probe the origin the way CloudFront connects to it and name what would make it fail.
 
     Never raises for anything the origin does; ``Report.probe_error`` is set when the probe
     itself could not run (no resolver here, deadline passed before anything was measured).
+    ``on_provisional`` is called (from a probe thread) with a first verdict once every
+    connection has ended or is only retrying after a timed-out attempt, before this returns
+    the final report (see workers/provisional.py); ``events`` hears every attempt, for
+    progress lines (see workers/waiting.py).
     """
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
@@ -241,19 +257,41 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
     addresses: list[AddressReport] = []
     probing = time.perf_counter()
     probed, not_probed = dns.addresses[:MAX_PROBED_ADDRESSES], dns.addresses[MAX_PROBED_ADDRESSES:]
+
+    def assemble(addresses: list[AddressReport]) -> Report:
+        return _assemble(request, dns, addresses, not_probed, probe_error,
+                         is_ip_literal=literal is not None, started_at=started_at,
+                         started=started, probing=probing)
+
     if probed:
         schemes = [scheme for scheme, _ in request.settings.schemes()]
+        # issue 8 hook: a first verdict after one timed-out connection attempt, and attempt
+        # events for progress lines; nothing is watched unless the caller asks.
+        watchers: list[ProbeEvents] = [events] if events is not None else []
+        if on_provisional is not None:
+            connections = [(a, scheme, port) for a in probed
+                           for scheme, port in request.settings.schemes()]
+            watchers.append(FirstVerdict(connections, address_shell, assemble, on_provisional))
+        if watchers:
+            ctx.events = FanOut(*watchers)
         count = len(probed)
         layers = LayerProgress({"tcp": count * len(schemes), "http": count * len(schemes),
                                 "tls": count * schemes.count("https")}, progress)
         workers = min(MAX_PARALLEL_ADDRESSES, count)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
             addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), probed))
+    return assemble(addresses)
 
+
+def _assemble(request: ProbeRequest, dns: DnsResult, addresses: list[AddressReport],
+              not_probed: list[str], probe_error: str | None, *, is_ip_literal: bool,
+              started_at: dt.datetime, started: float, probing: float) -> Report:
+    """The report from what was measured: rules, verdict and where the time went (also used
+    for a first verdict while some connections still retry)."""
     settings = request.settings
     target = TargetInfo(
         hostname=request.hostname, display=request.display or request.hostname,
-        is_ip_literal=literal is not None, sni=request.sni, host_header=request.host,
+        is_ip_literal=is_ip_literal, sni=request.sni, host_header=request.host,
         protocol_policy=settings.protocol_policy, https_port=settings.https_port,
         http_port=settings.http_port, origin_ssl_protocols=list(settings.origin_ssl_protocols),
         path=settings.path, connect_timeout=settings.connect_timeout,

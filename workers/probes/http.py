@@ -11,6 +11,7 @@ import h11
 
 from workers.models import HttpReason, HttpResult, Status
 from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
+from workers.probes.attempts import Attempt
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.deadline_io import recv_within
 
@@ -55,6 +56,10 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
     received = bytearray()
     total = 0
     interim = 0
+    # issue 8 hook: the wait for the response, announced for progress ("HTTP: no response for
+    # 12 of 30 s"); it ends with the first byte, or with the layer when none came.
+    waiting = Attempt("http", *_peer(sock), 1, 1, settings.read_timeout)
+    ctx.events.attempt_started(waiting)
     try:
         sock.settimeout(ctx.timeout(settings.read_timeout))
         sock.sendall(outgoing or b"")
@@ -70,6 +75,7 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                 total += len(chunk)
                 if result.ttfb_ms is None and chunk:
                     result.ttfb_ms = (time.perf_counter() - started) * 1000
+                    ctx.events.attempt_ended(waiting, "ok")
                 received.extend(chunk[:256] if len(received) < 256 else b"")
                 conn.receive_data(chunk)
                 continue
@@ -103,6 +109,7 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
             result.status, result.reason = Status.FAILED, HttpReason.CLOSED
             result.detail = "the origin closed the connection without sending a response"
             result.duration_ms = (time.perf_counter() - started) * 1000
+            ctx.events.attempt_ended(waiting, "failed")
             return result
         result.status, result.reason = Status.FAILED, HttpReason.INVALID
         result.detail = f"not a valid HTTP/1.x response: {exc}"
@@ -135,8 +142,20 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
     except OSError as exc:
         result.status, result.reason = Status.FAILED, HttpReason.RESET
         result.detail = exc.strerror or str(exc)
+    if result.ttfb_ms is None:
+        ctx.events.attempt_ended(waiting, "timeout" if result.reason == HttpReason.TIMEOUT
+                                 else "failed")
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _peer(sock: socket.socket) -> tuple[str, int]:
+    """The address and port the socket is connected to (names the wait for watchers)."""
+    try:
+        peer = sock.getpeername()
+    except OSError:
+        return "", 0
+    return str(peer[0]), int(peer[1])
 
 
 def _body_excerpt(conn: h11.Connection, sock: socket.socket, limit: int) -> str | None:
