@@ -134,3 +134,15 @@ def test_the_next_scheme_is_shown_as_not_run_yet_while_the_first_retries(pki):
     assert "PORT_TIMEOUT" in dict(summaries(first.report))
     codes = dict(summaries(final))
     assert "PORT_TIMEOUT" in codes and "PORT_CLOSED" in codes
+
+
+def test_a_display_that_fails_on_the_first_verdict_costs_the_diagnosis_nothing(pki, caplog):
+    def broken(_found):
+        raise RuntimeError("terminal gone")
+
+    with DroppingPort() as dropping:
+        final = diagnose(request(pki, dropping.port, timeout=0.3, connection_attempts=2),
+                         on_provisional=broken)
+    assert final.addresses[0].probes[0].tcp.attempts == 2
+    assert "2 attempts of 0.3 s" in dict(summaries(final))["PORT_TIMEOUT"]
+    assert "a progress watcher failed" in caplog.text

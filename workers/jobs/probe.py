@@ -64,11 +64,11 @@ def _run_probe(connection: Redis, store: RunStore, run_id: str,
     if record is not None and record.status == "queued" and \
             (record.error or "").endswith("; retrying"):
         attempt = max(attempt, record.attempt + 1)
-    # On a retry, keep the note that says why: the thread shows it until this attempt ends
-    # (with a free lane the retry starts at once, before any delivery could show the note).
     # A retried probe starts from nothing: the waits and first verdict of the killed attempt
     # are not this one's.
     store.clear_live(run_id)
+    # On a retry, keep the note that says why: the thread shows it until this attempt ends
+    # (with a free lane the retry starts at once, before any delivery could show the note).
     if attempt == 1:
         store.update(run_id, status="running", attempt=attempt, error=None)
     else:
