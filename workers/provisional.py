@@ -19,18 +19,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workers.models import (
-    AddressReport,
-    ConnectionProbe,
-    HttpResult,
-    Report,
-    Status,
-    TcpReason,
-    TcpResult,
-    TlsResult,
-)
+from workers.models import AddressReport, ConnectionProbe, Report, Status, TcpReason, TcpResult
+from workers.models.layers import Layer, LayerResult, connection_probe
 from workers.models.provisional import Provisional
 from workers.probes.attempts import Attempt
+from workers.probes.registry import connection_probes
 
 Connection = tuple[str, str, int]  # address, scheme, port
 
@@ -64,29 +57,31 @@ def pending_note(retrying: list[Retrying]) -> str:
     return note if len(retrying) == 1 else f"on {len(retrying)} connections, {note}"
 
 
+def _with_layers_above(scheme: str, port: int, tcp: TcpResult, why: str,
+                       transcript: list[str]) -> ConnectionProbe:
+    """A connection whose TCP layer is ``tcp``; every layer above it not run, for ``why``."""
+    results: dict[Layer, LayerResult] = {Layer.TCP: tcp}
+    for probe in connection_probes(scheme):
+        results.setdefault(probe.layer, probe.not_run(why))
+    return connection_probe(scheme, port, results, {}, transcript)
+
+
 def presumed_probe(scheme: str, port: int, address: str, state: Retrying) -> ConnectionProbe:
     """The connection as its final report will show it if every remaining attempt times out."""
     left = state.of - state.timed_out
+    more = f"{left} more attempt{'s' if left != 1 else ''} running"
     tcp = TcpResult(status=Status.FAILED, reason=TcpReason.TIMEOUT, attempts=state.timed_out,
                     detail=f"no answer to the connection request within {state.timeout:g} s "
-                    f"({left} more attempt{'s' if left != 1 else ''} running)")
-    tls = TlsResult(status=Status.NOT_RUN, detail="not run: the TCP layer failed") \
-        if scheme == "https" else None
-    return ConnectionProbe(scheme, port, tcp, tls,
-                           HttpResult(status=Status.NOT_RUN, detail="not run: the TCP layer "
-                                      "failed"),
-                           transcript=[f"connect {address} port {port} ({scheme})",
-                                       f"tcp timeout after {state.timed_out} attempt(s), "
-                                       f"{left} more running"])
+                    f"({more})")
+    return _with_layers_above(scheme, port, tcp, f"not run: the {Layer.TCP.label} layer failed",
+                              [f"connect {address} port {port} ({scheme})",
+                               f"tcp timeout after {state.timed_out} attempt(s), {more}"])
 
 
 def queued_probe(scheme: str, port: int, before: str) -> ConnectionProbe:
     """A connection not started yet: it waits for the one before it on the same address."""
     why = f"not run yet: probed after the {before} connection's remaining attempts"
-    return ConnectionProbe(scheme, port, TcpResult(status=Status.NOT_RUN, detail=why),
-                           TlsResult(status=Status.NOT_RUN, detail=why)
-                           if scheme == "https" else None,
-                           HttpResult(status=Status.NOT_RUN, detail=why))
+    return _with_layers_above(scheme, port, TcpResult(status=Status.NOT_RUN, detail=why), why, [])
 
 
 class FirstVerdict:
@@ -121,12 +116,12 @@ class FirstVerdict:
     def attempt_started(self, attempt: Attempt) -> None:
         key = (attempt.address, attempt.port)
         with self._lock:
-            if attempt.layer == "tcp" and isinstance(self._inflight.get(key), Retrying):
+            if attempt.layer == Layer.TCP and isinstance(self._inflight.get(key), Retrying):
                 return  # a retry: the connection stays "retrying" until an attempt answers
             self._inflight[key] = RUNNING
 
     def attempt_ended(self, attempt: Attempt, outcome: str) -> None:
-        if attempt.layer != "tcp":
+        if attempt.layer != Layer.TCP:
             return
         key = (attempt.address, attempt.port)
         with self._lock:

@@ -14,17 +14,20 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from workers.models import ProbeRequest, Report, Verdict
+from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
 from workers.waiting import WaitBoard
 
-LAYER_NAMES = {"dns": "DNS", "tcp": "TCP", "tls": "TLS", "http": "HTTP", "lookup": "AWS"}
 _LABELS = {Verdict.OK: ("OK", "bold green"), Verdict.WARN: ("WARN", "bold yellow"),
            Verdict.FAIL: ("FAIL", "bold red"), Verdict.UNKNOWN: ("UNKNOWN", "bold magenta")}
 _SENTENCES = {Verdict.OK: "CloudFront can connect to this origin.",
               Verdict.WARN: "CloudFront can connect, with warnings.",
               Verdict.FAIL: "CloudFront would answer 502/504 for this origin.",
               Verdict.UNKNOWN: "could not check from here."}
+
+
+def _label(layer: str) -> str:
+    return Layer(layer).label if layer in set(Layer) else layer.upper()
 
 
 def provisional_text(provisional: Provisional) -> Text:
@@ -59,10 +62,10 @@ class LiveLine:
         waiting = self._board.lines()
         if waiting:
             for layer, words in waiting.items():
-                text.append(f" {LAYER_NAMES.get(layer, layer.upper())}: {words}")
+                text.append(f" {_label(layer)}: {words}")
         elif self.layer_line is not None:
             layer, words = self.layer_line
-            text.append(f" {LAYER_NAMES.get(layer, layer.upper())}: {words}")
+            text.append(f" {_label(layer)}: {words}")
         return text
 
     def __rich__(self) -> RenderableType:

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workers.models import ConnectionProbe
+from workers.models import ConnectionProbe, Layer
 from workers.probes.attempts import Attempt
 
-LAYERS = ("tcp", "tls", "http")
-_NOTHING_YET = {"tcp": "no answer", "tls": "no handshake answer", "http": "no response"}
+_NOTHING_YET = {Layer.TCP: "no answer", Layer.TLS: "no handshake answer",
+                Layer.HTTP: "no response"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class WaitBoard:
         self.clock = clock
         self.on_change = on_change
         self._lock = threading.Lock()
-        self._open: dict[tuple[str, str, int], OpenWait] = {}
+        self._open: dict[tuple[Layer, str, int], OpenWait] = {}
 
     def attempt_started(self, attempt: Attempt) -> None:
         with self._lock:
@@ -92,12 +92,12 @@ def waiting_lines(waits: list[OpenWait], now: float) -> dict[str, str]:
     for wait in waits:
         by_layer.setdefault(wait.attempt.layer, []).append(wait)
     lines = {}
-    for layer in LAYERS:
+    for layer in Layer:  # in the order the layers run
         found = sorted(by_layer.get(layer, []), key=lambda w: w.started)
         if not found:
             continue
         text = wait_words(found[0], now)
         if len(found) > 1:
             text += f" · {len(found)} connections waiting"
-        lines[layer] = text
+        lines[str(layer.value)] = text
     return lines

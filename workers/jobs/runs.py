@@ -24,7 +24,6 @@ from workers.models import ProbeRequest
 
 RunStatus = Literal["queued", "running", "done", "failed"]
 Reason = Literal["command", "rerun", "mention"]
-LAYERS = ("dns", "tcp", "tls", "http")
 
 PREFIX = "origin502"
 # How long a run and its report stay available to the Re-run and Show evidence buttons.
@@ -53,9 +52,10 @@ class Run:
     message_ts: str | None = None
     previous_run: str | None = None  # the run a re-run repeats, for "what changed"
     status: RunStatus = "queued"
-    progress: dict[str, str] = field(default_factory=dict)  # layer -> short line
-    # layer -> what it has been waiting for so far ("no answer for 6 of 10 s"), written by the
-    # probe job every few seconds while it waits; shown for a layer with no progress line yet.
+    progress: dict[str, str] = field(default_factory=dict)  # Layer value -> short line
+    # Layer value -> what it has been waiting for so far ("no answer for 6 of 10 s"), written
+    # by the probe job every few seconds while it waits; shown for a layer with no progress
+    # line yet.
     waiting: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # why the run failed, in words for the thread
     attempt: int = 1

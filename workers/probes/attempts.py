@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from workers.models import ConnectionProbe
+from workers.models.layers import Layer
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class Attempt:
     """One wait on the origin: a TCP connect, the faithful TLS handshake, or the wait for the
     HTTP response."""
 
-    layer: str  # "tcp", "tls" or "http"
+    layer: Layer  # a connection layer: TCP, TLS or HTTP
     address: str
     port: int
     number: int  # 1-based
