@@ -4,12 +4,10 @@ Imports nothing else of the project.
 """
 
 from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
+from workers.models.findings import Finding, FindingCode, Severity
 from workers.models.report import (
     SCHEMA_VERSION,
-    SEVERITY_RANK_BY_NAME,
-    Finding,
     Report,
-    Severity,
     TargetInfo,
     Verdict,
     verdict_for,
@@ -26,6 +24,7 @@ from workers.models.results import (
     AddressReport,
     CertificateInfo,
     ChainAnalysis,
+    ChainBreak,
     CipherOffer,
     ConnectionProbe,
     DnsReason,
@@ -49,10 +48,10 @@ __all__ = [
     "ORIGIN_SSL_PROTOCOLS",
     "PROTOCOL_POLICIES",
     "SCHEMA_VERSION",
-    "SEVERITY_RANK_BY_NAME",
     "AddressReport",
     "CertificateInfo",
     "ChainAnalysis",
+    "ChainBreak",
     "CipherOffer",
     "ConnectionProbe",
     "DistributionLookup",
@@ -63,6 +62,7 @@ __all__ = [
     "EdgeErrorFamily",
     "EdgeReading",
     "Finding",
+    "FindingCode",
     "HttpReason",
     "HttpResult",
     "NameServerCheck",

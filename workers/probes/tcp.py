@@ -40,7 +40,7 @@ def probe_tcp(address: str, port: int, ctx: ProbeContext) -> tuple[TcpResult, so
     settings = ctx.request.settings
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     started = time.perf_counter()
-    reason: str = TcpReason.OTHER
+    reason: TcpReason = TcpReason.OTHER
     detail = ""
     attempts = 0
     for attempts in range(1, settings.connection_attempts + 1):
