@@ -5,6 +5,7 @@ Imports nothing else of the project.
 
 from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
 from workers.models.findings import Finding, FindingCode, Severity
+from workers.models.layers import Layer, LayerResult
 from workers.models.report import (
     SCHEMA_VERSION,
     Report,
@@ -14,7 +15,6 @@ from workers.models.report import (
 )
 from workers.models.request import (
     ORIGIN_SSL_PROTOCOLS,
-    PROTOCOL_POLICIES,
     DistributionLookup,
     OriginSettings,
     ProbeOptions,
@@ -46,7 +46,6 @@ from workers.models.results import (
 __all__ = [
     "FAMILY_LABELS",
     "ORIGIN_SSL_PROTOCOLS",
-    "PROTOCOL_POLICIES",
     "SCHEMA_VERSION",
     "AddressReport",
     "CertificateInfo",
@@ -65,6 +64,8 @@ __all__ = [
     "FindingCode",
     "HttpReason",
     "HttpResult",
+    "Layer",
+    "LayerResult",
     "NameServerCheck",
     "NameServerOutcome",
     "OriginSettings",
