@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from bot.render.message import Message, context, escape, section
+from bot.render.message import Message, code, context, escape, section
 from bot.render.watches import watch_button
 from workers.jobs.runs import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
@@ -178,7 +178,7 @@ def failure_reply(run: Run) -> Message:
     """The thread reply that says a run could not finish and no result is coming."""
     why = run.error or "the probe did not finish"
     text = (
-        f":warning: The probe of `{escape(run.display)}` could not finish: {escape(why)}. "
+        f":warning: The probe of {code(run.display)} could not finish: {escape(why)}. "
         "No result is coming for this run; press *Re-run* to try again."
     )
     return Message(text=f"The probe could not finish: {why}", blocks=[section(text)])

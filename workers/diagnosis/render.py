@@ -28,7 +28,17 @@ class _Blank(string.Formatter):
         return super().get_value(key, args, kwargs)
 
 
+class _Steps(_Blank):
+    """Also keeps a filled-in value (a name an origin chose) from opening or closing a step's
+    `code` spans: its backticks show as ˋ, so the steps' commands stay commands wherever they
+    are shown."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return str(super().format_field(value, format_spec)).replace("`", "\u02cb")
+
+
 _FORMAT = _Blank()
+_STEPS = _Steps()
 
 
 def say(template: str, **facts: Fact) -> str:
@@ -62,7 +72,7 @@ def word(draft: Draft, total_addresses: int) -> Finding:
     facts = draft.facts()
     summary = say(template, **facts)
     # The steps are judged against what this address's summary says.
-    steps = [_new_to(summary, say(step, **facts).strip()) for step in entry.remediation]
+    steps = [_new_to(summary, _STEPS.format(step, **facts).strip()) for step in entry.remediation]
     evidence = {k: v for k, v in draft.evidence.items()
                 if isinstance(v, str | int | float | list)}
     merged = len(draft.addresses) > 1
