@@ -138,10 +138,11 @@ def provisional_section(found: Provisional) -> tuple[str, str]:
     return line, f"{fallback} ({found.note})"
 
 
-def status_message(run: Run, report: Report | None,
+def status_message(run: Run, report: Report | None, *, in_thread: bool = True,
                    provisional: Provisional | None = None) -> Message:
     """The status message for a run in any state; `report` is given once it is done, and
-    `provisional` (a first verdict) while it still runs."""
+    `provisional` (a first verdict) while it still runs. `in_thread` is False when the
+    details follow it through response_url instead."""
     request = run.probe_request
     target = escape(run.display)
     title = {
@@ -188,7 +189,7 @@ def status_message(run: Run, report: Report | None,
         verdict += f"\n:grey_question: Not checked from here: {escape(report.probe_error)}"
     blocks.append(section(verdict))
     count = len(report.findings)
-    details = "Details in the thread" if not run.fallback else "Details below"
+    details = "Details in the thread" if in_thread else "Details below"
     blocks.append(
         context(
             f"{details} · {count} finding{'s' if count != 1 else ''} · "
@@ -208,6 +209,3 @@ def failure_reply(run: Run) -> Message:
     )
     return Message(text=f"The probe could not finish: {why}", blocks=[section(text)])
 
-
-def notice(text: str) -> Message:
-    return Message(text=text, blocks=[section(escape(text))])

@@ -20,7 +20,7 @@ def provisional() -> Provisional:
 
 def test_running_message_shows_the_wait_and_the_provisional_verdict():
     message = status_message(run("running", progress={"dns": "resolved to 192.0.2.10"},
-                                 waiting=WAITING), None, provisional())
+                                 waiting=WAITING), None, provisional=provisional())
     check_limits([message])
     check_golden("status_provisional", [message])
     text = json.dumps(message.payload()["blocks"], ensure_ascii=False)
@@ -40,7 +40,8 @@ def test_a_finished_layer_line_wins_over_a_stale_wait():
 
 
 def test_the_final_verdict_replaces_the_provisional_one():
-    done = status_message(run("done", waiting=WAITING), report(fail=True), provisional())
+    done = status_message(run("done", waiting=WAITING), report(fail=True),
+                          provisional=provisional())
     text = json.dumps(done.payload(), ensure_ascii=False)
     assert "Provisional" not in text and "provisional" not in done.text
     assert NOTE not in text and "no answer for" not in text
@@ -50,6 +51,6 @@ def test_the_final_verdict_replaces_the_provisional_one():
 def test_a_queued_or_failed_run_shows_no_stale_wait_or_verdict():
     for status in ("queued", "failed"):
         message = status_message(run(status, waiting=WAITING, error="worker lost"), None,
-                                 provisional())
+                                 provisional=provisional())
         text = json.dumps(message.payload(), ensure_ascii=False)
         assert "Provisional" not in text and "no answer for" not in text, status
