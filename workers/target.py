@@ -10,8 +10,6 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import idna
-
 EXAMPLE = "e.g. origin.example.com, origin.example.com:8443 or https://origin.example.com/health"
 MAX_NAME_LENGTH = 253
 
@@ -64,6 +62,8 @@ def canonical_ip(text: str) -> str | None:
 
 
 def _to_ascii(name: str) -> str:
+    import idna  # only for non-ASCII names (start-up time of the CLI)
+
     try:
         return idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:

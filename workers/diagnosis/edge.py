@@ -20,7 +20,6 @@ from workers.diagnosis.catalog import (
     LINK_504,
     P502,
 )
-from workers.diagnosis.edge_page import read_answer
 from workers.diagnosis.rules import finding
 from workers.models import EdgeAnswer, EdgeReading, Finding, Report, Severity, Status
 from workers.models.edge import EdgeErrorFamily, cloudfront_marks
@@ -123,6 +122,9 @@ def edge_reading(report: Report) -> EdgeReading | None:
             marks = cloudfront_marks(http.headers)
             marked = marked or bool(marks)
             if marks or named is not None:
+                # Only an answer from CloudFront is read as a page (start-up time of the CLI).
+                from workers.diagnosis.edge_page import read_answer
+
                 reading.answers.append(read_answer(address.address, http.status_code,
                                                    http.headers, http.body_excerpt))
     if marked:
