@@ -12,7 +12,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+from bot.cli import START_UP_GC_THRESHOLD
 from tests.support.scenario import NAME
 from tests.support.tls_origin import TlsOrigin
 
@@ -42,23 +44,33 @@ LAZY = {
 }
 
 SCRIPT = """\
-import atexit, json, sys
+import atexit, gc, json, sys
 out = sys.argv.pop(1)
-atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+atexit.register(lambda: open(out, "w").write(json.dumps(
+    {"modules": sorted(sys.modules), "threshold": gc.get_threshold(),
+     "frozen": gc.get_freeze_count()})))
 sys.argv[0] = "origin502"
 from bot.cli import run
 run()
 """
 
 
-def loaded_modules(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    out = tmp_path / "modules.json"
+def at_exit(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Run `origin502 ARGS` through the console script's target; what the process held as it
+    exited: its modules, the collector's threshold and how many objects were frozen."""
+    out = tmp_path / "at_exit.json"
     # No AWS variables at all: the plain origin path neither loads boto3 nor calls AWS.
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", SCRIPT, str(out), *args], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60, check=False)
     assert out.exists(), result.stderr
-    return result, set(json.loads(out.read_text()))
+    state: dict[str, Any] = json.loads(out.read_text())
+    return result, state
+
+
+def loaded_modules(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    result, state = at_exit(tmp_path, *args)
+    return result, set(state["modules"])
 
 
 def test_healthy_json_diagnosis_loads_only_what_it_uses(pki, tmp_path):
@@ -87,3 +99,20 @@ def test_help_lists_every_command_and_loads_none_of_their_modules(tmp_path):
         assert f"  {command} " in result.stdout
     # Listing a command's one-line help imports its module, but not what it runs.
     assert not {"workers.engine", "cryptography", "redis", "rq", "slack_bolt"} & modules
+
+
+def test_collector_stays_lazy_for_diagnose_and_default_for_long_running_commands(tmp_path):
+    """`run` raises the collector's threshold for start-up and freezes what exists at exit; a
+    command that keeps running (here `worker`, stopped early by a bad queue name after the
+    group has set it up) gets the interpreter's default back."""
+    fresh = subprocess.run([sys.executable, "-c", "import gc; print(*gc.get_threshold())"],
+                           capture_output=True, text=True, check=True)
+    default = [int(n) for n in fresh.stdout.split()]
+    result, state = at_exit(tmp_path, "diagnose", "bad name!")
+    assert result.returncode == 2, result.stderr
+    assert state["threshold"] == [START_UP_GC_THRESHOLD, *default[1:]]
+    assert state["frozen"] > 0
+    result, state = at_exit(tmp_path, "worker", "--queues", "bogus")
+    assert result.returncode == 2, result.stderr
+    assert state["threshold"] == default
+    assert state["frozen"] > 0
