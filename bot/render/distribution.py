@@ -72,10 +72,10 @@ def _who(run: Run) -> str:
     return f"{verb} <@{run.user}>"
 
 
-def run_status(run: Run, report: AnyReport | None) -> Message:
+def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True) -> Message:
     """The status message of any run: a distribution's, or the origin's as before."""
     if isinstance(report, Report) or (report is None and run.probe_request.lookup is None):
-        return status_message(run, report)
+        return status_message(run, report, in_thread=in_thread)
     blocks: list[Block] = [section(_title(run)), context(_who(run))]
     if run.status in ("queued", "running") or (run.status == "done" and report is None):
         step = run.progress.get("lookup")

@@ -119,8 +119,9 @@ def buttons(run_id: str, *, evidence: bool) -> ActionsBlock:
     return ActionsBlock(block_id=f"run-{run_id}", elements=elements)
 
 
-def status_message(run: Run, report: Report | None) -> Message:
-    """The status message for a run in any state; `report` is given once it is done."""
+def status_message(run: Run, report: Report | None, *, in_thread: bool = True) -> Message:
+    """The status message for a run in any state; `report` is given once it is done.
+    `in_thread` is False when the details follow it through response_url instead."""
     request = run.probe_request
     target = escape(run.display)
     title = {
@@ -163,7 +164,7 @@ def status_message(run: Run, report: Report | None) -> Message:
         verdict += f"\n:grey_question: Not checked from here: {escape(report.probe_error)}"
     blocks.append(section(verdict))
     count = len(report.findings)
-    details = "Details in the thread" if not run.fallback else "Details below"
+    details = "Details in the thread" if in_thread else "Details below"
     blocks.append(
         context(
             f"{details} · {count} finding{'s' if count != 1 else ''} · "
@@ -183,6 +184,3 @@ def failure_reply(run: Run) -> Message:
     )
     return Message(text=f"The probe could not finish: {why}", blocks=[section(text)])
 
-
-def notice(text: str) -> Message:
-    return Message(text=text, blocks=[section(escape(text))])

@@ -191,8 +191,3 @@ def on_probe_failure(
     )
     record_interruption(job, connection, why, retrying=retrying)
 
-
-def on_work_horse_killed(job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
-    """Worker hook for a forked work horse that died (OOM killer, SIGKILL)."""
-    retrying = bool(job.retries_left and job.retries_left > 0)
-    record_interruption(job, job.connection, interruption_text(None, None), retrying=retrying)
