@@ -18,8 +18,8 @@ two pairs — each side of a pair pays the same kind of cost:
    Both run from bytecode, as installed: pip compiles a package's modules when it installs
    them (sslyze's venv, ``pip install .``) and the Docker image runs ``compileall``. An
    editable checkout under ``PYTHONDONTWRITEBYTECODE`` has none for ``bot/`` and ``workers/``
-   and would compile ~6,000 lines of source in every run, so the checkout is byte-compiled
-   first (into its git-ignored ``__pycache__``).
+   and would compile the source of every module it imports in every run, so the checkout is
+   byte-compiled first (into its git-ignored ``__pycache__``).
 
 Runs are interleaved (A B A B ...) so that a change in machine load hits both sides alike.
 Prints medians, the baseline and the ratio of each pair. Traffic goes to loopback only.
