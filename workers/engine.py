@@ -31,7 +31,7 @@ from workers.models import (
     Verdict,
     verdict_for,
 )
-from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
+from workers.probes.chain_cache import CHAIN_VERDICTS
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.dns import ResolverUnavailable, probe_dns
 from workers.probes.http import probe_http
@@ -151,17 +151,17 @@ def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext,
 
 def _judge_certificates(tls: TlsResult, chain_der: list[bytes], ctx: ProbeContext) -> None:
     options = ctx.request.options
-    try:
-        chain = load_chain(chain_der)
-    except ValueError as exc:
-        tls.detail = f"the origin sent a certificate that cannot be parsed: {exc}"
-        return
-    tls.chain = [describe(cert) for cert in chain]
     request = ctx.request
     name = request.hostname if canonical_ip(request.hostname) is not None else request.sni
-    tls.analysis = analyse_chain(chain, trust_store(options.ca_file),
-                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private,
-                                 name=name, ca_file=options.ca_file)
+    # Origins that present the same chain share one verdict while it cannot change.
+    judged = CHAIN_VERDICTS.judge(chain_der, name=name, ca_file=options.ca_file,
+                                  fetch_aia=options.fetch_aia,
+                                  allow_private=options.allow_private)
+    if judged.problem is not None:
+        tls.detail = judged.problem
+        return
+    tls.chain = list(judged.chain)
+    tls.analysis = judged.analysis
 
 
 def probe_address(address: str, ctx: ProbeContext,
