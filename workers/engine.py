@@ -246,9 +246,14 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         count = len(probed)
         layers = LayerProgress({"tcp": count * len(schemes), "http": count * len(schemes),
                                 "tls": count * schemes.count("https")}, progress)
-        workers = min(MAX_PARALLEL_ADDRESSES, count)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), probed))
+        if count == 1:
+            # One address (most origins): no thread to start, which costs a watch worker
+            # more CPU than the rules.
+            addresses = [probe_address(probed[0], ctx, layers)]
+        else:
+            workers = min(MAX_PARALLEL_ADDRESSES, count)
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
+                addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), probed))
 
     settings = request.settings
     target = TargetInfo(

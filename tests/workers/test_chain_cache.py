@@ -86,3 +86,22 @@ def test_verdicts_are_kept_no_longer_than_max_age_and_within_the_size(pki):
 def test_a_chain_that_cannot_be_parsed_is_said_so(pki):
     judged = judge(ChainVerdictCache(Clock(NOW)), [b"not a certificate"], pki["ca"])
     assert judged.analysis is None and "cannot be parsed" in (judged.problem or "")
+
+
+def test_many_names_on_one_chain_share_its_analysis_but_each_name_is_checked(pki, monkeypatch):
+    from workers.probes import chain_cache
+
+    analysed = []
+    real = chain_cache.analyse_chain
+    monkeypatch.setattr(chain_cache, "analyse_chain",
+                        lambda *a, **k: analysed.append(1) or real(*a, **k))
+    wildcard = pki["factory"].leaf(pki["inter"], names=["*.fleet.test"])
+    chain = [wildcard.der, pki["inter"].der]
+    cache = ChainVerdictCache(Clock(NOW))
+    names = [f"o{i}.fleet.test" for i in range(5)]
+    verdicts = [judge(cache, chain, pki["ca"], name=n) for n in names]
+    wrong = judge(cache, chain, pki["ca"], name="elsewhere.test")
+    assert len(analysed) == 1
+    webpki = [next(v for v in j.analysis.validators if v.validator == "webpki")
+              for j in [*verdicts, wrong]]
+    assert [v.accepted for v in webpki] == [True] * 5 + [False]

@@ -16,6 +16,7 @@ import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from workers.models import CipherOffer, Status, TlsAttempt, TlsReason, TlsResult
@@ -125,26 +126,38 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     restricted = False
     if cloudfront_curves:
         restricted = _restrict(context, ":".join(CLOUDFRONT_GROUPS), ":".join(CLOUDFRONT_SIGALGS))
+    context._msg_callback = _on_message  # type: ignore[attr-defined]
     return context, restricted
+
+
+@lru_cache(maxsize=64)
+def _shared_context(protocols: tuple[str, ...], ciphers: str, *, cloudfront_curves: bool
+                    ) -> tuple[ssl.SSLContext, bool]:
+    """make_context, once per offer: building a context costs more CPU than the Python side
+    of a handshake, and a context serves concurrent handshakes (what one handshake sees is
+    kept on its own socket, see _on_message)."""
+    return make_context(list(protocols), ciphers, cloudfront_curves=cloudfront_curves)
+
+
+def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg_type: Any,
+                data: bytes) -> None:
+    """OpenSSL's message callback: notes, on the connection's own record, a certificate
+    request or an alert from the origin."""
+    seen = getattr(conn, "_origin502_seen", None)
+    if seen is None or direction != "read":
+        return
+    if content_type == ssl._TLSContentType.HANDSHAKE and (  # type: ignore[attr-defined]
+        msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
+    ):
+        seen["cert_requested"] = True
+    if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
+        seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
 
 
 def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
               timeout: float) -> Handshake:
     """Run one handshake on a connected socket. Never raises for what the origin does."""
     seen: dict[str, Any] = {"cert_requested": False, "alert": None}
-
-    def on_message(_conn: Any, direction: str, _version: Any, content_type: Any,
-                   msg_type: Any, data: bytes) -> None:
-        if direction != "read":
-            return
-        if content_type == ssl._TLSContentType.HANDSHAKE and (  # type: ignore[attr-defined]
-            msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
-        ):
-            seen["cert_requested"] = True
-        if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
-            seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
-
-    context._msg_callback = on_message  # type: ignore[attr-defined]
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
@@ -157,10 +170,10 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     except OSError as exc:
         sock.close()
         _close_half_made(exc)
-        context._msg_callback = None  # type: ignore[attr-defined]
         result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
         result.duration_ms = (time.perf_counter() - started) * 1000
         return result
+    tls._origin502_seen = seen  # type: ignore[attr-defined]  # read by _on_message
     try:
         tls.do_handshake()
     except ssl.SSLError as exc:
@@ -186,8 +199,6 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
         # Public as get_unverified_chain() from Python 3.13; the SSL object has it since 3.10.
         chain = tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
         result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
-    finally:
-        context._msg_callback = None  # type: ignore[attr-defined]
     result.cert_requested = bool(seen["cert_requested"])
     result.alert = seen["alert"]
     result.duration_ms = (time.perf_counter() - started) * 1000
@@ -238,7 +249,8 @@ def _attempt(address: str, port: int, sni: str | None, ctx: ProbeContext, *, pur
     if sock is None:
         hs = Handshake(ok=False, kind="connect", error="could not reconnect")
     else:
-        context, _ = make_context(protocols, ciphers, cloudfront_curves=cloudfront_curves)
+        context, _ = _shared_context(tuple(protocols), ciphers,
+                                     cloudfront_curves=cloudfront_curves)
         hs = handshake(sock, context, sni, timeout)
         if hs.sock is not None:
             hs.sock.close()
@@ -272,7 +284,8 @@ def probe_tls(sock: socket.socket, address: str, port: int, ctx: ProbeContext) -
                          "without it")
         return result, None, []
 
-    context, restricted = make_context(testable, CLOUDFRONT_CIPHER_STRING, cloudfront_curves=True)
+    context, restricted = _shared_context(tuple(testable), CLOUDFRONT_CIPHER_STRING,
+                                          cloudfront_curves=True)
     try:
         timeout = ctx.timeout(settings.connect_timeout)
     except DeadlineExceeded:
