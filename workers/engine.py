@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from workers.probes.dns import ResolverUnavailable, probe_dns
 from workers.probes.http import probe_http
 from workers.probes.tcp import probe_tcp
 from workers.probes.tls import probe_tls
+from workers.probes.wire import PlainStream, Stream
 from workers.target import canonical_ip
 
 ProgressCallback = Callable[[str, str], None]
@@ -113,7 +113,8 @@ def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext,
             tls = TlsResult(status=Status.NOT_RUN, detail=_not_run("TCP"))
         return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
     transcript.append(f"tcp connected after {tcp.attempts} attempt(s)")
-    stream: socket.socket = sock
+    # Times its sends and the kernel's arrival times, for a first-byte time of the origin's.
+    stream: Stream = PlainStream(sock)
     try:
         if scheme == "https":
             tls, tls_sock, chain_der = probe_tls(sock, address, port, ctx)

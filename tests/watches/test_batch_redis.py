@@ -11,7 +11,6 @@ from redis.connection import Connection, ConnectionPool
 from tests.bot.reports import report
 from tests.watches.test_store_scheduler import T0, add_watch
 from workers.jobs import queues
-from workers.models import ProbeRequest
 from workers.watches.alerts import observe
 from workers.watches.clock import FixedClock
 from workers.watches.jobs import check_batch
@@ -43,8 +42,8 @@ class Prober:
     def __init__(self) -> None:
         self.probed: list[str] = []
 
-    def __call__(self, requests: list[ProbeRequest]):
-        self.probed += [r.hostname for r in requests]
+    def __call__(self, requests: list[dict]):
+        self.probed += [r["hostname"] for r in requests]
         return [(observe(report(fail=False)), "warn") for _ in requests]
 
 

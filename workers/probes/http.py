@@ -3,7 +3,6 @@ lower layers opened (as CloudFront reuses it), and the first response line and h
 
 from __future__ import annotations
 
-import socket
 import ssl
 import time
 
@@ -13,6 +12,7 @@ from workers.models import HttpReason, HttpResult, Status
 from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.deadline_io import recv_within
+from workers.probes.wire import Stream, span_ms
 
 MAX_HEADER_BYTES = 64 * 1024
 # The start of an error response's body: what the origin says is wrong (nginx's "No required
@@ -34,7 +34,10 @@ _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "
                  "x-amzn-requestid", "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
 
 
-def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
+def probe_http(sock: Stream, ctx: ProbeContext) -> HttpResult:
+    """The request on `sock`. The first-byte time runs from the request's departure to the
+    kernel's arrival time of the answer when `sock` keeps them (workers/probes/wire.py), so
+    that it measures the origin, not this process's turn to run."""
     request = ctx.request
     settings = request.settings
     host = request.host
@@ -69,7 +72,10 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
                                     min(16384, MAX_RESPONSE_BYTES - total))
                 total += len(chunk)
                 if result.ttfb_ms is None and chunk:
-                    result.ttfb_ms = (time.perf_counter() - started) * 1000
+                    result.ttfb_ms = span_ms(getattr(sock, "sent_ns", None),
+                                             getattr(sock, "arrived_ns", None))
+                    if result.ttfb_ms is None:
+                        result.ttfb_ms = (time.perf_counter() - started) * 1000
                 received.extend(chunk[:256] if len(received) < 256 else b"")
                 conn.receive_data(chunk)
                 continue
@@ -139,7 +145,7 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
     return result
 
 
-def _body_excerpt(conn: h11.Connection, sock: socket.socket, limit: int) -> str | None:
+def _body_excerpt(conn: h11.Connection, sock: Stream, limit: int) -> str | None:
     """Up to `limit` bytes of an error response's body, as text. Best effort: the response
     itself was already received, so a slow, cut or broken body gives what arrived and never
     turns the layer into a failure."""

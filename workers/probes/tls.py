@@ -8,7 +8,6 @@ certificate fact.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import socket
 import ssl
@@ -29,6 +28,7 @@ from workers.models.cloudfront import (
     UNBUILDABLE_CIPHERS,
 )
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.wire import NanoClock, TlsStream
 
 if TYPE_CHECKING:
     from workers.probes import cipher_offer
@@ -93,7 +93,7 @@ def _restrict(context: ssl.SSLContext, groups: str, sigalgs: str) -> bool:
 @dataclass
 class Handshake:
     ok: bool
-    sock: ssl.SSLSocket | None = None
+    sock: TlsStream | None = None
     protocol: str | None = None
     cipher: str | None = None
     error: str | None = None
@@ -155,66 +155,52 @@ def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg
 
 
 def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
-              timeout: float) -> Handshake:
-    """Run one handshake on a connected socket. Never raises for what the origin does."""
+              timeout: float, clock: NanoClock = time.time_ns) -> Handshake:
+    """Run one handshake on a connected socket. Never raises for what the origin does.
+
+    `duration_ms` of a completed handshake is the origin's time (workers/probes/wire.py),
+    from our timestamps at the sends and the kernel's at the arrivals (`clock` for ours);
+    of a failed one, the time until it failed."""
     seen: dict[str, Any] = {"cert_requested": False, "alert": None}
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
+    stream = TlsStream(sock, context, sni, clock)
+    stream.tls._origin502_seen = seen  # type: ignore[attr-defined]  # read by _on_message
     try:
-        # An origin that resets at once leaves a socket with no peer, which wrap_socket
-        # refuses (ENOTCONN) after taking the descriptor over: ask first, while it is ours.
-        sock.getpeername()
-        # wrap_socket takes the file descriptor over: from here on only ``tls`` may be closed.
-        tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
-    except OSError as exc:
-        sock.close()
-        _close_half_made(exc)
-        result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
-        result.duration_ms = (time.perf_counter() - started) * 1000
-        return result
-    tls._origin502_seen = seen  # type: ignore[attr-defined]  # read by _on_message
-    try:
-        tls.do_handshake()
+        stream.do_handshake()
     except ssl.SSLError as exc:
         result.kind = "eof" if isinstance(exc, ssl.SSLEOFError) else "ssl"
         result.ssl_reason = getattr(exc, "reason", None)
         result.error = _short(exc)
-        tls.close()
+        stream.close()
     except TimeoutError:
         result.kind, result.error = "timeout", f"no handshake answer within {timeout:g} s"
-        tls.close()
+        stream.close()
     except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as exc:
         result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
-        tls.close()
+        stream.close()
     except OSError as exc:
-        result.kind, result.error = "reset", exc.strerror or str(exc)
-        tls.close()
+        # ENOTCONN: an origin that resets at once leaves a socket with no peer.
+        result.kind, result.error = "reset", (
+            f"the origin reset the connection ({exc.strerror})" if exc.strerror
+            else str(exc))
+        stream.close()
     else:
         result.ok = True
-        result.sock = tls
-        result.protocol = tls.version()
-        cipher = tls.cipher()
+        result.sock = stream
+        result.protocol = stream.tls.version()
+        cipher = stream.tls.cipher()
         result.cipher = cipher[0] if cipher else None
         # Public as get_unverified_chain() from Python 3.13; the SSL object has it since 3.10.
-        chain = tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
+        chain = stream.tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
         result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
     result.cert_requested = bool(seen["cert_requested"])
     result.alert = seen["alert"]
     result.duration_ms = (time.perf_counter() - started) * 1000
+    if result.ok and stream.handshake_ms is not None:
+        result.duration_ms = stream.handshake_ms
     return result
-
-
-def _close_half_made(exc: BaseException) -> None:
-    """Close the SSLSocket that wrap_socket made and then refused to return: a reset that
-    lands between our getpeername() and its own leaves the descriptor inside it."""
-    trace = exc.__traceback__
-    while trace is not None:
-        made = trace.tb_frame.f_locals.get("self")
-        if isinstance(made, ssl.SSLSocket):
-            with contextlib.suppress(OSError):
-                made.close()
-        trace = trace.tb_next
 
 
 def _short(exc: ssl.SSLError) -> str:
@@ -262,7 +248,7 @@ def _attempt(address: str, port: int, sni: str | None, ctx: ProbeContext, *, pur
 
 
 def probe_tls(sock: socket.socket, address: str, port: int, ctx: ProbeContext) -> tuple[
-    TlsResult, ssl.SSLSocket | None, list[bytes]
+    TlsResult, TlsStream | None, list[bytes]
 ]:
     """The faithful handshake on ``sock``, then follow-ups when it fails.
 

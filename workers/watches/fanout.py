@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from workers.models import ProbeRequest, Report
 from workers.watches.alerts import Observation
@@ -76,12 +77,25 @@ def probe_in_threads(requests: Sequence[ProbeRequest], threads: int,
 
     if len(requests) == 1:
         return [one(requests[0])]
-    workers = max(1, min(threads, len(requests)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch") as pool:
-        return list(pool.map(one, requests))
+    return list(_threads(threads).map(one, requests))
 
 
-def _probe_share(requests: list[dict[str, object]], threads: int) -> list[Outcome]:
+_THREADS: dict[int, ThreadPoolExecutor] = {}
+_THREADS_LOCK = threading.Lock()
+
+
+def _threads(count: int) -> ThreadPoolExecutor:
+    """A pool of `count` probe threads kept for the life of the process (starting threads for
+    every batch costs a probe process more CPU than its rules)."""
+    with _THREADS_LOCK:
+        pool = _THREADS.get(count)
+        if pool is None:
+            pool = _THREADS[count] = ThreadPoolExecutor(max_workers=count,
+                                                        thread_name_prefix="watch")
+        return pool
+
+
+def _probe_share(requests: list[dict[str, Any]], threads: int) -> list[Outcome]:
     """In a probe process: its share of a batch (requests as JSON-ready dicts)."""
     return probe_in_threads([ProbeRequest.from_dict(r) for r in requests], threads)
 
@@ -122,7 +136,7 @@ class ProbePool:
                     initializer=_start_probe_process, initargs=(os.getpid(),))
             return self._pool
 
-    def probe(self, requests: Sequence[ProbeRequest], threads: int) -> list[Outcome]:
+    def probe(self, requests: Sequence[dict[str, Any]], threads: int) -> list[Outcome]:
         """Split `requests` among the processes (round robin, so slow origins that sit
         together in a batch are spread out) and gather the outcomes in order."""
         if not requests:
@@ -131,8 +145,7 @@ class ProbePool:
         per_process = max(1, threads // shares)
         executor = self._executor()
         futures: list[Future[list[Outcome]]] = [
-            executor.submit(_probe_share, [r.to_dict() for r in requests[i::shares]],
-                            per_process)
+            executor.submit(_probe_share, list(requests[i::shares]), per_process)
             for i in range(shares)]
         try:
             results = [f.result() for f in futures]
@@ -158,13 +171,15 @@ _POOLS: dict[int, ProbePool] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def probe_requests(requests: Sequence[ProbeRequest], local_run: Runner | None = None
+def probe_requests(requests: Sequence[dict[str, Any]], local_run: Runner | None = None
                    ) -> list[Outcome]:
-    """Probe the origins of one batch, in order: in the probe processes, or, with 0 of them
-    configured, in this process's threads with `local_run` (the engine's diagnose if None)."""
+    """Probe the origins of one batch (ProbeRequest dicts, as a watch keeps them), in order:
+    in the probe processes, or, with 0 of them configured, in this process's threads with
+    `local_run` (the engine's diagnose if None)."""
     processes = process_count()
     if processes == 0:
-        return probe_in_threads(requests, concurrency(), local_run)
+        return probe_in_threads([ProbeRequest.from_dict(r) for r in requests], concurrency(),
+                                local_run)
     with _POOLS_LOCK:
         pool = _POOLS.setdefault(processes, ProbePool(processes))
     return pool.probe(requests, concurrency())

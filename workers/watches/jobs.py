@@ -27,7 +27,6 @@ from rq import get_current_job
 from workers import metrics
 from workers.engine import diagnose
 from workers.jobs import queues
-from workers.models import ProbeRequest
 from workers.watches import fanout
 from workers.watches.alerts import WatchState, evaluate, expiry_thresholds
 from workers.watches.clock import Clock, clock_from_env
@@ -51,10 +50,11 @@ WATCH_ALERTS = Counter(
     ["kind"],
 )
 
-Prober = Callable[[Sequence[ProbeRequest]], list[fanout.Outcome]]
+#: Probes a batch's requests (ProbeRequest dicts, as watches keep them), outcomes in order.
+Prober = Callable[[Sequence[dict[str, Any]]], list[fanout.Outcome]]
 
 
-def _probe(requests: Sequence[ProbeRequest]) -> list[fanout.Outcome]:
+def _probe(requests: Sequence[dict[str, Any]]) -> list[fanout.Outcome]:
     # `diagnose` is looked up here, at call time, so tests may replace it (in-process only).
     return fanout.probe_requests(requests, local_run=diagnose)
 
@@ -76,7 +76,7 @@ def check_batch(connection: Redis, items: list[tuple[str, float]], *, claimant: 
     count("skipped", len(items) - len(claimed))
     live = [c for c in claimed if c.spec is not None]
     count("skipped", len(claimed) - len(live))  # unwatched after it was scheduled
-    outcomes = probe([c.spec.probe_request for c in live if c.spec is not None])
+    outcomes = probe([c.spec.request for c in live if c.spec is not None])
     results: list[tuple[Claimed, Any, str]] = []
     for claim, outcome in zip(live, outcomes, strict=True):
         if outcome is None:
