@@ -1,11 +1,12 @@
 """Watched origins per second per worker, and what a watch reports as TLS and first-byte time,
 this tree against a baseline checkout, interleaved in one run.
 
-Starts its own redis-server and several loopback TLS origins (each in its own process, with a
-wildcard certificate, so every watch has its own name `oNNNN.bench.test` reached with
-`--resolve` on 127.0.0.1). Each side (the baseline commit, checked out with its own venv, and
-this tree) gets its own Redis database and its own `origin502 worker --queues probe`
-processes, started from its own tree and venv. Then, round after round and alternating which
+Starts its own redis-server and loopback TLS origins (by default one nginx with four TLS
+servers, `--origin-kind python` for the tests' Python origins) serving one wildcard certificate,
+so every watch has its own name `oNNNN.bench.test` reached with `--resolve` on 127.0.0.1.
+Each side (the baseline commit, checked out with its own venv, and this tree) gets its own
+Redis database and its own `origin502 worker --queues probe` processes, started from its own
+tree and venv. Then, round after round and alternating which
 side goes first:
 
 - a cycle: N watches all due at once, enqueued by that side's scheduler (batches of 25), timed
@@ -39,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +94,60 @@ def start_origins(count: int, tmp: Path) -> tuple[list[subprocess.Popen[str]], l
         ports.append(int(proc.stdout.readline()))
         procs.append(proc)
     return procs, ports, str(ca)
+
+
+@contextmanager
+def origin_servers(kind: str, count: int, tmp: Path) -> Iterator[tuple[list[int], str]]:
+    """`count` loopback TLS origins serving one wildcard certificate: (ports, CA file).
+    "nginx": one nginx with `count` TLS servers (an origin that keeps up, so what a watch
+    reports is this side's measuring, not the origin's own queueing); "python": `count`
+    processes of the tests' TlsOrigin (a Python server, itself slowed down by many
+    handshakes at once)."""
+    if kind == "python":
+        procs, ports, ca = start_origins(count, tmp)
+        try:
+            yield ports, ca
+        finally:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
+        return
+    from tests.support.certs import CertFactory, write_pem
+    from tests.support.nginx import Nginx, NginxServer, TlsFiles
+
+    factory = CertFactory()
+    root = factory.root()
+    inter = factory.intermediate(root)
+    leaf = factory.leaf(inter, ["*.bench.test"])
+    files = TlsFiles.write(tmp / "nginx-tls", leaf, inter)
+    ca = str(write_pem(tmp / "root.pem", root))
+    servers = [NginxServer(tls=files, body="return 200 'ok\\n';", extra="access_log off;")
+               for _ in range(count)]
+    with Nginx(servers) as nginx:
+        master = nginx._proc.pid  # type: ignore[attr-defined]
+        for pid in [master, *_children(master)]:
+            # On a machine this busy an origin waits for a CPU behind the workers, and that
+            # wait would count as the origin's time: a real-time priority takes it away.
+            try:
+                os.sched_setscheduler(pid, os.SCHED_FIFO, os.sched_param(10))
+            except (OSError, AttributeError):
+                print("(no real-time priority for the origin: its own waits for a CPU count "
+                      "in what both sides measure)")
+                break
+        yield list(nginx.ports), ca
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
 
 
 def origin_name(i: int) -> str:
@@ -311,7 +368,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000")
     parser.add_argument("--workers", default="1")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--origins", type=int, default=4, help="origin processes")
+    parser.add_argument("--origins", type=int, default=4, help="origin servers")
+    parser.add_argument("--origin-kind", choices=("nginx", "python"), default="nginx")
     parser.add_argument("--lone", type=int, default=40, help="origins per lone-probe run")
     parser.add_argument("--baseline-dir", default=f"/tmp/base{DEFAULT_BASELINE_COMMIT}")
     parser.add_argument("--baseline-commit", default=DEFAULT_BASELINE_COMMIT)
@@ -337,8 +395,10 @@ def main() -> None:
         tmp = Path(tmp_name)
         timings = tmp / "timings"
         timings.mkdir()
-        origins, ports, ca = start_origins(args.origins, tmp)
-        print(f"{os.cpu_count()} CPU(s), shared; {args.origins} origin processes on 127.0.0.1; "
+        servers = origin_servers(args.origin_kind, args.origins, tmp)
+        ports, ca = servers.__enter__()
+        print(f"{os.cpu_count()} CPU(s), shared; {args.origins} {args.origin_kind} TLS origins "
+              "on 127.0.0.1; "
               f"batches of 25; sides interleaved, {args.rounds} round(s); ratios of this run "
               "are the figures, absolute numbers depend on the machine's other load")
         cycle = 0
@@ -380,9 +440,7 @@ def main() -> None:
                         for proc in side.workers:
                             proc.wait(10)
         finally:
-            for proc in origins:
-                proc.kill()
-                proc.wait()
+            servers.__exit__(None, None, None)
 
 
 def _summary(sides: list[Side], count: int, sizes: list[int]) -> None:
