@@ -42,19 +42,30 @@ Outcome = tuple[Observation, str] | None
 Runner = Callable[[ProbeRequest], Report]
 
 
+def _whole(name: str, default: int, lowest: int) -> int:
+    """The whole number in `name`; `default` when unset, or, said in the log, when it is not
+    one (a typo must not stop every watch)."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return max(lowest, int(raw))
+    except ValueError:
+        log.warning("not a whole number; using the default",
+                    extra={"variable": name, "value": raw, "default": default})
+        return default
+
+
 def concurrency() -> int:
-    return max(1, int(os.environ.get(CONCURRENCY_ENV) or DEFAULT_CONCURRENCY))
+    return _whole(CONCURRENCY_ENV, DEFAULT_CONCURRENCY, 1)
 
 
 def process_count() -> int:
-    raw = os.environ.get(PROCESSES_ENV)
-    if raw is not None and raw.strip():
-        return max(0, int(raw))
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(MAX_DEFAULT_PROCESSES, cpus))
+    return _whole(PROCESSES_ENV, max(1, min(MAX_DEFAULT_PROCESSES, cpus)), 0)
 
 
 def probe_in_threads(requests: Sequence[ProbeRequest], threads: int,
@@ -112,6 +123,9 @@ def _watch_parent(parent: int) -> None:
 
 
 def _start_probe_process(parent: int) -> None:
+    from workers.logging_setup import configure_logging
+
+    configure_logging()  # what goes wrong in a probe reaches the worker's log, as JSON lines
     _watch_parent(parent)
     # Import and parse what every probe needs once, before the first batch arrives.
     from workers.engine import diagnose  # noqa: F401
@@ -144,10 +158,10 @@ class ProbePool:
         shares = min(self.processes, len(requests))
         per_process = max(1, threads // shares)
         executor = self._executor()
-        futures: list[Future[list[Outcome]]] = [
-            executor.submit(_probe_share, list(requests[i::shares]), per_process)
-            for i in range(shares)]
         try:
+            futures: list[Future[list[Outcome]]] = [
+                executor.submit(_probe_share, list(requests[i::shares]), per_process)
+                for i in range(shares)]
             results = [f.result() for f in futures]
         except BrokenProcessPool:
             # A probe process died (killed, out of memory): start afresh next time; the batch
