@@ -285,6 +285,29 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and its live descendants, in MiB."""
+    total = 0
+    for current in [pid, *_descendants(pid)]:
+        try:
+            with open(f"/proc/{current}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        children = _children(todo.pop())
+        found += children
+        todo += children
+    return found
+
+
 @dataclass
 class Side:
     label: str
@@ -433,6 +456,10 @@ def main() -> None:
                             for side in order:
                                 run_lone(side, args.lone, ports, ca)
                     _summary(sides, count, sizes)
+                    for side in sides:
+                        rss = sum(tree_rss_mb(w.pid) for w in side.workers)
+                        print(f"  {side.label:17s} resident memory of the worker(s), with "
+                              f"their probe processes: {rss:.0f} MiB")
                 finally:
                     for side in sides:
                         for proc in side.workers:

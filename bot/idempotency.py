@@ -3,8 +3,8 @@
 Slack retries events it thinks went unanswered, and anyone holding a signed request (a proxy
 log, a browser extension) can replay it for the whole 5-minute signature window. A replayed
 Re-run or command must not start another probe. The first delivery of a request claims its key
-in Redis; later deliveries are acknowledged (so Slack stops retrying) and dropped before any
-listener runs.
+in Redis (bot/store.py); later deliveries are acknowledged (so Slack stops retrying) and
+dropped before any listener runs.
 
 The key is the Events API's `event_id` (the same across Slack's retries), else a digest of the
 signed body, which holds Slack's unique `trigger_id` and `action_ts`: two real clicks differ,
@@ -23,11 +23,9 @@ from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App, BoltRequest, BoltResponse
 
-log = logging.getLogger(__name__)
+from bot.store import SlackStore
 
-PREFIX = "origin502:delivered"
-# Longer than the signature window on either side of now (Bolt allows 5 minutes of skew).
-SEEN_TTL = 15 * 60
+log = logging.getLogger(__name__)
 
 
 def delivery_key(body: dict[str, Any], raw_body: str) -> str:
@@ -39,24 +37,26 @@ def delivery_key(body: dict[str, Any], raw_body: str) -> str:
     return "body:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def first_delivery(redis: Redis, key: str) -> bool:
+def first_delivery(store: SlackStore, key: str) -> bool:
     """True for the first delivery of `key`; also True when Redis cannot tell (the listeners
     then meet the outage themselves and say so)."""
     try:
-        return bool(redis.set(f"{PREFIX}:{key}", "1", nx=True, ex=SEEN_TTL))
+        return store.first_delivery(key)
     except RedisError as exc:
         log.warning("could not check for a repeated request", extra={"error": str(exc)})
         return True
 
 
 def register(app: App, redis: Redis) -> None:
+    store = SlackStore(redis)
+
     @app.middleware
     def once(req: BoltRequest, resp: BoltResponse, body: dict[str, Any], next: Any) -> Any:
         if body.get("type") == "url_verification":
             next()
             return resp
         key = delivery_key(body, req.raw_body)
-        if first_delivery(redis, key):
+        if first_delivery(store, key):
             next()
             return resp
         retry = req.headers.get("x-slack-retry-num") or []

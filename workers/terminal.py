@@ -8,15 +8,15 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
-from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Verdict
+from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Severity, Verdict
 from workers.wording import dns_words, nameserver_words, probe_words
 
 _VERDICT = {Verdict.OK: ("[bold green]OK[/]", "CloudFront can connect to this origin."),
             Verdict.WARN: ("[bold yellow]WARN[/]", "CloudFront can connect, with warnings."),
             Verdict.FAIL: ("[bold red]FAIL[/]", "CloudFront would answer 502/504 for this origin."),
             Verdict.UNKNOWN: ("[bold magenta]UNKNOWN[/]", "could not check from here.")}
-_SEVERITY = {"error": "[red]✖ error[/]", "warning": "[yellow]▲ warning[/]",
-             "info": "[blue]ℹ info[/]"}
+_SEVERITY = {Severity.ERROR: "[red]✖ error[/]", Severity.WARNING: "[yellow]▲ warning[/]",
+             Severity.INFO: "[blue]ℹ info[/]"}
 
 
 def run_with_progress(request: ProbeRequest,

@@ -55,3 +55,29 @@ def test_a_probe_process_that_dies_fails_its_batch_only(pool):
         pool.probe([r for _, r in requests(2)], threads=2)
     outcomes = pool.probe([r for _, r in requests(3)], threads=2)
     assert [o[1] for o in outcomes if o is not None] == ["fail"] * 3
+
+
+@pytest.mark.parametrize(("cpu_max", "expected"), [
+    ("100000 100000", 1), ("150000 100000", 2), ("max 100000", None), ("garbage", None)])
+def test_a_container_s_cpu_limit_bounds_the_probe_processes(monkeypatch, tmp_path, cpu_max,
+                                                           expected):
+    import builtins
+
+    from workers.watches import fanout
+
+    (tmp_path / "cpu.max").write_text(cpu_max + "\n")
+    real_open = builtins.open
+
+    def fake_open(path, *args, **kwargs):
+        if str(path) == "/sys/fs/cgroup/cpu.max":
+            return real_open(tmp_path / "cpu.max", *args, **kwargs)
+        if str(path).startswith("/sys/fs/cgroup/cpu/"):
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    assert fanout._cgroup_cpu_limit() == expected
+    if expected is not None:
+        monkeypatch.delenv(fanout.PROCESSES_ENV, raising=False)
+        assert fanout.usable_cpus() <= expected
+        assert 1 <= fanout.process_count() <= expected

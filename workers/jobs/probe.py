@@ -22,8 +22,9 @@ from workers.engine import diagnose
 from workers.jobs import queues
 from workers.jobs.runs import RunStore
 from workers.logging_setup import request_id_bound
-from workers.models import ProbeRequest, Report
+from workers.models import Layer, ProbeRequest, Report
 from workers.models.distribution import DistributionReport
+from workers.models.layers import connection_results
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +132,11 @@ def _run_lookup(connection: Redis, store: RunStore, run_id: str,
 
 def observe_layers(report: Report) -> None:
     """Feed each layer's measured duration into the probe-duration histogram."""
-    metrics.PROBE_DURATION.labels(layer="dns").observe(report.dns.duration_ms / 1000)
+    metrics.PROBE_DURATION.labels(layer=Layer.DNS).observe(report.dns.duration_ms / 1000)
     for address in report.addresses:
         for probe in address.probes:
-            layers = {"tcp": probe.tcp, "tls": probe.tls, "http": probe.http}
-            for layer, result in layers.items():
-                if result is not None and result.status != "not_run":
+            for layer, result in connection_results(probe).items():
+                if result.status != "not_run":
                     metrics.PROBE_DURATION.labels(layer=layer).observe(result.duration_ms / 1000)
 
 
@@ -191,8 +191,3 @@ def on_probe_failure(
     )
     record_interruption(job, connection, why, retrying=retrying)
 
-
-def on_work_horse_killed(job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
-    """Worker hook for a forked work horse that died (OOM killer, SIGKILL)."""
-    retrying = bool(job.retries_left and job.retries_left > 0)
-    record_interruption(job, job.connection, interruption_text(None, None), retrying=retrying)

@@ -3,14 +3,18 @@ the probe job and the delivery job.
 
 Each side writes only its own fields of a Redis hash, so concurrent updates never overwrite
 each other: the bot writes who asked and where, the probe job writes status, progress and the
-report, the delivery job writes the Slack message timestamps. Delivery renders from the
-record as a whole, so the order in which delivery jobs run does not matter.
+report. What only Slack needs (message timestamps, what was posted) is the bot's own record,
+kept in the same hash by bot/store.py; `Run` and this store never see it, so the probe
+workers stay free of Slack. Delivery renders from the record as a whole, so the order in
+which delivery jobs run does not matter.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,7 +28,6 @@ from workers.models import ProbeRequest
 
 RunStatus = Literal["queued", "running", "done", "failed"]
 Reason = Literal["command", "rerun", "mention"]
-LAYERS = ("dns", "tcp", "tls", "http")
 
 PREFIX = "origin502"
 # How long a run and its report stay available to the Re-run and Show evidence buttons.
@@ -45,25 +48,13 @@ class Run:
     channel: str
     user: str
     reason: Reason = "command"
-    response_url: str | None = None
-    # The parent message the whole conversation hangs under; None until it is posted (and
-    # for ever when the bot could not post in the channel).
-    thread_ts: str | None = None
-    # This run's own status message: the parent for a first run, a reply for a re-run.
-    message_ts: str | None = None
     previous_run: str | None = None  # the run a re-run repeats, for "what changed"
     status: RunStatus = "queued"
-    progress: dict[str, str] = field(default_factory=dict)  # layer -> short line
+    progress: dict[str, str] = field(default_factory=dict)  # Layer value -> short line
     error: str | None = None  # why the run failed, in words for the thread
     attempt: int = 1
     created_at: float = 0.0
     finished_at: float | None = None
-    # The bot is not in the channel: answers go to response_url instead of a thread.
-    fallback: bool = False
-    result_posted: bool = False
-    result_parts: int = 0  # thread replies of the result already posted (resume after a failure)
-    failure_posted: bool = False
-    rendered: str | None = None  # digest of the last status message sent, to skip no-op updates
     joined: list[str] = field(default_factory=list)  # users whose request joined this run
     # The id of the Slack request that started the run; every log line of the run's jobs
     # carries it, so one id follows a command from the slash command to the posted reply.
@@ -83,24 +74,19 @@ class Run:
 
 
 _JSON_FIELDS = {"request", "progress", "joined"}
-_BOOL_FIELDS = {"fallback", "result_posted", "failure_posted"}
 _FLOAT_FIELDS = {"created_at", "finished_at"}
-_INT_FIELDS = {"attempt", "result_parts"}
+_INT_FIELDS = {"attempt"}
 
 
 def _encode(name: str, value: Any) -> str:
     if name in _JSON_FIELDS:
         return json.dumps(value, sort_keys=True)
-    if name in _BOOL_FIELDS:
-        return "1" if value else "0"
     return str(value)
 
 
 def _decode(name: str, raw: str) -> Any:
     if name in _JSON_FIELDS:
         return json.loads(raw)
-    if name in _BOOL_FIELDS:
-        return raw == "1"
     if name in _FLOAT_FIELDS:
         return float(raw)
     if name in _INT_FIELDS:
@@ -109,27 +95,49 @@ def _decode(name: str, raw: str) -> Any:
 
 
 class RunStore:
-    """Runs, reports, thread index and dedup keys in one Redis database."""
+    """Runs, reports and dedup keys in one Redis database.
+
+    Keys (every one starts with `origin502:`):
+
+        origin502:run-counter                 STRING  the last run number given out
+        origin502:run:{run_id}                HASH    the fields of `Run` (and the bot's own,
+                                                      bot/store.py); RUN_TTL
+        origin502:run:{run_id}:seq            STRING  the last delivery job number of the run
+        origin502:report:{run_id}             STRING  JSON report of a finished run; RUN_TTL
+        origin502:active:{channel}:{cache_key} STRING the run checking that target there now
+                                                      (or that just did); ACTIVE_TTL
+    """
 
     def __init__(self, connection: Redis) -> None:
         self.redis = connection
 
     # -- keys -------------------------------------------------------------------------------
     @staticmethod
-    def _run_key(run_id: str) -> str:
+    def run_key(run_id: str) -> str:
+        """The hash of a run; the bot keeps its Slack fields in it too (bot/store.py), so
+        they live and expire with the run."""
         return f"{PREFIX}:run:{run_id}"
+
+    @staticmethod
+    def _seq_key(run_id: str) -> str:
+        return f"{PREFIX}:run:{run_id}:seq"
 
     @staticmethod
     def _report_key(run_id: str) -> str:
         return f"{PREFIX}:report:{run_id}"
 
     @staticmethod
-    def _thread_key(channel: str, thread_ts: str) -> str:
-        return f"{PREFIX}:thread:{channel}:{thread_ts}"
-
-    @staticmethod
     def _active_key(channel: str, cache_key: str) -> str:
         return f"{PREFIX}:active:{channel}:{cache_key}"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Pipeline]:
+        """A MULTI/EXEC pipeline, executed when the block ends: the store methods that take a
+        `pipeline`, and RQ's enqueue, add their commands to it, and they apply all at once."""
+        with self.redis.pipeline() as pipe:
+            pipe.multi()
+            yield pipe
+            pipe.execute()
 
     # -- runs -------------------------------------------------------------------------------
     def new_run_id(self, cache_key: str) -> str:
@@ -144,27 +152,26 @@ class RunStore:
             for name, value in vars(run).items()
             if value is not None and name != "run_id"
         }
-        key = self._run_key(run.run_id)
+        key = self.run_key(run.run_id)
         pipe = pipeline if pipeline is not None else self.redis.pipeline()
         pipe.hset(key, mapping=mapping)
         pipe.expire(key, RUN_TTL)
         # The delivery jobs of a run are numbered from here (see next_seq).
-        pipe.set(f"{key}:seq", 0, ex=RUN_TTL)
+        pipe.set(self._seq_key(run.run_id), 0, ex=RUN_TTL)
         if pipeline is None:
             pipe.execute()
 
     def discard(self, run_id: str) -> None:
         """Forget a run that was recorded but never started (it joined another)."""
-        key = self._run_key(run_id)
-        self.redis.delete(key, f"{key}:seq")
+        self.redis.delete(self.run_key(run_id), self._seq_key(run_id))
 
     def request_id(self, run_id: str) -> str | None:
         """The id of the request that started the run, for the logs of its jobs."""
-        raw = self.redis.hget(self._run_key(run_id), "request_id")
+        raw = self.redis.hget(self.run_key(run_id), "request_id")
         return raw.decode() if isinstance(raw, bytes) else (str(raw) if raw else None)
 
     def get(self, run_id: str) -> Run | None:
-        raw = self.redis.hgetall(self._run_key(run_id))
+        raw = self.redis.hgetall(self.run_key(run_id))
         if not raw:
             return None
         values: dict[str, Any] = {}
@@ -179,7 +186,7 @@ class RunStore:
 
     def update(self, run_id: str, **fields: Any) -> None:
         """Set some fields of a run; None removes a field."""
-        key = self._run_key(run_id)
+        key = self.run_key(run_id)
         with self.redis.pipeline() as pipe:
             for name, value in fields.items():
                 if name not in Run.__dataclass_fields__ or name == "run_id":
@@ -192,7 +199,7 @@ class RunStore:
 
     def set_progress(self, run_id: str, layer: str, text: str) -> None:
         """Record a finished layer; layers of several addresses may report at once."""
-        key = self._run_key(run_id)
+        key = self.run_key(run_id)
         with self.redis.pipeline() as pipe:
             while True:
                 try:
@@ -212,8 +219,15 @@ class RunStore:
         if run is not None and user != run.user and user not in run.joined:
             self.update(run_id, joined=[*run.joined, user])
 
+    def first_seq(self, run_id: str, pipeline: Pipeline) -> int:
+        """Number the first delivery job of a new run (`create` set the count to 0), inside
+        the transaction that enqueues it."""
+        pipeline.incr(self._seq_key(run_id))
+        return 1
+
     def next_seq(self, run_id: str) -> int:
-        key = f"{self._run_key(run_id)}:seq"
+        """Number another delivery job of the run (job ids must differ to be queued)."""
+        key = self._seq_key(run_id)
         with self.redis.pipeline() as pipe:
             pipe.incr(key)
             pipe.expire(key, RUN_TTL)
@@ -230,20 +244,6 @@ class RunStore:
             return None
         data: dict[str, Any] = json.loads(raw)
         return data
-
-    # -- threads ----------------------------------------------------------------------------
-    def link_thread(
-        self, channel: str, thread_ts: str, run_id: str, pipeline: Pipeline | None = None
-    ) -> None:
-        """Make `run_id` the latest run of a thread (what a mention in it re-runs)."""
-        target = pipeline if pipeline is not None else self.redis
-        target.set(self._thread_key(channel, thread_ts), run_id, ex=RUN_TTL)
-
-    def thread_run(self, channel: str, thread_ts: str) -> str | None:
-        raw = self.redis.get(self._thread_key(channel, thread_ts))
-        if raw is None:
-            return None
-        return raw.decode() if isinstance(raw, bytes) else str(raw)
 
     # -- dedup ------------------------------------------------------------------------------
     def claim(self, channel: str, cache_key: str, run_id: str) -> str | None:

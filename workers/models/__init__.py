@@ -4,19 +4,17 @@ Imports nothing else of the project.
 """
 
 from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
+from workers.models.findings import Finding, FindingCode, Severity
+from workers.models.layers import Layer, LayerResult
 from workers.models.report import (
     SCHEMA_VERSION,
-    SEVERITY_RANK_BY_NAME,
-    Finding,
     Report,
-    Severity,
     TargetInfo,
     Verdict,
     verdict_for,
 )
 from workers.models.request import (
     ORIGIN_SSL_PROTOCOLS,
-    PROTOCOL_POLICIES,
     DistributionLookup,
     OriginSettings,
     ProbeOptions,
@@ -26,6 +24,7 @@ from workers.models.results import (
     AddressReport,
     CertificateInfo,
     ChainAnalysis,
+    ChainBreak,
     CipherOffer,
     ConnectionProbe,
     DnsReason,
@@ -47,12 +46,11 @@ from workers.models.results import (
 __all__ = [
     "FAMILY_LABELS",
     "ORIGIN_SSL_PROTOCOLS",
-    "PROTOCOL_POLICIES",
     "SCHEMA_VERSION",
-    "SEVERITY_RANK_BY_NAME",
     "AddressReport",
     "CertificateInfo",
     "ChainAnalysis",
+    "ChainBreak",
     "CipherOffer",
     "ConnectionProbe",
     "DistributionLookup",
@@ -63,8 +61,11 @@ __all__ = [
     "EdgeErrorFamily",
     "EdgeReading",
     "Finding",
+    "FindingCode",
     "HttpReason",
     "HttpResult",
+    "Layer",
+    "LayerResult",
     "NameServerCheck",
     "NameServerOutcome",
     "OriginSettings",

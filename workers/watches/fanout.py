@@ -60,12 +60,40 @@ def concurrency() -> int:
     return _whole(CONCURRENCY_ENV, DEFAULT_CONCURRENCY, 1)
 
 
-def process_count() -> int:
+def usable_cpus() -> int:
+    """CPUs this process may run on, within its container's CPU limit (a pod limited to one
+    CPU on a large node sees every CPU of the node in its affinity)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    return _whole(PROCESSES_ENV, max(1, min(MAX_DEFAULT_PROCESSES, cpus)), 0)
+    limit = _cgroup_cpu_limit()
+    return max(1, min(cpus, limit) if limit is not None else cpus)
+
+
+def _cgroup_cpu_limit() -> int | None:
+    """The CPU quota of this process's cgroup, rounded up; None when there is none."""
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as handle:  # cgroup v2: "QUOTA PERIOD"
+            quota, period = handle.read().split()[:2]
+    except (OSError, ValueError):
+        try:  # cgroup v1
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as handle:
+                quota = handle.read().strip()
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as handle:
+                period = handle.read().strip()
+        except OSError:
+            return None
+    try:
+        if quota in ("max", "-1") or int(period) <= 0:
+            return None
+        return max(1, -(-int(quota) // int(period)))
+    except ValueError:
+        return None
+
+
+def process_count() -> int:
+    return _whole(PROCESSES_ENV, min(MAX_DEFAULT_PROCESSES, usable_cpus()), 0)
 
 
 def probe_in_threads(requests: Sequence[ProbeRequest], threads: int,

@@ -17,7 +17,7 @@ import pytest
 
 from workers.options import build_request
 from workers.probes.context import ProbeContext
-from workers.probes.http import probe_http
+from workers.probes.http import exchange
 from workers.probes.tls import (
     BROAD_CIPHER_STRING,
     CLOUDFRONT_CIPHER_STRING,
@@ -25,6 +25,7 @@ from workers.probes.tls import (
     make_context,
 )
 from workers.probes.wire import PlainStream
+from workers.target import Target
 
 HANDSHAKE_RTT_NS = 2_000_000
 RESPONSE_NS = 3_000_000
@@ -100,6 +101,11 @@ class OriginSocket:
         return None
 
 
+def _target_and_context() -> tuple[Target, ProbeContext]:
+    request = build_request("origin.test")
+    return Target.of(request), ProbeContext.for_request(request)
+
+
 @pytest.fixture
 def origin_context(pki, tmp_path) -> ssl.SSLContext:
     (tmp_path / "chain.pem").write_bytes(pki["leaf"].pem + pki["inter"].pem)
@@ -130,7 +136,7 @@ def test_first_byte_over_tls_is_the_origin_s_answer_time(origin_context):
     context, _ = make_context(["TLSv1.2"], CLOUDFRONT_CIPHER_STRING, cloudfront_curves=True)
     result = handshake(sock, context, "origin.test", 5.0, clock)  # type: ignore[arg-type]
     assert result.sock is not None
-    http = probe_http(result.sock, ProbeContext.for_request(build_request("origin.test")))
+    http = exchange(result.sock, *_target_and_context())
     assert http.status_code == 200
     assert http.ttfb_ms == pytest.approx(RESPONSE_NS / 1e6)
 
@@ -138,6 +144,6 @@ def test_first_byte_over_tls_is_the_origin_s_answer_time(origin_context):
 def test_first_byte_over_plain_http_is_the_origin_s_answer_time():
     clock = SlowProcessClock()
     stream = PlainStream(OriginSocket(clock, None), clock)  # type: ignore[arg-type]
-    http = probe_http(stream, ProbeContext.for_request(build_request("origin.test")))
+    http = exchange(stream, *_target_and_context())
     assert http.status_code == 200
     assert http.ttfb_ms == pytest.approx(RESPONSE_NS / 1e6)
