@@ -453,10 +453,6 @@ class WatchStore:
             claimed.append(Claimed(watch_id, occurrence, spec))
         return claimed
 
-    def first_run(self, member: str, occurrence: float) -> bool:
-        """True exactly once per (member, occurrence): the guard every scheduled job takes."""
-        return bool(self.redis.set(self.done_key(member, occurrence), "1", nx=True, ex=DONE_TTL))
-
     def ran(self, member: str, occurrence: float) -> bool:
         """True once the job of (member, occurrence) has marked it done (`mark_ran`)."""
         return bool(self.redis.exists(self.done_key(member, occurrence)))
