@@ -21,14 +21,14 @@ _SEVERITY = {Severity.ERROR: "[red]✖ error[/]", Severity.WARNING: "[yellow]▲
 
 def run_with_progress(request: ProbeRequest,
                       run: Callable[..., Report]) -> Report:
-    """Run the diagnosis with a live status line on stderr (only when it is a terminal)."""
+    """Run the diagnosis with a live status on stderr (only when it is a terminal): what is
+    being waited for, and a provisional verdict once a first connection attempt timed out."""
     console = Console(stderr=True)
     if not console.is_terminal:
         return run(request)
-    with console.status(f"Probing {escape(request.hostname)}…") as status:
-        def progress(layer: str, text: str) -> None:
-            status.update(f"Probing {escape(request.hostname)}… {layer.upper()}: {escape(text)}")
-        return run(request, on_progress=progress)
+    from workers.terminal_live import run_live
+
+    return run_live(request, run, console)
 
 
 def render_report(report: Report, console: Console | None = None) -> None:

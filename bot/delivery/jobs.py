@@ -35,6 +35,7 @@ from workers import metrics
 from workers.jobs import queues
 from workers.jobs.runs import Run, RunStore
 from workers.logging_setup import request_id_bound
+from workers.models.provisional import Provisional
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,14 @@ def _report(store: RunStore, run_id: str | None) -> AnyReport | None:
     return load_report(store.report(run_id))
 
 
+def _provisional(store: RunStore, run: Run) -> Provisional | None:
+    """The run's first verdict while it still runs (issue 8); the final report replaces it."""
+    if run.status != "running":
+        return None
+    data = store.provisional(run.run_id)
+    return Provisional.from_dict(data) if data is not None else None
+
+
 def _send_response_url(url: str | None, message: Message, *, in_channel: bool) -> None:
     if not url:
         raise DeliveryError("no response_url to answer through")
@@ -133,7 +142,7 @@ def _sync_run(store: RunStore, slack_store: SlackStore, run_id: str) -> str:
         report = _report(store, run_id) if run.status == "done" else None
         if shown.fallback:
             return _sync_fallback(store, slack_store, run, shown, report)
-        status = run_status(run, report)
+        status = run_status(run, report, provisional=_provisional(store, run))
         if shown.message_ts is None:
             try:
                 posted = post_once(

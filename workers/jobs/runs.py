@@ -51,6 +51,10 @@ class Run:
     previous_run: str | None = None  # the run a re-run repeats, for "what changed"
     status: RunStatus = "queued"
     progress: dict[str, str] = field(default_factory=dict)  # Layer value -> short line
+    # Layer value -> what it has been waiting for so far ("no answer for 6 of 10 s"), written
+    # by the probe job every few seconds while it waits; shown for a layer with no progress
+    # line yet.
+    waiting: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # why the run failed, in words for the thread
     attempt: int = 1
     created_at: float = 0.0
@@ -73,7 +77,7 @@ class Run:
         return str(self.request.get("display") or self.request["hostname"])
 
 
-_JSON_FIELDS = {"request", "progress", "joined"}
+_JSON_FIELDS = {"request", "progress", "joined", "waiting"}
 _FLOAT_FIELDS = {"created_at", "finished_at"}
 _INT_FIELDS = {"attempt"}
 
@@ -104,6 +108,8 @@ class RunStore:
                                                       bot/store.py); RUN_TTL
         origin502:run:{run_id}:seq            STRING  the last delivery job number of the run
         origin502:report:{run_id}             STRING  JSON report of a finished run; RUN_TTL
+        origin502:provisional:{run_id}        STRING  JSON first verdict while the run still
+                                                      retries (issue 8); RUN_TTL
         origin502:active:{channel}:{cache_key} STRING the run checking that target there now
                                                       (or that just did); ACTIVE_TTL
     """
@@ -125,6 +131,10 @@ class RunStore:
     @staticmethod
     def _report_key(run_id: str) -> str:
         return f"{PREFIX}:report:{run_id}"
+
+    @staticmethod
+    def _provisional_key(run_id: str) -> str:
+        return f"{PREFIX}:provisional:{run_id}"
 
     @staticmethod
     def _active_key(channel: str, cache_key: str) -> str:
@@ -244,6 +254,26 @@ class RunStore:
             return None
         data: dict[str, Any] = json.loads(raw)
         return data
+
+    # -- first verdict (issue 8) ------------------------------------------------------------
+    def save_provisional(self, run_id: str, provisional: dict[str, Any]) -> None:
+        """Keep the run's provisional verdict (models.provisional.Provisional.to_dict()),
+        shown while the run is running; the final report replaces it."""
+        self.redis.set(self._provisional_key(run_id), json.dumps(provisional), ex=RUN_TTL)
+
+    def provisional(self, run_id: str) -> dict[str, Any] | None:
+        raw = self.redis.get(self._provisional_key(run_id))
+        if raw is None:
+            return None
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+    def clear_live(self, run_id: str) -> None:
+        """Forget the waiting lines and the provisional verdict (a probe starts afresh)."""
+        with self.redis.pipeline() as pipe:
+            pipe.delete(self._provisional_key(run_id))
+            pipe.hdel(self.run_key(run_id), "waiting")
+            pipe.execute()
 
     # -- dedup ------------------------------------------------------------------------------
     def claim(self, channel: str, cache_key: str, run_id: str) -> str | None:

@@ -103,7 +103,7 @@ class OriginSocket:
 
 def _target_and_context() -> tuple[Target, ProbeContext]:
     request = build_request("origin.test")
-    return Target.of(request), ProbeContext.for_request(request)
+    return Target.of(request).at("127.0.0.1", "https", 443), ProbeContext.for_request(request)
 
 
 @pytest.fixture
