@@ -196,6 +196,9 @@ def start_workers(count: int, redis_url: str, logs: Path, *, tree: Path = ROOT,
     deadline = time.monotonic() + 60
     while len(connection.keys(f"rq:worker:{tag}-*")) < count:  # registered and listening
         if time.monotonic() > deadline:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
             raise RuntimeError(f"workers did not start; see {logs}")
         time.sleep(0.1)
     connection.close()
