@@ -224,7 +224,7 @@ def worker(
     maintenance_interval: int,
 ) -> None:
     """Run an RQ worker for the probe and/or delivery queues."""
-    from workers.jobs.queues import QUEUE_NAMES, worker_queues
+    from workers.jobs.queues import QUEUE_NAMES, WATCH_QUEUE, worker_queues
 
     wanted = [q.strip() for q in queue_list.split(",") if q.strip()]
     unknown = [q for q in wanted if q not in QUEUE_NAMES]
@@ -267,6 +267,16 @@ def worker(
                     maintenance_interval=maintenance_interval,
                     lane=lane,
                 )
+        if "probe" in wanted:
+            # A second watch batch in flight, so the probe processes go on with its origins
+            # while the first batch's results are recorded (workers/watches/fanout.py).
+            start_background_worker(
+                connection,
+                [WATCH_QUEUE],
+                heartbeat_interval=heartbeat,
+                maintenance_interval=maintenance_interval,
+                lane="watch",
+            )
     click.echo(f"origin502 worker on {', '.join(wanted)}", err=True)
     try:
         work_until_stopped(
