@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from bot.cli import _worker_redis_url, main
 from tests.support.ports import closed_port
 from workers.jobs import redis_wait
-from workers.jobs.worker_cli import ConfigProblem, worker_command
+from workers.jobs.worker_cli import ConfigProblem, WorkerSettings, worker
 
 
 @pytest.fixture
@@ -49,14 +49,15 @@ def test_the_check_is_given_the_queue_kinds_asked_for():
         seen.append(list(kinds))
         raise ConfigProblem("stopped by the check")
 
-    result = CliRunner().invoke(worker_command(check), ["--queues", " delivery , probe"])
+    result = CliRunner().invoke(worker, ["--queues", " delivery , probe"],
+                                obj=WorkerSettings(check))
     assert result.exit_code == 2 and "stopped by the check" in result.output
     assert seen == [["delivery", "probe"]]
 
 
 def test_an_unknown_queue_is_refused_before_any_setting_is_read():
     seen = []
-    result = CliRunner().invoke(worker_command(seen.append), ["--queues", "bogus"])
+    result = CliRunner().invoke(worker, ["--queues", "bogus"], obj=WorkerSettings(seen.append))
     assert result.exit_code == 2
     assert "unknown queue(s) bogus: choose from probe, delivery" in result.output
     assert seen == []
