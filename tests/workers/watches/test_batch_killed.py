@@ -22,7 +22,7 @@ from workers.watches.model import WatchSpec, watch_id_for
 from workers.watches.store import WatchStore, watch_member
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 T0 = 1_800_000_000.0
 
 
