@@ -78,9 +78,15 @@ def queue(name: str, connection: Redis, job_class: type[Job] | None = None) -> Q
 
 
 def enqueue_probe(
-    connection: Redis, run_id: str, request: dict[str, Any], pipeline: Pipeline | None = None
+    connection: Redis,
+    run_id: str,
+    request: dict[str, Any],
+    pipeline: Pipeline | None = None,
+    *,
+    count: bool = True,
 ) -> str:
-    """Queue the probe of one run; returns the job id. With `pipeline`, only adds to it."""
+    """Queue the probe of one run; returns the job id. With `pipeline`, only adds to it.
+    `count=False` leaves the job out of the metrics (first_jobs counts once they ran)."""
     job = queue(PROBE_QUEUE, connection).enqueue(
         PROBE_JOB,
         args=(run_id, request),
@@ -94,7 +100,8 @@ def enqueue_probe(
         description=f"probe {request.get('hostname')} for run {run_id}",
         pipeline=pipeline,
     )
-    metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
+    if count:
+        metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
     return str(job.id)
 
 
@@ -107,6 +114,7 @@ def enqueue_delivery(
     description: str,
     pipeline: Pipeline | None = None,
     unique: bool = False,
+    count: bool = True,
 ) -> str:
     """Queue a job for the delivery workers (the only ones holding the Slack token), with the
     timeouts, TTLs and retries every delivery job shares. Raises DuplicateJobError when
@@ -125,16 +133,42 @@ def enqueue_delivery(
         description=description,
         pipeline=pipeline,
     )
-    metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
+    if count:
+        metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
     return str(job.id)
 
 
 def enqueue_sync(
-    connection: Redis, run_id: str, seq: int, pipeline: Pipeline | None = None
+    connection: Redis,
+    run_id: str,
+    seq: int,
+    pipeline: Pipeline | None = None,
+    *,
+    count: bool = True,
 ) -> str:
     """Queue a delivery job that brings Slack in line with the run record."""
     return enqueue_delivery(connection, SYNC_JOB, (run_id,), job_id=f"sync-{run_id}-{seq}",
-                            description=f"deliver run {run_id}", pipeline=pipeline)
+                            description=f"deliver run {run_id}", pipeline=pipeline,
+                            count=count)
+
+
+def first_jobs(connection: Redis, run_id: str, request: dict[str, Any]) -> list[list[Any]]:
+    """The Redis commands that queue a new run: its first delivery job (the status message
+    goes out first) and its probe, exactly as RQ words them in a pipeline, recorded and not
+    sent. RunStore.open runs them in the script that records the run, so a command's run is
+    recorded and queued in one round trip, wholly or not at all. Call count_first_jobs once
+    they ran."""
+    recorder = connection.pipeline(transaction=True)  # never executed
+    enqueue_sync(connection, run_id, 1, pipeline=recorder, count=False)
+    enqueue_probe(connection, run_id, request, pipeline=recorder, count=False)
+    commands = [list(args) for args, _options in recorder.command_stack]
+    recorder.reset()
+    return commands
+
+
+def count_first_jobs() -> None:
+    metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
+    metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
 
 
 def enqueue_evidence(

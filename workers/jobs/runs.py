@@ -10,7 +10,9 @@ record as a whole, so the order in which delivery jobs run does not matter.
 from __future__ import annotations
 
 import json
+import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -82,6 +84,22 @@ class Run:
         return str(self.request.get("display") or self.request["hostname"])
 
 
+def new_run_id(cache_key: str) -> str:
+    """An id no other run has (64 random bits, and RunStore.open never reuses one), made
+    without a round trip to Redis, with the start of the target's key for the logs."""
+    return f"r{secrets.token_hex(8)}-{cache_key[:12]}"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What RunStore.open did: `opened` (recorded and queued), `repeated` (this delivery was
+    seen before: nothing written), `held` (`holder` is the run active for the target: nothing
+    written but the delivery), `taken` (the run id exists: nothing written)."""
+
+    status: Literal["opened", "repeated", "held", "taken"]
+    holder: str | None = None
+
+
 _JSON_FIELDS = {"request", "progress", "joined"}
 _BOOL_FIELDS = {"fallback", "result_posted", "failure_posted"}
 _FLOAT_FIELDS = {"created_at", "finished_at"}
@@ -133,17 +151,20 @@ class RunStore:
 
     # -- runs -------------------------------------------------------------------------------
     def new_run_id(self, cache_key: str) -> str:
-        number = int(self.redis.incr(f"{PREFIX}:run-counter"))
-        return f"r{number}-{cache_key[:12]}"
+        return new_run_id(cache_key)
 
-    def create(self, run: Run, pipeline: Pipeline | None = None) -> None:
-        """Store a new run; with `pipeline`, only add the commands to it."""
+    @staticmethod
+    def _fields(run: Run) -> dict[EncodableT, EncodableT]:
         run.created_at = run.created_at or time.time()
-        mapping: dict[EncodableT, EncodableT] = {
+        return {
             name: _encode(name, value)
             for name, value in vars(run).items()
             if value is not None and name != "run_id"
         }
+
+    def create(self, run: Run, pipeline: Pipeline | None = None) -> None:
+        """Store a new run; with `pipeline`, only add the commands to it."""
+        mapping = self._fields(run)
         key = self._run_key(run.run_id)
         pipe = pipeline if pipeline is not None else self.redis.pipeline()
         pipe.hset(key, mapping=mapping)
@@ -152,6 +173,40 @@ class RunStore:
         pipe.set(f"{key}:seq", 0, ex=RUN_TTL)
         if pipeline is None:
             pipe.execute()
+
+    def open(
+        self,
+        run: Run,
+        jobs: Sequence[Sequence[EncodableT]],
+        *,
+        delivery: tuple[str, int] | None = None,
+        cache_key: str | None = None,
+    ) -> Opened:
+        """Record a new run as the active one for its target in its channel and run `jobs`
+        (the commands that queue it: queues.first_jobs), in one script: one round trip, all
+        or nothing. `delivery` (a key and its TTL) is the request's idempotency key, claimed
+        in the same script; nothing is written for a repeated delivery, nor while another
+        run holds the target (the caller then joins or takes over, see bot/runs.py).
+        `cache_key` is run.cache_key when the caller has it already (it costs a parse).
+
+        Raises redis.exceptions.RedisError when Redis is unreachable.
+        """
+        fields = self._fields(run)
+        words: list[EncodableT] = [
+            delivery[1] if delivery else 0, run.run_id, ACTIVE_TTL, RUN_TTL, len(fields)
+        ]
+        for name, value in fields.items():
+            words += [name, value]
+        for command in jobs:
+            words += [len(command), *command]
+        key = self._run_key(run.run_id)
+        active = self._active_key(run.channel, cache_key or run.cache_key)
+        keys = [delivery[0] if delivery else key, active, key, f"{key}:seq"]
+        reply = self.redis.register_script(_OPEN)(keys=keys, args=words)
+        status, *rest = (w.decode() if isinstance(w, bytes) else str(w) for w in reply)
+        if status not in ("opened", "repeated", "held", "taken"):
+            raise ValueError(f"unexpected answer from the open script: {status!r}")
+        return Opened(status, rest[0] if rest else None)  # type: ignore[arg-type]
 
     def discard(self, run_id: str) -> None:
         """Forget a run that was recorded but never started (it joined another)."""
@@ -294,4 +349,34 @@ if holder == false or holder == ARGV[1] then
   return 1
 end
 return 0
+"""
+
+
+# KEYS: the delivery key (unused without one), the active-run key, the run key, its delivery
+# job counter. ARGV: the delivery TTL (0: no delivery key), the run id, the active TTL, the
+# run TTL, the number of run fields, the fields and values, then the commands that queue the
+# run's jobs, each as its number of words followed by the words.
+_OPEN = """
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  return {'taken'}
+end
+if tonumber(ARGV[1]) > 0 and not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return {'repeated'}
+end
+local holder = redis.call('GET', KEYS[2])
+if holder then
+  return {'held', holder}
+end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+local fields = tonumber(ARGV[5])
+redis.call('HSET', KEYS[3], unpack(ARGV, 6, 5 + 2 * fields))
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+redis.call('SET', KEYS[4], '1', 'EX', ARGV[4])
+local i = 6 + 2 * fields
+while i <= #ARGV do
+  local words = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + words))
+  i = i + words + 1
+end
+return {'opened'}
 """
