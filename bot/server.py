@@ -15,9 +15,12 @@ the per-request deadline nor the signature-before-parse step; this file stays on
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import gc
 import json
 import logging
 import os
+import queue
 import re
 import socket
 import sys
@@ -97,12 +100,17 @@ class Deadlines:
         self._clock = clock
         self._due: dict[socket.socket, float] = {}
         self._wake = threading.Condition()
+        self._until = 0.0  # when the thread's current wait ends by itself
         threading.Thread(target=self._run, name="http-deadlines", daemon=True).start()
 
     def start(self, connection: socket.socket, seconds: float) -> None:
+        due = self._clock() + seconds
         with self._wake:
-            self._due[connection] = self._clock() + seconds
-            self._wake.notify()
+            self._due[connection] = due
+            # Wake the thread only for a deadline sooner than the one it waits for: with one
+            # REQUEST_DEADLINE for every request, nearly never (not once per request).
+            if due < self._until:
+                self._wake.notify()
 
     def cancel(self, connection: socket.socket) -> None:
         with self._wake:
@@ -117,7 +125,9 @@ class Deadlines:
                     del self._due[connection]
                 if not expired:
                     soonest = min(self._due.values(), default=now + 60)
-                    self._wake.wait(timeout=max(0.05, soonest - now))
+                    timeout = max(0.05, soonest - now)
+                    self._until = now + timeout
+                    self._wake.wait(timeout=timeout)
                     continue
             for connection in expired:
                 log.info("request took too long to arrive; connection closed")
@@ -254,6 +264,41 @@ def make_handler(
     return SlackRequestHandler
 
 
+class _Workers:
+    """Daemon threads that serve connections and are reused, at most `limit` of them.
+
+    A thread per connection makes the accepting thread wait, once per connection, for the new
+    thread to be scheduled and to take the interpreter lock from the threads already busy;
+    under a burst that wait, not the work, bounded how fast connections were taken in
+    (benchmarks/ack_latency.py). Handing a connection to a waiting thread costs a queue put.
+    Daemon threads, as before: stopping the server never waits for a stalled client.
+    """
+
+    def __init__(self, serve: Callable[[Any, Any], None], limit: int) -> None:
+        self._serve = serve
+        self._limit = limit
+        self._started = 0
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[tuple[Any, Any]] = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)  # one permit per thread back at the queue
+
+    def submit(self, request: Any, client_address: Any) -> None:
+        if not self._idle.acquire(blocking=False):
+            with self._lock:
+                if self._started < self._limit:
+                    self._started += 1
+                    threading.Thread(target=self._work, name=f"http-{self._started}",
+                                     daemon=True).start()
+        self._jobs.put((request, client_address))
+
+    def _work(self) -> None:
+        while True:
+            request, client_address = self._jobs.get()
+            # A fresh context per connection: nothing (a request id) leaks to the next one.
+            contextvars.Context().run(self._serve, request, client_address)
+            self._idle.release()
+
+
 class SlackHTTPServer(ThreadingHTTPServer):
     # The standard backlog of 5 resets connections when a burst of commands arrives at once.
     request_queue_size = 256
@@ -261,9 +306,17 @@ class SlackHTTPServer(ThreadingHTTPServer):
     block_on_close = False
     max_connections = MAX_CONNECTIONS
 
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        # What the process built to get here (imports, the app) lives as long as it does: out
+        # of the cyclic collector's way, so that a full collection during a burst of commands
+        # does not walk all of it while every request waits (tens of ms).
+        gc.freeze()
+        super().serve_forever(poll_interval)
+
     def server_activate(self) -> None:
         super().server_activate()
         self._slots = threading.BoundedSemaphore(self.max_connections)
+        self._workers = _Workers(self.process_request_thread, self.max_connections)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         # One thread per connection, but only so many: past the bound a connection is told
@@ -275,7 +328,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
             self.shutdown_request(request)
             return
         try:
-            super().process_request(request, client_address)
+            self._workers.submit(request, client_address)
         except BaseException:
             self._slots.release()
             raise
