@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from email.message import Message
+from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -264,6 +265,14 @@ def make_handler(
     return SlackRequestHandler
 
 
+@cache
+def _freeze_startup_objects() -> None:
+    """What the process built before serving (imports, the app) lives as long as it does: out
+    of the cyclic collector's way, so that a full collection during a burst of commands does
+    not walk all of it while every request waits (tens of ms). Once per process."""
+    gc.freeze()
+
+
 class _Workers:
     """Daemon threads that serve connections and are reused, at most `limit` of them.
 
@@ -279,7 +288,7 @@ class _Workers:
         self._limit = limit
         self._started = 0
         self._lock = threading.Lock()
-        self._jobs: queue.SimpleQueue[tuple[Any, Any]] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
         self._idle = threading.Semaphore(0)  # one permit per thread back at the queue
 
     def submit(self, request: Any, client_address: Any) -> None:
@@ -291,11 +300,24 @@ class _Workers:
                                      daemon=True).start()
         self._jobs.put((request, client_address))
 
+    def close(self) -> None:
+        """Let the threads end once the connections they serve are done."""
+        with self._lock:
+            for _ in range(self._started):
+                self._jobs.put(None)
+            self._started = self._limit  # no new ones
+
     def _work(self) -> None:
-        while True:
-            request, client_address = self._jobs.get()
-            # A fresh context per connection: nothing (a request id) leaks to the next one.
-            contextvars.Context().run(self._serve, request, client_address)
+        while (job := self._jobs.get()) is not None:
+            try:
+                # A fresh context per connection: nothing (a request id) leaks to the next.
+                contextvars.Context().run(self._serve, *job)
+            except BaseException:
+                # Every Exception was handled by the server (handle_error); whatever else
+                # ends this thread, a later connection starts another in its place.
+                with self._lock:
+                    self._started -= 1
+                raise
             self._idle.release()
 
 
@@ -307,16 +329,19 @@ class SlackHTTPServer(ThreadingHTTPServer):
     max_connections = MAX_CONNECTIONS
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
-        # What the process built to get here (imports, the app) lives as long as it does: out
-        # of the cyclic collector's way, so that a full collection during a burst of commands
-        # does not walk all of it while every request waits (tens of ms).
-        gc.freeze()
+        _freeze_startup_objects()
         super().serve_forever(poll_interval)
 
     def server_activate(self) -> None:
         super().server_activate()
         self._slots = threading.BoundedSemaphore(self.max_connections)
         self._workers = _Workers(self.process_request_thread, self.max_connections)
+
+    def server_close(self) -> None:
+        super().server_close()
+        workers = getattr(self, "_workers", None)  # None when binding the port failed
+        if workers is not None:
+            workers.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         # One thread per connection, but only so many: past the bound a connection is told
