@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -20,24 +19,20 @@ from workers.models import (
     ConnectionProbe,
     DnsReason,
     DnsResult,
-    HttpResult,
+    Layer,
     ProbeRequest,
     Report,
     Status,
-    TargetInfo,
     TcpReason,
     TcpResult,
-    TlsResult,
     Verdict,
     verdict_for,
 )
-from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
-from workers.probes.context import DeadlineExceeded, ProbeContext
-from workers.probes.dns import ResolverUnavailable, probe_dns
-from workers.probes.http import probe_http
-from workers.probes.tcp import probe_tcp
-from workers.probes.tls import probe_tls
-from workers.target import canonical_ip
+from workers.models.layers import LayerResult, connection_probe, connection_results
+from workers.probes.context import ProbeContext
+from workers.probes.registry import CONNECTION_LAYERS, PROBES, connection_probes
+from workers.probes.state import ProbeState
+from workers.target import Target
 
 ProgressCallback = Callable[[str, str], None]
 log = logging.getLogger(__name__)
@@ -47,24 +42,32 @@ MAX_PARALLEL_ADDRESSES = 16
 MAX_PROBED_ADDRESSES = 8
 
 
-def _not_run(layer: str) -> str:
-    return f"not run: the {layer} layer failed"
+def _not_run(layer: Layer) -> str:
+    return f"not run: the {layer.label} layer failed"
 
 
 class LayerProgress:
     """Tells the caller about a layer once every connection has got past it (done, failed or
     skipped), so a Slack message can say "TCP ok" while the TLS handshakes still run."""
 
-    ORDER = ("tcp", "tls", "http")
+    ORDER = CONNECTION_LAYERS
 
-    def __init__(self, expected: dict[str, int], callback: ProgressCallback) -> None:
+    def __init__(self, expected: dict[Layer, int], callback: ProgressCallback) -> None:
         self._expected = expected
-        self._seen: dict[str, list[str]] = {layer: [] for layer in expected}
+        self._seen: dict[Layer, list[str]] = {layer: [] for layer in expected}
         self._callback = callback
         self._lock = threading.Lock()
         self._next = 0  # index in ORDER of the next layer to announce
 
-    def _line(self, layer: str) -> str:
+    @classmethod
+    def for_connections(cls, addresses: int, schemes: list[str],
+                        callback: ProgressCallback) -> LayerProgress:
+        """Expect each layer once per address and per scheme that runs it."""
+        expected = {layer: addresses * sum(scheme in PROBES[layer].schemes for scheme in schemes)
+                    for layer in cls.ORDER}
+        return cls(expected, callback)
+
+    def _line(self, layer: Layer) -> str:
         seen = self._seen[layer]
         ok, ran = seen.count("ok"), len(seen) - seen.count("not_run")
         unchecked = seen.count("error")  # could not be checked from here
@@ -76,7 +79,7 @@ class LayerProgress:
             return f"{ok}/{ran - unchecked} ok, {unchecked} not checked from here"
         return "ok" if ok == ran else f"{ok}/{ran} ok"
 
-    def mark(self, layer: str, status: str) -> None:
+    def mark(self, layer: Layer, status: str) -> None:
         announce = []
         with self._lock:
             self._seen[layer].append(status)
@@ -93,116 +96,75 @@ class LayerProgress:
             self._callback(name, line)
 
 
-def _no_mark(_layer: str, _status: str) -> None:
+Mark = Callable[[Layer, str], None]
+
+
+def _no_mark(_layer: Layer, _status: str) -> None:
     return None
 
 
-def probe_connection(address: str, scheme: str, port: int, ctx: ProbeContext,
-                     mark: ProgressCallback = _no_mark) -> ConnectionProbe:
-    """One scheme on one address, layer by layer; a failed layer marks the rest not run."""
-    request = ctx.request
-    transcript = [f"connect {address} port {port} ({scheme})"]
-    tcp, sock = probe_tcp(address, port, ctx)
-    mark("tcp", str(tcp.status))
-    timings = {"connect": round(tcp.duration_ms, 2)}
-    tls: TlsResult | None = None
-    if sock is None:
-        transcript.append(f"tcp {tcp.reason}: {tcp.detail}")
-        http = HttpResult(status=Status.NOT_RUN, detail=_not_run("TCP"))
-        if scheme == "https":
-            tls = TlsResult(status=Status.NOT_RUN, detail=_not_run("TCP"))
-        return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
-    transcript.append(f"tcp connected after {tcp.attempts} attempt(s)")
-    stream: socket.socket = sock
+def probe_connection(target: Target, ctx: ProbeContext, mark: Mark = _no_mark) -> ConnectionProbe:
+    """One scheme on one address (the target's endpoint), layer by layer from the registry;
+    a layer that leaves nothing to build on marks the layers above not run."""
+    endpoint = target.dialled
+    state = ProbeState()
+    state.transcript.append(f"connect {endpoint.address} port {endpoint.port} "
+                            f"({endpoint.scheme})")
     try:
-        if scheme == "https":
-            tls, tls_sock, chain_der = probe_tls(sock, address, port, ctx)
-            timings["tls"] = round(tls.duration_ms, 2)
-            if chain_der:
-                judged = time.perf_counter()
-                _judge_certificates(tls, chain_der, ctx)
-                # Path building and the AIA fetch take time of their own: shown apart so that
-                # the phases of a connection add up.
-                timings["certificates"] = round((time.perf_counter() - judged) * 1000, 2)
-            mark("tls", str(tls.status))
-            transcript.append(
-                f"tls {tls.status}: {tls.protocol or tls.reason} {tls.cipher or ''} "
-                f"sni={tls.sni} handshakes={len(tls.attempts)}".strip())
-            if tls_sock is None:
-                detail = _not_run("TLS")
-                if tls.status == Status.OK:
-                    # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
-                    # CloudFront connects, but no request can be sent from here.
-                    detail = (f"not run: this machine cannot complete a handshake with "
-                              f"{tls.cipher}")
-                http = HttpResult(status=Status.NOT_RUN, detail=detail)
-                return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
-            stream = tls_sock
-        http = probe_http(stream, ctx)
-        if http.ttfb_ms is not None:
-            timings["first_byte"] = round(http.ttfb_ms, 2)
-        transcript.append(
-            f"GET {request.settings.path} Host: {request.host} -> "
-            f"{http.status_code or http.reason}")
+        for probe in connection_probes(endpoint.scheme):
+            result: LayerResult
+            if state.stopped is None:
+                result = probe.run(target, ctx, state)
+                if state.stream is None and state.stopped is None:
+                    state.stopped = _not_run(probe.layer)
+            else:
+                result = probe.not_run(state.stopped)
+            state.results[probe.layer] = result
+            mark(probe.layer, str(result.status))
     finally:
-        stream.close()
-    return ConnectionProbe(scheme, port, tcp, tls, http, timings, transcript)
+        state.close()
+    return connection_probe(endpoint.scheme, endpoint.port, state.results, state.timings_ms,
+                            state.transcript)
 
 
-def _judge_certificates(tls: TlsResult, chain_der: list[bytes], ctx: ProbeContext) -> None:
-    options = ctx.request.options
-    try:
-        chain = load_chain(chain_der)
-    except ValueError as exc:
-        tls.detail = f"the origin sent a certificate that cannot be parsed: {exc}"
-        return
-    tls.chain = [describe(cert) for cert in chain]
-    request = ctx.request
-    name = request.hostname if canonical_ip(request.hostname) is not None else request.sni
-    tls.analysis = analyse_chain(chain, trust_store(options.ca_file),
-                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private,
-                                 name=name, ca_file=options.ca_file)
+def _stand_in(scheme: str, port: int, tcp: TcpResult) -> ConnectionProbe:
+    """A connection that never got past ``tcp`` (blocked, or origin502 failed inside): the
+    layers above are not run, and say nothing more."""
+    results: dict[Layer, LayerResult] = {Layer.TCP: tcp}
+    for probe in connection_probes(scheme):
+        results.setdefault(probe.layer, probe.not_run())
+    return connection_probe(scheme, port, results, {}, [])
 
 
-def probe_address(address: str, ctx: ProbeContext,
+def probe_address(target: Target, address: str, ctx: ProbeContext,
                   progress: LayerProgress | None = None) -> AddressReport:
-    request = ctx.request
     family = "ipv6" if ":" in address else "ipv4"
     reason = private_reason(address)
     report = AddressReport(address=address, family=family, private_reason=reason)
-    for scheme, port in request.settings.schemes():
-        if reason and not request.options.allow_private:
-            blocked = TcpResult(status=Status.FAILED, reason=TcpReason.BLOCKED,
-                                detail=f"{address} is {reason}; origin502 does not probe it")
-            tls = TlsResult(status=Status.NOT_RUN) if scheme == "https" else None
-            report.probes.append(ConnectionProbe(scheme, port, blocked, tls,
-                                                 HttpResult(status=Status.NOT_RUN)))
-            if progress is not None:
-                progress.mark("tcp", "failed")
-                if tls is not None:
-                    progress.mark("tls", "not_run")
-                progress.mark("http", "not_run")
-            continue
-        marked: set[str] = set()
+    for scheme, port in target.settings.schemes():
+        marked: set[Layer] = set()
 
-        def mark(layer: str, status: str, marked: set[str] = marked) -> None:
+        def mark(layer: Layer, status: str, marked: set[Layer] = marked) -> None:
             marked.add(layer)
             if progress is not None:
                 progress.mark(layer, status)
 
-        try:
-            report.probes.append(probe_connection(address, scheme, port, ctx, mark))
-        except Exception as exc:
-            log.exception("probing %s %s:%s failed inside origin502", address, scheme, port)
-            failed = TcpResult(status=Status.ERROR, reason=TcpReason.OTHER,
-                               detail=f"origin502 failed while probing: {type(exc).__name__}: "
-                               f"{exc}")
-            tls = TlsResult(status=Status.NOT_RUN) if scheme == "https" else None
-            report.probes.append(ConnectionProbe(scheme, port, failed, tls,
-                                                 HttpResult(status=Status.NOT_RUN)))
-        probe = report.probes[-1]
-        for layer, result in (("tcp", probe.tcp), ("tls", probe.tls), ("http", probe.http)):
-            if result is not None and layer not in marked:
+        if reason and not ctx.options.allow_private:
+            blocked = TcpResult(status=Status.FAILED, reason=TcpReason.BLOCKED,
+                                detail=f"{address} is {reason}; origin502 does not probe it")
+            report.probes.append(_stand_in(scheme, port, blocked))
+        else:
+            try:
+                report.probes.append(probe_connection(target.at(address, scheme, port), ctx,
+                                                      mark))
+            except Exception as exc:
+                log.exception("probing %s %s:%s failed inside origin502", address, scheme, port)
+                failed = TcpResult(status=Status.ERROR, reason=TcpReason.OTHER,
+                                   detail=f"origin502 failed while probing: "
+                                   f"{type(exc).__name__}: {exc}")
+                report.probes.append(_stand_in(scheme, port, failed))
+        for layer, result in connection_results(report.probes[-1]).items():
+            if layer not in marked:
                 mark(layer, str(result.status))
     return report
 
@@ -216,55 +178,32 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
     """
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
+    target = Target.of(request)
     ctx = ProbeContext.for_request(request, budget)
     progress = on_progress or (lambda _layer, _text: None)
-    probe_error: str | None = None
-    literal = canonical_ip(request.hostname)
-    if literal is not None:
-        dns = DnsResult(status=Status.OK, reason=DnsReason.IP_LITERAL, addresses=[literal],
-                        ipv4=[] if ":" in literal else [literal],
-                        ipv6=[literal] if ":" in literal else [])
-    else:
-        resolving = time.perf_counter()
-        try:
-            dns = probe_dns(request.hostname, ctx)
-        except ResolverUnavailable as exc:
-            probe_error = str(exc)
-            dns = DnsResult(status=Status.ERROR, reason=DnsReason.RESOLVER_ERROR, detail=str(exc))
-        except DeadlineExceeded as exc:
-            probe_error = str(exc)
-            dns = DnsResult(status=Status.ERROR, reason=DnsReason.TIMEOUT, detail=str(exc))
-        if dns.status == Status.ERROR:
-            dns.duration_ms = round((time.perf_counter() - resolving) * 1000, 2)
-    progress("dns", _dns_line(dns))
+    dns = PROBES[Layer.DNS].run(target, ctx, ProbeState())
+    if not isinstance(dns, DnsResult):  # the first layer names the addresses to connect to
+        raise TypeError(f"the DNS layer gave a {type(dns).__name__}")
+    # Status error: the resolver cannot stand in for public DNS here, or time ran out first.
+    probe_error = dns.detail if dns.status == Status.ERROR else None
+    progress(Layer.DNS, _dns_line(dns))
 
     addresses: list[AddressReport] = []
     probing = time.perf_counter()
     probed, not_probed = dns.addresses[:MAX_PROBED_ADDRESSES], dns.addresses[MAX_PROBED_ADDRESSES:]
     if probed:
-        schemes = [scheme for scheme, _ in request.settings.schemes()]
-        count = len(probed)
-        layers = LayerProgress({"tcp": count * len(schemes), "http": count * len(schemes),
-                                "tls": count * schemes.count("https")}, progress)
-        workers = min(MAX_PARALLEL_ADDRESSES, count)
+        schemes = [scheme for scheme, _ in target.settings.schemes()]
+        layers = LayerProgress.for_connections(len(probed), schemes, progress)
+        workers = min(MAX_PARALLEL_ADDRESSES, len(probed))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            addresses = list(pool.map(lambda a: probe_address(a, ctx, layers), probed))
+            addresses = list(pool.map(lambda a: probe_address(target, a, ctx, layers), probed))
 
-    settings = request.settings
-    target = TargetInfo(
-        hostname=request.hostname, display=request.display or request.hostname,
-        is_ip_literal=literal is not None, sni=request.sni, host_header=request.host,
-        protocol_policy=settings.protocol_policy, https_port=settings.https_port,
-        http_port=settings.http_port, origin_ssl_protocols=list(settings.origin_ssl_protocols),
-        path=settings.path, connect_timeout=settings.connect_timeout,
-        connection_attempts=settings.connection_attempts, read_timeout=settings.read_timeout,
-        ip_address_type=settings.ip_address_type)
     report = Report(
-        target=target, verdict=Verdict.UNKNOWN, findings=[], dns=dns, addresses=addresses,
-        started_at=started_at.isoformat().replace("+00:00", "Z"), duration_ms=0.0,
-        probe_error=probe_error, tool_version=__version__,
+        target=target.info(), verdict=Verdict.UNKNOWN, findings=[], dns=dns,
+        addresses=addresses, started_at=started_at.isoformat().replace("+00:00", "Z"),
+        duration_ms=0.0, probe_error=probe_error, tool_version=__version__,
         trust_note=("roots from --ca-file were trusted for this report; CloudFront trusts only "
-                    "Mozilla's list" if request.options.ca_file else None),
+                    "Mozilla's list" if ctx.options.ca_file else None),
         addresses_not_probed=list(not_probed),
     )
     probed_ms = round((time.perf_counter() - probing) * 1000, 2)

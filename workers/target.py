@@ -1,4 +1,5 @@
-"""Turn what a person typed into the origin name CloudFront would use.
+"""Turn what a person typed into the origin name CloudFront would use, and a request into the
+one ``Target`` the probes share.
 
 Parsing does no DNS lookup: a name stays a name until the DNS probe resolves it.
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 import idna
+
+from workers.models import OriginSettings, ProbeRequest, TargetInfo
 
 EXAMPLE = "e.g. origin.example.com, origin.example.com:8443 or https://origin.example.com/health"
 MAX_NAME_LENGTH = 253
@@ -186,3 +189,82 @@ def _split_host_port(netloc: str) -> tuple[str, int | None]:
     if sep:
         return host, parse_port(port_text)
     return host, None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One connection CloudFront would make: the address dialled, with a scheme on a port."""
+
+    address: str
+    scheme: str  # "https" or "http"
+    port: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """The origin as CloudFront reaches it, every name decided once, here.
+
+    Built once per diagnosis by :meth:`of`; each connection's target is the same one with its
+    ``endpoint`` set (:meth:`at`). The probes read names and settings from it and nothing else.
+    """
+
+    hostname: str  # ASCII name or IP literal, as the request gave it
+    display: str  # what the user typed, for display
+    literal: str | None  # the canonical IP when the hostname is an IP literal, else None
+    # The name CloudFront uses for TLS: the forwarded Host, else the origin's own name. The
+    # report shows it as is, even when it is an address (then no SNI is sent: server_name).
+    sni: str
+    # What the ClientHello carries: None when ``sni`` is an IP address (RFC 6066 allows no
+    # IP literal there, and CloudFront sends none).
+    server_name: str | None
+    host: str  # the Host header CloudFront sends
+    # The name the certificate must carry: the origin's IP literal itself when the origin is
+    # one, else ``sni``.
+    certificate_name: str
+    settings: OriginSettings
+    # The origin's custom headers, sent as CloudFront sends them; the values are secrets.
+    origin_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+    endpoint: Endpoint | None = None  # set for one connection (``at``); None for DNS
+
+    @classmethod
+    def of(cls, request: ProbeRequest) -> Target:
+        """The target of ``request``: the only place that decides SNI, Host and IP-ness."""
+        literal = canonical_ip(request.hostname)
+        named = request.settings.host_header or request.hostname
+        return cls(
+            hostname=request.hostname,
+            display=request.display or request.hostname,
+            literal=literal,
+            sni=named,
+            server_name=None if canonical_ip(named) is not None else named,
+            host=named,
+            certificate_name=request.hostname if literal is not None else named,
+            settings=request.settings,
+            origin_headers=request.origin_headers,
+        )
+
+    @property
+    def is_ip_literal(self) -> bool:
+        return self.literal is not None
+
+    def at(self, address: str, scheme: str, port: int) -> Target:
+        """This target on one connection."""
+        return replace(self, endpoint=Endpoint(address, scheme, port))
+
+    @property
+    def dialled(self) -> Endpoint:
+        """The connection a connection layer works on; only the engine's ``at`` sets it."""
+        if self.endpoint is None:
+            raise ValueError("a connection layer needs a target with an endpoint (Target.at)")
+        return self.endpoint
+
+    def info(self) -> TargetInfo:
+        """The report's view of the target (its JSON shape), made here and only here."""
+        s = self.settings
+        return TargetInfo(
+            hostname=self.hostname, display=self.display, is_ip_literal=self.is_ip_literal,
+            sni=self.sni, host_header=self.host, protocol_policy=s.protocol_policy,
+            https_port=s.https_port, http_port=s.http_port,
+            origin_ssl_protocols=list(s.origin_ssl_protocols), path=s.path,
+            connect_timeout=s.connect_timeout, connection_attempts=s.connection_attempts,
+            read_timeout=s.read_timeout, ip_address_type=s.ip_address_type)

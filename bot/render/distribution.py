@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.render.evidence import evidence_messages
-from bot.render.message import Message, context, escape, section, sections
+from bot.render.message import Message, code, context, escape, section, sections
 from bot.render.result import result_messages
 from bot.render.status import VERDICT_WORDS, buttons, status_message
 from workers.jobs.runs import Run
@@ -47,7 +47,7 @@ def _probe_line(probe: OriginProbe) -> str:
     host = f" · Host {escape(probe.host_header)}" if probe.host_header else ""
     role = f" · {escape(probe.role)}" if probe.role else ""
     line = (f"{ICONS.get(probe.verdict, ':grey_question:')} *{escape(probe.origin_id)}* "
-            f"`{escape(probe.domain_name)}`{host}{role} — serves "
+            f"{code(probe.domain_name)}{host}{role} — serves "
             f"{escape(', '.join(probe.behaviours))}: "
             f"{_VERDICT_WORDS.get(probe.verdict, probe.verdict)}")
     report = probe.report
@@ -94,13 +94,13 @@ def run_status(run: Run, report: AnyReport | None) -> Message:
     dist = report.distribution
     blocks[0] = section(
         f":mag: *{escape(run.display)}* → distribution *{escape(dist.id)}* "
-        f"(`{escape(dist.domain_name)}`, matched by {escape(dist.matched_by)})")
+        f"({code(dist.domain_name)}, matched by {escape(dist.matched_by)})")
     lines = [_probe_line(p) for p in report.probes]
     probed = {p.origin_id for p in report.probes}
     for origin in dist.origins:
         if origin.id not in probed:
             why = origin.not_probed or "not selected"
-            lines.append(f":heavy_minus_sign: *{escape(origin.id)}* `{escape(origin.domain_name)}`"
+            lines.append(f":heavy_minus_sign: *{escape(origin.id)}* {code(origin.domain_name)}"
                          f" — not probed: {escape(why)}")
     for behaviour in dist.behaviours:
         for fn in behaviour.edge_functions:
@@ -108,7 +108,7 @@ def run_status(run: Run, report: AnyReport | None) -> Message:
                          "502/503 can come from it too")
     seen = report.viewer.worst if report.viewer is not None else None
     if seen is not None:
-        lines.append(f":eyes: Viewer side (`{escape(dist.viewer_host)}`): "
+        lines.append(f":eyes: Viewer side ({code(dist.viewer_host)}): "
                      f"{escape(seen.viewer_line())}")
     lines.extend(f":memo: {escape(note)}" for note in dist.notes)
     blocks.extend(sections("\n".join(lines) or "No custom origin to probe."))
@@ -139,10 +139,11 @@ def run_results(run: Run, report: AnyReport, previous: AnyReport | None) -> list
         if probe.report is None:
             continue
         messages = result_messages(probe.report, _previous_probe(previous, probe))
-        intro = [f"*Origin `{escape(probe.origin_id)}`* (`{escape(probe.domain_name)}`) — serves "
+        intro = [f"*Origin {code(probe.origin_id)}* ({code(probe.domain_name)}) — serves "
                  f"{escape(', '.join(probe.behaviours))}",
-                 f"GET `{escape(probe.path)}`"
-                 + (f" with {escape(', '.join(probe.headers_sent))}" if probe.headers_sent else "")
+                 f"GET {code(probe.path)}"
+                 + (f" with {', '.join(code(h) for h in probe.headers_sent)}"
+                    if probe.headers_sent else "")
                  + (f" · Host {escape(probe.host_header)}" if probe.host_header else "")]
         intro.extend(f":memo: {escape(note)}" for note in probe.notes)
         messages[0].blocks[:0] = sections("\n".join(intro))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.message import Message, context, escape, header, paginate, sections
+from bot.render.message import Message, code, context, escape, header, paginate, sections
 from workers.models import CertificateInfo, ConnectionProbe, Report, ValidatorVerdict
 from workers.wording import dns_words, errors_at, http_words, nameserver_words, tcp_words, tls_words
 
@@ -22,7 +22,7 @@ MAX_SANS = 8
 
 def _cert_line(index: int, cert: CertificateInfo) -> str:
     names = cert.dns_names + cert.ip_addresses
-    shown = ", ".join(names[:MAX_SANS]) + (
+    shown = ", ".join(code(name) for name in names[:MAX_SANS]) + (
         f" (+{len(names) - MAX_SANS})" if len(names) > MAX_SANS else ""
     )
     key = (
@@ -36,13 +36,13 @@ def _cert_line(index: int, cert: CertificateInfo) -> str:
     if cert.self_signed:
         flags.append("self-signed")
     return (
-        f"{index}. *{escape(cert.subject)}*\n"
-        f"      issuer {escape(cert.issuer)}\n"
+        f"{index}. *{code(cert.subject)}*\n"
+        f"      issuer {code(cert.issuer)}\n"
         f"      valid {escape(cert.not_before)} → {escape(cert.not_after)} · {escape(key)}"
         + (f" · {escape(cert.signature_hash)}" if cert.signature_hash else "")
         + (f" · {', '.join(flags)}" if flags else "")
-        + (f"\n      names: {escape(shown)}" if names else "")
-        + f"\n      sha256 `{escape(cert.sha256[:23])}…`"
+        + (f"\n      names: {shown}" if names else "")
+        + f"\n      sha256 {code(cert.sha256[:23] + '…')}"
     )
 
 
@@ -84,9 +84,9 @@ def probe_text(address: str, probe: ConnectionProbe, report: Report | None = Non
             extra = [trust, "in order" if analysis.in_order else "out of order"]
             if analysis.anchor_subject:
                 source = _ANCHORS.get(str(analysis.anchor_source), str(analysis.anchor_source))
-                extra.append(f"anchor {escape(analysis.anchor_subject)} ({escape(source)})")
+                extra.append(f"anchor {code(analysis.anchor_subject)} ({escape(source)})")
             if analysis.missing_issuer:
-                extra.append(f"missing issuer {escape(analysis.missing_issuer)}")
+                extra.append(f"missing issuer {code(analysis.missing_issuer)}")
             lines.append("Chain: " + " · ".join(extra))
             if analysis.validators:
                 lines.append("Validators: " + " · ".join(
@@ -96,7 +96,7 @@ def probe_text(address: str, probe: ConnectionProbe, report: Report | None = Non
     if http.request_host:
         line += f", Host {escape(http.request_host)}"
     if http.server:
-        line += f", server {escape(http.server)}"
+        line += f", server {code(http.server)}"
     if http.detail:
         line += f" — {escape(http.detail)}"
     lines.append(line)
@@ -109,11 +109,11 @@ def edge_text(report: Report) -> str:
     assert edge is not None
     how = ", ".join(edge.detected_by)
     lines = [f"*CloudFront's edge* (recognised by {escape(how)}"
-             + (f"; {escape(edge.cloudfront_name)}" if edge.cloudfront_name else "") + ")"]
+             + (f"; {code(edge.cloudfront_name)}" if edge.cloudfront_name else "") + ")"]
     for answer in edge.answers:
-        lines.append(f"`{escape(answer.address)}`: {escape(answer.viewer_line())}")
+        lines.append(f"{code(answer.address)}: {escape(answer.viewer_line())}")
         if answer.via:
-            lines.append(f"      Via: {escape(answer.via)}")
+            lines.append(f"      Via: {code(answer.via)}")
         if answer.matched:
             lines.append(f"      read from: {escape(answer.matched)}")
     if not edge.answers:
@@ -127,7 +127,7 @@ def evidence_messages(report: Report, requested_by: str | None = None) -> list[M
     dns = report.dns
     dns_line = f"*DNS*: {escape(dns_words(dns))}"
     if dns.cname_chain:
-        dns_line += f"\nCNAME chain: {escape(' → '.join(dns.cname_chain))}"
+        dns_line += f"\nCNAME chain: {' → '.join(code(name) for name in dns.cname_chain)}"
     if dns.nameserver:
         dns_line += f"\nResolver: {escape(dns.nameserver)}"
     if dns.walk is not None:
@@ -171,5 +171,5 @@ def _verdict_text(verdict: ValidatorVerdict) -> str:
     if verdict.accepted:
         return f"{name} accepts"
     rule = escape(verdict.code or verdict.rule or "rejected")
-    on = f" on {escape(verdict.certificate)}" if verdict.certificate else ""
+    on = f" on {code(verdict.certificate)}" if verdict.certificate else ""
     return f"{name} rejects ({rule}{on})"

@@ -3,6 +3,7 @@ blocks within Slack's limits (3,000 characters a section, 50 blocks a message)."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ class Message:
 
     `text` is plain: it is written from raw values (target names, certificate names, finding
     summaries an origin can shape) and escaped once, here, because Slack reads `<!channel>`,
-    `<@U…>` and `<url|text>` in the fallback too, and notifies from it.
+    `<@U…>`, `<url|text>` and `*bold*` in the fallback too, and notifies from it.
     """
 
     text: str
@@ -43,18 +44,80 @@ class Message:
         }
 
 
-def escape(text: object) -> str:
-    """Escape text from users or origins so Slack shows it as typed, not as markup."""
+# Slack's formatting characters have no escape in mrkdwn (only &, < and > have entities), so
+# text from users or origins shows look-alikes in their place: `*x*` shows as ∗x∗, not bold.
+LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+# A delimiter between two letters or digits can neither open nor close a span in Slack
+# (`snake_case` stays as typed), so it is left alone; any other one is replaced.
+_LIVE_DELIMITER = re.compile(r"`|(?<![A-Za-z0-9])[*_~]|[*_~](?![A-Za-z0-9])")
+# `>` (or `&gt;`) at the start of a line quotes it; a soft hyphen before it is invisible and
+# breaks the quote.
+_QUOTE_START = re.compile(r"^(\s*)(?=&gt;)", re.MULTILINE)
+SOFT_HYPHEN = "\u00ad"
+# Longest value shown as inline code: far below a section's 3,000 characters, so a split or a
+# clip can always fall before a span rather than inside it (see _span_safe_cut).
+CODE_LIMIT = 500
+
+
+def entities(text: object) -> str:
+    """Slack's three control characters as entities: no mention, channel ping or link."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: object) -> str:
+    """Text from users or origins as Slack shows it as typed: no mention, link, ping, bold,
+    italic, strike-through, code or quote that the text itself wrote takes effect."""
+    inert = _LIVE_DELIMITER.sub(lambda m: LOOKALIKES[m.group()], entities(text))
+    return _QUOTE_START.sub(lambda m: m.group(1) + SOFT_HYPHEN, inert)
+
+
+def code(value: object) -> str:
+    """A value an origin (or a user) chose, as inline code: shown exactly and in monospace,
+    since Slack formats nothing inside a code span. What Slack still reads there is kept out:
+    `<`, `>` and `&` become entities, a backtick (which would end the span; Slack has no way to
+    show one inside) becomes ˋ, and line breaks become spaces (a code span is one line)."""
+    text = " ".join(str(value).splitlines()).strip()
+    if not text:
+        return "(empty)"
+    return "`" + entities(clip(text, CODE_LIMIT)).replace("`", LOOKALIKES["`"]) + "`"
+
+
+def with_code(text: str) -> str:
+    """Our wording with `code` spans (the catalog's commands), around values filled in from a
+    report: the spans stay code, everything is escaped. The diagnosis rules keep filled-in
+    values from carrying a backtick, so a value cannot open or close a span here."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: show it all as typed
+        return escape(text)
+    return "".join(code(part) if odd else escape(part)
+                   for odd, part in ((i % 2 == 1, p) for i, p in enumerate(parts)))
 
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _span_safe_cut(text: str, limit: int) -> int:
+    """Where to cut mrkdwn at most `limit` long outside any code span. Every backtick in what
+    this package writes opens or closes a span (values carry none), so an odd count before
+    the cut means it falls inside one: cut before that span instead, or its value would show
+    as mrkdwn after the cut."""
+    if text[:limit].count("`") % 2 == 0:
+        return limit
+    start = text.rfind("`", 0, limit)
+    return start if start > 0 else limit
+
+
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """`clip` for mrkdwn: the cut never leaves a code span open."""
+    if len(text) <= limit:
+        return text
+    return text[: _span_safe_cut(text, limit - 1)] + "…"
+
+
 def section(text: str) -> SectionBlock:
     """One mrkdwn section; text past Slack's limit is cut with an ellipsis."""
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=clip_mrkdwn(text, SECTION_LIMIT)))
 
 
 def sections(text: str) -> list[SectionBlock]:
@@ -67,8 +130,9 @@ def sections(text: str) -> list[SectionBlock]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:SECTION_LIMIT])
-            line = line[SECTION_LIMIT:]
+            cut = _span_safe_cut(line, SECTION_LIMIT)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > SECTION_LIMIT:
             chunks.append(current)
@@ -82,7 +146,8 @@ def sections(text: str) -> list[SectionBlock]:
 
 def context(*texts: str) -> ContextBlock:
     return ContextBlock(
-        elements=[MarkdownTextObject(text=clip(t, SECTION_LIMIT)) for t in texts[:10] if t]
+        elements=[MarkdownTextObject(text=clip_mrkdwn(t, SECTION_LIMIT)) for t in texts[:10]
+                  if t]
     )
 
 

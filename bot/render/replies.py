@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render.message import Message, context, escape, section
+from bot.render.message import Message, code, context, escape, section
 
 USAGE_EXAMPLES = (
     "/origin502 origin.example.com",
@@ -73,7 +73,7 @@ def bad_input(problem: str, command: str = "/origin502") -> Message:
 def refused(target: str, reason: str) -> Message:
     """A target that is not a public internet address (SSRF protection)."""
     text = (
-        f":no_entry: I won't probe `{escape(target)}`: it is {escape(reason)}. "
+        f":no_entry: I won't probe {code(target)}: it is {escape(reason)}. "
         "origin502 only checks public origins, as CloudFront can only reach those."
     )
     return Message(
@@ -103,7 +103,7 @@ def joined(display: str, started_by: str, link: str | None, running: bool) -> Me
     state = "is being checked right now" if running else "was just checked"
     where = f"<{link}|in this thread>" if link else "in the thread of my message above"
     text = (
-        f":link: `{escape(display)}` with the same options {state} (asked by <@{started_by}>). "
+        f":link: {code(display)} with the same options {state} (asked by <@{started_by}>). "
         f"The result is {where}; no second probe was started."
     )
     return Message(text=f"{display} {state}; see the existing thread.", blocks=[section(text)])
@@ -112,7 +112,7 @@ def joined(display: str, started_by: str, link: str | None, running: bool) -> Me
 def internal_error(reference: str) -> Message:
     text = (
         ":boom: Something went wrong inside origin502 while handling that. Nothing about your "
-        f"origin is implied. The operators can find it in the logs under `{escape(reference)}`."
+        f"origin is implied. The operators can find it in the logs under {code(reference)}."
     )
     return Message(text="Something went wrong inside origin502; try again.", blocks=[section(text)])
 

@@ -9,7 +9,17 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from bot.render.diff import changes
-from bot.render.message import Message, context, divider, escape, header, paginate, sections
+from bot.render.message import (
+    Message,
+    code,
+    context,
+    divider,
+    escape,
+    header,
+    paginate,
+    sections,
+    with_code,
+)
 from workers.models import Finding, Report, Verdict
 from workers.wording import VERDICT_WORDS, dns_words, nameserver_words, probe_words
 
@@ -33,13 +43,13 @@ def address_lines(report: Report) -> list[str]:
     for address in report.addresses:
         if address.private_reason and not address.probes:
             lines.append(
-                f"`{escape(address.address)}` not probed: {escape(address.private_reason)}"
+                f"{code(address.address)} not probed: {escape(address.private_reason)}"
             )
             continue
         for probe in address.probes:
             said = probe_words(report, address.address, probe)
             words = " · ".join(f"{layer} {escape(text)}" for layer, text in said)
-            lines.append(f"`{escape(address.address)}` {probe.scheme}:{probe.port} — {words}")
+            lines.append(f"{code(address.address)} {probe.scheme}:{probe.port} — {words}")
     return lines
 
 
@@ -64,7 +74,7 @@ def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
         lines.insert(0, f":grey_question: Could not check from here: {escape(report.probe_error)}")
     dns = report.dns
     if dns.status != "error" or not report.probe_error:
-        chain = "".join(f" → {escape(name)}" for name in dns.cname_chain)
+        chain = "".join(f" → {code(name)}" for name in dns.cname_chain)
         lines.append(f"DNS: {escape(report.target.hostname)}{chain} → {escape(dns_words(dns))}")
     if dns.walk is not None and dns.walk.nameservers:
         servers = "; ".join(escape(nameserver_words(c)) for c in dns.walk.nameservers)
@@ -91,7 +101,7 @@ def finding_blocks(finding: Finding) -> list[Block]:
     icon = SEVERITY_ICONS.get(finding.severity, ":grey_question:")
     head = f"{icon} *{escape(finding.code)}* — {escape(finding.summary)}"
     if finding.address:
-        head += f" (`{escape(finding.address)}`)"
+        head += f" ({code(finding.address)})"
     if finding.uncertain:
         head += "\n_AWS does not document this clearly; treat it as likely, not certain._"
     blocks: list[Block] = [divider(), *sections(head)]
@@ -99,7 +109,8 @@ def finding_blocks(finding: Finding) -> list[Block]:
         evidence = "\n".join(f"• {escape(k)}: {_value(v)}" for k, v in finding.evidence.items())
         blocks.extend(sections(f"*Evidence*\n{evidence}"))
     if finding.remediation:
-        steps = "\n".join(f"{n}. {escape(step)}" for n, step in enumerate(finding.remediation, 1))
+        steps = "\n".join(f"{n}. {with_code(step)}"
+                          for n, step in enumerate(finding.remediation, 1))
         blocks.extend(sections(f"*What to change*\n{steps}"))
     if finding.links:
         links = " · ".join(f"<{link}|{escape(_link_label(link))}>" for link in finding.links[:8])

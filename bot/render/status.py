@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from bot.render.message import Message, context, escape, section
+from bot.render.message import Message, code, context, escape, section
 from bot.render.watches import watch_button
-from workers.jobs.runs import LAYERS, Run
-from workers.models import ProbeRequest, Report, Verdict
+from workers.jobs.runs import Run
+from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.wording import VERDICT_WORDS, layer_summary
 
 RERUN_ACTION = "origin502_rerun"
 EVIDENCE_ACTION = "origin502_evidence"
 
-LAYER_NAMES = {"dns": "DNS", "tcp": "TCP", "tls": "TLS", "http": "HTTP"}
 VERDICT_LINES = {
     Verdict.OK: ":large_green_circle: *No problem found*: CloudFront can connect to this origin.",
     Verdict.WARN: ":large_yellow_circle: *Works, with warnings*",
@@ -77,18 +76,18 @@ def progress_lines(run: Run, report: Report | None = None) -> list[str]:
     (a handshake that completed with an expired certificate is not "TLS ok")."""
     lines = []
     stopped_at: str | None = None  # the first layer at which CloudFront would fail
-    for layer in LAYERS:
+    for layer in Layer:
         text = run.progress.get(layer)
         judged = layer_summary(report, layer) if report is not None else None
         if judged is not None:
             state, words = judged
             icon = ":x:" if state == "fail" else ":grey_question:"
-            lines.append(f"{icon} *{LAYER_NAMES[layer]}* {escape(words)}")
-            stopped_at = stopped_at or (LAYER_NAMES[layer] if state == "fail" else None)
+            lines.append(f"{icon} *{layer.label}* {escape(words)}")
+            stopped_at = stopped_at or (layer.label if state == "fail" else None)
             continue
         if stopped_at and text == "ok":
             # Measured here, but CloudFront never gets this far: not a green tick.
-            lines.append(f":heavy_minus_sign: *{LAYER_NAMES[layer]}* ok here, but CloudFront "
+            lines.append(f":heavy_minus_sign: *{layer.label}* ok here, but CloudFront "
                          f"stops at {stopped_at}")
             continue
         icon = _layer_icon(layer, text, run.status)
@@ -96,7 +95,7 @@ def progress_lines(run: Run, report: Report | None = None) -> list[str]:
             shown = "waiting" if run.status in ("queued", "running") else "not run"
         else:
             shown = escape(text)
-        lines.append(f"{icon} *{LAYER_NAMES[layer]}* {shown}")
+        lines.append(f"{icon} *{layer.label}* {shown}")
     return lines
 
 
@@ -179,7 +178,7 @@ def failure_reply(run: Run) -> Message:
     """The thread reply that says a run could not finish and no result is coming."""
     why = run.error or "the probe did not finish"
     text = (
-        f":warning: The probe of `{escape(run.display)}` could not finish: {escape(why)}. "
+        f":warning: The probe of {code(run.display)} could not finish: {escape(why)}. "
         "No result is coming for this run; press *Re-run* to try again."
     )
     return Message(text=f"The probe could not finish: {why}", blocks=[section(text)])

@@ -16,6 +16,7 @@ from bot.render.message import (
     MAX_BLOCKS,
     Message,
     clip,
+    code,
     context,
     divider,
     escape,
@@ -23,6 +24,7 @@ from bot.render.message import (
     paginate,
     section,
     sections,
+    with_code,
 )
 from workers.watches.alerts import Alert, WatchState, days_left
 from workers.watches.digest import Digest, DigestEntry, status_of
@@ -82,7 +84,7 @@ def days_text(days: float | None) -> str:
 def _causes(alert: Alert, limit: int = 5) -> list[str]:
     lines = []
     for cause in alert.causes[:limit]:
-        where = f" (`{escape(cause.address)}`)" if cause.address else ""
+        where = f" ({code(cause.address)})" if cause.address else ""
         lines.append(f"• *{escape(cause.code)}* — {escape(cause.summary)}{where}")
     if len(alert.causes) > limit:
         lines.append(f"• … and {len(alert.causes) - limit} more")
@@ -94,7 +96,7 @@ def _fix(alert: Alert) -> list[str]:
         return []
     steps = alert.causes[0].remediation
     return ["*What to change first*",
-            *(f"{n}. {escape(step)}" for n, step in enumerate(steps, 1))]
+            *(f"{n}. {with_code(step)}" for n, step in enumerate(steps, 1))]
 
 
 def incident_parent(opened: Alert, recovered: Alert | None = None) -> Message:
@@ -150,7 +152,7 @@ def alert_message(alert: Alert) -> Message:
     text = (f":hourglass: *{name}*: the certificate {subject} {left} (on {expires}). "
             f"CloudFront will answer 502 for this origin once it expires.")
     steps = ("Renew the certificate and install it on the origin with its intermediate, then "
-             "check with `/origin502 " + escape(alert.display) + "`.")
+             f"check with {code('/origin502 ' + alert.display)}.")
     fallback = (f"origin502: {alert.display} certificate {left} (on {expires}) — "
                 f"warning at {alert.threshold} days")
     return Message(text=fallback, blocks=[
@@ -215,7 +217,7 @@ def _watch_line(spec: WatchSpec, state: WatchState | None, now: float,
         change = escape(clip(state.last_change, 150))
         bits.append(f"last change {when(state.last_change_at)}: {change}")
     if spec.text.strip() != spec.name:
-        bits.append(f"`{escape(clip(spec.text, 150))}`")
+        bits.append(code(clip(spec.text, 150)))
     return head + "\n      " + " · ".join(bits)
 
 
@@ -288,15 +290,15 @@ def unwatched(names: list[str], user: str) -> Message:
 
 
 def not_watched(target: str, candidates: list[str]) -> Message:
-    text = f":shrug: `{escape(target)}` is not watched in this channel."
+    text = f":shrug: {code(target)} is not watched in this channel."
     if candidates:
-        text += " Watched here: " + ", ".join(f"`{escape(c)}`" for c in candidates[:20])
+        text += " Watched here: " + ", ".join(code(c) for c in candidates[:20])
     return Message(text=f"{target} is not watched in this channel", blocks=[section(text)])
 
 
 def ambiguous(target: str, texts: list[str]) -> Message:
-    text = (f":thinking_face: `{escape(target)}` is watched here with different options: "
-            + ", ".join(f"`{escape(t)}`" for t in texts[:20])
+    text = (f":thinking_face: {code(target)} is watched here with different options: "
+            + ", ".join(code(t) for t in texts[:20])
             + ". Unwatch one by giving its options too.")
     return Message(text=f"{target} is watched with several option sets", blocks=[section(text)])
 
@@ -322,7 +324,7 @@ def digest_coming() -> Message:
 def watch_usage(problem: str | None = None) -> Message:
     lines = []
     if problem:
-        lines.append(f":warning: {escape(problem)}")
+        lines.append(f":warning: {with_code(problem)}")
     lines += [
         "*Watching origins*",
         "`/origin502 watch TARGET [options] [--every 5m|15m|1h]` (default 15m)",

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import re
 import threading
 import time
 import urllib.parse
@@ -23,11 +22,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.bot.mrkdwn import CONTROL as SLACK_MARKUP
+from tests.bot.mrkdwn import Rendered, render, texts_in
+
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
 BOT_USER = "UBOT502"
-# What Slack turns into a mention, a channel ping or a link in mrkdwn and fallback text.
-SLACK_MARKUP = re.compile(r"<(?:[!@#]|[a-z][a-z0-9+.-]*:)[^>]*>", re.IGNORECASE)
 
 
 @dataclass
@@ -193,31 +193,20 @@ class FakeSlack:
             with self._changed:
                 self._changed.wait(min(remaining, 0.2))
 
+    def mrkdwn_texts(self) -> list[str]:
+        """Every text Slack reads as mrkdwn in what the app sent (see `mrkdwn.texts_in`):
+        messages, response_url posts, ephemeral messages and views."""
+        with self._lock:
+            return texts_in([call.args for call in self.calls] + list(self.responses))
+
     def rendered_markup(self) -> list[str]:
         """Every Slack control sequence (`<!channel>`, `<@U…>`, `<#C…>`, `<url|text>`) Slack
-        would act on in what the app sent: top-level `text` (notifications read it) and every
-        mrkdwn text object in messages, response_url posts, ephemeral messages and views.
-        plain_text objects are shown verbatim by Slack, so they are not read."""
-        found: list[str] = []
+        would act on in what the app sent (see `mrkdwn_texts`)."""
+        return [found for text in self.mrkdwn_texts() for found in SLACK_MARKUP.findall(text)]
 
-        def walk(node: Any, *, top: bool = False) -> None:
-            if isinstance(node, dict):
-                if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-                    found.extend(SLACK_MARKUP.findall(node["text"]))
-                if top and isinstance(node.get("text"), str):
-                    found.extend(SLACK_MARKUP.findall(node["text"]))
-                for key, value in node.items():
-                    if key != "text" or not isinstance(value, str):
-                        walk(value)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
-        for call in self.calls:
-            walk(call.args, top=True)
-        for response in self.responses:
-            walk(response, top=True)
-        return found
+    def rendered(self) -> list[Rendered]:
+        """What a reader sees of every mrkdwn text the app sent, with the styles applied."""
+        return [render(text) for text in self.mrkdwn_texts()]
 
     def summary(self) -> list[str]:
         with self._lock:

@@ -58,7 +58,7 @@ def test_evidence_lists_how_the_edge_was_recognised_and_its_answer():
     messages = evidence_messages(edge_report())
     check_limits(messages)
     text = json.dumps([m.payload() for m in messages], ensure_ascii=False)
-    assert "*CloudFront's edge* (recognised by cname, headers; d111111abcdef8.cloudfront.net)" \
-        in text
-    assert f"Via: {VIA}" in text
+    assert ("*CloudFront's edge* (recognised by cname, headers; `d111111abcdef8.cloudfront.net`)"
+            in text)
+    assert f"Via: `{VIA}`" in text
     assert "read from: CloudFront wasn't able to resolve the origin domain name." in text

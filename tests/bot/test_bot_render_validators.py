@@ -17,7 +17,7 @@ def test_validator_verdicts_are_listed_and_escaped():
         ValidatorVerdict("webpki", True),
     ]
     text = probe_text("192.0.2.10", probe)
-    assert ("Validators: OpenSSL rejects (X509_V_ERR_INVALID_CA on CN=&lt;!channel&gt;) · "
+    assert ("Validators: OpenSSL rejects (X509_V_ERR_INVALID_CA on `CN=&lt;!channel&gt;`) · "
             "Web PKI profile accepts") in text
     assert "<!channel>" not in text
 

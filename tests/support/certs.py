@@ -9,13 +9,16 @@ Typical use::
     TlsOrigin([leaf, inter], leaf)
 
 RSA keys are expensive to generate, so they are generated lazily and cached per size at
-module level and reused across certificates.  Reuse is constrained so that it can never
-make two issuers indistinguishable: a certificate that can sign (a CA, or a self-signed
-leaf) never gets a key that an earlier issuer with the *same subject name* already has,
-and a CA-issued leaf never gets any issuer's key.  Without that rule a second
-"origin502 Test Root" would carry the first root's key and a chain signed by the
-"untrusted" root would validate against the trusted one.  In practice all CA-issued
-leaves of one size share one key, and CAs with different names share keys.  EC and
+module level and reused across certificates; the first RSA-8192 key is read from
+``tests/support/keys/`` instead (a test-only key made once with ``openssl genpkey``:
+generating one costs 10-40 s, more than the rest of the engine scenarios together).
+Reuse is constrained so that it can never make two issuers indistinguishable: a
+certificate that can sign (a CA, or a self-signed leaf) never gets a key that an earlier
+issuer with the *same subject name* already has, and a CA-issued leaf never gets any
+issuer's key.  Without that rule a second "origin502 Test Root" would carry the first
+root's key and a chain signed by the "untrusted" root would validate against the trusted
+one.  In practice all CA-issued leaves of one size share one key, and CAs with different
+names share keys.  EC and
 Ed25519 keys are cheap and are always fresh.  ``key=`` also accepts a private key object.
 
 SHA-1: cryptography refuses SHA-1 in ``CertificateBuilder.sign`` ("Hash algorithm 'sha1'
@@ -53,6 +56,8 @@ _CURVES: dict[str, ec.EllipticCurve] = {
 _LOCK = threading.Lock()
 # RSA keys generated so far, per modulus size, in generation order.
 _RSA_POOL: dict[int, list[rsa.RSAPrivateKey]] = {}
+# Test-only keys shipped with the tests, seeding the pool for sizes too slow to generate.
+_SHIPPED_RSA = {8192: Path(__file__).with_name("keys") / "rsa8192.pem"}
 # (subject name DER, public key fingerprint) of every certificate able to sign that was minted.
 _ISSUER_IDENTITIES: set[tuple[bytes, bytes]] = set()
 
@@ -132,12 +137,23 @@ def _pick_key(spec: str | PrivateKey, avoid: set[bytes]) -> PrivateKey:
         raise ValueError(f"unknown key spec {spec!r}; expected one of {KEY_SPECS}")
     with _LOCK:
         pool = _RSA_POOL.setdefault(bits, [])
+        if not pool and bits in _SHIPPED_RSA:
+            pool.append(_shipped_key(_SHIPPED_RSA[bits]))
         for key in pool:
             if _key_fingerprint(key) not in avoid:
                 return key
         key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
         pool.append(key)
         return key
+
+
+def _shipped_key(path: Path) -> rsa.RSAPrivateKey:
+    # Checking an 8192-bit key's primes costs ~4 s; this key is ours, made by openssl.
+    key = serialization.load_pem_private_key(
+        path.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True
+    )
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
 
 
 def _hash(name: str, key: PrivateKey) -> hashes.SHA256 | hashes.SHA384 | None:

@@ -375,22 +375,6 @@ def test_leaf_only_chain_without_aia_is_called_a_private_ca(pki):
     assert "CERT_CHAIN_INCOMPLETE" not in codes(report)
 
 
-def test_aia_fetch_to_private_address_is_blocked_when_private_targets_are_refused(pki):
-    from workers.models import ProbeOptions
-    from workers.probes.certificates import analyse_chain, trust_store
-
-    with HttpFileServer({"/inter.cer": pki["inter"].der}) as files:
-        leaf = pki["factory"].leaf(pki["inter"], names=[NAME], aia_url=files.url_for("/inter.cer"))
-        analysis = analyse_chain(
-            [leaf.cert],
-            trust_store(pki["ca"]),
-            fetch_aia=True,
-            allow_private=ProbeOptions(allow_private=False).allow_private,
-        )
-        assert files.hits == []
-    assert analysis.aia_status == "blocked"
-
-
 def test_misordered_chain(pki):
     inter2 = pki["factory"].intermediate(pki["root"], cn="origin502 Second Intermediate")
     leaf = pki["factory"].leaf(inter2, names=[NAME])
@@ -495,6 +479,25 @@ def test_ip_literal_target_is_reported(pki):
         report = probe(pki, origin.port, target="127.0.0.1", resolve=())
     assert "ORIGIN_IS_IP_ADDRESS" in codes(report)
     assert report.addresses[0].probes[0].tls.sni is None
+
+
+def test_the_target_is_built_once_for_every_connection_of_a_diagnosis(pki, monkeypatch):
+    from workers.target import Target
+
+    built: list[Target] = []
+    make = Target.of.__func__
+
+    def counted(cls, request):
+        built.append(make(cls, request))
+        return built[-1]
+
+    monkeypatch.setattr(Target, "of", classmethod(counted))
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        report = probe(pki, origin.port, protocol_policy="match-viewer", http_port=origin.port,
+                       host_header=NAME)
+    assert len(built) == 1
+    assert [p.scheme for p in report.addresses[0].probes] == ["https", "http"]
+    assert report.target.sni == built[0].sni == report.addresses[0].probes[0].tls.sni
 
 
 def test_private_address_is_refused_when_not_allowed(pki):

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import errno
 import json
-import socket
+from dataclasses import replace
 
 from tests.support.certs import CertFactory
 from tests.support.tls_origin import TlsOrigin
 from workers.engine import diagnose
 from workers.models import ProbeRequest, Report
 from workers.options import build_request, request_from_text
-from workers.probes.context import ProbeContext
-from workers.probes.tcp import probe_tcp
 
 
 def test_report_round_trips_through_json():
@@ -46,48 +43,15 @@ def test_slack_dashes_and_quotes_are_understood():
     assert req.hostname == "origin.example.com" and req.settings.connect_timeout == 5
 
 
-def test_unreachable_address_is_told_apart(monkeypatch):
-    # EHOSTUNREACH while this machine's routing table has a route: an ICMP answer from the
-    # origin's network, so the origin's problem.
-    from workers.probes import tcp
-
-    def unreachable(self, address):
-        raise OSError(errno.EHOSTUNREACH, "No route to host")
-
-    monkeypatch.setattr(socket.socket, "connect", unreachable)
-    monkeypatch.setattr(tcp, "route_problem", lambda address, port: None)
-    request = build_request("origin.test", timeout=1, connection_attempts=1)
-    result, sock = probe_tcp("192.0.2.1", 443, ProbeContext.for_request(request))
-    assert sock is None
-    assert (result.status, result.reason, result.detail) == (
-        "failed", "unreachable", "No route to host")
-
-
-def test_no_route_on_this_machine_is_not_the_origins_fault(monkeypatch):
-    # The same error while this machine's own routing table has no route: nothing was
-    # measured about the origin.
-    from workers.probes import tcp
-
-    def unreachable(self, address):
-        raise OSError(errno.EHOSTUNREACH, "No route to host")
-
-    monkeypatch.setattr(socket.socket, "connect", unreachable)
-    monkeypatch.setattr(tcp, "route_problem", lambda address, port: "Network is unreachable")
-    request = build_request("origin.test", timeout=1, connection_attempts=3)
-    result, sock = probe_tcp("192.0.2.1", 443, ProbeContext.for_request(request))
-    assert sock is None
-    assert (result.status, result.reason) == ("error", "no_route_here")
-    assert result.attempts == 1  # a missing route does not come back on a retry
-    assert "could not be checked from here" in result.detail
-
-
 def test_a_bug_in_a_layer_becomes_a_probe_error_not_a_traceback(monkeypatch):
-    from workers import engine
+    from workers.models import Layer
+    from workers.probes import registry
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(engine, "probe_tcp", broken)
+    monkeypatch.setitem(registry.PROBES, Layer.TCP, replace(registry.PROBES[Layer.TCP],
+                                                            run=broken))
     report = diagnose(build_request("origin.test", resolve=(("origin.test", "127.0.0.1"),)))
     assert report.probe_error == (
         "127.0.0.1 port 443: origin502 failed while probing: RuntimeError: boom")
@@ -108,3 +72,26 @@ def test_progress_reports_each_layer_once_in_order():
     assert [layer for layer, _ in seen] == ["dns", "tcp", "tls", "http"]
     assert seen[1] == ("tcp", "ok")
     assert seen[3] == ("http", "1/2 ok")  # plain HTTP to the TLS port gets no valid answer
+
+
+def test_a_connections_results_by_layer_are_its_json_fields_and_back():
+    from workers.models import (
+        ConnectionProbe,
+        HttpResult,
+        Layer,
+        Status,
+        TcpReason,
+        TcpResult,
+        TlsResult,
+    )
+    from workers.models.layers import connection_probe, connection_results
+
+    tcp = TcpResult(status=Status.FAILED, reason=TcpReason.REFUSED)
+    tls, http = TlsResult(status=Status.NOT_RUN), HttpResult(status=Status.NOT_RUN)
+    https = ConnectionProbe("https", 443, tcp, tls, http, {"connect": 1.0}, ["connect"])
+    assert connection_results(https) == {Layer.TCP: tcp, Layer.TLS: tls, Layer.HTTP: http}
+    assert connection_probe("https", 443, connection_results(https), {"connect": 1.0},
+                            ["connect"]) == https
+    plain = ConnectionProbe("http", 80, tcp, None, http)
+    assert list(connection_results(plain)) == [Layer.TCP, Layer.HTTP]
+    assert connection_probe("http", 80, connection_results(plain), {}, []) == plain

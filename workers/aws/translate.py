@@ -9,25 +9,20 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings
 from workers.models.distribution import DistOrigin
-from workers.models.request import (
-    IP_ADDRESS_TYPES,
-    PROTOCOL_POLICIES,
-    IpAddressType,
-    ProtocolPolicy,
-)
+from workers.models.request import IpAddressType, ProtocolPolicy
 
 # OriginProtocolPolicy → --protocol-policy (the same words; listed so an unknown one is caught).
-PROTOCOL_POLICY: dict[str, ProtocolPolicy] = {p: p for p in PROTOCOL_POLICIES}
+PROTOCOL_POLICY: dict[str, ProtocolPolicy] = {p: p for p in get_args(ProtocolPolicy)}
 
 # OriginSslProtocols items → --origin-ssl-protocols.
 SSL_PROTOCOL: dict[str, str] = {p: p for p in ORIGIN_SSL_PROTOCOLS}
 
 # IpAddressType → --ip-address-type.
-IP_ADDRESS_TYPE: dict[str, IpAddressType] = {t: t for t in IP_ADDRESS_TYPES}
+IP_ADDRESS_TYPE: dict[str, IpAddressType] = {t: t for t in get_args(IpAddressType)}
 
 # Managed origin request policies: id → (name, does the viewer Host reach the origin?).
 # AWS's managed-policy page; HostHeaderOnly's id is known only from third-party code.

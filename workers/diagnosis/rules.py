@@ -40,12 +40,17 @@ Rule = Callable[[Report, dt.datetime], list[Finding]]
 
 
 class _Blank(string.Formatter):
-    """Leaves a template's unknown fields empty rather than failing."""
+    """Leaves a template's unknown fields empty rather than failing, and keeps a filled-in value
+    (a name an origin chose) from opening or closing the template's `code` spans: its backticks
+    show as ˋ, so the steps' commands stay commands wherever they are shown."""
 
     def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
         if isinstance(key, str):
             return kwargs.get(key, "")
         return super().get_value(key, args, kwargs)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return str(super().format_field(value, format_spec)).replace("`", "\u02cb")
 
 
 _FORMAT = _Blank()

@@ -22,8 +22,9 @@ from workers.engine import diagnose
 from workers.jobs import queues
 from workers.jobs.runs import RunStore
 from workers.logging_setup import request_id_bound
-from workers.models import ProbeRequest, Report
+from workers.models import Layer, ProbeRequest, Report
 from workers.models.distribution import DistributionReport
+from workers.models.layers import connection_results
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +132,11 @@ def _run_lookup(connection: Redis, store: RunStore, run_id: str,
 
 def observe_layers(report: Report) -> None:
     """Feed each layer's measured duration into the probe-duration histogram."""
-    metrics.PROBE_DURATION.labels(layer="dns").observe(report.dns.duration_ms / 1000)
+    metrics.PROBE_DURATION.labels(layer=Layer.DNS).observe(report.dns.duration_ms / 1000)
     for address in report.addresses:
         for probe in address.probes:
-            layers = {"tcp": probe.tcp, "tls": probe.tls, "http": probe.http}
-            for layer, result in layers.items():
-                if result is not None and result.status != "not_run":
+            for layer, result in connection_results(probe).items():
+                if result.status != "not_run":
                     metrics.PROBE_DURATION.labels(layer=layer).observe(result.duration_ms / 1000)
 
 

@@ -26,7 +26,6 @@ from workers.models import ProbeRequest
 
 RunStatus = Literal["queued", "running", "done", "failed"]
 Reason = Literal["command", "rerun", "mention"]
-LAYERS = ("dns", "tcp", "tls", "http")
 
 PREFIX = "origin502"
 # How long a run and its report stay available to the Re-run and Show evidence buttons.
@@ -55,7 +54,7 @@ class Run:
     message_ts: str | None = None
     previous_run: str | None = None  # the run a re-run repeats, for "what changed"
     status: RunStatus = "queued"
-    progress: dict[str, str] = field(default_factory=dict)  # layer -> short line
+    progress: dict[str, str] = field(default_factory=dict)  # Layer value -> short line
     error: str | None = None  # why the run failed, in words for the thread
     attempt: int = 1
     created_at: float = 0.0

@@ -4,6 +4,7 @@ Imports nothing else of the project.
 """
 
 from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
+from workers.models.layers import Layer, LayerResult
 from workers.models.report import (
     SCHEMA_VERSION,
     SEVERITY_RANK_BY_NAME,
@@ -16,7 +17,6 @@ from workers.models.report import (
 )
 from workers.models.request import (
     ORIGIN_SSL_PROTOCOLS,
-    PROTOCOL_POLICIES,
     DistributionLookup,
     OriginSettings,
     ProbeOptions,
@@ -47,7 +47,6 @@ from workers.models.results import (
 __all__ = [
     "FAMILY_LABELS",
     "ORIGIN_SSL_PROTOCOLS",
-    "PROTOCOL_POLICIES",
     "SCHEMA_VERSION",
     "SEVERITY_RANK_BY_NAME",
     "AddressReport",
@@ -65,6 +64,8 @@ __all__ = [
     "Finding",
     "HttpReason",
     "HttpResult",
+    "Layer",
+    "LayerResult",
     "NameServerCheck",
     "NameServerOutcome",
     "OriginSettings",

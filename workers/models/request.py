@@ -12,8 +12,6 @@ from typing import Any, Literal
 
 ProtocolPolicy = Literal["https-only", "http-only", "match-viewer"]
 IpAddressType = Literal["ipv4", "ipv6", "dualstack"]
-IP_ADDRESS_TYPES: tuple[IpAddressType, ...] = ("ipv4", "ipv6", "dualstack")
-PROTOCOL_POLICIES: tuple[ProtocolPolicy, ...] = ("https-only", "http-only", "match-viewer")
 
 # CloudFront's OriginSslProtocols values, oldest first.
 ORIGIN_SSL_PROTOCOLS: tuple[str, ...] = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")
@@ -28,7 +26,7 @@ class OriginSettings:
     http_port: int = 80
     origin_ssl_protocols: tuple[str, ...] = ("TLSv1.2",)
     # The viewer Host the distribution forwards; None when Host is not forwarded, in which case
-    # CloudFront sends the origin domain as Host and as SNI.
+    # CloudFront sends the origin domain as Host and as SNI (workers.target.Target decides).
     host_header: str | None = None
     connect_timeout: float = 10.0
     connection_attempts: int = 3
@@ -89,16 +87,6 @@ class ProbeRequest:
     origin_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
     # Set when the target is to be looked up in CloudFront before anything is probed.
     lookup: DistributionLookup | None = None
-
-    @property
-    def sni(self) -> str:
-        """The name CloudFront sends as SNI and checks the certificate against."""
-        return self.settings.host_header or self.hostname
-
-    @property
-    def host(self) -> str:
-        """The Host header CloudFront sends to the origin."""
-        return self.settings.host_header or self.hostname
 
     def with_settings(self, **changes: Any) -> ProbeRequest:
         return replace(self, settings=replace(self.settings, **changes))

@@ -114,7 +114,7 @@ class DnsResult:
     """Answers for the origin name. ``addresses`` is empty when resolution failed."""
 
     status: Status
-    reason: str | None = None
+    reason: DnsReason | None = None
     addresses: list[str] = field(default_factory=list)
     ipv4: list[str] = field(default_factory=list)
     ipv6: list[str] = field(default_factory=list)
@@ -128,7 +128,7 @@ class DnsResult:
 @dataclass
 class TcpResult:
     status: Status
-    reason: str | None = None
+    reason: TcpReason | None = None
     attempts: int = 0
     detail: str | None = None
     duration_ms: float = 0.0
@@ -255,7 +255,7 @@ class CipherOffer:
 @dataclass
 class TlsResult:
     status: Status
-    reason: str | None = None
+    reason: TlsReason | None = None
     sni: str | None = None
     offered_protocols: list[str] = field(default_factory=list)
     protocol: str | None = None
@@ -282,7 +282,7 @@ class TlsResult:
 @dataclass
 class HttpResult:
     status: Status
-    reason: str | None = None
+    reason: HttpReason | None = None
     request_host: str | None = None
     path: str | None = None
     status_code: int | None = None

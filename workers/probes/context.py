@@ -1,11 +1,11 @@
-"""State shared by the probes of one diagnosis: its deadline and the trust store."""
+"""What the probes of one diagnosis share: how origin502 probes (its options) and the deadline."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
-from workers.models import ProbeRequest
+from workers.models import ProbeOptions, ProbeRequest
 
 
 class DeadlineExceeded(TimeoutError):
@@ -18,7 +18,7 @@ class ResolverUnavailable(RuntimeError):
 
 @dataclass
 class ProbeContext:
-    request: ProbeRequest
+    options: ProbeOptions  # how origin502 probes; what it probes is the Target
     deadline: float  # time.monotonic() value after which nothing new is started
 
     started: float = field(default_factory=time.monotonic)
@@ -31,7 +31,7 @@ class ProbeContext:
             # timeout), per scheme, plus room for the follow-up handshakes and the AIA fetch.
             per_scheme = s.connect_timeout * s.connection_attempts + s.read_timeout
             budget = per_scheme * len(s.schemes()) + 15.0
-        return cls(request=request, deadline=time.monotonic() + budget)
+        return cls(options=request.options, deadline=time.monotonic() + budget)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

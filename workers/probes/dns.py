@@ -2,7 +2,7 @@
 
 CloudFront resolves origins with public DNS, so /etc/hosts is deliberately not consulted;
 ``--resolve`` is the way to point a name at an address by hand, and then no resolver is asked
-(nor dnspython imported: the CLI starts faster).
+(nor dnspython imported: the CLI starts faster). An IP literal needs no lookup at all.
 """
 
 from __future__ import annotations
@@ -10,22 +10,39 @@ from __future__ import annotations
 import time
 
 from workers.models import DnsReason, DnsResult, Status
-from workers.probes.context import ProbeContext, ResolverUnavailable
+from workers.probes.context import DeadlineExceeded, ProbeContext, ResolverUnavailable
+from workers.probes.state import ProbeState
+from workers.target import Target
 
 __all__ = ["ResolverUnavailable", "probe_dns"]
 
 
-def probe_dns(hostname: str, ctx: ProbeContext) -> DnsResult:
-    """The addresses CloudFront would dial for `hostname`; raises ResolverUnavailable when the
-    resolver cannot stand in for public DNS from here."""
-    started = time.perf_counter()
-    overrides = dict(ctx.request.options.resolve)
-    if hostname in overrides:
-        ip = overrides[hostname]
-        is_v6 = ":" in ip
-        return DnsResult(status=Status.OK, reason=DnsReason.OVERRIDDEN, addresses=[ip],
-                         ipv4=[] if is_v6 else [ip], ipv6=[ip] if is_v6 else [],
-                         detail="given with --resolve", duration_ms=0.0)
+def _answer(address: str, reason: DnsReason, detail: str | None = None) -> DnsResult:
+    is_v6 = ":" in address
+    return DnsResult(status=Status.OK, reason=reason, addresses=[address],
+                     ipv4=[] if is_v6 else [address], ipv6=[address] if is_v6 else [],
+                     detail=detail)
+
+
+def probe_dns(target: Target, ctx: ProbeContext, previous: ProbeState) -> DnsResult:
+    """The addresses CloudFront would dial for the target. Status ``error`` (and the reason
+    in ``detail``) when the resolver cannot stand in for public DNS from here or the deadline
+    passed first: then nothing was measured about the origin's DNS."""
+    if target.literal is not None:
+        return _answer(target.literal, DnsReason.IP_LITERAL)
+    overrides = dict(ctx.options.resolve)
+    if target.hostname in overrides:
+        return _answer(overrides[target.hostname], DnsReason.OVERRIDDEN, "given with --resolve")
     from workers.probes.dns_resolve import resolve_name
 
-    return resolve_name(hostname, ctx, started)
+    started = time.perf_counter()
+    try:
+        return resolve_name(target, ctx, started)
+    except ResolverUnavailable as exc:
+        reason = DnsReason.RESOLVER_ERROR
+        detail = str(exc)
+    except DeadlineExceeded as exc:
+        reason = DnsReason.TIMEOUT
+        detail = str(exc)
+    return DnsResult(status=Status.ERROR, reason=reason, detail=detail,
+                     duration_ms=round((time.perf_counter() - started) * 1000, 2))

@@ -19,6 +19,7 @@ from workers.config import nameserver as parse_nameserver
 from workers.models import DnsReason, DnsResult, Status
 from workers.probes.context import ProbeContext, ResolverUnavailable
 from workers.probes.dns_walk import walk_dns
+from workers.target import Target
 
 __all__ = ["ResolverUnavailable", "resolve_name", "resolver_problem"]
 
@@ -147,11 +148,12 @@ def resolver_problem(resolver: dns.resolver.Resolver) -> str | None:
     return None
 
 
-def resolve_name(hostname: str, ctx: ProbeContext, started: float) -> DnsResult:
-    """Ask the resolver (``ctx.request.options.nameserver`` or the system's) for `hostname`."""
-    options = ctx.request.options
+def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult:
+    """Ask the resolver (``ctx.options.nameserver`` or the system's) for the target's name."""
+    options = ctx.options
+    hostname = target.hostname
     # CloudFront's DNS timeout is not documented; the connection timeout is a fair bound.
-    lifetime = min(DNS_LIFETIME, max(1.0, ctx.request.settings.connect_timeout))
+    lifetime = min(DNS_LIFETIME, max(1.0, target.settings.connect_timeout))
     resolver = _resolver(options.nameserver, ctx.timeout(lifetime))
     nameserver = f"{resolver.nameservers[0]}:{resolver.port}" if resolver.nameservers else None
     with ThreadPoolExecutor(max_workers=2) as pool:

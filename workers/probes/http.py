@@ -13,6 +13,8 @@ from workers.models import HttpReason, HttpResult, Status
 from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.deadline_io import recv_within
+from workers.probes.state import ProbeState
+from workers.target import Target
 
 MAX_HEADER_BYTES = 64 * 1024
 # The start of an error response's body: what the origin says is wrong (nginx's "No required
@@ -34,10 +36,22 @@ _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "
                  "x-amzn-requestid", "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
 
 
-def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
-    request = ctx.request
-    settings = request.settings
-    host = request.host
+def probe_http(target: Target, ctx: ProbeContext, previous: ProbeState) -> HttpResult:
+    """One request on the stream the layer below handed up."""
+    if previous.stream is None:
+        raise ValueError("the HTTP layer needs the stream a lower layer opened")
+    result = exchange(previous.stream, target, ctx)
+    if result.ttfb_ms is not None:
+        previous.timings_ms["first_byte"] = round(result.ttfb_ms, 2)
+    previous.transcript.append(f"GET {target.settings.path} Host: {target.host} -> "
+                               f"{result.status_code or result.reason}")
+    return result
+
+
+def exchange(sock: socket.socket, target: Target, ctx: ProbeContext) -> HttpResult:
+    """Send CloudFront's request on ``sock``; the response's first line and headers."""
+    settings = target.settings
+    host = target.host
     result = HttpResult(status=Status.OK, request_host=host, path=settings.path)
     conn = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
     # CloudFront's own User-Agent and keep-alive, unless the viewer's are forwarded.
@@ -45,11 +59,11 @@ def probe_http(sock: socket.socket, ctx: ProbeContext) -> HttpResult:
         ("Host", host), ("User-Agent", "Amazon CloudFront"), ("Connection", "keep-alive"),
         ("Accept", "*/*"), ("Via", "1.1 origin502 (CloudFront-style probe)"),
     ]
-    if request.origin_headers:
+    if target.origin_headers:
         # An origin custom header replaces a header of the same name (CloudFront overwrites).
-        custom = {name.lower() for name, _ in request.origin_headers}
+        custom = {name.lower() for name, _ in target.origin_headers}
         sent = [(k, v) for k, v in sent if k.lower() not in custom]
-        sent += list(request.origin_headers)
+        sent += list(target.origin_headers)
     outgoing = conn.send(h11.Request(method="GET", target=settings.path, headers=sent))
     started = time.perf_counter()
     received = bytearray()

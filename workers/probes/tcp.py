@@ -6,8 +6,10 @@ import errno
 import socket
 import time
 
-from workers.models import Status, TcpReason, TcpResult
+from workers.models import OriginSettings, Status, TcpReason, TcpResult
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.state import ProbeState
+from workers.target import Target
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 # Errors the kernel of this machine gives before a packet leaves: no route in its own table,
@@ -35,12 +37,24 @@ def _here(address: str, exc: OSError) -> str:
             "not be checked from here; CloudFront's network may well reach it")
 
 
-def probe_tcp(address: str, port: int, ctx: ProbeContext) -> tuple[TcpResult, socket.socket | None]:
-    """Connect as CloudFront does: up to ``connection_attempts`` tries of ``connect_timeout``."""
-    settings = ctx.request.settings
+def probe_tcp(target: Target, ctx: ProbeContext, previous: ProbeState) -> TcpResult:
+    """Connect to the target's endpoint as CloudFront does and hand the socket up."""
+    endpoint = target.dialled
+    result, sock = connect(endpoint.address, endpoint.port, target.settings, ctx)
+    previous.timings_ms["connect"] = round(result.duration_ms, 2)
+    previous.hand_up(sock)
+    previous.transcript.append(f"tcp connected after {result.attempts} attempt(s)"
+                               if sock is not None else f"tcp {result.reason}: {result.detail}")
+    return result
+
+
+def connect(address: str, port: int, settings: OriginSettings,
+            ctx: ProbeContext) -> tuple[TcpResult, socket.socket | None]:
+    """Up to ``connection_attempts`` tries of ``connect_timeout``, as CloudFront makes them;
+    the connected socket, or None and why not."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     started = time.perf_counter()
-    reason: str = TcpReason.OTHER
+    reason = TcpReason.OTHER
     detail = ""
     attempts = 0
     for attempts in range(1, settings.connection_attempts + 1):

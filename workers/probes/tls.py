@@ -2,8 +2,8 @@
 a few follow-up handshakes that find out what the origin does accept.
 
 The certificate is not verified during the handshake: the chain is taken exactly as the origin
-sent it and judged afterwards (``workers.probes.certificates``), so one handshake yields every
-certificate fact.
+sent it and judged afterwards, here, with ``workers.probes.certificates``, so one handshake
+yields every certificate fact.
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ from workers.models.cloudfront import (
     TLS12_ONLY_CIPHERS,
     UNBUILDABLE_CIPHERS,
 )
+from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.state import ProbeState
+from workers.target import Target
 
 if TYPE_CHECKING:
     from workers.probes import cipher_offer
@@ -40,8 +43,6 @@ _VERSIONS: dict[str, ssl.TLSVersion] = {
     "TLSv1.3": ssl.TLSVersion.TLSv1_3,
 }
 _NO_FLAGS = {"TLSv1": "OP_NO_TLSv1", "TLSv1.1": "OP_NO_TLSv1_1", "TLSv1.2": "OP_NO_TLSv1_2"}
-_OPENSSL_TO_CLOUDFRONT = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1.1", "TLSv1.2": "TLSv1.2",
-                          "TLSv1.3": "TLSv1.3", "SSLv3": "SSLv3"}
 CLOUDFRONT_CIPHER_STRING = ":".join(CLOUDFRONT_CIPHERS) + ":@SECLEVEL=0"
 BROAD_CIPHER_STRING = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
 MAX_CIPHER_HANDSHAKES = 8
@@ -225,21 +226,20 @@ def _connect(address: str, port: int, timeout: float) -> socket.socket | None:
     return sock
 
 
-def _attempt(address: str, port: int, sni: str | None, ctx: ProbeContext, *, purpose: str,
-             protocols: list[str], ciphers: str, cloudfront_curves: bool) -> tuple[
-                 TlsAttempt, Handshake]:
-    settings = ctx.request.settings
+def _attempt(target: Target, ctx: ProbeContext, *, purpose: str, protocols: list[str],
+             ciphers: str, cloudfront_curves: bool) -> tuple[TlsAttempt, Handshake]:
+    """One follow-up handshake on a new connection to the target's endpoint."""
     try:
-        timeout = ctx.timeout(settings.connect_timeout)
+        timeout = ctx.timeout(target.settings.connect_timeout)
     except DeadlineExceeded:
         return TlsAttempt(purpose, protocols, ciphers, ok=False, error="out of time"), Handshake(
             ok=False, kind="timeout")
-    sock = _connect(address, port, timeout)
+    sock = _connect(target.dialled.address, target.dialled.port, timeout)
     if sock is None:
         hs = Handshake(ok=False, kind="connect", error="could not reconnect")
     else:
         context, _ = make_context(protocols, ciphers, cloudfront_curves=cloudfront_curves)
-        hs = handshake(sock, context, sni, timeout)
+        hs = handshake(sock, context, target.server_name, timeout)
         if hs.sock is not None:
             hs.sock.close()
             hs.sock = None
@@ -249,20 +249,56 @@ def _attempt(address: str, port: int, sni: str | None, ctx: ProbeContext, *, pur
     return attempt, hs
 
 
-def probe_tls(sock: socket.socket, address: str, port: int, ctx: ProbeContext) -> tuple[
+def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsResult:
+    """The TLS layer: CloudFront's handshake on the socket handed up (follow-ups when it
+    fails), then the judgement of the certificates the origin presented. Hands the TLS socket
+    up, or stops the layers above."""
+    if previous.stream is None:
+        raise ValueError("the TLS layer needs the socket the TCP layer opened")
+    result, tls_sock, chain_der = _handshakes(previous.stream, target, ctx)
+    previous.timings_ms["tls"] = round(result.duration_ms, 2)
+    if chain_der:
+        judged = time.perf_counter()
+        _judge_certificates(result, chain_der, target, ctx)
+        # Path building and the AIA fetch take time of their own: shown apart so that the
+        # phases of a connection add up.
+        previous.timings_ms["certificates"] = round((time.perf_counter() - judged) * 1000, 2)
+    previous.transcript.append(
+        f"tls {result.status}: {result.protocol or result.reason} {result.cipher or ''} "
+        f"sni={result.sni} handshakes={len(result.attempts)}".strip())
+    previous.hand_up(tls_sock)
+    if tls_sock is None and result.status == Status.OK:
+        # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
+        # CloudFront connects, but no request can be sent from here.
+        previous.stop(f"not run: this machine cannot complete a handshake with {result.cipher}")
+    return result
+
+
+def _judge_certificates(tls: TlsResult, chain_der: list[bytes], target: Target,
+                        ctx: ProbeContext) -> None:
+    options = ctx.options
+    try:
+        chain = load_chain(chain_der)
+    except ValueError as exc:
+        tls.detail = f"the origin sent a certificate that cannot be parsed: {exc}"
+        return
+    tls.chain = [describe(cert) for cert in chain]
+    tls.analysis = analyse_chain(chain, trust_store(options.ca_file),
+                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private,
+                                 name=target.certificate_name, ca_file=options.ca_file)
+
+
+def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple[
     TlsResult, ssl.SSLSocket | None, list[bytes]
 ]:
     """The faithful handshake on ``sock``, then follow-ups when it fails.
 
     Returns the result, the TLS socket (for the HTTP layer) and the presented chain (DER).
     """
-    request = ctx.request
-    settings = request.settings
+    settings = target.settings
     offered = [p for p in settings.origin_ssl_protocols if p in _VERSIONS]
     testable = [p for p in offered if p != "SSLv3" or ssl.HAS_SSLv3]
-    # CloudFront sends no SNI for an IP literal (an SNI cannot be an IP address).
-    sni = None if request.sni.replace(":", "").replace(".", "").isdigit() or ":" in request.sni \
-        else request.sni
+    sni = target.server_name
     result = TlsResult(status=Status.OK, sni=sni, offered_protocols=offered)
     if not testable:
         sock.close()
@@ -299,7 +335,7 @@ def probe_tls(sock: socket.socket, address: str, port: int, ctx: ProbeContext) -
 
     result.status = Status.FAILED
     result.detail = first.error
-    chain = _explain_failure(first, address, port, sni, ctx=ctx, offered=testable, result=result)
+    chain = _explain_failure(first, target, ctx, offered=testable, result=result)
     result.duration_ms = sum(a.duration_ms for a in result.attempts)
     return result, None, chain
 
@@ -311,8 +347,8 @@ def cloudfront_suites(version: str) -> list[str]:
     return [n for n in names if version != "SSLv3" or not n.startswith("ECDHE")]
 
 
-def _offer_cloudfront_list(address: str, port: int, sni: str | None, ctx: ProbeContext, *,
-                           offered: list[str], result: TlsResult) -> cipher_offer.ServerFlight:
+def _offer_cloudfront_list(target: Target, ctx: ProbeContext, *, offered: list[str],
+                           result: TlsResult) -> cipher_offer.ServerFlight:
     """One ClientHello with exactly CloudFront's suites for the newest configured protocol."""
     # tlslite costs ~50 ms to import: only a failed handshake pays for it.
     from workers.probes import cipher_offer
@@ -321,12 +357,14 @@ def _offer_cloudfront_list(address: str, port: int, sni: str | None, ctx: ProbeC
                   key=lambda v: cipher_offer.VERSIONS[v], default="TLSv1.2")
     names = cloudfront_suites(version)
     try:
-        timeout = ctx.timeout(ctx.request.settings.connect_timeout)
+        timeout = ctx.timeout(target.settings.connect_timeout)
     except DeadlineExceeded:
         flight = cipher_offer.ServerFlight(kind="timeout", detail="out of time")
         ms = 0.0
     else:
-        flight, ms = cipher_offer.offer(address, port, version=version, sni=sni, timeout=timeout,
+        endpoint = target.dialled
+        flight, ms = cipher_offer.offer(endpoint.address, endpoint.port, version=version,
+                                        sni=target.server_name, timeout=timeout,
                                         suites=[CLOUDFRONT_CIPHER_IDS[n] for n in names])
     chosen = cipher_offer.suite_name(flight.suite) if flight.suite is not None else None
     outcome = {"server_hello": "chose"}.get(str(flight.kind), str(flight.kind))
@@ -344,7 +382,7 @@ def _offer_cloudfront_list(address: str, port: int, sni: str | None, ctx: ProbeC
     return flight
 
 
-def _enumerate_beyond_openssl(address: str, port: int, sni: str | None, ctx: ProbeContext,
+def _enumerate_beyond_openssl(target: Target, ctx: ProbeContext,
                               result: TlsResult) -> list[tuple[str, str]]:
     """What the origin accepts among every suite tlslite-ng can name (RC4-SHA, 3DES and others
     OpenSSL 3 cannot build): byte-built ClientHellos, each without the suites found before."""
@@ -355,11 +393,12 @@ def _enumerate_beyond_openssl(address: str, port: int, sni: str | None, ctx: Pro
     found: list[tuple[str, str]] = []
     for _ in range(MAX_CIPHER_HANDSHAKES):
         try:
-            timeout = ctx.timeout(ctx.request.settings.connect_timeout)
+            timeout = ctx.timeout(target.settings.connect_timeout)
         except DeadlineExceeded:
             break
-        flight, ms = cipher_offer.offer(address, port, version="TLSv1.2", suites=remaining,
-                                        sni=sni, timeout=timeout)
+        flight, ms = cipher_offer.offer(target.dialled.address, target.dialled.port,
+                                        version="TLSv1.2", suites=remaining,
+                                        sni=target.server_name, timeout=timeout)
         ok = flight.kind == "server_hello" and flight.suite in remaining
         name = cipher_offer.suite_name(flight.suite) if flight.suite is not None else None
         result.attempts.append(TlsAttempt(
@@ -375,8 +414,8 @@ def _enumerate_beyond_openssl(address: str, port: int, sni: str | None, ctx: Pro
     return found
 
 
-def _explain_failure(first: Handshake, address: str, port: int, sni: str | None, *,
-                     ctx: ProbeContext, offered: list[str], result: TlsResult) -> list[bytes]:
+def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
+                     offered: list[str], result: TlsResult) -> list[bytes]:
     """Find out why the faithful handshake failed, with as few handshakes as we can.
 
     Returns the chain (DER) the origin sent when the byte-built ClientHello shows that
@@ -408,7 +447,7 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
     # OpenSSL could not offer all of CloudFront's list: ask with exactly that list, built byte
     # by byte. A suite only that ClientHello could offer, in a configured protocol, means
     # CloudFront connects; anything else is explained by the handshakes below.
-    flight = _offer_cloudfront_list(address, port, sni, ctx, offered=offered, result=result)
+    flight = _offer_cloudfront_list(target, ctx, offered=offered, result=result)
     chosen = result.cipher_offer.cipher if result.cipher_offer else None
     if (flight.kind == "server_hello" and flight.version in offered
             and chosen in UNBUILDABLE_CIPHERS):
@@ -424,7 +463,7 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
     # Which protocol versions does the origin accept at all? One handshake each, in parallel.
     versions = ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"]
     with ThreadPoolExecutor(max_workers=len(versions)) as pool:
-        futures = {v: pool.submit(_attempt, address, port, sni, ctx, purpose=f"accepts {v}?",
+        futures = {v: pool.submit(_attempt, target, ctx, purpose=f"accepts {v}?",
                                   protocols=[v], ciphers=BROAD_CIPHER_STRING,
                                   cloudfront_curves=False) for v in versions}
         outcomes = {v: f.result() for v, f in futures.items()}
@@ -440,7 +479,7 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
 
     if not accepted:
         # Nothing OpenSSL can build: name what the origin does accept, byte by byte.
-        beyond = _enumerate_beyond_openssl(address, port, sni, ctx, result)
+        beyond = _enumerate_beyond_openssl(target, ctx, result)
         for version, cipher in beyond:
             if version not in result.accepted_protocols:
                 result.accepted_protocols.append(version)
@@ -467,7 +506,7 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
 
     # A protocol in common: so the ciphers (or the curves) are the problem.
     best = common[0]
-    attempt, hs = _attempt(address, port, sni, ctx, purpose="CloudFront's ciphers, any curve",
+    attempt, hs = _attempt(target, ctx, purpose="CloudFront's ciphers, any curve",
                            protocols=[best], ciphers=CLOUDFRONT_CIPHER_STRING,
                            cloudfront_curves=False)
     result.attempts.append(attempt)
@@ -481,7 +520,7 @@ def _explain_failure(first: Handshake, address: str, port: int, sni: str | None,
     found = [chosen] if chosen else []
     for _ in range(MAX_CIPHER_HANDSHAKES):
         exclusions = "".join(f":!{c}" for c in found)
-        attempt, hs = _attempt(address, port, sni, ctx, purpose="which ciphers?",
+        attempt, hs = _attempt(target, ctx, purpose="which ciphers?",
                                protocols=[best],
                                ciphers=f"ALL:COMPLEMENTOFALL{exclusions}:@SECLEVEL=0",
                                cloudfront_curves=False)

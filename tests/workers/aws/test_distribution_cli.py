@@ -289,6 +289,7 @@ def test_viewer_side_is_read_beside_the_origins(aws, pki, fake_dns):
     from workers.distribution import diagnose_distribution, plan, viewer_request
     from workers.engine import diagnose as engine_diagnose
     from workers.options import build_options
+    from workers.target import Target
     from workers.terminal_distribution import render_distribution
 
     client, _front = aws
@@ -306,7 +307,7 @@ def test_viewer_side_is_read_beside_the_origins(aws, pki, fake_dns):
         result = look_up(cloudfront_client(AwsAccess()), "www.shop.test")
         options = build_options(ca_file=pki["ca"])
         viewer = viewer_request(result, options)
-        assert viewer is not None and viewer.sni == "www.shop.test"
+        assert viewer is not None and Target.of(viewer).sni == "www.shop.test"
         viewer = replace(viewer, settings=replace(viewer.settings, https_port=edge.port))
         report = diagnose_distribution("www.shop.test", result, plan(result, options),
                                        engine_diagnose, viewer=viewer)

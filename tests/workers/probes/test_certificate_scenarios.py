@@ -2,7 +2,8 @@
 `openssl s_server` sends each chain in the order the test gives (even an intermediate first),
 and nginx serves a `ssl_certificate` full-chain file as an operator writes it. Certificates are
 minted here — MD5 and SHA-1 signatures re-signed by the `openssl` command line, as the outside
-world's old CAs made them. Every verdict comes from the real engine (`workers.engine.diagnose`).
+world's old CAs made them. Every verdict comes from the real engine (`workers.engine.diagnose`),
+except where a test names the function of `workers.probes.certificates` it checks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from tests.support.certs import Minted, write_pem
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
 from tests.support.scenario import NAME, codes, make_pki, only, probe
+from tests.support.tls_origin import HttpFileServer
 from tests.support.tls_servers import openssl_s_server
 from tests.support.tools import require_tool
 from workers.models import Report
@@ -381,3 +383,19 @@ def test_nginx_validator_rejection_names_the_rule(ec_pki, tmp_path):
         report = probe(ec_pki["ca"], site.port)
     finding = only(report, "CERT_REJECTED_BY_VALIDATOR")
     assert "X509_V_ERR_INVALID_PURPOSE" in finding.summary and not finding.uncertain
+
+
+def test_aia_fetch_to_private_address_is_blocked_when_private_targets_are_refused(pki):
+    from workers.models import ProbeOptions
+    from workers.probes.certificates import analyse_chain, trust_store
+
+    with HttpFileServer({"/inter.cer": pki["inter"].der}) as files:
+        leaf = pki["factory"].leaf(pki["inter"], names=[NAME], aia_url=files.url_for("/inter.cer"))
+        analysis = analyse_chain(
+            [leaf.cert],
+            trust_store(pki["ca"]),
+            fetch_aia=True,
+            allow_private=ProbeOptions(allow_private=False).allow_private,
+        )
+        assert files.hits == []
+    assert analysis.aia_status == "blocked"

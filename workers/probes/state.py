@@ -1,0 +1,43 @@
+"""What the layers of one connection hand up to the next: the ``previous`` of every probe."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from dataclasses import dataclass, field
+
+from workers.models.layers import Layer, LayerResult
+
+
+@dataclass
+class ProbeState:
+    """One connection on its way up the layers (the DNS layer gets a fresh, empty one).
+
+    A layer reads the stream the layer below opened and hands up its own (TCP a socket, TLS
+    the TLS socket on it); it leaves ``stream`` None when nothing can be built on it, and then
+    the layers above are not run, for the reason in ``stopped`` when the layer gave one.
+    Each layer also notes its phase timings and one transcript line.
+    """
+
+    stream: socket.socket | None = None
+    stopped: str | None = None  # why the layers above are not run, when a layer said why
+    results: dict[Layer, LayerResult] = field(default_factory=dict)
+    timings_ms: dict[str, float] = field(default_factory=dict)  # connect / tls / first_byte
+    transcript: list[str] = field(default_factory=list)
+    _opened: list[socket.socket] = field(default_factory=list, repr=False)
+
+    def hand_up(self, stream: socket.socket | None) -> None:
+        """Offer ``stream`` to the layers above (None: nothing to build on)."""
+        self.stream = stream
+        if stream is not None:
+            self._opened.append(stream)
+
+    def stop(self, why: str) -> None:
+        """Nothing to build on, for a reason worth saying in the layers above."""
+        self.stream, self.stopped = None, why
+
+    def close(self) -> None:
+        """Close every stream a layer opened (closing one twice is harmless)."""
+        for stream in reversed(self._opened):
+            with contextlib.suppress(OSError):
+                stream.close()
