@@ -27,6 +27,7 @@ from bot.parse import Accepted
 from workers.jobs import queues
 from workers.jobs.runs import Run, RunStore, new_run_id
 from workers.logging_setup import current_request_id
+from workers.models.request import cache_key_of
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def open_command_run(
     """Record and queue the run of `/origin502 TARGET` in one round trip. `delivery` is the
     request's idempotency key (bot/idempotency.py), claimed in the same round trip."""
     request = accepted.request.to_dict()
-    cache_key = accepted.request.cache_key()
+    cache_key = cache_key_of(request)
     store = RunStore(connection)
     for _ in range(ATTEMPTS):
         run = Run(

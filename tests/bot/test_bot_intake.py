@@ -71,6 +71,8 @@ def test_the_ack_comes_after_one_round_trip_with_the_probe_already_queued(
     assert (run.channel, run.user, run.reason) == ("C0INCIDENT", "UALICE", "command")
     assert run.display == "origin.example.com" and run.request_id
     assert app.redis.lrange(DELIVERIES, 0, -1)[1].decode() == f"sync-{run.run_id}-1"
+    # The run holds its target under the key every later step computes from the record.
+    assert app.redis.get(f"origin502:active:C0INCIDENT:{run.cache_key}") == run.run_id.encode()
 
 
 @pytest.mark.parametrize("text", ["origin.example.com", "help", "origin.example.com --bogus"])
