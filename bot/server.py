@@ -10,6 +10,14 @@ for each request to arrive, a bound on connections, and Slack's signature checke
 bytes before Bolt parses (or logs) the body. Malformed requests get 400/401/413 and never
 reach a listener. (A maintained server such as waitress would bound connections too, but not
 the per-request deadline nor the signature-before-parse step; this file stays on http.server.)
+
+Bolt itself (the middleware, the listeners, the one Redis round trip a slash command makes
+before its ack) runs on a few threads fed in arrival order, not on the connection's thread.
+Under a burst, fifty connection threads each blocking on Redis in the middle of their work
+took the interpreter lock back in no particular order: the slowest acks waited 2-3 times as
+long as the median. In arrival order they finish in about the order they came
+(benchmarks/ack_latency.py). Listeners must not block: they ack and hand the rest to
+bot/background.py, as a slow one holds one of the APP_THREADS.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 from functools import cache
 from http import HTTPStatus
@@ -50,6 +59,8 @@ IDLE_TIMEOUT = float(os.environ.get("ORIGIN502_HTTP_IDLE_TIMEOUT") or 10)
 REQUEST_DEADLINE = float(os.environ.get("ORIGIN502_HTTP_REQUEST_DEADLINE") or 20)
 # Connections served at once; one more is answered 503 and closed, without a thread.
 MAX_CONNECTIONS = int(os.environ.get("ORIGIN502_HTTP_MAX_CONNECTIONS") or 128)
+# Threads that run Bolt for the requests read, in arrival order (module docstring).
+APP_THREADS = int(os.environ.get("ORIGIN502_HTTP_APP_THREADS") or 4)
 # Slack signs with a whole number of seconds; anything else is not Slack.
 _DIGITS = re.compile(r"[0-9]{1,15}")
 _BUSY = (
@@ -137,7 +148,7 @@ class Deadlines:
 
 
 def make_handler(
-    app: App, ready: HealthCheck, signing_secret: str | None = None
+    app: App, ready: HealthCheck, signing_secret: str | None, lanes: ThreadPoolExecutor
 ) -> type[BaseHTTPRequestHandler]:
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
     deadlines = Deadlines()
@@ -193,9 +204,9 @@ def make_handler(
             headers: dict[str, str | Sequence[str]] = {
                 name.lower(): self.headers.get_all(name) or [] for name in self.headers
             }
-            response = app.dispatch(
-                BoltRequest(body=text, query=query, headers=headers)
-            )
+            request = BoltRequest(body=text, query=query, headers=headers)
+            # In arrival order, on one of the APP_THREADS, each request in a fresh context.
+            response = lanes.submit(contextvars.Context().run, app.dispatch, request).result()
             payload = response.body if isinstance(response.body, str) else json.dumps(response.body)
             self.send_response(response.status)
             for name, values in response.headers.items():
@@ -327,6 +338,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     max_connections = MAX_CONNECTIONS
+    lanes: ThreadPoolExecutor | None = None  # where Bolt runs (make_server)
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         _freeze_startup_objects()
@@ -342,6 +354,8 @@ class SlackHTTPServer(ThreadingHTTPServer):
         workers = getattr(self, "_workers", None)  # None when binding the port failed
         if workers is not None:
             workers.close()
+        if self.lanes is not None:
+            self.lanes.shutdown(wait=False, cancel_futures=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         # One thread per connection, but only so many: past the bound a connection is told
@@ -376,6 +390,12 @@ def make_server(
     """The HTTP server; `/readyz` answers with `ready()` (bounded), `/healthz` only says
     alive. With `signing_secret`, requests to /slack/events are checked against Slack's
     signature before Bolt (or its logging) sees the body."""
-    server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret))
+    lanes = ThreadPoolExecutor(max_workers=APP_THREADS, thread_name_prefix="bolt")
+    try:
+        server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret, lanes))
+    except BaseException:
+        lanes.shutdown(wait=False)
+        raise
+    server.lanes = lanes
     server.daemon_threads = True
     return server
