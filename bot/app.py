@@ -1,4 +1,5 @@
-"""The Bolt app: a thin `create_app(settings)` that wires listeners grouped by Slack feature."""
+"""The Bolt app: a thin `create_app(settings)` that wires listeners grouped by Slack feature,
+each folder registering its own (`commands/`, `actions/`, `events/`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ from redis import Redis
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot import actions, commands, events, idempotency
-from bot.actions import watch as watch_actions
 from bot.background import Background
 from bot.deps import Deps
-from bot.events import app_home
 from bot.render import replies
 from bot.settings import Settings
 from bot.slack import web_client
@@ -53,8 +52,6 @@ def create_app(
     commands.register(app, deps)
     actions.register(app, deps)
     events.register(app, deps)
-    watch_actions.register(app, deps)  # the Watch button under a diagnosis
-    app_home.register(app, deps)  # App Home: the user's watched origins
     app.error(_handle_error)
     return app
 

@@ -3,12 +3,13 @@
 Slack retries events it thinks went unanswered, and anyone holding a signed request (a proxy
 log, a browser extension) can replay it for the whole 5-minute signature window. A replayed
 Re-run or command must not start another probe. The first delivery of a request claims its key
-in Redis; later deliveries are acknowledged (so Slack stops retrying) and dropped before any
-listener runs.
+in Redis (bot/store.py); later deliveries are acknowledged (so Slack stops retrying) and
+dropped before any listener runs.
 
-A slash command claims its key in its listener instead, in the one Redis round trip it makes
-before its ack (bot/intake.py for a probe, `claim_command` for every other answer), so that
-an acknowledgement under a burst waits for one round trip, not two (issue 8).
+A probe command (`/origin502 TARGET`, bot/commands/diagnose.py) claims its key in its
+listener instead, in the one Redis round trip it makes before its ack (bot/intake.py, or
+`claim_command` for help and problems), so that an acknowledgement under a burst waits for
+one round trip, not two (issue 8).
 
 The key is the Events API's `event_id` (the same across Slack's retries), else a digest of the
 signed body, which holds Slack's unique `trigger_id` and `action_ts`: two real clicks differ,
@@ -27,12 +28,12 @@ from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
+from bot.commands.watch import is_watch_command
+from bot.store import SlackStore
+
 log = logging.getLogger(__name__)
 
-PREFIX = "origin502:delivered"
-# Longer than the signature window on either side of now (Bolt allows 5 minutes of skew).
-SEEN_TTL = 15 * 60
-# Where the middleware leaves a slash command's key for its listener to claim.
+# Where the middleware leaves a probe command's key for its listener to claim.
 COMMAND_KEY = "origin502_delivery_key"
 
 
@@ -45,39 +46,42 @@ def delivery_key(body: dict[str, Any], raw_body: str) -> str:
     return "body:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def delivered_key(key: str) -> str:
-    """The Redis key that marks `key` as delivered."""
-    return f"{PREFIX}:{key}"
-
-
-def first_delivery(redis: Redis, key: str) -> bool:
+def first_delivery(store: SlackStore, key: str) -> bool:
     """True for the first delivery of `key`; also True when Redis cannot tell (the listeners
     then meet the outage themselves and say so)."""
     try:
-        return bool(redis.set(delivered_key(key), "1", nx=True, ex=SEEN_TTL))
+        return store.first_delivery(key)
     except RedisError as exc:
         log.warning("could not check for a repeated request", extra={"error": str(exc)})
         return True
 
 
 def command_key(context: BoltContext) -> str | None:
-    """The delivery key of the slash command being handled (unclaimed yet)."""
+    """The key of the probe command being handled, left unclaimed by the middleware."""
     key = context.get(COMMAND_KEY)
     return str(key) if key else None
 
 
 def claim_command(redis: Redis, context: BoltContext) -> bool:
-    """For a slash command's answers other than a probe (bot/intake.py claims those): True
-    the first time this request arrives. False for a repeat, which is then logged and must
-    be acknowledged with nothing else done."""
+    """For a probe command answered without a run (help, a problem, a refusal): True the
+    first time this request arrives; False for a repeat (logged), to acknowledge with
+    nothing else done."""
     key = command_key(context)
-    if key is None or first_delivery(redis, key):
+    if key is None or first_delivery(SlackStore(redis), key):
         return True
     log.info("repeated request ignored", extra={"key": key[:40], "retry": None})
     return False
 
 
+def _probe_command(body: dict[str, Any]) -> bool:
+    """A slash command for bot/commands/diagnose.py (the watch words have listeners of
+    their own, which the middleware claims for)."""
+    return bool(body.get("command")) and not is_watch_command(str(body.get("text") or ""))
+
+
 def register(app: App, redis: Redis) -> None:
+    store = SlackStore(redis)
+
     @app.middleware
     def once(
         req: BoltRequest,
@@ -90,12 +94,12 @@ def register(app: App, redis: Redis) -> None:
             next()
             return resp
         key = delivery_key(body, req.raw_body)
-        if body.get("command"):
+        if _probe_command(body):
             # Claimed by the listener, in the round trip it makes anyway (module docstring).
             context[COMMAND_KEY] = key
             next()
             return resp
-        if first_delivery(redis, key):
+        if first_delivery(store, key):
             next()
             return resp
         retry = req.headers.get("x-slack-retry-num") or []

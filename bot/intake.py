@@ -1,16 +1,16 @@
 """A slash command's probe, recorded and queued in the one Redis round trip before its ack.
 
 Under a burst of commands, each acknowledgement waits for the signature check, the parse and
-this round trip only (issue 8): one script claims the request's delivery (a replay starts
-nothing, bot/idempotency.py), records the run, makes it the active run for its target in the
-channel and queues its first delivery job and its probe, all or nothing (RunStore.open). So
-an acknowledged command is queued already: nothing waits in the bot's memory for a thread
-after the ack, and a bot that dies right after acking loses nothing.
+this round trip only (issue 8): one script claims the request against replays
+(bot/idempotency.py), records the run and its Slack record, makes it the active run for its
+target in the channel and queues its first delivery job and its probe, all or nothing
+(RunStore.open). So an acknowledged command is queued already: nothing waits in the bot's
+memory for a thread after the ack, and a bot that dies right after acking loses nothing.
 
-What the script leaves alone happens after the ack, off the request's thread: a target that
-already has a run in the channel (the command joins it, or takes over a failed one, through
-bot/runs.py's start_run as before) and a Redis the script could not reach (start_run tries
-again, then the person is told the queue is unavailable).
+What the script leaves alone goes on after the ack, off the request's thread, through
+bot/runs.py's start_run as before: a target that already has a run in the channel (the
+command joins it, or takes over a failed one) and a Redis the script could not reach (tried
+again; the person is told the queue is unavailable when it still is).
 """
 
 from __future__ import annotations
@@ -22,16 +22,15 @@ from typing import Literal
 from redis import Redis
 from redis.exceptions import RedisError
 
-from bot.idempotency import SEEN_TTL, delivered_key
 from bot.parse import Accepted
-from workers.jobs import queues
+from bot.store import RunDelivery, SlackStore
 from workers.jobs.runs import Run, RunStore, new_run_id
 from workers.logging_setup import current_request_id
 from workers.models.request import cache_key_of
 
 log = logging.getLogger(__name__)
 
-# A run id is 64 random bits; meeting one in use even once is as good as never.
+# A run id is 64 random bits: drawing one in use even once is as good as never.
 ATTEMPTS = 3
 
 
@@ -39,7 +38,7 @@ ATTEMPTS = 3
 class Intake:
     """`queued`: recorded and queued; `repeated`: a replay, nothing to do; `held`: another
     run holds the target; `unreachable`: Redis did not answer. The last two go on after the
-    ack (start_run)."""
+    ack, through start_run."""
 
     outcome: Literal["queued", "repeated", "held", "unreachable"]
     run: Run
@@ -55,10 +54,11 @@ def open_command_run(
     delivery: str | None,
 ) -> Intake:
     """Record and queue the run of `/origin502 TARGET` in one round trip. `delivery` is the
-    request's idempotency key (bot/idempotency.py), claimed in the same round trip."""
+    request's key against replays (bot/idempotency.py), claimed in the same round trip."""
     request = accepted.request.to_dict()
     cache_key = cache_key_of(request)
-    store = RunStore(connection)
+    store, slack = RunStore(connection), SlackStore(connection)
+    seen = slack.seen_mark(delivery) if delivery else None
     for _ in range(ATTEMPTS):
         run = Run(
             run_id=new_run_id(cache_key),
@@ -67,21 +67,15 @@ def open_command_run(
             channel=channel,
             user=user,
             reason="command",
-            response_url=response_url,
             request_id=current_request_id(),
         )
         try:
-            opened = store.open(
-                run,
-                queues.first_jobs(connection, run.run_id, request),
-                delivery=(delivered_key(delivery), SEEN_TTL) if delivery else None,
-                cache_key=cache_key,
-            )
+            opened = store.open(run, also=slack.fields(RunDelivery(response_url=response_url)),
+                                seen=seen, cache_key=cache_key)
         except RedisError as exc:
             log.warning("queue unavailable before the ack", extra={"error": str(exc)})
             return Intake("unreachable", run)
         if opened.status == "opened":
-            queues.count_first_jobs()
             log.info("probe queued",
                      extra={"run_id": run.run_id, "target": run.display, "reason": "command"})
             return Intake("queued", run)
@@ -90,5 +84,5 @@ def open_command_run(
             return Intake("repeated", run)
         if opened.status == "held":
             return Intake("held", run)
-        # "taken": draw another id; the delivery was not claimed yet.
+        # "taken": draw another id; nothing was written, the request not claimed yet.
     raise RuntimeError("no free run id after several draws")

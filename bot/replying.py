@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -43,3 +44,8 @@ def permalink(client: WebClient, channel: str, ts: str | None) -> str | None:
         return None
     link = response.get("permalink")
     return str(link) if link else None
+
+
+def ephemeral(message: Message) -> dict[str, Any]:
+    """The arguments of an `ack` that answers only the person who asked."""
+    return {"response_type": "ephemeral", **message.payload()}

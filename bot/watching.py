@@ -1,5 +1,6 @@
-"""Creating and removing watches from Slack: shared by `/origin502 watch`, the Watch button
-and `/origin502 unwatch`. Raises redis.exceptions.RedisError when the queue is unreachable."""
+"""Watches from Slack, the service the listeners call: create and remove watches (shared by
+`/origin502 watch`, the Watch button and `/origin502 unwatch`), list them, set a channel's
+digest. Raises redis.exceptions.RedisError when the queue is unreachable."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from dataclasses import dataclass
 from redis import Redis
 
 from workers.models import ProbeRequest
+from workers.watches.alerts import WatchState
 from workers.watches.clock import clock_from_env
 from workers.watches.model import WatchSpec, watch_id_for
-from workers.watches.store import WatchStore
+from workers.watches.queueing import enqueue_digest
+from workers.watches.schedule import DigestSchedule, next_digest_at
+from workers.watches.store import WatchStore, watch_member
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ def start_watch(connection: Redis, request: ProbeRequest, *, text: str, interval
         display=request.display or request.hostname, watchers=[user],
     )
     new = store.put_watch(spec, due_at=now)
-    due = store.due_at(f"watch:{spec.watch_id}")
+    due = store.due_at(watch_member(spec.watch_id))
     return Watched(spec=spec, new=new, next_at=due if due is not None else now)
 
 
@@ -63,3 +67,44 @@ def stop_watch(connection: Redis, request: ProbeRequest, *, channel: str) -> Unw
     if same_name:
         return Unwatched([], [s.text for s in same_name], [])
     return Unwatched([], [], [s.name for s in watched])
+
+
+@dataclass(frozen=True)
+class Listing:
+    watches: list[tuple[WatchSpec, WatchState | None]]  # each with its last result, if any
+    now: float
+
+
+def channel_watches(connection: Redis, channel: str) -> Listing:
+    """What a channel watches (`/origin502 watches`)."""
+    store = WatchStore(connection)
+    return _with_states(store, store.channel_watches(channel))
+
+
+def user_watches(connection: Redis, user: str) -> Listing:
+    """What a user asked to watch, across channels (App Home)."""
+    store = WatchStore(connection)
+    return _with_states(store, store.user_watches(user))
+
+
+def _with_states(store: WatchStore, specs: list[WatchSpec]) -> Listing:
+    states = store.states([s.watch_id for s in specs])
+    return Listing([(s, states.get(s.watch_id)) for s in specs], clock_from_env().now())
+
+
+def digest_now(connection: Redis, channel: str) -> None:
+    """Queue the channel's digest at once (`digest now`), whatever its schedule."""
+    enqueue_digest(connection, channel, clock_from_env().now(), on_demand=True)
+
+
+def stop_digest(connection: Redis, channel: str) -> None:
+    WatchStore(connection).set_digest(channel, None)
+
+
+def schedule_digest(connection: Redis, channel: str, schedule: DigestSchedule) -> float:
+    """Post the channel's digest on `schedule`; returns when the first one is due."""
+    store = WatchStore(connection)
+    next_at = next_digest_at(schedule, clock_from_env().now())
+    store.ensure_schema()
+    store.set_digest(channel, schedule, due_at=next_at)
+    return next_at

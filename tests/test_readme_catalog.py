@@ -1,4 +1,4 @@
-"""The README's finding-code table and the catalog say the same thing.
+"""The README's finding-code table, the catalog and the FindingCode enum say the same thing.
 
 Both sides are read generically (columns found by their header), so codes other people add
 are checked the same way as the ones that exist today.
@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from workers.diagnosis.catalog import CATALOG
+from workers.models import FindingCode
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -40,6 +41,13 @@ def test_readme_lists_exactly_the_catalog_codes() -> None:
     table = finding_code_table()
     assert sorted(set(CATALOG) - set(table)) == [], "catalog codes missing from the README"
     assert sorted(set(table) - set(CATALOG)) == [], "README codes the catalog does not know"
+
+
+def test_the_enum_the_catalog_and_the_readme_name_the_same_codes() -> None:
+    enum = {code.value for code in FindingCode}
+    assert sorted(enum - set(finding_code_table())) == [], "codes missing from the README"
+    assert sorted(set(finding_code_table()) - enum) == [], "README codes that are not in the enum"
+    assert {str(code) for code in CATALOG} == enum
 
 
 def test_readme_severities_match_the_catalog() -> None:

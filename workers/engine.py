@@ -29,9 +29,12 @@ from workers.models import (
     verdict_for,
 )
 from workers.models.layers import LayerResult, connection_probe, connection_results
+from workers.models.provisional import Provisional
+from workers.probes.attempts import FanOut, ProbeEvents
 from workers.probes.context import ProbeContext
 from workers.probes.registry import CONNECTION_LAYERS, PROBES, connection_probes
 from workers.probes.state import ProbeState
+from workers.provisional import FirstVerdict
 from workers.target import Target
 
 ProgressCallback = Callable[[str, str], None]
@@ -136,11 +139,16 @@ def _stand_in(scheme: str, port: int, tcp: TcpResult) -> ConnectionProbe:
     return connection_probe(scheme, port, results, {}, [])
 
 
+def address_shell(address: str) -> AddressReport:
+    """The report of one address before any connection to it was probed."""
+    family = "ipv6" if ":" in address else "ipv4"
+    return AddressReport(address=address, family=family, private_reason=private_reason(address))
+
+
 def probe_address(target: Target, address: str, ctx: ProbeContext,
                   progress: LayerProgress | None = None) -> AddressReport:
-    family = "ipv6" if ":" in address else "ipv4"
-    reason = private_reason(address)
-    report = AddressReport(address=address, family=family, private_reason=reason)
+    report = address_shell(address)
+    reason = report.private_reason
     for scheme, port in target.settings.schemes():
         marked: set[Layer] = set()
 
@@ -166,15 +174,22 @@ def probe_address(target: Target, address: str, ctx: ProbeContext,
         for layer, result in connection_results(report.probes[-1]).items():
             if layer not in marked:
                 mark(layer, str(result.status))
+        ctx.events.connection_ended(address, report.probes[-1])  # issue 8 hook
     return report
 
 
 def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = None,
-             budget: float | None = None) -> Report:
+             budget: float | None = None,
+             on_provisional: Callable[[Provisional], None] | None = None,
+             events: ProbeEvents | None = None) -> Report:
     """Probe the origin the way CloudFront connects to it and name what would make it fail.
 
     Never raises for anything the origin does; ``Report.probe_error`` is set when the probe
     itself could not run (no resolver here, deadline passed before anything was measured).
+    ``on_provisional`` is called (from a probe thread) with a first verdict once every
+    connection has ended or is only retrying after a timed-out attempt, before this returns
+    the final report (see workers/provisional.py); ``events`` hears every attempt, for
+    progress lines (see workers/waiting.py).
     """
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
@@ -191,13 +206,35 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
     addresses: list[AddressReport] = []
     probing = time.perf_counter()
     probed, not_probed = dns.addresses[:MAX_PROBED_ADDRESSES], dns.addresses[MAX_PROBED_ADDRESSES:]
+
+    def assemble(addresses: list[AddressReport]) -> Report:
+        return _assemble(target, ctx, dns, addresses, not_probed=not_probed,
+                         probe_error=probe_error, started_at=started_at, started=started,
+                         probing=probing)
+
     if probed:
         schemes = [scheme for scheme, _ in target.settings.schemes()]
+        # issue 8 hook: a first verdict after one timed-out connection attempt, and attempt
+        # events for progress lines; nothing is watched unless the caller asks.
+        watchers: list[ProbeEvents] = [events] if events is not None else []
+        if on_provisional is not None:
+            connections = [(a, scheme, port) for a in probed
+                           for scheme, port in target.settings.schemes()]
+            watchers.append(FirstVerdict(connections, address_shell, assemble, on_provisional))
+        if watchers:
+            ctx.events = FanOut(*watchers)
         layers = LayerProgress.for_connections(len(probed), schemes, progress)
         workers = min(MAX_PARALLEL_ADDRESSES, len(probed))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
             addresses = list(pool.map(lambda a: probe_address(target, a, ctx, layers), probed))
+    return assemble(addresses)
 
+
+def _assemble(target: Target, ctx: ProbeContext, dns: DnsResult,
+              addresses: list[AddressReport], *, not_probed: list[str], probe_error: str | None,
+              started_at: dt.datetime, started: float, probing: float) -> Report:
+    """The report from what was measured: rules, verdict and where the time went (also used
+    for a first verdict while some connections still retry)."""
     report = Report(
         target=target.info(), verdict=Verdict.UNKNOWN, findings=[], dns=dns,
         addresses=addresses, started_at=started_at.isoformat().replace("+00:00", "Z"),

@@ -8,27 +8,27 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
-from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Verdict
+from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Severity, Verdict
 from workers.wording import dns_words, nameserver_words, probe_words
 
 _VERDICT = {Verdict.OK: ("[bold green]OK[/]", "CloudFront can connect to this origin."),
             Verdict.WARN: ("[bold yellow]WARN[/]", "CloudFront can connect, with warnings."),
             Verdict.FAIL: ("[bold red]FAIL[/]", "CloudFront would answer 502/504 for this origin."),
             Verdict.UNKNOWN: ("[bold magenta]UNKNOWN[/]", "could not check from here.")}
-_SEVERITY = {"error": "[red]✖ error[/]", "warning": "[yellow]▲ warning[/]",
-             "info": "[blue]ℹ info[/]"}
+_SEVERITY = {Severity.ERROR: "[red]✖ error[/]", Severity.WARNING: "[yellow]▲ warning[/]",
+             Severity.INFO: "[blue]ℹ info[/]"}
 
 
 def run_with_progress(request: ProbeRequest,
                       run: Callable[..., Report]) -> Report:
-    """Run the diagnosis with a live status line on stderr (only when it is a terminal)."""
+    """Run the diagnosis with a live status on stderr (only when it is a terminal): what is
+    being waited for, and a provisional verdict once a first connection attempt timed out."""
     console = Console(stderr=True)
     if not console.is_terminal:
         return run(request)
-    with console.status(f"Probing {escape(request.hostname)}…") as status:
-        def progress(layer: str, text: str) -> None:
-            status.update(f"Probing {escape(request.hostname)}… {layer.upper()}: {escape(text)}")
-        return run(request, on_progress=progress)
+    from workers.terminal_live import run_live
+
+    return run_live(request, run, console)
 
 
 def render_report(report: Report, console: Console | None = None) -> None:

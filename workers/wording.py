@@ -15,6 +15,7 @@ from workers.models import (
     HttpResult,
     NameServerCheck,
     Report,
+    Severity,
     TcpResult,
     TlsResult,
     Verdict,
@@ -145,7 +146,7 @@ def http_words(http: HttpResult) -> str:
 
 def errors_at(report: Report, address: str) -> list[Finding]:
     """Error findings about ``address``, including merged ones that name it."""
-    return [f for f in report.findings if f.severity == "error" and (
+    return [f for f in report.findings if f.severity == Severity.ERROR and (
         f.address == address or address in (f.evidence.get("addresses") or []))]
 
 
@@ -161,7 +162,8 @@ def probe_words(report: Report, address: str, probe: ConnectionProbe) -> list[tu
 def layer_summary(report: Report, layer: str) -> tuple[str, str] | None:
     """(state, words) for a whole layer of a finished report, from its error findings:
     state "fail" or "unknown"; None when the progress line already tells the truth."""
-    errors = [f for f in report.findings if f.severity == "error" and layer_of(f.code) == layer]
+    errors = [f for f in report.findings
+              if f.severity == Severity.ERROR and layer_of(f.code) == layer]
     if errors:
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
         return "fail", f"{_lower_first(title_of(errors[0]))}{more}"

@@ -1,8 +1,8 @@
 """`/origin502 watch|unwatch|watches|digest …`: watched origins and channel digests.
 
-Routed here from the `/origin502` listener when the first word is one of `WORDS`. Like
-every listener: parse without I/O, ack (with the answer when the input is bad), then do the
-Redis work after the acknowledgement.
+One listener per sub-command, picked by the first word of the `/origin502` text (`WORDS`).
+Like every listener: parse without I/O, ack (with the answer when the input is bad), then do
+the Redis work (bot/watching.py) after the acknowledgement.
 """
 
 from __future__ import annotations
@@ -12,38 +12,51 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, App, Respond
 
+from bot import watching
+from bot.accepting import Declined, Wording, accept
+from bot.commands.received import received
 from bot.deps import Deps
-from bot.parse import Accepted, Help, Invalid, Refused, interpret
-from bot.render import replies
 from bot.render import watches as render
 from bot.render.message import Message
-from bot.replying import via_respond
+from bot.replying import ephemeral, via_respond
+from bot.settings import COMMAND
 from workers import metrics
 from workers.options import request_from_text
 from workers.target import TargetError
-from workers.watches.clock import clock_from_env
-from workers.watches.queueing import enqueue_digest
 from workers.watches.schedule import (
     DEFAULT_INTERVAL,
     DigestNow,
     DigestOff,
-    DigestSchedule,
     ScheduleError,
-    next_digest_at,
     parse_digest,
     parse_interval,
 )
-from workers.watches.store import WatchStore
 
 WORDS = ("watch", "unwatch", "watches", "digest")
 EVERY = ("--every",)
+WATCH_WORDING = Wording(help=render.watch_usage, invalid=render.bad_watch_input)
+
+
+def _split(text: str) -> tuple[str, str]:
+    """(the first word, lower-cased; the rest)."""
+    words = text.split(None, 1)
+    if not words:
+        return "", ""
+    return words[0].lower(), words[1].strip() if len(words) > 1 else ""
 
 
 def is_watch_command(text: str) -> bool:
-    words = text.strip().split(None, 1)
-    return bool(words) and words[0].lower() in WORDS
+    return _split(text)[0] in WORDS
+
+
+def _says(word: str) -> Callable[[dict[str, Any]], bool]:
+    """A Bolt matcher: the `/origin502` text starts with `word`."""
+    def matches(command: dict[str, Any]) -> bool:
+        return _split(str(command.get("text") or ""))[0] == word
+
+    return matches
 
 
 @dataclass(frozen=True)
@@ -77,10 +90,6 @@ def split_every(text: str) -> WatchArgs:
     return WatchArgs(" ".join(shlex.quote(t) for t in kept), interval)
 
 
-def _ephemeral(message: Message) -> dict[str, Any]:
-    return {"response_type": "ephemeral", **message.payload()}
-
-
 def _in_channel(respond: Respond) -> Callable[[Message], None]:
     def say(message: Message) -> None:
         respond(response_type="in_channel", replace_original=False, **message.payload())
@@ -88,115 +97,101 @@ def _in_channel(respond: Respond) -> Callable[[Message], None]:
     return say
 
 
-def handle(ack: Ack, command: dict[str, Any], respond: Respond, deps: Deps) -> None:
-    """Answer one watch/unwatch/watches/digest command (the caller has not acked yet)."""
-    text = str(command.get("text") or "").strip()
-    word, _, rest = text.partition(" ")
-    word, rest = word.lower(), rest.strip()
-    channel, user = str(command["channel_id"]), str(command["user_id"])
-    reply = via_respond(respond)
-    say = _in_channel(respond)
+def _arrived(command: dict[str, Any]) -> tuple[str, str, str, str]:
+    """(word, rest, channel, user) of a sub-command, counted and logged."""
+    word, rest = _split(received(command))
     metrics.COMMANDS_RECEIVED.labels(kind=word).inc()
+    return word, rest, str(command["channel_id"]), str(command["user_id"])
 
-    if word == "watch":
+
+def register(app: App, deps: Deps) -> None:
+    @app.command(COMMAND, matchers=[_says("watch")])
+    def on_watch(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        _, rest, channel, user = _arrived(command)
         try:
             args = split_every(rest)
         except ScheduleError as exc:
-            ack(**_ephemeral(render.bad_watch_input(str(exc))))
+            ack(**ephemeral(render.bad_watch_input(str(exc))))
             return
         if not args.target_text:
-            ack(**_ephemeral(render.watch_usage("say which origin to watch")))
+            ack(**ephemeral(render.watch_usage("say which origin to watch")))
             return
-        result = interpret(args.target_text, allow_private=deps.settings.allow_private_targets,
-                           ca_file=deps.settings.ca_file)
-        if isinstance(result, Help):
-            ack(**_ephemeral(render.watch_usage()))
-            return
-        if isinstance(result, Invalid):
-            ack(**_ephemeral(render.bad_watch_input(result.problem)))
-            return
-        if isinstance(result, Refused):
-            ack(**_ephemeral(replies.refused(result.target, result.reason)))
+        outcome = accept(args.target_text, deps.settings, WATCH_WORDING)
+        if isinstance(outcome, Declined):
+            ack(**ephemeral(outcome.message))
             return
         ack()
-        accepted: Accepted = result
 
-        def watch() -> None:
-            from bot.watching import start_watch
+        def work() -> None:
+            watched = watching.start_watch(deps.redis, outcome.request, text=outcome.text,
+                                           interval=args.interval, channel=channel, user=user)
+            _in_channel(respond)(render.watching(watched.spec, user, new=watched.new,
+                                                 next_at=watched.next_at))
 
-            watched = start_watch(deps.redis, accepted.request, text=accepted.text,
-                                  interval=args.interval, channel=channel, user=user)
-            say(render.watching(watched.spec, user, new=watched.new, next_at=watched.next_at))
+        deps.background.submit(work, via_respond(respond))
 
-        deps.background.submit(watch, reply)
-        return
-
-    if word == "unwatch":
+    @app.command(COMMAND, matchers=[_says("unwatch")])
+    def on_unwatch(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        _, rest, channel, user = _arrived(command)
         if not rest:
-            ack(**_ephemeral(render.watch_usage("say which origin to stop watching")))
+            ack(**ephemeral(render.watch_usage("say which origin to stop watching")))
             return
         try:
-            args = split_every(rest)
             # Built as `watch` builds it, so the same words name the same watch.
-            request = request_from_text(args.target_text,
+            request = request_from_text(split_every(rest).target_text,
                                         allow_private=deps.settings.allow_private_targets)
         except (ScheduleError, TargetError) as exc:
-            ack(**_ephemeral(render.bad_watch_input(str(exc))))
+            ack(**ephemeral(render.bad_watch_input(str(exc))))
             return
         if deps.settings.ca_file is not None:
             request = replace(request, options=replace(request.options,
                                                        ca_file=deps.settings.ca_file))
         ack()
+        reply = via_respond(respond)
 
-        def unwatch() -> None:
-            from bot.watching import stop_watch
-
-            outcome = stop_watch(deps.redis, request, channel=channel)
+        def work() -> None:
+            outcome = watching.stop_watch(deps.redis, request, channel=channel)
             if outcome.removed:
-                say(render.unwatched([s.name for s in outcome.removed], user))
+                _in_channel(respond)(render.unwatched([s.name for s in outcome.removed], user))
             elif outcome.ambiguous:
                 reply(render.ambiguous(rest, outcome.ambiguous))
             else:
                 reply(render.not_watched(rest, outcome.candidates))
 
-        deps.background.submit(unwatch, reply)
-        return
+        deps.background.submit(work, reply)
 
-    if word == "watches":
+    @app.command(COMMAND, matchers=[_says("watches")])
+    def on_watches(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        _, _, channel, _ = _arrived(command)
         ack()
+        reply = via_respond(respond)
 
-        def listing() -> None:
-            store = WatchStore(deps.redis)
-            specs = store.channel_watches(channel)
-            states = store.states([s.watch_id for s in specs])
-            reply(render.watches_list([(s, states.get(s.watch_id)) for s in specs],
-                                      clock_from_env().now()))
+        def work() -> None:
+            listing = watching.channel_watches(deps.redis, channel)
+            reply(render.watches_list(listing.watches, listing.now))
 
-        deps.background.submit(listing, reply)
-        return
+        deps.background.submit(work, reply)
 
-    # digest
-    try:
-        parsed = parse_digest(rest.split())
-    except ScheduleError as exc:
-        ack(**_ephemeral(render.bad_watch_input(str(exc))))
-        return
-    ack()
+    @app.command(COMMAND, matchers=[_says("digest")])
+    def on_digest(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        _, rest, channel, _ = _arrived(command)
+        try:
+            parsed = parse_digest(rest.split())
+        except ScheduleError as exc:
+            ack(**ephemeral(render.bad_watch_input(str(exc))))
+            return
+        ack()
+        reply = via_respond(respond)
 
-    def digest() -> None:
-        store = WatchStore(deps.redis)
-        now = clock_from_env().now()
-        if isinstance(parsed, DigestNow):
-            enqueue_digest(deps.redis, channel, now, on_demand=True)
-            reply(render.digest_coming())
-        elif isinstance(parsed, DigestOff):
-            store.set_digest(channel, None)
-            say(render.digest_stopped())
-        else:
-            schedule: DigestSchedule = parsed
-            next_at = next_digest_at(schedule, now)
-            store.ensure_schema()
-            store.set_digest(channel, schedule, due_at=next_at)
-            say(render.digest_scheduled(schedule, next_at))
+        def work() -> None:
+            if isinstance(parsed, DigestNow):
+                watching.digest_now(deps.redis, channel)
+                reply(render.digest_coming())
+            elif isinstance(parsed, DigestOff):
+                watching.stop_digest(deps.redis, channel)
+                _in_channel(respond)(render.digest_stopped())
+            else:
+                next_at = watching.schedule_digest(deps.redis, channel, parsed)
+                _in_channel(respond)(render.digest_scheduled(parsed, next_at))
 
-    deps.background.submit(digest, reply)
+        deps.background.submit(work, reply)

@@ -30,11 +30,12 @@ from bot.render.message import Message
 from bot.render.status import failure_reply
 from bot.settings import Settings
 from bot.slack import response_url_client, web_client
+from bot.store import RunDelivery, SlackStore
 from workers import metrics
 from workers.jobs import queues
-from workers.jobs.lease import leased_lock
-from workers.jobs.runs import PREFIX, Run, RunStore
+from workers.jobs.runs import Run, RunStore
 from workers.logging_setup import request_id_bound
+from workers.models.provisional import Provisional
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,14 @@ def _report(store: RunStore, run_id: str | None) -> AnyReport | None:
     return load_report(store.report(run_id))
 
 
+def _provisional(store: RunStore, run: Run) -> Provisional | None:
+    """The run's first verdict while it still runs (issue 8); the final report replaces it."""
+    if run.status != "running":
+        return None
+    data = store.provisional(run.run_id)
+    return Provisional.from_dict(data) if data is not None else None
+
+
 def _send_response_url(url: str | None, message: Message, *, in_channel: bool) -> None:
     if not url:
         raise DeliveryError("no response_url to answer through")
@@ -118,111 +127,113 @@ def sync_run(run_id: str) -> str:
     connection = _connection()
     store = RunStore(connection)
     with request_id_bound(store.request_id(run_id)):
-        return _sync_run(connection, store, run_id)
+        return _sync_run(store, SlackStore(connection), run_id)
 
 
-def _sync_run(connection: Redis, store: RunStore, run_id: str) -> str:
+def _sync_run(store: RunStore, slack_store: SlackStore, run_id: str) -> str:
     with (
         metrics.track_job(queues.DELIVERY_QUEUE),
-        leased_lock(connection, f"{PREFIX}:lock:run:{run_id}",
-                    wait=queues.DELIVERY_TIMEOUT - 30),
+        slack_store.locked(run_id, wait=queues.DELIVERY_TIMEOUT - 30),
     ):
         run = store.get(run_id)
         if run is None:
             return "gone"
+        shown = slack_store.delivery(run_id)
         report = _report(store, run_id) if run.status == "done" else None
-        if run.fallback:
-            return _sync_fallback(store, run, report)
-        status = run_status(run, report)
-        if run.message_ts is None:
+        if shown.fallback:
+            return _sync_fallback(store, slack_store, run, shown, report)
+        status = run_status(run, report, provisional=_provisional(store, run))
+        if shown.message_ts is None:
             try:
                 posted = post_once(
-                    connection, _call, f"{run_id}:status",
+                    slack_store, _call, f"{run_id}:status",
                     channel=run.channel,
-                    thread_ts=run.thread_ts,
+                    thread_ts=shown.thread_ts,
                     unfurl_links=False,
                     **status.payload(),
                 )
             except SlackApiError as exc:
                 if exc.response.get("error") in NOT_A_MEMBER:
-                    return _start_fallback(store, run, report)
+                    return _start_fallback(store, slack_store, run, shown, report)
                 raise
             message_ts = posted.ts
-            thread_ts = run.thread_ts or message_ts
+            thread_ts = shown.thread_ts or message_ts
             # A message found again shows what an earlier attempt sent: update it below.
-            store.update(run_id, message_ts=message_ts, thread_ts=thread_ts,
-                         rendered=_digest(status) if posted.fresh else None)
-            run.rendered = _digest(status) if posted.fresh else None
-            store.link_thread(run.channel, thread_ts, run_id)
-            run.message_ts, run.thread_ts = message_ts, thread_ts
-        if _digest(status) != run.rendered:
-            _call("chat.update", channel=run.channel, ts=run.message_ts, **status.payload())
-            store.update(run_id, rendered=_digest(status))
-        if run.status == "done" and report is not None and not run.result_posted:
+            shown.rendered = _digest(status) if posted.fresh else None
+            slack_store.update(run_id, message_ts=message_ts, thread_ts=thread_ts,
+                               rendered=shown.rendered)
+            slack_store.link_thread(run.channel, thread_ts, run_id)
+            shown.message_ts, shown.thread_ts = message_ts, thread_ts
+        if _digest(status) != shown.rendered:
+            _call("chat.update", channel=run.channel, ts=shown.message_ts, **status.payload())
+            slack_store.update(run_id, rendered=_digest(status))
+        if run.status == "done" and report is not None and not shown.result_posted:
             previous = _report(store, run.previous_run)
             messages = run_results(run, report, previous)
             for number, message in enumerate(messages):
-                if number < run.result_parts:
+                if number < shown.result_parts:
                     continue
                 post_once(
-                    connection, _call, f"{run_id}:result:{number}",
+                    slack_store, _call, f"{run_id}:result:{number}",
                     channel=run.channel,
-                    thread_ts=run.thread_ts,
+                    thread_ts=shown.thread_ts,
                     unfurl_links=False,
                     **message.payload(),
                 )
-                store.update(run_id, result_parts=number + 1)
-            store.update(run_id, result_posted=True)
+                slack_store.update(run_id, result_parts=number + 1)
+            slack_store.update(run_id, result_posted=True)
             return "result"
-        if run.status == "failed" and not run.failure_posted:
+        if run.status == "failed" and not shown.failure_posted:
             post_once(
-                connection, _call, f"{run_id}:failure:{run.attempt}",
+                slack_store, _call, f"{run_id}:failure:{run.attempt}",
                 channel=run.channel,
-                thread_ts=run.thread_ts,
+                thread_ts=shown.thread_ts,
                 **failure_reply(run).payload(),
             )
-            store.update(run_id, failure_posted=True)
+            slack_store.update(run_id, failure_posted=True)
             return "failure"
         return "status"
 
 
-def _start_fallback(store: RunStore, run: Run, report: AnyReport | None) -> str:
+def _start_fallback(store: RunStore, slack_store: SlackStore, run: Run, shown: RunDelivery,
+                    report: AnyReport | None) -> str:
     """The bot is not in the channel: say how to invite it, then answer via response_url."""
-    store.update(run.run_id, fallback=True)
-    run.fallback = True
-    if run.response_url:
+    slack_store.update(run.run_id, fallback=True)
+    shown.fallback = True
+    if shown.response_url:
         _send_response_url(
-            run.response_url, replies.not_in_channel(bot_user_id()), in_channel=False
+            shown.response_url, replies.not_in_channel(bot_user_id()), in_channel=False
         )
     else:
         log.warning("not in channel and no response_url", extra={"run_id": run.run_id})
-    return _sync_fallback(store, run, report)
+    return _sync_fallback(store, slack_store, run, shown, report)
 
 
-def _sync_fallback(store: RunStore, run: Run, report: AnyReport | None) -> str:
+def _sync_fallback(store: RunStore, slack_store: SlackStore, run: Run, shown: RunDelivery,
+                   report: AnyReport | None) -> str:
     """Without a thread, only the end is sent: the verdict and the findings, in the channel."""
-    if not run.response_url:
+    if not shown.response_url:
         # Nothing to answer through (a run started by a mention or a button without one):
         # retrying cannot help, so say so in the log once and stop.
-        if run.status in ("done", "failed") and not (run.result_posted or run.failure_posted):
+        if run.status in ("done", "failed") and not (shown.result_posted or shown.failure_posted):
             log.warning("result undeliverable: not in channel", extra={"run_id": run.run_id})
-            store.update(run.run_id, result_posted=True, failure_posted=True)
+            slack_store.update(run.run_id, result_posted=True, failure_posted=True)
         return "undeliverable"
-    if run.status == "done" and report is not None and not run.result_posted:
+    if run.status == "done" and report is not None and not shown.result_posted:
         messages = [
-            run_status(run, report),
+            run_status(run, report, in_thread=False),
             *run_results(run, report, _report(store, run.previous_run)),
         ]
         for number, message in enumerate(messages[:RESPONSE_URL_BUDGET]):
-            if number < run.result_parts:
+            if number < shown.result_parts:
                 continue
-            _send_response_url(run.response_url, message, in_channel=True)
-            store.update(run.run_id, result_parts=number + 1)
-        store.update(run.run_id, result_posted=True)
+            _send_response_url(shown.response_url, message, in_channel=True)
+            slack_store.update(run.run_id, result_parts=number + 1)
+        slack_store.update(run.run_id, result_posted=True)
         return "result via response_url"
-    if run.status == "failed" and not run.failure_posted:
-        _send_response_url(run.response_url, failure_reply(run), in_channel=True)
-        store.update(run.run_id, failure_posted=True)
+    if run.status == "failed" and not shown.failure_posted:
+        _send_response_url(shown.response_url, failure_reply(run), in_channel=True)
+        slack_store.update(run.run_id, failure_posted=True)
         return "failure via response_url"
     return "waiting (fallback)"
 
@@ -239,16 +250,18 @@ def post_evidence(run_id: str, user: str, response_url: str | None = None) -> st
                 _send_response_url(response_url, replies.expired_run(), in_channel=False)
             return "gone"
         messages = run_evidence(report, requested_by=user)
-        if run.fallback or run.thread_ts is None:
+        slack_store = SlackStore(connection)
+        shown = slack_store.delivery(run_id)
+        if shown.fallback or shown.thread_ts is None:
             for message in messages[:RESPONSE_URL_BUDGET]:
                 _send_response_url(response_url, message, in_channel=False)
             return "evidence via response_url"
         job = get_current_job()
         for number, message in enumerate(messages):
             post_once(
-                connection, _call, f"{job.id if job else run_id}:{number}",
+                slack_store, _call, f"{job.id if job else run_id}:{number}",
                 channel=run.channel,
-                thread_ts=run.thread_ts,
+                thread_ts=shown.thread_ts,
                 unfurl_links=False,
                 **message.payload(),
             )

@@ -4,7 +4,7 @@ chat.postMessage has no idempotency key: when Slack accepts a message but the an
 (a 500 after posting, a timeout, a worker killed inside the call), posting again shows the
 message twice. So every post of a delivery job has a key, and:
 
-- the `ts` Slack gave is kept in Redis under that key; a later attempt reuses it;
+- the `ts` Slack gave is kept in Redis under that key (bot/store.py); a later attempt reuses it;
 - before a post, the key is marked "in flight"; an attempt that finds that mark (a previous
   one may have been accepted) first looks for the message in the channel or thread, by the
   key carried in the message's metadata (conversations.history / conversations.replies with
@@ -17,24 +17,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from redis import Redis
 from slack_sdk.errors import SlackApiError
 
-from workers.jobs.runs import PREFIX, RUN_TTL
+from bot.store import SlackStore
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "origin502_post"
 # How far back a lost top-level post is looked for (messages, newest first).
 HISTORY_LIMIT = 100
-
-
-def _posted_key(key: str) -> str:
-    return f"{PREFIX}:posted:{key}"
-
-
-def _flight_key(key: str) -> str:
-    return f"{PREFIX}:posting:{key}"
 
 
 def _carries(message: dict[str, Any], key: str) -> bool:
@@ -72,23 +63,23 @@ class Posted:
     fresh: bool
 
 
-def post_once(connection: Redis, call: Any, key: str, *, channel: str,
+def post_once(store: SlackStore, call: Any, key: str, *, channel: str,
               thread_ts: str | None = None, **payload: Any) -> Posted:
     """chat.postMessage at most once per `key` (as the user sees it)."""
-    raw = connection.get(_posted_key(key))
-    if raw is not None:
-        return Posted(raw.decode() if isinstance(raw, bytes) else str(raw), fresh=False)
-    if connection.exists(_flight_key(key)):
+    known = store.posted(key)
+    if known is not None:
+        return Posted(known, fresh=False)
+    if store.in_flight(key):
         ts = find_posted(call, channel, thread_ts, key)
         if ts is not None:
             log.info("found a post whose answer was lost; not posting it again",
                      extra={"key": key, "ts": ts})
-            connection.set(_posted_key(key), ts, ex=RUN_TTL)
+            store.mark_posted(key, ts)
             return Posted(ts, fresh=False)
-    connection.set(_flight_key(key), "1", ex=RUN_TTL)
+    store.mark_in_flight(key)
     posted = call("chat.postMessage", channel=channel, thread_ts=thread_ts,
                   metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
                   **payload)
     ts = str(posted["ts"])
-    connection.set(_posted_key(key), ts, ex=RUN_TTL)
+    store.mark_posted(key, ts)
     return Posted(ts, fresh=True)

@@ -10,6 +10,7 @@ import logging
 from bot.delivery.jobs import _call, _connection
 from bot.delivery.once import post_once
 from bot.render.watches import alert_message, digest_messages, incident_parent
+from bot.store import SlackStore
 from workers import metrics
 from workers.jobs import queues
 from workers.watches.alerts import Alert
@@ -20,20 +21,20 @@ from workers.watches.store import WatchStore, digest_member
 log = logging.getLogger(__name__)
 
 
-def _post_alert(store: WatchStore, alert: Alert) -> str:
+def _post_alert(store: WatchStore, slack_store: SlackStore, alert: Alert) -> str:
     """Post one alert where it belongs; returns the ts of the message posted."""
     message = alert_message(alert).payload()
     thread = store.thread(alert.thread_id)
     key = f"alert:{alert.alert_id}"
     if alert.kind == "open" or thread is None or not thread.get("ts"):
         # The first message of its thread (or its thread is gone): a channel message.
-        ts = post_once(store.redis, _call, key, channel=alert.channel, unfurl_links=False,
+        ts = post_once(slack_store, _call, key, channel=alert.channel, unfurl_links=False,
                        **message).ts
         store.save_thread(alert.thread_id, alert.channel, ts, alert)
         return ts
     parent_ts = str(thread["ts"])
     posted = post_once(
-        store.redis, _call, key,
+        slack_store, _call, key,
         channel=alert.channel,
         thread_ts=parent_ts,
         unfurl_links=False,
@@ -52,6 +53,7 @@ def deliver_alerts(watch_id: str) -> str:
     """Post a watch's pending alerts, oldest first, each exactly once."""
     connection = _connection()
     store = WatchStore(connection)
+    slack_store = SlackStore(connection)
     sent = 0
     with (
         metrics.track_job(queues.DELIVERY_QUEUE),
@@ -59,7 +61,7 @@ def deliver_alerts(watch_id: str) -> str:
     ):
         while (alert := store.next_alert(watch_id)) is not None:
             if store.posted(alert.alert_id) is None:
-                ts = _post_alert(store, alert)
+                ts = _post_alert(store, slack_store, alert)
                 store.mark_posted(alert.alert_id, ts)
                 sent += 1
             store.pop_alert(watch_id)
@@ -71,12 +73,11 @@ def post_digest(channel: str, occurrence: float, on_demand: bool = False) -> str
     connection = _connection()
     store = WatchStore(connection)
     member = digest_member(channel)
-    done_key = store.done_key(member, occurrence)
     with (
         metrics.track_job(queues.DELIVERY_QUEUE),
         store.locked(f"digest:{channel}", timeout=queues.DELIVERY_TIMEOUT),
     ):
-        if connection.exists(done_key):
+        if store.ran(member, occurrence):
             return "already posted"
         specs = store.channel_watches(channel)
         if not specs and not on_demand:
@@ -86,10 +87,11 @@ def post_digest(channel: str, occurrence: float, on_demand: bool = False) -> str
         digest = compose_digest(
             channel, [(s, states.get(s.watch_id)) for s in specs], store.digest_snapshot(channel),
             now=now, previous_at=store.last_digest_at(channel))
+        slack_store = SlackStore(connection)
         for number, message in enumerate(digest_messages(digest)):
-            post_once(connection, _call, f"digest:{member}:{occurrence}:{number}",
+            post_once(slack_store, _call, f"digest:{member}:{occurrence}:{number}",
                       channel=channel, unfurl_links=False, **message.payload())
         store.save_digest(channel, now,
                           {s.watch_id: snapshot_of(states.get(s.watch_id)) for s in specs})
-        connection.set(done_key, "1", ex=2 * 24 * 3600)
+        store.mark_ran(member, occurrence)
     return f"digest of {len(specs)} origin(s)"

@@ -8,22 +8,12 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import watching
 from bot.deps import Deps
 from bot.render import watches as render
 from bot.render.message import Message
-from workers.watches.clock import clock_from_env
-from workers.watches.store import WatchStore
 
 log = logging.getLogger(__name__)
-
-
-def publish_home(client: WebClient, deps: Deps, user: str) -> None:
-    store = WatchStore(deps.redis)
-    specs = store.user_watches(user)
-    states = store.states([s.watch_id for s in specs])
-    view = render.home_view([(s, states.get(s.watch_id)) for s in specs],
-                            clock_from_env().now())
-    client.views_publish(user_id=user, view=view)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -33,8 +23,12 @@ def register(app: App, deps: Deps) -> None:
             return
         user = str(event["user"])
 
+        def work() -> None:
+            listing = watching.user_watches(deps.redis, user)
+            client.views_publish(user_id=user, view=render.home_view(listing.watches, listing.now))
+
         def nobody_to_tell(message: Message) -> None:
             # The Home tab has no one to answer ephemerally; the failure is in the log.
             log.warning("app home not published", extra={"user": user, "why": message.text})
 
-        deps.background.submit(lambda: publish_home(client, deps, user), nobody_to_tell)
+        deps.background.submit(work, nobody_to_tell)

@@ -1,5 +1,9 @@
 """`@origin502 --host-header www.example.com` in a result thread re-runs that thread's target
-with the changed options; the result lands in the same thread."""
+with the changed options; the result lands in the same thread. Outside a result thread,
+`@origin502 TARGET` starts a run like the command does.
+
+Slack's retries of the same event are dropped before this listener (bot/idempotency.py keys
+events by their event_id)."""
 
 from __future__ import annotations
 
@@ -9,33 +13,27 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import runs
+from bot.accepting import Declined, Wording, accept, joined_answer
 from bot.deps import Deps
-from bot.parse import (
-    HELP_WORDS,
-    Accepted,
-    Help,
-    Invalid,
-    Refused,
-    compose_mention,
-    interpret,
-    strip_mentions,
-)
+from bot.parse import HELP_WORDS, compose_mention, strip_mentions
 from bot.render import replies
-from bot.replying import permalink, via_ephemeral
-from bot.runs import start_run
+from bot.replying import via_ephemeral
 from workers import metrics
-from workers.jobs.runs import PREFIX, RunStore
 from workers.logging_setup import bind_request_id, new_request_id
 
 log = logging.getLogger(__name__)
+NAME = "@origin502"
 
-# Slack may deliver an event more than once (retries); one answer per event id.
-EVENT_SEEN_TTL = 3600
+
+def _wording(in_result_thread: bool) -> Wording:
+    return Wording(help=lambda: replies.mention_help(in_result_thread),
+                   invalid=lambda problem: replies.bad_input(problem, NAME))
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def on_mention(event: dict[str, Any], client: WebClient) -> None:
         if event.get("bot_id") or not event.get("user"):
             return
         metrics.COMMANDS_RECEIVED.labels(kind="mention").inc()
@@ -43,50 +41,26 @@ def register(app: App, deps: Deps) -> None:
         channel, user = str(event["channel"]), str(event["user"])
         log.info("mention received", extra={"channel": channel, "user": user})
         thread_ts = event.get("thread_ts")
-        event_id = str(body.get("event_id") or event.get("ts"))
+        said = strip_mentions(str(event.get("text") or ""))
         reply = via_ephemeral(client, channel, user, thread_ts)
 
         def work() -> None:
-            if not deps.redis.set(f"{PREFIX}:event:{event_id}", "1", nx=True, ex=EVENT_SEEN_TTL):
-                return
-            store = RunStore(deps.redis)
-            previous = None
-            if thread_ts is not None:
-                previous_id = store.thread_run(channel, thread_ts)
-                previous = store.get(previous_id) if previous_id else None
-            said = strip_mentions(str(event.get("text") or ""))
+            previous = runs.thread_run(deps.redis, channel, thread_ts) if thread_ts else None
+            wording = _wording(previous is not None)
             if said.lower() in HELP_WORDS - {""} or (not said and previous is None):
-                reply(replies.mention_help(previous is not None))
+                reply(wording.help())
                 return
             text = compose_mention(previous.text, said) if previous is not None else said
-            result = interpret(
-                text,
-                allow_private=deps.settings.allow_private_targets,
-                ca_file=deps.settings.ca_file,
-            )
-            if isinstance(result, Help):
-                reply(replies.mention_help(previous is not None))
+            outcome = accept(text, deps.settings, wording)
+            if isinstance(outcome, Declined):
+                reply(outcome.message)
                 return
-            if isinstance(result, Invalid):
-                reply(replies.bad_input(result.problem, "@origin502"))
-                return
-            if isinstance(result, Refused):
-                reply(replies.refused(result.target, result.reason))
-                return
-            accepted: Accepted = result
-            started = start_run(
-                deps.redis,
-                accepted.request,
-                text=accepted.text,
-                channel=channel,
-                user=user,
-                reason="mention" if previous is not None else "command",
-                thread_ts=thread_ts,
-                previous_run=previous.run_id if previous is not None else None,
-            )
-            if started.joined:
-                run = started.run
-                link = permalink(client, channel, run.message_ts or run.thread_ts)
-                reply(replies.joined(run.display, run.user, link, running=run.status != "done"))
+            started = runs.start_run(
+                deps.redis, outcome.request, text=outcome.text, channel=channel, user=user,
+                reason="mention" if previous is not None else "command", thread_ts=thread_ts,
+                previous_run=previous.run_id if previous is not None else None)
+            answer = joined_answer(client, started)
+            if answer is not None:
+                reply(answer)
 
         deps.background.submit(work, reply)

@@ -15,6 +15,7 @@ from bot.render.status import VERDICT_WORDS, buttons, status_message
 from workers.jobs.runs import Run
 from workers.models import Report
 from workers.models.distribution import DistributionReport, OriginProbe
+from workers.models.provisional import Provisional
 
 RERUN_ORIGIN_ACTION = "origin502_rerun_origin"
 ICONS = {"ok": ":large_green_circle:", "warn": ":large_yellow_circle:", "fail": ":red_circle:"}
@@ -72,10 +73,12 @@ def _who(run: Run) -> str:
     return f"{verb} <@{run.user}>"
 
 
-def run_status(run: Run, report: AnyReport | None) -> Message:
-    """The status message of any run: a distribution's, or the origin's as before."""
+def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
+               provisional: Provisional | None = None) -> Message:
+    """The status message of any run: a distribution's, or the origin's as before (with its
+    provisional verdict while it runs, when there is one)."""
     if isinstance(report, Report) or (report is None and run.probe_request.lookup is None):
-        return status_message(run, report)
+        return status_message(run, report, in_thread=in_thread, provisional=provisional)
     blocks: list[Block] = [section(_title(run)), context(_who(run))]
     if run.status in ("queued", "running") or (run.status == "done" and report is None):
         step = run.progress.get("lookup")

@@ -20,13 +20,13 @@ from bot.render.message import (
     sections,
     with_code,
 )
-from workers.models import Finding, Report, Verdict
+from workers.models import Finding, Report, Severity, Verdict
 from workers.wording import VERDICT_WORDS, dns_words, nameserver_words, probe_words
 
 SEVERITY_ICONS = {
-    "error": ":red_circle:",
-    "warning": ":large_yellow_circle:",
-    "info": ":information_source:",
+    Severity.ERROR: ":red_circle:",
+    Severity.WARNING: ":large_yellow_circle:",
+    Severity.INFO: ":information_source:",
 }
 EVIDENCE_VALUE_LIMIT = 300
 
@@ -62,8 +62,8 @@ def viewer_lines(report: Report) -> list[str]:
 
 
 def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
-    errors = sum(1 for f in report.findings if f.severity == "error")
-    warnings = sum(1 for f in report.findings if f.severity == "warning")
+    errors = sum(1 for f in report.findings if f.severity == Severity.ERROR)
+    warnings = sum(1 for f in report.findings if f.severity == Severity.WARNING)
     title = f"Diagnosis of {report.target.display}: {VERDICT_WORDS[Verdict(report.verdict)]}"
     lines = [
         f"*{errors}* error{'s' if errors != 1 else ''} (502 causes), *{warnings}* "

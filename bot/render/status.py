@@ -9,6 +9,7 @@ from bot.render.message import Message, code, context, escape, section
 from bot.render.watches import watch_button
 from workers.jobs.runs import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
+from workers.models.provisional import Provisional
 from workers.wording import VERDICT_WORDS, layer_summary
 
 RERUN_ACTION = "origin502_rerun"
@@ -91,7 +92,10 @@ def progress_lines(run: Run, report: Report | None = None) -> list[str]:
                          f"stops at {stopped_at}")
             continue
         icon = _layer_icon(layer, text, run.status)
-        if text is None:
+        waited = run.waiting.get(layer) if run.status == "running" else None
+        if text is None and waited:
+            shown = escape(waited)  # "no answer for 6 of 10 s (attempt 2 of 3)"
+        elif text is None:
             shown = "waiting" if run.status in ("queued", "running") else "not run"
         else:
             shown = escape(text)
@@ -119,8 +123,26 @@ def buttons(run_id: str, *, evidence: bool) -> ActionsBlock:
     return ActionsBlock(block_id=f"run-{run_id}", elements=elements)
 
 
-def status_message(run: Run, report: Report | None) -> Message:
-    """The status message for a run in any state; `report` is given once it is done."""
+def provisional_section(found: Provisional) -> tuple[str, str]:
+    """The provisional verdict while a run still waits on retries, visibly marked so, and its
+    plain-text fallback; the final verdict replaces both."""
+    report = found.report
+    verdict_value = Verdict(report.verdict)
+    line = f":hourglass: *Provisional* — {VERDICT_LINES[verdict_value]}"
+    fallback = f"provisional: {VERDICT_WORDS[verdict_value]}"
+    primary = report.primary
+    if primary is not None and verdict_value != Verdict.OK:
+        line += f": {escape(primary.summary)}"
+        fallback += f": {primary.summary}"
+    line += f"\n_{escape(found.note)}_"
+    return line, f"{fallback} ({found.note})"
+
+
+def status_message(run: Run, report: Report | None, *, in_thread: bool = True,
+                   provisional: Provisional | None = None) -> Message:
+    """The status message for a run in any state; `report` is given once it is done, and
+    `provisional` (a first verdict) while it still runs. `in_thread` is False when the
+    details follow it through response_url instead."""
     request = run.probe_request
     target = escape(run.display)
     title = {
@@ -139,6 +161,10 @@ def status_message(run: Run, report: Report | None) -> Message:
             note = "\n:inbox_tray: queued, waiting for a probe worker"
         blocks.append(section("\n".join(progress_lines(run)) + note))
         fallback += " — checking…"
+        if provisional is not None and run.status == "running":
+            line, words = provisional_section(provisional)
+            blocks.append(section(line))
+            fallback += f" {words}"
         return Message(text=fallback, blocks=blocks)
 
     if run.status == "failed" or report is None:
@@ -163,7 +189,7 @@ def status_message(run: Run, report: Report | None) -> Message:
         verdict += f"\n:grey_question: Not checked from here: {escape(report.probe_error)}"
     blocks.append(section(verdict))
     count = len(report.findings)
-    details = "Details in the thread" if not run.fallback else "Details below"
+    details = "Details in the thread" if in_thread else "Details below"
     blocks.append(
         context(
             f"{details} · {count} finding{'s' if count != 1 else ''} · "
@@ -183,6 +209,3 @@ def failure_reply(run: Run) -> Message:
     )
     return Message(text=f"The probe could not finish: {why}", blocks=[section(text)])
 
-
-def notice(text: str) -> Message:
-    return Message(text=text, blocks=[section(escape(text))])

@@ -79,12 +79,12 @@ def test_private_targets_refused_by_default(app_factory, target):
 
 
 def test_a_listener_crash_reaches_the_user_without_a_trace(running_app, monkeypatch):
-    from bot.commands import diagnose
+    from bot import accepting
 
     def boom(*_args, **_kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(diagnose, "interpret", boom)
+    monkeypatch.setattr(accepting, "interpret", boom)
     reply, _ = running_app.send.command("origin.test")
     assert reply.status == 200
     assert "Something went wrong inside origin502" in reply.body

@@ -12,6 +12,7 @@ import zlib
 import pytest
 from redis.connection import AbstractConnection
 
+from bot.store import RunDelivery, SlackStore
 from tests.bot.fakeslack import command_body, post, sign
 from tests.bot.reports import run as make_run
 from workers.jobs import queues
@@ -107,32 +108,33 @@ def _url_of(body: str) -> str:
 
 
 # -- RunStore.open against Redis ---------------------------------------------------------------
-def test_open_writes_what_create_and_the_enqueues_write(connection):
-    store = RunStore(connection)
+def test_open_writes_what_start_run_writes(connection):
+    store, slack = RunStore(connection), SlackStore(connection)
     opened_run = make_run("queued", run_id="r-open")
     made_run = make_run("queued", run_id="r-made", channel="C0OTHER")
-    opened = store.open(opened_run, queues.first_jobs(connection, "r-open", opened_run.request),
-                        delivery=("origin502:delivered:body:x", 900))
+    answer = {"response_url": "https://hooks.slack.test/x"}
+    opened = store.open(opened_run, also=slack.fields(RunDelivery(**answer)),
+                        seen=slack.seen_mark("body:x"))
     assert opened.status == "opened"
     # The same run the way bot/runs.py's start_run writes one.
-    store.create(made_run)
-    with connection.pipeline() as pipe:
-        pipe.multi()
-        pipe.incr("origin502:run:r-made:seq")
-        queues.enqueue_sync(connection, "r-made", 1, pipeline=pipe)
-        queues.enqueue_probe(connection, "r-made", made_run.request, pipeline=pipe)
-        pipe.execute()
+    with store.transaction() as pipe:
+        store.create(made_run, pipeline=pipe)
+        slack.save("r-made", RunDelivery(**answer), pipeline=pipe)
     assert store.claim(made_run.channel, made_run.cache_key, "r-made") is None
+    with store.transaction() as pipe:
+        queues.enqueue_sync(connection, "r-made", store.first_seq("r-made", pipe), pipeline=pipe)
+        queues.enqueue_probe(connection, "r-made", made_run.request, pipeline=pipe)
 
     got, want = store.get("r-open"), store.get("r-made")
     assert got is not None and want is not None
     assert {**vars(got), "run_id": "", "channel": ""} == {**vars(want), "run_id": "", "channel": ""}
-    assert connection.get("origin502:run:r-open:seq") == b"1"
+    assert slack.delivery("r-open") == slack.delivery("r-made")
+    assert store.next_seq("r-open") == store.next_seq("r-made") == 2
     assert 0 < connection.ttl("origin502:run:r-open") <= RUN_TTL
     assert 0 < connection.ttl("origin502:run:r-open:seq") <= RUN_TTL
     assert connection.get(f"origin502:active:{opened_run.channel}:{opened_run.cache_key}") \
         == b"r-open"
-    assert 0 < connection.ttl("origin502:delivered:body:x") <= 900
+    assert not slack.first_delivery("body:x")  # claimed by open
     for kind in ("sync-{}-1", "probe-{}"):
         opened_job = job_fields(connection, kind.format("r-open"))
         made_job = job_fields(connection, kind.format("r-made"))
@@ -142,36 +144,31 @@ def test_open_writes_what_create_and_the_enqueues_write(connection):
     assert connection.lrange(DELIVERIES, 0, -1) == [b"sync-r-open-1", b"sync-r-made-1"]
 
 
-def test_open_writes_nothing_for_a_repeated_delivery(connection):
-    store = RunStore(connection)
-    connection.set("origin502:delivered:body:x", "1")
-    run = make_run("queued", run_id="r-again")
-    opened = store.open(run, queues.first_jobs(connection, run.run_id, run.request),
-                        delivery=("origin502:delivered:body:x", 900))
+def test_open_writes_nothing_for_a_repeated_request(connection):
+    store, slack = RunStore(connection), SlackStore(connection)
+    assert slack.first_delivery("body:x")
+    before = sorted(connection.keys("*"))
+    opened = store.open(make_run("queued", run_id="r-again"), seen=slack.seen_mark("body:x"))
     assert opened.status == "repeated"
-    assert connection.keys("*") == [b"origin502:delivered:body:x"]
+    assert sorted(connection.keys("*")) == before
 
 
-def test_open_leaves_a_held_target_to_its_run_and_claims_the_delivery(connection):
-    store = RunStore(connection)
+def test_open_leaves_a_held_target_to_its_run_and_claims_the_request(connection):
+    store, slack = RunStore(connection), SlackStore(connection)
     run = make_run("queued", run_id="r-second")
-    connection.set(f"origin502:active:{run.channel}:{run.cache_key}", "r-first")
-    opened = store.open(run, queues.first_jobs(connection, run.run_id, run.request),
-                        delivery=("origin502:delivered:body:y", 900))
+    assert store.claim(run.channel, run.cache_key, "r-first") is None
+    before = sorted(connection.keys("*"))
+    opened = store.open(run, seen=slack.seen_mark("body:y"))
     assert (opened.status, opened.holder) == ("held", "r-first")
-    assert sorted(connection.keys("*")) == sorted([
-        f"origin502:active:{run.channel}:{run.cache_key}".encode(),
-        b"origin502:delivered:body:y",
-    ])
+    assert not slack.first_delivery("body:y")
+    assert sorted(connection.keys("*")) == sorted([*before, slack.seen_mark("body:y")[0].encode()])
 
 
 def test_open_never_reuses_a_run_id(connection):
-    store = RunStore(connection)
+    store, slack = RunStore(connection), SlackStore(connection)
     run = make_run("done", run_id="r-taken")
     store.create(run)
-    before = connection.hgetall("origin502:run:r-taken")
-    opened = store.open(make_run("queued", run_id="r-taken"), [["RPUSH", "marker", "1"]],
-                        delivery=("origin502:delivered:body:z", 900))
+    before = {key: connection.dump(key) for key in connection.keys("*")}
+    opened = store.open(make_run("queued", run_id="r-taken"), seen=slack.seen_mark("body:z"))
     assert opened.status == "taken"
-    assert connection.hgetall("origin502:run:r-taken") == before
-    assert not connection.exists("marker", "origin502:delivered:body:z")
+    assert {key: connection.dump(key) for key in connection.keys("*")} == before

@@ -10,7 +10,9 @@ from bot.render.message import code, escape, section, sections, with_code
 from tests.bot.hostile import FORMATTING, QUOTE, formatting_taken, shown
 from tests.bot.mrkdwn import render
 from tests.bot.reports import https_probe
-from workers.diagnosis.rules import finding
+from workers.diagnosis.draft import draft
+from workers.diagnosis.render import word
+from workers.models import FindingCode
 
 HOSTILE = f"{FORMATTING} <!channel> <https://evil.example|Fix>{QUOTE}"
 
@@ -75,8 +77,8 @@ def test_with_code_keeps_our_commands_code_and_makes_the_rest_inert():
 
 def test_a_filled_in_value_cannot_open_or_close_a_catalog_code_span():
     # TLS_HANDSHAKE_FAILED's steps show `openssl s_client … -servername {sni}` as code.
-    f = finding("TLS_HANDSHAKE_FAILED", "summary", "192.0.2.1", address="192.0.2.1", port=443,
-                sni="x` *bold502* `y")
+    f = word(draft(FindingCode.TLS_HANDSHAKE_FAILED, "192.0.2.1", address="192.0.2.1", port=443,
+                   sni="x` *bold502* `y"), total_addresses=1)
     assert any("xˋ *bold502* ˋy" in step for step in f.remediation), f.remediation
     rendered = [render(with_code(step)) for step in f.remediation]
     assert formatting_taken(rendered) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.store import SlackStore
 from tests.bot.reports import run as make_run
 from workers.jobs.queues import connect
 from workers.jobs.runs import JUST_FINISHED, RunStore
@@ -20,11 +21,13 @@ def test_a_run_round_trips(store):
     loaded = store.get(run.run_id)
     assert loaded is not None
     assert loaded.request == run.request and loaded.status == "queued" and loaded.joined == []
-    store.update(run.run_id, status="done", message_ts="1.2", result_parts=2)
-    loaded = store.get(run.run_id)
-    assert (loaded.status, loaded.message_ts, loaded.result_parts) == ("done", "1.2", 2)
-    store.update(run.run_id, message_ts=None)
-    assert store.get(run.run_id).message_ts is None
+    slack = SlackStore(store.redis)
+    store.update(run.run_id, status="done")
+    slack.update(run.run_id, message_ts="1.2", result_parts=2)
+    loaded, shown = store.get(run.run_id), slack.delivery(run.run_id)
+    assert (loaded.status, shown.message_ts, shown.result_parts) == ("done", "1.2", 2)
+    slack.update(run.run_id, message_ts=None)
+    assert slack.delivery(run.run_id).message_ts is None
 
 
 def test_progress_from_several_layers_merges(store):

@@ -109,3 +109,39 @@ class DroppingPort(Service):
             self._listener.close()
             self._listener = None
 
+
+
+class SilentPort(Service):
+    """A listener on 127.0.0.1 that completes TCP handshakes (the kernel does, from its accept
+    queue) but never reads or answers: an origin that accepts connections and then says
+    nothing, so a TLS handshake or an HTTP request waits until its timeout."""
+
+    BACKLOG = 128
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self._host = host
+        self._listener: socket.socket | None = None
+        self._port = 0
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def start(self) -> Self:
+        if self._listener is None:
+            family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+            listener = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                listener.bind((self._host, 0))
+                listener.listen(self.BACKLOG)
+            except OSError:
+                listener.close()
+                raise
+            self._listener = listener
+            self._port = listener.getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None

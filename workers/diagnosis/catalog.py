@@ -1,12 +1,26 @@
-"""Finding codes, their severity, remediation wording and documentation links: data, not logic.
+"""Everything origin502 says about a cause, as data: each finding code's severity, title,
+summary and remediation templates and documentation links, and the phrases the rules fill them
+with. The rules measure and choose; the words are all here.
 
-Remediation steps are templates filled from the measured evidence by the rules. The wording is
-ours; the links go to AWS's own guidance.
+Templates are filled (``workers.diagnosis.render``) with named fields from the rule's measured
+facts; a field a template names but the rule did not give is left empty. The wording is ours;
+the links go to AWS's own guidance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from workers.models import (
+    DnsReason,
+    EdgeErrorFamily,
+    FindingCode,
+    NameServerOutcome,
+    Severity,
+    TlsReason,
+)
 
 DG = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/"
 P502 = DG + "http-502-bad-gateway.html"
@@ -47,35 +61,70 @@ LINK_CABF_BR = "https://cabforum.org/working-groups/server/baseline-requirements
 LINK_RFC5280_PATHS = "https://www.rfc-editor.org/rfc/rfc5280#section-6"
 
 
+class Shape(StrEnum):
+    """A summary other than the entry's usual one, for a code whose evidence comes in more
+    than one form (each shape belongs to one entry: see ``Entry.shapes``)."""
+
+    NO_USABLE_ADDRESS = "no_usable_address"  # resolves, but not in the family CloudFront uses
+    REFUSED_REQUEST = "refused_request"  # the handshake passed, the request was refused
+    ISSUER_NOT_SENT = "issuer_not_sent"  # no AIA fetch proved the intermediate is missing
+    CUT_SHORT = "cut_short"  # the probe stopped reading an answer too large to be HTTP
+    EDGE_UNSEEN = "edge_unseen"  # the edge did not answer from here
+    EDGE_ANSWERS = "edge_answers"  # the edge answers normally
+
+
 @dataclass(frozen=True)
 class Entry:
-    severity: str
+    severity: Severity
     title: str
+    summary: str  # the one-line evidence, a template filled with the rule's measured facts
     remediation: tuple[str, ...]
     links: tuple[str, ...]
     uncertain: bool = False
+    shapes: Mapping[Shape, str] = field(default_factory=dict)  # other summaries, by shape
+
+    def summary_for(self, shape: Shape | None) -> str:
+        return self.summary if shape is None else self.shapes[shape]
 
 
-CATALOG: dict[str, Entry] = {
-    "DNS_RESOLUTION_FAILED": Entry(
-        "error", "The origin name does not resolve",
+# Shared by several entries.
+NAME_SERVERS_FAILING = (
+    "{count} of the {total} name servers of {zone} {verb} when asked directly for {name} "
+    "{record}: {said}.{others}")
+SERVER_RSA_KEY = "The server certificate has a {bits}-bit RSA key."
+
+
+CATALOG: dict[FindingCode, Entry] = {
+    FindingCode.DNS_RESOLUTION_FAILED: Entry(
+        Severity.ERROR, "The origin name does not resolve",
+        "{what}{via}{cnames}.{walked}",
         ("Check that {name} exists in public DNS: ask the zone's authoritative name servers "
          "directly (`dig NS {apex}`, then `dig {name} @<server>`), from a machine on the "
          "public internet.",
          "If the record lives only in a private (split-horizon) zone, publish it publicly or "
          "use a VPC origin: CloudFront resolves origins with public DNS.",
          "For a delegated subdomain, check its NS and SOA records at the parent zone."),
-        (LINK_502_DNS, LINK_DOMAIN_SETTING)),
-    "DNS_DANGLING_CNAME": Entry(
-        "error", "A CNAME points at a name that no longer exists",
+        (LINK_502_DNS, LINK_DOMAIN_SETTING),
+        shapes={
+            Shape.NO_USABLE_ADDRESS:
+                ("{name} has no {record} record, and the origin IP address type is {kind}: "
+                 "CloudFront has no address to connect to (it has {found})."),
+        }),
+    FindingCode.DNS_DANGLING_CNAME: Entry(
+        Severity.ERROR, "A CNAME points at a name that no longer exists",
+        ("{path}: the CNAME points at {target}, a name that no longer exists (NXDOMAIN). A deleted "
+         "load balancer or bucket left behind is the usual cause."),
         ("Point the CNAME at the origin's current name (for a deleted load balancer, the DNS "
          "name of its replacement), or replace it with records that resolve.",
          "If {target} was a cloud resource's name (a bucket, an app or a load balancer "
          "name), someone else may be able to claim it and receive this traffic: fix the "
          "record rather than recreate the resource under a new name."),
         (LINK_502_DNS, LINK_DOMAIN_SETTING)),
-    "DNS_DNSSEC_FAILED": Entry(
-        "error", "DNSSEC validation fails for the origin name",
+    FindingCode.DNS_DNSSEC_FAILED: Entry(
+        Severity.ERROR, "DNSSEC validation fails for the origin name",
+        ("The resolver {nameserver} answers SERVFAIL for {name}, but not when asked with DNSSEC "
+         "checking disabled (+cd){seen}: the zone's DNSSEC signatures or its DS record do not "
+         "validate."),
         ("Re-sign the zone {zone} (expired RRSIG signatures are the usual cause), or, after a "
          "key change or a move to another DNS provider, make the DS record at the parent "
          "(your registrar) match the zone's current DNSKEY. To turn DNSSEC off, remove the DS "
@@ -84,41 +133,51 @@ CATALOG: dict[str, Entry] = {
          "own resolvers validate DNSSEC is not documented; validating public resolvers reject "
          "the name today."),
         (LINK_502_DNS,), uncertain=True),
-    "DNS_NAMESERVER_FAILING": Entry(
-        "error", "An authoritative name server of the zone fails or does not answer",
+    FindingCode.DNS_NAMESERVER_FAILING: Entry(
+        Severity.ERROR, "An authoritative name server of the zone fails or does not answer",
+        NAME_SERVERS_FAILING,
         ("Bring {servers} back (is the DNS server running, does its firewall admit UDP and "
          "TCP port 53 from the internet?), or remove it from the NS records of {zone} and from "
          "the delegation at the parent zone (your registrar).",
          "Check every server the way AWS suggests: `dig NS {zone}`, then "
          "`dig {name} @<server>` for each."),
         (LINK_502_DNS,)),
-    "DNS_LAME_DELEGATION": Entry(
-        "error", "A name server listed for the zone does not serve it (lame delegation)",
+    FindingCode.DNS_LAME_DELEGATION: Entry(
+        Severity.ERROR, "A name server listed for the zone does not serve it (lame delegation)",
+        NAME_SERVERS_FAILING,
         ("Load the zone {zone} on {servers}, or take {servers} out of the zone's NS records "
          "and of the delegation at the parent zone (your registrar).",
          "After a move to another DNS provider, the registrar must list only the new "
          "provider's name servers."),
         (LINK_502_DNS,)),
-    "DNS_SERVERS_DISAGREE": Entry(
-        "error", "The zone's name servers give different answers",
+    FindingCode.DNS_SERVERS_DISAGREE: Entry(
+        Severity.ERROR, "The zone's name servers give different answers",
+        ("The name servers of {zone} disagree about {name} {record}: {said}. Resolvers ask any of "
+         "them, so CloudFront resolves the origin some of the time only."),
         ("Make every name server of {zone} serve the same zone data. A secondary that stopped "
          "transferring the zone (compare `dig SOA {zone} @<server>` serials) or a server left "
          "from a previous DNS provider is the usual cause; {servers} is the one to look at.",),
         (LINK_502_DNS,)),
-    "ADDRESS_FAMILY_NOT_USED": Entry(
-        "error", "The origin's only address is of a family CloudFront does not use",
+    FindingCode.ADDRESS_FAMILY_NOT_USED: Entry(
+        Severity.ERROR, "The origin's only address is of a family CloudFront does not use",
+        ("The origin is the {family} address {address}, and the origin IP address type is {kind}: "
+         "CloudFront has no address it would connect to."),
         ("Set the origin IP address type to {kind_fix}, or give the origin a domain name with "
          "an address of the family CloudFront uses.",),
         (LINK_IPV6_ORIGIN, LINK_DOMAIN_SETTING)),
-    "PORT_CLOSED": Entry(
-        "error", "The origin refuses connections on the port",
+    FindingCode.PORT_CLOSED: Entry(
+        Severity.ERROR, "The origin refuses connections on the port",
+        ("{address} port {port} ({scheme}) refuses connections ({tries}, each answered with a TCP "
+         "reset)."),
         ("Start the web server or load balancer listener on port {port}, or change the "
          "distribution's {setting} to the port the origin really listens on.",
          "If a firewall sends the refusal, allow CloudFront's origin-facing ranges (the "
          "managed prefix list com.amazonaws.global.cloudfront.origin-facing) on port {port}."),
         (LINK_502_PORTS, LINK_PREFIX_LIST, LINK_IP_RANGES)),
-    "PORT_TIMEOUT": Entry(
-        "error", "Connections to the port are silently dropped",
+    FindingCode.PORT_TIMEOUT: Entry(
+        Severity.ERROR, "Connections to the port are silently dropped",
+        ("{address} port {port} ({scheme}) does not answer: {tries} of {timeout:g} s each timed "
+         "out. Whether CloudFront shows this as 502 or 504 is not documented; expect either."),
         ("A firewall or security group is probably dropping the connection: allow inbound "
          "port {port} from CloudFront's origin-facing prefix list "
          "(com.amazonaws.global.cloudfront.origin-facing) or the CLOUDFRONT_ORIGIN_FACING "
@@ -128,55 +187,64 @@ CATALOG: dict[str, Entry] = {
          "This probe does not come from CloudFront's addresses: an allowlist that admits only "
          "CloudFront would also drop it, so confirm with the rules themselves."),
         (LINK_502_PORTS, LINK_504, LINK_PREFIX_LIST, LINK_IP_RANGES)),
-    "PORT_UNREACHABLE": Entry(
-        "error", "There is no route to the origin address",
+    FindingCode.PORT_UNREACHABLE: Entry(
+        Severity.ERROR, "There is no route to the origin address",
+        "{address} port {port} ({scheme}) cannot be reached: {measured}.",
         ("Check that {address} is a public, routed address; an address with no route cannot "
          "be reached by CloudFront either.",
          "For IPv6, only give the origin an AAAA record if it really serves over IPv6, and "
          "check the distribution's origin IP address type."),
         (LINK_502_PORTS, LINK_IPV6_ORIGIN)),
-    "PORT_NOT_ALLOWED": Entry(
-        "error", "CloudFront cannot use this port for an origin",
+    FindingCode.PORT_NOT_ALLOWED: Entry(
+        Severity.ERROR, "CloudFront cannot use this port for an origin",
+        "The {setting} {port} is not one CloudFront accepts (80, 443 or 1024-65535).",
         ("CloudFront accepts only ports 80, 443 and 1024-65535 for an origin. Move the origin's "
          "listener from port {port} to one of those and update the distribution's {setting}.",),
         (LINK_PORTS_SETTING,)),
-    "TLS_NOT_SPOKEN": Entry(
-        "error", "The HTTPS port does not speak TLS",
+    FindingCode.TLS_NOT_SPOKEN: Entry(
+        Severity.ERROR, "The HTTPS port does not speak TLS",
+        "{address} port {port} does not answer a TLS handshake: {measured}.",
         ("Port {port} answered with something that is not TLS{plain}. Point the distribution's "
          "HTTPS port at the TLS listener, or enable TLS on this one.",
          "If the origin only serves plain HTTP, set the origin protocol policy to HTTP only "
          "(and accept that CloudFront-to-origin traffic is then unencrypted)."),
         (LINK_502_PORTS, LINK_HTTPS_ORIGIN)),
-    "TLS_PROTOCOL_UNSUPPORTED": Entry(
-        "error", "No TLS protocol version in common with CloudFront's settings",
+    FindingCode.TLS_PROTOCOL_UNSUPPORTED: Entry(
+        Severity.ERROR, "No TLS protocol version in common with CloudFront's settings",
+        "{address} port {port} accepts {accepted}; CloudFront offers {offered}.",
         ("{fix}",
          "Check the result with `openssl s_client -connect {address}:{port} -servername {sni}"
          " -tls1_2`."),
         (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS)),
-    "TLS13_ONLY": Entry(
-        "warning", "The origin accepts only TLS 1.3",
+    FindingCode.TLS13_ONLY: Entry(
+        Severity.WARNING, "The origin accepts only TLS 1.3",
+        "{address} port {port} accepts only TLS 1.3; CloudFront is set to {offered}.",
         ("The origin accepts only TLS 1.3. AWS's origin settings list TLS 1.2 as the newest "
          "protocol, but CloudFront was reported in November 2025 to negotiate TLS 1.3 with "
          "origins automatically; that is not confirmed in AWS's documentation here.",
          "To be safe, also enable TLS 1.2 on the origin with one of CloudFront's ciphers, "
          "e.g. ECDHE-RSA-AES128-GCM-SHA256 or ECDHE-ECDSA-AES128-GCM-SHA256."),
         (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
-    "TLS_CIPHER_UNSUPPORTED": Entry(
-        "error", "No cipher in common with CloudFront",
+    FindingCode.TLS_CIPHER_UNSUPPORTED: Entry(
+        Severity.ERROR, "No cipher in common with CloudFront",
+        ("{address} port {port}: no cipher in common. Over {protocol} the origin accepts "
+         "{accepted}; CloudFront offers {offered}.{offer_said}"),
         ("Enable at least one of CloudFront's origin ciphers on the origin, for example "
          "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 "
          "(ECDSA certificate).",
          "CloudFront does not offer CHACHA20, DHE or plain-RSA GCM suites toward origins, even "
          "though viewers may use some of them."),
         (LINK_CIPHERS, LINK_502_CIPHERS)),
-    "TLS_CURVE_UNSUPPORTED": Entry(
-        "error", "No elliptic curve or signature scheme in common with CloudFront",
+    FindingCode.TLS_CURVE_UNSUPPORTED: Entry(
+        Severity.ERROR, "No elliptic curve or signature scheme in common with CloudFront",
+        "{address} port {port}: {measured}.",
         ("{detail}.",
          "Allow X25519, prime256v1 (P-256) or secp384r1 (P-384) for ECDHE on the origin, and "
          "RSA-PKCS1 or ECDSA signatures with SHA-256/384/512."),
         (LINK_CIPHERS, LINK_502_CIPHERS)),
-    "TLS_CLIENT_CERT_REQUIRED": Entry(
-        "error", "The origin requires a client certificate",
+    FindingCode.TLS_CLIENT_CERT_REQUIRED: Entry(
+        Severity.ERROR, "The origin requires a client certificate",
+        "{address} port {port} requires a client certificate: {why}.",
         ("Either configure origin mutual TLS on the distribution (a client certificate "
          "imported into ACM in us-east-1, issued by a CA the origin trusts), or stop requiring "
          "client certificates on the listener CloudFront uses (for nginx: "
@@ -184,17 +252,25 @@ CATALOG: dict[str, Entry] = {
          "if needed).",
          "CloudFront sends no client certificate unless origin mutual TLS is configured, so "
          "the origin gives it no response and CloudFront answers 502."),
-        (LINK_MTLS, LINK_CLIENT_CERT)),
-    "TLS_CLIENT_CERT_REQUESTED": Entry(
-        "warning", "The origin asks for an optional client certificate",
+        (LINK_MTLS, LINK_CLIENT_CERT),
+        shapes={
+            Shape.REFUSED_REQUEST:
+                ("{address} port {port} asks for a client certificate during the handshake and, "
+                 "when none is sent, answers GET {path} with {refusal}."),
+        }),
+    FindingCode.TLS_CLIENT_CERT_REQUESTED: Entry(
+        Severity.WARNING, "The origin asks for an optional client certificate",
+        "{address} port {port} asks for a client certificate ({outcome}).",
         ("The handshake completed without a client certificate, but the origin asked for one. "
          "Older CloudFront documentation says it drops requests to origins that ask; whether "
          "that still applies to an optional request is not confirmed.",
          "Turn the client-certificate request off for CloudFront's path, or configure origin "
          "mutual TLS."),
         (LINK_CLIENT_CERT, LINK_MTLS), uncertain=True),
-    "TLS_WEAK_CIPHER": Entry(
-        "warning", "CloudFront can connect only with a broken cipher",
+    FindingCode.TLS_WEAK_CIPHER: Entry(
+        Severity.WARNING, "CloudFront can connect only with a broken cipher",
+        ("{address} port {port} connects with CloudFront only through {cipher} over {protocol}: it "
+         "chose that suite from CloudFront's list.{unchecked}"),
         ("The origin accepts none of CloudFront's other ciphers and picks {cipher} over "
          "{protocol}. CloudFront still lists it, so requests work, but RC4 is prohibited in "
          "TLS (RFC 7465) and 3DES's 64-bit blocks are open to the Sweet32 attack "
@@ -204,46 +280,54 @@ CATALOG: dict[str, Entry] = {
          "remove {cipher}."),
         (LINK_CIPHERS, "https://www.rfc-editor.org/rfc/rfc7465",
          "https://nvd.nist.gov/vuln/detail/CVE-2016-2183")),
-    "TLS_HANDSHAKE_FAILED": Entry(
-        "error", "The TLS handshake failed",
+    FindingCode.TLS_HANDSHAKE_FAILED: Entry(
+        Severity.ERROR, "The TLS handshake failed",
+        "{address} port {port}: {what} ({measured}).{extra}",
         ("{detail}",
          "Test the origin's TLS with `openssl s_client -connect {address}:{port} "
          "-servername {sni}` and compare its protocols and ciphers with CloudFront's list."),
         (LINK_502_CIPHERS, LINK_CIPHERS)),
-    "TLS_UNVERIFIABLE_HERE": Entry(
-        "warning", "This handshake cannot be reproduced from here",
+    FindingCode.TLS_UNVERIFIABLE_HERE: Entry(
+        Severity.WARNING, "This handshake cannot be reproduced from here",
+        "{address} port {port}: {measured}.",
         ("{detail}",),
         (LINK_CIPHERS,), uncertain=True),
-    "CERT_HOSTNAME_MISMATCH": Entry(
-        "error", "The certificate does not name the origin",
+    FindingCode.CERT_HOSTNAME_MISMATCH: Entry(
+        Severity.ERROR, "The certificate does not name the origin",
+        "The certificate names {listed} in {source}, not {name}: {why}. Certificate: {label}.",
         ("Issue a certificate that covers {name} (for example with ACM for a load balancer) and "
          "install it on the origin.",
          "{alternative}"),
         (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
-    "CERT_EXPIRED": Entry(
-        "error", "A certificate has expired",
+    FindingCode.CERT_EXPIRED: Entry(
+        Severity.ERROR, "A certificate has expired",
+        "The {which} certificate {label} expired {ago} ago, on {on} UTC.",
         ("Renew the {which} certificate and install it together with its current intermediate "
          "certificates.",
          "Then check automatic renewal (ACM, certbot...) so it does not lapse again."),
         (LINK_502_CERT, LINK_HTTPS_ORIGIN)),
-    "CERT_NOT_YET_VALID": Entry(
-        "error", "A certificate is not valid yet",
+    FindingCode.CERT_NOT_YET_VALID: Entry(
+        Severity.ERROR, "A certificate is not valid yet",
+        "The {which} certificate {label} is valid only from {not_before}, in {ago}.",
         ("The {which} certificate only becomes valid on {not_before}: install a certificate "
          "that is valid now, or check the origin's clock if it generated the certificate.",),
         (LINK_502_CERT,)),
-    "CERT_EXPIRES_SOON": Entry(
-        "warning", "The certificate expires soon",
+    FindingCode.CERT_EXPIRES_SOON: Entry(
+        Severity.WARNING, "The certificate expires soon",
+        "The server certificate {label} expires in {ago}, on {not_after}.",
         ("Renew the certificate before {not_after}; CloudFront will answer 502 from then on.",),
         (LINK_502_CERT,)),
-    "CERT_SELF_SIGNED": Entry(
-        "error", "The certificate is self-signed",
+    FindingCode.CERT_SELF_SIGNED: Entry(
+        Severity.ERROR, "The certificate is self-signed",
+        "The server certificate {label} is self-signed.",
         ("CloudFront does not accept self-signed origin certificates. Install a certificate "
          "from a public CA on Mozilla's list (ACM for load balancers, or e.g. Let's Encrypt).",
          "Or set the origin protocol policy to HTTP only if encryption to the origin is not "
          "required."),
         (LINK_502_CERT, LINK_CERT_ISSUER, LINK_HTTPS_ORIGIN)),
-    "CERT_UNTRUSTED_ROOT": Entry(
-        "error", "The certificate chains to a CA CloudFront does not trust",
+    FindingCode.CERT_UNTRUSTED_ROOT: Entry(
+        Severity.ERROR, "The certificate chains to a CA CloudFront does not trust",
+        "{evidence_line}",
         ("{evidence_line}",
          "CloudFront trusts only the CAs on Mozilla's list; private CAs (including AWS Private "
          "CA) and TLS-interception roots are not accepted. Install a certificate from a public "
@@ -253,57 +337,78 @@ CATALOG: dict[str, Entry] = {
          "if yours really comes from a public CA, add the intermediate it names after the "
          "server certificate instead."),
         (LINK_502_CERT, LINK_CERT_ISSUER, LINK_CABF_BR)),
-    "CERT_CHAIN_INCOMPLETE": Entry(
-        "error", "The origin does not send its intermediate certificate",
+    FindingCode.CERT_CHAIN_INCOMPLETE: Entry(
+        Severity.ERROR, "The origin does not send its intermediate certificate",
+        ("The origin sends {count} certificate(s) and stops at \"{dangling}\" without its "
+         "issuer \"{missing}\". Fetching {url} found it (SHA-256 {sha256}…), and with it the "
+         "chain reaches a trusted root: the intermediate is missing."),
         ("Add the intermediate certificate \"{missing}\" after the server certificate in the "
          "origin's certificate file{where}.",
          "CloudFront does not fetch missing intermediates, even though browsers often do, so "
          "the origin may look fine in a browser."),
-        (LINK_502_CERT, LINK_CERT_INTERMEDIATES)),
-    "CERT_CHAIN_ORDER": Entry(
-        "error", "The certificate chain is in the wrong order",
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES),
+        shapes={
+            Shape.ISSUER_NOT_SENT:
+                ("The server certificate's issuer \"{missing}\" is neither sent nor on Mozilla's "
+                 "list{note}. Public CAs sign servers through intermediates, so most likely the "
+                 "intermediate is missing; if the CA is private, CloudFront will not trust it "
+                 "either way."),
+        }),
+    FindingCode.CERT_CHAIN_ORDER: Entry(
+        Severity.ERROR, "The certificate chain is in the wrong order",
+        ("{lead} Received: {order}. Needed: {needed}. CloudFront rejects a chain whose "
+         "certificates do not each follow the one they sign."),
         ("Reorder the origin's certificate file: the server certificate first, then the "
          "intermediate that signed it, then any next intermediate, up to (not including) the "
          "root. Received now: {order}. Needed: {needed}.",),
         (LINK_502_CERT, LINK_CERT_INTERMEDIATES)),
-    "CERT_EXTRA_CERTIFICATES": Entry(
-        "info", "The chain holds certificates that are not needed",
+    FindingCode.CERT_EXTRA_CERTIFICATES: Entry(
+        Severity.INFO, "The chain holds certificates that are not needed",
+        "{detail}",
         ("{detail} Removing them keeps the handshake small; they are not a cause of 502.",),
         (LINK_CERT_INTERMEDIATES,)),
-    "CERT_RSA_KEY_TOO_LARGE": Entry(
-        "warning", "The RSA key is larger than CloudFront documents",
+    FindingCode.CERT_RSA_KEY_TOO_LARGE: Entry(
+        Severity.WARNING, "The RSA key is larger than CloudFront documents",
+        SERVER_RSA_KEY,
         ("CloudFront documents RSA keys up to 4096 bits; this key has {bits}. Whether the limit "
          "applies to origin certificates is not confirmed. Prefer a 2048- or 3072-bit key.",),
         (LINK_CERT_REQS,), uncertain=True),
-    "CERT_WEAK_KEY": Entry(
-        "warning", "The certificate key is weak",
+    FindingCode.CERT_WEAK_KEY: Entry(
+        Severity.WARNING, "The certificate key is weak",
+        "{detail}",
         ("{detail} Reissue the certificate with an RSA 2048-bit or ECDSA P-256 key.",),
         (LINK_CERT_REQS,)),
-    "CERT_KEY_TYPE_UNCERTAIN": Entry(
-        "warning", "The key type may not be accepted",
+    FindingCode.CERT_KEY_TYPE_UNCERTAIN: Entry(
+        Severity.WARNING, "The key type may not be accepted",
+        "{detail}",
         ("{detail} CloudFront documents RSA keys and ECDSA P-256 keys; for anything else it is "
          "not confirmed that CloudFront accepts it. An RSA 2048 or ECDSA P-256 certificate is "
          "the safe choice.",),
         (LINK_CERT_REQS, LINK_CIPHERS), uncertain=True),
-    "CERT_SHA1_SIGNATURE": Entry(
-        "warning", "A certificate is signed with SHA-1",
+    FindingCode.CERT_SHA1_SIGNATURE: Entry(
+        Severity.WARNING, "A certificate is signed with SHA-1",
+        "{detail}",
         ("{detail} SHA-1 is still in CloudFront's list of handshake signature schemes, but "
          "whether CloudFront accepts SHA-1 signatures on origin certificates is not "
          "documented, and no public CA issues them any more: reissue with SHA-256.",),
         (LINK_CIPHERS, LINK_CERT_REQS), uncertain=True),
-    "CERT_MD5_SIGNATURE": Entry(
-        "error", "A certificate is signed with MD5",
+    FindingCode.CERT_MD5_SIGNATURE: Entry(
+        Severity.ERROR, "A certificate is signed with MD5",
+        "{detail}",
         ("{detail} MD5 is not among CloudFront's signature schemes and MD5 signatures can be "
          "forged; maintained TLS clients refuse them. Reissue the certificate signed with "
          "SHA-256.",),
         (LINK_CIPHERS, LINK_502_CERT)),
-    "CERT_RSA_KEY_TOO_SMALL": Entry(
-        "error", "The RSA key is smaller than CloudFront accepts",
+    FindingCode.CERT_RSA_KEY_TOO_SMALL: Entry(
+        Severity.ERROR, "The RSA key is smaller than CloudFront accepts",
+        "{detail}",
         ("{detail} CloudFront documents RSA keys of 1024 to 4096 bits; this {which} certificate "
          "has {bits}. Reissue it with an RSA 2048-bit or ECDSA P-256 key.",),
         (LINK_CERT_REQS, LINK_502_CERT)),
-    "CERT_MESSAGE_TOO_LARGE": Entry(
-        "error", "The origin's certificate chain is too large to accept",
+    FindingCode.CERT_MESSAGE_TOO_LARGE: Entry(
+        Severity.ERROR, "The origin's certificate chain is too large to accept",
+        ("{address} port {port}: the origin's certificate message is larger than this machine's "
+         "TLS library accepts ({measured})."),
         ("The certificate message the origin sends is larger than this machine's TLS library "
          "accepts (OpenSSL's client stops near 100 KB), so the chain could not be read here. "
          "CloudFront's own limit is not documented, but a chain this size is a mistake: send "
@@ -311,39 +416,48 @@ CATALOG: dict[str, Entry] = {
          "Check the origin's certificate file for duplicated or unrelated certificates "
          "(`openssl crl2pkcs7 -nocrl -certfile chain.pem | openssl pkcs7 -print_certs -noout`)."),
         (LINK_502_CERT, LINK_CERT_INTERMEDIATES), uncertain=True),
-    "CERT_CHAIN_CUT": Entry(
-        "warning", "The certificate chain was too large to judge in full",
+    FindingCode.CERT_CHAIN_CUT: Entry(
+        Severity.WARNING, "The certificate chain was too large to judge in full",
+        "The certificate chain was too large to judge in full: {detail}.",
         ("{detail}. Real chains hold two to four certificates; origin502 limits the work an "
          "origin can make it do, so a verdict on this chain covers only what was considered.",
          "Send only the server certificate and its intermediates, in order."),
         (LINK_CERT_INTERMEDIATES, LINK_502_CERT), uncertain=True),
-    "CERT_REJECTED_BY_VALIDATOR": Entry(
-        "error", "A certificate validator rejects the chain",
+    FindingCode.CERT_REJECTED_BY_VALIDATOR: Entry(
+        Severity.ERROR, "A certificate validator rejects the chain",
+        "{lead} for {name}: {said}.{doubt}",
         ("{fix}",
          "Check the result with `openssl verify -purpose sslserver -untrusted chain.pem "
          "server.pem` against Mozilla's roots."),
         (LINK_502_CERT, LINK_CERT_REQS, LINK_RFC5280_PATHS)),
-    "TRUSTED_VIA_CA_FILE": Entry(
-        "info", "Trusted only through --ca-file",
+    FindingCode.TRUSTED_VIA_CA_FILE: Entry(
+        Severity.INFO, "Trusted only through --ca-file",
+        "The chain is trusted only through the --ca-file root \"{anchor}\".",
         ("The chain ends at \"{anchor}\", a root you supplied with --ca-file (or "
          "ORIGIN502_CA_FILE). It was trusted here because you asked for it; CloudFront trusts "
          "only Mozilla's list and would not accept it, so use a public CA for a real origin.",),
         (LINK_CERT_ISSUER,)),
-    "ORIGIN_CLOSED_CONNECTION": Entry(
-        "error", "The origin closed the connection without answering",
+    FindingCode.ORIGIN_CLOSED_CONNECTION: Entry(
+        Severity.ERROR, "The origin closed the connection without answering",
+        ("{address} port {port} closed the connection without an HTTP response to GET {path}: "
+         "{measured}."),
         ("The connection{after_tls} was accepted, then closed before any response to "
          "GET {path} (Host: {host}). Check the origin's logs for that request.",
          "Check that the virtual host for {host} exists and that the origin keeps connections "
          "open longer than CloudFront's keep-alive timeout (5 s by default)."),
         (P502, LINK_ORIGIN_SETTINGS)),
-    "ORIGIN_RESPONSE_TIMEOUT": Entry(
-        "error", "The origin does not answer within the response timeout (504, not 502)",
+    FindingCode.ORIGIN_RESPONSE_TIMEOUT: Entry(
+        Severity.ERROR, "The origin does not answer within the response timeout (504, not 502)",
+        "{address} port {port} accepted GET {path} but did not answer within {timeout:g} s.",
         ("CloudFront answers 504 Gateway Timeout in this case, not 502.",
          "Find why GET {path} takes more than {timeout:g} s (application, database, upstream), "
          "or raise the distribution's response timeout if the slowness is expected."),
         (LINK_504, LINK_RESPONSE_TIMEOUT)),
-    "ORIGIN_RESPONSE_STALLED": Entry(
-        "error", "The origin never completes its response headers (a trickle, or endless 1xx)",
+    FindingCode.ORIGIN_RESPONSE_STALLED: Entry(
+        Severity.ERROR,
+        "The origin never completes its response headers (a trickle, or endless 1xx)",
+        ("{address} port {port} kept sending without completing its response to GET {path}: "
+         "{measured}."),
         ("origin502 stopped waiting at the diagnosis's deadline: {detail}. CloudFront's "
          "response timeout ({timeout:g} s) counts the wait between packets, so a trickling "
          "origin keeps viewers waiting; with a response completion timeout set, CloudFront "
@@ -352,44 +466,56 @@ CATALOG: dict[str, Entry] = {
          "Find what on the origin (or a proxy in front of it) sends GET {path} so slowly, and "
          "make it send complete response headers promptly."),
         (LINK_RESPONSE_TIMEOUT, LINK_504)),
-    "HTTP_INVALID_RESPONSE": Entry(
-        "error", "The origin answers with something that is not HTTP",
+    FindingCode.HTTP_INVALID_RESPONSE: Entry(
+        Severity.ERROR, "The origin answers with something that is not HTTP",
+        "{address} port {port} answered GET {path} with bytes that are not HTTP: {first_bytes!r}.",
         ("The origin sent {first_bytes!r} instead of an HTTP/1.1 response. Check what really "
          "listens on port {port}: CloudFront talks HTTP/1.1 to origins.",),
-        (P502,)),
-    "ORIGIN_RETURNED_ERROR": Entry(
-        "error", "The origin itself answers with an error",
+        (P502,),
+        shapes={
+            Shape.CUT_SHORT:
+                "{address} port {port} answered GET {path}, but {measured}.",
+        }),
+    FindingCode.ORIGIN_RETURNED_ERROR: Entry(
+        Severity.ERROR, "The origin itself answers with an error",
+        "{address} port {port} itself answers GET {path} with {status}{server}.",
         ("The {status} comes from the origin{server}, not from CloudFront: CloudFront passes "
          "it on to viewers.",
          "{fix}"),
         (LINK_502_ALB, LINK_ALB_502)),
-    "ORIGIN_RETURNED_CLIENT_ERROR": Entry(
-        "info", "The origin answers with a client error",
+    FindingCode.ORIGIN_RETURNED_CLIENT_ERROR: Entry(
+        Severity.INFO, "The origin answers with a client error",
+        "{address} port {port} answers GET {path} with {status}{server}.",
         ("GET {path} with Host {host} got {status}. If the origin expects a secret custom "
          "header from CloudFront, this probe does not send it; otherwise check the path and "
          "the virtual host.",),
         (DG + "add-origin-custom-headers.html",)),
-    "ORIGIN_IS_IP_ADDRESS": Entry(
-        "warning", "The origin is an IP address",
+    FindingCode.ORIGIN_IS_IP_ADDRESS: Entry(
+        Severity.WARNING, "The origin is an IP address",
+        "The origin is given as the IP address {address}, not a domain name.",
         ("CloudFront needs a domain name as the origin domain: create a DNS record for "
          "{address} and use that name.",
          "Certificates are checked against that name, and no SNI is sent for an IP address."),
         (LINK_DOMAIN_SETTING,)),
-    "ORIGIN_PRIVATE_ADDRESS": Entry(
-        "warning", "The origin resolves to a non-public address",
+    FindingCode.ORIGIN_PRIVATE_ADDRESS: Entry(
+        Severity.WARNING, "The origin resolves to a non-public address",
+        "{hostname} resolves to {address}, {reason}.",
         ("CloudFront connects to custom origins over the internet and cannot reach such an "
          "address: publish a public address, or use a VPC origin for private load balancers "
          "and instances.",),
         (LINK_504, LINK_VPC_ORIGINS)),
-    "ADDRESS_NOT_ALLOWED": Entry(
-        "error", "Refused to probe a non-public address",
+    FindingCode.ADDRESS_NOT_ALLOWED: Entry(
+        Severity.ERROR, "Refused to probe a non-public address",
+        "{hostname} resolves to {address}, {reason}.",
         ("CloudFront could not reach it either: publish a public address or use a VPC origin. "
          "origin502 probes such addresses only with ORIGIN502_ALLOW_PRIVATE_TARGETS=1.",),
         (LINK_504, LINK_VPC_ORIGINS)),
     # Severity is set by the rule: error when the edge answers 5xx, info when it answers
     # normally, warning when it could not be reached from here.
-    "TARGET_IS_CLOUDFRONT": Entry(
-        "error", "The name is CloudFront's edge, not an origin",
+    FindingCode.TARGET_IS_CLOUDFRONT: Entry(
+        Severity.ERROR, "The name is CloudFront's edge, not an origin",
+        ("{display} is served by CloudFront's edge, not an origin: {how}. Viewers get {status} "
+         "from {who} for GET {path} ({observed}): {family_words}.{quoted}{hedge}{mixed}"),
         ("{family_step}",
          "To check the origin behind it, run origin502 on the origin domain shown in the "
          "distribution's Origins tab: `origin502 diagnose ORIGIN_DOMAIN --host-header {host}` "
@@ -402,14 +528,27 @@ CATALOG: dict[str, Entry] = {
          "cloudfront:ListDistributionTenants and cloudfront:GetConnectionGroupByRoutingEndpoint),"
          " or attach the AWS managed policy CloudFrontReadOnlyAccess. The README's AWS access "
          "section (README.md#aws-access) has the policy and how to pass credentials."),
-        (LINK_ERROR_PAGES, P502, LINK_504)),
-    "SOME_ADDRESSES_FAILING": Entry(
-        "error", "Some of the origin's addresses fail: intermittent 502s",
+        (LINK_ERROR_PAGES, P502, LINK_504),
+        shapes={
+            Shape.EDGE_UNSEEN:
+                ("{display} is served by CloudFront's edge, not an origin: {how}. But {seen}, so "
+                 "what viewers get could not be seen."),
+            Shape.EDGE_ANSWERS:
+                ("{display} is served by CloudFront's edge, not an origin: {how}. The edge answers "
+                 "GET {path} with {status} ({observed}). origin502 probes origins, so the origins "
+                 "behind this distribution were not checked."),
+        }),
+    FindingCode.SOME_ADDRESSES_FAILING: Entry(
+        Severity.ERROR, "Some of the origin's addresses fail: intermittent 502s",
+        ("{failing} of {total} addresses of {hostname} fail ({names}: {codes}); the others work, "
+         "so CloudFront fails only some requests."),
         ("Fix the hosts behind the failing addresses (their own findings say how), or take "
          "those addresses out of DNS until they work.",),
         (P502,)),
-    "ADDRESSES_NOT_ALL_PROBED": Entry(
-        "warning", "Not every address of the origin was checked",
+    FindingCode.ADDRESSES_NOT_ALL_PROBED: Entry(
+        Severity.WARNING, "Not every address of the origin was checked",
+        ("{name} resolves to {total} addresses; only the first {probed} were checked ({left} left "
+         "out: {skipped})."),
         ("{name} resolves to {total} addresses; origin502 checked the first {probed} and left "
          "out {left} ({skipped}). CloudFront may connect to any of them, so a failure on one "
          "that was not checked would not show here.",
@@ -417,3 +556,303 @@ CATALOG: dict[str, Entry] = {
          "set to the addresses that serve the origin."),
         (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True),
 }
+
+
+# --- Phrases the rules fill the templates above with ----------------------------------------
+# Each is a template (named fields) or a table of them keyed by a measured value. A leading
+# space marks a phrase that is appended to a sentence.
+
+MORE = " and {count} more"  # after a list cut short
+NOTHING = "nothing"
+FAMILY_LABELS: dict[str, str] = {"ipv4": "IPv4", "ipv6": "IPv6"}
+PORT_SETTINGS: dict[str, str] = {"https": "HTTPS port", "http": "HTTP port"}
+ATTEMPTS = ("{count} attempt", "{count} attempts")  # one, several
+AGO_DAYS = "{count} days"
+AGO_HOURS = "{count} hours"
+AGO_MINUTES = "{count} minutes"
+
+# DNS: what one authoritative server said, asked directly.
+NAME_SERVER_AT = "{server} ({address})"  # the server, when its address is known
+NAME_SERVER_SAID = "{server} {what}"
+NAME_SERVER_OUTCOMES: dict[NameServerOutcome, str] = {
+    NameServerOutcome.ANSWER: "answers {addresses}",
+    NameServerOutcome.NODATA: "says the name has no {record} record",
+    NameServerOutcome.NXDOMAIN: "says the name does not exist (NXDOMAIN)",
+    NameServerOutcome.SERVFAIL: "answers SERVFAIL",
+    NameServerOutcome.REFUSED: "refuses the query: it does not serve the zone",
+    NameServerOutcome.TIMEOUT: "does not answer",
+}
+NAME_SERVER_CNAME = "answers with a CNAME to {cname}"  # an answer without addresses
+NAME_SERVER_UNREACHABLE = "cannot be reached ({detail})"
+NAME_SERVER_FAILS = "fails"  # an outcome with no words and no detail
+# The verb of NAME_SERVERS_FAILING, for one server and for several.
+NAME_SERVERS_VERB: dict[FindingCode, tuple[str, str]] = {
+    FindingCode.DNS_NAMESERVER_FAILING: ("fails", "fail"),
+    FindingCode.DNS_LAME_DELEGATION: ("does not serve the zone", "do not serve the zone"),
+}
+NAME_SERVERS_OTHERS_ANSWER = (
+    " The others answer, so resolvers (CloudFront's too) that pick a broken one retry "
+    "elsewhere: slower, and some lookups fail.")
+# How the address type is fixed when the origin's only address is of the family not used.
+ADDRESS_TYPE_FIXES: dict[str, str] = {"ipv6": "dualstack", "ipv4": "dualstack or ipv4"}
+DNSSEC_CD_ANSWER = " (with checking disabled it answers {addresses})"
+DNSSEC_CD_ANSWERED = " (with checking disabled it answers)"
+DNS_FAILURES: dict[DnsReason, str] = {
+    DnsReason.NXDOMAIN: "{name} does not exist in DNS (NXDOMAIN)",
+    DnsReason.NO_ADDRESS: "{name} exists but has no A or AAAA record",
+    DnsReason.SERVFAIL: "the name servers for {name} fail (SERVFAIL)",
+    DnsReason.TIMEOUT: "no DNS answer for {name} in time",
+}
+DNS_FAILURE_OTHER = "{name} could not be resolved ({reason})"
+DNS_ASKED = " (asked {nameserver})"
+DNS_CNAME_CHAIN = "; CNAME chain: {chain}"
+DNS_WALK_SILENT = (
+    " None of the {count} name servers of {zone} ({servers}) answered from here: they are "
+    "all down, or this machine cannot query them directly.")
+DNS_WALK_SAID = " Asked directly, the name servers of {zone} say: {said}."
+DNS_WALK_STOPPED = " {detail}."  # why the walk stopped short, as a sentence
+
+# TLS
+PLAIN_HTTP_ANSWER = " (it answered plain HTTP)"
+PROTOCOL_FIX_ADD = ("Add {protocol} to the distribution's origin SSL protocols, or better, "
+                    "enable TLS 1.2 on the origin.")
+PROTOCOL_FIX_ENABLE = "Enable TLS 1.2 on the origin."
+COMMON_PROTOCOL = "the common protocol"  # when no protocol was accepted in common
+# How the origin answered a ClientHello with exactly CloudFront's ciphers, by outcome.
+OFFER_ANSWERS: dict[str, str] = {
+    "alert": "alert {alert}",
+    "chose": "a choice of {cipher} over {version}",
+    "closed": "a closed connection",
+    "timeout": "no answer in time",
+    "not_tls": "bytes that are not TLS",
+}
+OFFER_SENTENCE = (
+    " A ClientHello offering exactly CloudFront's {count} ciphers for {version} (DES-CBC3-SHA "
+    "and RC4-MD5 included) got {answer}.")
+CLIENT_CERT_ENDS_HANDSHAKE = "it ends the handshake when none is sent"
+CLIENT_CERT_HOW_HANDSHAKE = "it ends the TLS handshake"
+CLIENT_CERT_HOW_ANSWER = "it answers {refusal}"
+CLIENT_CERT_REFUSAL_CLOSED = "a closed connection instead of an answer ({detail})"
+CLIENT_CERT_REFUSAL_ANSWER = "{status} “{quote}”"
+CLIENT_CERT_OPTIONAL = "optional: the request got an answer without one"
+CLIENT_CERT_NOT_SENT = "no request could be sent from here, so whether it insists on one is unknown"
+CLIENT_CERT_NO_ANSWER = "the request got no answer, so whether it insists on one is unknown"
+HANDSHAKE_FAILURES: dict[TlsReason, str] = {
+    TlsReason.RESET: "the origin closed the connection during the handshake",
+    TlsReason.TIMEOUT: "the origin did not complete the handshake in time",
+}
+HANDSHAKE_FAILED = "the handshake failed"
+HANDSHAKE_NOTHING_ACCEPTED = (
+    " It accepted no protocol and cipher this machine can offer; if it only supports "
+    "DES-CBC3-SHA or RC4-MD5 (on CloudFront's list but not buildable here) that could not be "
+    "checked.")
+WEAK_CIPHER_UNCHECKED = (
+    " This machine cannot complete a handshake with that suite, so only the origin's choice "
+    "and certificates were checked, not its HTTP answer.")
+
+# Certificates
+CERT_LABEL = "\"{name}\" (issuer \"{issuer}\", SHA-256 {sha256}…)"
+WHICH_SERVER = "server"
+WHICH_INTERMEDIATE = "intermediate #{index}"
+NAMES_FROM_CN = "its Common Name (it has no DNS names in SAN)"
+NAMES_FROM_SAN = "its SAN"
+MISMATCH_WHY_FORWARDED = (
+    "the distribution forwards Host {host}, so CloudFront checks the certificate against that "
+    "name (and sends it as SNI)")
+MISMATCH_ALTERNATIVE_FORWARDED = (
+    "Or stop forwarding the Host header (an origin request policy without Host, e.g. "
+    "AllViewerExceptHostHeader) so CloudFront checks {hostname} instead.")
+MISMATCH_WHY = "CloudFront checks the certificate against the origin domain"
+MISMATCH_ALTERNATIVE = (
+    "Or point the origin domain at a name the certificate already covers ({covered}), or "
+    "forward the viewer's Host header if the certificate names the viewer domain.")
+CHAIN_ORDER_CA_FIRST = (
+    "The origin sends the CA certificate \"{first}\" first and its server certificate "
+    "\"{server}\" in position {position}. TLS requires the server certificate first.")
+CHAIN_ORDER_MIXED = "The origin sends its certificates out of order."
+ROOT_NOT_LISTED = "The chain ends at \"{root}\", a root that is not on Mozilla's list."
+AIA_LEADS_NOWHERE = (
+    "The chain stops at an issuer \"{missing}\" that is not sent; its AIA URL {url} gives a "
+    "certificate that still does not lead to a root on Mozilla's list, so the CA itself is not "
+    "trusted.")
+ISSUER_WITHOUT_AIA = (
+    "The server certificate's issuer \"{missing}\" is neither sent nor on Mozilla's list, and "
+    "the certificate names no AIA caIssuers URL. Certificates from public CAs carry one (the "
+    "CA/Browser Forum Baseline Requirements' subscriber-certificate profile requires the AIA "
+    "extension and asks for the issuing CA's certificate URL in it), so this is most likely a "
+    "private or interception CA that CloudFront will never trust. Less likely: a public CA's "
+    "intermediate is missing from the chain.")
+PRIVATE_INTERMEDIATE = (
+    "The chain stops at the intermediate \"{label}\", whose issuer \"{missing}\" is not on "
+    "Mozilla's list{note}. Most likely the CA is private; if it is a public CA, an "
+    "intermediate is missing.")
+AIA_FETCH_NOTE = " (the AIA fetch of {url}: {detail})"
+NO_AIA_NOTE = " (the certificate names no AIA issuer URL to check)"
+AIA_DOWNLOAD = " (download it from {url})"
+AIA_ASK_CA = " (get it from your CA)"
+EXTRA_NOT_ON_PATH = "The chain includes certificates that are not in the path: {names}."
+EXTRA_ROOT = "The chain includes the root certificate."
+RSA_KEY_OF = "The {which} certificate {label} has a {bits}-bit RSA key."
+SERVER_EC_KEY = "The server certificate has an ECDSA {curve} key."
+SERVER_OTHER_KEY = "The server certificate has an {key_type} key."
+WEAK_SIGNATURE = "The {which} certificate {label} is signed with {algorithm}.{note}"
+UNCHECKED_SIGNATURE = (
+    " Its signature could not be checked here ({why}); the path was built from names and key "
+    "identifiers.")
+CHAIN_CUT_PRESENTED = ("the origin sent {presented} certificates and only the first "
+                       "{considered} were considered")
+CHAIN_CUT_BUDGET = "signature checks stopped at {checks}"
+VALIDATOR_NAMES: dict[str, str] = {
+    "openssl": "OpenSSL's verifier", "webpki": "the Web PKI profile (cryptography)"}
+VALIDATOR_SAID = "{validator}: {rule}"
+VALIDATOR_CODE = " ({code})"
+VALIDATOR_ON = " on \"{certificate}\""
+VALIDATORS_BOTH_REJECT = "Both certificate validators reject the chain"
+VALIDATOR_REJECTS = "A certificate validator rejects the chain"
+VALIDATOR_DOUBT = (
+    " {accepted} accepts it; which rules CloudFront applies is not documented, so this is the "
+    "stricter verdict.")
+OTHER_VALIDATOR = "The other validator"
+THE_CERTIFICATE = "the certificate"
+# The fix for a validator's rule, by OpenSSL verify code or words of cryptography's message
+# (matched lower-case, first match wins).
+VALIDATOR_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("INVALID_CA", "INVALID_NON_CA", "basicconstraints", "not a ca", "ca certificate"),
+     "Have the CA reissue \"{certificate}\" as a CA certificate (basicConstraints cA=true, "
+     "marked critical, with keyCertSign), or send the intermediate the CA really published."),
+    (("PATH_LENGTH", "path length", "pathlen"),
+     "A CA on the path allows fewer CAs below it (pathLenConstraint) than the chain has: get "
+     "the server certificate issued by an intermediate that may issue it."),
+    (("INVALID_PURPOSE", "extended key usage", "eku", "extkeyusage"),
+     "Reissue the server certificate with extendedKeyUsage serverAuth (TLS Web Server "
+     "Authentication); a clientAuth-only or empty EKU cannot serve TLS."),
+    (("PERMITTED_VIOLATION", "EXCLUDED_VIOLATION", "SUBTREE", "name constraint",
+      "UNSUPPORTED_NAME_SYNTAX", "UNSUPPORTED_CONSTRAINT"),
+     "A CA on the path is name-constrained and its constraints do not allow the names in "
+     "\"{certificate}\": issue the certificate from a CA whose constraints permit {name}."),
+    (("keyidentifier", "key identifier", "2.5.29.35", "2.5.29.14"),
+     "Reissue \"{certificate}\" with correct key identifiers: an authorityKeyIdentifier that "
+     "is present, not critical, and matches its issuer's subjectKeyIdentifier."),
+    (("UNHANDLED_CRITICAL", "critical"),
+     "\"{certificate}\" carries a critical extension validators do not understand (or mark "
+     "an extension critical that must not be): reissue it without that."),
+    (("subjectaltname", "2.5.29.17"),
+     "Put {name} in the certificate's Subject Alternative Name extension: strict validators "
+     "ignore the Common Name."),
+    (("KEY_TOO_SMALL", "MD_TOO_WEAK", "key", "signature", "algorithm"),
+     "Reissue \"{certificate}\" with an RSA 2048-bit or ECDSA P-256 key, signed with SHA-256."),
+)
+VALIDATOR_FIX_OTHER = ("Reissue \"{certificate}\" following the CA/Browser Forum profile "
+                       "(RFC 5280): the validator's rule was \"{rule}\".")
+
+# HTTP
+AFTER_TLS = " (and the TLS handshake)"
+SERVER_HEADER = " ({server})"
+ORIGIN_ERROR_FIX_ALB = (
+    "An Application Load Balancer answers 502/503 itself when it has no healthy targets or a "
+    "target fails: check the target group's health checks and the targets' logs.")
+ORIGIN_ERROR_FIX_504 = "The origin's own upstream timed out: look at the application behind it."
+ORIGIN_ERROR_FIX = "Look at the origin's application and error logs for this request."
+
+# CloudFront's edge as the target (workers.diagnosis.edge)
+EDGE_BY_NAME = "{cloudfront_name} is a CloudFront distribution name"
+EDGE_BY_CNAME = "its CNAME chain ends at {cloudfront_name}"
+EDGE_BY_HEADERS = "the answer carries CloudFront's headers ({marks})"
+EDGE_X_CACHE = "X-Cache: {x_cache}"
+EDGE_NO_X_CACHE = "no X-Cache"
+EDGE_POP = "edge location {pop}"
+EDGE_REQUEST_ID = "request id {request_id}"
+EDGE_CONNECTION_FAILURE = "{address} port {port}: {detail}"
+EDGE_DNS_FAILURES: dict[DnsReason, str] = {
+    DnsReason.NXDOMAIN: "NXDOMAIN", DnsReason.SERVFAIL: "SERVFAIL",
+    DnsReason.TIMEOUT: "no answer in time", DnsReason.NO_ADDRESS: "no address"}
+EDGE_DNS_NO_ANSWER = "no answer"
+EDGE_UNRESOLVED = "the name did not resolve ({why})"
+EDGE_SILENT = "the edge did not answer from here ({failure})"
+EDGE_UNMEASURED = "no answer from the edge was measured"
+EDGE_STEP_UNSEEN = ("Check the name from a machine with internet access, or give origin502 the "
+                    "origin domain as below.")
+EDGE_STEP_NOTHING = "Nothing fails at the edge right now."
+EDGE_FROM_CLOUDFRONT = "CloudFront itself"
+EDGE_FROM_EDGE = "CloudFront's edge"
+EDGE_PAGE_SAYS = " The page says \"{sentence}\"."
+EDGE_HEDGE = (" That reading rests on page wording and header values AWS does not publish: "
+              "likely, not certain.")
+EDGE_MIXED = " Other edge addresses answered {statuses}: only some requests fail."
+EDGE_SET_ASIDE_ITEM = "{code} ({address})"
+EDGE_SET_ASIDE_NOTE = (" {serious} check(s) that judge an origin's connection were not applied "
+                       "to the edge (listed in the evidence).")
+
+F = EdgeErrorFamily
+# What the edge's error page says happened, by family.
+EDGE_FAMILY_WORDS: dict[EdgeErrorFamily, str] = {
+    F.CANNOT_CONNECT: "CloudFront could not connect to the origin",
+    F.ORIGIN_TIMEOUT: "the origin did not answer CloudFront in time (or a firewall dropped it)",
+    F.DNS_ERROR: "CloudFront could not resolve the origin's domain name (NonS3OriginDnsError)",
+    F.LAMBDA_VALIDATION: "a Lambda@Edge function returned a response CloudFront rejects",
+    F.FUNCTION_VALIDATION: "a CloudFront Function changed a header it may not change",
+    F.LAMBDA_EXECUTION: "a Lambda@Edge function failed, was throttled or is not allowed to run",
+    F.FUNCTION_EXECUTION: "a CloudFront Function failed or could not run",
+    F.CAPACITY: "CloudFront answered 503 itself (usually an origin without capacity)",
+    F.RELAYED: "the page is not CloudFront's own: most likely the origin's error, passed on",
+    F.UNRECOGNISED: "CloudFront's own error page, naming a cause origin502 does not know",
+}
+# The first step of TARGET_IS_CLOUDFRONT's remediation, by family.
+EDGE_FAMILY_STEPS: dict[EdgeErrorFamily, str] = {
+    F.CANNOT_CONNECT: (
+        "CloudFront could not connect to the origin or complete TLS with it: a DNS, port, "
+        "firewall, TLS protocol or cipher, or certificate (name, expiry, chain) problem. "
+        "Probe the origin itself, as in the next step, to find which."),
+    F.ORIGIN_TIMEOUT: (
+        "CloudFront gave up waiting for the origin (its response timeout, 30 s by default), or "
+        "a firewall or security group keeps CloudFront out. Probe the origin, as in the next "
+        "step, and see how long it takes to answer."),
+    F.DNS_ERROR: (
+        "CloudFront could not resolve the origin's domain name in public DNS. Probe the origin "
+        "domain, as in the next step, and check its records at the zone's authoritative name "
+        "servers from a machine on the internet."),
+    F.LAMBDA_VALIDATION: (
+        "A Lambda@Edge function on this path returned something CloudFront rejects (malformed "
+        "output, a read-only or disallowed header, an invalid origin setting). Read the "
+        "function's CloudWatch logs in the Region nearest the edge location{pop_hint}; probing "
+        "the origin will not show this."),
+    F.FUNCTION_VALIDATION: (
+        "A CloudFront Function on this path adds, removes or changes a read-only header. This "
+        "passes the console's test and fails only once deployed: review the function's last "
+        "change; probing the origin will not show this."),
+    F.LAMBDA_EXECUTION: (
+        "A Lambda@Edge function failed, timed out, was throttled or lacks permission (CloudFront "
+        "answers 503 for these). Read its CloudWatch logs and check its Lambda quotas."),
+    F.FUNCTION_EXECUTION: (
+        "A CloudFront Function failed or went over its limits (CloudFront answers 503). Check "
+        "its code and its CloudWatch metrics."),
+    F.CAPACITY: (
+        "CloudFront answered 503 itself: usually the origin cannot take the request rate; "
+        "rarely the edge location is short of capacity (seen in load tests). Probe the origin, "
+        "as in the next step."),
+    F.RELAYED: (
+        "The {status} page is not CloudFront's own: most likely the origin answered {status} and "
+        "CloudFront passed it on, or the distribution shows its own custom error page. Probe "
+        "the origin, as in the next step, and read its logs."),
+    F.UNRECOGNISED: (
+        "CloudFront's page names a cause origin502 does not recognise. Probe the origin, as in "
+        "the next step; the request id{request_hint} lets AWS Support find this request."),
+}
+EDGE_POP_HINT = " ({pop})"
+EDGE_REQUEST_HINT = " {request_id}"
+# The AWS page that explains each family; it leads TARGET_IS_CLOUDFRONT's links.
+EDGE_FAMILY_LINKS: dict[EdgeErrorFamily, str] = {
+    F.CANNOT_CONNECT: P502, F.ORIGIN_TIMEOUT: LINK_504, F.DNS_ERROR: LINK_502_DNS,
+    F.LAMBDA_VALIDATION: LINK_502_LAMBDA, F.FUNCTION_VALIDATION: LINK_502_FUNCTION,
+    F.LAMBDA_EXECUTION: LINK_503, F.FUNCTION_EXECUTION: LINK_503, F.CAPACITY: LINK_503,
+    F.RELAYED: P502, F.UNRECOGNISED: P502,
+}
+
+# Across addresses (workers.diagnosis: downgrade and merge)
+UNUSED_FAMILY_NOTE = (
+    " CloudFront does not use {family} addresses with the origin IP address type {kind}, so "
+    "this causes no 502 today; it will once that setting includes them.")
+EACH_ADDRESS = "each address"  # stands for the address in a finding merged across addresses
+MERGED_ADDRESSES = " ({scope} {total} addresses: {addresses})"
+SCOPE_ALL = "all"
+SCOPE_SOME = "{count} of"

@@ -1,30 +1,40 @@
-"""Diagnosis rules: small pure functions from a measured report to findings. No I/O here.
+"""Diagnosis rules: small pure functions from a measured report to drafts of findings. No I/O.
 
-Each rule looks at one aspect and returns zero or more findings whose summary carries the
-measured evidence; the wording of the fixes comes from ``catalog``.
+Each rule looks at one aspect and returns zero or more drafts that carry the measured facts;
+every word of a finding comes from ``catalog``, whose templates ``render`` fills with them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import string
 from collections.abc import Callable, Iterator
-from typing import Any
 
-from workers.diagnosis.catalog import CATALOG
+from workers.diagnosis import catalog
+from workers.diagnosis.catalog import Shape
+from workers.diagnosis.draft import Draft, Facts, draft
 from workers.diagnosis.names import certificate_matches, names_for_matching
+from workers.diagnosis.render import plural, say
 from workers.models import (
     AddressReport,
     CertificateInfo,
+    ChainAnalysis,
+    ChainBreak,
     CipherOffer,
     ConnectionProbe,
+    DnsReason,
     DnsWalk,
-    Finding,
+    FindingCode,
+    HttpReason,
     NameServerCheck,
     NameServerOutcome,
     Report,
+    Severity,
     Status,
+    TargetInfo,
+    TcpReason,
+    TlsReason,
+    ValidatorVerdict,
 )
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHERS,
@@ -36,49 +46,7 @@ from workers.models.cloudfront import (
     port_allowed,
 )
 
-Rule = Callable[[Report, dt.datetime], list[Finding]]
-
-
-class _Blank(string.Formatter):
-    """Leaves a template's unknown fields empty rather than failing, and keeps a filled-in value
-    (a name an origin chose) from opening or closing the template's `code` spans: its backticks
-    show as ˋ, so the steps' commands stay commands wherever they are shown."""
-
-    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
-        if isinstance(key, str):
-            return kwargs.get(key, "")
-        return super().get_value(key, args, kwargs)
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        return str(super().format_field(value, format_spec)).replace("`", "\u02cb")
-
-
-_FORMAT = _Blank()
-
-
-def _sentences(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"(?<=[.:;!?])\s+", text) if part.strip()]
-
-
-def _new_to(summary: str, step: str) -> str:
-    """``step`` without the sentences the summary already says: a fix starts with what to do,
-    never with the summary again (templates fill ``{detail}`` with the measured facts)."""
-    said = " ".join(summary.split()).rstrip(".").lower()
-    kept = [s for s in _sentences(step)
-            if len(s) < 20 or " ".join(s.split()).rstrip(".:;").lower() not in said]
-    return " ".join(kept)
-
-
-def finding(code: str, summary: str, at: str | None = None, **fill: Any) -> Finding:
-    """A catalog finding with its evidence; ``at`` is the address it concerns (None: all)."""
-    entry = CATALOG[code]
-    steps = [_new_to(summary, _FORMAT.format(step, **fill).strip())
-             for step in entry.remediation]
-    return Finding(
-        code=code, severity=entry.severity, summary=summary, address=at, title=entry.title,
-        remediation=[s for s in steps if s], links=list(entry.links), uncertain=entry.uncertain,
-        evidence={k: v for k, v in fill.items() if isinstance(v, str | int | float | list)},
-    )
+Rule = Callable[[Report, dt.datetime], list[Draft]]
 
 
 def _probes(report: Report) -> Iterator[tuple[AddressReport, ConnectionProbe]]:
@@ -94,13 +62,15 @@ def _parse(ts: str) -> dt.datetime:
 def _ago(delta: dt.timedelta) -> str:
     days = abs(delta).days
     if days >= 2:
-        return f"{days} days"
+        return say(catalog.AGO_DAYS, count=days)
     hours = int(abs(delta).total_seconds() // 3600)
-    return f"{hours} hours" if hours >= 2 else f"{int(abs(delta).total_seconds() // 60)} minutes"
+    if hours >= 2:
+        return say(catalog.AGO_HOURS, count=hours)
+    return say(catalog.AGO_MINUTES, count=int(abs(delta).total_seconds() // 60))
 
 
 def _setting(scheme: str) -> str:
-    return "HTTPS port" if scheme == "https" else "HTTP port"
+    return catalog.PORT_SETTINGS["https" if scheme == "https" else "http"]
 
 
 def _apex(name: str) -> str:
@@ -108,23 +78,20 @@ def _apex(name: str) -> str:
     return ".".join(parts[-2:]) if len(parts) >= 2 else name
 
 
+def _more(shown: list[str], total: int) -> str:
+    """``shown`` as a list, saying how many more there are when it was cut short."""
+    return ", ".join(shown) + (say(catalog.MORE, count=total - len(shown))
+                               if total > len(shown) else "")
+
+
 # --- target and DNS ------------------------------------------------------------------------
 
-def rule_ip_literal(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_ip_literal(report: Report, _now: dt.datetime) -> list[Draft]:
     if not report.target.is_ip_literal:
         return []
-    ip = report.target.hostname
-    return [finding("ORIGIN_IS_IP_ADDRESS",
-                    f"The origin is given as the IP address {ip}, not a domain name.",
-                    None, address=ip)]
+    return [draft(FindingCode.ORIGIN_IS_IP_ADDRESS, None, address=report.target.hostname)]
 
 
-_SERVER_WORDS = {
-    NameServerOutcome.NXDOMAIN: "says the name does not exist (NXDOMAIN)",
-    NameServerOutcome.SERVFAIL: "answers SERVFAIL",
-    NameServerOutcome.REFUSED: "refuses the query: it does not serve the zone",
-    NameServerOutcome.TIMEOUT: "does not answer",
-}
 _ANSWERED = (NameServerOutcome.ANSWER, NameServerOutcome.NODATA, NameServerOutcome.NXDOMAIN)
 _FAILING = (NameServerOutcome.TIMEOUT, NameServerOutcome.UNREACHABLE,
             NameServerOutcome.SERVFAIL, NameServerOutcome.NO_ADDRESS, NameServerOutcome.OTHER)
@@ -134,17 +101,18 @@ _SILENT = (NameServerOutcome.TIMEOUT, NameServerOutcome.UNREACHABLE, NameServerO
 
 def _server_said(check: NameServerCheck, record: str) -> str:
     """What one authoritative server did, in words."""
-    who = f"{check.server} ({check.address})" if check.address else check.server
-    if check.outcome == NameServerOutcome.ANSWER:
-        what = (f"answers {', '.join(check.addresses)}" if check.addresses
-                else f"answers with a CNAME to {check.cname}")
-    elif check.outcome == NameServerOutcome.NODATA:
-        what = f"says the name has no {record} record"
+    who = (say(catalog.NAME_SERVER_AT, server=check.server, address=check.address)
+           if check.address else check.server)
+    if check.outcome == NameServerOutcome.ANSWER and not check.addresses:
+        what = say(catalog.NAME_SERVER_CNAME, cname=check.cname)
+    elif check.outcome == NameServerOutcome.UNREACHABLE and check.detail:
+        what = say(catalog.NAME_SERVER_UNREACHABLE, detail=check.detail)
+    elif check.outcome in catalog.NAME_SERVER_OUTCOMES:
+        what = say(catalog.NAME_SERVER_OUTCOMES[check.outcome],
+                   addresses=", ".join(check.addresses), record=record)
     else:
-        what = _SERVER_WORDS.get(check.outcome) or check.detail or "fails"
-        if check.outcome == NameServerOutcome.UNREACHABLE and check.detail:
-            what = f"cannot be reached ({check.detail})"
-    return f"{who} {what}"
+        what = check.detail or catalog.NAME_SERVER_FAILS
+    return say(catalog.NAME_SERVER_SAID, server=who, what=what)
 
 
 def _servers_said(checks: list[NameServerCheck], record: str) -> str:
@@ -155,7 +123,7 @@ def _chain(name: str, chain: list[str]) -> str:
     return " → ".join([name, *chain])
 
 
-def _walk_findings(report: Report, walk: DnsWalk, resolved: bool) -> list[Finding]:
+def _walk_findings(report: Report, walk: DnsWalk, resolved: bool) -> list[Draft]:
     """Findings about the zone's own servers, asked directly: failing, lame, disagreeing."""
     checks = walk.nameservers
     if not checks or all(c.outcome in _SILENT for c in checks):
@@ -165,37 +133,32 @@ def _walk_findings(report: Report, walk: DnsWalk, resolved: bool) -> list[Findin
     zone = walk.zone or ""
     answered = [c for c in checks if c.outcome in _ANSWERED]
     out = []
-    fill: dict[str, Any] = {"zone": zone, "name": walk.name, "record": walk.record}
+    fill: Facts = {"zone": zone, "name": walk.name, "record": walk.record}
     failing = [c for c in checks if c.outcome in _FAILING]
     lame = [c for c in checks if c.outcome in _LAME]
-    for code, bad, verbs in (("DNS_NAMESERVER_FAILING", failing, ("fails", "fail")),
-                             ("DNS_LAME_DELEGATION", lame,
-                              ("does not serve the zone", "do not serve the zone"))):
+    for code, bad in ((FindingCode.DNS_NAMESERVER_FAILING, failing),
+                      (FindingCode.DNS_LAME_DELEGATION, lame)):
         if not bad:
             continue
-        names = ", ".join(c.server for c in bad)
-        what = verbs[0] if len(bad) == 1 else verbs[1]
-        where = (f"{len(bad)} of the {len(checks)} name servers of {zone} {what} when asked "
-                 f"directly for {walk.name} {walk.record}: {_servers_said(bad, walk.record)}.")
-        if answered:
-            where += (" The others answer, so resolvers (CloudFront's too) that pick a "
-                      "broken one retry elsewhere: slower, and some lookups fail.")
-        f = finding(code, where, None, servers=names, **fill)
+        one, several = catalog.NAME_SERVERS_VERB[code]
+        words: Facts = {
+            "count": len(bad), "total": len(checks), "verb": one if len(bad) == 1 else several,
+            "said": _servers_said(bad, walk.record),
+            "others": catalog.NAME_SERVERS_OTHERS_ANSWER if answered else ""}
+        d = draft(code, None, servers=", ".join(c.server for c in bad), **fill).worded(**words)
         if answered or resolved:
-            f.severity = "warning"
-        out.append(f)
+            d.severity = Severity.WARNING
+        out.append(d)
     exists = [c for c in answered if c.outcome == NameServerOutcome.ANSWER]
     missing = [c for c in answered if c.outcome != NameServerOutcome.ANSWER]
     if exists and missing:
-        out.append(finding(
-            "DNS_SERVERS_DISAGREE", f"The name servers of {zone} disagree about {walk.name} "
-            f"{walk.record}: {_servers_said(answered, walk.record)}. Resolvers ask any of "
-            "them, so CloudFront resolves the origin some of the time only.", None,
-            servers=", ".join(c.server for c in missing), **fill))
+        out.append(draft(FindingCode.DNS_SERVERS_DISAGREE, None,
+                         servers=", ".join(c.server for c in missing), **fill)
+                   .worded(said=_servers_said(answered, walk.record)))
     return out
 
 
-def rule_dns(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_dns(report: Report, _now: dt.datetime) -> list[Draft]:
     dns = report.dns
     name = report.target.hostname
     kind = report.target.ip_address_type
@@ -203,73 +166,62 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Finding]:
         family = "ipv6" if ":" in name else "ipv4"
         if report.target.uses_family(family):
             return []
-        label = "IPv6" if family == "ipv6" else "IPv4"
-        return [finding("ADDRESS_FAMILY_NOT_USED",
-                        f"The origin is the {label} address {name}, and the origin IP address "
-                        f"type is {kind}: CloudFront has no address it would connect to.",
-                        None, address=name, family=label, kind=kind,
-                        kind_fix="dualstack" if family == "ipv6" else "dualstack or ipv4")]
+        return [draft(FindingCode.ADDRESS_FAMILY_NOT_USED, None, address=name,
+                      family=catalog.FAMILY_LABELS[family], kind=kind,
+                      kind_fix=catalog.ADDRESS_TYPE_FIXES[family])]
     if dns.status == Status.OK:
         found = _walk_findings(report, dns.walk, resolved=True) if dns.walk else []
         record = {"ipv4": "A", "ipv6": "AAAA"}.get(kind)
         usable = dns.ipv4 if kind == "ipv4" else dns.ipv6 if kind == "ipv6" else dns.addresses
         if record and not usable:
-            found.insert(0, finding(
-                "DNS_RESOLUTION_FAILED", f"{name} has no {record} record, and the origin IP "
-                f"address type is {kind}: CloudFront has no address to connect to (it has "
-                f"{', '.join(dns.addresses)}).", None, name=name, apex=_apex(name),
-                reason="no_usable_address"))
+            found.insert(0, draft(
+                FindingCode.DNS_RESOLUTION_FAILED, None, Shape.NO_USABLE_ADDRESS, name=name,
+                apex=_apex(name), reason="no_usable_address",
+            ).worded(record=record, kind=kind, found=", ".join(dns.addresses)))
         return found
     if dns.status != Status.FAILED:
         return []
     walk = dns.walk
-    out: list[Finding] = []
+    out: list[Draft] = []
     apex = walk.zone if walk and walk.zone else _apex(name)
-    if dns.reason == "nxdomain" and dns.cname_chain:
+    if dns.reason == DnsReason.NXDOMAIN and dns.cname_chain:
         target = dns.cname_chain[-1]
-        out.append(finding(
-            "DNS_DANGLING_CNAME", f"{_chain(name, dns.cname_chain)}: the CNAME points at "
-            f"{target}, a name that no longer exists (NXDOMAIN). A deleted load balancer or "
-            "bucket left behind is the usual cause.", None, name=name, target=target,
-            chain=[name, *dns.cname_chain], apex=apex))
+        out.append(draft(FindingCode.DNS_DANGLING_CNAME, None, name=name, target=target,
+                         chain=[name, *dns.cname_chain], apex=apex)
+                   .worded(path=_chain(name, dns.cname_chain)))
     elif walk is not None and walk.dnssec_bogus:
-        seen = (f" (with checking disabled it answers {', '.join(walk.cd_answer)})"
-                if walk.cd_answer else " (with checking disabled it answers)")
-        out.append(finding(
-            "DNS_DNSSEC_FAILED", f"The resolver {dns.nameserver} answers SERVFAIL for "
-            f"{walk.name}, but not when asked with DNSSEC checking disabled (+cd){seen}: the "
-            "zone's DNSSEC signatures or its DS record do not validate.", None,
-            name=walk.name, zone=walk.zone or apex))
+        seen = (say(catalog.DNSSEC_CD_ANSWER, addresses=", ".join(walk.cd_answer))
+                if walk.cd_answer else catalog.DNSSEC_CD_ANSWERED)
+        out.append(draft(FindingCode.DNS_DNSSEC_FAILED, None, name=walk.name,
+                         zone=walk.zone or apex).worded(nameserver=dns.nameserver, seen=seen))
     if walk is not None:
         out.extend(_walk_findings(report, walk, resolved=False))
-    if any(f.severity == "error" for f in out):
+    if any(d.severity == Severity.ERROR for d in out):
         return out
-    what = {
-        "nxdomain": f"{name} does not exist in DNS (NXDOMAIN)",
-        "no_address": f"{name} exists but has no A or AAAA record",
-        "servfail": f"the name servers for {name} fail (SERVFAIL)",
-        "timeout": f"no DNS answer for {name} in time",
-    }.get(str(dns.reason), f"{name} could not be resolved ({dns.reason})")
-    via = f" (asked {dns.nameserver})" if dns.nameserver else ""
-    chain = f"; CNAME chain: {_chain(name, dns.cname_chain)}" if dns.cname_chain else ""
+    failure = (catalog.DNS_FAILURES.get(dns.reason) if dns.reason is not None else None)
     walked = ""
     if walk is not None:
         checks = walk.nameservers
         if checks and all(c.outcome in _SILENT for c in checks):
-            walked = (f" None of the {len(checks)} name servers of {walk.zone} "
-                      f"({', '.join(c.server for c in checks)}) answered from here: they are "
-                      "all down, or this machine cannot query them directly.")
+            walked = say(catalog.DNS_WALK_SILENT, count=len(checks), zone=walk.zone,
+                         servers=", ".join(c.server for c in checks))
         elif checks:
-            walked = (f" Asked directly, the name servers of {walk.zone} say: "
-                      f"{_servers_said(checks, walk.record)}.")
+            walked = say(catalog.DNS_WALK_SAID, zone=walk.zone,
+                         said=_servers_said(checks, walk.record))
         elif walk.detail:
-            walked = f" {walk.detail[0].upper()}{walk.detail[1:]}."
-    out.insert(0, finding("DNS_RESOLUTION_FAILED", f"{what}{via}{chain}.{walked}", None,
-                          name=name, apex=apex, reason=str(dns.reason)))
+            walked = say(catalog.DNS_WALK_STOPPED, detail=walk.detail[0].upper() + walk.detail[1:])
+    words: Facts = {
+        "what": say(failure or catalog.DNS_FAILURE_OTHER, name=name, reason=str(dns.reason)),
+        "via": say(catalog.DNS_ASKED, nameserver=dns.nameserver) if dns.nameserver else "",
+        "cnames": (say(catalog.DNS_CNAME_CHAIN, chain=_chain(name, dns.cname_chain))
+                   if dns.cname_chain else ""),
+        "walked": walked}
+    out.insert(0, draft(FindingCode.DNS_RESOLUTION_FAILED, None, name=name, apex=apex,
+                        reason=str(dns.reason)).worded(**words))
     return out
 
 
-def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Draft]:
     target = report.target
     schemes = {"https-only": ["https"], "http-only": ["http"]}.get(
         target.protocol_policy, ["https", "http"])
@@ -277,74 +229,61 @@ def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Finding]:
     for scheme in schemes:
         port = target.https_port if scheme == "https" else target.http_port
         if not port_allowed(port):
-            out.append(finding("PORT_NOT_ALLOWED",
-                               f"The {_setting(scheme)} {port} is not one CloudFront accepts "
-                               "(80, 443 or 1024-65535).", None,
-                               port=port, setting=_setting(scheme)))
+            out.append(draft(FindingCode.PORT_NOT_ALLOWED, None, port=port,
+                             setting=_setting(scheme)))
     return out
 
 
 # --- addresses and TCP ----------------------------------------------------------------------
 
-def rule_private_address(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_private_address(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address in report.addresses:
         if not address.private_reason:
             continue
-        blocked = any(p.tcp.reason == "blocked" for p in address.probes)
-        code = "ADDRESS_NOT_ALLOWED" if blocked else "ORIGIN_PRIVATE_ADDRESS"
-        out.append(finding(code, f"{report.target.hostname} resolves to {address.address}, "
-                           f"{address.private_reason}.", address.address,
-                           address=address.address, reason=address.private_reason))
+        blocked = any(p.tcp.reason == TcpReason.BLOCKED for p in address.probes)
+        code = FindingCode.ADDRESS_NOT_ALLOWED if blocked else FindingCode.ORIGIN_PRIVATE_ADDRESS
+        out.append(draft(code, address.address, address=address.address,
+                         reason=address.private_reason).worded(hostname=report.target.hostname))
     return out
 
 
-def rule_tcp(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address, probe in _probes(report):
         tcp = probe.tcp
-        if tcp.status != Status.FAILED or tcp.reason == "blocked":
+        if tcp.status != Status.FAILED or tcp.reason == TcpReason.BLOCKED:
             continue
-        where = f"{address.address} port {probe.port} ({probe.scheme})"
-        tries = f"{tcp.attempts} attempt{'s' if tcp.attempts != 1 else ''}"
-        fill = {"port": probe.port, "address": address.address, "setting": _setting(probe.scheme)}
-        if tcp.reason == "refused":
-            out.append(finding("PORT_CLOSED", f"{where} refuses connections ({tries}, each "
-                               "answered with a TCP reset).", address.address, **fill))
-        elif tcp.reason == "timeout":
-            out.append(finding("PORT_TIMEOUT", f"{where} does not answer: {tries} of "
-                               f"{report.target.connect_timeout:g} s each timed out. Whether "
-                               "CloudFront shows this as 502 or 504 is not documented; "
-                               "expect either.", address.address, **fill))
+        words: Facts = {"scheme": probe.scheme, "tries": plural(catalog.ATTEMPTS, tcp.attempts)}
+        fill: Facts = {"port": probe.port, "address": address.address,
+                       "setting": _setting(probe.scheme)}
+        if tcp.reason == TcpReason.REFUSED:
+            out.append(draft(FindingCode.PORT_CLOSED, address.address, **fill).worded(**words))
+        elif tcp.reason == TcpReason.TIMEOUT:
+            words["timeout"] = report.target.connect_timeout
+            out.append(draft(FindingCode.PORT_TIMEOUT, address.address, **fill).worded(**words))
         else:
-            out.append(finding("PORT_UNREACHABLE", f"{where} cannot be reached: {tcp.detail}.",
-                               address.address, **fill))
+            words["measured"] = tcp.detail
+            out.append(draft(FindingCode.PORT_UNREACHABLE, address.address, **fill).worded(**words))
     return out
 
 
 # --- TLS --------------------------------------------------------------------------------------
 
 def _cipher_list(names: list[str]) -> str:
-    return ", ".join(names) if names else "nothing"
-
-
-def _offer_answer(offer: CipherOffer) -> str:
-    """How the origin answered CloudFront's exact list, in words."""
-    if offer.outcome == "alert":
-        return f"alert {offer.alert}"
-    if offer.outcome == "chose":
-        return f"a choice of {offer.cipher} over {offer.version}"
-    return {"closed": "a closed connection", "timeout": "no answer in time",
-            "not_tls": "bytes that are not TLS"}.get(offer.outcome, offer.detail or offer.outcome)
+    return ", ".join(names) if names else catalog.NOTHING
 
 
 def _offer_sentence(offer: CipherOffer) -> str:
-    return (f"A ClientHello offering exactly CloudFront's {len(offer.offered)} ciphers for "
-            f"{offer.client_version} (DES-CBC3-SHA and RC4-MD5 included) got "
-            f"{_offer_answer(offer)}.")
+    """How the origin answered CloudFront's exact cipher list, as a sentence."""
+    answer = catalog.OFFER_ANSWERS.get(offer.outcome)
+    said = (say(answer, alert=offer.alert, cipher=offer.cipher, version=offer.version)
+            if answer is not None else offer.detail or offer.outcome)
+    return say(catalog.OFFER_SENTENCE, count=len(offer.offered), version=offer.client_version,
+               answer=said)
 
 
-def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     offered = report.target.origin_ssl_protocols
     for address, probe in _probes(report):
@@ -352,71 +291,59 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Finding]:
         if tls is None or tls.status in (Status.OK, Status.NOT_RUN):
             continue
         ip = address.address
-        where = f"{ip} port {probe.port}"
-        fill: dict[str, Any] = {"port": probe.port, "address": ip, "sni": tls.sni or ip,
-                                "detail": tls.detail or ""}
+        fill: Facts = {"port": probe.port, "address": ip, "sni": tls.sni or ip,
+                       "detail": tls.detail or ""}
+        measured: Facts = {"measured": tls.detail}
         reason = tls.reason
         accepted = tls.accepted_protocols
-        if reason == "not_tls":
-            plain = (" (it answered plain HTTP)" if probe.http.status_code else "")
-            out.append(finding("TLS_NOT_SPOKEN", f"{where} does not answer a TLS handshake: "
-                               f"{tls.detail}.", ip, plain=plain, **fill))
-        elif reason == "protocol_unsupported":
-            only13 = accepted == ["TLSv1.3"]
-            if only13:
-                out.append(finding("TLS13_ONLY", f"{where} accepts only TLS 1.3; CloudFront "
-                                   f"is set to {', '.join(offered)}.", ip, **fill))
+        if reason == TlsReason.NOT_TLS:
+            plain = catalog.PLAIN_HTTP_ANSWER if probe.http.status_code else ""
+            out.append(draft(FindingCode.TLS_NOT_SPOKEN, ip, plain=plain, **fill)
+                       .worded(**measured))
+        elif reason == TlsReason.PROTOCOL_UNSUPPORTED:
+            if accepted == ["TLSv1.3"]:
+                out.append(draft(FindingCode.TLS13_ONLY, ip,
+                                 **fill).worded(offered=", ".join(offered)))
                 continue
             older = [p for p in accepted if p != "TLSv1.3"]
-            fix = (f"Add {older[0]} to the distribution's origin SSL protocols, or better, "
-                   "enable TLS 1.2 on the origin." if older else "Enable TLS 1.2 on the origin.")
-            out.append(finding("TLS_PROTOCOL_UNSUPPORTED",
-                               f"{where} accepts {', '.join(accepted)}; CloudFront offers "
-                               f"{', '.join(offered)}.", ip, offered=", ".join(offered),
-                               accepted=", ".join(accepted), fix=fix, **fill))
-        elif reason == "cipher_unsupported":
+            fix = (say(catalog.PROTOCOL_FIX_ADD, protocol=older[0]) if older
+                   else catalog.PROTOCOL_FIX_ENABLE)
+            out.append(draft(FindingCode.TLS_PROTOCOL_UNSUPPORTED, ip, offered=", ".join(offered),
+                             accepted=", ".join(accepted), fix=fix, **fill))
+        elif reason == TlsReason.CIPHER_UNSUPPORTED:
             common = [p for p in accepted if p in offered]
-            protocol = common[0] if common else "the common protocol"
             ciphers = tls.accepted_ciphers
             offer = tls.cipher_offer
             if offer is None and ciphers and all(c in UNBUILDABLE_CIPHERS for c in ciphers):
                 # An older probe that could not offer these suites: it proves nothing.
                 continue
             cloudfront = offer.offered if offer else list(CLOUDFRONT_CIPHERS)
-            evidence = f" {_offer_sentence(offer)}" if offer else ""
-            out.append(finding("TLS_CIPHER_UNSUPPORTED",
-                               f"{where}: no cipher in common. Over {protocol} the origin "
-                               f"accepts {_cipher_list(ciphers)}; CloudFront offers "
-                               f"{', '.join(cloudfront)}.{evidence}",
-                               ip, protocol=protocol, accepted=_cipher_list(ciphers),
-                               cloudfront_ciphers=cloudfront, **fill))
-        elif reason == "curve_unsupported":
-            out.append(finding("TLS_CURVE_UNSUPPORTED", f"{where}: {tls.detail}.", ip, **fill))
-        elif reason == "client_cert_required":
-            why = tls.detail or "it ends the handshake when none is sent"
-            out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} requires a client "
-                               f"certificate: {why}.", ip,
-                               how="it ends the TLS handshake", **fill))
-        elif reason == "cert_message_too_large":
-            out.append(finding("CERT_MESSAGE_TOO_LARGE", f"{where}: the origin's certificate "
-                               f"message is larger than this machine's TLS library accepts "
-                               f"({tls.detail}).", ip, **fill))
-        elif reason == "unverifiable_here":
-            out.append(finding("TLS_UNVERIFIABLE_HERE", f"{where}: {tls.detail}.", ip, **fill))
+            words: Facts = {"offered": ", ".join(cloudfront),
+                            "offer_said": _offer_sentence(offer) if offer else ""}
+            out.append(draft(FindingCode.TLS_CIPHER_UNSUPPORTED, ip,
+                             protocol=common[0] if common else catalog.COMMON_PROTOCOL,
+                             accepted=_cipher_list(ciphers), cloudfront_ciphers=cloudfront,
+                             **fill).worded(**words))
+        elif reason == TlsReason.CURVE_UNSUPPORTED:
+            out.append(draft(FindingCode.TLS_CURVE_UNSUPPORTED, ip, **fill).worded(**measured))
+        elif reason == TlsReason.CLIENT_CERT_REQUIRED:
+            out.append(draft(FindingCode.TLS_CLIENT_CERT_REQUIRED, ip,
+                             how=catalog.CLIENT_CERT_HOW_HANDSHAKE, **fill)
+                       .worded(why=tls.detail or catalog.CLIENT_CERT_ENDS_HANDSHAKE))
+        elif reason == TlsReason.CERT_MESSAGE_TOO_LARGE:
+            out.append(draft(FindingCode.CERT_MESSAGE_TOO_LARGE, ip, **fill).worded(**measured))
+        elif reason == TlsReason.UNVERIFIABLE_HERE:
+            out.append(draft(FindingCode.TLS_UNVERIFIABLE_HERE, ip, **fill).worded(**measured))
         else:
-            what = {"reset": "the origin closed the connection during the handshake",
-                    "timeout": "the origin did not complete the handshake in time"}.get(
-                        str(reason), tls.detail or "the handshake failed")
+            what = catalog.HANDSHAKE_FAILURES.get(reason) if reason is not None else None
             extra = ""
             if tls.cipher_offer is not None:
-                extra = f" {_offer_sentence(tls.cipher_offer)}"
+                extra = _offer_sentence(tls.cipher_offer)
             elif not accepted:
-                extra = (" It accepted no protocol and cipher this machine can offer; if it "
-                         "only supports DES-CBC3-SHA or RC4-MD5 (on CloudFront's list but not "
-                         "buildable here) that could not be checked.")
-            f = finding("TLS_HANDSHAKE_FAILED", f"{where}: {what} ({tls.detail}).{extra}", ip,
-                        **fill)
-            out.append(f)
+                extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
+            words = {"what": what or tls.detail or catalog.HANDSHAKE_FAILED,
+                     "measured": tls.detail, "extra": extra}
+            out.append(draft(FindingCode.TLS_HANDSHAKE_FAILED, ip, **fill).worded(**words))
     return out
 
 
@@ -429,15 +356,15 @@ def client_cert_refusal(probe: ConnectionProbe) -> str | None:
     tls, http = probe.tls, probe.http
     if tls is None or tls.status != Status.OK or not tls.client_cert_requested:
         return None
-    if http.status == Status.FAILED and http.reason in ("closed", "reset"):
-        return f"a closed connection instead of an answer ({http.detail})"
+    if http.status == Status.FAILED and http.reason in (HttpReason.CLOSED, HttpReason.RESET):
+        return say(catalog.CLIENT_CERT_REFUSAL_CLOSED, detail=http.detail)
     if http.status_code not in (400, 403):
         return None
     said = " ".join(filter(None, [http.reason_phrase, http.body_excerpt]))
     if "certificate" not in said.lower():
         return None
     quote = _body_quote(http.body_excerpt) or (http.reason_phrase or "")
-    return f"{http.status_code} “{quote}”"
+    return say(catalog.CLIENT_CERT_REFUSAL_ANSWER, status=http.status_code, quote=quote)
 
 
 def _body_quote(body: str | None) -> str:
@@ -450,63 +377,59 @@ def _body_quote(body: str | None) -> str:
     return ""
 
 
-def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
         if not (tls and tls.status == Status.OK and tls.client_cert_requested):
             continue
-        where = f"{address.address} port {probe.port}"
         refusal = client_cert_refusal(probe)
         http = probe.http
         if refusal:
-            out.append(finding("TLS_CLIENT_CERT_REQUIRED", f"{where} asks for a client "
-                               "certificate during the handshake and, when none is sent, "
-                               f"answers GET {report.target.path} with {refusal}.",
-                               address.address, address=address.address, port=probe.port,
-                               how=f"it answers {refusal}"))
+            out.append(draft(FindingCode.TLS_CLIENT_CERT_REQUIRED, address.address,
+                             Shape.REFUSED_REQUEST,
+                             address=address.address, port=probe.port,
+                             how=say(catalog.CLIENT_CERT_HOW_ANSWER, refusal=refusal))
+                       .worded(path=report.target.path, refusal=refusal))
             continue
         if http.status_code is not None:
-            outcome = "optional: the request got an answer without one"
+            outcome = catalog.CLIENT_CERT_OPTIONAL
         elif http.status == Status.NOT_RUN:
-            outcome = ("no request could be sent from here, so whether it insists on one is "
-                       "unknown")
+            outcome = catalog.CLIENT_CERT_NOT_SENT
         else:
-            outcome = "the request got no answer, so whether it insists on one is unknown"
-        out.append(finding("TLS_CLIENT_CERT_REQUESTED", f"{where} asks for a client "
-                           f"certificate ({outcome}).", address.address))
+            outcome = catalog.CLIENT_CERT_NO_ANSWER
+        out.append(draft(FindingCode.TLS_CLIENT_CERT_REQUESTED, address.address)
+                   .worded(address=address.address, port=probe.port, outcome=outcome))
     return out
 
 
-def rule_weak_cipher(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_weak_cipher(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
         if not (tls and tls.status == Status.OK and tls.cipher in WEAK_CLOUDFRONT_CIPHERS):
             continue
-        where = f"{address.address} port {probe.port}"
-        unchecked = (" This machine cannot complete a handshake with that suite, so only the "
-                     "origin's choice and certificates were checked, not its HTTP answer."
-                     if tls.negotiated_by == "cipher_offer" else "")
-        out.append(finding("TLS_WEAK_CIPHER", f"{where} connects with CloudFront only through "
-                           f"{tls.cipher} over {tls.protocol}: it chose that suite from "
-                           f"CloudFront's list.{unchecked}", address.address,
-                           cipher=tls.cipher, protocol=tls.protocol))
+        unchecked = (catalog.WEAK_CIPHER_UNCHECKED if tls.negotiated_by == "cipher_offer"
+                     else "")
+        out.append(draft(FindingCode.TLS_WEAK_CIPHER, address.address, cipher=tls.cipher,
+                         protocol=tls.protocol)
+                   .worded(address=address.address, port=probe.port, unchecked=unchecked))
     return out
 
 
 # --- certificates -----------------------------------------------------------------------------
 
 def _cert_label(info: CertificateInfo) -> str:
-    name = info.common_name or info.subject
-    return f"\"{name}\" (issuer \"{info.issuer}\", SHA-256 {info.sha256[:16]}…)"
+    return say(catalog.CERT_LABEL, name=info.common_name or info.subject, issuer=info.issuer,
+               sha256=info.sha256[:16])
 
 
 def _which(index: int, leaf_index: int = 0) -> str:
-    return "server" if index == leaf_index else f"intermediate #{index}"
+    return (catalog.WHICH_SERVER if index == leaf_index
+            else say(catalog.WHICH_INTERMEDIATE, index=index))
 
 
-def rule_certificates(report: Report, now: dt.datetime) -> list[Finding]:
+def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
     out = []
     target = report.target
     for address, probe in _probes(report):
@@ -530,33 +453,27 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Finding]:
     return out
 
 
-def _name_findings(target: Any, leaf: CertificateInfo, ip: str) -> list[Finding]:
+def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[Draft]:
     name = target.sni if not target.is_ip_literal else target.hostname
     if leaf.extensions_error or certificate_matches(leaf, name):
         return []  # unreadable names are not a mismatch: the validators' verdict speaks
     names, from_cn = names_for_matching(leaf)
-    listed = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-    source = "its Common Name (it has no DNS names in SAN)" if from_cn else "its SAN"
-    forwarded = target.host_header != target.hostname
-    if forwarded:
-        why = (f"the distribution forwards Host {target.host_header}, so CloudFront checks "
-               "the certificate against that name (and sends it as SNI)")
-        alternative = ("Or stop forwarding the Host header (an origin request policy without "
-                       f"Host, e.g. AllViewerExceptHostHeader) so CloudFront checks "
-                       f"{target.hostname} instead.")
+    if target.host_header != target.hostname:
+        why = say(catalog.MISMATCH_WHY_FORWARDED, host=target.host_header)
+        alternative = say(catalog.MISMATCH_ALTERNATIVE_FORWARDED, hostname=target.hostname)
     else:
-        why = "CloudFront checks the certificate against the origin domain"
-        alternative = ("Or point the origin domain at a name the certificate already covers "
-                       f"({names[0]}), or forward the viewer's Host header if the certificate "
-                       "names the viewer domain." if names else "")
-    summary = (f"The certificate names {listed or 'nothing'} in {source}, not {name}: {why}. "
-               f"Certificate: {_cert_label(leaf)}.")
-    return [finding("CERT_HOSTNAME_MISMATCH", summary, ip, name=name, alternative=alternative,
-                    certificate_names=names)]
+        why = catalog.MISMATCH_WHY
+        alternative = say(catalog.MISMATCH_ALTERNATIVE, covered=names[0]) if names else ""
+    words: Facts = {
+        "listed": _more(names[:8], len(names)) or catalog.NOTHING,
+        "source": catalog.NAMES_FROM_CN if from_cn else catalog.NAMES_FROM_SAN,
+        "why": why, "label": _cert_label(leaf)}
+    return [draft(FindingCode.CERT_HOSTNAME_MISMATCH, ip, name=name,
+                  alternative=alternative, certificate_names=names).worded(**words)]
 
 
-def _validity_findings(chain: list[CertificateInfo], analysis: Any, ip: str,
-                       now: dt.datetime) -> list[Finding]:
+def _validity_findings(chain: list[CertificateInfo], analysis: ChainAnalysis | None, ip: str,
+                       now: dt.datetime) -> list[Draft]:
     out = []
     # Only the certificates on the path judged count: a cross-signed path that works is not
     # "expired" because another offered path is.
@@ -567,25 +484,22 @@ def _validity_findings(chain: list[CertificateInfo], analysis: Any, ip: str,
         not_after, not_before = _parse(info.not_after), _parse(info.not_before)
         which = _which(index, leaf_index)
         if not_after < now:
-            out.append(finding(
-                "CERT_EXPIRED", f"The {which} certificate {_cert_label(info)} expired "
-                f"{_ago(now - not_after)} ago, on {not_after:%Y-%m-%d %H:%M} UTC.", ip,
-                which=which, not_after=info.not_after))
+            out.append(draft(FindingCode.CERT_EXPIRED, ip, which=which, not_after=info.not_after)
+                       .worded(label=_cert_label(info), ago=_ago(now - not_after),
+                               on=f"{not_after:%Y-%m-%d %H:%M}"))
         elif not_before > now:
-            out.append(finding(
-                "CERT_NOT_YET_VALID", f"The {which} certificate {_cert_label(info)} is valid "
-                f"only from {not_before:%Y-%m-%d %H:%M} UTC, in {_ago(not_before - now)}.", ip,
-                which=which, not_before=f"{not_before:%Y-%m-%d %H:%M} UTC"))
+            out.append(draft(FindingCode.CERT_NOT_YET_VALID, ip, which=which,
+                             not_before=f"{not_before:%Y-%m-%d %H:%M} UTC")
+                       .worded(label=_cert_label(info), ago=_ago(not_before - now)))
         elif index == leaf_index and not_after - now < dt.timedelta(days=EXPIRY_WARNING_DAYS):
-            out.append(finding(
-                "CERT_EXPIRES_SOON", f"The server certificate {_cert_label(info)} expires in "
-                f"{_ago(not_after - now)}, on {not_after:%Y-%m-%d %H:%M} UTC.", ip,
-                not_after=f"{not_after:%Y-%m-%d %H:%M} UTC",
-                days_left=(not_after - now).days))
+            out.append(draft(FindingCode.CERT_EXPIRES_SOON, ip,
+                             not_after=f"{not_after:%Y-%m-%d %H:%M} UTC",
+                             days_left=(not_after - now).days)
+                       .worded(label=_cert_label(info), ago=_ago(not_after - now)))
     return out
 
 
-def _path_indexes(chain: list[CertificateInfo], analysis: Any) -> list[int]:
+def _path_indexes(chain: list[CertificateInfo], analysis: ChainAnalysis | None) -> list[int]:
     if analysis is not None and analysis.path:
         return [i for i in analysis.path if i < len(chain)]
     if analysis is not None and analysis.unused_indexes:
@@ -597,104 +511,85 @@ def _label(info: CertificateInfo) -> str:
     return info.common_name or info.subject
 
 
-def _order_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
+def _order_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
+                    ip: str) -> list[Draft]:
     received = " → ".join(f"[{i}] {_label(c)}" for i, c in enumerate(chain))
     needed_indexes = list(analysis.path) or list(range(len(chain)))
     needed = " → ".join(f"[{i}] {_label(chain[i])}" for i in needed_indexes if i < len(chain))
     if analysis.leaf_index:
-        first = chain[0]
-        lead = (f"The origin sends the CA certificate \"{_label(first)}\" first and its server "
-                f"certificate \"{_label(chain[analysis.leaf_index])}\" in position "
-                f"{analysis.leaf_index}. TLS requires the server certificate first.")
+        lead = say(catalog.CHAIN_ORDER_CA_FIRST, first=_label(chain[0]),
+                   server=_label(chain[analysis.leaf_index]), position=analysis.leaf_index)
     else:
-        lead = "The origin sends its certificates out of order."
-    summary = (f"{lead} Received: {received}. Needed: {needed}. CloudFront rejects a chain "
-               "whose certificates do not each follow the one they sign.")
-    return [finding("CERT_CHAIN_ORDER", summary, ip, order=received, needed=needed)]
+        lead = catalog.CHAIN_ORDER_MIXED
+    return [draft(FindingCode.CERT_CHAIN_ORDER, ip, order=received,
+                  needed=needed).worded(lead=lead)]
 
 
-def _trust_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
+def _trust_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
+                    ip: str) -> list[Draft]:
     out = []
     leaf = chain[analysis.leaf_index] if analysis.leaf_index < len(chain) else chain[0]
     if not analysis.in_order:
         out.extend(_order_findings(chain, analysis, ip))
     reason = analysis.break_reason
     if analysis.trusted and analysis.anchor_source == "ca_file":
-        out.append(finding("TRUSTED_VIA_CA_FILE", f"The chain is trusted only through the "
-                           f"--ca-file root \"{analysis.anchor_subject}\".", ip,
-                           anchor=analysis.anchor_subject))
-    elif reason == "self_signed_leaf":
-        out.append(finding("CERT_SELF_SIGNED", f"The server certificate {_cert_label(leaf)} is "
-                           "self-signed.", ip))
-    elif reason == "untrusted_root":
+        out.append(draft(FindingCode.TRUSTED_VIA_CA_FILE, ip, anchor=analysis.anchor_subject))
+    elif reason == ChainBreak.SELF_SIGNED_LEAF:
+        out.append(draft(FindingCode.CERT_SELF_SIGNED, ip).worded(label=_cert_label(leaf)))
+    elif reason == ChainBreak.UNTRUSTED_ROOT:
         root = chain[next(i for i, c in enumerate(chain) if c.self_signed and i > 0)] if any(
             c.self_signed for c in chain[1:]) else chain[-1]
-        line = (f"The chain ends at \"{root.subject}\", a root that is not on Mozilla's list.")
-        out.append(finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line))
-    elif reason == "incomplete":
+        out.append(draft(FindingCode.CERT_UNTRUSTED_ROOT, ip,
+                         evidence_line=say(catalog.ROOT_NOT_LISTED, root=root.subject)))
+    elif reason == ChainBreak.INCOMPLETE:
         out.extend(_incomplete_findings(chain, analysis, ip))
     if analysis.unused_indexes or analysis.root_included:
         parts = []
         if analysis.unused_indexes:
             names = ", ".join(chain[i].common_name or chain[i].subject
                               for i in analysis.unused_indexes)
-            parts.append(f"The chain includes certificates that are not in the path: {names}.")
+            parts.append(say(catalog.EXTRA_NOT_ON_PATH, names=names))
         if analysis.root_included and len(chain) > 1:
-            parts.append("The chain includes the root certificate.")
+            parts.append(catalog.EXTRA_ROOT)
         if parts:
-            out.append(finding("CERT_EXTRA_CERTIFICATES", " ".join(parts), ip,
-                               detail=" ".join(parts)))
+            out.append(draft(FindingCode.CERT_EXTRA_CERTIFICATES, ip, detail=" ".join(parts)))
     return out
 
 
-def _incomplete_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
+def _incomplete_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
+                         ip: str) -> list[Draft]:
     dangling = chain[analysis.dangling_index or 0]
     missing = analysis.missing_issuer
     status = analysis.aia_status
-    if status == "fetched" and analysis.aia_completes_chain:
-        fetched = analysis.aia_certificate
-        where = f" (download it from {analysis.aia_url})"
-        line = (f"The origin sends {len(chain)} certificate(s) and stops at "
-                f"\"{dangling.common_name or dangling.subject}\" without its issuer "
-                f"\"{missing}\". Fetching {analysis.aia_url} found it "
-                f"(SHA-256 {fetched.sha256[:16]}…), and with it the chain reaches a trusted "
-                "root: the intermediate is missing.")
-        return [finding("CERT_CHAIN_INCOMPLETE", line, ip, missing=missing, where=where)]
+    fetched = analysis.aia_certificate
+    if status == "fetched" and analysis.aia_completes_chain and fetched is not None:
+        return [draft(FindingCode.CERT_CHAIN_INCOMPLETE, ip, missing=missing,
+                      where=say(catalog.AIA_DOWNLOAD, url=analysis.aia_url))
+                .worded(count=len(chain), dangling=dangling.common_name or dangling.subject,
+                        url=analysis.aia_url, sha256=fetched.sha256[:16])]
     if status == "fetched":
-        line = (f"The chain stops at an issuer \"{missing}\" that is not sent; its AIA URL "
-                f"{analysis.aia_url} gives a certificate that still does not lead to a root on "
-                "Mozilla's list, so the CA itself is not trusted.")
-        return [finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line)]
+        line = say(catalog.AIA_LEADS_NOWHERE, missing=missing, url=analysis.aia_url)
+        return [draft(FindingCode.CERT_UNTRUSTED_ROOT, ip, evidence_line=line)]
     if status in ("failed", "blocked", "skipped"):
-        note = f" (the AIA fetch of {analysis.aia_url}: {analysis.aia_detail or status})"
+        note = say(catalog.AIA_FETCH_NOTE, url=analysis.aia_url,
+                   detail=analysis.aia_detail or status)
     else:
-        note = " (the certificate names no AIA issuer URL to check)"
+        note = catalog.NO_AIA_NOTE
     if status == "absent" and not dangling.is_ca:
-        line = (f"The server certificate's issuer \"{missing}\" is neither sent nor on "
-                "Mozilla's list, and the certificate names no AIA caIssuers URL. Certificates "
-                "from public CAs carry one (the CA/Browser Forum Baseline Requirements' "
-                "subscriber-certificate profile requires the AIA extension and asks for the "
-                "issuing CA's certificate URL in it), so this is most likely a private or "
-                "interception CA that CloudFront will never trust. Less likely: a public CA's "
-                "intermediate is missing from the chain.")
-        return [finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line)]
+        line = say(catalog.ISSUER_WITHOUT_AIA, missing=missing)
+        return [draft(FindingCode.CERT_UNTRUSTED_ROOT, ip, evidence_line=line)]
     if dangling.is_ca:
-        label = dangling.common_name or dangling.subject
-        line = (f"The chain stops at the intermediate \"{label}\", whose issuer "
-                f"\"{missing}\" is not on Mozilla's list{note}. Most likely the CA is private; "
-                "if it is a public CA, an intermediate is missing.")
-        return [finding("CERT_UNTRUSTED_ROOT", line, ip, evidence_line=line)]
-    line = (f"The server certificate's issuer \"{missing}\" is neither sent nor on Mozilla's "
-            f"list{note}. Public CAs sign servers through intermediates, so most likely the "
-            "intermediate is missing; if the CA is private, CloudFront will not trust it "
-            "either way.")
-    f = finding("CERT_CHAIN_INCOMPLETE", line, ip, missing=missing,
-                where=" (get it from your CA)")
-    f.uncertain = True
-    return [f]
+        line = say(catalog.PRIVATE_INTERMEDIATE, label=dangling.common_name or dangling.subject,
+                   missing=missing, note=note)
+        return [draft(FindingCode.CERT_UNTRUSTED_ROOT, ip, evidence_line=line)]
+    d = draft(FindingCode.CERT_CHAIN_INCOMPLETE, ip, Shape.ISSUER_NOT_SENT, missing=missing,
+              where=catalog.AIA_ASK_CA).worded(note=note)
+    d.uncertain = True
+    return [d]
 
 
-def _key_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[Finding]:
+def _key_findings(chain: list[CertificateInfo], analysis: ChainAnalysis | None,
+                  ip: str) -> list[Draft]:
     out = []
     leaf_index = analysis.leaf_index if analysis is not None else 0
     leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
@@ -703,77 +598,77 @@ def _key_findings(chain: list[CertificateInfo], analysis: Any, ip: str) -> list[
         info = chain[index]
         if info.key_type == "RSA" and info.key_size and info.key_size < RSA_MIN_BITS:
             which = _which(index, leaf_index)
-            detail = (f"The {which} certificate {_cert_label(info)} has a {info.key_size}-bit "
-                      "RSA key.")
-            out.append(finding("CERT_RSA_KEY_TOO_SMALL", detail, ip, detail=detail,
-                               bits=info.key_size, which=which))
+            detail = say(catalog.RSA_KEY_OF, which=which, label=_cert_label(info),
+                         bits=info.key_size)
+            out.append(draft(FindingCode.CERT_RSA_KEY_TOO_SMALL, ip, detail=detail,
+                             bits=info.key_size, which=which))
     if leaf.key_type == "RSA" and leaf.key_size:
         if leaf.key_size < RSA_MIN_BITS:
             pass
         elif leaf.key_size > RSA_MAX_BITS:
-            out.append(finding("CERT_RSA_KEY_TOO_LARGE", f"The server certificate has a "
-                               f"{leaf.key_size}-bit RSA key.", ip, bits=leaf.key_size))
+            out.append(draft(FindingCode.CERT_RSA_KEY_TOO_LARGE, ip, bits=leaf.key_size))
         elif leaf.key_size < 2048:
-            detail = f"The server certificate has a {leaf.key_size}-bit RSA key."
-            out.append(finding("CERT_WEAK_KEY", detail, ip, detail=detail))
+            out.append(draft(FindingCode.CERT_WEAK_KEY, ip,
+                             detail=say(catalog.SERVER_RSA_KEY, bits=leaf.key_size)))
     elif leaf.key_type == "EC" and leaf.curve not in ("secp256r1", "prime256v1"):
-        detail = f"The server certificate has an ECDSA {leaf.curve} key."
-        out.append(finding("CERT_KEY_TYPE_UNCERTAIN", detail, ip, detail=detail))
+        out.append(draft(FindingCode.CERT_KEY_TYPE_UNCERTAIN, ip,
+                         detail=say(catalog.SERVER_EC_KEY, curve=leaf.curve)))
     elif leaf.key_type not in ("RSA", "EC"):
-        detail = f"The server certificate has an {leaf.key_type} key."
-        out.append(finding("CERT_KEY_TYPE_UNCERTAIN", detail, ip, detail=detail))
-    unchecked = analysis.unchecked_signatures if analysis is not None else {}
+        out.append(draft(FindingCode.CERT_KEY_TYPE_UNCERTAIN, ip,
+                         detail=say(catalog.SERVER_OTHER_KEY, key_type=leaf.key_type)))
+    # Keys are strings once a report went through JSON.
+    unchecked = ({int(k): why for k, why in analysis.unchecked_signatures.items()}
+                 if analysis is not None else {})
     for index in path:
         info = chain[index]
         if info.signature_hash not in ("sha1", "md5") or info.self_signed:
             continue
-        note = ""
-        if index in unchecked or str(index) in unchecked:
-            note = (" Its signature could not be checked here "
-                    f"({unchecked.get(index) or unchecked.get(str(index))}); the path was "
-                    "built from names and key identifiers.")
-        detail = (f"The {_which(index, leaf_index)} certificate {_cert_label(info)} is signed "
-                  f"with {info.signature_hash.upper()}.{note}")
-        code = "CERT_MD5_SIGNATURE" if info.signature_hash == "md5" else "CERT_SHA1_SIGNATURE"
-        out.append(finding(code, detail, ip, detail=detail))
+        note = (say(catalog.UNCHECKED_SIGNATURE, why=unchecked[index])
+                if index in unchecked else "")
+        detail = say(catalog.WEAK_SIGNATURE, which=_which(index, leaf_index),
+                     label=_cert_label(info), algorithm=info.signature_hash.upper(), note=note)
+        code = (FindingCode.CERT_MD5_SIGNATURE if info.signature_hash == "md5"
+                else FindingCode.CERT_SHA1_SIGNATURE)
+        out.append(draft(code, ip, detail=detail))
     return out
 
 
-def _limit_findings(analysis: Any, ip: str) -> list[Finding]:
+def _limit_findings(analysis: ChainAnalysis, ip: str) -> list[Draft]:
     cut = []
     if analysis.presented_count > analysis.considered_count > 0:
-        cut.append(f"the origin sent {analysis.presented_count} certificates and only the "
-                   f"first {analysis.considered_count} were considered")
+        cut.append(say(catalog.CHAIN_CUT_PRESENTED, presented=analysis.presented_count,
+                       considered=analysis.considered_count))
     if analysis.signature_budget_exhausted:
-        cut.append(f"signature checks stopped at {analysis.signature_checks}")
+        cut.append(say(catalog.CHAIN_CUT_BUDGET, checks=analysis.signature_checks))
     if not cut:
         return []
-    detail = "; ".join(cut)
-    return [finding("CERT_CHAIN_CUT", f"The certificate chain was too large to judge in full: "
-                    f"{detail}.", ip, detail=detail, presented=analysis.presented_count)]
+    return [draft(FindingCode.CERT_CHAIN_CUT, ip, detail="; ".join(cut),
+                  presented=analysis.presented_count)]
 
 
 # A validator's rejection that an own finding already explains is not said twice: the words of
 # its code or rule, and the own codes that explain them.
-_EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
+_EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[FindingCode]], ...] = (
     (("HAS_EXPIRED", "NOT_YET_VALID", "not valid at validation time"),
-     frozenset({"CERT_EXPIRED", "CERT_NOT_YET_VALID"})),
+     frozenset({FindingCode.CERT_EXPIRED, FindingCode.CERT_NOT_YET_VALID})),
     (("UNABLE_TO_GET_ISSUER", "SELF_SIGNED", "UNABLE_TO_VERIFY_LEAF", "no interior errors"),
-     frozenset({"CERT_UNTRUSTED_ROOT", "CERT_CHAIN_INCOMPLETE", "CERT_SELF_SIGNED"})),
+     frozenset({FindingCode.CERT_UNTRUSTED_ROOT, FindingCode.CERT_CHAIN_INCOMPLETE,
+                FindingCode.CERT_SELF_SIGNED})),
     (("HOSTNAME_MISMATCH", "no matching subjectaltname"),
-     frozenset({"CERT_HOSTNAME_MISMATCH"})),
+     frozenset({FindingCode.CERT_HOSTNAME_MISMATCH})),
     (("MD_TOO_WEAK", "signature algorithm"),
-     frozenset({"CERT_SHA1_SIGNATURE", "CERT_MD5_SIGNATURE"})),
+     frozenset({FindingCode.CERT_SHA1_SIGNATURE, FindingCode.CERT_MD5_SIGNATURE})),
     (("KEY_TOO_SMALL", "public key"),
-     frozenset({"CERT_RSA_KEY_TOO_SMALL", "CERT_WEAK_KEY", "CERT_KEY_TYPE_UNCERTAIN"})),
+     frozenset({FindingCode.CERT_RSA_KEY_TOO_SMALL, FindingCode.CERT_WEAK_KEY,
+                FindingCode.CERT_KEY_TYPE_UNCERTAIN})),
 )
 
 
-_NO_TRUSTED_PATH = {"CERT_SELF_SIGNED", "CERT_UNTRUSTED_ROOT", "CERT_CHAIN_INCOMPLETE",
-                    "CERT_CHAIN_CUT"}
+_NO_TRUSTED_PATH = frozenset({FindingCode.CERT_SELF_SIGNED, FindingCode.CERT_UNTRUSTED_ROOT,
+                              FindingCode.CERT_CHAIN_INCOMPLETE, FindingCode.CERT_CHAIN_CUT})
 
 
-def _explained(verdict: Any, own_codes: set[str]) -> bool:
+def _explained(verdict: ValidatorVerdict, own_codes: set[FindingCode]) -> bool:
     if own_codes & _NO_TRUSTED_PATH:
         # Without a path to a trusted root (or with the chain cut), whatever else a validator
         # says about that path is beside the point.
@@ -783,51 +678,28 @@ def _explained(verdict: Any, own_codes: set[str]) -> bool:
                for keys, codes in _EXPLAINED_BY)
 
 
-# The fix for a validator's rule, by OpenSSL verify code or words of cryptography's message.
-_VALIDATOR_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("INVALID_CA", "INVALID_NON_CA", "basicconstraints", "not a ca", "ca certificate"),
-     "Have the CA reissue \"{certificate}\" as a CA certificate (basicConstraints cA=true, "
-     "marked critical, with keyCertSign), or send the intermediate the CA really published."),
-    (("PATH_LENGTH", "path length", "pathlen"),
-     "A CA on the path allows fewer CAs below it (pathLenConstraint) than the chain has: get "
-     "the server certificate issued by an intermediate that may issue it."),
-    (("INVALID_PURPOSE", "extended key usage", "eku", "extkeyusage"),
-     "Reissue the server certificate with extendedKeyUsage serverAuth (TLS Web Server "
-     "Authentication); a clientAuth-only or empty EKU cannot serve TLS."),
-    (("PERMITTED_VIOLATION", "EXCLUDED_VIOLATION", "SUBTREE", "name constraint",
-      "UNSUPPORTED_NAME_SYNTAX", "UNSUPPORTED_CONSTRAINT"),
-     "A CA on the path is name-constrained and its constraints do not allow the names in "
-     "\"{certificate}\": issue the certificate from a CA whose constraints permit {name}."),
-    (("keyidentifier", "key identifier", "2.5.29.35", "2.5.29.14"),
-     "Reissue \"{certificate}\" with correct key identifiers: an authorityKeyIdentifier that "
-     "is present, not critical, and matches its issuer's subjectKeyIdentifier."),
-    (("UNHANDLED_CRITICAL", "critical"),
-     "\"{certificate}\" carries a critical extension validators do not understand (or mark "
-     "an extension critical that must not be): reissue it without that."),
-    (("subjectaltname", "2.5.29.17"),
-     "Put {name} in the certificate's Subject Alternative Name extension: strict validators "
-     "ignore the Common Name."),
-    (("KEY_TOO_SMALL", "MD_TOO_WEAK", "key", "signature", "algorithm"),
-     "Reissue \"{certificate}\" with an RSA 2048-bit or ECDSA P-256 key, signed with SHA-256."),
-)
-
-
-def _validator_fix(verdict: Any, name: str) -> str:
+def _validator_fix(verdict: ValidatorVerdict, name: str) -> str:
     words = f"{verdict.code or ''} {verdict.rule or ''}".lower()
-    template = ("Reissue \"{certificate}\" following the CA/Browser Forum profile (RFC 5280): "
-                "the validator's rule was \"{rule}\".")
-    for keys, fix in _VALIDATOR_FIXES:
-        if any(k.lower() in words for k in keys):
-            template = fix
-            break
-    return template.format(certificate=verdict.certificate or "the certificate", name=name,
-                           rule=verdict.rule or "")
+    template = next((fix for keys, fix in catalog.VALIDATOR_FIXES
+                     if any(k.lower() in words for k in keys)), catalog.VALIDATOR_FIX_OTHER)
+    return say(template, certificate=verdict.certificate or catalog.THE_CERTIFICATE, name=name,
+               rule=verdict.rule or "")
 
 
-def _validator_findings(target: Any, analysis: Any, own: list[Finding],
-                        ip: str) -> list[Finding]:
+def _validator_said(verdict: ValidatorVerdict) -> str:
+    said = say(catalog.VALIDATOR_SAID, rule=verdict.rule, validator=catalog.VALIDATOR_NAMES.get(
+        verdict.validator, verdict.validator))
+    if verdict.code:
+        said += say(catalog.VALIDATOR_CODE, code=verdict.code)
+    if verdict.certificate:
+        said += say(catalog.VALIDATOR_ON, certificate=verdict.certificate)
+    return said
+
+
+def _validator_findings(target: TargetInfo, analysis: ChainAnalysis, own: list[Draft],
+                        ip: str) -> list[Draft]:
     """A maintained validator's rejection that origin502's own checks did not explain."""
-    own_codes = {f.code for f in own}
+    own_codes = {d.code for d in own}
     verdicts = [v for v in analysis.validators if v.accepted is not None]
     all_rejected = [v for v in verdicts if v.accepted is False]
     rejected = [v for v in all_rejected if not _explained(v, own_codes)]
@@ -835,130 +707,111 @@ def _validator_findings(target: Any, analysis: Any, own: list[Finding],
         return []
     name = target.sni if not target.is_ip_literal else target.hostname
     first = rejected[0]
-    who = {"openssl": "OpenSSL's verifier", "webpki": "the Web PKI profile (cryptography)"}
-    said = "; ".join(f"{who.get(v.validator, v.validator)}: {v.rule}"
-                     + (f" ({v.code})" if v.code else "")
-                     + (f" on \"{v.certificate}\"" if v.certificate else "") for v in rejected)
     agree = len(all_rejected) == len(verdicts) and len(verdicts) > 1
     if agree:
-        lead = "Both certificate validators reject the chain"
-        doubt = ""
+        lead, doubt = catalog.VALIDATORS_BOTH_REJECT, ""
     else:
-        accepted = [who.get(v.validator, v.validator) for v in verdicts if v.accepted]
-        lead = "A certificate validator rejects the chain"
-        doubt = (f" {', '.join(accepted) or 'The other validator'} accepts it; which rules "
-                 "CloudFront applies is not documented, so this is the stricter verdict.")
-    f = finding("CERT_REJECTED_BY_VALIDATOR", f"{lead} for {name}: {said}.{doubt}", ip,
-                fix=_validator_fix(first, name), rule=first.rule or "",
-                certificate=first.certificate or "", validator=first.validator)
+        accepted = [catalog.VALIDATOR_NAMES.get(v.validator, v.validator)
+                    for v in verdicts if v.accepted]
+        lead = catalog.VALIDATOR_REJECTS
+        doubt = say(catalog.VALIDATOR_DOUBT, accepted=", ".join(accepted) or
+                    catalog.OTHER_VALIDATOR)
+    words: Facts = {"lead": lead, "name": name, "doubt": doubt,
+                    "said": "; ".join(_validator_said(v) for v in rejected)}
+    d = draft(FindingCode.CERT_REJECTED_BY_VALIDATOR, ip, fix=_validator_fix(first, name),
+              rule=first.rule or "", certificate=first.certificate or "",
+              validator=first.validator).worded(**words)
     if not agree:
         # The stricter verdict, said as uncertain: a warning, so that a rule CloudFront may
         # not apply (CN without SAN is in AWS's own docs) does not fail the verdict.
-        f.uncertain = True
-        f.severity = "warning"
-    return [f]
+        d.uncertain = True
+        d.severity = Severity.WARNING
+    return [d]
 
 
 # --- HTTP -------------------------------------------------------------------------------------
 
-def rule_http(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     target = report.target
     for address, probe in _probes(report):
         http = probe.http
         ip = address.address
-        fill = {"path": target.path, "host": target.host_header, "port": probe.port,
-                "timeout": target.read_timeout,
-                "after_tls": " (and the TLS handshake)" if probe.scheme == "https" else ""}
-        where = f"{ip} port {probe.port}"
+        fill: Facts = {"path": target.path, "host": target.host_header, "port": probe.port,
+                       "timeout": target.read_timeout,
+                       "after_tls": catalog.AFTER_TLS if probe.scheme == "https" else ""}
+        words: Facts = {"address": ip, "measured": http.detail}
         if http.status == Status.FAILED:
+            first_bytes = (http.first_bytes or "")[:60]
             if client_cert_refusal(probe) is not None:
                 continue  # TLS_CLIENT_CERT_REQUIRED names this refusal
-            if http.reason in ("closed", "reset"):
-                out.append(finding("ORIGIN_CLOSED_CONNECTION", f"{where} closed the connection "
-                                   f"without an HTTP response to GET {target.path}: "
-                                   f"{http.detail}.", ip, **fill))
-            elif http.reason == "timeout":
-                out.append(finding("ORIGIN_RESPONSE_TIMEOUT", f"{where} accepted GET "
-                                   f"{target.path} but did not answer within "
-                                   f"{target.read_timeout:g} s.", ip, **fill))
-            elif http.reason == "stalled":
-                out.append(finding("ORIGIN_RESPONSE_STALLED", f"{where} kept sending without "
-                                   f"completing its response to GET {target.path}: "
-                                   f"{http.detail}.", ip, detail=http.detail or "", **fill))
-            elif http.reason == "invalid" and "stopped reading" in (http.detail or ""):
+            if http.reason in (HttpReason.CLOSED, HttpReason.RESET):
+                out.append(draft(FindingCode.ORIGIN_CLOSED_CONNECTION, ip, **fill).worded(**words))
+            elif http.reason == HttpReason.TIMEOUT:
+                out.append(draft(FindingCode.ORIGIN_RESPONSE_TIMEOUT, ip, **fill).worded(**words))
+            elif http.reason == HttpReason.STALLED:
+                out.append(draft(FindingCode.ORIGIN_RESPONSE_STALLED, ip,
+                                 detail=http.detail or "", **fill).worded(**words))
+            elif http.reason == HttpReason.INVALID and "stopped reading" in (http.detail or ""):
                 # The probe's byte caps cut the answer: say what was cut, not "not HTTP".
-                out.append(finding("HTTP_INVALID_RESPONSE", f"{where} answered GET "
-                                   f"{target.path}, but {http.detail}.", ip,
-                                   first_bytes=(http.first_bytes or "")[:60], **fill))
-            elif http.reason == "invalid":
-                out.append(finding("HTTP_INVALID_RESPONSE", f"{where} answered GET "
-                                   f"{target.path} with bytes that are not HTTP: "
-                                   f"{(http.first_bytes or '')[:60]!r}.", ip,
-                                   first_bytes=(http.first_bytes or "")[:60], **fill))
+                out.append(draft(FindingCode.HTTP_INVALID_RESPONSE, ip, Shape.CUT_SHORT,
+                                 first_bytes=first_bytes, **fill).worded(**words))
+            elif http.reason == HttpReason.INVALID:
+                out.append(draft(FindingCode.HTTP_INVALID_RESPONSE, ip,
+                                 first_bytes=first_bytes, **fill).worded(**words))
             continue
         code = http.status_code
         if code is None:
             continue
         status = f"{code} {http.reason_phrase or ''}".strip()
-        server = f" ({http.server})" if http.server else ""
+        server = say(catalog.SERVER_HEADER, server=http.server) if http.server else ""
         if code >= 500:
-            fix = _origin_error_fix(code, http.server)
-            out.append(finding("ORIGIN_RETURNED_ERROR", f"{where} itself answers GET "
-                               f"{target.path} with {status}{server}.", ip, status=status,
-                               server=server, fix=fix, **fill))
+            out.append(draft(FindingCode.ORIGIN_RETURNED_ERROR, ip, status=status,
+                             server=server, fix=_origin_error_fix(code, http.server), **fill)
+                       .worded(**words))
         elif code >= 400 and client_cert_refusal(probe) is None:
-            out.append(finding("ORIGIN_RETURNED_CLIENT_ERROR", f"{where} answers GET "
-                               f"{target.path} with {status}{server}.", ip, status=status,
-                               **fill))
+            out.append(draft(FindingCode.ORIGIN_RETURNED_CLIENT_ERROR, ip,
+                             status=status, **fill).worded(**words, server=server))
     return out
 
 
 def _origin_error_fix(code: int, server: str | None) -> str:
     server = (server or "").lower()
     if "awselb" in server or "elb" in server:
-        return ("An Application Load Balancer answers 502/503 itself when it has no healthy "
-                "targets or a target fails: check the target group's health checks and the "
-                "targets' logs.")
+        return catalog.ORIGIN_ERROR_FIX_ALB
     if code == 504:
-        return "The origin's own upstream timed out: look at the application behind it."
-    return "Look at the origin's application and error logs for this request."
+        return catalog.ORIGIN_ERROR_FIX_504
+    return catalog.ORIGIN_ERROR_FIX
 
 
 # --- across addresses ---------------------------------------------------------------------
 
 def rule_some_addresses_failing(report: Report, _now: dt.datetime,
-                                findings: list[Finding] | None = None) -> list[Finding]:
-    """Called last, with the findings of the other rules (see ``diagnose_findings``)."""
+                                drafts: list[Draft] | None = None) -> list[Draft]:
+    """Called last, with the drafts of the other rules (see ``diagnose_findings``)."""
     used = [a.address for a in report.addresses if report.target.uses_family(a.family)]
-    if len(used) < 2 or findings is None:
+    if len(used) < 2 or drafts is None:
         return []
-    failing: dict[str, set[str]] = {}
-    for f in findings:
-        if f.severity == "error" and f.address in used:
-            failing.setdefault(f.address, set()).add(f.code)
+    failing: dict[str, set[FindingCode]] = {}
+    for d in drafts:
+        if d.severity == Severity.ERROR and d.address in used:
+            failing.setdefault(d.address, set()).add(d.code)
     if not failing or len(failing) == len(used):
         return []
     codes = sorted({c for cs in failing.values() for c in cs})
-    names = ", ".join(sorted(failing))
-    return [finding("SOME_ADDRESSES_FAILING", f"{len(failing)} of {len(used)} "
-                    f"addresses of {report.target.hostname} fail ({names}: {', '.join(codes)}); "
-                    "the others work, so CloudFront fails only some requests.", None,
-                    failing=len(failing), total=len(used), codes=", ".join(codes))]
+    return [draft(FindingCode.SOME_ADDRESSES_FAILING, None, failing=len(failing),
+                  total=len(used), codes=", ".join(codes))
+            .worded(hostname=report.target.hostname, names=", ".join(sorted(failing)))]
 
 
-def rule_addresses_not_probed(report: Report, _now: dt.datetime) -> list[Finding]:
+def rule_addresses_not_probed(report: Report, _now: dt.datetime) -> list[Draft]:
     left = report.addresses_not_probed
     if not left:
         return []
     probed = len(report.addresses)
-    total = probed + len(left)
-    shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
-    return [finding("ADDRESSES_NOT_ALL_PROBED",
-                    f"{report.target.hostname} resolves to {total} addresses; only the first "
-                    f"{probed} were checked ({len(left)} left out: {shown}).", None,
-                    name=report.target.hostname, total=total, probed=probed, left=len(left),
-                    skipped=shown)]
+    return [draft(FindingCode.ADDRESSES_NOT_ALL_PROBED, None, name=report.target.hostname,
+                  total=probed + len(left), probed=probed, left=len(left),
+                  skipped=_more(left[:5], len(left)))]
 
 
 RULES: list[Rule] = [

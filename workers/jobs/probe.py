@@ -20,6 +20,7 @@ from rq.timeouts import JobTimeoutException
 from workers import metrics
 from workers.engine import diagnose
 from workers.jobs import queues
+from workers.jobs.live import RunLiveUpdates
 from workers.jobs.runs import RunStore
 from workers.logging_setup import request_id_bound
 from workers.models import Layer, ProbeRequest, Report
@@ -64,6 +65,9 @@ def _run_probe(connection: Redis, store: RunStore, run_id: str,
     if record is not None and record.status == "queued" and \
             (record.error or "").endswith("; retrying"):
         attempt = max(attempt, record.attempt + 1)
+    # A retried probe starts from nothing: the waits and first verdict of the killed attempt
+    # are not this one's.
+    store.clear_live(run_id)
     # On a retry, keep the note that says why: the thread shows it until this attempt ends
     # (with a free lane the retry starts at once, before any delivery could show the note).
     if attempt == 1:
@@ -78,8 +82,13 @@ def _run_probe(connection: Redis, store: RunStore, run_id: str,
 
     if probe_request.lookup is not None:
         return _run_lookup(connection, store, run_id, probe_request)
-    with metrics.track_job(queues.PROBE_QUEUE):
-        report = diagnose(probe_request, on_progress=on_progress)
+    # issue 8: a provisional verdict once the first connection attempt timed out, and what
+    # is being waited for, reach the thread while the remaining attempts run.
+    live = RunLiveUpdates(store, run_id, lambda: request_sync(connection, run_id))
+    with metrics.track_job(queues.PROBE_QUEUE), live:
+        report = diagnose(probe_request, on_progress=on_progress,
+                          on_provisional=live.provisional, events=live.board)
+    store.update(run_id, waiting=None)
     _record_done(connection, store, run_id, [report], report.to_dict())
     log.info("probe finished", extra={
         "run_id": run_id, "verdict": report.verdict, "duration_ms": report.duration_ms,
@@ -191,8 +200,3 @@ def on_probe_failure(
     )
     record_interruption(job, connection, why, retrying=retrying)
 
-
-def on_work_horse_killed(job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
-    """Worker hook for a forked work horse that died (OOM killer, SIGKILL)."""
-    retrying = bool(job.retries_left and job.retries_left > 0)
-    record_interruption(job, job.connection, interruption_text(None, None), retrying=retrying)

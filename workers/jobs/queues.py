@@ -86,7 +86,7 @@ def enqueue_probe(
     count: bool = True,
 ) -> str:
     """Queue the probe of one run; returns the job id. With `pipeline`, only adds to it.
-    `count=False` leaves the job out of the metrics (first_jobs counts once they ran)."""
+    `count=False` leaves the job out of the metrics (count_first_jobs counts once queued)."""
     job = queue(PROBE_QUEUE, connection).enqueue(
         PROBE_JOB,
         args=(run_id, request),
@@ -152,21 +152,9 @@ def enqueue_sync(
                             count=count)
 
 
-def first_jobs(connection: Redis, run_id: str, request: dict[str, Any]) -> list[list[Any]]:
-    """The Redis commands that queue a new run: its first delivery job (the status message
-    goes out first) and its probe, exactly as RQ words them in a pipeline, recorded and not
-    sent. RunStore.open runs them in the script that records the run, so a command's run is
-    recorded and queued in one round trip, wholly or not at all. Call count_first_jobs once
-    they ran."""
-    recorder = connection.pipeline(transaction=True)  # never executed
-    enqueue_sync(connection, run_id, 1, pipeline=recorder, count=False)
-    enqueue_probe(connection, run_id, request, pipeline=recorder, count=False)
-    commands = [list(args) for args, _options in recorder.command_stack]
-    recorder.reset()
-    return commands
-
-
 def count_first_jobs() -> None:
+    """Count a new run's first delivery job and probe once queued (RunStore.open records
+    them with `count=False`, for a script that may not run them)."""
     metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
     metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
 

@@ -3,8 +3,10 @@ the probe job and the delivery job.
 
 Each side writes only its own fields of a Redis hash, so concurrent updates never overwrite
 each other: the bot writes who asked and where, the probe job writes status, progress and the
-report, the delivery job writes the Slack message timestamps. Delivery renders from the
-record as a whole, so the order in which delivery jobs run does not matter.
+report. What only Slack needs (message timestamps, what was posted) is the bot's own record,
+kept in the same hash by bot/store.py; `Run` and this store never see it, so the probe
+workers stay free of Slack. Delivery renders from the record as a whole, so the order in
+which delivery jobs run does not matter.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,25 +49,17 @@ class Run:
     channel: str
     user: str
     reason: Reason = "command"
-    response_url: str | None = None
-    # The parent message the whole conversation hangs under; None until it is posted (and
-    # for ever when the bot could not post in the channel).
-    thread_ts: str | None = None
-    # This run's own status message: the parent for a first run, a reply for a re-run.
-    message_ts: str | None = None
     previous_run: str | None = None  # the run a re-run repeats, for "what changed"
     status: RunStatus = "queued"
     progress: dict[str, str] = field(default_factory=dict)  # Layer value -> short line
+    # Layer value -> what it has been waiting for so far ("no answer for 6 of 10 s"), written
+    # by the probe job every few seconds while it waits; shown for a layer with no progress
+    # line yet.
+    waiting: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # why the run failed, in words for the thread
     attempt: int = 1
     created_at: float = 0.0
     finished_at: float | None = None
-    # The bot is not in the channel: answers go to response_url instead of a thread.
-    fallback: bool = False
-    result_posted: bool = False
-    result_parts: int = 0  # thread replies of the result already posted (resume after a failure)
-    failure_posted: bool = False
-    rendered: str | None = None  # digest of the last status message sent, to skip no-op updates
     joined: list[str] = field(default_factory=list)  # users whose request joined this run
     # The id of the Slack request that started the run; every log line of the run's jobs
     # carries it, so one id follows a command from the slash command to the posted reply.
@@ -99,25 +94,20 @@ class Opened:
     holder: str | None = None
 
 
-_JSON_FIELDS = {"request", "progress", "joined"}
-_BOOL_FIELDS = {"fallback", "result_posted", "failure_posted"}
+_JSON_FIELDS = {"request", "progress", "joined", "waiting"}
 _FLOAT_FIELDS = {"created_at", "finished_at"}
-_INT_FIELDS = {"attempt", "result_parts"}
+_INT_FIELDS = {"attempt"}
 
 
 def _encode(name: str, value: Any) -> str:
     if name in _JSON_FIELDS:
         return json.dumps(value, sort_keys=True)
-    if name in _BOOL_FIELDS:
-        return "1" if value else "0"
     return str(value)
 
 
 def _decode(name: str, raw: str) -> Any:
     if name in _JSON_FIELDS:
         return json.loads(raw)
-    if name in _BOOL_FIELDS:
-        return raw == "1"
     if name in _FLOAT_FIELDS:
         return float(raw)
     if name in _INT_FIELDS:
@@ -126,27 +116,54 @@ def _decode(name: str, raw: str) -> Any:
 
 
 class RunStore:
-    """Runs, reports, thread index and dedup keys in one Redis database."""
+    """Runs, reports and dedup keys in one Redis database.
+
+    Keys (every one starts with `origin502:`):
+
+        origin502:run:{run_id}                HASH    the fields of `Run` (and the bot's own,
+                                                      bot/store.py); RUN_TTL
+        origin502:run:{run_id}:seq            STRING  the last delivery job number of the run
+        origin502:report:{run_id}             STRING  JSON report of a finished run; RUN_TTL
+        origin502:provisional:{run_id}        STRING  JSON first verdict while the run still
+                                                      retries (issue 8); RUN_TTL
+        origin502:active:{channel}:{cache_key} STRING the run checking that target there now
+                                                      (or that just did); ACTIVE_TTL
+    """
 
     def __init__(self, connection: Redis) -> None:
         self.redis = connection
 
     # -- keys -------------------------------------------------------------------------------
     @staticmethod
-    def _run_key(run_id: str) -> str:
+    def run_key(run_id: str) -> str:
+        """The hash of a run; the bot keeps its Slack fields in it too (bot/store.py), so
+        they live and expire with the run."""
         return f"{PREFIX}:run:{run_id}"
+
+    @staticmethod
+    def _seq_key(run_id: str) -> str:
+        return f"{PREFIX}:run:{run_id}:seq"
 
     @staticmethod
     def _report_key(run_id: str) -> str:
         return f"{PREFIX}:report:{run_id}"
 
     @staticmethod
-    def _thread_key(channel: str, thread_ts: str) -> str:
-        return f"{PREFIX}:thread:{channel}:{thread_ts}"
+    def _provisional_key(run_id: str) -> str:
+        return f"{PREFIX}:provisional:{run_id}"
 
     @staticmethod
     def _active_key(channel: str, cache_key: str) -> str:
         return f"{PREFIX}:active:{channel}:{cache_key}"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Pipeline]:
+        """A MULTI/EXEC pipeline, executed when the block ends: the store methods that take a
+        `pipeline`, and RQ's enqueue, add their commands to it, and they apply all at once."""
+        with self.redis.pipeline() as pipe:
+            pipe.multi()
+            yield pipe
+            pipe.execute()
 
     # -- runs -------------------------------------------------------------------------------
     def new_run_id(self, cache_key: str) -> str:
@@ -164,61 +181,76 @@ class RunStore:
     def create(self, run: Run, pipeline: Pipeline | None = None) -> None:
         """Store a new run; with `pipeline`, only add the commands to it."""
         mapping = self._fields(run)
-        key = self._run_key(run.run_id)
+        key = self.run_key(run.run_id)
         pipe = pipeline if pipeline is not None else self.redis.pipeline()
         pipe.hset(key, mapping=mapping)
         pipe.expire(key, RUN_TTL)
         # The delivery jobs of a run are numbered from here (see next_seq).
-        pipe.set(f"{key}:seq", 0, ex=RUN_TTL)
+        pipe.set(self._seq_key(run.run_id), 0, ex=RUN_TTL)
         if pipeline is None:
             pipe.execute()
 
     def open(
         self,
         run: Run,
-        jobs: Sequence[Sequence[EncodableT]],
         *,
-        delivery: tuple[str, int] | None = None,
+        also: Mapping[EncodableT, EncodableT] | None = None,
+        seen: tuple[str, int] | None = None,
         cache_key: str | None = None,
     ) -> Opened:
-        """Record a new run as the active one for its target in its channel and run `jobs`
-        (the commands that queue it: queues.first_jobs), in one script: one round trip, all
-        or nothing. `delivery` (a key and its TTL) is the request's idempotency key, claimed
-        in the same script; nothing is written for a repeated delivery, nor while another
-        run holds the target (the caller then joins or takes over, see bot/runs.py).
-        `cache_key` is run.cache_key when the caller has it already (it costs a parse).
+        """Record a new run, make it the active one for its target in its channel and queue
+        its first delivery job and its probe, in one script: one round trip, all or nothing.
 
+        `also`: fields other sides keep in the run's hash (bot/store.py), written with it.
+        `seen` (a key and its TTL): the request's mark against replays, claimed in the same
+        script. Nothing is written for a repeated request, nor while another run holds the
+        target (the caller then joins or takes over, as bot/runs.py does). `cache_key` is
+        run.cache_key when the caller has it already (it costs a parse).
         Raises redis.exceptions.RedisError when Redis is unreachable.
         """
         fields = self._fields(run)
+        fields.update(also or {})
         words: list[EncodableT] = [
-            delivery[1] if delivery else 0, run.run_id, ACTIVE_TTL, RUN_TTL, len(fields)
+            seen[1] if seen else 0, run.run_id, ACTIVE_TTL, RUN_TTL, len(fields)
         ]
         for name, value in fields.items():
             words += [name, value]
-        for command in jobs:
+        for command in self._first_jobs(run):
             words += [len(command), *command]
-        key = self._run_key(run.run_id)
+        key = self.run_key(run.run_id)
         active = self._active_key(run.channel, cache_key or run.cache_key)
-        keys = [delivery[0] if delivery else key, active, key, f"{key}:seq"]
+        keys = [seen[0] if seen else key, active, key, self._seq_key(run.run_id)]
         reply = self.redis.register_script(_OPEN)(keys=keys, args=words)
         status, *rest = (w.decode() if isinstance(w, bytes) else str(w) for w in reply)
         if status not in ("opened", "repeated", "held", "taken"):
             raise ValueError(f"unexpected answer from the open script: {status!r}")
+        if status == "opened":
+            queues.count_first_jobs()
         return Opened(status, rest[0] if rest else None)  # type: ignore[arg-type]
+
+    def _first_jobs(self, run: Run) -> list[list[EncodableT]]:
+        """The commands that queue a new run's first delivery job (the status message goes
+        out first) and its probe, exactly as RQ words them in a pipeline: recorded, not sent
+        (the pipeline never executes), for `open` to run in its script."""
+        recorder = self.redis.pipeline(transaction=True)
+        queues.enqueue_sync(self.redis, run.run_id, 1, pipeline=recorder, count=False)
+        queues.enqueue_probe(self.redis, run.run_id, run.request, pipeline=recorder,
+                             count=False)
+        commands = [list(args) for args, _options in recorder.command_stack]
+        recorder.reset()
+        return commands
 
     def discard(self, run_id: str) -> None:
         """Forget a run that was recorded but never started (it joined another)."""
-        key = self._run_key(run_id)
-        self.redis.delete(key, f"{key}:seq")
+        self.redis.delete(self.run_key(run_id), self._seq_key(run_id))
 
     def request_id(self, run_id: str) -> str | None:
         """The id of the request that started the run, for the logs of its jobs."""
-        raw = self.redis.hget(self._run_key(run_id), "request_id")
+        raw = self.redis.hget(self.run_key(run_id), "request_id")
         return raw.decode() if isinstance(raw, bytes) else (str(raw) if raw else None)
 
     def get(self, run_id: str) -> Run | None:
-        raw = self.redis.hgetall(self._run_key(run_id))
+        raw = self.redis.hgetall(self.run_key(run_id))
         if not raw:
             return None
         values: dict[str, Any] = {}
@@ -233,7 +265,7 @@ class RunStore:
 
     def update(self, run_id: str, **fields: Any) -> None:
         """Set some fields of a run; None removes a field."""
-        key = self._run_key(run_id)
+        key = self.run_key(run_id)
         with self.redis.pipeline() as pipe:
             for name, value in fields.items():
                 if name not in Run.__dataclass_fields__ or name == "run_id":
@@ -246,7 +278,7 @@ class RunStore:
 
     def set_progress(self, run_id: str, layer: str, text: str) -> None:
         """Record a finished layer; layers of several addresses may report at once."""
-        key = self._run_key(run_id)
+        key = self.run_key(run_id)
         with self.redis.pipeline() as pipe:
             while True:
                 try:
@@ -266,8 +298,15 @@ class RunStore:
         if run is not None and user != run.user and user not in run.joined:
             self.update(run_id, joined=[*run.joined, user])
 
+    def first_seq(self, run_id: str, pipeline: Pipeline) -> int:
+        """Number the first delivery job of a new run (`create` set the count to 0), inside
+        the transaction that enqueues it."""
+        pipeline.incr(self._seq_key(run_id))
+        return 1
+
     def next_seq(self, run_id: str) -> int:
-        key = f"{self._run_key(run_id)}:seq"
+        """Number another delivery job of the run (job ids must differ to be queued)."""
+        key = self._seq_key(run_id)
         with self.redis.pipeline() as pipe:
             pipe.incr(key)
             pipe.expire(key, RUN_TTL)
@@ -285,19 +324,25 @@ class RunStore:
         data: dict[str, Any] = json.loads(raw)
         return data
 
-    # -- threads ----------------------------------------------------------------------------
-    def link_thread(
-        self, channel: str, thread_ts: str, run_id: str, pipeline: Pipeline | None = None
-    ) -> None:
-        """Make `run_id` the latest run of a thread (what a mention in it re-runs)."""
-        target = pipeline if pipeline is not None else self.redis
-        target.set(self._thread_key(channel, thread_ts), run_id, ex=RUN_TTL)
+    # -- first verdict (issue 8) ------------------------------------------------------------
+    def save_provisional(self, run_id: str, provisional: dict[str, Any]) -> None:
+        """Keep the run's provisional verdict (models.provisional.Provisional.to_dict()),
+        shown while the run is running; the final report replaces it."""
+        self.redis.set(self._provisional_key(run_id), json.dumps(provisional), ex=RUN_TTL)
 
-    def thread_run(self, channel: str, thread_ts: str) -> str | None:
-        raw = self.redis.get(self._thread_key(channel, thread_ts))
+    def provisional(self, run_id: str) -> dict[str, Any] | None:
+        raw = self.redis.get(self._provisional_key(run_id))
         if raw is None:
             return None
-        return raw.decode() if isinstance(raw, bytes) else str(raw)
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+    def clear_live(self, run_id: str) -> None:
+        """Forget the waiting lines and the provisional verdict (a probe starts afresh)."""
+        with self.redis.pipeline() as pipe:
+            pipe.delete(self._provisional_key(run_id))
+            pipe.hdel(self.run_key(run_id), "waiting")
+            pipe.execute()
 
     # -- dedup ------------------------------------------------------------------------------
     def claim(self, channel: str, cache_key: str, run_id: str) -> str | None:
@@ -351,10 +396,11 @@ return 0
 """
 
 
-# KEYS: the delivery key (unused without one), the active-run key, the run key, its delivery
-# job counter. ARGV: the delivery TTL (0: no delivery key), the run id, the active TTL, the
-# run TTL, the number of run fields, the fields and values, then the commands that queue the
-# run's jobs, each as its number of words followed by the words.
+# RunStore.open. KEYS: the request's mark against replays (unused without one), the active-run
+# key, the run's hash, its delivery job counter. ARGV: the mark's TTL (0: no mark), the run id,
+# the active TTL, the run TTL, the number of fields, the fields and values, then the commands
+# that queue the run's jobs, each as its number of words followed by the words. The counter
+# starts at 1: the first delivery job is queued here.
 _OPEN = """
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {'taken'}

@@ -4,13 +4,11 @@ Imports nothing else of the project.
 """
 
 from workers.models.edge import FAMILY_LABELS, EdgeAnswer, EdgeErrorFamily, EdgeReading
+from workers.models.findings import Finding, FindingCode, Severity
 from workers.models.layers import Layer, LayerResult
 from workers.models.report import (
     SCHEMA_VERSION,
-    SEVERITY_RANK_BY_NAME,
-    Finding,
     Report,
-    Severity,
     TargetInfo,
     Verdict,
     verdict_for,
@@ -26,6 +24,7 @@ from workers.models.results import (
     AddressReport,
     CertificateInfo,
     ChainAnalysis,
+    ChainBreak,
     CipherOffer,
     ConnectionProbe,
     DnsReason,
@@ -48,10 +47,10 @@ __all__ = [
     "FAMILY_LABELS",
     "ORIGIN_SSL_PROTOCOLS",
     "SCHEMA_VERSION",
-    "SEVERITY_RANK_BY_NAME",
     "AddressReport",
     "CertificateInfo",
     "ChainAnalysis",
+    "ChainBreak",
     "CipherOffer",
     "ConnectionProbe",
     "DistributionLookup",
@@ -62,6 +61,7 @@ __all__ = [
     "EdgeErrorFamily",
     "EdgeReading",
     "Finding",
+    "FindingCode",
     "HttpReason",
     "HttpResult",
     "Layer",

@@ -27,7 +27,7 @@ class EdgeErrorFamily(StrEnum):
 
 
 # How each family is named to people (terminal, Slack).
-FAMILY_LABELS: dict[str, str] = {
+FAMILY_LABELS: dict[EdgeErrorFamily, str] = {
     EdgeErrorFamily.CANNOT_CONNECT: "cannot connect to the origin",
     EdgeErrorFamily.ORIGIN_TIMEOUT: "origin timeout",
     EdgeErrorFamily.DNS_ERROR: "DNS error (NonS3OriginDnsError)",
@@ -56,7 +56,7 @@ class EdgeAnswer:
     # The edge generated this 5xx itself (X-Cache "... from cloudfront" on an error).
     error_from_cloudfront: bool = False
     generated_by_cloudfront: bool = False  # the page is CloudFront's own error page
-    family: str | None = None  # an EdgeErrorFamily value, for 5xx answers only
+    family: EdgeErrorFamily | None = None  # for 5xx answers only
     matched: str | None = None  # the sentence or header value the family was read from
     # The family rests on wording AWS does not publish (third-party captures of the page).
     family_uncertain: bool = False

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from workers.models.edge import EdgeReading
+from workers.models.findings import Finding, Severity
 from workers.models.results import AddressReport, DnsResult
 from workers.models.serialize import from_dict, to_dict
 
@@ -20,31 +21,6 @@ class Verdict(StrEnum):
     UNKNOWN = "unknown"  # something that matters could not be measured from here
     WARN = "warn"
     OK = "ok"
-
-
-class Severity(StrEnum):
-    ERROR = "error"  # CloudFront answers 502 (or 504) because of it
-    WARNING = "warning"
-    INFO = "info"
-
-
-SEVERITY_RANK_BY_NAME: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
-
-
-@dataclass
-class Finding:
-    """One named cause, with the measured evidence and what to change."""
-
-    code: str
-    severity: str
-    summary: str
-    address: str | None = None
-    title: str = ""  # the catalog's short name of the cause, for one-line displays
-    remediation: list[str] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
-    # Set when the rule rests on something AWS does not document clearly; the wording says so.
-    uncertain: bool = False
-    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -77,6 +77,15 @@ class HttpReason(StrEnum):
     STALLED = "stalled"
 
 
+class ChainBreak(StrEnum):
+    """Why the presented chain does not reach a trusted root, when it does not."""
+
+    EMPTY = "empty"  # no certificate was presented
+    SELF_SIGNED_LEAF = "self_signed_leaf"
+    UNTRUSTED_ROOT = "untrusted_root"  # it ends at a self-signed root not in the store
+    INCOMPLETE = "incomplete"  # it stops at a certificate whose issuer was not presented
+
+
 @dataclass
 class NameServerCheck:
     """One authoritative server of the zone, asked directly (no recursion) for a name."""
@@ -187,9 +196,8 @@ class ChainAnalysis:
     # "mozilla" or "ca_file": where the anchor was found; None when untrusted.
     anchor_source: str | None = None
     anchor_subject: str | None = None
-    # Why the path did not reach a trusted root, when it did not:
-    # "self_signed_leaf", "untrusted_root", "incomplete".
-    break_reason: str | None = None
+    # Why the path did not reach a trusted root, when it did not.
+    break_reason: ChainBreak | None = None
     # The certificate whose issuer could not be found (index into the presented chain).
     dangling_index: int | None = None
     missing_issuer: str | None = None

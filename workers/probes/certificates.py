@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from workers.addresses import private_reason
-from workers.models import CertificateInfo, ChainAnalysis
+from workers.models import CertificateInfo, ChainAnalysis, ChainBreak
 from workers.probes.chain_paths import (
     MAX_CONSIDERED_CERTIFICATES,
     Anchor,
@@ -220,7 +220,7 @@ def analyse_chain(chain: list[x509.Certificate], store: TrustStore, *, fetch_aia
     now = now or dt.datetime.now(dt.UTC)
     analysis = ChainAnalysis(presented_count=len(chain))
     if not chain:
-        analysis.break_reason = "empty"
+        analysis.break_reason = ChainBreak.EMPTY
         return analysis
     # An origin controls how many certificates it sends: consider a bounded number.
     chain = chain[:MAX_CONSIDERED_CERTIFICATES]
@@ -254,10 +254,11 @@ def analyse_chain(chain: list[x509.Certificate], store: TrustStore, *, fetch_aia
         analysis.root_included = path.anchor_presented
         return analysis
     if path.end == "self_signed":
-        analysis.break_reason = "self_signed_leaf" if len(path.indexes) == 1 else "untrusted_root"
+        analysis.break_reason = (ChainBreak.SELF_SIGNED_LEAF if len(path.indexes) == 1
+                                 else ChainBreak.UNTRUSTED_ROOT)
         return analysis
 
-    analysis.break_reason = "incomplete"
+    analysis.break_reason = ChainBreak.INCOMPLETE
     analysis.dangling_index = path.indexes[-1]
     analysis.missing_issuer = last.issuer.rfc4514_string()
     info = describe(last)

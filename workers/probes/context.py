@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from workers.models import ProbeOptions, ProbeRequest
+from workers.probes.attempts import NO_EVENTS, ProbeEvents
 
 
 class DeadlineExceeded(TimeoutError):
@@ -22,6 +23,9 @@ class ProbeContext:
     deadline: float  # time.monotonic() value after which nothing new is started
 
     started: float = field(default_factory=time.monotonic)
+    # Who hears about each wait on the origin (issue 8: first verdict and progress); nobody by
+    # default. See workers/probes/attempts.py.
+    events: ProbeEvents = NO_EVENTS
 
     @classmethod
     def for_request(cls, request: ProbeRequest, budget: float | None = None) -> ProbeContext:

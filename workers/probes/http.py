@@ -9,8 +9,9 @@ import time
 
 import h11
 
-from workers.models import HttpReason, HttpResult, Status
+from workers.models import HttpReason, HttpResult, Layer, Status
 from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
+from workers.probes.attempts import Attempt
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.deadline_io import recv_within
 from workers.probes.state import ProbeState
@@ -69,6 +70,11 @@ def exchange(sock: socket.socket, target: Target, ctx: ProbeContext) -> HttpResu
     received = bytearray()
     total = 0
     interim = 0
+    # issue 8 hook: the wait for the response, announced for progress ("HTTP: no response for
+    # 12 of 30 s"); it ends with the first byte, or with the layer when none came.
+    waiting = Attempt(Layer.HTTP, target.dialled.address, target.dialled.port, 1, 1,
+                      settings.read_timeout)
+    ctx.events.attempt_started(waiting)
     try:
         sock.settimeout(ctx.timeout(settings.read_timeout))
         sock.sendall(outgoing or b"")
@@ -84,6 +90,7 @@ def exchange(sock: socket.socket, target: Target, ctx: ProbeContext) -> HttpResu
                 total += len(chunk)
                 if result.ttfb_ms is None and chunk:
                     result.ttfb_ms = (time.perf_counter() - started) * 1000
+                    ctx.events.attempt_ended(waiting, "ok")
                 received.extend(chunk[:256] if len(received) < 256 else b"")
                 conn.receive_data(chunk)
                 continue
@@ -117,6 +124,7 @@ def exchange(sock: socket.socket, target: Target, ctx: ProbeContext) -> HttpResu
             result.status, result.reason = Status.FAILED, HttpReason.CLOSED
             result.detail = "the origin closed the connection without sending a response"
             result.duration_ms = (time.perf_counter() - started) * 1000
+            ctx.events.attempt_ended(waiting, "failed")
             return result
         result.status, result.reason = Status.FAILED, HttpReason.INVALID
         result.detail = f"not a valid HTTP/1.x response: {exc}"
@@ -149,6 +157,9 @@ def exchange(sock: socket.socket, target: Target, ctx: ProbeContext) -> HttpResu
     except OSError as exc:
         result.status, result.reason = Status.FAILED, HttpReason.RESET
         result.detail = exc.strerror or str(exc)
+    if result.ttfb_ms is None:
+        ctx.events.attempt_ended(waiting, "timeout" if result.reason == HttpReason.TIMEOUT
+                                 else "failed")
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
 

@@ -6,7 +6,8 @@ import errno
 import socket
 import time
 
-from workers.models import OriginSettings, Status, TcpReason, TcpResult
+from workers.models import Layer, OriginSettings, Status, TcpReason, TcpResult
+from workers.probes.attempts import Attempt
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.state import ProbeState
 from workers.target import Target
@@ -66,8 +67,7 @@ def connect(address: str, port: int, settings: OriginSettings,
                              attempts=attempts, detail=_here(address, exc),
                              duration_ms=elapsed), None
         try:
-            sock.settimeout(ctx.timeout(settings.connect_timeout))
-            sock.connect((address, port))
+            timeout = ctx.timeout(settings.connect_timeout)
         except DeadlineExceeded:
             sock.close()
             if attempts == 1:  # nothing was measured: say so rather than blame the port
@@ -75,17 +75,27 @@ def connect(address: str, port: int, settings: OriginSettings,
                                  detail="not checked: the diagnosis ran out of time"), None
             reason, detail = TcpReason.TIMEOUT, "the diagnosis ran out of time"
             break
+        # issue 8 hook: each connect attempt is announced and its end reported, so that a
+        # first verdict can be given after one timed-out attempt (workers/provisional.py).
+        attempt = Attempt(Layer.TCP, address, port, attempts, settings.connection_attempts, timeout)
+        ctx.events.attempt_started(attempt)
+        try:
+            sock.settimeout(timeout)
+            sock.connect((address, port))
         except TimeoutError:
             sock.close()
             reason = TcpReason.TIMEOUT
             detail = f"no answer to the connection request within {settings.connect_timeout:g} s"
+            ctx.events.attempt_ended(attempt, "timeout")
             continue
         except ConnectionRefusedError:
             sock.close()
             reason, detail = TcpReason.REFUSED, "the connection was refused (TCP reset)"
+            ctx.events.attempt_ended(attempt, "refused")
             continue
         except OSError as exc:
             sock.close()
+            ctx.events.attempt_ended(attempt, "failed")
             if exc.errno in _LOCAL or (exc.errno in _UNREACHABLE
                                        and route_problem(address, port) is not None):
                 elapsed = (time.perf_counter() - started) * 1000
@@ -97,6 +107,7 @@ def connect(address: str, port: int, settings: OriginSettings,
             else:
                 reason, detail = TcpReason.OTHER, exc.strerror or str(exc)
             continue
+        ctx.events.attempt_ended(attempt, "ok")
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         elapsed = (time.perf_counter() - started) * 1000
         return TcpResult(status=Status.OK, attempts=attempts, duration_ms=elapsed), sock

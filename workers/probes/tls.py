@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workers.models import CipherOffer, Status, TlsAttempt, TlsReason, TlsResult
+from workers.models import CipherOffer, Layer, Status, TlsAttempt, TlsReason, TlsResult
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHER_IDS,
     CLOUDFRONT_CIPHERS,
@@ -27,6 +27,7 @@ from workers.models.cloudfront import (
     TLS12_ONLY_CIPHERS,
     UNBUILDABLE_CIPHERS,
 )
+from workers.probes.attempts import Attempt
 from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.state import ProbeState
@@ -316,7 +317,13 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.status, result.reason = Status.FAILED, TlsReason.TIMEOUT
         result.detail = "the diagnosis ran out of time before the handshake"
         return result, None, []
+    # issue 8 hook: the faithful handshake is the wait a silent origin makes CloudFront sit
+    # through, so it is announced for progress ("TLS: no answer for 6 of 10 s").
+    waiting = Attempt(Layer.TLS, target.dialled.address, target.dialled.port, 1, 1, timeout)
+    ctx.events.attempt_started(waiting)
     first = handshake(sock, context, sni, timeout)
+    ctx.events.attempt_ended(waiting, "ok" if first.ok else (
+        "timeout" if first.kind == "timeout" else "failed"))
     result.attempts.append(TlsAttempt(
         purpose="cloudfront", protocols=testable, ciphers=CLOUDFRONT_CIPHER_STRING, ok=first.ok,
         negotiated_protocol=first.protocol, negotiated_cipher=first.cipher, error=first.error,

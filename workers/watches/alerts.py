@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workers.models import Report
+from workers.models import FindingCode, Report, Severity
 from workers.models.serialize import from_dict, to_dict
 
 DEFAULT_EXPIRY_THRESHOLDS: tuple[int, ...] = (14, 7, 3, 1)
@@ -54,7 +54,7 @@ def expiry_thresholds(env: dict[str, str] | None = None) -> tuple[int, ...]:
 
 @dataclass
 class Cause:
-    code: str
+    code: FindingCode
     summary: str
     address: str | None = None
     remediation: list[str] = field(default_factory=list)
@@ -70,7 +70,7 @@ class CertSeen:
 
 
 # Findings about the origin as a whole that do not mean "every address fails".
-_PARTIAL_CODES = frozenset({"SOME_ADDRESSES_FAILING"})
+_PARTIAL_CODES = frozenset({FindingCode.SOME_ADDRESSES_FAILING})
 
 
 @dataclass
@@ -89,7 +89,7 @@ class Observation:
     config: list[str] = field(default_factory=list)
 
     @property
-    def codes(self) -> list[str]:
+    def codes(self) -> list[FindingCode]:
         return sorted({c.code for c in self.causes})
 
     @property
@@ -111,7 +111,7 @@ class Observation:
 
 def observe(report: Report) -> Observation:
     causes = [Cause(f.code, f.summary, f.address, list(f.remediation[:3]))
-              for f in report.findings if f.severity == "error"]
+              for f in report.findings if f.severity == Severity.ERROR]
     primary = None
     if report.primary is not None and report.verdict != "ok":
         f = report.primary
@@ -142,7 +142,7 @@ class WatchState:
     """Everything remembered about a watch between runs (stored as JSON, see store.py)."""
 
     verdict: str | None = None  # None until the first successful check
-    codes: list[str] = field(default_factory=list)
+    codes: list[FindingCode] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
     primary: Cause | None = None
     cert: CertSeen | None = None

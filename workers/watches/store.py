@@ -231,9 +231,6 @@ class WatchStore:
                 pipe.ltrim(self.history_key(wid), 0, HISTORY_LIMIT - 1)
             pipe.execute()
 
-    def history(self, wid: str, limit: int = 10) -> list[dict[str, Any]]:
-        return [json.loads(r) for r in self.redis.lrange(self.history_key(wid), 0, limit - 1)]
-
     @contextmanager
     def locked(self, name: str, timeout: float = 60) -> Iterator[None]:
         """Hold `name`, waiting up to `timeout` s; a short lease renewed while held, so a
@@ -340,3 +337,11 @@ class WatchStore:
     def first_run(self, member: str, occurrence: float) -> bool:
         """True exactly once per (member, occurrence): the guard every scheduled job takes."""
         return bool(self.redis.set(self.done_key(member, occurrence), "1", nx=True, ex=DONE_TTL))
+
+    def ran(self, member: str, occurrence: float) -> bool:
+        """True once the job of (member, occurrence) has marked it done (`mark_ran`)."""
+        return bool(self.redis.exists(self.done_key(member, occurrence)))
+
+    def mark_ran(self, member: str, occurrence: float) -> None:
+        """For a job that must finish before it counts as done (a digest is posted whole)."""
+        self.redis.set(self.done_key(member, occurrence), "1", ex=DONE_TTL)

@@ -203,24 +203,30 @@ def test_step_one_of_a_fix_never_repeats_the_summary() -> None:
         assert not restates(f.summary, f.remediation[0]), (f.code, f.summary, f.remediation[0])
 
 
-@pytest.mark.parametrize(("code", "summary", "fill"), [
+@pytest.mark.parametrize(("code", "summary", "fill", "words"), [
     # Templates that start with the measured facts ({detail}, {evidence_line}) while the rule
     # puts the same facts in the summary: the fix must start with what to do.
     ("CERT_UNTRUSTED_ROOT", "The chain ends at \"CN=Corp Root\", a root that is not on "
      "Mozilla's list.", {"evidence_line": "The chain ends at \"CN=Corp Root\", a root that is "
-                         "not on Mozilla's list."}),
+                         "not on Mozilla's list."}, {}),
     ("CERT_WEAK_KEY", "The server certificate has a 1024-bit RSA key.",
-     {"detail": "The server certificate has a 1024-bit RSA key."}),
+     {"detail": "The server certificate has a 1024-bit RSA key."}, {}),
     ("TLS_CURVE_UNSUPPORTED", "192.0.2.1 port 443: the origin offers only secp521r1.",
-     {"detail": "the origin offers only secp521r1"}),
+     {"detail": "the origin offers only secp521r1"},
+     {"address": "192.0.2.1", "port": 443, "measured": "the origin offers only secp521r1"}),
     ("ORIGIN_PRIVATE_ADDRESS", "origin.example.com resolves to 10.0.0.5, a private address.",
-     {"address": "10.0.0.5", "reason": "a private address"}),
+     {"address": "10.0.0.5", "reason": "a private address"},
+     {"hostname": "origin.example.com"}),
 ])
 def test_fix_templates_do_not_restate_the_summary(code: str, summary: str,
-                                                  fill: dict[str, str]) -> None:
-    from workers.diagnosis.rules import finding
+                                                  fill: dict[str, str],
+                                                  words: dict[str, object]) -> None:
+    from workers.diagnosis.draft import draft
+    from workers.diagnosis.render import word
+    from workers.models import FindingCode
 
-    made = finding(code, summary, None, **fill)
+    made = word(draft(FindingCode(code), None, **fill).worded(**words), total_addresses=1)
+    assert made.summary == summary  # the catalog's summary template, filled
     assert made.remediation, code
     assert not restates(summary, made.remediation[0]), (code, made.remediation[0])
     assert made.title  # the catalog's short name travels with the finding
