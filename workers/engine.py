@@ -224,9 +224,15 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         if watchers:
             ctx.events = FanOut(*watchers)
         layers = LayerProgress.for_connections(len(probed), schemes, progress)
-        workers = min(MAX_PARALLEL_ADDRESSES, len(probed))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            addresses = list(pool.map(lambda a: probe_address(target, a, ctx, layers), probed))
+        if len(probed) == 1:
+            # One address (most origins): no thread to start, which costs a watch worker
+            # more CPU than the rules.
+            addresses = [probe_address(target, probed[0], ctx, layers)]
+        else:
+            workers = min(MAX_PARALLEL_ADDRESSES, len(probed))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
+                addresses = list(pool.map(lambda a: probe_address(target, a, ctx, layers),
+                                          probed))
     return assemble(addresses)
 
 

@@ -11,8 +11,6 @@ import socket
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-import idna
-
 from workers.models import OriginSettings, ProbeRequest, TargetInfo
 
 EXAMPLE = "e.g. origin.example.com, origin.example.com:8443 or https://origin.example.com/health"
@@ -67,6 +65,8 @@ def canonical_ip(text: str) -> str | None:
 
 
 def _to_ascii(name: str) -> str:
+    import idna  # only for non-ASCII names (start-up time of the CLI)
+
     try:
         return idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:

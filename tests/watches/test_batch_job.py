@@ -13,6 +13,7 @@ from workers.jobs import queues
 from workers.jobs.worker import make_worker
 from workers.watches import jobs
 from workers.watches.clock import FAKE_CLOCK_ENV
+from workers.watches.fanout import PROCESSES_ENV
 from workers.watches.queueing import enqueue_watch_batch
 from workers.watches.store import WatchStore
 
@@ -21,6 +22,8 @@ from workers.watches.store import WatchStore
 def redis(redis_url, tmp_path, monkeypatch):
     (tmp_path / "clock").write_text(str(T0))
     monkeypatch.setenv(FAKE_CLOCK_ENV, str(tmp_path / "clock"))
+    # Probes in this process's threads, so a test's stand-in for `diagnose` is the one used.
+    monkeypatch.setenv(PROCESSES_ENV, "0")
     connection = queues.connect(redis_url)
     yield connection
     connection.close()

@@ -15,7 +15,6 @@ import datetime as dt
 from workers.diagnosis import catalog
 from workers.diagnosis.catalog import Shape
 from workers.diagnosis.draft import Draft, Facts, Note, draft
-from workers.diagnosis.edge_page import read_answer
 from workers.diagnosis.render import say
 from workers.models import (
     EdgeAnswer,
@@ -63,6 +62,9 @@ def edge_reading(report: Report) -> EdgeReading | None:
             marks = cloudfront_marks(http.headers)
             marked = marked or bool(marks)
             if marks or named is not None:
+                # Only an answer from CloudFront is read as a page (start-up time of the CLI).
+                from workers.diagnosis.edge_page import read_answer
+
                 reading.answers.append(read_answer(address.address, http.status_code,
                                                    http.headers, http.body_excerpt))
     if marked:

@@ -18,7 +18,6 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from workers.addresses import private_reason
@@ -175,7 +174,9 @@ def _fetch_aia(url: str, allow_private: bool) -> tuple[str, str | None, list[x50
     reason = private_reason(address)
     if reason and not allow_private:
         return "blocked", f"{host} resolves to {address}, {reason}; not fetched", []
-    import h11  # only an AIA fetch needs it (start-up time of the CLI)
+    # Only an AIA fetch needs these (start-up time of the CLI; pkcs7 pulls in email.*).
+    import h11
+    from cryptography.hazmat.primitives.serialization import pkcs7
 
     # One deadline for the whole fetch: a URL that trickles or streams 1xx lines is cut off.
     try:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import socket
 import time
+from typing import TYPE_CHECKING
 
 from workers.probes.context import DeadlineExceeded
 
+if TYPE_CHECKING:
+    from workers.probes.wire import Stream
 
-def recv_within(sock: socket.socket, deadline: float, gap: float, size: int = 16384) -> bytes:
+
+def recv_within(sock: Stream, deadline: float, gap: float, size: int = 16384) -> bytes:
     """One `recv` that returns by `deadline` (a time.monotonic() value).
 
     Waits at most `gap` seconds for the next bytes and never past the deadline. Raises

@@ -3,7 +3,6 @@ lower layers opened (as CloudFront reuses it), and the first response line and h
 
 from __future__ import annotations
 
-import socket
 import ssl
 import time
 
@@ -15,6 +14,7 @@ from workers.probes.attempts import Attempt
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.deadline_io import recv_within
 from workers.probes.state import ProbeState
+from workers.probes.wire import Stream, span_ms
 from workers.target import Target
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -49,8 +49,12 @@ def probe_http(target: Target, ctx: ProbeContext, previous: ProbeState) -> HttpR
     return result
 
 
-def exchange(sock: socket.socket, target: Target, ctx: ProbeContext) -> HttpResult:
-    """Send CloudFront's request on ``sock``; the response's first line and headers."""
+def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
+    """Send CloudFront's request on ``sock``; the response's first line and headers.
+
+    The first-byte time runs from the request's departure to the kernel's arrival time of the
+    answer when ``sock`` keeps them (workers/probes/wire.py), so that it measures the origin,
+    not this process's turn to run."""
     settings = target.settings
     host = target.host
     result = HttpResult(status=Status.OK, request_host=host, path=settings.path)
@@ -89,7 +93,10 @@ def exchange(sock: socket.socket, target: Target, ctx: ProbeContext) -> HttpResu
                                     min(16384, MAX_RESPONSE_BYTES - total))
                 total += len(chunk)
                 if result.ttfb_ms is None and chunk:
-                    result.ttfb_ms = (time.perf_counter() - started) * 1000
+                    result.ttfb_ms = span_ms(getattr(sock, "sent_ns", None),
+                                             getattr(sock, "arrived_ns", None))
+                    if result.ttfb_ms is None:
+                        result.ttfb_ms = (time.perf_counter() - started) * 1000
                     ctx.events.attempt_ended(waiting, "ok")
                 received.extend(chunk[:256] if len(received) < 256 else b"")
                 conn.receive_data(chunk)
@@ -164,7 +171,7 @@ def exchange(sock: socket.socket, target: Target, ctx: ProbeContext) -> HttpResu
     return result
 
 
-def _body_excerpt(conn: h11.Connection, sock: socket.socket, limit: int) -> str | None:
+def _body_excerpt(conn: h11.Connection, sock: Stream, limit: int) -> str | None:
     """Up to `limit` bytes of an error response's body, as text. Best effort: the response
     itself was already received, so a slow, cut or broken body gives what arrived and never
     turns the layer into a failure."""

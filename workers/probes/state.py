@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 from dataclasses import dataclass, field
 
 from workers.models.layers import Layer, LayerResult
+from workers.probes.wire import Stream
 
 
 @dataclass
 class ProbeState:
     """One connection on its way up the layers (the DNS layer gets a fresh, empty one).
 
-    A layer reads the stream the layer below opened and hands up its own (TCP a socket, TLS
-    the TLS socket on it); it leaves ``stream`` None when nothing can be built on it, and then
-    the layers above are not run, for the reason in ``stopped`` when the layer gave one.
-    Each layer also notes its phase timings and one transcript line.
+    A layer reads the stream the layer below opened and hands up its own (TCP a PlainStream
+    on its socket, TLS a TlsStream on that socket: workers/probes/wire.py); it leaves
+    ``stream`` None when nothing can be built on it, and then the layers above are not run,
+    for the reason in ``stopped`` when the layer gave one. Each layer also notes its phase
+    timings and one transcript line.
     """
 
-    stream: socket.socket | None = None
+    stream: Stream | None = None
     stopped: str | None = None  # why the layers above are not run, when a layer said why
     results: dict[Layer, LayerResult] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)  # connect / tls / first_byte
     transcript: list[str] = field(default_factory=list)
-    _opened: list[socket.socket] = field(default_factory=list, repr=False)
+    _opened: list[Stream] = field(default_factory=list, repr=False)
 
-    def hand_up(self, stream: socket.socket | None) -> None:
+    def hand_up(self, stream: Stream | None) -> None:
         """Offer ``stream`` to the layers above (None: nothing to build on)."""
         self.stream = stream
         if stream is not None:

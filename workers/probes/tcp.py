@@ -10,6 +10,7 @@ from workers.models import Layer, OriginSettings, Status, TcpReason, TcpResult
 from workers.probes.attempts import Attempt
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.state import ProbeState
+from workers.probes.wire import PlainStream
 from workers.target import Target
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
@@ -43,7 +44,9 @@ def probe_tcp(target: Target, ctx: ProbeContext, previous: ProbeState) -> TcpRes
     endpoint = target.dialled
     result, sock = connect(endpoint.address, endpoint.port, target.settings, ctx)
     previous.timings_ms["connect"] = round(result.duration_ms, 2)
-    previous.hand_up(sock)
+    # Handed up as a stream that times its sends and the kernel's arrival times, for a
+    # first-byte time of the origin's own (workers/probes/wire.py).
+    previous.hand_up(PlainStream(sock) if sock is not None else None)
     previous.transcript.append(f"tcp connected after {result.attempts} attempt(s)"
                                if sock is not None else f"tcp {result.reason}: {result.detail}")
     return result

@@ -8,7 +8,6 @@ yields every certificate fact.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import socket
 import ssl
@@ -16,6 +15,7 @@ import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from workers.models import CipherOffer, Layer, Status, TlsAttempt, TlsReason, TlsResult
@@ -28,9 +28,10 @@ from workers.models.cloudfront import (
     UNBUILDABLE_CIPHERS,
 )
 from workers.probes.attempts import Attempt
-from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
+from workers.probes.chain_cache import CHAIN_VERDICTS
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.state import ProbeState
+from workers.probes.wire import NanoClock, PlainStream, TlsStream
 from workers.target import Target
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def _restrict(context: ssl.SSLContext, groups: str, sigalgs: str) -> bool:
 @dataclass
 class Handshake:
     ok: bool
-    sock: ssl.SSLSocket | None = None
+    sock: TlsStream | None = None
     protocol: str | None = None
     cipher: str | None = None
     error: str | None = None
@@ -127,85 +128,81 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     restricted = False
     if cloudfront_curves:
         restricted = _restrict(context, ":".join(CLOUDFRONT_GROUPS), ":".join(CLOUDFRONT_SIGALGS))
+    context._msg_callback = _on_message  # type: ignore[attr-defined]
     return context, restricted
 
 
+@lru_cache(maxsize=64)
+def _shared_context(protocols: tuple[str, ...], ciphers: str, *, cloudfront_curves: bool
+                    ) -> tuple[ssl.SSLContext, bool]:
+    """make_context, once per offer: building a context costs more CPU than the Python side
+    of a handshake, and a context serves concurrent handshakes (what one handshake sees is
+    kept on its own connection, see _on_message)."""
+    return make_context(list(protocols), ciphers, cloudfront_curves=cloudfront_curves)
+
+
+def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg_type: Any,
+                data: bytes) -> None:
+    """OpenSSL's message callback: notes, on the connection's own record, a certificate
+    request or an alert from the origin."""
+    seen = getattr(conn, "_origin502_seen", None)
+    if seen is None or direction != "read":
+        return
+    if content_type == ssl._TLSContentType.HANDSHAKE and (  # type: ignore[attr-defined]
+        msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
+    ):
+        seen["cert_requested"] = True
+    if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
+        seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
+
+
 def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
-              timeout: float) -> Handshake:
-    """Run one handshake on a connected socket. Never raises for what the origin does."""
+              timeout: float, clock: NanoClock = time.time_ns) -> Handshake:
+    """Run one handshake on a connected socket. Never raises for what the origin does.
+
+    `duration_ms` of a completed handshake is the origin's time (workers/probes/wire.py),
+    from our timestamps at the sends and the kernel's at the arrivals (`clock` for ours);
+    of a failed one, the time until it failed."""
     seen: dict[str, Any] = {"cert_requested": False, "alert": None}
-
-    def on_message(_conn: Any, direction: str, _version: Any, content_type: Any,
-                   msg_type: Any, data: bytes) -> None:
-        if direction != "read":
-            return
-        if content_type == ssl._TLSContentType.HANDSHAKE and (  # type: ignore[attr-defined]
-            msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
-        ):
-            seen["cert_requested"] = True
-        if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
-            seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
-
-    context._msg_callback = on_message  # type: ignore[attr-defined]
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
+    stream = TlsStream(sock, context, sni, clock)
+    stream.tls._origin502_seen = seen  # type: ignore[attr-defined]  # read by _on_message
     try:
-        # An origin that resets at once leaves a socket with no peer, which wrap_socket
-        # refuses (ENOTCONN) after taking the descriptor over: ask first, while it is ours.
-        sock.getpeername()
-        # wrap_socket takes the file descriptor over: from here on only ``tls`` may be closed.
-        tls = context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False)
-    except OSError as exc:
-        sock.close()
-        _close_half_made(exc)
-        context._msg_callback = None  # type: ignore[attr-defined]
-        result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
-        result.duration_ms = (time.perf_counter() - started) * 1000
-        return result
-    try:
-        tls.do_handshake()
+        stream.do_handshake()
     except ssl.SSLError as exc:
         result.kind = "eof" if isinstance(exc, ssl.SSLEOFError) else "ssl"
         result.ssl_reason = getattr(exc, "reason", None)
         result.error = _short(exc)
-        tls.close()
+        stream.close()
     except TimeoutError:
         result.kind, result.error = "timeout", f"no handshake answer within {timeout:g} s"
-        tls.close()
+        stream.close()
     except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as exc:
         result.kind, result.error = "reset", f"the origin reset the connection ({exc.strerror})"
-        tls.close()
+        stream.close()
     except OSError as exc:
-        result.kind, result.error = "reset", exc.strerror or str(exc)
-        tls.close()
+        # ENOTCONN: an origin that resets at once leaves a socket with no peer.
+        result.kind, result.error = "reset", (
+            f"the origin reset the connection ({exc.strerror})" if exc.strerror
+            else str(exc))
+        stream.close()
     else:
         result.ok = True
-        result.sock = tls
-        result.protocol = tls.version()
-        cipher = tls.cipher()
+        result.sock = stream
+        result.protocol = stream.tls.version()
+        cipher = stream.tls.cipher()
         result.cipher = cipher[0] if cipher else None
         # Public as get_unverified_chain() from Python 3.13; the SSL object has it since 3.10.
-        chain = tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
+        chain = stream.tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
         result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
-    finally:
-        context._msg_callback = None  # type: ignore[attr-defined]
     result.cert_requested = bool(seen["cert_requested"])
     result.alert = seen["alert"]
     result.duration_ms = (time.perf_counter() - started) * 1000
+    if result.ok and stream.handshake_ms is not None:
+        result.duration_ms = stream.handshake_ms
     return result
-
-
-def _close_half_made(exc: BaseException) -> None:
-    """Close the SSLSocket that wrap_socket made and then refused to return: a reset that
-    lands between our getpeername() and its own leaves the descriptor inside it."""
-    trace = exc.__traceback__
-    while trace is not None:
-        made = trace.tb_frame.f_locals.get("self")
-        if isinstance(made, ssl.SSLSocket):
-            with contextlib.suppress(OSError):
-                made.close()
-        trace = trace.tb_next
 
 
 def _short(exc: ssl.SSLError) -> str:
@@ -239,7 +236,8 @@ def _attempt(target: Target, ctx: ProbeContext, *, purpose: str, protocols: list
     if sock is None:
         hs = Handshake(ok=False, kind="connect", error="could not reconnect")
     else:
-        context, _ = make_context(protocols, ciphers, cloudfront_curves=cloudfront_curves)
+        context, _ = _shared_context(tuple(protocols), ciphers,
+                                     cloudfront_curves=cloudfront_curves)
         hs = handshake(sock, context, target.server_name, timeout)
         if hs.sock is not None:
             hs.sock.close()
@@ -254,9 +252,9 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
     """The TLS layer: CloudFront's handshake on the socket handed up (follow-ups when it
     fails), then the judgement of the certificates the origin presented. Hands the TLS socket
     up, or stops the layers above."""
-    if previous.stream is None:
+    if not isinstance(previous.stream, PlainStream):
         raise ValueError("the TLS layer needs the socket the TCP layer opened")
-    result, tls_sock, chain_der = _handshakes(previous.stream, target, ctx)
+    result, tls_sock, chain_der = _handshakes(previous.stream.sock, target, ctx)
     previous.timings_ms["tls"] = round(result.duration_ms, 2)
     if chain_der:
         judged = time.perf_counter()
@@ -278,19 +276,19 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
 def _judge_certificates(tls: TlsResult, chain_der: list[bytes], target: Target,
                         ctx: ProbeContext) -> None:
     options = ctx.options
-    try:
-        chain = load_chain(chain_der)
-    except ValueError as exc:
-        tls.detail = f"the origin sent a certificate that cannot be parsed: {exc}"
+    # Origins that present the same chain share one verdict while it cannot change.
+    judged = CHAIN_VERDICTS.judge(chain_der, name=target.certificate_name,
+                                  ca_file=options.ca_file, fetch_aia=options.fetch_aia,
+                                  allow_private=options.allow_private)
+    if judged.problem is not None:
+        tls.detail = judged.problem
         return
-    tls.chain = [describe(cert) for cert in chain]
-    tls.analysis = analyse_chain(chain, trust_store(options.ca_file),
-                                 fetch_aia=options.fetch_aia, allow_private=options.allow_private,
-                                 name=target.certificate_name, ca_file=options.ca_file)
+    tls.chain = list(judged.chain)
+    tls.analysis = judged.analysis
 
 
 def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple[
-    TlsResult, ssl.SSLSocket | None, list[bytes]
+    TlsResult, TlsStream | None, list[bytes]
 ]:
     """The faithful handshake on ``sock``, then follow-ups when it fails.
 
@@ -309,7 +307,8 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
                          "without it")
         return result, None, []
 
-    context, restricted = make_context(testable, CLOUDFRONT_CIPHER_STRING, cloudfront_curves=True)
+    context, restricted = _shared_context(tuple(testable), CLOUDFRONT_CIPHER_STRING,
+                                          cloudfront_curves=True)
     try:
         timeout = ctx.timeout(settings.connect_timeout)
     except DeadlineExceeded:

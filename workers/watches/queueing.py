@@ -9,6 +9,7 @@ import json
 import os
 
 from redis import Redis
+from rq import Retry
 from rq.exceptions import DuplicateJobError
 
 from workers.jobs import queues
@@ -26,6 +27,9 @@ BATCH_SIZE = int(os.environ.get("ORIGIN502_WATCH_BATCH_SIZE") or 25)
 WATCH_BATCH_TIMEOUT = 600
 # A batch nobody picked up in this time is dropped; the next slot of each watch still runs.
 WATCH_BATCH_TTL = 10 * 60
+# A batch whose worker died is run again (RQ notices within a heartbeat lease); the retry checks
+# the watches the first run had claimed and not recorded (workers/watches/jobs.py).
+WATCH_BATCH_RETRIES = 2
 
 
 def batch_job_id(items: list[tuple[str, float]]) -> str:
@@ -44,6 +48,7 @@ def enqueue_watch_batch(connection: Redis, items: list[tuple[str, float]]) -> st
             unique=True,
             job_timeout=WATCH_BATCH_TIMEOUT,
             ttl=WATCH_BATCH_TTL,
+            retry=Retry(max=WATCH_BATCH_RETRIES),
             result_ttl=queues.RESULT_TTL,
             failure_ttl=queues.FAILURE_TTL,
             description=f"check {len(items)} watched origin(s)",

@@ -21,7 +21,11 @@ memory, so any process (bot, scheduler replicas, workers) can restart at any tim
     origin502:schedule:done:{member}:{occurrence}
                                           STRING  set once by the job that ran that
                                                   occurrence (2 days); a re-delivered or
-                                                  re-enqueued job finds it and does nothing
+                                                  re-enqueued job finds it and does nothing.
+                                                  A watch check first writes its batch job's
+                                                  id there (a claim: a retry of that job, after
+                                                  its worker was killed, checks it again), and
+                                                  "done" with the result
     origin502:outbox:{wid}                LIST    JSON Alert, oldest first, until delivered
     origin502:alert-posted:{alert_id}     STRING  Slack ts of a delivered alert (7 days)
     origin502:thread:{thread_id}          HASH    channel, ts, opened (JSON Alert that opened
@@ -46,6 +50,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
@@ -82,6 +87,70 @@ return out
 """
 
 
+# Records the checks of a batch, each only if its claim is still the caller's, the watch still
+# exists and its state is still the one the result was judged against (else the caller reads
+# it again and judges again). KEYS: per check, spec, state, outbox, history, done. ARGV:
+# claimant, done TTL, history limit, then per check: expected state ("" for none), new state,
+# history entry ("" for none), the number of alerts, the alerts.
+_RECORD = """
+local claimant, ttl, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local out = {}
+local arg = 4
+for base = 0, #KEYS - 1, 5 do
+  local spec, state, outbox, history, done =
+    KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4], KEYS[base + 5]
+  local expected, new_state, entry = ARGV[arg], ARGV[arg + 1], ARGV[arg + 2]
+  local alerts = tonumber(ARGV[arg + 3])
+  local first_alert = arg + 4
+  arg = first_alert + alerts
+  local current = redis.call('GET', state) or ''
+  if redis.call('GET', done) ~= claimant then
+    table.insert(out, 'not_claimed')
+  elseif redis.call('EXISTS', spec) == 0 then
+    redis.call('SET', done, 'done', 'EX', ttl)
+    table.insert(out, 'gone')
+  elseif current ~= expected then
+    table.insert(out, 'conflict')
+  else
+    redis.call('SET', state, new_state)
+    for i = first_alert, first_alert + alerts - 1 do
+      redis.call('RPUSH', outbox, ARGV[i])
+    end
+    if entry ~= '' then
+      redis.call('LPUSH', history, entry)
+      redis.call('LTRIM', history, 0, limit - 1)
+    end
+    redis.call('SET', done, 'done', 'EX', ttl)
+    table.insert(out, 'recorded')
+  end
+end
+return out
+"""
+DONE = "done"
+
+
+@dataclass
+class Claimed:
+    """A watch occurrence a batch job took, with the watch as it was when taken (None when it
+    was unwatched after it was scheduled)."""
+
+    watch_id: str
+    occurrence: float
+    spec: WatchSpec | None
+
+
+@dataclass
+class CheckRecord:
+    """The result of one check, judged against `expected` (the state as read, "" for none)."""
+
+    watch_id: str
+    occurrence: float
+    expected: str
+    state: WatchState
+    alerts: list[Alert]
+    change: str | None
+
+
 class SchemaMismatch(RuntimeError):
     """Redis holds watches written by a newer origin502."""
 
@@ -102,6 +171,7 @@ class WatchStore:
     def __init__(self, connection: Redis) -> None:
         self.redis = connection
         self._claim = connection.register_script(_CLAIM)
+        self._record = connection.register_script(_RECORD)
 
     # -- keys -------------------------------------------------------------------------------
     @staticmethod
@@ -231,6 +301,33 @@ class WatchStore:
                 pipe.ltrim(self.history_key(wid), 0, HISTORY_LIMIT - 1)
             pipe.execute()
 
+    def raw_states(self, wids: list[str]) -> list[str]:
+        """The stored states of `wids` as the JSON text they are kept in ("" for none): what
+        `record_checks` compares against."""
+        if not wids:
+            return []
+        return [_text(r) if r is not None else "" for r in
+                self.redis.mget([self.state_key(w) for w in wids])]
+
+    def record_checks(self, claimant: str, records: list[CheckRecord]) -> list[str]:
+        """Save the results of a batch in one round trip, each with its alerts and change line,
+        and mark its occurrence done. Per record: "recorded"; "conflict" (the state changed
+        since it was read: read and judge again); "gone" (unwatched meanwhile); "not_claimed"
+        (another run of the occurrence took it over or finished it)."""
+        if not records:
+            return []
+        keys: list[str] = []
+        args: list[Any] = [claimant, DONE_TTL, HISTORY_LIMIT]
+        for r in records:
+            keys += [self.spec_key(r.watch_id), self.state_key(r.watch_id),
+                     self.outbox_key(r.watch_id), self.history_key(r.watch_id),
+                     self.done_key(watch_member(r.watch_id), r.occurrence)]
+            entry = "" if r.change is None else json.dumps(
+                {"at": r.state.checked_at, "change": r.change, "verdict": r.state.verdict})
+            args += [r.expected, json.dumps(r.state.to_dict()), entry, len(r.alerts)]
+            args += [json.dumps(alert.to_dict()) for alert in r.alerts]
+        return [_text(s) for s in self._record(keys=keys, args=args)]
+
     @contextmanager
     def locked(self, name: str, timeout: float = 60) -> Iterator[None]:
         """Hold `name`, waiting up to `timeout` s; a short lease renewed while held, so a
@@ -334,9 +431,27 @@ class WatchStore:
         score = self.redis.zscore(DUE_KEY, member)
         return float(score) if score is not None else None
 
-    def first_run(self, member: str, occurrence: float) -> bool:
-        """True exactly once per (member, occurrence): the guard every scheduled job takes."""
-        return bool(self.redis.set(self.done_key(member, occurrence), "1", nx=True, ex=DONE_TTL))
+    def claim_checks(self, claimant: str, items: list[tuple[str, float]]) -> list[Claimed]:
+        """Take the watch occurrences of a batch job in one round trip: those no other run
+        took, and those this very job took before (it is a retry: its worker was killed
+        before it recorded them). Each comes with its watch."""
+        if not items:
+            return []
+        with self.redis.pipeline(transaction=False) as pipe:
+            for watch_id, occurrence in items:
+                done = self.done_key(watch_member(watch_id), occurrence)
+                pipe.set(done, claimant, nx=True, ex=DONE_TTL)
+                pipe.get(done)
+                pipe.get(self.spec_key(watch_id))
+            replies = pipe.execute()
+        claimed = []
+        for index, (watch_id, occurrence) in enumerate(items):
+            _, holder, raw_spec = replies[3 * index : 3 * index + 3]
+            if holder is None or _text(holder) != claimant:
+                continue  # another run has it, or it is done
+            spec = WatchSpec.from_dict(json.loads(raw_spec)) if raw_spec is not None else None
+            claimed.append(Claimed(watch_id, occurrence, spec))
+        return claimed
 
     def ran(self, member: str, occurrence: float) -> bool:
         """True once the job of (member, occurrence) has marked it done (`mark_ran`)."""

@@ -1,0 +1,83 @@
+"""Probe processes: a batch split among them comes back whole and in order, and a probe
+process that dies costs that batch (retried by RQ), not the next one. Origins are closed
+loopback ports, each refusing at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from tests.support.ports import closed_port
+from tests.watches.conftest import wait_until
+from workers.options import build_request
+from workers.watches.fanout import ProbePool
+
+
+def requests(count: int) -> list[tuple[int, dict]]:
+    made = []
+    for i in range(count):
+        port = closed_port()
+        name = f"o{i}.closed.test"
+        made.append((port, build_request(name, https_port=port, resolve=((name, "127.0.0.1"),),
+                                         connection_attempts=1, allow_private=True).to_dict()))
+    return made
+
+
+@pytest.fixture
+def pool():
+    made = ProbePool(2)
+    yield made
+    made.close()
+
+
+def test_a_batch_split_among_processes_comes_back_in_order(pool):
+    batch = requests(7)
+    outcomes = pool.probe([r for _, r in batch], threads=4)
+    assert len(outcomes) == 7
+    for (port, _), outcome in zip(batch, outcomes, strict=True):
+        assert outcome is not None
+        observation, verdict = outcome
+        assert verdict == "fail"
+        assert any(str(port) in cause.summary for cause in observation.causes), port
+
+
+def test_a_probe_process_that_dies_fails_its_batch_only(pool):
+    pool.probe([r for _, r in requests(2)], threads=2)  # the processes are up
+    executor = pool._executor()
+    victim = next(iter(executor._processes))  # type: ignore[attr-defined]
+    os.kill(victim, signal.SIGKILL)
+    # The pool's own thread notices the death (a batch running then fails with it too).
+    wait_until(lambda: executor._broken, 10, what="the pool noticed")  # type: ignore[attr-defined]
+    with pytest.raises(BrokenProcessPool):
+        pool.probe([r for _, r in requests(2)], threads=2)
+    outcomes = pool.probe([r for _, r in requests(3)], threads=2)
+    assert [o[1] for o in outcomes if o is not None] == ["fail"] * 3
+
+
+@pytest.mark.parametrize(("cpu_max", "expected"), [
+    ("100000 100000", 1), ("150000 100000", 2), ("max 100000", None), ("garbage", None)])
+def test_a_container_s_cpu_limit_bounds_the_probe_processes(monkeypatch, tmp_path, cpu_max,
+                                                           expected):
+    import builtins
+
+    from workers.watches import fanout
+
+    (tmp_path / "cpu.max").write_text(cpu_max + "\n")
+    real_open = builtins.open
+
+    def fake_open(path, *args, **kwargs):
+        if str(path) == "/sys/fs/cgroup/cpu.max":
+            return real_open(tmp_path / "cpu.max", *args, **kwargs)
+        if str(path).startswith("/sys/fs/cgroup/cpu/"):
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    assert fanout._cgroup_cpu_limit() == expected
+    if expected is not None:
+        monkeypatch.delenv(fanout.PROCESSES_ENV, raising=False)
+        assert fanout.usable_cpus() <= expected
+        assert 1 <= fanout.process_count() <= expected
