@@ -400,7 +400,9 @@ return 0
 # key, the run's hash, its delivery job counter. ARGV: the mark's TTL (0: no mark), the run id,
 # the active TTL, the run TTL, the number of fields, the fields and values, then the commands
 # that queue the run's jobs, each as its number of words followed by the words. The counter
-# starts at 1: the first delivery job is queued here.
+# starts at 1: the first delivery job is queued here. RQ's keys are written without being named
+# in KEYS: fine on one Redis (as deployed); a Redis Cluster would refuse it, as it would the
+# multi-key transactions of start_run.
 _OPEN = """
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {'taken'}
