@@ -6,6 +6,11 @@ Re-run or command must not start another probe. The first delivery of a request 
 in Redis (bot/store.py); later deliveries are acknowledged (so Slack stops retrying) and
 dropped before any listener runs.
 
+A probe command (`/origin502 TARGET`, bot/commands/diagnose.py) claims its key in its
+listener instead, in the one Redis round trip it makes before its ack (bot/intake.py, or
+`claim_command` for help and problems), so that an acknowledgement under a burst waits for
+one round trip, not two (issue 8).
+
 The key is the Events API's `event_id` (the same across Slack's retries), else a digest of the
 signed body, which holds Slack's unique `trigger_id` and `action_ts`: two real clicks differ,
 a replay of one does not. (Two real clicks racing for the same re-run are settled by the run
@@ -21,11 +26,15 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
+from bot.commands.watch import is_watch_command
 from bot.store import SlackStore
 
 log = logging.getLogger(__name__)
+
+# Where the middleware leaves a probe command's key for its listener to claim.
+COMMAND_KEY = "origin502_delivery_key"
 
 
 def delivery_key(body: dict[str, Any], raw_body: str) -> str:
@@ -47,15 +56,49 @@ def first_delivery(store: SlackStore, key: str) -> bool:
         return True
 
 
+def command_key(context: BoltContext) -> str | None:
+    """The key of the probe command being handled, left unclaimed by the middleware."""
+    key = context.get(COMMAND_KEY)
+    return str(key) if key else None
+
+
+def claim_command(redis: Redis, context: BoltContext) -> bool:
+    """For a probe command answered without a run (help, a problem, a refusal): True the
+    first time this request arrives; False for a repeat (logged), to acknowledge with
+    nothing else done."""
+    key = command_key(context)
+    if key is None or first_delivery(SlackStore(redis), key):
+        return True
+    log.info("repeated request ignored", extra={"key": key[:40], "retry": None})
+    return False
+
+
+def _probe_command(body: dict[str, Any]) -> bool:
+    """A slash command for bot/commands/diagnose.py (the watch words have listeners of
+    their own, which the middleware claims for)."""
+    return bool(body.get("command")) and not is_watch_command(str(body.get("text") or ""))
+
+
 def register(app: App, redis: Redis) -> None:
     store = SlackStore(redis)
 
     @app.middleware
-    def once(req: BoltRequest, resp: BoltResponse, body: dict[str, Any], next: Any) -> Any:
+    def once(
+        req: BoltRequest,
+        resp: BoltResponse,
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Any,
+    ) -> Any:
         if body.get("type") == "url_verification":
             next()
             return resp
         key = delivery_key(body, req.raw_body)
+        if _probe_command(body):
+            # Claimed by the listener, in the round trip it makes anyway (module docstring).
+            context[COMMAND_KEY] = key
+            next()
+            return resp
         if first_delivery(store, key):
             next()
             return resp

@@ -10,21 +10,34 @@ for each request to arrive, a bound on connections, and Slack's signature checke
 bytes before Bolt parses (or logs) the body. Malformed requests get 400/401/413 and never
 reach a listener. (A maintained server such as waitress would bound connections too, but not
 the per-request deadline nor the signature-before-parse step; this file stays on http.server.)
+
+Bolt itself (the middleware, the listeners, the one Redis round trip a slash command makes
+before its ack) runs on a few threads fed in arrival order, not on the connection's thread.
+Under a burst, fifty connection threads each blocking on Redis in the middle of their work
+took the interpreter lock back in no particular order: the slowest acks waited 2-3 times as
+long as the median. In arrival order they finish in about the order they came
+(benchmarks/ack_latency.py). Listeners must not block: they ack and hand the rest to
+bot/background.py, as a slow one holds one of the APP_THREADS.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import gc
 import json
 import logging
 import os
+import queue
 import re
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
+from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -46,6 +59,8 @@ IDLE_TIMEOUT = float(os.environ.get("ORIGIN502_HTTP_IDLE_TIMEOUT") or 10)
 REQUEST_DEADLINE = float(os.environ.get("ORIGIN502_HTTP_REQUEST_DEADLINE") or 20)
 # Connections served at once; one more is answered 503 and closed, without a thread.
 MAX_CONNECTIONS = int(os.environ.get("ORIGIN502_HTTP_MAX_CONNECTIONS") or 128)
+# Threads that run Bolt for the requests read, in arrival order (module docstring).
+APP_THREADS = int(os.environ.get("ORIGIN502_HTTP_APP_THREADS") or 4)
 # Slack signs with a whole number of seconds; anything else is not Slack.
 _DIGITS = re.compile(r"[0-9]{1,15}")
 _BUSY = (
@@ -97,12 +112,17 @@ class Deadlines:
         self._clock = clock
         self._due: dict[socket.socket, float] = {}
         self._wake = threading.Condition()
+        self._until = 0.0  # when the thread's current wait ends by itself
         threading.Thread(target=self._run, name="http-deadlines", daemon=True).start()
 
     def start(self, connection: socket.socket, seconds: float) -> None:
+        due = self._clock() + seconds
         with self._wake:
-            self._due[connection] = self._clock() + seconds
-            self._wake.notify()
+            self._due[connection] = due
+            # Wake the thread only for a deadline sooner than the one it waits for: with one
+            # REQUEST_DEADLINE for every request, nearly never (not once per request).
+            if due < self._until:
+                self._wake.notify()
 
     def cancel(self, connection: socket.socket) -> None:
         with self._wake:
@@ -117,7 +137,9 @@ class Deadlines:
                     del self._due[connection]
                 if not expired:
                     soonest = min(self._due.values(), default=now + 60)
-                    self._wake.wait(timeout=max(0.05, soonest - now))
+                    timeout = max(0.05, soonest - now)
+                    self._until = now + timeout
+                    self._wake.wait(timeout=timeout)
                     continue
             for connection in expired:
                 log.info("request took too long to arrive; connection closed")
@@ -126,7 +148,7 @@ class Deadlines:
 
 
 def make_handler(
-    app: App, ready: HealthCheck, signing_secret: str | None = None
+    app: App, ready: HealthCheck, signing_secret: str | None, lanes: ThreadPoolExecutor
 ) -> type[BaseHTTPRequestHandler]:
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
     deadlines = Deadlines()
@@ -182,9 +204,9 @@ def make_handler(
             headers: dict[str, str | Sequence[str]] = {
                 name.lower(): self.headers.get_all(name) or [] for name in self.headers
             }
-            response = app.dispatch(
-                BoltRequest(body=text, query=query, headers=headers)
-            )
+            request = BoltRequest(body=text, query=query, headers=headers)
+            # In arrival order, on one of the APP_THREADS, each request in a fresh context.
+            response = lanes.submit(contextvars.Context().run, app.dispatch, request).result()
             payload = response.body if isinstance(response.body, str) else json.dumps(response.body)
             self.send_response(response.status)
             for name, values in response.headers.items():
@@ -254,16 +276,86 @@ def make_handler(
     return SlackRequestHandler
 
 
+@cache
+def _freeze_startup_objects() -> None:
+    """What the process built before serving (imports, the app) lives as long as it does: out
+    of the cyclic collector's way, so that a full collection during a burst of commands does
+    not walk all of it while every request waits (tens of ms). Once per process."""
+    gc.freeze()
+
+
+class _Workers:
+    """Daemon threads that serve connections and are reused, at most `limit` of them.
+
+    A thread per connection makes the accepting thread wait, once per connection, for the new
+    thread to be scheduled and to take the interpreter lock from the threads already busy;
+    under a burst that wait, not the work, bounded how fast connections were taken in
+    (benchmarks/ack_latency.py). Handing a connection to a waiting thread costs a queue put.
+    Daemon threads, as before: stopping the server never waits for a stalled client.
+    """
+
+    def __init__(self, serve: Callable[[Any, Any], None], limit: int) -> None:
+        self._serve = serve
+        self._limit = limit
+        self._started = 0
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)  # one permit per thread back at the queue
+
+    def submit(self, request: Any, client_address: Any) -> None:
+        if not self._idle.acquire(blocking=False):
+            with self._lock:
+                if self._started < self._limit:
+                    self._started += 1
+                    threading.Thread(target=self._work, name=f"http-{self._started}",
+                                     daemon=True).start()
+        self._jobs.put((request, client_address))
+
+    def close(self) -> None:
+        """Let the threads end once the connections they serve are done."""
+        with self._lock:
+            for _ in range(self._started):
+                self._jobs.put(None)
+            self._started = self._limit  # no new ones
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                # A fresh context per connection: nothing (a request id) leaks to the next.
+                contextvars.Context().run(self._serve, *job)
+            except BaseException:
+                # Every Exception was handled by the server (handle_error); whatever else
+                # ends this thread, a later connection starts another in its place.
+                with self._lock:
+                    self._started -= 1
+                raise
+            self._idle.release()
+
+
 class SlackHTTPServer(ThreadingHTTPServer):
     # The standard backlog of 5 resets connections when a burst of commands arrives at once.
     request_queue_size = 256
     daemon_threads = True
     block_on_close = False
     max_connections = MAX_CONNECTIONS
+    lanes: ThreadPoolExecutor | None = None  # where Bolt runs (make_server)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        _freeze_startup_objects()
+        super().serve_forever(poll_interval)
 
     def server_activate(self) -> None:
         super().server_activate()
         self._slots = threading.BoundedSemaphore(self.max_connections)
+        self._workers = _Workers(self.process_request_thread, self.max_connections)
+
+    def server_close(self) -> None:
+        super().server_close()
+        workers = getattr(self, "_workers", None)  # None when binding the port failed
+        if workers is not None:
+            workers.close()
+        if self.lanes is not None:
+            self.lanes.shutdown(wait=False, cancel_futures=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         # One thread per connection, but only so many: past the bound a connection is told
@@ -275,7 +367,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
             self.shutdown_request(request)
             return
         try:
-            super().process_request(request, client_address)
+            self._workers.submit(request, client_address)
         except BaseException:
             self._slots.release()
             raise
@@ -298,6 +390,12 @@ def make_server(
     """The HTTP server; `/readyz` answers with `ready()` (bounded), `/healthz` only says
     alive. With `signing_secret`, requests to /slack/events are checked against Slack's
     signature before Bolt (or its logging) sees the body."""
-    server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret))
+    lanes = ThreadPoolExecutor(max_workers=APP_THREADS, thread_name_prefix="bolt")
+    try:
+        server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret, lanes))
+    except BaseException:
+        lanes.shutdown(wait=False)
+        raise
+    server.lanes = lanes
     server.daemon_threads = True
     return server

@@ -104,12 +104,16 @@ class SlackStore:
                   for name, raw in zip(_FIELDS, raws, strict=True) if raw is not None}
         return RunDelivery(**values)
 
+    @staticmethod
+    def fields(delivery: RunDelivery) -> dict[EncodableT, EncodableT]:
+        """The record's fields as stored in the run's hash, for a caller that writes them
+        along with the run (RunStore.open)."""
+        return {name: _encode(name, value) for name, value in vars(delivery).items()
+                if value is not None}
+
     def save(self, run_id: str, delivery: RunDelivery, pipeline: Pipeline | None = None) -> None:
         """Write the record of a run just created; with `pipeline`, only add the commands."""
-        mapping: dict[EncodableT, EncodableT] = {
-            name: _encode(name, value) for name, value in vars(delivery).items()
-            if value is not None
-        }
+        mapping = self.fields(delivery)
         target = pipeline if pipeline is not None else self.redis
         target.hset(RunStore.run_key(run_id), mapping=mapping)
 
@@ -165,3 +169,8 @@ class SlackStore:
     def first_delivery(self, key: str) -> bool:
         """True the first time a Slack request with `key` arrives (within SEEN_TTL)."""
         return bool(self.redis.set(self._seen_key(key), "1", nx=True, ex=SEEN_TTL))
+
+    def seen_mark(self, key: str) -> tuple[str, int]:
+        """The mark `first_delivery` sets for `key`, and its TTL, for a script that claims it
+        along with other writes (RunStore.open, for a slash command's run)."""
+        return self._seen_key(key), SEEN_TTL

@@ -10,6 +10,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import click
@@ -234,6 +235,64 @@ def _argv_parser(**kwargs: Any) -> dict[str, Any]:
     return kwargs
 
 
+# -- the common shapes without click's parser ------------------------------------------------
+# Slack commands are nearly always `TARGET` or `TARGET --option VALUE ...`. For those, click
+# spends most of a command's parse building its parser and context and processing all 14
+# parameters; `_plain_values` gives the same dict from the same click parameters (their own
+# types and callbacks, their defaults as click processed them once), and leaves every other
+# shape, and every value click would refuse, to click itself.
+# tests/workers/test_options_plain.py checks both ways agree on generated input.
+
+
+@cache
+def _plain_defaults() -> dict[str, Any]:
+    """What click gives each parameter when the command line leaves it out."""
+    ctx = _argv_parser.make_context("origin502", ["target"], resilient_parsing=False)
+    values: dict[str, Any] = _argv_parser.invoke(ctx)
+    del values["target"]
+    return values
+
+
+@cache
+def _plain_options() -> dict[str, click.Option]:
+    """`--name` -> the option, for options taking exactly one value, once (not repeatable,
+    not a flag), that a Slack user may set (operator-only ones go through click and its
+    refusal)."""
+    options: dict[str, click.Option] = {}
+    for param in _argv_parser.params:
+        if (isinstance(param, click.Option) and param.name not in OPERATOR_ONLY
+                and param.nargs == 1 and not param.multiple and not param.is_flag
+                and not param.required):
+            for name in param.opts:
+                if name.startswith("--"):
+                    options[name] = param
+    return options
+
+
+def _plain_values(argv: list[str]) -> dict[str, Any] | None:
+    """click's values for `TARGET [--option VALUE]...` (each option at most once, no value
+    starting with '-'), or None: click then parses (and words any problem) itself."""
+    if not argv or argv[0].startswith("-") or len(argv) % 2 == 0:
+        return None
+    options = _plain_options()
+    values = dict(_plain_defaults())
+    values["target"] = argv[0]
+    given: set[str] = set()
+    for name, raw in zip(argv[1::2], argv[2::2], strict=True):
+        param = options.get(name)
+        if param is None or param.name is None or param.name in given or raw.startswith("-"):
+            return None
+        given.add(param.name)
+        try:
+            value = param.type(raw, param, None)
+            if param.callback is not None:
+                value = param.callback(None, param, value)  # type: ignore[arg-type]
+        except click.ClickException:
+            return None
+        values[param.name] = value
+    return values
+
+
 def lookup_request(name: str, *, allow_private: bool, origin_id: str | None = None,
                    untrusted: bool = False, **opts: Any) -> ProbeRequest:
     """A request that looks ``name`` (site, d….cloudfront.net or id) up in CloudFront first;
@@ -263,23 +322,40 @@ def request_from_text(text: str, *, allow_private: bool, aws: bool | None = None
     Text is untrusted by default: options that name files raise OperatorOnlyError.
     """
     try:
-        argv = shlex.split(text.translate(_TYPOGRAPHIC_QUOTES))
+        argv = _split(text.translate(_TYPOGRAPHIC_QUOTES))
     except ValueError as exc:
         raise TargetError(f"could not read the options: {exc}") from None
     return request_from_argv(argv, allow_private=allow_private, aws=aws, untrusted=untrusted)
+
+
+# What makes shlex.split (POSIX mode, no comments) differ from splitting at its whitespace.
+_SHELL_SYNTAX = re.compile("[\"'\\\\]")
+_SHELL_WHITESPACE = re.compile("[ \t\r\n]+")
+
+
+def _split(text: str) -> list[str]:
+    """shlex.split(text); without shlex's character-by-character reading when the text has
+    no quote and no backslash (nearly every command), since shlex then only splits at its
+    whitespace. Raises ValueError for unbalanced quotes, as shlex does."""
+    if _SHELL_SYNTAX.search(text) is not None:
+        return shlex.split(text)
+    stripped = text.strip(" \t\r\n")
+    return _SHELL_WHITESPACE.split(stripped) if stripped else []
 
 
 def request_from_argv(argv: list[str], *, allow_private: bool, aws: bool | None = None,
                       untrusted: bool = True) -> ProbeRequest:
     # Slack turns "--" into an en/em dash when people type it.
     argv = [_DASH.sub("--", a) for a in argv]
-    try:
-        ctx = _argv_parser.make_context("origin502", list(argv), resilient_parsing=False)
-        values = _argv_parser.invoke(ctx)
-    except click.UsageError as exc:
-        raise TargetError(exc.format_message()) from None
-    except click.exceptions.Exit:
-        raise TargetError("no target given") from None
+    values = _plain_values(argv)
+    if values is None:
+        try:
+            ctx = _argv_parser.make_context("origin502", list(argv), resilient_parsing=False)
+            values = _argv_parser.invoke(ctx)
+        except click.UsageError as exc:
+            raise TargetError(exc.format_message()) from None
+        except click.exceptions.Exit:
+            raise TargetError("no target given") from None
     target = values.pop("target")
     origin_id = values.pop("origin_id", None)
     if untrusted:

@@ -78,9 +78,15 @@ def queue(name: str, connection: Redis, job_class: type[Job] | None = None) -> Q
 
 
 def enqueue_probe(
-    connection: Redis, run_id: str, request: dict[str, Any], pipeline: Pipeline | None = None
+    connection: Redis,
+    run_id: str,
+    request: dict[str, Any],
+    pipeline: Pipeline | None = None,
+    *,
+    count: bool = True,
 ) -> str:
-    """Queue the probe of one run; returns the job id. With `pipeline`, only adds to it."""
+    """Queue the probe of one run; returns the job id. With `pipeline`, only adds to it.
+    `count=False` leaves the job out of the metrics (count_first_jobs counts once queued)."""
     job = queue(PROBE_QUEUE, connection).enqueue(
         PROBE_JOB,
         args=(run_id, request),
@@ -94,7 +100,8 @@ def enqueue_probe(
         description=f"probe {request.get('hostname')} for run {run_id}",
         pipeline=pipeline,
     )
-    metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
+    if count:
+        metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
     return str(job.id)
 
 
@@ -107,6 +114,7 @@ def enqueue_delivery(
     description: str,
     pipeline: Pipeline | None = None,
     unique: bool = False,
+    count: bool = True,
 ) -> str:
     """Queue a job for the delivery workers (the only ones holding the Slack token), with the
     timeouts, TTLs and retries every delivery job shares. Raises DuplicateJobError when
@@ -125,16 +133,30 @@ def enqueue_delivery(
         description=description,
         pipeline=pipeline,
     )
-    metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
+    if count:
+        metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
     return str(job.id)
 
 
 def enqueue_sync(
-    connection: Redis, run_id: str, seq: int, pipeline: Pipeline | None = None
+    connection: Redis,
+    run_id: str,
+    seq: int,
+    pipeline: Pipeline | None = None,
+    *,
+    count: bool = True,
 ) -> str:
     """Queue a delivery job that brings Slack in line with the run record."""
     return enqueue_delivery(connection, SYNC_JOB, (run_id,), job_id=f"sync-{run_id}-{seq}",
-                            description=f"deliver run {run_id}", pipeline=pipeline)
+                            description=f"deliver run {run_id}", pipeline=pipeline,
+                            count=count)
+
+
+def count_first_jobs() -> None:
+    """Count a new run's first delivery job and probe once queued (RunStore.open records
+    them with `count=False`, for a script that may not run them)."""
+    metrics.JOBS.labels(queue=DELIVERY_QUEUE, state="queued").inc()
+    metrics.JOBS.labels(queue=PROBE_QUEUE, state="queued").inc()
 
 
 def enqueue_evidence(

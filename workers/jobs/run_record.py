@@ -12,8 +12,9 @@ which delivery jobs run does not matter.
 from __future__ import annotations
 
 import json
+import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -77,6 +78,22 @@ class Run:
         return str(self.request.get("display") or self.request["hostname"])
 
 
+def new_run_id(cache_key: str) -> str:
+    """An id no other run has (64 random bits, and RunStore.open never reuses one), made
+    without a round trip to Redis, with the start of the target's key for the logs."""
+    return f"r{secrets.token_hex(8)}-{cache_key[:12]}"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What RunStore.open did: `opened` (recorded and queued), `repeated` (this delivery was
+    seen before: nothing written), `held` (`holder` is the run active for the target: nothing
+    written but the delivery), `taken` (the run id exists: nothing written)."""
+
+    status: Literal["opened", "repeated", "held", "taken"]
+    holder: str | None = None
+
+
 _JSON_FIELDS = {"request", "progress", "joined", "waiting"}
 _FLOAT_FIELDS = {"created_at", "finished_at"}
 _INT_FIELDS = {"attempt"}
@@ -103,7 +120,6 @@ class RunStore:
 
     Keys (every one starts with `origin502:`):
 
-        origin502:run-counter                 STRING  the last run number given out
         origin502:run:{run_id}                HASH    the fields of `Run` (and the bot's own,
                                                       bot/store.py); RUN_TTL
         origin502:run:{run_id}:seq            STRING  the last delivery job number of the run
@@ -151,17 +167,20 @@ class RunStore:
 
     # -- runs -------------------------------------------------------------------------------
     def new_run_id(self, cache_key: str) -> str:
-        number = int(self.redis.incr(f"{PREFIX}:run-counter"))
-        return f"r{number}-{cache_key[:12]}"
+        return new_run_id(cache_key)
 
-    def create(self, run: Run, pipeline: Pipeline | None = None) -> None:
-        """Store a new run; with `pipeline`, only add the commands to it."""
+    @staticmethod
+    def _fields(run: Run) -> dict[EncodableT, EncodableT]:
         run.created_at = run.created_at or time.time()
-        mapping: dict[EncodableT, EncodableT] = {
+        return {
             name: _encode(name, value)
             for name, value in vars(run).items()
             if value is not None and name != "run_id"
         }
+
+    def create(self, run: Run, pipeline: Pipeline | None = None) -> None:
+        """Store a new run; with `pipeline`, only add the commands to it."""
+        mapping = self._fields(run)
         key = self.run_key(run.run_id)
         pipe = pipeline if pipeline is not None else self.redis.pipeline()
         pipe.hset(key, mapping=mapping)
@@ -170,6 +189,56 @@ class RunStore:
         pipe.set(self._seq_key(run.run_id), 0, ex=RUN_TTL)
         if pipeline is None:
             pipe.execute()
+
+    def open(
+        self,
+        run: Run,
+        *,
+        also: Mapping[EncodableT, EncodableT] | None = None,
+        seen: tuple[str, int] | None = None,
+        cache_key: str | None = None,
+    ) -> Opened:
+        """Record a new run, make it the active one for its target in its channel and queue
+        its first delivery job and its probe, in one script: one round trip, all or nothing.
+
+        `also`: fields other sides keep in the run's hash (bot/store.py), written with it.
+        `seen` (a key and its TTL): the request's mark against replays, claimed in the same
+        script. Nothing is written for a repeated request, nor while another run holds the
+        target (the caller then joins or takes over, as bot/runs.py does). `cache_key` is
+        run.cache_key when the caller has it already (it costs a parse).
+        Raises redis.exceptions.RedisError when Redis is unreachable.
+        """
+        fields = self._fields(run)
+        fields.update(also or {})
+        words: list[EncodableT] = [
+            seen[1] if seen else 0, run.run_id, ACTIVE_TTL, RUN_TTL, len(fields)
+        ]
+        for name, value in fields.items():
+            words += [name, value]
+        for command in self._first_jobs(run):
+            words += [len(command), *command]
+        key = self.run_key(run.run_id)
+        active = self._active_key(run.channel, cache_key or run.cache_key)
+        keys = [seen[0] if seen else key, active, key, self._seq_key(run.run_id)]
+        reply = self.redis.register_script(_OPEN)(keys=keys, args=words)
+        status, *rest = (w.decode() if isinstance(w, bytes) else str(w) for w in reply)
+        if status not in ("opened", "repeated", "held", "taken"):
+            raise ValueError(f"unexpected answer from the open script: {status!r}")
+        if status == "opened":
+            queues.count_first_jobs()
+        return Opened(status, rest[0] if rest else None)  # type: ignore[arg-type]
+
+    def _first_jobs(self, run: Run) -> list[list[EncodableT]]:
+        """The commands that queue a new run's first delivery job (the status message goes
+        out first) and its probe, exactly as RQ words them in a pipeline: recorded, not sent
+        (the pipeline never executes), for `open` to run in its script."""
+        recorder = self.redis.pipeline(transaction=True)
+        queues.enqueue_sync(self.redis, run.run_id, 1, pipeline=recorder, count=False)
+        queues.enqueue_probe(self.redis, run.run_id, run.request, pipeline=recorder,
+                             count=False)
+        commands = [list(args) for args, _options in recorder.command_stack]
+        recorder.reset()
+        return commands
 
     def discard(self, run_id: str) -> None:
         """Forget a run that was recorded but never started (it joined another)."""
@@ -324,4 +393,37 @@ if holder == false or holder == ARGV[1] then
   return 1
 end
 return 0
+"""
+
+
+# RunStore.open. KEYS: the request's mark against replays (unused without one), the active-run
+# key, the run's hash, its delivery job counter. ARGV: the mark's TTL (0: no mark), the run id,
+# the active TTL, the run TTL, the number of fields, the fields and values, then the commands
+# that queue the run's jobs, each as its number of words followed by the words. The counter
+# starts at 1: the first delivery job is queued here. RQ's keys are written without being named
+# in KEYS: fine on one Redis (as deployed); a Redis Cluster would refuse it, as it would the
+# multi-key transactions of start_run.
+_OPEN = """
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  return {'taken'}
+end
+if tonumber(ARGV[1]) > 0 and not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return {'repeated'}
+end
+local holder = redis.call('GET', KEYS[2])
+if holder then
+  return {'held', holder}
+end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+local fields = tonumber(ARGV[5])
+redis.call('HSET', KEYS[3], unpack(ARGV, 6, 5 + 2 * fields))
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+redis.call('SET', KEYS[4], '1', 'EX', ARGV[4])
+local i = 6 + 2 * fields
+while i <= #ARGV do
+  local words = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + words))
+  i = i + words + 1
+end
+return {'opened'}
 """

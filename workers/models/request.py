@@ -117,7 +117,12 @@ class ProbeRequest:
 
     def cache_key(self) -> str:
         """A stable key for 'the same target with the same options' (for dedup)."""
-        payload = self.to_dict()
-        payload.pop("display", None)
-        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:24]
+        return cache_key_of(self.to_dict())
+
+
+def cache_key_of(payload: dict[str, Any]) -> str:
+    """ProbeRequest.cache_key() from the request's to_dict(), for a caller that has it already
+    (to_dict is the costly part, and a slash command's ack waits for it)."""
+    kept = {name: value for name, value in payload.items() if name != "display"}
+    blob = json.dumps(kept, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
