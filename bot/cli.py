@@ -1,9 +1,9 @@
 """`origin502`: the command line of every process: `serve`, `worker` and `diagnose`.
 
 Imports stay light at module level (click only) because `origin502 diagnose` starts from
-here and its start-up time counts: `diagnose` and `scheduler` live in modules of their own,
-imported only when that command runs (or `--help` lists it); Bolt, Redis and RQ are imported
-by the commands that need them.
+here and its start-up time counts: `diagnose`, `worker` and `scheduler` live beside what they
+run, imported only when that command runs (or `--help` lists it); Bolt, Redis and RQ are
+imported by the commands that need them.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,7 +24,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("origin502")
 
 # Commands defined elsewhere, as "module:attribute": imported by the command that runs.
-LAZY_COMMANDS = {"diagnose": "workers.cli:diagnose", "scheduler": "workers.watches.cli:scheduler"}
+LAZY_COMMANDS = {
+    "diagnose": "workers.diagnose_cli:diagnose",
+    "scheduler": "workers.watches.scheduler_cli:scheduler",
+    "worker": "workers.jobs.worker_cli:worker",
+}
 # Commands that start, do one thing and exit: they keep the start-up collector threshold.
 ONE_SHOT_COMMANDS = frozenset({"diagnose"})
 # Start-up allocates some 10^5 objects (modules, classes, functions) and frees almost none, so
@@ -71,6 +76,11 @@ def main(ctx: click.Context) -> None:
     """Tell an on-call team why CloudFront answers 502 for their origin."""
     if ctx.invoked_subcommand not in ONE_SHOT_COMMANDS:
         gc.set_threshold(*DEFAULT_GC_THRESHOLD)
+    if ctx.invoked_subcommand == "worker":
+        from workers.jobs.worker_cli import WorkerSettings
+
+        # `workers` never imports the bot: the worker gets its settings check from here.
+        ctx.obj = WorkerSettings(_worker_redis_url)
 
 
 def run() -> None:
@@ -103,13 +113,10 @@ def _settings(*required: str) -> Settings:
     return settings
 
 
-def _redis_refused(url: str, exc: Exception) -> ConfigProblem:
-    from workers.config import redact
-
-    return ConfigProblem(
-        f"REDIS_URL {redact(url)}: Redis refused the connection ({exc}); check the password "
-        "or ACL user, e.g. REDIS_URL=redis://:PASSWORD@redis:6379/0"
-    )
+def _worker_redis_url(queues: Sequence[str]) -> str:
+    """The settings check of `origin502 worker`: a delivery worker posts to Slack, so it needs
+    the bot token; a probe-only worker needs nothing from Slack."""
+    return _settings(*(("SLACK_BOT_TOKEN",) if "delivery" in queues else ())).redis_url
 
 
 @main.command()
@@ -180,118 +187,6 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
         pass
     finally:
         server.server_close()
-
-
-@main.command()
-@click.option(
-    "--queues",
-    "queue_list",
-    default="probe,delivery",
-    show_default=True,
-    help="Comma-separated queues to work: probe (no Slack token needed), delivery.",
-)
-@click.option(
-    "--metrics-port",
-    type=click.IntRange(0, 65535),
-    default=9100,
-    show_default=True,
-    help="Port for /metrics, /healthz and /readyz (0 picks a free one).",
-)
-@click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
-@click.option("--name", default=None, help="Worker name (default: RQ's).")
-@click.option(
-    "--heartbeat",
-    type=click.IntRange(1, 300),
-    default=10,
-    show_default=True,
-    help="Seconds between heartbeats; a job is taken as abandoned after three missed.",
-)
-@click.option(
-    "--maintenance-interval",
-    type=click.IntRange(1, 3600),
-    default=15,
-    show_default=True,
-    help="Seconds between checks for abandoned jobs (a job whose worker died or lost Redis "
-    "is retried within one heartbeat lease plus this).",
-)
-def worker(
-    *,
-    queue_list: str,
-    metrics_port: int,
-    burst: bool,
-    name: str | None,
-    heartbeat: int,
-    maintenance_interval: int,
-) -> None:
-    """Run an RQ worker for the probe and/or delivery queues."""
-    from workers.jobs.queues import QUEUE_NAMES, WATCH_QUEUE, worker_queues
-
-    wanted = [q.strip() for q in queue_list.split(",") if q.strip()]
-    unknown = [q for q in wanted if q not in QUEUE_NAMES]
-    if unknown or not wanted:
-        raise ConfigProblem(
-            f"unknown queue(s) {', '.join(unknown) or '(none)'}: "
-            f"choose from {', '.join(QUEUE_NAMES)}"
-        )
-    settings = _settings(*(("SLACK_BOT_TOKEN",) if "delivery" in wanted else ()))
-    from workers.health import redis_check
-    from workers.jobs.queues import connect
-    from workers.jobs.redis_wait import RedisRefused, wait_for_redis
-    from workers.jobs.worker import make_worker, start_background_worker, work_until_stopped
-    from workers.logging_setup import configure_logging
-    from workers.metrics import start_metrics_server
-
-    configure_logging()
-    connection = connect(settings.redis_url)
-    listen = "127.0.0.1" if metrics_port == 0 else "0.0.0.0"  # noqa: S104
-    start_metrics_server(metrics_port, redis_check(connection), host=listen)
-    # A worker that starts while Redis is down waits for it instead of exiting: in a cluster
-    # the pods may well start before Redis does.
-    try:
-        wait_for_redis(connection, what="worker")
-    except RedisRefused as exc:
-        raise _redis_refused(settings.redis_url, exc) from None
-    main_queues = worker_queues(wanted)
-    if not burst:
-        # Lanes beside the main worker, which keeps every queue (so its scheduler also brings
-        # back jobs waiting for a retry). The interactive lane takes only incident probes, so
-        # a watch batch never delays one; the delivery lane lets progress reach Slack while
-        # a probe runs.
-        lanes = [("interactive", "probe")] + ([("delivery", "delivery")] if len(wanted) > 1 else [])
-        for lane, kind in lanes:
-            if kind in wanted:
-                start_background_worker(
-                    connection,
-                    [QUEUE_NAMES[kind]],
-                    heartbeat_interval=heartbeat,
-                    maintenance_interval=maintenance_interval,
-                    lane=lane,
-                )
-        if "probe" in wanted:
-            # A second watch batch in flight, so the probe processes go on with its origins
-            # while the first batch's results are recorded (workers/watches/fanout.py).
-            start_background_worker(
-                connection,
-                [WATCH_QUEUE],
-                heartbeat_interval=heartbeat,
-                maintenance_interval=maintenance_interval,
-                lane="watch",
-            )
-    click.echo(f"origin502 worker on {', '.join(wanted)}", err=True)
-    try:
-        work_until_stopped(
-            lambda: make_worker(
-                connection,
-                main_queues,
-                heartbeat_interval=heartbeat,
-                maintenance_interval=maintenance_interval,
-                name=name,
-            ),
-            connection,
-            burst=burst,
-        )
-    except RedisRefused as exc:
-        raise _redis_refused(settings.redis_url, exc) from None
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from bot.parse import Accepted
 from bot.store import RunDelivery, SlackStore
-from workers.jobs.runs import Run, RunStore, new_run_id
+from workers.jobs.run_record import Run, RunStore, new_run_id
 from workers.logging_setup import current_request_id
 from workers.models.request import cache_key_of
 

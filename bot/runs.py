@@ -11,7 +11,7 @@ from redis import Redis
 
 from bot.store import RunDelivery, SlackStore
 from workers.jobs import queues
-from workers.jobs.runs import Reason, Run, RunStore
+from workers.jobs.run_record import Reason, Run, RunStore
 from workers.logging_setup import current_request_id
 from workers.models import ProbeRequest
 

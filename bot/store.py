@@ -1,7 +1,7 @@
 """What the Slack side keeps in Redis: the Slack record of each run, the thread index, the
 marks that make a post happen once, and the requests already acted on.
 
-The run records themselves belong to workers/jobs/runs.py; the probe workers never read or
+The run records themselves belong to workers/jobs/run_record.py; the probe workers never read or
 write anything here. Keys (every one starts with `origin502:`):
 
     origin502:run:{run_id}              HASH    the fields of `RunDelivery`, beside the run's
@@ -26,7 +26,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT
 
 from workers.jobs.lease import leased_lock
-from workers.jobs.runs import PREFIX, RUN_TTL, RunStore
+from workers.jobs.run_record import PREFIX, RUN_TTL, RunStore
 
 # Longer than the signature window on either side of now (Bolt allows 5 minutes of skew),
 # and than Slack's event retries (the last one about 5 minutes after the first try).

@@ -11,8 +11,8 @@ from redis import Redis
 from workers.models import ProbeRequest
 from workers.watches.alerts import WatchState
 from workers.watches.clock import clock_from_env
+from workers.watches.dispatch import enqueue_digest
 from workers.watches.model import WatchSpec, watch_id_for
-from workers.watches.queueing import enqueue_digest
 from workers.watches.schedule import DigestSchedule, next_digest_at
 from workers.watches.store import WatchStore, watch_member
 

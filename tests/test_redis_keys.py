@@ -20,7 +20,7 @@ SCANNED = ("bot", "workers")
 # The modules that own keys; each documents its keys at the top.
 STORES = {
     "bot/store.py",  # the Slack side: Slack records of runs, threads, posts, requests seen
-    "workers/jobs/runs.py",  # runs, reports, dedup keys
+    "workers/jobs/run_record.py",  # runs, reports, dedup keys
     "workers/watches/store.py",  # watches, schedules, alerts, digests
     "workers/jobs/lease.py",  # the lock primitive the stores hold their locks with
 }
@@ -99,7 +99,7 @@ def test_no_redis_key_or_command_outside_the_stores():
     'connection.exists(done_key)',
     'self.redis.hgetall(key)',
     'with connection.pipeline() as pipe:\n    pass',
-    'from workers.jobs.runs import PREFIX',
+    'from workers.jobs.run_record import PREFIX',
     'lock_name = f"{runs.PREFIX}:lock:run:{run_id}"',
     'KEY = "origin502:delivered"',
 ])

@@ -33,7 +33,7 @@ from bot.slack import response_url_client, web_client
 from bot.store import RunDelivery, SlackStore
 from workers import metrics
 from workers.jobs import queues
-from workers.jobs.runs import Run, RunStore
+from workers.jobs.run_record import Run, RunStore
 from workers.logging_setup import request_id_bound
 from workers.models.provisional import Provisional
 

@@ -12,7 +12,7 @@ from bot.render.evidence import evidence_messages
 from bot.render.message import Message, code, context, escape, section, sections
 from bot.render.result import result_messages
 from bot.render.status import VERDICT_WORDS, buttons, status_message
-from workers.jobs.runs import Run
+from workers.jobs.run_record import Run
 from workers.models import Report
 from workers.models.distribution import DistributionReport, OriginProbe
 from workers.models.provisional import Provisional

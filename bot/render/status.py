@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.render.message import Message, code, context, escape, section
 from bot.render.watches import watch_button
-from workers.jobs.runs import Run
+from workers.jobs.run_record import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
 from workers.wording import VERDICT_WORDS, layer_summary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.jobs.runs import Run
+from workers.jobs.run_record import Run
 from workers.models import (
     AddressReport,
     CertificateInfo,

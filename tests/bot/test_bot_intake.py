@@ -16,7 +16,7 @@ from bot.store import RunDelivery, SlackStore
 from tests.bot.fakeslack import command_body, post, sign
 from tests.bot.reports import run as make_run
 from workers.jobs import queues
-from workers.jobs.runs import RUN_TTL, RunStore
+from workers.jobs.run_record import RUN_TTL, RunStore
 
 FORM = "application/x-www-form-urlencoded"
 PROBES = "rq:queue:origin502-probe"

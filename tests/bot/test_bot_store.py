@@ -9,7 +9,7 @@ import pytest
 from bot.store import RunDelivery, SlackStore
 from tests.bot.reports import run as make_run
 from workers.jobs.queues import connect
-from workers.jobs.runs import RUN_TTL, Run, RunStore
+from workers.jobs.run_record import RUN_TTL, Run, RunStore
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from rq.job import Job, JobStatus
 from tests.e2e.test_e2e_slack import finished_parent
 from workers.jobs import queues
 from workers.options import build_request
+from workers.watches.dispatch import enqueue_watch_batch
 from workers.watches.model import WatchSpec, watch_id_for
-from workers.watches.queueing import enqueue_watch_batch
 from workers.watches.store import WatchStore
 
 pytestmark = pytest.mark.e2e

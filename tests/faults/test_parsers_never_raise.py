@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.parse import Accepted, Help, Invalid, Refused, interpret
-from workers.cli import diagnose
+from workers.diagnose_cli import diagnose
 from workers.engine import diagnose as engine_diagnose
 from workers.models import ProbeRequest
 from workers.target import TargetError, parse_target

@@ -24,7 +24,7 @@ from tests.support.certs import CertFactory, write_pem
 from tests.support.cloudfront_edge import POP, REQUEST_ID, edge_headers, error_page
 from tests.support.dns_server import FakeDns
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
-from workers.cli import diagnose as diagnose_cli
+from workers.diagnose_cli import diagnose as diagnose_cli
 from workers.engine import diagnose
 from workers.models import Report
 from workers.options import build_request

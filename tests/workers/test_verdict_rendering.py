@@ -16,7 +16,7 @@ from bot.render.evidence import evidence_messages
 from bot.render.result import result_messages
 from bot.render.status import status_message
 from tests.bot.reports import report, run
-from workers.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PROBE, exit_status
+from workers.diagnose_cli import EXIT_FINDINGS, EXIT_OK, EXIT_PROBE, exit_status
 from workers.models import (
     AddressReport,
     ConnectionProbe,

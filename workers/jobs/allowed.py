@@ -18,7 +18,7 @@ from typing import Any, Final
 from rq.job import Job
 
 from workers.jobs import queues
-from workers.watches import queueing
+from workers.watches import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,9 @@ JOB_FUNCTIONS: Final[frozenset[str]] = frozenset({
     queues.PROBE_JOB,
     queues.SYNC_JOB,
     queues.EVIDENCE_JOB,
-    queueing.WATCH_BATCH_JOB,
-    queueing.ALERTS_JOB,
-    queueing.DIGEST_JOB,
+    dispatch.WATCH_BATCH_JOB,
+    dispatch.ALERTS_JOB,
+    dispatch.DIGEST_JOB,
 })
 JOB_CALLBACKS: Final[frozenset[str]] = frozenset({
     queues.PROBE_FAILURE_CALLBACK,

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from workers.jobs.runs import RunStore
+from workers.jobs.run_record import RunStore
 from workers.models.provisional import Provisional
 from workers.waiting import WaitBoard
 

@@ -21,7 +21,7 @@ from workers import metrics
 from workers.engine import diagnose
 from workers.jobs import queues
 from workers.jobs.live import RunLiveUpdates
-from workers.jobs.runs import RunStore
+from workers.jobs.run_record import RunStore
 from workers.logging_setup import request_id_bound
 from workers.models import Layer, ProbeRequest, Report
 from workers.models.distribution import DistributionReport

@@ -1,5 +1,5 @@
 """Watched origins: schedules, the alert state machine, digests and their Redis data model.
 
 Pure parts (no I/O): `schedule`, `alerts`, `digest`, `model`. Redis: `store`. Jobs and the
-scheduler: `jobs`, `queueing`, `scheduler`, `cli`. Nothing here imports the Slack side.
+scheduler: `jobs`, `dispatch`, `scheduler`, `scheduler_cli`. Nothing here imports the Slack side.
 """

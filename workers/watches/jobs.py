@@ -30,7 +30,7 @@ from workers.jobs import queues
 from workers.watches import fanout
 from workers.watches.alerts import WatchState, evaluate, expiry_thresholds
 from workers.watches.clock import Clock, clock_from_env
-from workers.watches.queueing import enqueue_alerts
+from workers.watches.dispatch import enqueue_alerts
 from workers.watches.store import CheckRecord, Claimed, WatchStore
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from prometheus_client import Counter, Gauge
 from redis import Redis
 
 from workers.watches.clock import Clock
-from workers.watches.queueing import BATCH_SIZE, enqueue_digest, enqueue_watch_batch
+from workers.watches.dispatch import BATCH_SIZE, enqueue_digest, enqueue_watch_batch
 from workers.watches.schedule import next_digest_at, next_slot, slot_offset
 from workers.watches.store import WatchStore
 

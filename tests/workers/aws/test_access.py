@@ -72,7 +72,7 @@ def test_plain_origin_path_never_imports_boto3(tmp_path):
     script = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from workers.cli import diagnose\n"
+        "from workers.diagnose_cli import diagnose\n"
         "r = CliRunner().invoke(diagnose, sys.argv[1:])\n"
         "print('exit', r.exit_code)\n"
         "print('boto3' in sys.modules, 'botocore' in sys.modules)\n"

@@ -19,7 +19,7 @@ from tests.support.aws import (
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
 from tests.workers.aws.conftest import leaf
-from workers.cli import diagnose
+from workers.diagnose_cli import diagnose
 
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
 EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"

@@ -16,7 +16,7 @@ from tests.support.certs import CertFactory, write_pem
 from tests.support.dns_server import Authorities, FakeDns
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from workers.cli import diagnose
+from workers.diagnose_cli import diagnose
 
 ZONE = "shop.test"
 NAME = f"www.{ZONE}"

@@ -27,9 +27,9 @@ from bot.render.watches import (
 )
 from tests.bot.hostile import FORMATTING, formatting_taken, shown
 from tests.bot.mrkdwn import render, texts_in
+from tests.bot.render.test_bot_render_distribution import distribution_report, lookup_run
 from tests.bot.reports import report as healthy_report
 from tests.bot.reports import run
-from tests.bot.test_bot_render_distribution import distribution_report, lookup_run
 from tests.support import scenario
 from tests.support.certs import write_pem
 from tests.support.tls_origin import TlsOrigin

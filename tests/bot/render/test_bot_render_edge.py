@@ -8,8 +8,8 @@ import json
 from bot.render.evidence import evidence_messages
 from bot.render.result import result_messages
 from bot.render.status import status_message
+from tests.bot.render.test_bot_render import check_limits
 from tests.bot.reports import report, run
-from tests.bot.test_bot_render import check_limits
 from tests.support.cloudfront_edge import POP, REQUEST_ID, VIA, error_page
 from workers.diagnosis import diagnose_findings
 from workers.diagnosis.edge import edge_reading

@@ -11,7 +11,7 @@ from tests.support.dns_server import FakeDns
 from tests.support.ports import closed_port
 from tests.support.scenario import NAME
 from tests.support.tls_origin import TlsOrigin
-from workers.cli import diagnose
+from workers.diagnose_cli import diagnose
 
 
 def run(*args: str, env: dict[str, str] | None = None):

@@ -36,7 +36,7 @@ def scheduler(metrics_port: int, tick: float, batch_size: int | None, once: bool
     from workers.logging_setup import configure_logging
     from workers.metrics import start_metrics_server
     from workers.watches.clock import clock_from_env
-    from workers.watches.queueing import BATCH_SIZE
+    from workers.watches.dispatch import BATCH_SIZE
     from workers.watches.scheduler import Scheduler
     from workers.watches.store import SchemaMismatch
 

@@ -22,7 +22,7 @@ from tests.bot.conftest import (  # noqa: F401 - fixtures shared with the bot's 
 )
 from workers.watches.clock import FAKE_CLOCK_ENV, FileClock
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from redis import Redis
 from redis.connection import Connection, ConnectionPool
 
 from tests.bot.reports import report
-from tests.watches.test_store_scheduler import T0, add_watch
+from tests.workers.watches.test_store_scheduler import T0, add_watch
 from workers.jobs import queues
 from workers.watches.alerts import observe
 from workers.watches.clock import FixedClock
+from workers.watches.dispatch import WATCH_BATCH_RETRIES, enqueue_watch_batch
 from workers.watches.jobs import check_batch
-from workers.watches.queueing import WATCH_BATCH_RETRIES, enqueue_watch_batch
 from workers.watches.store import WatchStore
 
 

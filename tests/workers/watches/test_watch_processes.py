@@ -13,8 +13,8 @@ import pytest
 
 from tests.support.certs import write_pem
 from tests.support.tls_origin import TlsOrigin
-from tests.watches.conftest import wait_until
-from tests.watches.switch import Switch
+from tests.workers.watches.conftest import wait_until
+from tests.workers.watches.switch import Switch
 from workers.jobs.queues import connect
 from workers.watches.store import WatchStore
 
@@ -287,7 +287,7 @@ def test_two_schedulers_and_restarts_never_double_or_skip(*, processes, clock, a
 
 def test_watch_button_under_a_diagnosis(app_factory, clock, redis_url):
     from bot.render.watches import WATCH_ACTION
-    from workers.jobs.runs import Run, RunStore
+    from workers.jobs.run_record import Run, RunStore
 
     app = app_factory()
     store = RunStore(connect(redis_url))

@@ -14,15 +14,15 @@ import pytest
 from rq.job import Job
 
 from tests.support.ports import DroppingPort
-from tests.watches.conftest import wait_until
+from tests.workers.watches.conftest import wait_until
 from workers.jobs import queues
 from workers.options import build_request
+from workers.watches.dispatch import enqueue_watch_batch
 from workers.watches.model import WatchSpec, watch_id_for
-from workers.watches.queueing import enqueue_watch_batch
 from workers.watches.store import WatchStore, watch_member
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 T0 = 1_800_000_000.0
 
 

@@ -130,7 +130,7 @@ def test_a_scheduler_dying_after_enqueue_does_not_duplicate(redis):
     first = Scheduler(redis, FixedClock(T0), lease=120)
     # Enqueue, then "die" before confirming: put the claim back as it was.
     claimed = store.claim_due(T0, lease=120)
-    from workers.watches.queueing import enqueue_watch_batch
+    from workers.watches.dispatch import enqueue_watch_batch
 
     enqueue_watch_batch(redis, [(spec.watch_id, occ) for _, occ in claimed])
     first.clock = FixedClock(T0 + 121)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from bot.render.status import status_message
+from tests.bot.render.test_bot_render import check_golden, check_limits
 from tests.bot.reports import report, run
-from tests.bot.test_bot_render import check_golden, check_limits
 from workers.models.provisional import Provisional
 
 NOTE = "first attempt timed out; 2 more attempts running…"

@@ -8,13 +8,13 @@ import pytest
 from rq import Queue
 
 from tests.bot.reports import report
-from tests.watches.test_store_scheduler import T0, add_watch
+from tests.workers.watches.test_store_scheduler import T0, add_watch
 from workers.jobs import queues
 from workers.jobs.worker import make_worker
 from workers.watches import jobs
 from workers.watches.clock import FAKE_CLOCK_ENV
+from workers.watches.dispatch import enqueue_watch_batch
 from workers.watches.fanout import PROCESSES_ENV
-from workers.watches.queueing import enqueue_watch_batch
 from workers.watches.store import WatchStore
 
 

@@ -13,7 +13,7 @@ from tests.support.aws import CloudFrontFront, MotoServer, behaviour, custom_ori
 from tests.support.certs import write_pem
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from tests.watches.test_watch_processes import CHANNEL, Watching
+from tests.workers.watches.test_watch_processes import CHANNEL, Watching
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import pytest
 from tests.bot.reports import report, run
 from workers.jobs.live import PROGRESS_INTERVAL, PROVISIONAL_GAP, SHOW_AFTER, RunLiveUpdates
 from workers.jobs.queues import connect
-from workers.jobs.runs import RunStore
+from workers.jobs.run_record import RunStore
 from workers.models.provisional import Provisional
 from workers.probes.attempts import Attempt
 

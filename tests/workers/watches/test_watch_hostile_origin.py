@@ -13,8 +13,8 @@ from tests.bot.fakeslack import post, sign
 from tests.bot.hostile import FORMATTING, formatting_taken, shown
 from tests.support.certs import write_pem
 from tests.support.tls_origin import TlsOrigin
-from tests.watches.conftest import wait_until
-from tests.watches.test_watch_processes import Watching
+from tests.workers.watches.conftest import wait_until
+from tests.workers.watches.test_watch_processes import Watching
 
 LINKS = "<!channel> <https://evil.example/fix|Fix here>"
 RESPONSE = (

@@ -7,7 +7,7 @@ import pytest
 from bot.store import SlackStore
 from tests.bot.reports import run as make_run
 from workers.jobs.queues import connect
-from workers.jobs.runs import JUST_FINISHED, RunStore
+from workers.jobs.run_record import JUST_FINISHED, RunStore
 
 
 @pytest.fixture

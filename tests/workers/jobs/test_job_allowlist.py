@@ -7,7 +7,7 @@ from pathlib import Path
 
 from workers.jobs.allowed import JOB_CALLBACKS, JOB_FUNCTIONS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NAMED = re.compile(r'^[A-Z_]+_(JOB|CALLBACK) = "([\w.]+)"', re.MULTILINE)
 
 

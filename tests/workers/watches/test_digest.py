@@ -11,7 +11,7 @@ from bot.render.watches import (
     incident_parent,
     watches_list,
 )
-from tests.watches.test_alerts import NOW, cert, failing, ok
+from tests.workers.watches.test_alerts import NOW, cert, failing, ok
 from workers.watches.alerts import Observation, evaluate
 from workers.watches.digest import compose_digest, snapshot_of
 from workers.watches.model import WatchSpec

@@ -1,6 +1,6 @@
 """Each watch sub-command's listener (bot/commands/watch.py) over signed HTTP, with a real
 Redis and the recording Slack: what it answers, and what it leaves in the store. No scheduler
-or worker runs here (tests/watches/test_watch_processes.py runs them end to end)."""
+or worker runs here (tests/workers/watches/test_watch_processes.py runs them end to end)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from tests.support.ports import closed_port
-from tests.watches.conftest import wait_until
+from tests.workers.watches.conftest import wait_until
 from workers.options import build_request
 from workers.watches.fanout import ProbePool
 
