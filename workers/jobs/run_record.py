@@ -288,7 +288,7 @@ class RunStore:
                     pipe.watch(key)  # type: ignore[no-untyped-call]
                     status = pipe.hget(key, "status")
                     if status is None or status in (b"done", b"failed"):
-                        pipe.unwatch()  # type: ignore[no-untyped-call]
+                        pipe.unwatch()
                         return False
                     pipe.multi()
                     for name, value in fields.items():
