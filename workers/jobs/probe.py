@@ -29,6 +29,8 @@ from workers.models.layers import connection_results
 
 log = logging.getLogger(__name__)
 
+FINISHED = ("done", "failed")
+
 
 def _connection() -> Redis:
     job = get_current_job()
@@ -50,6 +52,11 @@ def run_probe(run_id: str, request: dict[str, Any]) -> dict[str, Any]:
     store = RunStore(connection)
     record = store.get(run_id)
     with request_id_bound(record.request_id if record is not None else None):
+        if record is not None and record.status in FINISHED:
+            # A retry of an attempt RQ took for abandoned that finished after all: probing
+            # again would put the final message back to "checking…" for nothing.
+            log.info("run already finished; not probing again", extra={"run_id": run_id})
+            return {"run_id": run_id, "verdict": None, "already": record.status}
         return _run_probe(connection, store, run_id, request)
 
 
@@ -163,21 +170,28 @@ def interruption_text(exc_type: type[BaseException] | None, timeout: float | Non
     )
 
 
-def record_interruption(job: Job, connection: Redis, why: str, *, retrying: bool) -> None:
-    """Tell the run's thread that its probe was interrupted, and whether it is retried."""
+def record_interruption(job: Job, connection: Redis, why: str, *, retrying: bool) -> bool:
+    """Tell the run's thread that its probe was interrupted, and whether it is retried.
+    False when there is nothing to tell: the run is gone, or already done or failed (an
+    attempt taken for abandoned, its heartbeat lost while Redis was away, that finished)."""
     run_id = str(job.args[0]) if job.args else None
     if run_id is None:
-        return
+        return False
     store = RunStore(connection)
     run = store.get(run_id)
     if run is None:
-        return
+        return False
     if retrying:
-        store.update(run_id, status="queued", error=f"{why}; retrying", progress={})
+        wrote = store.update_unless_finished(
+            run_id, status="queued", error=f"{why}; retrying", progress={})
     else:
-        store.update(run_id, status="failed", error=why, finished_at=time.time())
-        store.release(run, finished=False)
-    request_sync(connection, run_id)
+        wrote = store.update_unless_finished(
+            run_id, status="failed", error=why, finished_at=time.time())
+        if wrote:
+            store.release(run, finished=False)
+    if wrote:
+        request_sync(connection, run_id)
+    return wrote
 
 
 def on_probe_failure(
@@ -198,5 +212,7 @@ def on_probe_failure(
         extra={"job_id": job.id, "why": why, "retrying": retrying},
         exc_info=(exc_type, exc_value, traceback) if exc_type and exc_value else None,
     )
-    record_interruption(job, connection, why, retrying=retrying)
+    if not record_interruption(job, connection, why, retrying=retrying):
+        # Nothing left to retry: the run finished (or is gone).
+        job.retries_left = 0
 

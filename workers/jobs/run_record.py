@@ -276,6 +276,33 @@ class RunStore:
                     pipe.hset(key, name, _encode(name, value))
             pipe.execute()
 
+    def update_unless_finished(self, run_id: str, **fields: Any) -> bool:
+        """`update`, unless the run is done or failed by then (checked and written at once);
+        True when it wrote. A probe attempt RQ takes for abandoned (its heartbeat lost in a
+        Redis outage) may in fact have finished the run: its interruption note must not
+        turn the final verdict back into "checking…"."""
+        key = self.run_key(run_id)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)  # type: ignore[no-untyped-call]
+                    status = pipe.hget(key, "status")
+                    if status is None or status in (b"done", b"failed"):
+                        pipe.unwatch()
+                        return False
+                    pipe.multi()
+                    for name, value in fields.items():
+                        if name not in Run.__dataclass_fields__ or name == "run_id":
+                            raise KeyError(name)
+                        if value is None:
+                            pipe.hdel(key, name)
+                        else:
+                            pipe.hset(key, name, _encode(name, value))
+                    pipe.execute()
+                    return True
+                except WatchError:
+                    continue
+
     def set_progress(self, run_id: str, layer: str, text: str) -> None:
         """Record a finished layer; layers of several addresses may report at once."""
         key = self.run_key(run_id)
