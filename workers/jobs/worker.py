@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
@@ -74,7 +75,14 @@ class Origin502Worker(SimpleWorker):
 
         def beat() -> None:
             while not done.wait(self.heartbeat_interval):
-                self.maintain_heartbeats(job, execution)
+                try:
+                    self.maintain_heartbeats(job, execution)
+                except RedisError as exc:
+                    # One missed beat during a Redis outage must not end the beating: a
+                    # thread that died here would let the lease lapse while the job still
+                    # runs, and RQ would then retry a probe that finishes anyway.
+                    log.warning("heartbeat of job %s missed (%s); next in %s s",
+                                job.id, type(exc).__name__, self.heartbeat_interval)
 
         beater = threading.Thread(target=beat, name=f"heartbeat-{job.id}", daemon=True)
         beater.start()
