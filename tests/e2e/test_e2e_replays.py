@@ -48,6 +48,10 @@ def test_two_clicks_racing_on_one_rerun_start_one_run(stack_factory, good_origin
     parent = finished_parent(stack)
     results_in_thread(stack, parent, 1)
     run_id = parent.button_values()[RERUN_ACTION]
+    # The re-run's probe is held (the origin reads the request and does not answer) until both
+    # clicks are answered: a click handled after the first re-run had already finished would
+    # rightly start another, and on a loaded machine that order cannot be ruled out otherwise.
+    good_origin.mode = "hang"
     # Two genuine clicks (different action_ts, so not replays), sent at the same moment.
     urls = [stack.slack.new_response_url() for _ in range(2)]
     bodies = [action_body(RERUN_ACTION, run_id, message_ts=parent.ts, user=u, response_url=url)
@@ -68,5 +72,6 @@ def test_two_clicks_racing_on_one_rerun_start_one_run(stack_factory, good_origin
         lambda: [r for url in urls for r in stack.send.responses_to(url)]
     )
     assert "no second probe was started" in str(joined), joined
+    good_origin.stop()  # lets the held probe end (the origin closes without answering)
     results_in_thread(stack, parent, 2)
     assert probe_jobs(stack) == 2
