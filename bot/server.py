@@ -159,6 +159,11 @@ def make_handler(
         protocol_version = "HTTP/1.1"
         # Socket timeout for every read and write: a silent or idle connection is dropped.
         timeout = IDLE_TIMEOUT
+        # The response is written to a buffer that http.server flushes once it is complete
+        # (handle_one_request): status line, headers and body leave in one send, not one for
+        # the headers and one for the body. Under a burst each send also gives up the
+        # interpreter lock, to take it back behind the other threads (issue 8).
+        wbufsize = 1 << 16
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
@@ -258,6 +263,15 @@ def make_handler(
                 super().handle_one_request()
             finally:
                 deadlines.cancel(self.connection)
+                # Whatever was answered goes out now, on every path (see wbufsize).
+                with contextlib.suppress(OSError, ValueError):
+                    self.wfile.flush()
+
+        def handle_expect_100(self) -> bool:
+            # "100 Continue" must reach the client before its body is read (see wbufsize).
+            answer = super().handle_expect_100()
+            self.wfile.flush()
+            return answer
 
         def _reply(
             self, status: HTTPStatus, body: bytes, content_type: str, *, close: bool = False

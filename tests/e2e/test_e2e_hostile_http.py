@@ -158,6 +158,43 @@ def test_a_genuine_request_still_works(serve):
     assert b"origin502" in answer
 
 
+def test_expect_100_continue_is_answered_before_the_body_is_sent(serve):
+    # Responses are buffered until complete (bot/server.py, wbufsize): the interim answer
+    # must still go out at once, or a client that waits for it never sends its body.
+    body = command_body("help")
+    head = post_head(str(len(body)), extra={**sign(body), "Expect": "100-continue"})
+    with socket.create_connection(_address(serve), timeout=15) as sock:
+        sock.sendall(head)
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = sock.recv(65536)
+            assert chunk, interim
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 Continue\r\n"), interim
+        sock.sendall(body.encode())
+        answer = interim.partition(b"\r\n\r\n")[2]
+        while not (b"\r\n\r\n" in answer and _complete(answer)):
+            chunk = sock.recv(65536)
+            assert chunk, answer
+            answer += chunk
+    assert status_of(answer) == 200
+    assert b"origin502" in answer
+
+
+def test_two_requests_on_one_connection_are_each_answered(serve):
+    body = command_body("help")
+    with socket.create_connection(_address(serve), timeout=15) as sock:
+        for _ in range(2):
+            sock.sendall(post_head(str(len(body)), extra=sign(body)) + body.encode())
+            answer = b""
+            while not (b"\r\n\r\n" in answer and _complete(answer)):
+                chunk = sock.recv(65536)
+                assert chunk, answer
+                answer += chunk
+            assert status_of(answer) == 200
+            assert b"origin502" in answer
+
+
 def test_connections_are_bounded_and_silent_ones_time_out(stack_factory):
     stack = stack_factory(workers=False, ORIGIN502_HTTP_MAX_CONNECTIONS="32",
                           ORIGIN502_HTTP_IDLE_TIMEOUT="2")

@@ -6,6 +6,7 @@ an explicit timeout and TTLs, and an id derived from the run it serves.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from redis import Redis
@@ -77,6 +78,27 @@ def queue(name: str, connection: Redis, job_class: type[Job] | None = None) -> Q
     return Queue(name, connection=connection, serializer=SERIALIZER, job_class=job_class)
 
 
+# The Queue objects enqueue_probe and enqueue_delivery use, one per connection and queue name.
+# Building a Queue runs RQ's serializer check (an isinstance against a runtime Protocol, slow
+# on Python 3.11), on a slash command's ack path (issue 8); an enqueue changes nothing in the
+# Queue but the server version it caches, so threads can share one. Kept on the connection
+# itself (as RQ keeps that version), so they go when it goes.
+_ENQUEUERS = "_origin502_enqueuers"
+_ENQUEUERS_LOCK = threading.Lock()
+
+
+def _enqueuer(name: str, connection: Redis) -> Queue:
+    with _ENQUEUERS_LOCK:
+        by_name: dict[str, Queue] | None = getattr(connection, _ENQUEUERS, None)
+        if by_name is None:
+            by_name = {}
+            setattr(connection, _ENQUEUERS, by_name)
+        found = by_name.get(name)
+        if found is None:
+            found = by_name[name] = queue(name, connection)
+        return found
+
+
 def enqueue_probe(
     connection: Redis,
     run_id: str,
@@ -87,7 +109,7 @@ def enqueue_probe(
 ) -> str:
     """Queue the probe of one run; returns the job id. With `pipeline`, only adds to it.
     `count=False` leaves the job out of the metrics (count_first_jobs counts once queued)."""
-    job = queue(PROBE_QUEUE, connection).enqueue(
+    job = _enqueuer(PROBE_QUEUE, connection).enqueue(
         PROBE_JOB,
         args=(run_id, request),
         job_id=f"probe-{run_id}",
@@ -119,7 +141,7 @@ def enqueue_delivery(
     """Queue a job for the delivery workers (the only ones holding the Slack token), with the
     timeouts, TTLs and retries every delivery job shares. Raises DuplicateJobError when
     `unique` is set and a job with that id is queued already."""
-    job = queue(DELIVERY_QUEUE, connection).enqueue(
+    job = _enqueuer(DELIVERY_QUEUE, connection).enqueue(
         func,
         args=args,
         job_id=job_id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 ProtocolPolicy = Literal["https-only", "http-only", "match-viewer"]
@@ -92,10 +92,16 @@ class ProbeRequest:
         return replace(self, settings=replace(self.settings, **changes))
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # What dataclasses.asdict gave, built by hand: asdict deep-copies field by field, and
+        # a slash command's ack waits for this (issue 8). Every value below is a str, number,
+        # bool or None, or is rebuilt as a new list, so nothing is shared with `self`.
+        data = _plain(self)
         data.pop("origin_headers", None)
+        data["settings"] = _plain(self.settings)
         data["settings"]["origin_ssl_protocols"] = list(self.settings.origin_ssl_protocols)
+        data["options"] = _plain(self.options)
         data["options"]["resolve"] = [list(pair) for pair in self.options.resolve]
+        data["lookup"] = _plain(self.lookup) if self.lookup is not None else None
         return data
 
     @classmethod
@@ -118,6 +124,11 @@ class ProbeRequest:
     def cache_key(self) -> str:
         """A stable key for 'the same target with the same options' (for dedup)."""
         return cache_key_of(self.to_dict())
+
+
+def _plain(value: object) -> dict[str, Any]:
+    """A dataclass's fields, in order, one level deep."""
+    return {f.name: getattr(value, f.name) for f in fields(value)}  # type: ignore[arg-type]
 
 
 def cache_key_of(payload: dict[str, Any]) -> str:
