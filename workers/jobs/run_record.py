@@ -105,6 +105,18 @@ def _encode(name: str, value: Any) -> str:
     return str(value)
 
 
+def _write_fields(pipe: Pipeline, key: str, fields: Mapping[str, Any]) -> None:
+    """Queue the writes of some fields of a run on `pipe` (None removes a field); a name that
+    is not a field of the shared Run is refused."""
+    for name, value in fields.items():
+        if name not in Run.__dataclass_fields__ or name == "run_id":
+            raise KeyError(name)
+        if value is None:
+            pipe.hdel(key, name)
+        else:
+            pipe.hset(key, name, _encode(name, value))
+
+
 def _decode(name: str, raw: str) -> Any:
     if name in _JSON_FIELDS:
         return json.loads(raw)
@@ -267,13 +279,7 @@ class RunStore:
         """Set some fields of a run; None removes a field."""
         key = self.run_key(run_id)
         with self.redis.pipeline() as pipe:
-            for name, value in fields.items():
-                if name not in Run.__dataclass_fields__ or name == "run_id":
-                    raise KeyError(name)
-                if value is None:
-                    pipe.hdel(key, name)
-                else:
-                    pipe.hset(key, name, _encode(name, value))
+            _write_fields(pipe, key, fields)
             pipe.execute()
 
     def update_unless_finished(self, run_id: str, **fields: Any) -> bool:
@@ -291,13 +297,7 @@ class RunStore:
                         pipe.unwatch()
                         return False
                     pipe.multi()
-                    for name, value in fields.items():
-                        if name not in Run.__dataclass_fields__ or name == "run_id":
-                            raise KeyError(name)
-                        if value is None:
-                            pipe.hdel(key, name)
-                        else:
-                            pipe.hset(key, name, _encode(name, value))
+                    _write_fields(pipe, key, fields)
                     pipe.execute()
                     return True
                 except WatchError:
