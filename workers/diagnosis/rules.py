@@ -34,6 +34,7 @@ from workers.models import (
     TargetInfo,
     TcpReason,
     TlsReason,
+    TlsResult,
     ValidatorVerdict,
 )
 from workers.models.cloudfront import (
@@ -326,6 +327,10 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
                              **fill).worded(**words))
         elif reason == TlsReason.CURVE_UNSUPPORTED:
             out.append(draft(FindingCode.TLS_CURVE_UNSUPPORTED, ip, **fill).worded(**measured))
+        elif reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            out.append(_key_unsupported(ip, tls, fill))
+        elif reason == TlsReason.SNI_REFUSED:
+            out.append(_sni_refused(ip, report.target, tls, fill))
         elif reason == TlsReason.CLIENT_CERT_REQUIRED:
             out.append(draft(FindingCode.TLS_CLIENT_CERT_REQUIRED, ip,
                              how=catalog.CLIENT_CERT_HOW_HANDSHAKE, **fill)
@@ -339,12 +344,46 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             extra = ""
             if tls.cipher_offer is not None:
                 extra = _offer_sentence(tls.cipher_offer)
+            elif reason == TlsReason.TIMEOUT:
+                # Silence says nothing about ciphers: no DES/RC4 guess.
+                extra = catalog.HANDSHAKE_NO_ANSWER
             elif not accepted:
                 extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
+            advice = (catalog.HANDSHAKE_ADVICE.get(reason, catalog.HANDSHAKE_ADVICE_OTHER)
+                      if reason is not None else catalog.HANDSHAKE_ADVICE_OTHER)
             words = {"what": what or tls.detail or catalog.HANDSHAKE_FAILED,
-                     "measured": tls.detail, "extra": extra}
+                     "measured": tls.detail, "extra": extra,
+                     "advice": say(advice, port=probe.port)}
             out.append(draft(FindingCode.TLS_HANDSHAKE_FAILED, ip, **fill).worded(**words))
     return out
+
+
+def _key_unsupported(ip: str, tls: TlsResult, fill: Facts) -> Draft:
+    """The certificate's key, not the curves, stops CloudFront's handshake. Ed25519/Ed448 are
+    outside the key types AWS documents (RSA, ECDSA); an ECDSA curve other than P-256/P-384
+    is refused by CloudFront's documented curve list, which AWS does not state outright, so
+    that verdict is uncertain (cloudfront-facts §2.2, §2.4, §3.3)."""
+    key = tls.certificate_key or ""
+    ecdsa = key.startswith("ECDSA")
+    doubt = say(catalog.KEY_DOUBT_CURVE if ecdsa else catalog.KEY_DOUBT_NONE, key=key)
+    d = draft(FindingCode.CERT_KEY_UNSUPPORTED, ip, key=key, **fill).worded(
+        measured=tls.detail, doubt=doubt)
+    d.uncertain = ecdsa
+    return d
+
+
+def _sni_refused(ip: str, target: TargetInfo, tls: TlsResult, fill: Facts) -> Draft:
+    """The origin refuses the SNI CloudFront sends and accepts another name (or none)."""
+    other = tls.sni_accepted or ""
+    forwarded = target.host_header != target.hostname
+    accepted_with = (say(catalog.SNI_ACCEPTED_WITH, name=other) if other
+                     else catalog.SNI_ACCEPTED_WITHOUT)
+    alternative = (say(catalog.SNI_ALTERNATIVE_HOST, hostname=target.hostname)
+                   if forwarded and other == target.hostname else catalog.SNI_ALTERNATIVE_NONE)
+    return draft(FindingCode.TLS_SNI_REFUSED, ip, sni_accepted=other,
+                 **fill).worded(
+        measured=tls.detail, accepted_with=accepted_with, alternative=alternative,
+        why_sni=catalog.SNI_BECAUSE_HOST if forwarded else catalog.SNI_ORIGIN_DOMAIN)
 
 
 def client_cert_refusal(probe: ConnectionProbe) -> str | None:
@@ -445,7 +484,11 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
         found.extend(_validity_findings(chain, analysis, ip, now))
         if analysis is not None:
             found.extend(_trust_findings(chain, analysis, ip))
-        found.extend(_key_findings(chain, analysis, ip))
+        keys = _key_findings(chain, analysis, ip)
+        if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            # The failed handshake's own finding already names the key, as an error.
+            keys = [d for d in keys if d.code != FindingCode.CERT_KEY_TYPE_UNCERTAIN]
+        found.extend(keys)
         if analysis is not None:
             found.extend(_limit_findings(analysis, ip))
             found.extend(_validator_findings(target, analysis, found, ip))
@@ -541,19 +584,50 @@ def _trust_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
             c.self_signed for c in chain[1:]) else chain[-1]
         out.append(draft(FindingCode.CERT_UNTRUSTED_ROOT, ip,
                          evidence_line=say(catalog.ROOT_NOT_LISTED, root=root.subject)))
+    elif reason == ChainBreak.INCOMPLETE and _wrong_issuer(chain, analysis) is not None:
+        out.append(_wrong_intermediate(chain, analysis, ip))
     elif reason == ChainBreak.INCOMPLETE:
         out.extend(_incomplete_findings(chain, analysis, ip))
-    if analysis.unused_indexes or analysis.root_included:
+    # The wrong intermediate is off the path too, but its own finding says why.
+    unused = [i for i in analysis.unused_indexes if i != _wrong_issuer(chain, analysis)]
+    if unused or analysis.root_included:
         parts = []
-        if analysis.unused_indexes:
-            names = ", ".join(chain[i].common_name or chain[i].subject
-                              for i in analysis.unused_indexes)
+        if unused:
+            names = ", ".join(chain[i].common_name or chain[i].subject for i in unused)
             parts.append(say(catalog.EXTRA_NOT_ON_PATH, names=names))
         if analysis.root_included and len(chain) > 1:
             parts.append(catalog.EXTRA_ROOT)
         if parts:
             out.append(draft(FindingCode.CERT_EXTRA_CERTIFICATES, ip, detail=" ".join(parts)))
     return out
+
+
+def _wrong_issuer(chain: list[CertificateInfo], analysis: ChainAnalysis) -> int | None:
+    index = analysis.wrong_issuer_index
+    return index if index is not None and index < len(chain) else None
+
+
+def _wrong_intermediate(chain: list[CertificateInfo], analysis: ChainAnalysis,
+                        ip: str) -> Draft:
+    """A certificate named like the missing issuer was sent, and did not sign the one below
+    it: the intermediate is the wrong one, not missing, and the CA is not "private"."""
+    index = _wrong_issuer(chain, analysis) or 0
+    wrong = chain[index]
+    dangling = chain[analysis.dangling_index or 0]
+    dangling_label = _label(dangling)
+    why = say(catalog.WRONG_ISSUER_WHY.get(analysis.wrong_issuer_why or "", ""),
+              found=analysis.wrong_issuer_key_id, expected=analysis.expected_key_id,
+              dangling=dangling_label)
+    which_one = (say(catalog.WRONG_ISSUER_WHICH, expected=analysis.expected_key_id)
+                 if analysis.expected_key_id else "")
+    where = ""
+    if analysis.aia_status == "fetched" and analysis.aia_completes_chain and analysis.aia_url:
+        where = say(catalog.AIA_DOWNLOAD, url=analysis.aia_url)
+    return draft(FindingCode.CERT_WRONG_INTERMEDIATE, ip, wrong=wrong.subject, index=index,
+                 dangling=dangling_label, which_one=which_one, where=where,
+                 expected_key_id=analysis.expected_key_id,
+                 wrong_key_id=analysis.wrong_issuer_key_id).worded(
+        sha256=wrong.sha256[:16], why=why)
 
 
 def _incomplete_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
@@ -665,7 +739,8 @@ _EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[FindingCode]], ...] = (
 
 
 _NO_TRUSTED_PATH = frozenset({FindingCode.CERT_SELF_SIGNED, FindingCode.CERT_UNTRUSTED_ROOT,
-                              FindingCode.CERT_CHAIN_INCOMPLETE, FindingCode.CERT_CHAIN_CUT})
+                              FindingCode.CERT_CHAIN_INCOMPLETE, FindingCode.CERT_CHAIN_CUT,
+                              FindingCode.CERT_WRONG_INTERMEDIATE})
 
 
 def _explained(verdict: ValidatorVerdict, own_codes: set[FindingCode]) -> bool:

@@ -449,6 +449,8 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
                             "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
         result.reason = TlsReason.NOT_TLS
         return []
+    if _sni_refused(first, target, ctx, result):
+        return []
 
     # OpenSSL could not offer all of CloudFront's list: ask with exactly that list, built byte
     # by byte. A suite only that ClientHello could offer, in a configured protocol, means
@@ -520,6 +522,7 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
         result.reason = TlsReason.CURVE_UNSUPPORTED
         result.detail = (f"the origin accepts {hs.cipher} over {best} only with a curve or "
                          "signature scheme CloudFront does not offer")
+        _blame_certificate_key(hs, best, result)
         return []
     # Enumerate the origin's ciphers for that protocol: offer everything minus what it chose.
     chosen = outcomes[best][1].cipher
@@ -537,3 +540,107 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
     result.accepted_ciphers = found + [c for c in result.accepted_ciphers if c not in found]
     result.reason = TlsReason.CIPHER_UNSUPPORTED
     return []
+
+
+# Alerts an origin answers a server name it has no certificate for with: nginx's
+# ssl_reject_handshake and OpenSSL's servername callback send unrecognized_name, others
+# handshake_failure or simply close.
+_SNI_ALERTS = ("unrecognized_name", "handshake_failure")
+
+
+def _sni_refused(first: Handshake, target: Target, ctx: ProbeContext,
+                 result: TlsResult) -> bool:
+    """Whether the origin refuses the server name CloudFront sends and completes the same
+    handshake with another one: the origin domain when the forwarded Host is the SNI, or no
+    SNI at all. Then ``result`` says so (reason SNI_REFUSED, the name that worked) and True is
+    returned. At most two handshakes, made only after a refusal that could be about the name."""
+    sni = target.server_name
+    if sni is None or first.kind not in ("ssl", "eof") or (
+            first.kind == "ssl" and first.alert not in _SNI_ALERTS):
+        return False
+    others: list[str] = []
+    if target.hostname != sni and not target.is_ip_literal:
+        others.append(target.hostname)
+    others.append("")  # no SNI: the origin's default certificate
+    for other in others:
+        attempt, hs = _handshake_with_name(target, ctx, other or None)
+        result.attempts.append(attempt)
+        if hs.ok:
+            result.reason = TlsReason.SNI_REFUSED
+            result.sni_accepted = other
+            refusal = f"alert {first.alert}" if first.alert else "a closed connection"
+            said = f"SNI {other}" if other else "no SNI"
+            result.detail = f"{refusal} to SNI {sni}; {hs.protocol} {hs.cipher} with {said}"
+            return True
+    return False
+
+
+def _handshake_with_name(target: Target, ctx: ProbeContext,
+                         sni: str | None) -> tuple[TlsAttempt, Handshake]:
+    """CloudFront's handshake again, on a new connection, with server name ``sni``."""
+    purpose = f"SNI {sni}?" if sni else "no SNI?"
+    protocols = [p for p in target.settings.origin_ssl_protocols
+                 if p in _VERSIONS and (p != "SSLv3" or ssl.HAS_SSLv3)]
+    try:
+        timeout = ctx.timeout(target.settings.connect_timeout)
+    except DeadlineExceeded:
+        return (TlsAttempt(purpose, protocols, CLOUDFRONT_CIPHER_STRING, ok=False,
+                           error="out of time"), Handshake(ok=False, kind="timeout"))
+    sock = _connect(target.dialled.address, target.dialled.port, timeout)
+    if sock is None:
+        hs = Handshake(ok=False, kind="connect", error="could not reconnect")
+    else:
+        context, _ = _shared_context(tuple(protocols), CLOUDFRONT_CIPHER_STRING,
+                                     cloudfront_curves=True)
+        hs = handshake(sock, context, sni, timeout)
+        if hs.sock is not None:
+            hs.sock.close()
+            hs.sock = None
+    return TlsAttempt(purpose=purpose, protocols=protocols, ciphers=CLOUDFRONT_CIPHER_STRING,
+                      ok=hs.ok, negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
+                      error=hs.error, duration_ms=hs.duration_ms), hs
+
+
+# ECDSA curves whose certificates CloudFront's offer can verify (its supported groups, which in
+# TLS 1.2 also bound the curve of an ECDSA certificate, RFC 8422 §5.1).
+_CLOUDFRONT_CERT_CURVES = ("secp256r1", "secp384r1")
+
+
+def certificate_key(chain_der: list[bytes]) -> str | None:
+    """The server certificate's key when it is one CloudFront's curves and signature schemes
+    cannot verify ("ECDSA secp521r1", "Ed25519", "Ed448"); None for RSA, ECDSA P-256/P-384 or
+    a certificate that does not parse."""
+    # cryptography is imported by the certificate judgement anyway; only this path needs it here.
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+    if not chain_der:
+        return None
+    try:
+        key = x509.load_der_x509_certificate(chain_der[0]).public_key()
+    except ValueError:
+        return None
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name in _CLOUDFRONT_CERT_CURVES:
+            return None
+        known = {"secp521r1": "P-521", "secp224r1": "P-224", "secp192r1": "P-192"}
+        name = known.get(key.curve.name)
+        return f"ECDSA {name} ({key.curve.name})" if name else f"ECDSA {key.curve.name}"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448"
+    return None
+
+
+def _blame_certificate_key(hs: Handshake, protocol: str, result: TlsResult) -> None:
+    """When the handshake that completed with any curve shows a certificate key CloudFront's
+    offer cannot verify, that key is the cause, not the ECDHE curves (they were CloudFront's
+    own, or the origin would not have got this far)."""
+    key = certificate_key(hs.chain_der)
+    if key is None:
+        return
+    result.reason = TlsReason.CERT_KEY_UNSUPPORTED
+    result.certificate_key = key
+    result.detail = (f"{hs.cipher} over {protocol} once any curve and signature scheme "
+                     "is offered")
