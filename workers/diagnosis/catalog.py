@@ -717,6 +717,16 @@ WRONG_ISSUER_WHY: dict[str, str] = {
                        "names {expected} as its issuer's key"),
     "signature": "the signature on \"{dangling}\" does not verify with its key",
 }
+# An origin with an RSA and an ECDSA certificate: which one a finding is about.
+DUAL_CERTIFICATE = (
+    " This is the origin's {kind} certificate, presented to clients that prefer {kind} "
+    "suites; to those that prefer {other} suites it presents its {other} certificate "
+    "{label}, {state}.")
+DUAL_STATE_OK = "which passes these checks"
+DUAL_STATE_BAD = "which fails too"
+DUAL_EITHER = (
+    " CloudFront's preference between RSA and ECDSA suites is not documented, so it may get "
+    "either certificate: requests fail whenever it gets this one.")
 WRONG_ISSUER_WHICH = " (subject key identifier {expected})"
 HANDSHAKE_NOTHING_ACCEPTED = (
     " It accepted no protocol and cipher this machine can offer; if it only supports "

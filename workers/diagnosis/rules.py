@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from workers.diagnosis import catalog
 from workers.diagnosis.catalog import Shape
-from workers.diagnosis.draft import Draft, Facts, draft
+from workers.diagnosis.draft import Draft, Facts, Note, draft
 from workers.diagnosis.names import certificate_matches, names_for_matching
 from workers.diagnosis.render import plural, say
 from workers.models import (
@@ -476,24 +476,64 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
         if tls is None or tls.status != Status.OK or not tls.chain:
             continue
         ip = address.address
-        chain = tls.chain
-        analysis = tls.analysis
-        leaf_index = analysis.leaf_index if analysis is not None else 0
-        leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
-        found = _name_findings(target, leaf, ip)
-        found.extend(_validity_findings(chain, analysis, ip, now))
-        if analysis is not None:
-            found.extend(_trust_findings(chain, analysis, ip))
-        keys = _key_findings(chain, analysis, ip)
+        found = _chain_findings(target, tls.chain, tls.analysis, ip, now)
         if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
             # The failed handshake's own finding already names the key, as an error.
-            keys = [d for d in keys if d.code != FindingCode.CERT_KEY_TYPE_UNCERTAIN]
-        found.extend(keys)
-        if analysis is not None:
-            found.extend(_limit_findings(analysis, ip))
-            found.extend(_validator_findings(target, analysis, found, ip))
-        out.extend(found)
+            found = [d for d in found if d.code != FindingCode.CERT_KEY_TYPE_UNCERTAIN]
+        out.extend(_with_other_certificate(found, tls, target, ip, now))
     return out
+
+
+def _chain_findings(target: TargetInfo, chain: list[CertificateInfo],
+                    analysis: ChainAnalysis | None, ip: str, now: dt.datetime) -> list[Draft]:
+    leaf_index = analysis.leaf_index if analysis is not None else 0
+    leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
+    found = _name_findings(target, leaf, ip)
+    found.extend(_validity_findings(chain, analysis, ip, now))
+    if analysis is not None:
+        found.extend(_trust_findings(chain, analysis, ip))
+    found.extend(_key_findings(chain, analysis, ip))
+    if analysis is not None:
+        found.extend(_limit_findings(analysis, ip))
+        found.extend(_validator_findings(target, analysis, found, ip))
+    return found
+
+
+def _key_kind(chain: list[CertificateInfo], analysis: ChainAnalysis | None) -> tuple[str, str]:
+    """(the server certificate's key type as suites name it, its label)."""
+    leaf_index = analysis.leaf_index if analysis is not None else 0
+    leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
+    return ("ECDSA" if leaf.key_type == "EC" else leaf.key_type), _cert_label(leaf)
+
+
+def _with_other_certificate(found: list[Draft], tls: TlsResult, target: TargetInfo, ip: str,
+                            now: dt.datetime) -> list[Draft]:
+    """The findings of an origin with two certificates (RSA and ECDSA): each certificate's own,
+    each saying which one it is about. CloudFront's preference between RSA and ECDSA suites is
+    not documented (cloudfront-facts §2.3): when only one certificate fails, CloudFront fails
+    whenever it gets that one, which is certain of the certificate and uncertain of how often."""
+    other = tls.other_certificate
+    if other is None or not other.chain:
+        return found
+    said = [(d.code, d.facts()) for d in found]
+    theirs = [d for d in _chain_findings(target, other.chain, other.analysis, ip, now)
+              if (d.code, d.facts()) not in said]
+    this = _key_kind(tls.chain, tls.analysis)
+    that = _key_kind(other.chain, other.analysis)
+    this_bad = any(d.severity == Severity.ERROR for d in found)
+    that_bad = any(d.severity == Severity.ERROR for d in theirs)
+    for drafts, (kind, _), (other_kind, other_label), bad, other_bad in (
+            (found, this, that, this_bad, that_bad), (theirs, that, this, that_bad, this_bad)):
+        state = catalog.DUAL_STATE_BAD if other_bad else catalog.DUAL_STATE_OK
+        for d in drafts:
+            if d.severity == Severity.INFO:
+                continue
+            d.notes.append(Note(catalog.DUAL_CERTIFICATE, {
+                "kind": kind, "other": other_kind, "label": other_label, "state": state}))
+            if d.severity == Severity.ERROR and bad and not other_bad:
+                d.notes.append(Note(catalog.DUAL_EITHER))
+                d.uncertain = True
+    return found + theirs
 
 
 def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[Draft]:

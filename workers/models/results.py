@@ -277,6 +277,21 @@ class CipherOffer:
 
 
 @dataclass
+class OtherCertificate:
+    """The certificate an origin with two (nginx's ``ssl_certificate`` for RSA and for ECDSA)
+    presents to a client that offers only the other key type's suites of CloudFront's list.
+    CloudFront's order of preference between them is not documented, so it may get either."""
+
+    suites: str  # "RSA" or "ECDSA": which of CloudFront's suites were offered
+    protocol: str | None = None
+    cipher: str | None = None
+    chain: list[CertificateInfo] = field(default_factory=list)
+    analysis: ChainAnalysis | None = None
+    # Why the certificates could not be judged (one that does not parse); None when they were.
+    problem: str | None = None
+
+
+@dataclass
 class TlsResult:
     status: Status
     reason: TlsReason | None = None
@@ -305,6 +320,9 @@ class TlsResult:
     # With reason CERT_KEY_UNSUPPORTED: the server certificate's key ("ECDSA secp521r1",
     # "Ed25519"), from the handshake that completed with any curve; None otherwise.
     certificate_key: str | None = None
+    # The origin's other certificate, when a handshake offering only the other key type's
+    # suites got a different one; None when it has one certificate (or it was not asked).
+    other_certificate: OtherCertificate | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
 

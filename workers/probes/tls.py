@@ -13,12 +13,20 @@ import socket
 import ssl
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from workers.models import CipherOffer, Layer, Status, TlsAttempt, TlsReason, TlsResult
+from workers.models import (
+    CipherOffer,
+    Layer,
+    OtherCertificate,
+    Status,
+    TlsAttempt,
+    TlsReason,
+    TlsResult,
+)
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHER_IDS,
     CLOUDFRONT_CIPHERS,
@@ -256,9 +264,13 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
         raise ValueError("the TLS layer needs the socket the TCP layer opened")
     result, tls_sock, chain_der = _handshakes(previous.stream.sock, target, ctx)
     previous.timings_ms["tls"] = round(result.duration_ms, 2)
+    # Asked while the first chain is judged, so that an origin with one certificate pays for
+    # the extra handshake in time it spends waiting anyway.
+    other = _ask_other_certificate(result, chain_der, target, ctx)
     if chain_der:
         judged = time.perf_counter()
         _judge_certificates(result, chain_der, target, ctx)
+        _judge_other_certificate(result, other, chain_der, target, ctx)
         # Path building and the AIA fetch take time of their own: shown apart so that the
         # phases of a connection add up.
         previous.timings_ms["certificates"] = round((time.perf_counter() - judged) * 1000, 2)
@@ -644,3 +656,83 @@ def _blame_certificate_key(hs: Handshake, protocol: str, result: TlsResult) -> N
     result.certificate_key = key
     result.detail = (f"{hs.cipher} over {protocol} once any curve and signature scheme "
                      "is offered")
+
+
+def _suites_of(auth: str) -> str:
+    """CloudFront's suites authenticated by ``auth`` ("ECDSA" or "RSA"), as a cipher string."""
+    names = [n for n in CLOUDFRONT_CIPHERS if ("-ECDSA-" in n) == (auth == "ECDSA")]
+    return ":".join(names) + ":@SECLEVEL=0"
+
+
+def _other_suites(result: TlsResult, chain_der: list[bytes]) -> str | None:
+    """The key type whose suites the completed handshake did not use ("RSA" or "ECDSA"), or
+    None when there is nothing to ask: the handshake failed or was not OpenSSL's, or it was
+    TLS 1.3, whose suites do not name the key type."""
+    if (result.status != Status.OK or result.negotiated_by != "openssl" or not chain_der
+            or not result.cipher or result.protocol == "TLSv1.3"):
+        return None
+    return "RSA" if "-ECDSA-" in result.cipher else "ECDSA"
+
+
+def _ask_other_certificate(result: TlsResult, chain_der: list[bytes], target: Target,
+                           ctx: ProbeContext) -> Future[tuple[TlsAttempt, Handshake]] | None:
+    """Start one handshake offering only CloudFront's suites of the other key type: an origin
+    with an RSA and an ECDSA certificate (nginx picks by the client's suite order) presents
+    the other one to it, and CloudFront's own order is not documented (cloudfront-facts §2.3),
+    so CloudFront may get either. None when there is nothing to ask."""
+    auth = _other_suites(result, chain_der)
+    if auth is None:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(_handshake_offering, target, ctx, auth, list(result.offered_protocols))
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _handshake_offering(target: Target, ctx: ProbeContext, auth: str,
+                        protocols: list[str]) -> tuple[TlsAttempt, Handshake]:
+    testable = [p for p in protocols if p != "SSLv3" or ssl.HAS_SSLv3] or ["TLSv1.2"]
+    ciphers = _suites_of(auth)
+    purpose = f"another certificate? (only CloudFront's {auth} suites)"
+    try:
+        timeout = ctx.timeout(target.settings.connect_timeout)
+    except DeadlineExceeded:
+        return (TlsAttempt(purpose, testable, ciphers, ok=False, error="out of time"),
+                Handshake(ok=False, kind="timeout"))
+    sock = _connect(target.dialled.address, target.dialled.port, timeout)
+    if sock is None:
+        hs = Handshake(ok=False, kind="connect", error="could not reconnect")
+    else:
+        context, _ = _shared_context(tuple(testable), ciphers, cloudfront_curves=True)
+        hs = handshake(sock, context, target.server_name, timeout)
+        if hs.sock is not None:
+            hs.sock.close()
+            hs.sock = None
+    return TlsAttempt(purpose=purpose, protocols=testable, ciphers=ciphers, ok=hs.ok,
+                      negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
+                      error=hs.error, duration_ms=hs.duration_ms), hs
+
+
+def _judge_other_certificate(result: TlsResult,
+                             other: Future[tuple[TlsAttempt, Handshake]] | None,
+                             chain_der: list[bytes], target: Target, ctx: ProbeContext) -> None:
+    """Wait for the other key type's handshake and, when it got a different certificate,
+    judge that one too (``result.other_certificate``)."""
+    if other is None:
+        return
+    attempt, hs = other.result()
+    result.attempts.append(attempt)
+    if not hs.ok or not hs.chain_der or hs.chain_der[0] == chain_der[0]:
+        return  # one certificate: the same one, or none for the other key type
+    found = OtherCertificate(suites="RSA" if "-ECDSA-" not in (hs.cipher or "") else "ECDSA",
+                             protocol=hs.protocol, cipher=hs.cipher)
+    options = ctx.options
+    judged = CHAIN_VERDICTS.judge(hs.chain_der, name=target.certificate_name,
+                                  ca_file=options.ca_file, fetch_aia=options.fetch_aia,
+                                  allow_private=options.allow_private)
+    if judged.problem is not None:
+        found.problem = judged.problem
+    else:
+        found.chain, found.analysis = list(judged.chain), judged.analysis
+    result.other_certificate = found

@@ -10,6 +10,7 @@ silent on demand. The test PKI's root is passed as --ca-file, standing in for Mo
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -220,3 +221,67 @@ def test_p384_certificate_still_connects(tmp_path, pki):
         report = probe(pki["ca"], nginx.port)
     assert errors(report) == []
     assert "CERT_KEY_TYPE_UNCERTAIN" in codes(report)
+
+
+# --- #2/#10: an RSA and an ECDSA certificate on one server ------------------------------------
+
+def _dual(tmp_path: Path, pki: dict[str, Any], *, rsa_expired: bool = False,
+          ec_expired: bool = False) -> Nginx:
+    """nginx with two ssl_certificate lines, as an operator adds an ECDSA certificate beside
+    the RSA one; nginx presents the one the client's preferred suite needs."""
+    factory, inter = pki["factory"], pki["inter"]
+    past = {"not_before": dt.datetime.now(dt.UTC) - dt.timedelta(days=400),
+            "not_after": dt.datetime.now(dt.UTC) - dt.timedelta(days=3)}
+    rsa = factory.leaf(inter, names=[NAME], key="rsa2048", **(past if rsa_expired else {}))
+    ec = factory.leaf(inter, names=[NAME], key="ec256", **(past if ec_expired else {}))
+    rsa_files = TlsFiles.write(tmp_path, rsa, inter, name="rsa")
+    ec_files = TlsFiles.write(tmp_path, ec, inter, name="ec")
+    return Nginx([NginxServer(tls=rsa_files, ssl_protocols="TLSv1.2 TLSv1.3", extra=(
+        f"ssl_certificate {ec_files.certificate}; ssl_certificate_key {ec_files.key};"))])
+
+
+@pytest.mark.parametrize(("bad", "good"), [("RSA", "ECDSA"), ("ECDSA", "RSA")])
+def test_dual_certificates_one_expired_is_an_error_about_that_one(tmp_path, pki, bad, good):
+    with _dual(tmp_path, pki, rsa_expired=bad == "RSA", ec_expired=bad == "ECDSA") as nginx:
+        report = probe(pki["ca"], nginx.port)
+    tls = report.addresses[0].probes[0].tls
+    assert tls.other_certificate is not None
+    assert len(tls.attempts) == 2  # the faithful handshake and the other key type's
+    assert report.verdict == "fail"  # never "can connect"
+    assert errors(report) == ["CERT_EXPIRED"]
+    finding = only(report, "CERT_EXPIRED")
+    assert finding.uncertain  # which certificate CloudFront gets is not documented
+    assert f"This is the origin's {bad} certificate" in finding.summary
+    assert f"its {good} certificate" in finding.summary and "passes these checks" in finding.summary
+    assert "may get either certificate" in finding.summary
+
+
+def test_dual_certificates_both_expired_are_two_certain_errors(tmp_path, pki):
+    with _dual(tmp_path, pki, rsa_expired=True, ec_expired=True) as nginx:
+        report = probe(pki["ca"], nginx.port)
+    expired = [f for f in report.findings if f.code == "CERT_EXPIRED"]
+    assert len(expired) == 2
+    assert not any(f.uncertain for f in expired)
+    assert {"RSA", "ECDSA"} == {k for f in expired for k in ("RSA", "ECDSA")
+                                if f"origin's {k} certificate" in f.summary}
+    assert all("which fails too" in f.summary for f in expired)
+
+
+def test_dual_certificates_both_good_say_nothing_more(tmp_path, pki):
+    with _dual(tmp_path, pki) as nginx:
+        report = probe(pki["ca"], nginx.port)
+    tls = report.addresses[0].probes[0].tls
+    assert tls.other_certificate is not None and tls.other_certificate.chain
+    assert errors(report) == []
+    assert not any("origin's RSA certificate" in f.summary for f in report.findings)
+
+
+def test_one_certificate_costs_one_extra_handshake_and_finds_no_other(tmp_path, pki):
+    files = TlsFiles.write(tmp_path, pki["leaf"], pki["inter"])
+    with Nginx([NginxServer(tls=files, ssl_protocols="TLSv1.2")]) as nginx:
+        report = probe(pki["ca"], nginx.port)
+    tls = report.addresses[0].probes[0].tls
+    assert [a.ok for a in tls.attempts] == [True, False]  # no ECDSA certificate to present
+    assert tls.attempts[1].purpose.startswith("another certificate?")
+    assert tls.other_certificate is None
+    assert errors(report) == []
