@@ -124,6 +124,7 @@ def probe_connection(target: Target, ctx: ProbeContext, mark: Mark = _no_mark) -
                 result = probe.not_run(state.stopped)
             state.results[probe.layer] = result
             mark(probe.layer, str(result.status))
+        state.finish()
     finally:
         state.close()
     return connection_probe(endpoint.scheme, endpoint.port, state.results, state.timings_ms,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workers.models.layers import Layer, LayerResult
@@ -26,6 +27,7 @@ class ProbeState:
     timings_ms: dict[str, float] = field(default_factory=dict)  # connect / tls / first_byte
     transcript: list[str] = field(default_factory=list)
     _opened: list[Stream] = field(default_factory=list, repr=False)
+    _finishing: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def hand_up(self, stream: Stream | None) -> None:
         """Offer ``stream`` to the layers above (None: nothing to build on)."""
@@ -36,6 +38,17 @@ class ProbeState:
     def stop(self, why: str) -> None:
         """Nothing to build on, for a reason worth saying in the layers above."""
         self.stream, self.stopped = None, why
+
+    def finish_later(self, step: Callable[[], None]) -> None:
+        """Work of a layer that goes on while the layers above run (a second handshake on its
+        own connection): ``step`` completes the layer's result once they are done."""
+        self._finishing.append(step)
+
+    def finish(self) -> None:
+        """Run the steps left by ``finish_later``, in order."""
+        steps, self._finishing = self._finishing, []
+        for step in steps:
+            step()
 
     def close(self) -> None:
         """Close every stream a layer opened (closing one twice is harmless)."""

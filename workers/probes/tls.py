@@ -264,13 +264,15 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
         raise ValueError("the TLS layer needs the socket the TCP layer opened")
     result, tls_sock, chain_der = _handshakes(previous.stream.sock, target, ctx)
     previous.timings_ms["tls"] = round(result.duration_ms, 2)
-    # Asked while the first chain is judged, so that an origin with one certificate pays for
-    # the extra handshake in time it spends waiting anyway.
+    # Asked while the first chain is judged and the request is sent, so that an origin with
+    # one certificate pays for the extra handshake in time it spends waiting anyway.
     other = _ask_other_certificate(result, chain_der, target, ctx)
+    if other is not None:
+        previous.finish_later(
+            lambda: _judge_other_certificate(result, other, chain_der, target, ctx))
     if chain_der:
         judged = time.perf_counter()
         _judge_certificates(result, chain_der, target, ctx)
-        _judge_other_certificate(result, other, chain_der, target, ctx)
         # Path building and the AIA fetch take time of their own: shown apart so that the
         # phases of a connection add up.
         previous.timings_ms["certificates"] = round((time.perf_counter() - judged) * 1000, 2)
@@ -714,13 +716,10 @@ def _handshake_offering(target: Target, ctx: ProbeContext, auth: str,
                       error=hs.error, duration_ms=hs.duration_ms), hs
 
 
-def _judge_other_certificate(result: TlsResult,
-                             other: Future[tuple[TlsAttempt, Handshake]] | None,
+def _judge_other_certificate(result: TlsResult, other: Future[tuple[TlsAttempt, Handshake]],
                              chain_der: list[bytes], target: Target, ctx: ProbeContext) -> None:
     """Wait for the other key type's handshake and, when it got a different certificate,
     judge that one too (``result.other_certificate``)."""
-    if other is None:
-        return
     attempt, hs = other.result()
     result.attempts.append(attempt)
     if not hs.ok or not hs.chain_der or hs.chain_der[0] == chain_der[0]:
