@@ -747,6 +747,12 @@ VALIDATOR_FIX_OTHER = ("Reissue \"{certificate}\" following the CA/Browser Forum
 
 # HTTP
 AFTER_TLS = " (and the TLS handshake)"
+# Added to a certificate finding when CloudFront's own handshake failed and the chain came from
+# another handshake (TLS 1.3 on an origin that accepts only TLS 1.3, or a follow-up).
+CHAIN_FROM_OTHER_HANDSHAKE = (
+    " (Certificate read in a {protocol} handshake, since CloudFront's own handshake failed; "
+    "the same checks apply whatever protocol CloudFront connects with.)")
+ANOTHER_PROTOCOL = "follow-up"
 SERVER_HEADER = " ({server})"
 ORIGIN_ERROR_FIX_ALB = (
     "An Application Load Balancer answers 502/503 itself when it has no healthy targets or a "
