@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -215,8 +214,15 @@ def test_tls13_only_origin_answering_502_is_not_called_reachable(pki, tmp_path):
     assert report.verdict == "fail"
 
 
-def test_path_is_the_folder_written(tmp_path: Path):
-    # TlsFiles.write lays the leaf first: what the cases above rely on for "served[0]".
-    leaf = CertFactory().leaf(None, names=[NAME])
-    files = TlsFiles.write(tmp_path, leaf)
-    assert files.certificate.read_bytes().startswith(leaf.pem)
+
+def test_sslv3_only_setting_cannot_be_checked_here_and_says_so(pki, tmp_path):
+    # This machine's OpenSSL cannot offer SSLv3: the TLS layer does not look at all, so the
+    # report must not say CloudFront can connect.
+    server = NginxServer(tls=TlsFiles.write(tmp_path, pki["leaf"], pki["inter"]),
+                         server_names=[NAME], ssl_protocols="TLSv1.2")
+    with Nginx([server]) as nginx:
+        report = probe(pki["ca"], nginx.ports[0], origin_ssl_protocols=("SSLv3",))
+    assert errors(report) == []
+    assert report.verdict == "unknown"
+    assert "could not check the certificate" in report.probe_error
+    assert "SSLv3" in report.probe_error
