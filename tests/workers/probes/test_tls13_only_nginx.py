@@ -22,6 +22,7 @@ from tests.support.certs import CertFactory, Minted, write_pem
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
 from tests.support.scenario import NAME, codes, errors, only, probe
 from tests.support.tls_origin import HttpFileServer
+from tests.support.tls_servers import openssl_s_server
 from workers.diagnose_cli import EXIT_FINDINGS, EXIT_OK, diagnose
 from workers.models import Report
 
@@ -171,6 +172,11 @@ def test_cli_self_signed_shop_origin_fails_with_exit_1(pki, tmp_path):
     first = text.stdout.splitlines()[0]
     assert first.startswith("FAIL") and "can connect" not in first
     assert "CERT_SELF_SIGNED" in text.stdout and "TLS13_ONLY" in text.stdout
+    # The connection line agrees: the handshake CloudFront makes failed, and the certificate
+    # read over TLS 1.3 would be rejected too.
+    line = " ".join(text.stdout.split())
+    assert "only TLSv1.3; the request went over it" in line
+    assert "CloudFront would also reject the certificate (the certificate is self-signed)" in line
     found = json.loads(data.stdout)
     assert found["verdict"] == "fail"
     assert {f["code"] for f in found["findings"]} == ALWAYS | {"CERT_SELF_SIGNED"}
@@ -226,3 +232,14 @@ def test_sslv3_only_setting_cannot_be_checked_here_and_says_so(pki, tmp_path):
     assert report.verdict == "unknown"
     assert "could not check the certificate" in report.probe_error
     assert "SSLv3" in report.probe_error
+
+
+def test_tls13_only_openssl_s_server_requiring_a_client_certificate_is_named(pki):
+    # In TLS 1.3 the client's side of the handshake completes before the server checks the
+    # (empty) client certificate: s_server -Verify then ends the connection under the request.
+    client_ca = pki["factory"].root(cn="origin502 Client CA")
+    with openssl_s_server(pki["leaf"], [pki["inter"]], client_ca=client_ca,
+                          options=["-Verify", "1", "-tls1_3"]) as server:
+        report = probe(pki["ca"], server.port)
+    assert set(codes(report)) == ALWAYS | {"TRUSTED_VIA_CA_FILE", "TLS_CLIENT_CERT_REQUIRED"}
+    assert report.verdict == "fail"
