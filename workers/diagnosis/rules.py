@@ -358,6 +358,12 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     return out
 
 
+def connected(tls: TlsResult | None) -> bool:
+    """Whether a handshake CloudFront may make completed, so that the request went over it:
+    the faithful one, or TLS 1.3 on an origin that accepts nothing older (``http_over``)."""
+    return tls is not None and (tls.status == Status.OK or tls.http_over is not None)
+
+
 def _key_unsupported(ip: str, tls: TlsResult, fill: Facts) -> Draft:
     """The certificate's key, not the curves, stops CloudFront's handshake. Ed25519/Ed448 are
     outside the key types AWS documents (RSA, ECDSA); an ECDSA curve other than P-256/P-384
@@ -393,7 +399,7 @@ def client_cert_refusal(probe: ConnectionProbe) -> str | None:
     certificate_required alert only after the handshake, so the request meets a closed
     connection. None when the request got an answer that is not about the certificate."""
     tls, http = probe.tls, probe.http
-    if tls is None or tls.status != Status.OK or not tls.client_cert_requested:
+    if tls is None or not connected(tls) or not tls.client_cert_requested:
         return None
     if http.status == Status.FAILED and http.reason in (HttpReason.CLOSED, HttpReason.RESET):
         return say(catalog.CLIENT_CERT_REFUSAL_CLOSED, detail=http.detail)
@@ -420,7 +426,7 @@ def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Draft]
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
-        if not (tls and tls.status == Status.OK and tls.client_cert_requested):
+        if not (tls and connected(tls) and tls.client_cert_requested):
             continue
         refusal = client_cert_refusal(probe)
         http = probe.http
@@ -473,13 +479,20 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
     target = report.target
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status != Status.OK or not tls.chain:
+        # Whichever handshake presented the chain, it is judged: a self-signed or expired
+        # certificate makes CloudFront fail whatever the protocol (a TLS 1.3-only origin).
+        if tls is None or not tls.chain:
             continue
         ip = address.address
         found = _chain_findings(target, tls.chain, tls.analysis, ip, now)
         if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
             # The failed handshake's own finding already names the key, as an error.
             found = [d for d in found if d.code != FindingCode.CERT_KEY_TYPE_UNCERTAIN]
+        if tls.chain_source == "follow_up" or tls.status != Status.OK:
+            seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
+                        {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
+            for d in found:
+                d.notes.append(seen)
         out.extend(_with_other_certificate(found, tls, target, ip, now))
     return out
 
