@@ -312,7 +312,7 @@ class HttpResult:
     # The same head counted narrowly: header names and values only, no separators.
     header_field_bytes: int | None = None
     # Bytes of the largest header names' lines (all lines of a repeated name summed), at most
-    # five, largest first: which headers make a big head big.
+    # three, largest first: which headers make a big head big.
     largest_headers: dict[str, int] = field(default_factory=dict)
     # "100 Continue" interim responses received before the final response.
     continue_responses: int = 0

@@ -33,7 +33,7 @@ MAX_RESPONSE_BYTES = 128 * 1024
 # a TLS server answers a ClientHello at once; a plain HTTP server may wait for a request line
 # that never ends, and that wait must not cost the diagnosis a full connection timeout.
 TLS_CHECK_WAIT = 3.0
-LARGEST_HEADERS_KEPT = 5
+LARGEST_HEADERS_KEPT = 3
 
 
 class _TooMuch(Exception):
