@@ -53,7 +53,8 @@ UNCHECKED = "this Python cannot limit the TLS 1.3 suites, curves and signature s
 
 def signals_tls13(server_random: bytes | None) -> bool:
     """Whether a ServerHello's random says the server may also speak TLS 1.3."""
-    return bool(server_random) and server_random[-8:] in (_DOWNGRADE_TO_12, _DOWNGRADE_TO_11)
+    return server_random is not None and server_random[-8:] in (_DOWNGRADE_TO_12,
+                                                                _DOWNGRADE_TO_11)
 
 
 def _set_suites() -> Any:
