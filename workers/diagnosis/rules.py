@@ -341,6 +341,8 @@ def _tls13_refused(tls: TlsResult, ip: str, fill: Facts) -> list[Draft]:
     check = tls.tls13
     if check is None or check.ok or not check.offered or len(check.attempts) < 2:
         return []  # not checked, fine, or not checked to the end (a timeout): nothing to say
+    if check.any_suite_cipher is None and check.any_suite_alert == "protocol_version":
+        return []  # it does not speak TLS 1.3 after all: CloudFront gets TLS 1.2
     answer = (say(catalog.TLS13_ANSWER_ALERT, alert=check.alert) if check.alert
               else check.error or catalog.HANDSHAKE_FAILED)
     if check.any_suite_cipher:

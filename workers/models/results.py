@@ -277,6 +277,7 @@ class Tls13Check:
     # handshake failed.
     any_suite_cipher: str | None = None
     any_suite_error: str | None = None
+    any_suite_alert: str | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
 
 

@@ -42,19 +42,17 @@ from workers.target import Target
 log = logging.getLogger(__name__)
 
 # The last 8 bytes of the ServerHello random of a TLS 1.3 server that negotiates TLS 1.2
-# ("DOWNGRD\x01") or TLS 1.1 and below ("DOWNGRD\x00"; also sent by a TLS 1.2 server, so it
-# only says "maybe"): RFC 8446 §4.1.3.
+# (RFC 8446 §4.1.3). Its "DOWNGRD\x00" for TLS 1.1 and below is also sent by TLS 1.2 servers,
+# so it says nothing about TLS 1.3 and is not used.
 _DOWNGRADE_TO_12 = b"DOWNGRD\x01"
-_DOWNGRADE_TO_11 = b"DOWNGRD\x00"
 PURPOSE = "CloudFront's presumed TLS 1.3 offer"
 PURPOSE_ANY = "which TLS 1.3 suites?"
 UNCHECKED = "this Python cannot limit the TLS 1.3 suites, curves and signature schemes"
 
 
 def signals_tls13(server_random: bytes | None) -> bool:
-    """Whether a ServerHello's random says the server may also speak TLS 1.3."""
-    return server_random is not None and server_random[-8:] in (_DOWNGRADE_TO_12,
-                                                                _DOWNGRADE_TO_11)
+    """Whether a TLS 1.2 ServerHello's random says the server also speaks TLS 1.3."""
+    return server_random is not None and server_random[-8:] == _DOWNGRADE_TO_12
 
 
 def _set_suites() -> Any:
@@ -127,6 +125,7 @@ def check(target: Target, ctx: ProbeContext, *, keep: bool) -> tuple[Tls13Check,
                                PURPOSE_ANY, ALL_TLS13_SUITES, keep=False)
     found.attempts.append(any_attempt)
     found.any_suite_cipher, found.any_suite_error = any_hs.cipher, any_hs.error
+    found.any_suite_alert = any_hs.alert
     return found, hs
 
 

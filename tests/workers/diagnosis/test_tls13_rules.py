@@ -72,3 +72,10 @@ def test_a_working_origin_refusing_the_presumed_tls13_offer_is_warned_uncertain(
     tls.tls13 = Tls13Check(offered=SUITES, ok=False, error="no handshake answer",
                            attempts=[TRIED])
     assert diagnose_findings(report(address(tls=tls)), NOW) == []
+
+
+def test_no_tls13_after_all_is_not_a_refusal():
+    tls = healthy_tls()
+    tls.tls13 = Tls13Check(offered=SUITES, ok=False, alert="protocol_version",
+                           any_suite_alert="protocol_version", attempts=[TRIED, TRIED])
+    assert diagnose_findings(report(address(tls=tls)), NOW) == []
