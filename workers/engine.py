@@ -154,7 +154,7 @@ def schemes_concurrent(target: Target) -> bool:
     return len(ports) > 1 and len(set(ports)) == len(ports)
 
 
-def _probe_scheme(target: Target, address: str, scheme: str, port: int, ctx: ProbeContext,
+def _probe_scheme(target: Target, address: str, scheme: str, port: int, ctx: ProbeContext, *,
                   reason: str | None, progress: LayerProgress | None) -> ConnectionProbe:
     marked: set[Layer] = set()
 
@@ -192,12 +192,12 @@ def probe_address(target: Target, address: str, ctx: ProbeContext,
     if schemes_concurrent(target):
         with ThreadPoolExecutor(max_workers=len(schemes), thread_name_prefix="scheme") as pool:
             report.probes = list(pool.map(
-                lambda pair: _probe_scheme(target, address, pair[0], pair[1], ctx, reason,
-                                           progress), schemes))
+                lambda pair: _probe_scheme(target, address, pair[0], pair[1], ctx,
+                                           reason=reason, progress=progress), schemes))
         return report
     for scheme, port in schemes:
-        report.probes.append(_probe_scheme(target, address, scheme, port, ctx, reason,
-                                           progress))
+        report.probes.append(_probe_scheme(target, address, scheme, port, ctx,
+                                           reason=reason, progress=progress))
     return report
 
 
