@@ -49,9 +49,9 @@ def _judged(entry: OriginLive, report: Report) -> OriginLive:
 
 class DistributionWatch:
     """One distribution's probes as they run. ``on_change`` is called after any change (a
-    wait started or ended, a verdict): a terminal redraws there. ``on_verdict`` only when an
-    origin's verdict changed (provisional or final): Slack is told at once. Both are called
-    from probe threads and must not block."""
+    wait started or ended, a verdict): a terminal redraws there. ``on_verdict`` only when the
+    probes are planned or an origin's verdict changed (provisional or final): Slack is told
+    at once. Both are called from probe threads and must not block."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic,
                  on_change: Callable[[], None] | None = None,
@@ -61,14 +61,15 @@ class DistributionWatch:
         self.on_verdict = on_verdict
         self._lock = threading.Lock()
         self._entries: list[_Entry] = []
-        self.verdicts = 0  # bumped by every provisional or final verdict
+        self.milestones = 0  # bumped by the plan and by every provisional or final verdict
 
     def plan(self, shells: list[OriginLive]) -> None:
         """The probes about to run, in the order their indexes will be given."""
         with self._lock:
             self._entries = [_Entry(shell, WaitBoard(self.clock, on_change=self._changed))
                              for shell in shells]
-        self._changed()
+            self.milestones += 1
+        self._verdict()
 
     def events(self, index: int) -> WaitBoard:
         return self._entries[index].board
@@ -80,14 +81,14 @@ class DistributionWatch:
                 if entry.final is not None:
                     return  # the probe has ended: its final verdict stands
                 entry.provisional = first
-                self.verdicts += 1
+                self.milestones += 1
             self._verdict()
         return found
 
     def finished(self, index: int, report: Report) -> None:
         with self._lock:
             self._entries[index].final = report
-            self.verdicts += 1
+            self.milestones += 1
         self._verdict()
 
     def _changed(self) -> None:

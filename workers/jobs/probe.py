@@ -20,7 +20,7 @@ from rq.timeouts import JobTimeoutException
 from workers import metrics
 from workers.engine import diagnose
 from workers.jobs import queues
-from workers.jobs.live import RunLiveUpdates
+from workers.jobs.live import DistributionLiveUpdates, RunLiveUpdates
 from workers.jobs.run_record import RunStore
 from workers.logging_setup import request_id_bound
 from workers.models import Layer, ProbeRequest, Report
@@ -127,9 +127,12 @@ def _run_lookup(connection: Redis, store: RunStore, run_id: str,
 
     store.set_progress(run_id, "lookup", "reading the distribution")
     request_sync(connection, run_id)
+    # issue 8: each origin's first verdict and what it waits for reach the thread while the
+    # slowest origin's remaining attempts run.
+    live = DistributionLiveUpdates(store, run_id, lambda: request_sync(connection, run_id))
     try:
-        with metrics.track_job(queues.PROBE_QUEUE):
-            result = diagnose_lookup(request, diagnose)
+        with metrics.track_job(queues.PROBE_QUEUE), live:
+            result = diagnose_lookup(request, diagnose, watch=live.watch)
     except LookupFailed as exc:
         store.update(run_id, status="failed", finished_at=time.time(),
                      error=f"could not look {request.display} up in AWS: {exc.message}")
