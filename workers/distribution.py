@@ -205,11 +205,13 @@ def _note_failover(probes: list[OriginProbe]) -> None:
 
 
 def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = True,
-                    watch: DistributionWatch | None = None) -> Report | DistributionReport:
+                    watch: DistributionWatch | None = None,
+                    as_origin: Runner | None = None) -> Report | DistributionReport:
     """For a request marked to be looked up (Slack, watches): read the distribution with this
     process's AWS access and probe its origins; a name on no distribution is probed as an
-    origin, as the CLI does (``watch`` then hears nothing). Raises LookupFailed (one line)
-    when it could not be looked up."""
+    origin, as the CLI does, with ``as_origin`` when given (the caller's live hooks for one
+    origin; ``watch`` then hears nothing). Raises LookupFailed (one line) when it could not be
+    looked up."""
     from dataclasses import replace
 
     from workers.aws.access import AwsAccessError, aws_access_from, is_distribution_id
@@ -232,7 +234,7 @@ def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = T
         result = look_up(cloudfront_client(access), lookup.name)
     except LookupFailed as exc:
         if exc.not_found and not is_distribution_id(lookup.name) and not lookup.origin_id:
-            return run(replace(request, lookup=None))
+            return (as_origin or run)(replace(request, lookup=None))
         raise
     if replaced:
         result.distribution.notes.append(

@@ -16,6 +16,7 @@ from workers.jobs.run_record import Run
 from workers.models import Layer, Report, Verdict
 from workers.models.distribution import DistributionReport, OriginProbe
 from workers.models.distribution_live import (
+    AS_ORIGIN_STEP,
     ORIGIN,
     PROBING,
     PROVISIONAL,
@@ -153,9 +154,14 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
     """The status message of any run: a distribution's (with each origin's state while it
     runs), or the origin's as before (with its provisional verdict while it runs, when there
     is one)."""
-    if isinstance(report, Report) or (report is None and run.probe_request.lookup is None):
+    # A name on no distribution is probed as an origin, and shown as one (its layers, its own
+    # waits and first verdict).
+    as_origin = run.progress.get("lookup") == AS_ORIGIN_STEP
+    if isinstance(report, Report) or (report is None and (
+            as_origin or run.probe_request.lookup is None)):
         first = provisional if isinstance(provisional, Provisional) else None
-        return status_message(run, report, in_thread=in_thread, provisional=first)
+        return status_message(run, report if isinstance(report, Report) else None,
+                              in_thread=in_thread, provisional=first)
     blocks: list[Block] = [section(_title(run)), context(_who(run))]
     if run.status == "running" and not run.error and isinstance(provisional, DistributionLive):
         return _running(run, blocks, provisional)

@@ -20,6 +20,9 @@ from workers.models.serialize import from_dict, to_dict
 PROBING, PROVISIONAL, DONE = "probing", "provisional", "done"
 ORIGIN, VIEWER = "origin", "viewer"
 LIVE_KIND = "distribution-live"
+# The run's "lookup" step once the name turned out to be on no distribution and is probed as an
+# origin: its message is then an origin's (layers, waits, first verdict).
+AS_ORIGIN_STEP = "on no distribution: probed as an origin"
 
 
 @dataclass

@@ -24,7 +24,8 @@ from workers.models.distribution import (
     EdgeFunction,
     OriginProbe,
 )
-from workers.models.distribution_live import DistributionLive, OriginLive
+from workers.models.distribution_live import AS_ORIGIN_STEP, DistributionLive, OriginLive
+from workers.models.provisional import Provisional
 
 
 def distribution_report(*, api_fails: bool = True) -> DistributionReport:
@@ -182,3 +183,13 @@ def test_the_live_state_loads_back_from_the_run_record():
     live = live_distribution()
     again = DistributionLive.from_dict(json.loads(json.dumps(live.to_dict())))
     assert again == live
+
+
+def test_a_site_on_no_distribution_probed_as_an_origin_shows_its_own_first_verdict():
+    probing = replace(lookup_run("running"), progress={"lookup": AS_ORIGIN_STEP,
+                                                       "dns": "resolved to 192.0.2.10"})
+    first = Provisional(report(fail=True), NOTE)
+    message = run_status(probing, None, provisional=first)
+    shown = json.dumps(message.payload(), ensure_ascii=False)
+    assert ":hourglass: *Provisional*" in shown and NOTE in shown
+    assert "Checking *www.shop.test* the way CloudFront connects to it" in shown
