@@ -70,6 +70,9 @@ def headline(live: DistributionLive) -> Text | None:
 def entry_text(entry: OriginLive) -> Text:
     """One probe: still probing (what it waits for), or its verdict, provisional or final."""
     text = Text("  ")
+    if entry.kind == VIEWER and entry.state == DONE:
+        text.append(f"{entry_label(entry)}: read", style="dim")
+        return text
     if entry.state not in (PROVISIONAL, DONE) or entry.verdict is None:
         text.append(f"{entry_label(entry)}: {_waits(entry) or 'probing…'}")
         return text
@@ -97,7 +100,7 @@ class DistributionLiveView:
 
     def __rich__(self) -> RenderableType:
         live = self._watch.snapshot()
-        waiting = len(live.still_probing)
+        waiting = len(live.running)
         status = Text(f"Probing {self._title}…")
         if live.origins:
             status.append(f" {waiting} of {len(live.origins)} probe"

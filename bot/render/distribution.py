@@ -17,6 +17,7 @@ from workers.models import Layer, Report, Verdict
 from workers.models.distribution import DistributionReport, OriginProbe
 from workers.models.distribution_live import (
     AS_ORIGIN_STEP,
+    DONE,
     ORIGIN,
     PROBING,
     PROVISIONAL,
@@ -101,6 +102,8 @@ def _waits(entry: OriginLive) -> str:
 
 def _live_line(entry: OriginLive) -> str:
     """One probe while the distribution runs: what it waits for, or its verdict so far."""
+    if entry.kind == VIEWER and entry.state == DONE:
+        return f"{_entry_label(entry)} — read"
     if entry.verdict is None or entry.state == PROBING:
         label = _entry_label(entry)
         if entry.kind == ORIGIN:

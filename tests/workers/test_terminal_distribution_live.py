@@ -68,10 +68,15 @@ def test_one_line_per_origin_still_probing_then_each_verdict_as_it_comes():
     assert lines[4] == "  OK    web (web.shop.test)"
     assert lines[5].startswith("  app (app.shop.test, primary of group pair): TLS: no handshake "
                                "answer for 8 of 10 s")
-    assert "2 of 4 probes still running" in lines[0]
+    # The origin with a provisional verdict still retries: it still counts as running.
+    assert "3 of 4 probes still running" in lines[0]
 
     watch.finished(0, report(fail=True))
+    watch.finished(3, report(fail=True))  # the viewer side's own probe
     lines = drawn(view)
+    # Read for CloudFront's own answer (in the final report): no verdict of its own.
+    assert lines[-1] == "  viewer side (www.shop.test): read"
+    assert "1 of 4 probes still running" in lines[0]
     assert lines[2].startswith("  FAIL  api (api.shop.test, Host www.shop.test) — CERT_EXPIRED")
     assert not any(NOTE in line or "provisional" in line for line in lines)
 

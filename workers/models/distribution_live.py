@@ -36,7 +36,9 @@ class OriginLive:
     role: str = ""
     kind: str = ORIGIN  # ORIGIN | VIEWER
     state: str = PROBING  # PROBING | PROVISIONAL | DONE
-    verdict: str | None = None  # the provisional or final verdict; None while probing
+    # The provisional or final verdict; None while probing, and for the viewer side (read for
+    # CloudFront's answer, shown with the final report).
+    verdict: str | None = None
     code: str | None = None  # the leading finding's code, when the verdict is not ok
     summary: str | None = None  # its summary (or why it could not be checked)
     note: str | None = None  # what still runs, for a provisional verdict
@@ -70,8 +72,9 @@ class DistributionLive:
         return [o for o in self.probed if o.verdict == "fail"]
 
     @property
-    def still_probing(self) -> list[OriginLive]:
-        return [o for o in self.origins if o.state == PROBING]
+    def running(self) -> list[OriginLive]:
+        """The probes not ended yet (an origin with a provisional verdict still retries)."""
+        return [o for o in self.origins if o.state != DONE]
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

@@ -174,6 +174,10 @@ def test_no_distribution_verdict_while_an_origin_that_could_fail_still_probes():
     done = run_status(lookup_run("running"), None, provisional=live)
     assert ":hourglass: *Provisional* — :large_yellow_circle: *Works, with warnings*" in \
         json.dumps(done.payload(), ensure_ascii=False)
+    live.origins[3] = replace(live.origins[3], state="done")
+    viewer = run_status(lookup_run("running"), None, provisional=live)
+    assert ":eyes: Viewer side (`www.shop.test`) — read" in json.dumps(viewer.payload(),
+                                                                     ensure_ascii=False)
     # The final report replaces it once the run is done.
     final = run_status(lookup_run("done"), distribution_report(), provisional=live)
     assert "Provisional" not in json.dumps(final.payload(), ensure_ascii=False)

@@ -91,6 +91,8 @@ def test_the_failing_origin_is_named_after_its_first_attempt_then_the_final_repo
     assert notes[-1] == "2 attempts timed out; 1 more attempt running…"
     last = seen[-1]
     assert all(o.state == DONE for o in last.origins)
+    # The viewer side is read for CloudFront's answer (in the report): no verdict of its own.
+    assert [o.verdict for o in last.origins if o.kind == VIEWER] == [None]
     assert api(last).verdict == "fail" and "3 attempts of 1 s" in api(last).summary
 
     # The final report is what it is unwatched: every dropped attempt counted.
