@@ -2,6 +2,10 @@
 verdict as soon as the first connection attempt has timed out, and what is being waited for
 ("TCP: no answer for 6 of 10 s") every few seconds.
 
+For a distribution, `DistributionLiveUpdates` does the same with every origin's state at once
+(workers/distribution_live.py): the failing origin is named as soon as its first attempt timed
+out, whatever the other origins still do.
+
 The probe threads only hand things over (`provisional`, and the `WaitBoard` they feed); one
 thread of this job writes them to the run record and asks delivery to show them, so a slow
 Redis never holds up a connection attempt, and Slack sees at most one progress update every
