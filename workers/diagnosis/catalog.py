@@ -217,13 +217,27 @@ CATALOG: dict[FindingCode, Entry] = {
          " -tls1_2`."),
         (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS)),
     FindingCode.TLS13_ONLY: Entry(
-        Severity.WARNING, "The origin accepts only TLS 1.3",
-        "{address} port {port} accepts only TLS 1.3; CloudFront is set to {offered}.",
-        ("The origin accepts only TLS 1.3. AWS's origin settings list TLS 1.2 as the newest "
-         "protocol, but CloudFront was reported in November 2025 to negotiate TLS 1.3 with "
-         "origins automatically; that is not confirmed in AWS's documentation here.",
-         "To be safe, also enable TLS 1.2 on the origin with one of CloudFront's ciphers, "
-         "e.g. ECDHE-RSA-AES128-GCM-SHA256 or ECDHE-ECDSA-AES128-GCM-SHA256."),
+        Severity.WARNING, "Only TLS 1.3 works with what CloudFront offers",
+        ("{address} port {port} completes TLS 1.3 with the suites CloudFront is believed to "
+         "offer ({tls13_suites}), but not CloudFront's documented handshake ({offered}): "
+         "{why}."),
+        ("CloudFront was reported in November 2025 to negotiate TLS 1.3 with origins "
+         "automatically, so it probably connects over TLS 1.3; AWS's origin settings still list "
+         "TLS 1.2 as the newest protocol and that report is not confirmed in AWS's "
+         "documentation here. A CloudFront edge that connects with TLS 1.2 would fail for the "
+         "reason above.",
+         "To be safe: {fix}"),
+        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
+    FindingCode.TLS13_OFFER_REFUSED: Entry(
+        Severity.WARNING, "The origin may refuse CloudFront's TLS 1.3 handshake",
+        ("{address} port {port} speaks TLS 1.3, but a TLS 1.3 handshake offering "
+         "{tls13_suites} (the suites CloudFront is believed to offer) gets {answer}; {accepts}."),
+        ("CloudFront's handshake as AWS documents it (TLS 1.2) works today. CloudFront was "
+         "reported in November 2025 to negotiate TLS 1.3 with origins that support it, and "
+         "which TLS 1.3 suites it offers is not documented: if its TLS 1.3 offer is like the "
+         "one above, this origin refuses it rather than falling back to TLS 1.2, and CloudFront "
+         "answers 502.",
+         "{fix}"),
         (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
     FindingCode.TLS_CIPHER_UNSUPPORTED: Entry(
         Severity.ERROR, "No cipher in common with CloudFront",
@@ -617,6 +631,52 @@ PLAIN_HTTP_ANSWER = " (it answered plain HTTP)"
 PROTOCOL_FIX_ADD = ("Add {protocol} to the distribution's origin SSL protocols, or better, "
                     "enable TLS 1.2 on the origin.")
 PROTOCOL_FIX_ENABLE = "Enable TLS 1.2 on the origin."
+# Why CloudFront's documented (TLS 1.2) handshake fails on an origin that completes TLS 1.3:
+# TLS13_ONLY's {why}, by the failure's reason; and the fix of that reason.
+TLS12_WHY_CIPHER = "over {protocol} it accepts only {accepted}, none of CloudFront's ciphers"
+TLS12_WHY_PROTOCOL_OLDER = "it accepts {older}, which the distribution does not offer"
+TLS12_WHY_NO_OLDER = (
+    "no TLS 1.2 or older handshake completes with any cipher this machine can offer "
+    "(CloudFront's got: {detail})")
+TLS12_WHY_OTHER = "CloudFront's handshake fails ({detail})"
+TLS12_FIX_CIPHER = (
+    "enable TLS 1.2 on the origin with one of CloudFront's origin ciphers for its "
+    "certificate, e.g. {example}. CloudFront does not offer CHACHA20, DHE or plain-RSA GCM "
+    "suites toward origins.")
+TLS12_FIX_CURVE = (
+    "allow X25519, prime256v1 (P-256) or secp384r1 (P-384) for ECDHE on the origin, and "
+    "RSA-PKCS1 or ECDSA signatures with SHA-256/384/512 for TLS 1.2.")
+TLS12_FIX_CERT_CURVE = (
+    "use a certificate with a P-256 or P-384 key (or an RSA one): in TLS 1.2 an ECDSA "
+    "certificate's curve must be one CloudFront offers (X25519, P-256, P-384), and this one is "
+    "{curve}.")
+# Example ciphers by certificate key type, for the fixes above.
+CIPHER_EXAMPLE_RSA = "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate)"
+CIPHER_EXAMPLE_EC = "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate)"
+CIPHER_EXAMPLE_BOTH = (
+    "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA "
+    "certificate)")
+# TLS13_ONLY's suites when the TLS 1.3 offer could not be limited to CloudFront's here.
+TLS13_SUITES_UNLIMITED = "any suite: the offer could not be limited to CloudFront's here"
+# TLS13_OFFER_REFUSED: how the origin answered CloudFront's presumed TLS 1.3 offer, what it
+# accepts with every suite offered, and the fix.
+TLS13_ANSWER_ALERT = "alert {alert}"
+TLS13_ACCEPTS_SUITE = "offered every TLS 1.3 suite, it chooses {cipher}"
+TLS13_ACCEPTS_NOTHING = (
+    "offered every TLS 1.3 suite, curve and signature scheme, it still fails ({error})")
+TLS13_FIX_SUITES = (
+    "Allow TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384 among the origin's TLS 1.3 "
+    "suites (nginx: `ssl_conf_command Ciphersuites "
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;`).")
+TLS13_FIX_OTHER = (
+    "Make TLS 1.3 on the origin accept CloudFront's curves (X25519, P-256, P-384) and RSA-PSS "
+    "or ECDSA signatures, or turn TLS 1.3 off on the origin (nginx: `ssl_protocols TLSv1.2;`) "
+    "until it does.")
+# Added to an error on an origin whose TLS 1.3 works only outside CloudFront's presumed offer.
+TLS13_OTHER_SUITES_NOTE = (
+    " The origin does complete a TLS 1.3 handshake, but only with {cipher}, not with the "
+    "suites CloudFront is believed to offer ({tls13_suites}); whether CloudFront's TLS 1.3 "
+    "offer includes {cipher} is not documented.")
 COMMON_PROTOCOL = "the common protocol"  # when no protocol was accepted in common
 # How the origin answered a ClientHello with exactly CloudFront's ciphers, by outcome.
 OFFER_ANSWERS: dict[str, str] = {

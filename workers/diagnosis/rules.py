@@ -271,6 +271,13 @@ def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:
 
 # --- TLS --------------------------------------------------------------------------------------
 
+# Reasons a handshake fails that TLS 1.3 can get round: CloudFront's offer is not the origin's.
+# (Not a client certificate, a port that is not TLS, a timeout: those fail whatever the
+# protocol.)
+_TLS12_REASONS = (TlsReason.PROTOCOL_UNSUPPORTED, TlsReason.CIPHER_UNSUPPORTED,
+                  TlsReason.CURVE_UNSUPPORTED, TlsReason.HANDSHAKE_FAILED, TlsReason.RESET)
+
+
 def _cipher_list(names: list[str]) -> str:
     return ", ".join(names) if names else catalog.NOTHING
 
@@ -284,16 +291,111 @@ def _offer_sentence(offer: CipherOffer) -> str:
                answer=said)
 
 
+def _cipher_example(tls: TlsResult) -> str:
+    """CloudFront's cipher to suggest for the certificate the origin presented."""
+    key = tls.chain[0].key_type if tls.chain else None
+    return {"RSA": catalog.CIPHER_EXAMPLE_RSA, "EC": catalog.CIPHER_EXAMPLE_EC}.get(
+        key or "", catalog.CIPHER_EXAMPLE_BOTH)
+
+
+def _tls12_failure(tls: TlsResult, offered: list[str]) -> tuple[str, str]:
+    """Why CloudFront's documented handshake (TLS 1.2 and older, its ciphers, curves and
+    signature schemes) fails, and the fix of that reason: one wording whatever the reason, so
+    that every origin where only TLS 1.3 works is told the same way."""
+    accepted = tls.accepted_protocols
+    detail = tls.detail or catalog.HANDSHAKE_FAILED
+    cipher_fix = say(catalog.TLS12_FIX_CIPHER, example=_cipher_example(tls))
+    if tls.reason == TlsReason.CIPHER_UNSUPPORTED:
+        common = [p for p in accepted if p in offered]
+        ciphers = [c for c in tls.accepted_ciphers if not c.startswith("TLS_")]  # not TLS 1.3
+        return (say(catalog.TLS12_WHY_CIPHER, protocol=common[0] if common else
+                    catalog.COMMON_PROTOCOL, accepted=_cipher_list(ciphers)), cipher_fix)
+    if tls.reason == TlsReason.CURVE_UNSUPPORTED:
+        leaf = tls.chain[0] if tls.chain else None
+        if leaf is not None and leaf.key_type == "EC" and leaf.curve not in (
+                "secp256r1", "secp384r1"):
+            return detail, say(catalog.TLS12_FIX_CERT_CURVE, curve=leaf.curve)
+        return detail, catalog.TLS12_FIX_CURVE
+    if tls.reason == TlsReason.PROTOCOL_UNSUPPORTED:
+        older = [p for p in accepted if p != "TLSv1.3"]
+        if older:
+            return (say(catalog.TLS12_WHY_PROTOCOL_OLDER, older=", ".join(older)),
+                    say(catalog.PROTOCOL_FIX_ADD, protocol=older[0]))
+        return say(catalog.TLS12_WHY_NO_OLDER, detail=detail), cipher_fix
+    return say(catalog.TLS12_WHY_OTHER, detail=detail), cipher_fix
+
+
+def _tls13_only(tls: TlsResult, offered: list[str], ip: str, fill: Facts) -> Draft:
+    """TLS 1.3 as CloudFront is believed to offer it completes, its documented handshake does
+    not: probably fine since November 2025 (cloudfront-facts §2.1), never said as certain."""
+    why, fix = _tls12_failure(tls, offered)
+    suites = tls.tls13.offered if tls.tls13 is not None else []
+    return draft(FindingCode.TLS13_ONLY, ip, offered=", ".join(offered),
+                 tls13_suites=", ".join(suites) or catalog.TLS13_SUITES_UNLIMITED,
+                 tls12_reason=str(tls.reason), **fill).worded(why=why, fix=fix)
+
+
+def _tls13_refused(tls: TlsResult, ip: str, fill: Facts) -> list[Draft]:
+    """The documented handshake works, but the origin, which speaks TLS 1.3, refuses the TLS
+    1.3 handshake CloudFront is believed to make, and would not fall back to TLS 1.2."""
+    check = tls.tls13
+    if check is None or check.ok or not check.offered or len(check.attempts) < 2:
+        return []  # not checked, fine, or not checked to the end (a timeout): nothing to say
+    if check.any_suite_cipher is None and check.any_suite_alert == "protocol_version":
+        return []  # it does not speak TLS 1.3 after all: CloudFront gets TLS 1.2
+    answer = (say(catalog.TLS13_ANSWER_ALERT, alert=check.alert) if check.alert
+              else check.error or catalog.HANDSHAKE_FAILED)
+    if check.any_suite_cipher:
+        accepts = say(catalog.TLS13_ACCEPTS_SUITE, cipher=check.any_suite_cipher)
+    else:
+        accepts = say(catalog.TLS13_ACCEPTS_NOTHING,
+                      error=check.any_suite_error or catalog.HANDSHAKE_FAILED)
+    suite_problem = (check.any_suite_cipher is not None
+                     and check.any_suite_cipher not in check.offered)
+    fix = catalog.TLS13_FIX_SUITES if suite_problem else catalog.TLS13_FIX_OTHER
+    return [draft(FindingCode.TLS13_OFFER_REFUSED, ip, tls13_suites=", ".join(check.offered),
+                  tls13_accepted=check.any_suite_cipher or "", **fill)
+            .worded(answer=answer, accepts=accepts, fix=fix)]
+
+
+def _tls13_works(tls: TlsResult) -> bool:
+    """Whether TLS 1.3 as CloudFront is believed to offer it completes; when that offer could
+    not be made here (``offered`` empty), whether an origin that accepts nothing older
+    completes TLS 1.3 at all."""
+    check = tls.tls13
+    if check is not None and check.offered:
+        return check.ok
+    return tls.reason == TlsReason.PROTOCOL_UNSUPPORTED and tls.accepted_protocols == ["TLSv1.3"]
+
+
+def _tls13_other_suites(tls: TlsResult) -> Note | None:
+    """A note for an error on an origin whose TLS 1.3 works only outside CloudFront's presumed
+    offer: whether CloudFront can connect then rests on suites AWS does not document."""
+    check = tls.tls13
+    if check is None or check.ok or not check.any_suite_cipher:
+        return None
+    return Note(catalog.TLS13_OTHER_SUITES_NOTE,
+                {"cipher": check.any_suite_cipher, "tls13_suites": ", ".join(check.offered)})
+
+
 def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     offered = report.target.origin_ssl_protocols
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status in (Status.OK, Status.NOT_RUN):
+        if tls is None or tls.status == Status.NOT_RUN:
             continue
         ip = address.address
         fill: Facts = {"port": probe.port, "address": ip, "sni": tls.sni or ip,
                        "detail": tls.detail or ""}
+        if tls.status == Status.OK:
+            out.extend(_tls13_refused(tls, ip, fill))
+            continue
+        if tls.reason in _TLS12_REASONS and _tls13_works(tls):
+            # One rule for "TLS 1.2 fails for reason R, TLS 1.3 works", whatever R is.
+            out.append(_tls13_only(tls, offered, ip, fill))
+            continue
+        before = len(out)
         measured: Facts = {"measured": tls.detail}
         reason = tls.reason
         accepted = tls.accepted_protocols
@@ -302,10 +404,6 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             out.append(draft(FindingCode.TLS_NOT_SPOKEN, ip, plain=plain, **fill)
                        .worded(**measured))
         elif reason == TlsReason.PROTOCOL_UNSUPPORTED:
-            if accepted == ["TLSv1.3"]:
-                out.append(draft(FindingCode.TLS13_ONLY, ip,
-                                 **fill).worded(offered=", ".join(offered)))
-                continue
             older = [p for p in accepted if p != "TLSv1.3"]
             fix = (say(catalog.PROTOCOL_FIX_ADD, protocol=older[0]) if older
                    else catalog.PROTOCOL_FIX_ENABLE)
@@ -345,6 +443,13 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             words = {"what": what or tls.detail or catalog.HANDSHAKE_FAILED,
                      "measured": tls.detail, "extra": extra}
             out.append(draft(FindingCode.TLS_HANDSHAKE_FAILED, ip, **fill).worded(**words))
+        note = _tls13_other_suites(tls)
+        if note is not None:
+            # Neither CloudFront's documented offer nor its presumed TLS 1.3 one works, but
+            # TLS 1.3 with another suite does: the error rests on what AWS does not document.
+            for d in out[before:]:
+                d.notes.append(note)
+                d.uncertain = True
     return out
 
 

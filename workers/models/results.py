@@ -261,6 +261,27 @@ class CipherOffer:
 
 
 @dataclass
+class Tls13Check:
+    """The TLS 1.3 handshake CloudFront is believed to make since November 2025: TLS 1.3 only,
+    the suites in ``offered`` (which suites CloudFront offers is UNCONFIRMED, cloudfront-facts
+    §2.1, §8.1), CloudFront's curves, its signature schemes plus RSA-PSS (which TLS 1.3 needs
+    for RSA certificates)."""
+
+    offered: list[str]  # the TLS 1.3 suites offered; empty when the offer could not be limited
+    ok: bool
+    cipher: str | None = None  # the suite the origin chose, when it completed
+    error: str | None = None  # how it failed, when it did
+    alert: str | None = None  # the alert the origin sent, when it sent one
+    # When it failed: the suite the origin chose in a TLS 1.3 handshake offering every suite,
+    # curve and signature scheme this machine can (None when that failed too), and how that
+    # handshake failed.
+    any_suite_cipher: str | None = None
+    any_suite_error: str | None = None
+    any_suite_alert: str | None = None
+    attempts: list[TlsAttempt] = field(default_factory=list)
+
+
+@dataclass
 class TlsResult:
     status: Status
     reason: TlsReason | None = None
@@ -297,6 +318,13 @@ class TlsResult:
     # handshake failed but the origin completes another one CloudFront may make (TLS 1.3 on an
     # origin that accepts nothing older); None otherwise.
     http_over: str | None = None
+    # The TLS 1.3 handshake CloudFront is believed to make (see ``Tls13Check``): tried when the
+    # faithful handshake failed and the origin accepts TLS 1.3, or when it succeeded and the
+    # origin's ServerHello said it also speaks TLS 1.3 (RFC 8446 §4.1.3); None when not tried.
+    tls13: Tls13Check | None = None
+    # The faithful handshake's ServerHello said the origin also speaks TLS 1.3 (RFC 8446
+    # §4.1.3 downgrade marker), so ``tls13`` was checked beside the HTTP request.
+    tls13_signalled: bool = False
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
 

@@ -105,6 +105,7 @@ class Handshake:
     cert_requested: bool = False
     chain_der: list[bytes] = field(default_factory=list)
     duration_ms: float = 0.0
+    server_random: bytes | None = None  # from the ServerHello (workers/probes/tls13.py reads it)
 
 
 @dataclass
@@ -165,6 +166,10 @@ def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg
         msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
     ):
         seen["cert_requested"] = True
+    if content_type == ssl._TLSContentType.HANDSHAKE and (  # type: ignore[attr-defined]
+        msg_type == ssl._TLSMessageType.SERVER_HELLO and len(data) >= 38  # type: ignore[attr-defined]
+    ):
+        seen["server_random"] = bytes(data[6:38])  # type (1), length (3), version (2), random
     if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
         seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
 
@@ -176,7 +181,7 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     `duration_ms` of a completed handshake is the origin's time (workers/probes/wire.py),
     from our timestamps at the sends and the kernel's at the arrivals (`clock` for ours);
     of a failed one, the time until it failed."""
-    seen: dict[str, Any] = {"cert_requested": False, "alert": None}
+    seen: dict[str, Any] = {"cert_requested": False, "alert": None, "server_random": None}
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
@@ -212,6 +217,7 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
         result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
     result.cert_requested = bool(seen["cert_requested"])
     result.alert = seen["alert"]
+    result.server_random = seen["server_random"]
     result.duration_ms = (time.perf_counter() - started) * 1000
     if result.ok and stream.handshake_ms is not None:
         result.duration_ms = stream.handshake_ms
@@ -284,6 +290,12 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
     if result.http_over:
         previous.transcript.append(f"tls: the HTTP request goes over the {result.http_over} "
                                    "follow-up handshake")
+    if result.tls13_signalled:
+        # The origin also speaks TLS 1.3: would CloudFront's presumed TLS 1.3 offer work too?
+        # Checked on a connection of its own while the HTTP request goes on.
+        from workers.probes import tls13
+
+        previous.wait_for(tls13.check_beside(target, ctx, result))
     previous.hand_up(tls_sock)
     if tls_sock is None and result.status == Status.OK:
         # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
@@ -360,6 +372,9 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.protocol = first.protocol
         result.cipher = first.cipher
         result.negotiated_by = "openssl"
+        from workers.probes.tls13 import signals_tls13
+
+        result.tls13_signalled = signals_tls13(first.server_random)
         return result, first.sock, Presented(first.chain_der, "cloudfront", first.protocol)
 
     result.status = Status.FAILED
@@ -507,7 +522,14 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
                                   cloudfront_curves=False, keep=v == "TLSv1.3")
                    for v in versions}
         outcomes = {v: f.result() for v, f in futures.items()}
-    presented = _follow_up_chain(outcomes, offered, result) or presented
+    cloudfront13 = None
+    if outcomes["TLSv1.3"][1].ok and "TLSv1.3" not in offered:
+        # TLS 1.2 as CloudFront offers it fails, the origin speaks TLS 1.3: does CloudFront's
+        # presumed TLS 1.3 offer complete? If so, that is how CloudFront would connect.
+        from workers.probes import tls13
+
+        result.tls13, cloudfront13 = tls13.check(target, ctx, keep=True)
+    presented = _follow_up_chain(outcomes, offered, result, cloudfront13) or presented
     for v in versions:
         attempt, _ = outcomes[v]
         result.attempts.append(attempt)
@@ -575,10 +597,25 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
 
 
 def _follow_up_chain(outcomes: dict[str, tuple[TlsAttempt, Handshake]], offered: list[str],
-                     result: TlsResult) -> Presented | None:
+                     result: TlsResult, cloudfront13: Handshake | None = None
+                     ) -> Presented | None:
     """The chain of a completed follow-up handshake (one in a configured protocol first, as
     CloudFront would see it), and, when only TLS 1.3 completed, that connection for the HTTP
-    layer with what it saw (a CertificateRequest). Every other kept connection is closed."""
+    layer with what it saw (a CertificateRequest). Every other kept connection is closed.
+
+    ``cloudfront13``, CloudFront's presumed TLS 1.3 handshake, completed: CloudFront would
+    connect that way (the TLS 1.2 it documents fails), so its chain and connection are the
+    ones used, whatever else completed."""
+    if cloudfront13 is not None and cloudfront13.ok and cloudfront13.sock is not None:
+        for _, hs in outcomes.values():
+            if hs.sock is not None:
+                hs.sock.close()
+                hs.sock = None
+        result.http_over = cloudfront13.protocol
+        result.client_cert_requested = (result.client_cert_requested
+                                        or cloudfront13.cert_requested)
+        return Presented(cloudfront13.chain_der, "follow_up", cloudfront13.protocol,
+                         cloudfront13.sock)
     done = [v for v, (_, hs) in outcomes.items() if hs.ok]
     only_tls13 = done == ["TLSv1.3"] and "TLSv1.3" not in offered
     chosen: Presented | None = None
