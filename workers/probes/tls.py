@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from workers.models import CipherOffer, Layer, Status, TlsAttempt, TlsReason, TlsResult
+from workers.models import CipherOffer, Layer, OcspStaple, Status, TlsAttempt, TlsReason, TlsResult
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHER_IDS,
     CLOUDFRONT_CIPHERS,
@@ -30,6 +30,7 @@ from workers.models.cloudfront import (
 from workers.probes.attempts import Attempt
 from workers.probes.chain_cache import CHAIN_VERDICTS
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.ocsp import read_staple, stapled_response
 from workers.probes.state import ProbeState
 from workers.probes.wire import NanoClock, PlainStream, TlsStream
 from workers.target import Target
@@ -55,6 +56,8 @@ _ALERTS = {40: "handshake_failure", 42: "bad_certificate", 47: "illegal_paramete
            112: "unrecognized_name", 116: "certificate_required"}
 _SSL_CTRL_SET_GROUPS_LIST = 92
 _SSL_CTRL_SET_SIGALGS_LIST = 98
+_SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE = 65
+_TLSEXT_STATUSTYPE_OCSP = 1
 
 
 def _libssl_ctrl() -> Any:
@@ -81,15 +84,38 @@ def _restrict(context: ssl.SSLContext, groups: str, sigalgs: str) -> bool:
     SSL_CTX_ctrl on the context's SSL_CTX. The pointer is checked (its options must equal the
     context's) before use; when anything looks off, nothing is changed and False is returned.
     """
-    if _CTRL is None:
+    pointer = _ssl_ctx(context)
+    if _CTRL is None or pointer is None:
         return False
-    ctrl, get_options = _CTRL
-    pointer = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
-    if not pointer or get_options(pointer) != int(context.options):
-        return False
+    ctrl, _ = _CTRL
     ok_groups = ctrl(pointer, _SSL_CTRL_SET_GROUPS_LIST, 0, groups.encode()) == 1
     ok_sigalgs = ctrl(pointer, _SSL_CTRL_SET_SIGALGS_LIST, 0, sigalgs.encode()) == 1
     return bool(ok_groups and ok_sigalgs)
+
+
+def _ssl_ctx(context: ssl.SSLContext) -> int | None:
+    """The context's SSL_CTX pointer, once checked (its options must equal the context's);
+    None when anything looks off."""
+    if _CTRL is None:
+        return None
+    _, get_options = _CTRL
+    pointer = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
+    if not pointer or get_options(pointer) != int(context.options):
+        return None
+    return int(pointer)
+
+
+def _ask_for_status(context: ssl.SSLContext) -> bool:
+    """Ask, in every ClientHello of the context, for the certificate status the server may
+    staple (status_request, RFC 6066 §8), as browsers do; OpenSSL then keeps the response
+    without judging it (no status callback is set). Python's ssl module has no setting for
+    it: SSL_CTX_set_tlsext_status_type through SSL_CTX_ctrl. False when it could not ask."""
+    pointer = _ssl_ctx(context)
+    if _CTRL is None or pointer is None:
+        return False
+    ctrl, _ = _CTRL
+    return bool(ctrl(pointer, _SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE,
+                     _TLSEXT_STATUSTYPE_OCSP, None) == 1)
 
 
 @dataclass
@@ -105,6 +131,8 @@ class Handshake:
     cert_requested: bool = False
     chain_der: list[bytes] = field(default_factory=list)
     duration_ms: float = 0.0
+    status_requested: bool = False  # the ClientHello asked for a stapled certificate status
+    staple: bytes | None = None  # the OCSP response the origin stapled (DER), when it did
 
 
 def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool) -> tuple[
@@ -128,6 +156,7 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     restricted = False
     if cloudfront_curves:
         restricted = _restrict(context, ":".join(CLOUDFRONT_GROUPS), ":".join(CLOUDFRONT_SIGALGS))
+    context._origin502_asks_status = _ask_for_status(context)  # type: ignore[attr-defined]
     context._msg_callback = _on_message  # type: ignore[attr-defined]
     return context, restricted
 
@@ -144,7 +173,8 @@ def _shared_context(protocols: tuple[str, ...], ciphers: str, *, cloudfront_curv
 def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg_type: Any,
                 data: bytes) -> None:
     """OpenSSL's message callback: notes, on the connection's own record, a certificate
-    request or an alert from the origin."""
+    request or an alert from the origin, and keeps the messages a stapled certificate status
+    comes in."""
     seen = getattr(conn, "_origin502_seen", None)
     if seen is None or direction != "read":
         return
@@ -152,6 +182,11 @@ def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg
         msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
     ):
         seen["cert_requested"] = True
+    if content_type == ssl._TLSContentType.HANDSHAKE:  # type: ignore[attr-defined]
+        if msg_type == ssl._TLSMessageType.CERTIFICATE:  # type: ignore[attr-defined]
+            seen["certificate"] = data
+        elif msg_type == ssl._TLSMessageType.CERTIFICATE_STATUS:  # type: ignore[attr-defined]
+            seen["certificate_status"] = data
     if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
         seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
 
@@ -197,6 +232,9 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
         # Public as get_unverified_chain() from Python 3.13; the SSL object has it since 3.10.
         chain = stream.tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
         result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
+        result.status_requested = bool(getattr(context, "_origin502_asks_status", False))
+        result.staple = stapled_response(result.protocol, seen.get("certificate"),
+                                         seen.get("certificate_status"))
     result.cert_requested = bool(seen["cert_requested"])
     result.alert = seen["alert"]
     result.duration_ms = (time.perf_counter() - started) * 1000
@@ -337,6 +375,7 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.protocol = first.protocol
         result.cipher = first.cipher
         result.negotiated_by = "openssl"
+        result.ocsp = _staple_facts(first, ctx)
         return result, first.sock, first.chain_der
 
     result.status = Status.FAILED
@@ -344,6 +383,13 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
     chain = _explain_failure(first, target, ctx, offered=testable, result=result)
     result.duration_ms = sum(a.duration_ms for a in result.attempts)
     return result, None, chain
+
+
+def _staple_facts(hs: Handshake, ctx: ProbeContext) -> OcspStaple | None:
+    """What the certificate status stapled to ``hs`` says; None when it was not asked for."""
+    if not hs.status_requested:
+        return None
+    return read_staple(hs.staple, hs.chain_der, ca_file=ctx.options.ca_file)
 
 
 def cloudfront_suites(version: str) -> list[str]:
