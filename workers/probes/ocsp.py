@@ -223,5 +223,6 @@ def read_staple(staple: bytes | None, chain_der: list[bytes], *,
         result.signature, result.signed_by, result.signature_detail = _signature(
             response, issuer)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        result.problem = f"it is not an OCSP response that can be read ({exc})"
+        # cryptography's parse errors end in a debug dump of the parser's state: cut it.
+        result.problem = f"it is not an OCSP response that can be read ({str(exc).split(' {')[0]})"
     return result
