@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from workers.diagnosis import catalog
 from workers.diagnosis.catalog import Shape
-from workers.diagnosis.draft import Draft, Facts, draft
+from workers.diagnosis.draft import Draft, Facts, Note, draft
 from workers.diagnosis.names import certificate_matches, names_for_matching
 from workers.diagnosis.render import plural, say
 from workers.models import (
@@ -35,6 +35,7 @@ from workers.models import (
     TargetInfo,
     TcpReason,
     TlsReason,
+    TlsResult,
     ValidatorVerdict,
 )
 from workers.models.cloudfront import (
@@ -348,6 +349,12 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     return out
 
 
+def connected(tls: TlsResult | None) -> bool:
+    """Whether a handshake CloudFront may make completed, so that the request went over it:
+    the faithful one, or TLS 1.3 on an origin that accepts nothing older (``http_over``)."""
+    return tls is not None and (tls.status == Status.OK or tls.http_over is not None)
+
+
 def client_cert_refusal(probe: ConnectionProbe) -> str | None:
     """How the origin refused the request after asking for a client certificate, when it did:
     nginx with ``ssl_verify_client on`` completes a TLS 1.2 handshake without a certificate and
@@ -355,7 +362,7 @@ def client_cert_refusal(probe: ConnectionProbe) -> str | None:
     certificate_required alert only after the handshake, so the request meets a closed
     connection. None when the request got an answer that is not about the certificate."""
     tls, http = probe.tls, probe.http
-    if tls is None or tls.status != Status.OK or not tls.client_cert_requested:
+    if tls is None or not connected(tls) or not tls.client_cert_requested:
         return None
     if http.status == Status.FAILED and http.reason in (HttpReason.CLOSED, HttpReason.RESET):
         return say(catalog.CLIENT_CERT_REFUSAL_CLOSED, detail=http.detail)
@@ -382,7 +389,7 @@ def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Draft]
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
-        if not (tls and tls.status == Status.OK and tls.client_cert_requested):
+        if not (tls and connected(tls) and tls.client_cert_requested):
             continue
         refusal = client_cert_refusal(probe)
         http = probe.http
@@ -435,7 +442,9 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
     target = report.target
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status != Status.OK or not tls.chain:
+        # Whichever handshake presented the chain, it is judged: a self-signed or expired
+        # certificate makes CloudFront fail whatever the protocol (a TLS 1.3-only origin).
+        if tls is None or not tls.chain:
             continue
         ip = address.address
         chain = tls.chain
@@ -450,6 +459,11 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
         if analysis is not None:
             found.extend(_limit_findings(analysis, ip))
             found.extend(_validator_findings(target, analysis, found, ip))
+        if tls.chain_source == "follow_up" or tls.status != Status.OK:
+            seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
+                        {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
+            for d in found:
+                d.notes.append(seen)
         out.extend(found)
     return out
 
@@ -468,31 +482,37 @@ def rule_revocation(report: Report, now: dt.datetime) -> list[Draft]:
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status != Status.OK or tls.ocsp is None or not tls.chain:
+        # Stapled with the chain judged, in whichever handshake presented it (as certificates).
+        if tls is None or tls.ocsp is None or not tls.chain:
             continue
-        staple, leaf = tls.ocsp, tls.chain[0]
         fill: Facts = {"port": probe.port, "sni": report.target.sni}
-        words: Facts = {"label": _cert_label(leaf)}
-        if not staple.stapled:
-            if staple.must_staple:
-                out.append(draft(FindingCode.CERT_MUST_STAPLE_MISSING, address.address,
-                                 **fill).worded(**words))
-            continue
-        problem = _staple_problem(staple, leaf, now)
-        if problem is None and staple.cert_status == "revoked":
-            out.append(_revoked(staple, address.address, fill, words))
-        elif problem is not None:
-            kind, facts = problem
-            d = draft(FindingCode.CERT_OCSP_STAPLE_UNUSABLE, address.address, problem=kind,
-                      **fill).worded(
-                problem=say(catalog.STAPLE_PROBLEMS[kind], **facts),
-                fix=catalog.STAPLE_FIXES[kind],
-                consequence=catalog.STAPLE_MUST if staple.must_staple else catalog.STAPLE_MAY,
-                **words)
-            if staple.must_staple or kind in _WRONG_STAPLES:
-                d.severity = Severity.WARNING
-            out.append(d)
+        found = _staple_drafts(tls.ocsp, tls.chain[0], address.address, fill, now)
+        if tls.chain_source == "follow_up" or tls.status != Status.OK:
+            seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
+                        {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
+            for d in found:
+                d.notes.append(seen)
+        out.extend(found)
     return out
+
+
+def _staple_drafts(staple: OcspStaple, leaf: CertificateInfo, ip: str, fill: Facts,
+                   now: dt.datetime) -> list[Draft]:
+    words: Facts = {"label": _cert_label(leaf)}
+    if not staple.stapled:
+        if not staple.must_staple:
+            return []
+        return [draft(FindingCode.CERT_MUST_STAPLE_MISSING, ip, **fill).worded(**words)]
+    problem = _staple_problem(staple, leaf, now)
+    if problem is None:
+        return [_revoked(staple, ip, fill, words)] if staple.cert_status == "revoked" else []
+    kind, facts = problem
+    d = draft(FindingCode.CERT_OCSP_STAPLE_UNUSABLE, ip, problem=kind, **fill).worded(
+        problem=say(catalog.STAPLE_PROBLEMS[kind], **facts), fix=catalog.STAPLE_FIXES[kind],
+        consequence=catalog.STAPLE_MUST if staple.must_staple else catalog.STAPLE_MAY, **words)
+    if staple.must_staple or kind in _WRONG_STAPLES:
+        d.severity = Severity.WARNING
+    return [d]
 
 
 def _revoked(staple: OcspStaple, ip: str, fill: Facts, words: Facts) -> Draft:

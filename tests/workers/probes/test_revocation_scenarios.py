@@ -106,6 +106,14 @@ def origins(pki, tmp_path_factory):
             tls=TlsFiles.write(folder / name, served, inter),
             extra=f"ssl_stapling on; ssl_stapling_file {path};"))
         names.append(name)
+    # An origin that accepts only TLS 1.3: its chain and staple come from the follow-up
+    # TLS 1.3 handshake, where the response rides in the Certificate message.
+    path = folder / "tls13.der"
+    path.write_bytes(staples["revoked"])
+    servers.append(NginxServer(tls=TlsFiles.write(folder / "tls13", leaf, inter),
+                               ssl_protocols="TLSv1.3",
+                               extra=f"ssl_stapling on; ssl_stapling_file {path};"))
+    names.append("tls13_revoked")
     # Must-Staple, no stapling configured at all.
     servers.append(NginxServer(tls=TlsFiles.write(folder / "must_none", must, inter)))
     names.append("must_none")
@@ -190,6 +198,15 @@ def test_must_staple_with_a_good_staple_says_nothing(pki, origins):
     report = run(pki, origins, "must_good")
     assert staple_of(report).must_staple and staple_of(report).cert_status == "good"
     assert not [c for c in codes(report) if "STAPLE" in c]
+
+
+def test_a_tls13_only_origin_is_judged_from_its_tls13_handshake(pki, origins):
+    report = run(pki, origins, "tls13_revoked")
+    tls = report.addresses[0].probes[0].tls
+    assert tls is not None and tls.chain_source == "follow_up"
+    assert staple_of(report).cert_status == "revoked"
+    finding = only(report, "CERT_REVOKED")
+    assert "Certificate read in a TLSv1.3 handshake" in finding.summary
 
 
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
