@@ -28,6 +28,7 @@ from workers.models import (
     HttpReason,
     NameServerCheck,
     NameServerOutcome,
+    OcspStaple,
     Report,
     Severity,
     Status,
@@ -572,6 +573,98 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
     return out
 
 
+# --- revocation (what the origin staples) ------------------------------------------------------
+
+# Stapled responses that are wrong rather than merely uninformative: strict clients refuse them.
+_WRONG_STAPLES = frozenset({"unreadable", "other_certificate", "other_issuer", "bad_signature"})
+# A thisUpdate this far ahead of our clock is the clocks' difference, not a future response.
+_STAPLE_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def rule_revocation(report: Report, now: dt.datetime) -> list[Draft]:
+    """What the certificate status stapled to the handshake says about the server certificate
+    (the first sent): revoked, missing though the certificate demands it, or unusable."""
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        # Stapled with the chain judged, in whichever handshake presented it (as certificates).
+        if tls is None or tls.ocsp is None or not tls.chain:
+            continue
+        fill: Facts = {"port": probe.port, "sni": report.target.sni}
+        found = _staple_drafts(tls.ocsp, tls.chain[0], address.address, fill, now)
+        if tls.chain_source == "follow_up" or tls.status != Status.OK:
+            seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
+                        {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
+            for d in found:
+                d.notes.append(seen)
+        out.extend(found)
+    return out
+
+
+def _staple_drafts(staple: OcspStaple, leaf: CertificateInfo, ip: str, fill: Facts,
+                   now: dt.datetime) -> list[Draft]:
+    words: Facts = {"label": _cert_label(leaf)}
+    if not staple.stapled:
+        if not staple.must_staple:
+            return []
+        return [draft(FindingCode.CERT_MUST_STAPLE_MISSING, ip, **fill).worded(**words)]
+    problem = _staple_problem(staple, leaf, now)
+    if problem is None:
+        return [_revoked(staple, ip, fill, words)] if staple.cert_status == "revoked" else []
+    kind, facts = problem
+    d = draft(FindingCode.CERT_OCSP_STAPLE_UNUSABLE, ip, problem=kind, **fill).worded(
+        problem=say(catalog.STAPLE_PROBLEMS[kind], **facts), fix=catalog.STAPLE_FIXES[kind],
+        consequence=catalog.STAPLE_MUST if staple.must_staple else catalog.STAPLE_MAY, **words)
+    if staple.must_staple or kind in _WRONG_STAPLES:
+        d.severity = Severity.WARNING
+    return [d]
+
+
+def _revoked(staple: OcspStaple, ip: str, fill: Facts, words: Facts) -> Draft:
+    doubt = ""
+    if staple.signature != "verified":
+        doubt = say(catalog.STAPLE_SIGNATURE_UNCHECKED, detail=staple.signature_detail)
+    elif staple.for_this_certificate is None:
+        doubt = catalog.STAPLE_ISSUER_NAME_ONLY
+    when = _parse(staple.revoked_at) if staple.revoked_at else None
+    signed = say(catalog.STAPLE_SIGNED_BY, signer=staple.signed_by) if staple.signed_by else ""
+    reason = (say(catalog.STAPLE_REASON, reason=staple.revocation_reason)
+              if staple.revocation_reason else "")
+    return draft(FindingCode.CERT_REVOKED, ip, revoked_at=staple.revoked_at,
+                 reason=staple.revocation_reason, signature=staple.signature,
+                 signed_by=staple.signed_by, **fill).worded(
+        signed=signed, reason=reason, doubt=doubt,
+        on=f"{when:%Y-%m-%d %H:%M} UTC" if when else catalog.STAPLE_NO_DATE, **words)
+
+
+def _staple_problem(staple: OcspStaple, leaf: CertificateInfo,
+                    now: dt.datetime) -> tuple[str, Facts] | None:
+    """Why a client cannot use the stapled response, as (kind, facts); None when it can (or
+    when it says "revoked", which no later response can undo, whatever its dates)."""
+    if staple.problem is not None:
+        return "unreadable", {"detail": staple.problem}
+    if staple.response_status != "successful":
+        return "refused", {"status": staple.response_status}
+    if staple.for_this_certificate is False:
+        if staple.serial == leaf.serial:
+            return "other_issuer", {}
+        return "other_certificate", {"serial": staple.serial, "ours": leaf.serial}
+    if staple.signature == "invalid":
+        return "bad_signature", {"detail": staple.signature_detail}
+    if staple.cert_status == "revoked":
+        return None
+    if staple.cert_status != "good":
+        return "unknown", {}
+    if staple.next_update and _parse(staple.next_update) < now:
+        next_update = _parse(staple.next_update)
+        return "expired", {"on": f"{next_update:%Y-%m-%d %H:%M}", "ago": _ago(now - next_update)}
+    if staple.this_update and _parse(staple.this_update) > now + _STAPLE_CLOCK_SKEW:
+        this_update = _parse(staple.this_update)
+        return "not_yet_valid", {"on": f"{this_update:%Y-%m-%d %H:%M}",
+                                 "ago": _ago(this_update - now)}
+    return None
+
+
 def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[Draft]:
     name = target.sni if not target.is_ip_literal else target.hostname
     if leaf.extensions_error or certificate_matches(leaf, name):
@@ -941,6 +1034,7 @@ RULES: list[Rule] = [
     rule_tcp,
     rule_tls,
     rule_certificates,
+    rule_revocation,
     rule_client_cert_requested,
     rule_weak_cipher,
     rule_http,
