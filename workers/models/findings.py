@@ -11,7 +11,9 @@ from typing import Any
 class Severity(StrEnum):
     """Declared most severe first: that order is the ranking (see ``rank``)."""
 
-    ERROR = "error"  # CloudFront answers 502 (or 504) because of it
+    # Viewers get an error because of it: CloudFront's 502 (or 504), or the origin's own error
+    # status, which CloudFront passes on.
+    ERROR = "error"
     WARNING = "warning"
     INFO = "info"
 
@@ -81,11 +83,16 @@ class FindingCode(StrEnum):
     TRUSTED_VIA_CA_FILE = "TRUSTED_VIA_CA_FILE"
     # HTTP
     ORIGIN_CLOSED_CONNECTION = "ORIGIN_CLOSED_CONNECTION"
+    HTTP_KEEPALIVE_SHORTER = "HTTP_KEEPALIVE_SHORTER"
     ORIGIN_RESPONSE_TIMEOUT = "ORIGIN_RESPONSE_TIMEOUT"
     ORIGIN_RESPONSE_STALLED = "ORIGIN_RESPONSE_STALLED"
     HTTP_INVALID_RESPONSE = "HTTP_INVALID_RESPONSE"
+    HTTP_PORT_SPEAKS_TLS = "HTTP_PORT_SPEAKS_TLS"
+    HTTP_SECOND_100_CONTINUE = "HTTP_SECOND_100_CONTINUE"
+    HTTP_HEADERS_TOO_LARGE = "HTTP_HEADERS_TOO_LARGE"
     ORIGIN_RETURNED_ERROR = "ORIGIN_RETURNED_ERROR"
     ORIGIN_RETURNED_CLIENT_ERROR = "ORIGIN_RETURNED_CLIENT_ERROR"
+    HTTP_REDIRECT_LOOP = "HTTP_REDIRECT_LOOP"
     # The target as a whole
     TARGET_IS_CLOUDFRONT = "TARGET_IS_CLOUDFRONT"
     SOME_ADDRESSES_FAILING = "SOME_ADDRESSES_FAILING"
