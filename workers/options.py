@@ -125,6 +125,10 @@ def diagnose_options(func: F) -> F:
                      show_default=True, help="Connection attempts (CloudFront: 1-3)."),
         click.option("--read-timeout", type=click.FloatRange(0.1, 180), default=30.0,
                      show_default=True, help="Origin response timeout in seconds."),
+        click.option("--keepalive-timeout", type=click.FloatRange(1, 300), default=5.0,
+                     show_default=True,
+                     help="Origin keep-alive timeout in seconds (how long CloudFront keeps an "
+                     "idle origin connection for reuse)."),
         click.option("--ip-address-type", type=click.Choice(["ipv4", "ipv6", "dualstack"]),
                      default="ipv4", show_default=True,
                      help="Origin IP address type: which address families CloudFront uses."),
@@ -175,6 +179,7 @@ def build_request(
         connect_timeout=float(opts.get("timeout") or 10.0),
         connection_attempts=int(opts.get("connection_attempts") or 3),
         read_timeout=float(opts.get("read_timeout") or 30.0),
+        keepalive_timeout=float(opts.get("keepalive_timeout") or 5.0),
         path=path,
         ip_address_type=opts.get("ip_address_type") or "ipv4",
     )

@@ -267,4 +267,5 @@ class Target:
             https_port=s.https_port, http_port=s.http_port,
             origin_ssl_protocols=list(s.origin_ssl_protocols), path=s.path,
             connect_timeout=s.connect_timeout, connection_attempts=s.connection_attempts,
-            read_timeout=s.read_timeout, ip_address_type=s.ip_address_type)
+            read_timeout=s.read_timeout, ip_address_type=s.ip_address_type,
+            keepalive_timeout=s.keepalive_timeout)

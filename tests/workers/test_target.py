@@ -136,8 +136,9 @@ def test_the_report_view_of_the_target_keeps_its_json_shape():
         "sni": "www.example.com", "host_header": "www.example.com",
         "protocol_policy": "match-viewer", "https_port": 443, "http_port": 80,
         "origin_ssl_protocols": ["TLSv1.1", "TLSv1.2"], "path": "/", "connect_timeout": 10.0,
-        "connection_attempts": 3, "read_timeout": 30.0, "ip_address_type": "ipv4"}
+        "connection_attempts": 3, "read_timeout": 30.0, "ip_address_type": "ipv4",
+        "keepalive_timeout": 5.0}
     assert list(asdict(Target.of(request).info())) == [
         "hostname", "display", "is_ip_literal", "sni", "host_header", "protocol_policy",
         "https_port", "http_port", "origin_ssl_protocols", "path", "connect_timeout",
-        "connection_attempts", "read_timeout", "ip_address_type"]
+        "connection_attempts", "read_timeout", "ip_address_type", "keepalive_timeout"]

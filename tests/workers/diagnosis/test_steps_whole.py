@@ -32,13 +32,22 @@ _NAMES = ["origin.example.com", "Zoo Issuing CA.", "CN=Example Issuing CA 2,O=or
           "127.0.0.1", "443"]
 
 
+def _filled(template: str) -> str:
+    """``template`` with a name in each text field and a number in each formatted one."""
+    facts: dict[str, object] = {}
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name:
+            facts[name] = 10 if spec else "Zoo Issuing CA"
+    facts.setdefault("url", "http://ca.example.test/i.cer")
+    return say(template, **facts)  # type: ignore[arg-type]
+
+
 def _catalog_phrases() -> list[str]:
     out = []
     for name in dir(catalog):
         value = getattr(catalog, name)
         if name.isupper() and isinstance(value, str) and not value.startswith("https://"):
-            out.append(say(value, names="Zoo Issuing CA", missing="Zoo Issuing CA",
-                           root="Zoo Root", url="http://ca.example.test/i.cer"))
+            out.append(_filled(value))
     return [p for p in out if p.strip()]
 
 
