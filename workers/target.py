@@ -259,6 +259,13 @@ class Target:
     def is_ip_literal(self) -> bool:
         return self.literal is not None
 
+    @property
+    def certificate_names(self) -> tuple[str, ...]:
+        """Every name AWS documents the certificate may carry, ``certificate_name`` first:
+        with Host forwarded, its 502 page accepts the origin domain as well as the Host (its
+        origin settings page says the Host; the rules say that doubt)."""
+        return tuple(dict.fromkeys((self.certificate_name, self.hostname, self.host)))
+
     def at(self, address: str, scheme: str, port: int) -> Target:
         """This target on one connection."""
         return replace(self, endpoint=Endpoint(address, scheme, port))
