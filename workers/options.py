@@ -110,7 +110,7 @@ def diagnose_options(func: F) -> F:
                      callback=_protocols, help="Comma-separated: SSLv3,TLSv1,TLSv1.1,TLSv1.2."),
         click.option("--host-header", default=None, callback=_host_header,
                      help="The viewer Host the distribution forwards; it becomes the SNI and "
-                     "the name the certificate must carry."),
+                     "the name the certificate should carry."),
         click.option("--resolve", multiple=True, callback=_resolve,
                      metavar="NAME:IP[,IP...]",
                      help="Use these addresses for NAME instead of DNS (repeatable); every "
