@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from workers import __version__
 from workers.addresses import private_reason
-from workers.diagnosis import diagnose_findings
+from workers.diagnosis import conclude
 from workers.diagnosis.edge import edge_reading
 from workers.models import (
     AddressReport,
@@ -26,7 +26,6 @@ from workers.models import (
     TcpReason,
     TcpResult,
     Verdict,
-    verdict_for,
 )
 from workers.models.layers import LayerResult, connection_probe, connection_results
 from workers.models.provisional import Provisional
@@ -250,11 +249,8 @@ def _assemble(target: Target, ctx: ProbeContext, dns: DnsResult,
         addresses_not_probed=list(not_probed),
     )
     probed_ms = round((time.perf_counter() - probing) * 1000, 2)
-    if report.probe_error is None:
-        report.probe_error = _unmeasured(report)
     report.edge = edge_reading(report)
-    report.findings = diagnose_findings(report, now=started_at)
-    report.verdict = verdict_for(report.findings, report.probe_error)
+    conclude(report, now=started_at)
     report.duration_ms = round((time.perf_counter() - started) * 1000, 2)
     # The phases add up to the total: the DNS probe, the addresses (probed in parallel, so
     # the wall time of that phase, not a sum), and the rest (rules, building the report).
@@ -263,18 +259,6 @@ def _assemble(target: Target, ctx: ProbeContext, dns: DnsResult,
                          "other": round(max(0.0, report.duration_ms - dns_ms - probed_ms), 2),
                          "total": report.duration_ms}
     return report
-
-
-def _unmeasured(report: Report) -> str | None:
-    """Why a connection CloudFront would make could not be checked from here, if one could
-    not: origin502 failed inside, or this machine has no route to the address."""
-    for address in report.addresses:
-        if not report.target.uses_family(address.family):
-            continue  # CloudFront does not connect to it, so not seeing it changes nothing
-        for probe in address.probes:
-            if probe.tcp.status == Status.ERROR:
-                return f"{address.address} port {probe.port}: {probe.tcp.detail}"
-    return None
 
 
 DNS_FAILURE_WORDS = {
