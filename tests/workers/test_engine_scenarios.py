@@ -45,6 +45,9 @@ def test_healthy_origin_has_no_error_and_offers_what_cloudfront_offers(pki):
     assert tls.protocol == "TLSv1.2"
     assert tls.cipher.startswith("ECDHE-RSA-AES")
     assert len(tls.attempts) == 1  # a healthy origin costs exactly one handshake
+    # It also speaks TLS 1.3 (its ServerHello says so), so CloudFront's presumed TLS 1.3 offer
+    # was made once more, beside the request, and works.
+    assert tls.tls13_signalled and tls.tls13.ok and len(tls.tls13.attempts) == 1
     assert seen["sni"] == NAME
     assert seen["headers"]["host"] == NAME
     assert seen["headers"]["user-agent"] == "Amazon CloudFront"

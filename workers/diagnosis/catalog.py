@@ -59,6 +59,9 @@ LINK_ALB_502 = "https://repost.aws/knowledge-center/elb-alb-troubleshoot-502-err
 # the issuing CA's certificate URL, caIssuers (§7.1.2.7.7).
 LINK_CABF_BR = "https://cabforum.org/working-groups/server/baseline-requirements/requirements/"
 LINK_RFC5280_PATHS = "https://www.rfc-editor.org/rfc/rfc5280#section-6"
+LINK_RFC6960 = "https://www.rfc-editor.org/rfc/rfc6960"  # OCSP
+LINK_RFC6066_STATUS = "https://www.rfc-editor.org/rfc/rfc6066#section-8"  # OCSP stapling
+LINK_RFC7633 = "https://www.rfc-editor.org/rfc/rfc7633"  # TLS feature: OCSP Must-Staple
 
 
 class Shape(StrEnum):
@@ -217,13 +220,27 @@ CATALOG: dict[FindingCode, Entry] = {
          " -tls1_2`."),
         (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS)),
     FindingCode.TLS13_ONLY: Entry(
-        Severity.WARNING, "The origin accepts only TLS 1.3",
-        "{address} port {port} accepts only TLS 1.3; CloudFront is set to {offered}.",
-        ("The origin accepts only TLS 1.3. AWS's origin settings list TLS 1.2 as the newest "
-         "protocol, but CloudFront was reported in November 2025 to negotiate TLS 1.3 with "
-         "origins automatically; that is not confirmed in AWS's documentation here.",
-         "To be safe, also enable TLS 1.2 on the origin with one of CloudFront's ciphers, "
-         "e.g. ECDHE-RSA-AES128-GCM-SHA256 or ECDHE-ECDSA-AES128-GCM-SHA256."),
+        Severity.WARNING, "Only TLS 1.3 works with what CloudFront offers",
+        ("{address} port {port} completes TLS 1.3 with the suites CloudFront is believed to "
+         "offer ({tls13_suites}), but not CloudFront's documented handshake ({offered}): "
+         "{why}."),
+        ("CloudFront was reported in November 2025 to negotiate TLS 1.3 with origins "
+         "automatically, so it probably connects over TLS 1.3; AWS's origin settings still list "
+         "TLS 1.2 as the newest protocol and that report is not confirmed in AWS's "
+         "documentation here. A CloudFront edge that connects with TLS 1.2 would fail for the "
+         "reason above.",
+         "To be safe: {fix}"),
+        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
+    FindingCode.TLS13_OFFER_REFUSED: Entry(
+        Severity.WARNING, "The origin may refuse CloudFront's TLS 1.3 handshake",
+        ("{address} port {port} speaks TLS 1.3, but a TLS 1.3 handshake offering "
+         "{tls13_suites} (the suites CloudFront is believed to offer) gets {answer}; {accepts}."),
+        ("CloudFront's handshake as AWS documents it (TLS 1.2) works today. CloudFront was "
+         "reported in November 2025 to negotiate TLS 1.3 with origins that support it, and "
+         "which TLS 1.3 suites it offers is not documented: if its TLS 1.3 offer is like the "
+         "one above, this origin refuses it rather than falling back to TLS 1.2, and CloudFront "
+         "answers 502.",
+         "{fix}"),
         (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
     FindingCode.TLS_CIPHER_UNSUPPORTED: Entry(
         Severity.ERROR, "No cipher in common with CloudFront",
@@ -325,6 +342,50 @@ CATALOG: dict[FindingCode, Entry] = {
         "The server certificate {label} expires in {ago}, on {not_after}.",
         ("Renew the certificate before {not_after}; CloudFront will answer 502 from then on.",),
         (LINK_502_CERT,)),
+    # Revocation: the certificate's status is a fact; whether CloudFront checks it toward
+    # origins is not documented (cloudfront-facts §3.2, §8.4), hence warnings, uncertain.
+    FindingCode.CERT_REVOKED: Entry(
+        Severity.WARNING, "The certificate is revoked (its stapled OCSP response says so)",
+        ("The server certificate {label} was revoked on {on}{reason}, says the OCSP response "
+         "the origin staples{signed}.{doubt} Clients that check revocation refuse this "
+         "certificate; whether CloudFront checks revocation toward origins is not documented, "
+         "so it may answer 502 or may not."),
+        ("Replace the certificate: have the CA issue a new one for a new private key (a revoked "
+         "certificate cannot be reinstated, and after a key compromise the old key must be taken "
+         "as known to others), then install it with its intermediates.",
+         "Then staple the new certificate's status: `ssl_stapling on;` lets nginx fetch it from "
+         "the CA's OCSP responder, while a file given with `ssl_stapling_file` must be made "
+         "again for the new certificate (or removed).",
+         "Check what the origin staples with `openssl s_client -connect {sni}:{port} "
+         "-servername {sni} -status`: its OCSP section should say \"Cert Status: good\"."),
+        (LINK_RFC6960, LINK_502_CERT), uncertain=True),
+    FindingCode.CERT_MUST_STAPLE_MISSING: Entry(
+        Severity.WARNING, "The certificate demands OCSP stapling, and the origin staples nothing",
+        ("The server certificate {label} carries the OCSP Must-Staple extension (TLS feature "
+         "status_request), but the origin sent no certificate status when asked for one. "
+         "Clients that enforce Must-Staple refuse such a connection; whether CloudFront does "
+         "is not documented."),
+        ("Turn OCSP stapling on at the origin (nginx: `ssl_stapling on; ssl_stapling_verify on;` "
+         "with a `resolver` that reaches the CA's OCSP responder; Apache: `SSLUseStapling on`). "
+         "nginx fetches its first response only after the first handshakes, so right after a "
+         "restart it may staple nothing for a while: run the check again to see whether it "
+         "lasts.",
+         "Or reissue the certificate without the Must-Staple extension (certbot: without "
+         "`--must-staple`).",
+         "Check with `openssl s_client -connect {sni}:{port} -servername {sni} -status`: "
+         "\"OCSP response: no response sent\" means nothing is stapled."),
+        (LINK_RFC7633, LINK_RFC6066_STATUS), uncertain=True),
+    # Severity is set by the rule: info when the response merely tells nothing (stale, refused,
+    # status unknown); warning when it is wrong (another certificate, a bad signature,
+    # unreadable) or when the certificate demands stapling.
+    FindingCode.CERT_OCSP_STAPLE_UNUSABLE: Entry(
+        Severity.INFO, "The stapled OCSP response cannot be used",
+        ("The origin staples an OCSP response for the server certificate {label} that a client "
+         "cannot use: {problem}.{consequence}"),
+        ("{fix}",
+         "Check with `openssl s_client -connect {sni}:{port} -servername {sni} -status`, which "
+         "prints the stapled response."),
+        (LINK_RFC6066_STATUS, LINK_RFC6960), uncertain=True),
     FindingCode.CERT_SELF_SIGNED: Entry(
         Severity.ERROR, "The certificate is self-signed",
         "The server certificate {label} is self-signed.",
@@ -625,6 +686,52 @@ PLAIN_HTTP_ANSWER = " (it answered plain HTTP)"
 PROTOCOL_FIX_ADD = ("Add {protocol} to the distribution's origin SSL protocols, or better, "
                     "enable TLS 1.2 on the origin.")
 PROTOCOL_FIX_ENABLE = "Enable TLS 1.2 on the origin."
+# Why CloudFront's documented (TLS 1.2) handshake fails on an origin that completes TLS 1.3:
+# TLS13_ONLY's {why}, by the failure's reason; and the fix of that reason.
+TLS12_WHY_CIPHER = "over {protocol} it accepts only {accepted}, none of CloudFront's ciphers"
+TLS12_WHY_PROTOCOL_OLDER = "it accepts {older}, which the distribution does not offer"
+TLS12_WHY_NO_OLDER = (
+    "no TLS 1.2 or older handshake completes with any cipher this machine can offer "
+    "(CloudFront's got: {detail})")
+TLS12_WHY_OTHER = "CloudFront's handshake fails ({detail})"
+TLS12_FIX_CIPHER = (
+    "enable TLS 1.2 on the origin with one of CloudFront's origin ciphers for its "
+    "certificate, e.g. {example}. CloudFront does not offer CHACHA20, DHE or plain-RSA GCM "
+    "suites toward origins.")
+TLS12_FIX_CURVE = (
+    "allow X25519, prime256v1 (P-256) or secp384r1 (P-384) for ECDHE on the origin, and "
+    "RSA-PKCS1 or ECDSA signatures with SHA-256/384/512 for TLS 1.2.")
+TLS12_FIX_CERT_CURVE = (
+    "use a certificate with a P-256 or P-384 key (or an RSA one): in TLS 1.2 an ECDSA "
+    "certificate's curve must be one CloudFront offers (X25519, P-256, P-384), and this one is "
+    "{curve}.")
+# Example ciphers by certificate key type, for the fixes above.
+CIPHER_EXAMPLE_RSA = "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate)"
+CIPHER_EXAMPLE_EC = "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate)"
+CIPHER_EXAMPLE_BOTH = (
+    "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA "
+    "certificate)")
+# TLS13_ONLY's suites when the TLS 1.3 offer could not be limited to CloudFront's here.
+TLS13_SUITES_UNLIMITED = "any suite: the offer could not be limited to CloudFront's here"
+# TLS13_OFFER_REFUSED: how the origin answered CloudFront's presumed TLS 1.3 offer, what it
+# accepts with every suite offered, and the fix.
+TLS13_ANSWER_ALERT = "alert {alert}"
+TLS13_ACCEPTS_SUITE = "offered every TLS 1.3 suite, it chooses {cipher}"
+TLS13_ACCEPTS_NOTHING = (
+    "offered every TLS 1.3 suite, curve and signature scheme, it still fails ({error})")
+TLS13_FIX_SUITES = (
+    "Allow TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384 among the origin's TLS 1.3 "
+    "suites (nginx: `ssl_conf_command Ciphersuites "
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;`).")
+TLS13_FIX_OTHER = (
+    "Make TLS 1.3 on the origin accept CloudFront's curves (X25519, P-256, P-384) and RSA-PSS "
+    "or ECDSA signatures, or turn TLS 1.3 off on the origin (nginx: `ssl_protocols TLSv1.2;`) "
+    "until it does.")
+# Added to an error on an origin whose TLS 1.3 works only outside CloudFront's presumed offer.
+TLS13_OTHER_SUITES_NOTE = (
+    " The origin does complete a TLS 1.3 handshake, but only with {cipher}, not with the "
+    "suites CloudFront is believed to offer ({tls13_suites}); whether CloudFront's TLS 1.3 "
+    "offer includes {cipher} is not documented.")
 COMMON_PROTOCOL = "the common protocol"  # when no protocol was accepted in common
 # How the origin answered a ClientHello with exactly CloudFront's ciphers, by outcome.
 OFFER_ANSWERS: dict[str, str] = {
@@ -750,6 +857,54 @@ UNCHECKED_SIGNATURE = (
 CHAIN_CUT_PRESENTED = ("the origin sent {presented} certificates and only the first "
                        "{considered} were considered")
 CHAIN_CUT_BUDGET = "signature checks stopped at {checks}"
+STAPLE_SIGNED_BY = " (signed by \"{signer}\")"
+STAPLE_SIGNATURE_UNCHECKED = (" The response's signature could not be checked here ({detail}), "
+                              "so a client might not accept it as proof.")
+STAPLE_REASON = " (reason: {reason})"
+STAPLE_NO_DATE = "a date it does not give"
+STAPLE_ISSUER_NAME_ONLY = (" The issuer's certificate was not at hand: the response was matched "
+                           "to this certificate by serial and issuer name.")
+STAPLE_PROBLEMS: dict[str, str] = {
+    "unreadable": "{detail}",
+    "refused": "it is the responder's refusal \"{status}\", with no certificate status in it",
+    "other_certificate": "it is about the certificate with serial {serial}, not this one ({ours})",
+    "other_issuer": "it names this certificate's serial, but under another issuer",
+    "bad_signature": "its signature is not acceptable: {detail}",
+    "unknown": "the responder says it does not know this certificate (status unknown)",
+    "expired": "it is out of date since {on} UTC ({ago} ago, its nextUpdate)",
+    "not_yet_valid": "it is dated {ago} in the future (thisUpdate {on} UTC)",
+}
+STAPLE_FIXES: dict[str, str] = {
+    "unreadable": ("Staple a real OCSP response for this certificate: let the server fetch "
+                   "it from the CA's OCSP responder (nginx: `ssl_stapling on;` without "
+                   "`ssl_stapling_file`), or make the file again with `openssl ocsp`."),
+    "refused": ("The file or cache holds the responder's refusal: fetch the status again "
+                "(`openssl ocsp -issuer issuer.pem -cert server.pem -url URL -respout "
+                "resp.der`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
+    "other_certificate": ("The stapled response belongs to another certificate (most often "
+                          "the one before a renewal, left in an `ssl_stapling_file`): make it "
+                          "again for the certificate now installed, or let the server fetch it "
+                          "(nginx: `ssl_stapling on;` without the file)."),
+    "other_issuer": ("The stapled response names a certificate of another CA: make it again "
+                     "with this certificate's issuer (`openssl ocsp -issuer issuer.pem -cert "
+                     "server.pem ...`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
+    "bad_signature": ("Staple a response signed by the certificate's issuer or by a "
+                      "responder it authorised: fetch it from the CA's OCSP responder named in "
+                      "the certificate."),
+    "unknown": ("The responder does not know this certificate: check that it is the CA's "
+                "responder for this issuer (the certificate's AIA OCSP URL), and that the "
+                "certificate is one the CA issued."),
+    "expired": ("Refresh the stapled response before its nextUpdate: a file given with nginx's "
+                "`ssl_stapling_file` is never refreshed by nginx, so make it again on a "
+                "schedule, or let nginx fetch it (`ssl_stapling on;` without the file)."),
+    "not_yet_valid": ("Check the clock of the machine that made the response; a response from "
+                      "the CA's responder is dated by the CA."),
+}
+STAPLE_MUST = (" The certificate carries OCSP Must-Staple, so clients that enforce it treat this "
+               "as no response at all and refuse the connection; whether CloudFront does is "
+               "not documented.")
+STAPLE_MAY = (" Clients that check revocation ignore such a response or refuse the connection; "
+              "whether CloudFront looks at it is not documented.")
 VALIDATOR_NAMES: dict[str, str] = {
     "openssl": "OpenSSL's verifier", "webpki": "the Web PKI profile (cryptography)"}
 VALIDATOR_SAID = "{validator}: {rule}"

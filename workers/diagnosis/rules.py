@@ -28,6 +28,7 @@ from workers.models import (
     HttpReason,
     NameServerCheck,
     NameServerOutcome,
+    OcspStaple,
     Report,
     Severity,
     Status,
@@ -271,6 +272,13 @@ def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:
 
 # --- TLS --------------------------------------------------------------------------------------
 
+# Reasons a handshake fails that TLS 1.3 can get round: CloudFront's offer is not the origin's.
+# (Not a client certificate, a port that is not TLS, a timeout: those fail whatever the
+# protocol.)
+_TLS12_REASONS = (TlsReason.PROTOCOL_UNSUPPORTED, TlsReason.CIPHER_UNSUPPORTED,
+                  TlsReason.CURVE_UNSUPPORTED, TlsReason.HANDSHAKE_FAILED, TlsReason.RESET)
+
+
 def _cipher_list(names: list[str]) -> str:
     return ", ".join(names) if names else catalog.NOTHING
 
@@ -284,16 +292,111 @@ def _offer_sentence(offer: CipherOffer) -> str:
                answer=said)
 
 
+def _cipher_example(tls: TlsResult) -> str:
+    """CloudFront's cipher to suggest for the certificate the origin presented."""
+    key = tls.chain[0].key_type if tls.chain else None
+    return {"RSA": catalog.CIPHER_EXAMPLE_RSA, "EC": catalog.CIPHER_EXAMPLE_EC}.get(
+        key or "", catalog.CIPHER_EXAMPLE_BOTH)
+
+
+def _tls12_failure(tls: TlsResult, offered: list[str]) -> tuple[str, str]:
+    """Why CloudFront's documented handshake (TLS 1.2 and older, its ciphers, curves and
+    signature schemes) fails, and the fix of that reason: one wording whatever the reason, so
+    that every origin where only TLS 1.3 works is told the same way."""
+    accepted = tls.accepted_protocols
+    detail = tls.detail or catalog.HANDSHAKE_FAILED
+    cipher_fix = say(catalog.TLS12_FIX_CIPHER, example=_cipher_example(tls))
+    if tls.reason == TlsReason.CIPHER_UNSUPPORTED:
+        common = [p for p in accepted if p in offered]
+        ciphers = [c for c in tls.accepted_ciphers if not c.startswith("TLS_")]  # not TLS 1.3
+        return (say(catalog.TLS12_WHY_CIPHER, protocol=common[0] if common else
+                    catalog.COMMON_PROTOCOL, accepted=_cipher_list(ciphers)), cipher_fix)
+    if tls.reason == TlsReason.CURVE_UNSUPPORTED:
+        leaf = tls.chain[0] if tls.chain else None
+        if leaf is not None and leaf.key_type == "EC" and leaf.curve not in (
+                "secp256r1", "secp384r1"):
+            return detail, say(catalog.TLS12_FIX_CERT_CURVE, curve=leaf.curve)
+        return detail, catalog.TLS12_FIX_CURVE
+    if tls.reason == TlsReason.PROTOCOL_UNSUPPORTED:
+        older = [p for p in accepted if p != "TLSv1.3"]
+        if older:
+            return (say(catalog.TLS12_WHY_PROTOCOL_OLDER, older=", ".join(older)),
+                    say(catalog.PROTOCOL_FIX_ADD, protocol=older[0]))
+        return say(catalog.TLS12_WHY_NO_OLDER, detail=detail), cipher_fix
+    return say(catalog.TLS12_WHY_OTHER, detail=detail), cipher_fix
+
+
+def _tls13_only(tls: TlsResult, offered: list[str], ip: str, fill: Facts) -> Draft:
+    """TLS 1.3 as CloudFront is believed to offer it completes, its documented handshake does
+    not: probably fine since November 2025 (cloudfront-facts §2.1), never said as certain."""
+    why, fix = _tls12_failure(tls, offered)
+    suites = tls.tls13.offered if tls.tls13 is not None else []
+    return draft(FindingCode.TLS13_ONLY, ip, offered=", ".join(offered),
+                 tls13_suites=", ".join(suites) or catalog.TLS13_SUITES_UNLIMITED,
+                 tls12_reason=str(tls.reason), **fill).worded(why=why, fix=fix)
+
+
+def _tls13_refused(tls: TlsResult, ip: str, fill: Facts) -> list[Draft]:
+    """The documented handshake works, but the origin, which speaks TLS 1.3, refuses the TLS
+    1.3 handshake CloudFront is believed to make, and would not fall back to TLS 1.2."""
+    check = tls.tls13
+    if check is None or check.ok or not check.offered or len(check.attempts) < 2:
+        return []  # not checked, fine, or not checked to the end (a timeout): nothing to say
+    if check.any_suite_cipher is None and check.any_suite_alert == "protocol_version":
+        return []  # it does not speak TLS 1.3 after all: CloudFront gets TLS 1.2
+    answer = (say(catalog.TLS13_ANSWER_ALERT, alert=check.alert) if check.alert
+              else check.error or catalog.HANDSHAKE_FAILED)
+    if check.any_suite_cipher:
+        accepts = say(catalog.TLS13_ACCEPTS_SUITE, cipher=check.any_suite_cipher)
+    else:
+        accepts = say(catalog.TLS13_ACCEPTS_NOTHING,
+                      error=check.any_suite_error or catalog.HANDSHAKE_FAILED)
+    suite_problem = (check.any_suite_cipher is not None
+                     and check.any_suite_cipher not in check.offered)
+    fix = catalog.TLS13_FIX_SUITES if suite_problem else catalog.TLS13_FIX_OTHER
+    return [draft(FindingCode.TLS13_OFFER_REFUSED, ip, tls13_suites=", ".join(check.offered),
+                  tls13_accepted=check.any_suite_cipher or "", **fill)
+            .worded(answer=answer, accepts=accepts, fix=fix)]
+
+
+def _tls13_works(tls: TlsResult) -> bool:
+    """Whether TLS 1.3 as CloudFront is believed to offer it completes; when that offer could
+    not be made here (``offered`` empty), whether an origin that accepts nothing older
+    completes TLS 1.3 at all."""
+    check = tls.tls13
+    if check is not None and check.offered:
+        return check.ok
+    return tls.reason == TlsReason.PROTOCOL_UNSUPPORTED and tls.accepted_protocols == ["TLSv1.3"]
+
+
+def _tls13_other_suites(tls: TlsResult) -> Note | None:
+    """A note for an error on an origin whose TLS 1.3 works only outside CloudFront's presumed
+    offer: whether CloudFront can connect then rests on suites AWS does not document."""
+    check = tls.tls13
+    if check is None or check.ok or not check.any_suite_cipher:
+        return None
+    return Note(catalog.TLS13_OTHER_SUITES_NOTE,
+                {"cipher": check.any_suite_cipher, "tls13_suites": ", ".join(check.offered)})
+
+
 def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     offered = report.target.origin_ssl_protocols
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status in (Status.OK, Status.NOT_RUN):
+        if tls is None or tls.status == Status.NOT_RUN:
             continue
         ip = address.address
         fill: Facts = {"port": probe.port, "address": ip, "sni": tls.sni or ip,
                        "detail": tls.detail or ""}
+        if tls.status == Status.OK:
+            out.extend(_tls13_refused(tls, ip, fill))
+            continue
+        if tls.reason in _TLS12_REASONS and _tls13_works(tls):
+            # One rule for "TLS 1.2 fails for reason R, TLS 1.3 works", whatever R is.
+            out.append(_tls13_only(tls, offered, ip, fill))
+            continue
+        before = len(out)
         measured: Facts = {"measured": tls.detail}
         reason = tls.reason
         accepted = tls.accepted_protocols
@@ -302,10 +405,6 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             out.append(draft(FindingCode.TLS_NOT_SPOKEN, ip, plain=plain, **fill)
                        .worded(**measured))
         elif reason == TlsReason.PROTOCOL_UNSUPPORTED:
-            if accepted == ["TLSv1.3"]:
-                out.append(draft(FindingCode.TLS13_ONLY, ip,
-                                 **fill).worded(offered=", ".join(offered)))
-                continue
             older = [p for p in accepted if p != "TLSv1.3"]
             fix = (say(catalog.PROTOCOL_FIX_ADD, protocol=older[0]) if older
                    else catalog.PROTOCOL_FIX_ENABLE)
@@ -345,6 +444,13 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             words = {"what": what or tls.detail or catalog.HANDSHAKE_FAILED,
                      "measured": tls.detail, "extra": extra}
             out.append(draft(FindingCode.TLS_HANDSHAKE_FAILED, ip, **fill).worded(**words))
+        note = _tls13_other_suites(tls)
+        if note is not None:
+            # Neither CloudFront's documented offer nor its presumed TLS 1.3 one works, but
+            # TLS 1.3 with another suite does: the error rests on what AWS does not document.
+            for d in out[before:]:
+                d.notes.append(note)
+                d.uncertain = True
     return out
 
 
@@ -465,6 +571,98 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
                 d.notes.append(seen)
         out.extend(found)
     return out
+
+
+# --- revocation (what the origin staples) ------------------------------------------------------
+
+# Stapled responses that are wrong rather than merely uninformative: strict clients refuse them.
+_WRONG_STAPLES = frozenset({"unreadable", "other_certificate", "other_issuer", "bad_signature"})
+# A thisUpdate this far ahead of our clock is the clocks' difference, not a future response.
+_STAPLE_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def rule_revocation(report: Report, now: dt.datetime) -> list[Draft]:
+    """What the certificate status stapled to the handshake says about the server certificate
+    (the first sent): revoked, missing though the certificate demands it, or unusable."""
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        # Stapled with the chain judged, in whichever handshake presented it (as certificates).
+        if tls is None or tls.ocsp is None or not tls.chain:
+            continue
+        fill: Facts = {"port": probe.port, "sni": report.target.sni}
+        found = _staple_drafts(tls.ocsp, tls.chain[0], address.address, fill, now)
+        if tls.chain_source == "follow_up" or tls.status != Status.OK:
+            seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
+                        {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
+            for d in found:
+                d.notes.append(seen)
+        out.extend(found)
+    return out
+
+
+def _staple_drafts(staple: OcspStaple, leaf: CertificateInfo, ip: str, fill: Facts,
+                   now: dt.datetime) -> list[Draft]:
+    words: Facts = {"label": _cert_label(leaf)}
+    if not staple.stapled:
+        if not staple.must_staple:
+            return []
+        return [draft(FindingCode.CERT_MUST_STAPLE_MISSING, ip, **fill).worded(**words)]
+    problem = _staple_problem(staple, leaf, now)
+    if problem is None:
+        return [_revoked(staple, ip, fill, words)] if staple.cert_status == "revoked" else []
+    kind, facts = problem
+    d = draft(FindingCode.CERT_OCSP_STAPLE_UNUSABLE, ip, problem=kind, **fill).worded(
+        problem=say(catalog.STAPLE_PROBLEMS[kind], **facts), fix=catalog.STAPLE_FIXES[kind],
+        consequence=catalog.STAPLE_MUST if staple.must_staple else catalog.STAPLE_MAY, **words)
+    if staple.must_staple or kind in _WRONG_STAPLES:
+        d.severity = Severity.WARNING
+    return [d]
+
+
+def _revoked(staple: OcspStaple, ip: str, fill: Facts, words: Facts) -> Draft:
+    doubt = ""
+    if staple.signature != "verified":
+        doubt = say(catalog.STAPLE_SIGNATURE_UNCHECKED, detail=staple.signature_detail)
+    elif staple.for_this_certificate is None:
+        doubt = catalog.STAPLE_ISSUER_NAME_ONLY
+    when = _parse(staple.revoked_at) if staple.revoked_at else None
+    signed = say(catalog.STAPLE_SIGNED_BY, signer=staple.signed_by) if staple.signed_by else ""
+    reason = (say(catalog.STAPLE_REASON, reason=staple.revocation_reason)
+              if staple.revocation_reason else "")
+    return draft(FindingCode.CERT_REVOKED, ip, revoked_at=staple.revoked_at,
+                 reason=staple.revocation_reason, signature=staple.signature,
+                 signed_by=staple.signed_by, **fill).worded(
+        signed=signed, reason=reason, doubt=doubt,
+        on=f"{when:%Y-%m-%d %H:%M} UTC" if when else catalog.STAPLE_NO_DATE, **words)
+
+
+def _staple_problem(staple: OcspStaple, leaf: CertificateInfo,
+                    now: dt.datetime) -> tuple[str, Facts] | None:
+    """Why a client cannot use the stapled response, as (kind, facts); None when it can (or
+    when it says "revoked", which no later response can undo, whatever its dates)."""
+    if staple.problem is not None:
+        return "unreadable", {"detail": staple.problem}
+    if staple.response_status != "successful":
+        return "refused", {"status": staple.response_status}
+    if staple.for_this_certificate is False:
+        if staple.serial == leaf.serial:
+            return "other_issuer", {}
+        return "other_certificate", {"serial": staple.serial, "ours": leaf.serial}
+    if staple.signature == "invalid":
+        return "bad_signature", {"detail": staple.signature_detail}
+    if staple.cert_status == "revoked":
+        return None
+    if staple.cert_status != "good":
+        return "unknown", {}
+    if staple.next_update and _parse(staple.next_update) < now:
+        next_update = _parse(staple.next_update)
+        return "expired", {"on": f"{next_update:%Y-%m-%d %H:%M}", "ago": _ago(now - next_update)}
+    if staple.this_update and _parse(staple.this_update) > now + _STAPLE_CLOCK_SKEW:
+        this_update = _parse(staple.this_update)
+        return "not_yet_valid", {"on": f"{this_update:%Y-%m-%d %H:%M}",
+                                 "ago": _ago(this_update - now)}
+    return None
 
 
 def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[Draft]:
@@ -873,6 +1071,7 @@ RULES: list[Rule] = [
     rule_tcp,
     rule_tls,
     rule_certificates,
+    rule_revocation,
     rule_client_cert_requested,
     rule_weak_cipher,
     rule_http,
