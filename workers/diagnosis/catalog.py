@@ -329,11 +329,19 @@ CATALOG: dict[FindingCode, Entry] = {
         (LINK_CIPHERS,), uncertain=True),
     FindingCode.CERT_HOSTNAME_MISMATCH: Entry(
         Severity.ERROR, "The certificate does not name the origin",
-        "The certificate names {listed} in {source}, not {name}: {why}. Certificate: {label}.",
+        ("The certificate names {listed} in {source}, not {name}: {why}.{doubt} "
+         "Certificate: {label}."),
         ("Issue a certificate that covers {name} (for example with ACM for a load balancer) and "
          "install it on the origin.",
          "{alternative}"),
         (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
+    FindingCode.CERT_NAME_MATCH_UNCERTAIN: Entry(
+        Severity.WARNING, "The certificate names the origin only by a reading AWS does not confirm",
+        "{said} Certificate: {label}.",
+        ("{fix}",
+         "{alternative}"),
+        (LINK_502_NAME, LINK_HTTPS_ORIGIN, LINK_DOMAIN_SETTING, LINK_CERT_NAMES),
+        uncertain=True),
     FindingCode.CERT_EXPIRED: Entry(
         Severity.ERROR, "A certificate has expired",
         "The {which} certificate {label} expired {ago} ago, on {on} UTC.",
@@ -918,11 +926,51 @@ WHICH_INTERMEDIATE = "intermediate #{index}"
 NAMES_FROM_CN = "its Common Name (it has no DNS names in SAN)"
 NAMES_FROM_SAN = "its SAN"
 MISMATCH_WHY_FORWARDED = (
-    "the distribution forwards Host {host}, so CloudFront checks the certificate against that "
-    "name (and sends it as SNI)")
+    "the distribution forwards Host {host}, which CloudFront sends as SNI, and AWS accepts a "
+    "certificate that names that Host or the origin domain {hostname}; it names neither")
 MISMATCH_ALTERNATIVE_FORWARDED = (
+    "Or issue it for the origin domain {hostname}: AWS's 502 page accepts either name, but its "
+    "origin settings page asks for the forwarded Host, so {host} is the safer choice.")
+# A mismatch by RFC 6125 that a looser wildcard reading would accept (facts §3.4, §8.4).
+MISMATCH_WIDE_WILDCARD = (
+    " Only a wildcard standing for more than one label would cover it ({pattern}): RFC 6125 "
+    "lets a wildcard stand for exactly one whole left-most label, and AWS says only that "
+    "CloudFront supports wildcards, not how it matches them, so this follows the RFC and is not "
+    "certain.")
+# CERT_NAME_MATCH_UNCERTAIN: why each lenient reading is in doubt, and its fix, by Doubt value
+# (workers/diagnosis/names.py). Facts §1.1, §3.4, §3.5, §8.4.
+NAME_DOUBTS: dict[str, str] = {
+    "forwarded_host": (
+        "The distribution forwards Host {host}, which CloudFront also sends as SNI; the "
+        "certificate does not name it, but it names the origin domain {origin}{via}. "
+        "AWS's 502 troubleshooting page and its page on HTTPS to custom origins accept a "
+        "certificate that names either one; its origin settings page says that with Host "
+        "forwarded the certificate must match the Host. If CloudFront follows the stricter "
+        "page, it answers 502."),
+    "common_name": (
+        "{name} is only the certificate's Common Name; its SAN lists {listed}. AWS counts the "
+        "Common Name among a certificate's names, but clients that follow RFC 6125 ignore it "
+        "when the SAN holds DNS names, and AWS does not say which CloudFront does."),
+    "partial_wildcard": (
+        "{name} matches {pattern} only if a wildcard may stand for part of a label. RFC 6125 "
+        "lets a client accept that, RFC 9525 (which replaces it) does not, and AWS says only "
+        "that CloudFront supports wildcards, not how it matches them."),
+}
+NAME_VIA = " (as {pattern})"
+NAME_FIXES: dict[str, str] = {
+    "forwarded_host": (
+        "Add {host} to the certificate's Subject Alternative Names, so that it matches under "
+        "either page's rule."),
+    "common_name": ("Add {name} to the certificate's Subject Alternative Names: every client "
+                    "reads those."),
+    "partial_wildcard": (
+        "Put {name} itself, or a wildcard for its whole first label ({wildcard}), in the "
+        "certificate's Subject Alternative Names: every client reads those the same way."),
+}
+NAME_ALTERNATIVE_FORWARDED = (
     "Or stop forwarding the Host header (an origin request policy without Host, e.g. "
-    "AllViewerExceptHostHeader) so CloudFront checks {hostname} instead.")
+    "AllViewerExceptHostHeader): CloudFront then sends {origin} as SNI and checks that name, "
+    "which the certificate has.")
 MISMATCH_WHY = "CloudFront checks the certificate against the origin domain"
 MISMATCH_ALTERNATIVE = (
     "Or point the origin domain at a name the certificate already covers ({covered}), or "

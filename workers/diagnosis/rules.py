@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from workers.diagnosis import catalog
 from workers.diagnosis.catalog import Shape
 from workers.diagnosis.draft import Draft, Facts, Note, draft
-from workers.diagnosis.names import certificate_matches, names_for_matching
+from workers.diagnosis.names import Doubt, NameJudgement, judge_names, names_for_matching
 from workers.diagnosis.render import plural, say
 from workers.models import (
     AddressReport,
@@ -755,22 +755,56 @@ def _staple_problem(staple: OcspStaple, leaf: CertificateInfo,
 
 
 def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[Draft]:
-    name = target.sni if not target.is_ip_literal else target.hostname
-    if leaf.extensions_error or certificate_matches(leaf, name):
+    if leaf.extensions_error:
         return []  # unreadable names are not a mismatch: the validators' verdict speaks
+    judged = judge_names(leaf, target.hostname, target.host_header)
+    if judged.certain_match:
+        return []
     names, from_cn = names_for_matching(leaf)
+    listed = _more(names[:8], len(names)) or catalog.NOTHING
+    if judged.lenient_match:
+        return [_lenient_name_finding(target, leaf, ip, judged=judged, listed=listed,
+                                      names=names)]
+    name = judged.name
     if target.host_header != target.hostname:
-        why = say(catalog.MISMATCH_WHY_FORWARDED, host=target.host_header)
-        alternative = say(catalog.MISMATCH_ALTERNATIVE_FORWARDED, hostname=target.hostname)
+        why = say(catalog.MISMATCH_WHY_FORWARDED, host=target.host_header,
+                  hostname=target.hostname)
+        alternative = say(catalog.MISMATCH_ALTERNATIVE_FORWARDED, hostname=target.hostname,
+                          host=target.host_header)
     else:
         why = catalog.MISMATCH_WHY
         alternative = say(catalog.MISMATCH_ALTERNATIVE, covered=names[0]) if names else ""
+    wide = judged.matched and Doubt.WIDE_WILDCARD in judged.doubts
     words: Facts = {
-        "listed": _more(names[:8], len(names)) or catalog.NOTHING,
+        "listed": listed,
         "source": catalog.NAMES_FROM_CN if from_cn else catalog.NAMES_FROM_SAN,
-        "why": why, "label": _cert_label(leaf)}
-    return [draft(FindingCode.CERT_HOSTNAME_MISMATCH, ip, name=name,
-                  alternative=alternative, certificate_names=names).worded(**words)]
+        "why": why, "label": _cert_label(leaf),
+        "doubt": say(catalog.MISMATCH_WIDE_WILDCARD, pattern=judged.pattern) if wide else ""}
+    d = draft(FindingCode.CERT_HOSTNAME_MISMATCH, ip, name=name,
+              alternative=alternative, certificate_names=names).worded(**words)
+    # Wildcard matching is not documented (facts §3.4, §8.4): the RFC's "no" is said, but
+    # as uncertain.
+    d.uncertain = wide
+    return [d]
+
+
+def _lenient_name_finding(target: TargetInfo, leaf: CertificateInfo, ip: str, *,
+                          judged: NameJudgement, listed: str, names: list[str]) -> Draft:
+    """A name that matches only by a reading the documentation allows but does not confirm:
+    the documented answer (CloudFront connects), said as uncertain, with what is in doubt."""
+    fill: Facts = {"host": target.host_header, "origin": target.hostname, "name": judged.name,
+                   "pattern": judged.pattern, "listed": listed,
+                   "wildcard": "*." + judged.name.partition(".")[2],
+                   "via": (say(catalog.NAME_VIA, pattern=judged.pattern)
+                           if judged.pattern != judged.name else "")}
+    said = " ".join(say(catalog.NAME_DOUBTS[doubt], **fill) for doubt in judged.doubts)
+    alternative = (say(catalog.NAME_ALTERNATIVE_FORWARDED, **fill)
+                   if judged.doubts == (Doubt.FORWARDED_HOST,) else "")
+    return draft(FindingCode.CERT_NAME_MATCH_UNCERTAIN, ip, name=judged.name,
+                 pattern=judged.pattern, doubts=[str(d) for d in judged.doubts],
+                 certificate_names=names).worded(
+        said=said, label=_cert_label(leaf), alternative=alternative,
+        fix=say(catalog.NAME_FIXES[judged.doubts[0]], **fill))
 
 
 def _validity_findings(chain: list[CertificateInfo], analysis: ChainAnalysis | None, ip: str,
@@ -987,7 +1021,7 @@ _EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[FindingCode]], ...] = (
      frozenset({FindingCode.CERT_UNTRUSTED_ROOT, FindingCode.CERT_CHAIN_INCOMPLETE,
                 FindingCode.CERT_SELF_SIGNED})),
     (("HOSTNAME_MISMATCH", "no matching subjectaltname"),
-     frozenset({FindingCode.CERT_HOSTNAME_MISMATCH})),
+     frozenset({FindingCode.CERT_HOSTNAME_MISMATCH, FindingCode.CERT_NAME_MATCH_UNCERTAIN})),
     (("MD_TOO_WEAK", "signature algorithm"),
      frozenset({FindingCode.CERT_SHA1_SIGNATURE, FindingCode.CERT_MD5_SIGNATURE})),
     (("KEY_TOO_SMALL", "public key"),
@@ -1038,8 +1072,11 @@ def _validator_findings(target: TargetInfo, analysis: ChainAnalysis, own: list[D
     rejected = [v for v in all_rejected if not _explained(v, own_codes)]
     if not rejected:
         return []
-    name = target.sni if not target.is_ip_literal else target.hostname
     first = rejected[0]
+    # The name the Web PKI validator judged (the origin domain when the certificate does not
+    # name the forwarded Host); OpenSSL checks no name.
+    named = next((v.name for v in rejected if v.name), None)
+    name = named or (target.sni if not target.is_ip_literal else target.hostname)
     agree = len(all_rejected) == len(verdicts) and len(verdicts) > 1
     if agree:
         lead, doubt = catalog.VALIDATORS_BOTH_REJECT, ""

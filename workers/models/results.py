@@ -188,6 +188,7 @@ class ValidatorVerdict:
     certificate: str | None = None  # subject of the certificate the rule failed on
     depth: int | None = None  # position in the validator's path (0 = server certificate)
     detail: str | None = None
+    name: str | None = None  # the name it judged the chain for (webpki); OpenSSL checks none
 
 
 @dataclass
