@@ -42,6 +42,9 @@ LAZY = {
     "workers.terminal": "the terminal report (not --json)",
     "workers.watches": "the scheduler command",
     "workers.jobs": "worker",
+    "certifi": "nothing: the CA file is found beside it (importing it loads importlib.resources)",
+    "importlib.resources": "nothing (certifi's way to its CA file)",
+    "workers.probes.side_checks": "watches (side-check answers reused between cycles)",
 }
 
 SCRIPT = """\
