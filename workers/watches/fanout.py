@@ -15,6 +15,7 @@ among the processes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -102,8 +103,11 @@ def probe_in_threads(requests: Sequence[ProbeRequest], threads: int,
     origin502 costs only its own outcome."""
     if run is None:
         from workers.engine import diagnose
+        from workers.probes.side_checks import WATCH_SIDE_CHECKS
 
-        run = diagnose
+        # A watch reuses the side handshakes' reassuring answers for a bounded time, when its
+        # origin's faithful handshake is unchanged (see workers/probes/side_checks.py).
+        run = functools.partial(diagnose, side_checks=WATCH_SIDE_CHECKS)
     runner: Runner = run
 
     def one(request: ProbeRequest) -> Outcome:
