@@ -30,7 +30,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workers.models import Tls13Check, TlsAttempt
 
@@ -75,9 +75,10 @@ class OtherKeyAnswer:
 
 
 def _stamp(attempt: TlsAttempt, measured: dt.datetime) -> TlsAttempt:
-    reused = copy.copy(attempt)
-    reused.reused_from = measured.isoformat().replace("+00:00", "Z")
-    return reused
+    """A copy of a kept attempt for a report, marked with when it was measured (its lists are
+    copied too: the report is the caller's to change)."""
+    return replace(attempt, protocols=list(attempt.protocols),
+                   reused_from=measured.isoformat().replace("+00:00", "Z"))
 
 
 class SideCheckCache:
@@ -121,9 +122,9 @@ class SideCheckCache:
             return None
         measured, value = entry
         assert isinstance(value, Tls13Check)
-        check = copy.deepcopy(value)  # the report it goes into is the caller's to change
-        check.attempts = [_stamp(a, measured) for a in check.attempts]
-        return check
+        # Copied as deep as it is mutable (deepcopy costs a watch more than the rest of it).
+        return replace(value, offered=list(value.offered),
+                       attempts=[_stamp(a, measured) for a in value.attempts])
 
     def keep_tls13(self, primary: Primary, check: Tls13Check) -> None:
         """Keep ``check``, just made, when it reassures: CloudFront's presumed offer
@@ -146,7 +147,7 @@ class SideCheckCache:
         those suites in the handshake (``kind`` "ssl": an alert or a TLS error, not a timeout, a
         reset or a closed connection), or presented the same certificate."""
         if (attempt.ok and same_certificate) or (not attempt.ok and kind == "ssl"):
-            self._put("other_key", primary, OtherKeyAnswer(copy.copy(attempt)))
+            self._put("other_key", primary, OtherKeyAnswer(copy.deepcopy(attempt)))
 
 
 #: The answers the watches of this process reuse (a diagnosis asked by a person uses none).
