@@ -29,15 +29,14 @@ from workers.models import (
     Verdict,
 )
 from workers.models.layers import LayerResult, connection_probe, connection_results
-from workers.models.provisional import Provisional
 from workers.probes.attempts import FanOut, ProbeEvents
 from workers.probes.context import ProbeContext
 from workers.probes.registry import CONNECTION_LAYERS, PROBES, connection_probes
 from workers.probes.state import ProbeState
-from workers.provisional import FirstVerdict
 from workers.target import Target
 
 if TYPE_CHECKING:
+    from workers.models.provisional import Provisional
     from workers.probes.side_checks import SideCheckCache
 
 ProgressCallback = Callable[[str, str], None]
@@ -248,6 +247,8 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         # events for progress lines; nothing is watched unless the caller asks.
         watchers: list[ProbeEvents] = [events] if events is not None else []
         if on_provisional is not None:
+            from workers.provisional import FirstVerdict  # only a caller showing progress
+
             connections = [(a, scheme, port) for a in probed
                            for scheme, port in target.settings.schemes()]
             watchers.append(FirstVerdict(connections, address_shell, assemble, on_provisional,
