@@ -8,6 +8,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
+from workers.headline import warn_sentence
 from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Severity, Verdict
 from workers.wording import dns_words, nameserver_words, probe_words
 
@@ -40,6 +41,8 @@ def render_report(report: Report, console: Console | None = None) -> None:
     label, sentence = _VERDICT[verdict]
     if verdict == Verdict.UNKNOWN:
         sentence = f"could not check from here: {escape(report.probe_error or 'unknown reason')}"
+    elif verdict == Verdict.WARN:
+        sentence = escape(warn_sentence(report)) + "."
     if report.edge is not None:
         sentence = _edge_sentence(report)
     port = target.https_port if target.protocol_policy != "http-only" else target.http_port

@@ -14,6 +14,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from workers.headline import doubts, warn_sentence
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
 from workers.waiting import WaitBoard
@@ -38,6 +39,9 @@ def provisional_text(provisional: Provisional) -> Text:
     primary = report.primary
     why = primary.summary if primary is not None and verdict != Verdict.OK else \
         _SENTENCES[verdict]
+    if verdict == Verdict.WARN and doubts(report):
+        # Not the first warning's summary: the point that could still mean 502 leads.
+        why = f"{warn_sentence(report)}."
     text = Text()
     text.append("Provisional verdict: ", style="bold")
     text.append(label, style=style)

@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.render.message import Message, code, context, escape, section
 from bot.render.watches import watch_button
+from workers.headline import doubts, lead_finding, verdict_words, warn_sentence
 from workers.jobs.run_record import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
@@ -22,6 +23,15 @@ VERDICT_LINES = {
     Verdict.UNKNOWN: ":grey_question: *Could not check from here*",
 }
 __all__ = ["VERDICT_LINES", "VERDICT_WORDS", "status_message"]
+
+
+def report_line(report: Report) -> str:
+    """VERDICT_LINES for this report: a ``warn`` with a warning that could still mean 502
+    says CloudFront can probably connect, and names it (the terminal's headline)."""
+    verdict = Verdict(report.verdict)
+    if verdict == Verdict.WARN and doubts(report):
+        return f":large_yellow_circle: *{escape(warn_sentence(report))}*"
+    return VERDICT_LINES[verdict]
 
 
 def edge_verdict_line(report: Report) -> str | None:
@@ -128,9 +138,9 @@ def provisional_section(found: Provisional) -> tuple[str, str]:
     plain-text fallback; the final verdict replaces both."""
     report = found.report
     verdict_value = Verdict(report.verdict)
-    line = f":hourglass: *Provisional* — {VERDICT_LINES[verdict_value]}"
-    fallback = f"provisional: {VERDICT_WORDS[verdict_value]}"
-    primary = report.primary
+    line = f":hourglass: *Provisional* — {report_line(report)}"
+    fallback = f"provisional: {verdict_words(report)}"
+    primary = lead_finding(report)
     if primary is not None and verdict_value != Verdict.OK:
         line += f": {escape(primary.summary)}"
         fallback += f": {primary.summary}"
@@ -176,9 +186,9 @@ def status_message(run: Run, report: Report | None, *, in_thread: bool = True,
 
     blocks.append(section("\n".join(progress_lines(run, report))))
     verdict_value = Verdict(report.verdict)
-    verdict = edge_verdict_line(report) or VERDICT_LINES[verdict_value]
-    fallback += f" — {VERDICT_WORDS[verdict_value]}"
-    primary = report.primary
+    verdict = edge_verdict_line(report) or report_line(report)
+    fallback += f" — {verdict_words(report)}"
+    primary = lead_finding(report)
     if verdict_value == Verdict.UNKNOWN:
         verdict += f": {escape(report.probe_error or 'nothing could be measured')}"
         fallback += f": {report.probe_error}"
