@@ -11,12 +11,15 @@ import json
 import pytest
 from rich.console import Console
 
+from bot.render.distribution import run_status
 from bot.render.result import result_messages
 from bot.render.status import provisional_section, report_line, status_message
 from bot.render.watches import alert_message, digest_messages, watches_list
+from tests.bot.render.test_bot_render_distribution import distribution_report, lookup_run
 from tests.bot.reports import report, run
 from tests.workers.watches.test_digest import spec
 from workers.diagnosis.catalog import CATALOG
+from workers.distribution_live import _judged
 from workers.headline import (
     WARN_SURE,
     distribution_warn_sentence,
@@ -26,8 +29,10 @@ from workers.headline import (
     warn_sentence,
 )
 from workers.models import AddressReport, Finding, FindingCode, Report, Severity, verdict_for
+from workers.models.distribution_live import DistributionLive, OriginLive
 from workers.models.provisional import Provisional
 from workers.terminal import render_report
+from workers.terminal_distribution_live import headline
 from workers.terminal_live import provisional_text
 from workers.watches.alerts import evaluate, observe
 from workers.watches.digest import compose_digest
@@ -188,3 +193,36 @@ def test_a_recovery_to_a_doubtful_warning_is_not_called_connected():
     text = json.dumps(alert_message(alert).payload(), ensure_ascii=False)
     assert "CloudFront can probably connect to it again, but a 502 is not ruled out" in text
     assert "can connect to it again" not in text.replace("probably connect to it again", "")
+
+
+def test_a_distribution_says_which_origin_a_502_is_not_ruled_out_for():
+    dist = distribution_report(api_fails=False)
+    api, web = dist.probes
+    dist.verdict = api.verdict = web.verdict = "warn"
+    api.report, web.report = warn(PRIVATE, TLS13), warn(PRIVATE)
+    final = run_status(lookup_run("done"), dist)
+    text = json.dumps(final.payload(), ensure_ascii=False)
+    assert "serves /api/∗: probably works, 502 not ruled out — TLS13_ONLY" in text
+    assert "serves default (∗): works, with warnings — ORIGIN_PRIVATE_ADDRESS" in text
+    assert "— probably works, 502 not ruled out; api: probably works, 502 not ruled out; " \
+        "web: works, with warnings" in final.text
+    # While it runs: each origin as judged by its report, and the distribution's headline.
+    live = DistributionLive(origins=[
+        _judged(OriginLive("api", "api.shop.test", state="done"), api.report),
+        _judged(OriginLive("web", "web.shop.test", state="done"), web.report)])
+    assert [o.doubtful for o in live.origins] == [True, False]
+    assert live.origins[0].code == "TLS13_ONLY"
+    running = run_status(lookup_run("running"), None, provisional=live)
+    shown = json.dumps(running.payload(), ensure_ascii=False)
+    assert ("*Provisional* — :large_yellow_circle: *CloudFront can probably connect to every "
+            "origin; a 502 is not ruled out for origin api*") in shown
+    assert "`api.shop.test` — probably works, 502 not ruled out — TLS13_ONLY" in shown
+    assert "`web.shop.test` — works, with warnings — ORIGIN_PRIVATE_ADDRESS" in shown
+    top = headline(live)
+    assert top is not None and top.plain == (
+        "Provisional verdict: WARN — CloudFront can probably connect to every origin; a 502 "
+        "is not ruled out for origin api")
+    live.origins[0] = _judged(live.origins[0], warn(PRIVATE))
+    top = headline(live)
+    assert top is not None and top.plain.endswith("CloudFront can connect to every origin, "
+                                                  "with warnings")
