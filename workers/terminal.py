@@ -8,12 +8,12 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
-from workers.headline import warn_sentence
+from workers.headline import WARN_SURE, warn_sentence
 from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Severity, Verdict
 from workers.wording import dns_words, nameserver_words, probe_words
 
 _VERDICT = {Verdict.OK: ("[bold green]OK[/]", "CloudFront can connect to this origin."),
-            Verdict.WARN: ("[bold yellow]WARN[/]", "CloudFront can connect, with warnings."),
+            Verdict.WARN: ("[bold yellow]WARN[/]", f"{WARN_SURE}."),
             Verdict.FAIL: ("[bold red]FAIL[/]", "CloudFront would answer 502/504 for this origin."),
             Verdict.UNKNOWN: ("[bold magenta]UNKNOWN[/]", "could not check from here.")}
 _SEVERITY = {Severity.ERROR: "[red]✖ error[/]", Severity.WARNING: "[yellow]▲ warning[/]",

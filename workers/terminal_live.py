@@ -14,7 +14,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from workers.headline import doubts, warn_sentence
+from workers.headline import WARN_SURE, doubts, warn_sentence
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
 from workers.waiting import WaitBoard
@@ -22,7 +22,7 @@ from workers.waiting import WaitBoard
 _LABELS = {Verdict.OK: ("OK", "bold green"), Verdict.WARN: ("WARN", "bold yellow"),
            Verdict.FAIL: ("FAIL", "bold red"), Verdict.UNKNOWN: ("UNKNOWN", "bold magenta")}
 _SENTENCES = {Verdict.OK: "CloudFront can connect to this origin.",
-              Verdict.WARN: "CloudFront can connect, with warnings.",
+              Verdict.WARN: f"{WARN_SURE}.",
               Verdict.FAIL: "CloudFront would answer 502/504 for this origin.",
               Verdict.UNKNOWN: "could not check from here."}
 
