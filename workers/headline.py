@@ -86,7 +86,7 @@ def lead_finding(report: Report) -> Finding | None:
     return report.primary
 
 
-def verdict_words(report: Report) -> str:
+def short_verdict(report: Report) -> str:
     """The verdict in a few words ("works, with warnings"), for one-line lists and Slack's
     plain-text fallbacks: a ``warn`` with a doubt says a 502 is not ruled out."""
     verdict = Verdict(report.verdict)
@@ -96,15 +96,15 @@ def verdict_words(report: Report) -> str:
 
 
 def probe_words(verdict: str, report: Report | None) -> str:
-    """verdict_words for one origin of a distribution, whose report may be missing (not
+    """short_verdict for one origin of a distribution, whose report may be missing (not
     probed): the plain verdict's words then."""
     if report is not None:
-        return verdict_words(report)
+        return short_verdict(report)
     return VERDICT_WORDS.get(Verdict(verdict), verdict) if verdict in set(Verdict) else verdict
 
 
 def live_words(verdict: str, doubtful: bool) -> str:
-    """verdict_words for a distribution's origin as its live progress knows it."""
+    """short_verdict for a distribution's origin as its live progress knows it."""
     if verdict == Verdict.WARN and doubtful:
         return WARN_DOUBT_WORDS
     return VERDICT_WORDS.get(Verdict(verdict), verdict) if verdict in set(Verdict) else verdict
@@ -120,7 +120,7 @@ def distribution_warn_sentence(doubtful: list[str]) -> str | None:
 
 
 def distribution_words(report: DistributionReport) -> str:
-    """verdict_words for a distribution: its worst origin's, with a ``warn`` saying a 502 is
+    """short_verdict for a distribution: its worst origin's, with a ``warn`` saying a 502 is
     not ruled out when one of its origins' warnings could mean one."""
     if report.verdict == Verdict.WARN and any(
             p.report is not None and p.verdict == Verdict.WARN and doubts(p.report)

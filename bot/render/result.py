@@ -20,7 +20,7 @@ from bot.render.message import (
     sections,
     with_code,
 )
-from workers.headline import verdict_words
+from workers.headline import short_verdict
 from workers.models import Finding, Report, Severity, Verdict
 from workers.wording import dns_words, nameserver_words, probe_words
 
@@ -65,7 +65,7 @@ def viewer_lines(report: Report) -> list[str]:
 def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
     errors = sum(1 for f in report.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in report.findings if f.severity == Severity.WARNING)
-    title = f"Diagnosis of {report.target.display}: {verdict_words(report)}"
+    title = f"Diagnosis of {report.target.display}: {short_verdict(report)}"
     lines = [
         f"*{errors}* error{'s' if errors != 1 else ''} (502 causes), *{warnings}* "
         f"warning{'s' if warnings != 1 else ''}, "
@@ -130,7 +130,7 @@ def result_messages(report: Report, previous: Report | None = None) -> list[Mess
     for finding in report.findings:
         blocks.extend(finding_blocks(finding))
     fallback = (
-        f"Diagnosis of {report.target.display}: {verdict_words(report)}"
+        f"Diagnosis of {report.target.display}: {short_verdict(report)}"
         f", {len(report.findings)} finding(s)"
     )
     if report.primary is not None and report.verdict not in (Verdict.OK, Verdict.UNKNOWN):

@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.render.message import Message, code, context, escape, section
 from bot.render.watches import watch_button
-from workers.headline import doubts, lead_finding, verdict_words, warn_sentence
+from workers.headline import doubts, lead_finding, short_verdict, warn_sentence
 from workers.jobs.run_record import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
@@ -139,7 +139,7 @@ def provisional_section(found: Provisional) -> tuple[str, str]:
     report = found.report
     verdict_value = Verdict(report.verdict)
     line = f":hourglass: *Provisional* — {report_line(report)}"
-    fallback = f"provisional: {verdict_words(report)}"
+    fallback = f"provisional: {short_verdict(report)}"
     primary = lead_finding(report)
     if primary is not None and verdict_value != Verdict.OK:
         line += f": {escape(primary.summary)}"
@@ -187,7 +187,7 @@ def status_message(run: Run, report: Report | None, *, in_thread: bool = True,
     blocks.append(section("\n".join(progress_lines(run, report))))
     verdict_value = Verdict(report.verdict)
     verdict = edge_verdict_line(report) or report_line(report)
-    fallback += f" — {verdict_words(report)}"
+    fallback += f" — {short_verdict(report)}"
     primary = lead_finding(report)
     if verdict_value == Verdict.UNKNOWN:
         verdict += f": {escape(report.probe_error or 'nothing could be measured')}"

@@ -25,7 +25,7 @@ from workers.headline import (
     distribution_warn_sentence,
     doubts,
     may_mean_502,
-    verdict_words,
+    short_verdict,
     warn_sentence,
 )
 from workers.models import AddressReport, Finding, FindingCode, Report, Severity, verdict_for
@@ -129,8 +129,8 @@ def test_may_mean_502_needs_an_uncertain_warning():
 
 
 def test_short_words_and_distribution_headline_agree():
-    assert verdict_words(warn(PRIVATE)) == "works, with warnings"
-    assert verdict_words(warn(PRIVATE, TLS13)) == "probably works, 502 not ruled out"
+    assert short_verdict(warn(PRIVATE)) == "works, with warnings"
+    assert short_verdict(warn(PRIVATE, TLS13)) == "probably works, 502 not ruled out"
     assert distribution_warn_sentence([]) is None
     assert distribution_warn_sentence(["api", "web"]) == (
         "CloudFront can probably connect to every origin; a 502 is not ruled out for origins "
