@@ -13,7 +13,7 @@ from __future__ import annotations
 from workers.diagnosis.catalog import CATALOG
 from workers.models import Finding, Report, Severity, Verdict
 from workers.models.distribution import DistributionReport
-from workers.wording import VERDICT_WORDS, title_of
+from workers.wording import VERDICT_WORDS, report_verdict_words, title_of
 
 WARN_SURE = "CloudFront can connect, with warnings"
 # (one point, several points), filled with the count and the points' short titles.
@@ -89,16 +89,15 @@ def lead_finding(report: Report) -> Finding | None:
 def short_verdict(report: Report) -> str:
     """The verdict in a few words ("works, with warnings"), for one-line lists and Slack's
     plain-text fallbacks: a ``warn`` with a doubt says a 502 is not ruled out."""
-    verdict = Verdict(report.verdict)
-    if verdict == Verdict.WARN and report.edge is None and doubts(report):
+    if Verdict(report.verdict) == Verdict.WARN and report.edge is None and doubts(report):
         return WARN_DOUBT_WORDS
-    return VERDICT_WORDS[verdict]
+    return report_verdict_words(report)
 
 
 def probe_words(verdict: str, report: Report | None) -> str:
     """short_verdict for one origin of a distribution, whose report may be missing (not
     probed): the plain verdict's words then."""
-    if report is not None:
+    if report is not None and report.verdict == verdict:
         return short_verdict(report)
     return VERDICT_WORDS.get(Verdict(verdict), verdict) if verdict in set(Verdict) else verdict
 

@@ -71,7 +71,7 @@ def _probe_line(probe: OriginProbe) -> str:
     line = (f"{ICONS.get(probe.verdict, ':grey_question:')} *{escape(probe.origin_id)}* "
             f"{code(probe.domain_name)}{host}{role} — serves "
             f"{escape(', '.join(probe.behaviours))}: "
-            f"{probe_words(probe.verdict, probe.report)}")
+            f"{escape(probe_words(probe.verdict, probe.report))}")
     report = probe.report
     lead = lead_finding(report) if report is not None else None
     if report is not None and report.probe_error:

@@ -11,7 +11,7 @@ from workers.headline import doubts, lead_finding, short_verdict, warn_sentence
 from workers.jobs.run_record import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
-from workers.wording import VERDICT_WORDS, layer_summary
+from workers.wording import VERDICT_WORDS, fail_sentence, layer_summary
 
 RERUN_ACTION = "origin502_rerun"
 EVIDENCE_ACTION = "origin502_evidence"
@@ -25,13 +25,19 @@ VERDICT_LINES = {
 __all__ = ["VERDICT_LINES", "VERDICT_WORDS", "status_message"]
 
 
-def report_line(report: Report) -> str:
-    """VERDICT_LINES for this report: a ``warn`` with a warning that could still mean 502
-    says CloudFront can probably connect, and names it (the terminal's headline)."""
+def verdict_line(report: Report) -> str:
+    """The verdict's line for an origin: a failing one says what viewers get (CloudFront's
+    502, or the origin's own error passed on); a ``warn`` with a warning that could still mean
+    502 says CloudFront can probably connect, and names it (the terminal's headline)."""
     verdict = Verdict(report.verdict)
     if verdict == Verdict.WARN and doubts(report):
         return f":large_yellow_circle: *{escape(warn_sentence(report))}*"
-    return VERDICT_LINES[verdict]
+    if verdict != Verdict.FAIL:
+        return VERDICT_LINES[verdict]
+    return f":red_circle: *{escape(fail_sentence(report.findings, _CLOUDFRONT_FAILS))}*"
+
+
+_CLOUDFRONT_FAILS = "CloudFront would answer 502"
 
 
 def edge_verdict_line(report: Report) -> str | None:
@@ -138,7 +144,7 @@ def provisional_section(found: Provisional) -> tuple[str, str]:
     plain-text fallback; the final verdict replaces both."""
     report = found.report
     verdict_value = Verdict(report.verdict)
-    line = f":hourglass: *Provisional* — {report_line(report)}"
+    line = f":hourglass: *Provisional* — {verdict_line(report)}"
     fallback = f"provisional: {short_verdict(report)}"
     primary = lead_finding(report)
     if primary is not None and verdict_value != Verdict.OK:
@@ -186,7 +192,7 @@ def status_message(run: Run, report: Report | None, *, in_thread: bool = True,
 
     blocks.append(section("\n".join(progress_lines(run, report))))
     verdict_value = Verdict(report.verdict)
-    verdict = edge_verdict_line(report) or report_line(report)
+    verdict = edge_verdict_line(report) or verdict_line(report)
     fallback += f" — {short_verdict(report)}"
     primary = lead_finding(report)
     if verdict_value == Verdict.UNKNOWN:

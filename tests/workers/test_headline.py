@@ -13,7 +13,7 @@ from rich.console import Console
 
 from bot.render.distribution import run_status
 from bot.render.result import result_messages
-from bot.render.status import provisional_section, report_line, status_message
+from bot.render.status import provisional_section, status_message, verdict_line
 from bot.render.watches import alert_message, digest_messages, watches_list
 from tests.bot.render.test_bot_render_distribution import distribution_report, lookup_run
 from tests.bot.reports import report, run
@@ -152,7 +152,7 @@ def test_terminal_and_slack_lead_with_the_doubt_not_the_first_warning():
     assert f":large_yellow_circle: *{ONE}*: TLS13_ONLY summary." in json.dumps(
         parent.payload(), ensure_ascii=False)
     assert parent.text.endswith("— probably works, 502 not ruled out: TLS13_ONLY summary.")
-    assert report_line(warn(PRIVATE)) == ":large_yellow_circle: *Works, with warnings*"
+    assert verdict_line(warn(PRIVATE)) == ":large_yellow_circle: *Works, with warnings*"
     (thread, *_) = result_messages(r)
     assert "Diagnosis of origin.example.com: probably works, 502 not ruled out" in thread.text
 

@@ -46,6 +46,12 @@ LINK_PORTS_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesHTTPPort"
 LINK_DOMAIN_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesDomainName"
 LINK_SSL_PROTOCOLS = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginSSLProtocols"
 LINK_RESPONSE_TIMEOUT = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginResponseTimeout"
+LINK_KEEPALIVE_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginKeepaliveTimeout"
+LINK_PROTOCOL_POLICY = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginProtocolPolicy"
+LINK_ORIGIN_BEHAVIOUR = DG + "RequestAndResponseBehaviorCustomOrigin.html"
+LINK_ORIGIN_ERRORS = DG + "HTTPStatusCodes.html"
+LINK_QUOTAS = DG + "cloudfront-limits.html"
+LINK_LOG_FIELDS = DG + "standard-logs-reference.html"
 LINK_PREFIX_LIST = DG + "LocationsOfEdgeServers.html#managed-prefix-list"
 LINK_IP_RANGES = "https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html"
 LINK_HOST_POLICIES = DG + "using-managed-origin-request-policies.html"
@@ -316,11 +322,19 @@ CATALOG: dict[FindingCode, Entry] = {
         (LINK_CIPHERS,), uncertain=True, may_502=True),
     FindingCode.CERT_HOSTNAME_MISMATCH: Entry(
         Severity.ERROR, "The certificate does not name the origin",
-        "The certificate names {listed} in {source}, not {name}: {why}. Certificate: {label}.",
+        ("The certificate names {listed} in {source}, not {name}: {why}.{doubt} "
+         "Certificate: {label}."),
         ("Issue a certificate that covers {name} (for example with ACM for a load balancer) and "
          "install it on the origin.",
          "{alternative}"),
         (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
+    FindingCode.CERT_NAME_MATCH_UNCERTAIN: Entry(
+        Severity.WARNING, "The certificate names the origin only by a reading AWS does not confirm",
+        "{said} Certificate: {label}.",
+        ("{fix}",
+         "{alternative}"),
+        (LINK_502_NAME, LINK_HTTPS_ORIGIN, LINK_DOMAIN_SETTING, LINK_CERT_NAMES),
+        uncertain=True, may_502=True),
     FindingCode.CERT_EXPIRED: Entry(
         Severity.ERROR, "A certificate has expired",
         "The {which} certificate {label} expired {ago} ago, on {on} UTC.",
@@ -513,6 +527,19 @@ CATALOG: dict[FindingCode, Entry] = {
          "Check that the virtual host for {host} exists and that the origin keeps connections "
          "open longer than CloudFront's keep-alive timeout (5 s by default)."),
         (P502, LINK_ORIGIN_SETTINGS)),
+    FindingCode.HTTP_KEEPALIVE_SHORTER: Entry(
+        Severity.WARNING,
+        "The origin closes idle connections sooner than CloudFront's keep-alive timeout",
+        ("{address} port {port} says it closes an idle connection after {origin_timeout:g} s "
+         "(Keep-Alive: {keep_alive}); CloudFront keeps an idle origin connection for reuse up to "
+         "{keepalive:g} s (origin keep-alive timeout)."),
+        ("CloudFront may send a request on a connection the origin is closing at that moment. "
+         "That this gives occasional 502s is widely reported but not documented by AWS "
+         "(UNCONFIRMED).",
+         "Make the origin's idle timeout longer than {keepalive:g} s (nginx: "
+         "`keepalive_timeout 75s;`), or set the distribution's origin keep-alive timeout below "
+         "the origin's."),
+        (LINK_KEEPALIVE_SETTING,), uncertain=True, may_502=True),
     FindingCode.ORIGIN_RESPONSE_TIMEOUT: Entry(
         Severity.ERROR, "The origin does not answer within the response timeout (504, not 502)",
         "{address} port {port} accepted GET {path} but did not answer within {timeout:g} s.",
@@ -543,13 +570,43 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.CUT_SHORT:
                 "{address} port {port} answered GET {path}, but {measured}.",
         }),
+    FindingCode.HTTP_PORT_SPEAKS_TLS: Entry(
+        Severity.ERROR, "The HTTP port speaks TLS",
+        ("{address} port {port} speaks TLS: {said}. CloudFront talks plain HTTP to it "
+         "(protocol policy {policy}, HTTP port {port}){scope}. {viewers}"),
+        ("{fix}",
+         "Or set the HTTP port to the origin's plain-HTTP listener (80 by default)."),
+        (LINK_PROTOCOL_POLICY, LINK_PORTS_SETTING)),
+    FindingCode.HTTP_SECOND_100_CONTINUE: Entry(
+        Severity.ERROR, "The origin sends more than one 100 Continue",
+        ("{address} port {port} answered GET {path} with {count} \"100 Continue\" interim "
+         "responses{final}; CloudFront accepts one and returns an error "
+         "after a second."),
+        ("AWS documents that CloudFront returns an error when the origin sends another 100 "
+         "Continue after the first; which status viewers then get is not documented "
+         "(UNCONFIRMED, most likely 502).",
+         "Find what on the origin, or a proxy in front of it, sends 100 Continue more than "
+         "once and make it send at most one (this GET had no `Expect: 100-continue`, so none "
+         "was needed)."),
+        (LINK_ORIGIN_BEHAVIOUR,)),
+    FindingCode.HTTP_HEADERS_TOO_LARGE: Entry(
+        Severity.ERROR, "The response headers exceed CloudFront's 20,480-byte limit",
+        ("{address} port {port} answers GET {path} with {size} of response headers; CloudFront "
+         "accepts at most 20,480 bytes.{largest}{counted}"),
+        ("CloudFront does not pass such a response on: its logs say OriginHeaderTooBigError. "
+         "Which status viewers get is not documented (most likely 502).",
+         "Make the response headers smaller: fewer or shorter cookies, a shorter "
+         "Content-Security-Policy, no debug headers. origin502 counts the whole response head "
+         "as received (status line, header lines and line ends); AWS does not say exactly "
+         "how it counts, so stay well below the limit."),
+        (LINK_QUOTAS, LINK_LOG_FIELDS)),
     FindingCode.ORIGIN_RETURNED_ERROR: Entry(
         Severity.ERROR, "The origin itself answers with an error",
         "{address} port {port} itself answers GET {path} with {status}{server}.",
         ("The {status} comes from the origin{server}, not from CloudFront: CloudFront passes "
-         "it on to viewers.",
+         "it on to viewers (and caches it for 10 s by default, its error caching minimum TTL).",
          "{fix}"),
-        (LINK_502_ALB, LINK_ALB_502)),
+        (LINK_ORIGIN_ERRORS,)),
     FindingCode.ORIGIN_RETURNED_CLIENT_ERROR: Entry(
         Severity.INFO, "The origin answers with a client error",
         "{address} port {port} answers GET {path} with {status}{server}.",
@@ -557,6 +614,19 @@ CATALOG: dict[FindingCode, Entry] = {
          "header from CloudFront, this probe does not send it; otherwise check the path and "
          "the virtual host.",),
         (DG + "add-origin-custom-headers.html",)),
+    FindingCode.HTTP_REDIRECT_LOOP: Entry(
+        Severity.INFO, "An HTTP-to-HTTPS redirect would loop behind CloudFront",
+        ("{address} port {port} answers GET {path} over HTTP with {status} to {location}. "
+         "CloudFront reaches this origin over HTTP only (protocol policy http-only) and "
+         "forwards the viewer's Host {host}, so a viewer who follows the redirect comes back "
+         "through CloudFront and gets it again."),
+        ("Viewers see a redirect loop (too many redirects), not a 502.",
+         "Set the origin protocol policy to HTTPS only (or Match viewer) so that CloudFront "
+         "uses HTTPS to the origin, or leave the redirect to the distribution's viewer "
+         "protocol policy (Redirect HTTP to HTTPS). An origin that redirects by a header "
+         "CloudFront can forward (CloudFront-Forwarded-Proto) does not loop once it is "
+         "forwarded; this probe sent none."),
+        (LINK_PROTOCOL_POLICY,)),
     FindingCode.ORIGIN_IS_IP_ADDRESS: Entry(
         Severity.WARNING, "The origin is an IP address",
         "The origin is given as the IP address {address}, not a domain name.",
@@ -772,11 +842,51 @@ WHICH_INTERMEDIATE = "intermediate #{index}"
 NAMES_FROM_CN = "its Common Name (it has no DNS names in SAN)"
 NAMES_FROM_SAN = "its SAN"
 MISMATCH_WHY_FORWARDED = (
-    "the distribution forwards Host {host}, so CloudFront checks the certificate against that "
-    "name (and sends it as SNI)")
+    "the distribution forwards Host {host}, which CloudFront sends as SNI, and AWS accepts a "
+    "certificate that names that Host or the origin domain {hostname}; it names neither")
 MISMATCH_ALTERNATIVE_FORWARDED = (
+    "Or issue it for the origin domain {hostname}: AWS's 502 page accepts either name, but its "
+    "origin settings page asks for the forwarded Host, so {host} is the safer choice.")
+# A mismatch by RFC 6125 that a looser wildcard reading would accept (facts §3.4, §8.4).
+MISMATCH_WIDE_WILDCARD = (
+    " Only a wildcard standing for more than one label would cover it ({pattern}): RFC 6125 "
+    "lets a wildcard stand for exactly one whole left-most label, and AWS says only that "
+    "CloudFront supports wildcards, not how it matches them, so this follows the RFC and is not "
+    "certain.")
+# CERT_NAME_MATCH_UNCERTAIN: why each lenient reading is in doubt, and its fix, by Doubt value
+# (workers/diagnosis/names.py). Facts §1.1, §3.4, §3.5, §8.4.
+NAME_DOUBTS: dict[str, str] = {
+    "forwarded_host": (
+        "The distribution forwards Host {host}, which CloudFront also sends as SNI; the "
+        "certificate does not name it, but it names the origin domain {origin}{via}. "
+        "AWS's 502 troubleshooting page and its page on HTTPS to custom origins accept a "
+        "certificate that names either one; its origin settings page says that with Host "
+        "forwarded the certificate must match the Host. If CloudFront follows the stricter "
+        "page, it answers 502."),
+    "common_name": (
+        "{name} is only the certificate's Common Name; its SAN lists {listed}. AWS counts the "
+        "Common Name among a certificate's names, but clients that follow RFC 6125 ignore it "
+        "when the SAN holds DNS names, and AWS does not say which CloudFront does."),
+    "partial_wildcard": (
+        "{name} matches {pattern} only if a wildcard may stand for part of a label. RFC 6125 "
+        "lets a client accept that, RFC 9525 (which replaces it) does not, and AWS says only "
+        "that CloudFront supports wildcards, not how it matches them."),
+}
+NAME_VIA = " (as {pattern})"
+NAME_FIXES: dict[str, str] = {
+    "forwarded_host": (
+        "Add {host} to the certificate's Subject Alternative Names, so that it matches under "
+        "either page's rule."),
+    "common_name": ("Add {name} to the certificate's Subject Alternative Names: every client "
+                    "reads those."),
+    "partial_wildcard": (
+        "Put {name} itself, or a wildcard for its whole first label ({wildcard}), in the "
+        "certificate's Subject Alternative Names: every client reads those the same way."),
+}
+NAME_ALTERNATIVE_FORWARDED = (
     "Or stop forwarding the Host header (an origin request policy without Host, e.g. "
-    "AllViewerExceptHostHeader) so CloudFront checks {hostname} instead.")
+    "AllViewerExceptHostHeader): CloudFront then sends {origin} as SNI and checks that name, "
+    "which the certificate has.")
 MISMATCH_WHY = "CloudFront checks the certificate against the origin domain"
 MISMATCH_ALTERNATIVE = (
     "Or point the origin domain at a name the certificate already covers ({covered}), or "
@@ -930,6 +1040,34 @@ ORIGIN_ERROR_FIX_ALB = (
     "target fails: check the target group's health checks and the targets' logs.")
 ORIGIN_ERROR_FIX_504 = "The origin's own upstream timed out: look at the application behind it."
 ORIGIN_ERROR_FIX = "Look at the origin's application and error logs for this request."
+# HTTP_PORT_SPEAKS_TLS: what showed that the port speaks TLS, what viewers get, and the fix.
+PORT_TLS_REFUSED = 'it answers plain HTTP with {status} "{said}"'
+PORT_TLS_ANSWERED = "it answers plain HTTP with {status}"
+PORT_TLS_RECORD = "it answers plain HTTP with a TLS {kind}record ({hex})"
+TLS_RECORD_KINDS = {0x14: "change-cipher-spec ", 0x15: "alert ", 0x16: "handshake ",
+                    0x17: "application-data "}
+PORT_TLS_CLOSED = "it closes a plain HTTP request without an answer"
+PORT_TLS_JOIN = ", and "
+PORT_TLS_VIEWERS_ORIGIN = "Viewers get the origin's own {status}, which CloudFront passes on."
+PORT_TLS_VIEWERS_502 = ("CloudFront gets no HTTP response from it, so viewers get 502 Bad "
+                        "Gateway.")
+PORT_TLS_SCOPE = {"match-viewer": ", for viewers who use HTTP"}
+PORT_TLS_FIX = {
+    "http-only": ("If this is the origin's HTTPS listener, set the origin protocol policy to "
+                  "HTTPS only (or Match viewer) with HTTPS port {port}: CloudFront then speaks "
+                  "TLS to it and checks its certificate."),
+    "match-viewer": ("If this is the origin's HTTPS listener, set the origin protocol policy "
+                     "to HTTPS only so that every request goes to the HTTPS port {https_port}."),
+}
+CONTINUE_FINAL = " before its final {status}"
+# HTTP_HEADERS_TOO_LARGE
+HEADERS_SIZE = "{bytes:,} bytes"
+HEADERS_SIZE_CUT = "more than {bytes:,} bytes (origin502 stopped reading there)"
+HEADERS_LARGEST = " The largest: {names}."
+HEADER_WEIGHT = "{name} {bytes:,} bytes"
+HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} bytes, under the "
+                         "limit: whether CloudFront fails it depends on how it counts "
+                         "(UNCONFIRMED).")
 
 # CloudFront's edge as the target (workers.diagnosis.edge)
 EDGE_BY_NAME = "{cloudfront_name} is a CloudFront distribution name"

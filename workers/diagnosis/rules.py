@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 from workers.diagnosis import catalog
 from workers.diagnosis.catalog import Shape
 from workers.diagnosis.draft import Draft, Facts, Note, draft
-from workers.diagnosis.names import certificate_matches, names_for_matching
+from workers.diagnosis.names import Doubt, NameJudgement, judge_names, names_for_matching
 from workers.diagnosis.render import plural, say
 from workers.models import (
     AddressReport,
@@ -41,6 +42,7 @@ from workers.models import (
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHERS,
     EXPIRY_WARNING_DAYS,
+    RESPONSE_HEAD_LIMIT,
     RSA_MAX_BITS,
     RSA_MIN_BITS,
     UNBUILDABLE_CIPHERS,
@@ -666,22 +668,56 @@ def _staple_problem(staple: OcspStaple, leaf: CertificateInfo,
 
 
 def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[Draft]:
-    name = target.sni if not target.is_ip_literal else target.hostname
-    if leaf.extensions_error or certificate_matches(leaf, name):
+    if leaf.extensions_error:
         return []  # unreadable names are not a mismatch: the validators' verdict speaks
+    judged = judge_names(leaf, target.hostname, target.host_header)
+    if judged.certain_match:
+        return []
     names, from_cn = names_for_matching(leaf)
+    listed = _more(names[:8], len(names)) or catalog.NOTHING
+    if judged.lenient_match:
+        return [_lenient_name_finding(target, leaf, ip, judged=judged, listed=listed,
+                                      names=names)]
+    name = judged.name
     if target.host_header != target.hostname:
-        why = say(catalog.MISMATCH_WHY_FORWARDED, host=target.host_header)
-        alternative = say(catalog.MISMATCH_ALTERNATIVE_FORWARDED, hostname=target.hostname)
+        why = say(catalog.MISMATCH_WHY_FORWARDED, host=target.host_header,
+                  hostname=target.hostname)
+        alternative = say(catalog.MISMATCH_ALTERNATIVE_FORWARDED, hostname=target.hostname,
+                          host=target.host_header)
     else:
         why = catalog.MISMATCH_WHY
         alternative = say(catalog.MISMATCH_ALTERNATIVE, covered=names[0]) if names else ""
+    wide = judged.matched and Doubt.WIDE_WILDCARD in judged.doubts
     words: Facts = {
-        "listed": _more(names[:8], len(names)) or catalog.NOTHING,
+        "listed": listed,
         "source": catalog.NAMES_FROM_CN if from_cn else catalog.NAMES_FROM_SAN,
-        "why": why, "label": _cert_label(leaf)}
-    return [draft(FindingCode.CERT_HOSTNAME_MISMATCH, ip, name=name,
-                  alternative=alternative, certificate_names=names).worded(**words)]
+        "why": why, "label": _cert_label(leaf),
+        "doubt": say(catalog.MISMATCH_WIDE_WILDCARD, pattern=judged.pattern) if wide else ""}
+    d = draft(FindingCode.CERT_HOSTNAME_MISMATCH, ip, name=name,
+              alternative=alternative, certificate_names=names).worded(**words)
+    # Wildcard matching is not documented (facts §3.4, §8.4): the RFC's "no" is said, but
+    # as uncertain.
+    d.uncertain = wide
+    return [d]
+
+
+def _lenient_name_finding(target: TargetInfo, leaf: CertificateInfo, ip: str, *,
+                          judged: NameJudgement, listed: str, names: list[str]) -> Draft:
+    """A name that matches only by a reading the documentation allows but does not confirm:
+    the documented answer (CloudFront connects), said as uncertain, with what is in doubt."""
+    fill: Facts = {"host": target.host_header, "origin": target.hostname, "name": judged.name,
+                   "pattern": judged.pattern, "listed": listed,
+                   "wildcard": "*." + judged.name.partition(".")[2],
+                   "via": (say(catalog.NAME_VIA, pattern=judged.pattern)
+                           if judged.pattern != judged.name else "")}
+    said = " ".join(say(catalog.NAME_DOUBTS[doubt], **fill) for doubt in judged.doubts)
+    alternative = (say(catalog.NAME_ALTERNATIVE_FORWARDED, **fill)
+                   if judged.doubts == (Doubt.FORWARDED_HOST,) else "")
+    return draft(FindingCode.CERT_NAME_MATCH_UNCERTAIN, ip, name=judged.name,
+                 pattern=judged.pattern, doubts=[str(d) for d in judged.doubts],
+                 certificate_names=names).worded(
+        said=said, label=_cert_label(leaf), alternative=alternative,
+        fix=say(catalog.NAME_FIXES[judged.doubts[0]], **fill))
 
 
 def _validity_findings(chain: list[CertificateInfo], analysis: ChainAnalysis | None, ip: str,
@@ -867,7 +903,7 @@ _EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[FindingCode]], ...] = (
      frozenset({FindingCode.CERT_UNTRUSTED_ROOT, FindingCode.CERT_CHAIN_INCOMPLETE,
                 FindingCode.CERT_SELF_SIGNED})),
     (("HOSTNAME_MISMATCH", "no matching subjectaltname"),
-     frozenset({FindingCode.CERT_HOSTNAME_MISMATCH})),
+     frozenset({FindingCode.CERT_HOSTNAME_MISMATCH, FindingCode.CERT_NAME_MATCH_UNCERTAIN})),
     (("MD_TOO_WEAK", "signature algorithm"),
      frozenset({FindingCode.CERT_SHA1_SIGNATURE, FindingCode.CERT_MD5_SIGNATURE})),
     (("KEY_TOO_SMALL", "public key"),
@@ -917,8 +953,11 @@ def _validator_findings(target: TargetInfo, analysis: ChainAnalysis, own: list[D
     rejected = [v for v in all_rejected if not _explained(v, own_codes)]
     if not rejected:
         return []
-    name = target.sni if not target.is_ip_literal else target.hostname
     first = rejected[0]
+    # The name the Web PKI validator judged (the origin domain when the certificate does not
+    # name the forwarded Host); OpenSSL checks no name.
+    named = next((v.name for v in rejected if v.name), None)
+    name = named or (target.sni if not target.is_ip_literal else target.hostname)
     agree = len(all_rejected) == len(verdicts) and len(verdicts) > 1
     if agree:
         lead, doubt = catalog.VALIDATORS_BOTH_REJECT, ""
@@ -953,10 +992,21 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
                        "timeout": target.read_timeout,
                        "after_tls": catalog.AFTER_TLS if probe.scheme == "https" else ""}
         words: Facts = {"address": ip, "measured": http.detail}
+        if http.continue_responses > 1:
+            out.append(_second_continue(probe, ip, fill))
+        tls_port = _tls_on_http_port(target, probe, ip)
+        if tls_port is not None:
+            out.append(tls_port)  # it explains the close, the bytes or the 400 below
+            continue
+        too_large = _headers_too_large(probe, ip, fill)
+        if too_large is not None:
+            out.append(too_large)
+            if too_large.severity == Severity.ERROR:
+                continue  # CloudFront passes nothing of this response on
         if http.status == Status.FAILED:
             first_bytes = (http.first_bytes or "")[:60]
-            if client_cert_refusal(probe) is not None:
-                continue  # TLS_CLIENT_CERT_REQUIRED names this refusal
+            if client_cert_refusal(probe) is not None or http.head_cut:
+                continue  # TLS_CLIENT_CERT_REQUIRED / HTTP_HEADERS_TOO_LARGE name these
             if http.reason in (HttpReason.CLOSED, HttpReason.RESET):
                 out.append(draft(FindingCode.ORIGIN_CLOSED_CONNECTION, ip, **fill).worded(**words))
             elif http.reason == HttpReason.TIMEOUT:
@@ -978,13 +1028,151 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
         status = f"{code} {http.reason_phrase or ''}".strip()
         server = say(catalog.SERVER_HEADER, server=http.server) if http.server else ""
         if code >= 500:
-            out.append(draft(FindingCode.ORIGIN_RETURNED_ERROR, ip, status=status,
-                             server=server, fix=_origin_error_fix(code, http.server), **fill)
-                       .worded(**words))
+            d = draft(FindingCode.ORIGIN_RETURNED_ERROR, ip, status=status, server=server,
+                      fix=_origin_error_fix(code, http.server), passed_on=status, **fill)
+            d.lead_link = _origin_error_link(code, http.server)
+            out.append(d.worded(**words))
         elif code >= 400 and client_cert_refusal(probe) is None:
             out.append(draft(FindingCode.ORIGIN_RETURNED_CLIENT_ERROR, ip,
                              status=status, **fill).worded(**words, server=server))
+        out.extend(_redirect_loop(target, probe, ip, status, fill))
+        out.extend(_keepalive_shorter(target, probe, ip))
     return out
+
+
+# How TLS listeners answer a plain HTTP request when they answer in HTTP (status 400): nginx,
+# Apache httpd's mod_ssl, Go's net/http. Matched case-insensitively in the body's start.
+_TLS_PORT_SAYINGS = ("The plain HTTP request was sent to HTTPS port",
+                     "speaking plain HTTP to an SSL-enabled server port",
+                     "Client sent an HTTP request to an HTTPS server")
+
+
+def _tls_record(first_bytes: str | None) -> bool:
+    """Whether bytes start like a TLS record (a content type, then version 3.x): an alert is
+    what most TLS servers answer a plain HTTP request with."""
+    head = (first_bytes or "")[:3]
+    return (len(head) == 3 and 0x14 <= ord(head[0]) <= 0x17 and head[1] == "\x03"
+            and ord(head[2]) <= 4)
+
+
+def _tls_on_http_port(target: TargetInfo, probe: ConnectionProbe, ip: str) -> Draft | None:
+    """HTTP_PORT_SPEAKS_TLS when a plain-HTTP port showed it speaks TLS: a TLS server's own
+    refusal of plain HTTP, a TLS record instead of HTTP, or a completed handshake."""
+    http = probe.http
+    if probe.scheme != "http":
+        return None
+    said: list[str] = []
+    status = (f"{http.status_code} {http.reason_phrase or ''}".strip()
+              if http.status_code is not None else None)
+    body = (http.body_excerpt or "").lower()
+    saying = next((s for s in _TLS_PORT_SAYINGS if s.lower() in body), None)
+    if status is not None and http.status_code == 400 and saying is not None:
+        said.append(say(catalog.PORT_TLS_REFUSED, status=status, said=saying))
+    elif status is not None and http.port_speaks_tls:
+        said.append(say(catalog.PORT_TLS_ANSWERED, status=status))
+    if http.status == Status.FAILED and _tls_record(http.first_bytes):
+        first = http.first_bytes or ""
+        hexed = " ".join(f"{ord(c):02x}" for c in first[:7])
+        said.append(say(catalog.PORT_TLS_RECORD, hex=hexed,
+                        kind=catalog.TLS_RECORD_KINDS.get(ord(first[0]), "")))
+    if http.port_speaks_tls:
+        if http.status == Status.FAILED and http.reason in (HttpReason.CLOSED, HttpReason.RESET):
+            said.append(catalog.PORT_TLS_CLOSED)
+        said.append(http.port_tls_detail or "")
+    said = [s for s in said if s]
+    if not said or (status is not None and http.status_code != 400):
+        return None
+    policy = target.protocol_policy
+    fix = catalog.PORT_TLS_FIX.get(policy, catalog.PORT_TLS_FIX["http-only"])
+    viewers = (say(catalog.PORT_TLS_VIEWERS_ORIGIN, status=status) if status is not None
+               else catalog.PORT_TLS_VIEWERS_502)
+    evidence: Facts = {"port": probe.port, "policy": policy,
+                       "said": catalog.PORT_TLS_JOIN.join(said)}
+    if status is not None:
+        evidence["passed_on"] = status  # a valid HTTP answer: CloudFront passes it on
+    return draft(FindingCode.HTTP_PORT_SPEAKS_TLS, ip, **evidence).worded(
+        address=ip, scope=catalog.PORT_TLS_SCOPE.get(policy, ""), viewers=viewers,
+        fix=say(fix, port=probe.port, https_port=target.https_port))
+
+
+def _second_continue(probe: ConnectionProbe, ip: str, fill: Facts) -> Draft:
+    http = probe.http
+    final = (say(catalog.CONTINUE_FINAL,
+                 status=f"{http.status_code} {http.reason_phrase or ''}".strip())
+             if http.status_code is not None else "")
+    return draft(FindingCode.HTTP_SECOND_100_CONTINUE, ip, count=http.continue_responses,
+                 **fill).worded(address=ip, final=final)
+
+
+def _headers_too_large(probe: ConnectionProbe, ip: str, fill: Facts) -> Draft | None:
+    """HTTP_HEADERS_TOO_LARGE when the response head is over CloudFront's limit: certain when
+    even its names and values alone are over (or the probe stopped reading), an uncertain
+    warning when only the head as received is."""
+    http = probe.http
+    size = http.head_bytes
+    if size is None or size <= RESPONSE_HEAD_LIMIT:
+        return None
+    fields = http.header_field_bytes
+    certain = http.head_cut or fields is None or fields > RESPONSE_HEAD_LIMIT
+    # Only the headers that weigh (a kilobyte or more) make the size understandable.
+    weights = [say(catalog.HEADER_WEIGHT, name=name[:60], bytes=weight)
+               for name, weight in http.largest_headers.items() if weight >= 1024]
+    d = draft(FindingCode.HTTP_HEADERS_TOO_LARGE, ip, head_bytes=size,
+              header_field_bytes=fields, limit=RESPONSE_HEAD_LIMIT, **fill).worded(
+        address=ip,
+        size=say(catalog.HEADERS_SIZE_CUT if http.head_cut else catalog.HEADERS_SIZE, bytes=size),
+        largest=say(catalog.HEADERS_LARGEST, names=", ".join(weights)) if weights else "",
+        counted="" if certain else say(catalog.HEADERS_COUNTED_UNDER, fields=fields))
+    if not certain:
+        d.severity, d.uncertain = Severity.WARNING, True
+    return d
+
+
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _redirect_loop(target: TargetInfo, probe: ConnectionProbe, ip: str, status: str,
+                   fill: Facts) -> list[Draft]:
+    """HTTP_REDIRECT_LOOP: over HTTP only, with the viewer's Host forwarded, a redirect to the
+    same host over HTTPS sends viewers back through CloudFront to the same redirect."""
+    http = probe.http
+    location = http.headers.get("location", "")
+    if (probe.scheme != "http" or target.protocol_policy != "http-only"
+            or http.status_code not in _REDIRECTS or not location
+            or target.host_header.lower() == target.hostname.lower()):
+        return []
+    try:
+        parts = urlsplit(location)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return []
+    if parts.scheme.lower() != "https" or host != target.host_header.lower():
+        return []
+    return [draft(FindingCode.HTTP_REDIRECT_LOOP, ip, status=status, location=location[:200],
+                  **fill).worded(address=ip)]
+
+
+def _keepalive_shorter(target: TargetInfo, probe: ConnectionProbe, ip: str) -> list[Draft]:
+    """HTTP_KEEPALIVE_SHORTER when the origin announces (Keep-Alive: timeout=N) that it closes
+    idle connections sooner than CloudFront keeps them for reuse."""
+    headers = probe.http.headers
+    said = headers.get("keep-alive", "")
+    found = re.search(r"(?:^|[\s,;])timeout\s*=\s*(\d+)", said, re.I)
+    if found is None or "close" in headers.get("connection", "").lower():
+        return []
+    seconds = int(found.group(1))
+    if seconds >= target.keepalive_timeout:
+        return []
+    return [draft(FindingCode.HTTP_KEEPALIVE_SHORTER, ip, port=probe.port,
+                  origin_timeout=seconds, keepalive=target.keepalive_timeout,
+                  keep_alive=said[:80]).worded(address=ip)]
+
+
+def _origin_error_link(code: int, server: str | None) -> str | None:
+    """The AWS page about this status from an origin, to lead the finding's links."""
+    if "elb" in (server or "").lower():
+        return catalog.LINK_ALB_502
+    return {503: catalog.LINK_503, 504: catalog.LINK_504}.get(code)
 
 
 def _origin_error_fix(code: int, server: str | None) -> str:

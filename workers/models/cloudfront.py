@@ -93,3 +93,7 @@ RSA_MAX_BITS = 4096
 # The smallest RSA key CloudFront documents (cnames-and-https-requirements.html): 1024 bits.
 RSA_MIN_BITS = 1024
 EXPIRY_WARNING_DAYS = 14
+# "Maximum length of a request or an origin response, including headers and query strings,
+# but not including the body content" (cloudfront-limits.html); an origin response over it is
+# logged as OriginHeaderTooBigError.
+RESPONSE_HEAD_LIMIT = 20_480

@@ -182,6 +182,7 @@ class ValidatorVerdict:
     certificate: str | None = None  # subject of the certificate the rule failed on
     depth: int | None = None  # position in the validator's path (0 = server certificate)
     detail: str | None = None
+    name: str | None = None  # the name it judged the chain for (webpki); OpenSSL checks none
 
 
 @dataclass
@@ -378,6 +379,22 @@ class HttpResult:
     detail: str | None = None
     ttfb_ms: float | None = None
     duration_ms: float = 0.0
+    # The final response's head as received, status line to blank line inclusive (None when
+    # no response came; when ``head_cut``, the probe stopped reading at that many bytes).
+    head_bytes: int | None = None
+    head_cut: bool = False
+    # The same head counted narrowly: header names and values only, no separators.
+    header_field_bytes: int | None = None
+    # Bytes of the largest header names' lines (all lines of a repeated name summed), at most
+    # three, largest first: which headers make a big head big.
+    largest_headers: dict[str, int] = field(default_factory=dict)
+    # "100 Continue" interim responses received before the final response.
+    continue_responses: int = 0
+    # On a plain-HTTP port that failed or refused the request: whether a TLS handshake on a
+    # new connection to the same port succeeds (None: not tried), and what it negotiated or
+    # how it failed.
+    port_speaks_tls: bool | None = None
+    port_tls_detail: str | None = None
 
 
 @dataclass

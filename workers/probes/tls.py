@@ -354,7 +354,8 @@ def _judge_certificates(tls: TlsResult, presented: Presented, target: Target,
     # Origins that present the same chain share one verdict while it cannot change.
     judged = CHAIN_VERDICTS.judge(presented.chain_der, name=target.certificate_name,
                                   ca_file=options.ca_file, fetch_aia=options.fetch_aia,
-                                  allow_private=options.allow_private)
+                                  allow_private=options.allow_private,
+                                  also=target.certificate_names[1:])
     if judged.problem is not None:
         tls.chain_problem = judged.problem
         if tls.status == Status.OK:
