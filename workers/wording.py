@@ -116,9 +116,15 @@ def nameserver_words(check: NameServerCheck) -> str:
     return f"{who}: {what}"
 
 
+# A wait origin502's own time budget ended before CloudFront's limit did (a BudgetCut).
+OUT_OF_TIME = "not checked: origin502's time budget ran out first"
+
+
 def tcp_words(tcp: TcpResult) -> str:
     if tcp.status == "ok":
         return "connected"
+    if tcp.cut is not None:
+        return OUT_OF_TIME
     return _TCP_REASONS.get(str(tcp.reason), "failed")
 
 
@@ -128,6 +134,8 @@ def tls_words(tls: TlsResult, errors: list[Finding]) -> str:
     if tls.status == "not_run":
         return "not run"
     rejected = [f for f in errors if f.code.startswith("CERT_")]
+    if tls.cut is not None:
+        return OUT_OF_TIME
     if tls.status != "ok":
         words = _TLS_REASONS.get(str(tls.reason), "failed")
         if tls.http_over:
@@ -148,6 +156,8 @@ def http_words(http: HttpResult) -> str:
         return "not run"
     if http.status_code is not None:
         return f"{http.status_code} {http.reason_phrase or ''}".strip()
+    if http.cut is not None:
+        return OUT_OF_TIME
     return _HTTP_REASONS.get(str(http.reason), "failed")
 
 
@@ -176,4 +186,7 @@ def layer_summary(report: Report, layer: str) -> tuple[str, str] | None:
         return "fail", f"{_lower_first(title_of(errors[0]))}{more}"
     if layer == "dns" and report.dns.status == "error":
         return "unknown", f"not checked from here: {report.dns.detail}"
+    if any(getattr(p, layer, None) is not None and getattr(p, layer).cut is not None
+           for a in report.addresses for p in a.probes):
+        return "unknown", OUT_OF_TIME
     return None
