@@ -128,6 +128,16 @@ def tcp_words(tcp: TcpResult) -> str:
     return _TCP_REASONS.get(str(tcp.reason), "failed")
 
 
+def tls13_only_words(tls: TlsResult) -> str:
+    """A TLS 1.3-only origin, as it happened: the request went over TLS 1.3, CloudFront's
+    configured protocols were not accepted (or not with its ciphers or curves)."""
+    done = f"{tls.http_over} worked (the request went over it)"
+    offered = "/".join(tls.offered_protocols) or "the configured protocols"
+    if str(tls.reason) == "protocol_unsupported":
+        return f"{done}; {offered} not accepted"
+    return f"{done}; {offered}: {_TLS_REASONS.get(str(tls.reason), 'failed')}"
+
+
 def tls_words(tls: TlsResult, errors: list[Finding]) -> str:
     """The handshake, and whether its certificate passes: ``errors`` are the error findings
     about this address."""
@@ -137,9 +147,8 @@ def tls_words(tls: TlsResult, errors: list[Finding]) -> str:
     if tls.cut is not None:
         return OUT_OF_TIME
     if tls.status != "ok":
-        words = _TLS_REASONS.get(str(tls.reason), "failed")
-        if tls.http_over:
-            words += f" (only {tls.http_over}; the request went over it)"
+        words = tls13_only_words(tls) if tls.http_over else _TLS_REASONS.get(str(tls.reason),
+                                                                             "failed")
         if rejected:
             # The chain came from a follow-up handshake: it is judged all the same.
             words += (f"; CloudFront would also reject the certificate "
