@@ -67,6 +67,7 @@ _OUTCOMES = {
     "servfail": "SERVFAIL", "refused": "refuses (does not serve the zone)",
     "not_authoritative": "not authoritative", "timeout": "no answer",
     "unreachable": "unreachable", "no_address": "no address", "other": "failed",
+    "not_asked": "not asked (origin502's time budget ran out)",
 }
 
 # Which layer a finding code speaks about, by its prefix (codes added later follow the same

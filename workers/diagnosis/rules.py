@@ -126,7 +126,8 @@ def _chain(name: str, chain: list[str]) -> str:
 
 def _walk_findings(report: Report, walk: DnsWalk, resolved: bool) -> list[Draft]:
     """Findings about the zone's own servers, asked directly: failing, lame, disagreeing."""
-    checks = walk.nameservers
+    # A server origin502's own budget left unasked says nothing about the zone.
+    checks = [c for c in walk.nameservers if c.outcome != NameServerOutcome.NOT_ASKED]
     if not checks or all(c.outcome in _SILENT for c in checks):
         # Nothing answered from here: all down, or this machine cannot query them directly.
         # Which one is not known, so no finding names the servers.

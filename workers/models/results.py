@@ -40,6 +40,9 @@ class NameServerOutcome(StrEnum):
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"  # the server's address could not be reached (ICMP, reset)
     NO_ADDRESS = "no_address"  # the server's own name has no address
+    # origin502's own time budget ran out before the server was asked or could answer: says
+    # nothing about the server.
+    NOT_ASKED = "not_asked"
     OTHER = "other"
 
 
