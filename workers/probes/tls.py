@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from workers.models import CipherOffer, Layer, Status, TlsAttempt, TlsReason, TlsResult
+from workers.models import CipherOffer, Layer, OcspStaple, Status, TlsAttempt, TlsReason, TlsResult
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHER_IDS,
     CLOUDFRONT_CIPHERS,
@@ -30,6 +30,7 @@ from workers.models.cloudfront import (
 from workers.probes.attempts import Attempt
 from workers.probes.chain_cache import CHAIN_VERDICTS
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.ocsp import read_staple, stapled_response
 from workers.probes.state import ProbeState
 from workers.probes.wire import NanoClock, PlainStream, TlsStream
 from workers.target import Target
@@ -57,6 +58,8 @@ _ALERTS = {40: "handshake_failure", 42: "bad_certificate", 47: "illegal_paramete
            112: "unrecognized_name", 116: "certificate_required"}
 _SSL_CTRL_SET_GROUPS_LIST = 92
 _SSL_CTRL_SET_SIGALGS_LIST = 98
+_SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE = 65
+_TLSEXT_STATUSTYPE_OCSP = 1
 
 
 def _libssl_ctrl() -> Any:
@@ -83,15 +86,38 @@ def _restrict(context: ssl.SSLContext, groups: str, sigalgs: str) -> bool:
     SSL_CTX_ctrl on the context's SSL_CTX. The pointer is checked (its options must equal the
     context's) before use; when anything looks off, nothing is changed and False is returned.
     """
-    if _CTRL is None:
+    pointer = _ssl_ctx(context)
+    if _CTRL is None or pointer is None:
         return False
-    ctrl, get_options = _CTRL
-    pointer = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
-    if not pointer or get_options(pointer) != int(context.options):
-        return False
+    ctrl, _ = _CTRL
     ok_groups = ctrl(pointer, _SSL_CTRL_SET_GROUPS_LIST, 0, groups.encode()) == 1
     ok_sigalgs = ctrl(pointer, _SSL_CTRL_SET_SIGALGS_LIST, 0, sigalgs.encode()) == 1
     return bool(ok_groups and ok_sigalgs)
+
+
+def _ssl_ctx(context: ssl.SSLContext) -> int | None:
+    """The context's SSL_CTX pointer, once checked (its options must equal the context's);
+    None when anything looks off."""
+    if _CTRL is None:
+        return None
+    _, get_options = _CTRL
+    pointer = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
+    if not pointer or get_options(pointer) != int(context.options):
+        return None
+    return int(pointer)
+
+
+def _ask_for_status(context: ssl.SSLContext) -> bool:
+    """Ask, in every ClientHello of the context, for the certificate status the server may
+    staple (status_request, RFC 6066 §8), as browsers do; OpenSSL then keeps the response
+    without judging it (no status callback is set). Python's ssl module has no setting for
+    it: SSL_CTX_set_tlsext_status_type through SSL_CTX_ctrl. False when it could not ask."""
+    pointer = _ssl_ctx(context)
+    if _CTRL is None or pointer is None:
+        return False
+    ctrl, _ = _CTRL
+    return bool(ctrl(pointer, _SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE,
+                     _TLSEXT_STATUSTYPE_OCSP, None) == 1)
 
 
 @dataclass
@@ -107,6 +133,9 @@ class Handshake:
     cert_requested: bool = False
     chain_der: list[bytes] = field(default_factory=list)
     duration_ms: float = 0.0
+    server_random: bytes | None = None  # from the ServerHello (workers/probes/tls13.py reads it)
+    status_requested: bool = False  # the ClientHello asked for a stapled certificate status
+    staple: bytes | None = None  # the OCSP response the origin stapled (DER), when it did
 
 
 @dataclass
@@ -120,6 +149,14 @@ class Presented:
     source: str | None = None  # "cloudfront", "cipher_offer" or "follow_up"
     protocol: str | None = None
     stream: TlsStream | None = None
+    status_requested: bool = False  # the handshake asked for a stapled certificate status
+    staple: bytes | None = None  # the OCSP response stapled to it (DER), when one was
+
+
+def _presented(hs: Handshake, source: str) -> Presented:
+    """What a completed OpenSSL handshake presented: its chain and its stapled status."""
+    return Presented(hs.chain_der, source, hs.protocol, status_requested=hs.status_requested,
+                     staple=hs.staple)
 
 
 def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool) -> tuple[
@@ -143,6 +180,7 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     restricted = False
     if cloudfront_curves:
         restricted = _restrict(context, ":".join(CLOUDFRONT_GROUPS), ":".join(CLOUDFRONT_SIGALGS))
+    context._origin502_asks_status = _ask_for_status(context)  # type: ignore[attr-defined]
     context._msg_callback = _on_message  # type: ignore[attr-defined]
     return context, restricted
 
@@ -159,7 +197,8 @@ def _shared_context(protocols: tuple[str, ...], ciphers: str, *, cloudfront_curv
 def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg_type: Any,
                 data: bytes) -> None:
     """OpenSSL's message callback: notes, on the connection's own record, a certificate
-    request or an alert from the origin."""
+    request or an alert from the origin, and keeps the messages a stapled certificate status
+    comes in."""
     seen = getattr(conn, "_origin502_seen", None)
     if seen is None or direction != "read":
         return
@@ -167,6 +206,13 @@ def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg
         msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
     ):
         seen["cert_requested"] = True
+    if content_type == ssl._TLSContentType.HANDSHAKE:  # type: ignore[attr-defined]
+        if msg_type == ssl._TLSMessageType.SERVER_HELLO and len(data) >= 38:  # type: ignore[attr-defined]
+            seen["server_random"] = bytes(data[6:38])  # type (1), length (3), version (2), random
+        elif msg_type == ssl._TLSMessageType.CERTIFICATE:  # type: ignore[attr-defined]
+            seen["certificate"] = data
+        elif msg_type == ssl._TLSMessageType.CERTIFICATE_STATUS:  # type: ignore[attr-defined]
+            seen["certificate_status"] = data
     if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
         seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
 
@@ -178,7 +224,7 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     `duration_ms` of a completed handshake is the origin's time (workers/probes/wire.py),
     from our timestamps at the sends and the kernel's at the arrivals (`clock` for ours);
     of a failed one, the time until it failed."""
-    seen: dict[str, Any] = {"cert_requested": False, "alert": None}
+    seen: dict[str, Any] = {"cert_requested": False, "alert": None, "server_random": None}
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
@@ -212,8 +258,12 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
         # Public as get_unverified_chain() from Python 3.13; the SSL object has it since 3.10.
         chain = stream.tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
         result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
+        result.status_requested = bool(getattr(context, "_origin502_asks_status", False))
+        result.staple = stapled_response(result.protocol, seen.get("certificate"),
+                                         seen.get("certificate_status"))
     result.cert_requested = bool(seen["cert_requested"])
     result.alert = seen["alert"]
+    result.server_random = seen["server_random"]
     result.duration_ms = (time.perf_counter() - started) * 1000
     if result.ok and stream.handshake_ms is not None:
         result.duration_ms = stream.handshake_ms
@@ -288,6 +338,12 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
     if result.http_over:
         previous.transcript.append(f"tls: the HTTP request goes over the {result.http_over} "
                                    "follow-up handshake")
+    if result.tls13_signalled:
+        # The origin also speaks TLS 1.3: would CloudFront's presumed TLS 1.3 offer work too?
+        # Checked on a connection of its own while the HTTP request goes on.
+        from workers.probes import tls13
+
+        previous.wait_for(tls13.check_beside(target, ctx, result))
     previous.hand_up(tls_sock)
     if tls_sock is None and result.status == Status.OK:
         # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
@@ -302,7 +358,8 @@ def _judge_certificates(tls: TlsResult, presented: Presented, target: Target,
     # Origins that present the same chain share one verdict while it cannot change.
     judged = CHAIN_VERDICTS.judge(presented.chain_der, name=target.certificate_name,
                                   ca_file=options.ca_file, fetch_aia=options.fetch_aia,
-                                  allow_private=options.allow_private)
+                                  allow_private=options.allow_private,
+                                  also=target.certificate_names[1:])
     if judged.problem is not None:
         tls.chain_problem = judged.problem
         if tls.status == Status.OK:
@@ -311,6 +368,7 @@ def _judge_certificates(tls: TlsResult, presented: Presented, target: Target,
     tls.chain = list(judged.chain)
     tls.analysis = judged.analysis
     tls.chain_source, tls.chain_protocol = presented.source, presented.protocol
+    tls.ocsp = _staple_facts(presented, ctx)
 
 
 def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple[
@@ -365,7 +423,10 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.protocol = first.protocol
         result.cipher = first.cipher
         result.negotiated_by = "openssl"
-        return result, first.sock, Presented(first.chain_der, "cloudfront", first.protocol)
+        from workers.probes.tls13 import signals_tls13
+
+        result.tls13_signalled = signals_tls13(first.server_random)
+        return result, first.sock, _presented(first, "cloudfront")
 
     if cut_short:
         result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
@@ -376,6 +437,14 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
     presented = _explain_failure(first, target, ctx, offered=testable, result=result)
     result.duration_ms = sum(a.duration_ms for a in result.attempts)
     return result, presented.stream, presented
+
+
+def _staple_facts(presented: Presented, ctx: ProbeContext) -> OcspStaple | None:
+    """What the certificate status stapled with the presented chain says; None when the
+    handshake did not ask for one."""
+    if not presented.status_requested:
+        return None
+    return read_staple(presented.staple, presented.chain_der, ca_file=ctx.options.ca_file)
 
 
 def cloudfront_suites(version: str) -> list[str]:
@@ -516,22 +585,35 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
                                   cloudfront_curves=False, keep=v == "TLSv1.3")
                    for v in versions}
         outcomes = {v: f.result() for v, f in futures.items()}
-    presented = _follow_up_chain(outcomes, offered, result) or presented
+    cloudfront13 = None
+    if outcomes["TLSv1.3"][1].ok and "TLSv1.3" not in offered:
+        # TLS 1.2 as CloudFront offers it fails, the origin speaks TLS 1.3: does CloudFront's
+        # presumed TLS 1.3 offer complete? If so, that is how CloudFront would connect.
+        from workers.probes import tls13
+
+        result.tls13, cloudfront13 = tls13.check(target, ctx, keep=True)
+    presented = _follow_up_chain(outcomes, offered, result, cloudfront13) or presented
     for v in versions:
         attempt, _ = outcomes[v]
         result.attempts.append(attempt)
     accepted = [v for v in versions if outcomes[v][1].ok]
-    unanswered = [v for v in versions if outcomes[v][1].error == OUT_OF_TIME]
-    if unanswered and not any(v in offered for v in accepted):
+    cut_off = [hs for v, (_, hs) in outcomes.items()
+               if hs.error == OUT_OF_TIME and v not in accepted]
+    if cut_off and any(v in offered for v in accepted):
+        cut_off = []  # a configured protocol answered: the failure is explained without them
+    if cloudfront13 is not None and cloudfront13.error == OUT_OF_TIME:
+        cut_off.append(cloudfront13)  # whether CloudFront's TLS 1.3 offer completes decides
+    if cut_off:
         # Whether the origin accepts these (TLS 1.3 above all: CloudFront may connect with it)
         # decides the verdict; origin502's budget ran out before they were answered.
-        if presented.stream is not None:
-            presented.stream.close()
-            presented.stream = None
+        for kept in (presented.stream, cloudfront13.sock if cloudfront13 else None):
+            if kept is not None:
+                kept.close()
+        presented.stream = None
         result.http_over = None
         result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
         result.accepted_protocols = accepted
-        waited = max(outcomes[v][1].duration_ms for v in unanswered) / 1000
+        waited = max(hs.duration_ms for hs in cut_off) / 1000
         result.cut = ctx.cut(waited, target.settings.connect_timeout)
         return presented
     result.accepted_protocols = accepted
@@ -597,17 +679,33 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
 
 
 def _follow_up_chain(outcomes: dict[str, tuple[TlsAttempt, Handshake]], offered: list[str],
-                     result: TlsResult) -> Presented | None:
+                     result: TlsResult, cloudfront13: Handshake | None = None
+                     ) -> Presented | None:
     """The chain of a completed follow-up handshake (one in a configured protocol first, as
     CloudFront would see it), and, when only TLS 1.3 completed, that connection for the HTTP
-    layer with what it saw (a CertificateRequest). Every other kept connection is closed."""
+    layer with what it saw (a CertificateRequest). Every other kept connection is closed.
+
+    ``cloudfront13``, CloudFront's presumed TLS 1.3 handshake, completed: CloudFront would
+    connect that way (the TLS 1.2 it documents fails), so its chain and connection are the
+    ones used, whatever else completed."""
+    if cloudfront13 is not None and cloudfront13.ok and cloudfront13.sock is not None:
+        for _, hs in outcomes.values():
+            if hs.sock is not None:
+                hs.sock.close()
+                hs.sock = None
+        result.http_over = cloudfront13.protocol
+        result.client_cert_requested = (result.client_cert_requested
+                                        or cloudfront13.cert_requested)
+        chosen13 = _presented(cloudfront13, "follow_up")
+        chosen13.stream = cloudfront13.sock
+        return chosen13
     done = [v for v, (_, hs) in outcomes.items() if hs.ok]
     only_tls13 = done == ["TLSv1.3"] and "TLSv1.3" not in offered
     chosen: Presented | None = None
     for v in sorted(done, key=lambda v: v not in offered):
         hs = outcomes[v][1]
         if hs.chain_der:
-            chosen = Presented(hs.chain_der, "follow_up", hs.protocol)
+            chosen = _presented(hs, "follow_up")
             break
     for v, (_, hs) in outcomes.items():
         if hs.sock is None:
