@@ -61,6 +61,12 @@ class TlsReason(StrEnum):
     PROTOCOL_UNSUPPORTED = "protocol_unsupported"
     CIPHER_UNSUPPORTED = "cipher_unsupported"
     CURVE_UNSUPPORTED = "curve_unsupported"  # a cipher in common, but no curve/sigalg in common
+    # CloudFront's cipher and curve lists work, but only with the certificate's key type as the
+    # problem: the origin's certificate key is not one CloudFront's offer can verify.
+    CERT_KEY_UNSUPPORTED = "cert_key_unsupported"
+    # The origin refuses the SNI CloudFront sends, and completes the same handshake with another
+    # name (or none): it has no certificate for that name.
+    SNI_REFUSED = "sni_refused"
     NOT_TLS = "not_tls"  # the port speaks something else (often plain HTTP)
     CLIENT_CERT_REQUIRED = "client_cert_required"
     RESET = "reset"  # the origin closed or reset the connection during the handshake
@@ -220,6 +226,16 @@ class ChainAnalysis:
     # The certificate whose issuer could not be found (index into the presented chain).
     dangling_index: int | None = None
     missing_issuer: str | None = None
+    # A presented certificate named like the missing issuer that did not sign the dangling one
+    # (a re-keyed intermediate, a bundle from another order), and why it is not the issuer:
+    # "key_identifier" (its subject key identifier is not the one the dangling certificate
+    # names) or "signature" (its key does not verify the signature); None when none was sent.
+    wrong_issuer_index: int | None = None
+    wrong_issuer_why: str | None = None
+    # The dangling certificate's authority key identifier and the wrong issuer's subject key
+    # identifier, as colon-separated hex; None when the certificate carries none.
+    expected_key_id: str | None = None
+    wrong_issuer_key_id: str | None = None
     # Result of fetching the AIA caIssuers URL of the dangling certificate.
     aia_url: str | None = None
     aia_status: str | None = None  # "fetched", "failed", "absent", "skipped", "blocked"
@@ -308,6 +324,21 @@ class CipherOffer:
 
 
 @dataclass
+class OtherCertificate:
+    """The certificate an origin with two (nginx's ``ssl_certificate`` for RSA and for ECDSA)
+    presents to a client that offers only the other key type's suites of CloudFront's list.
+    CloudFront's order of preference between them is not documented, so it may get either."""
+
+    suites: str  # "RSA" or "ECDSA": which of CloudFront's suites were offered
+    protocol: str | None = None
+    cipher: str | None = None
+    chain: list[CertificateInfo] = field(default_factory=list)
+    analysis: ChainAnalysis | None = None
+    # Why the certificates could not be judged (one that does not parse); None when they were.
+    problem: str | None = None
+
+
+@dataclass
 class Tls13Check:
     """The TLS 1.3 handshake CloudFront is believed to make since November 2025: TLS 1.3 only,
     the suites in ``offered`` (which suites CloudFront offers is UNCONFIRMED, cloudfront-facts
@@ -375,6 +406,15 @@ class TlsResult:
     # The certificate status stapled to the handshake whose chain was judged; None when that
     # handshake did not ask for one (a ClientHello built byte by byte does not).
     ocsp: OcspStaple | None = None
+    # With reason SNI_REFUSED: the server name the same handshake completed with ("" when it
+    # completed without SNI); None otherwise.
+    sni_accepted: str | None = None
+    # With reason CERT_KEY_UNSUPPORTED: the server certificate's key ("ECDSA secp521r1",
+    # "Ed25519"), from the handshake that completed with any curve; None otherwise.
+    certificate_key: str | None = None
+    # The origin's other certificate, when a handshake offering only the other key type's
+    # suites got a different one; None when it has one certificate (or it was not asked).
+    other_certificate: OtherCertificate | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
     cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
