@@ -1118,6 +1118,28 @@ UNCHECKED_TCP_NOT_CONNECTED = "no connection, so nothing above TCP was checked (
 UNCHECKED_CERTIFICATE = "could not check the certificate: {why}"
 UNCHECKED_NO_CHAIN = "no handshake presented a certificate"
 UNCHECKED_HTTP = "the HTTP answer could not be checked ({why})"
+# origin502's own time budget for the diagnosis ended a wait on the origin before CloudFront's
+# own limit for it did (a BudgetCut): not checked, and how to get the full answer.
+BUDGET_RAN_OUT = (
+    "origin502's time budget of {budget:g} s ran out after {waited:g} s {waiting}, before "
+    "CloudFront's own limit of {limit:g} s ({limit_is}); {how}")
+BUDGET_RAN_OUT_TRICKLE = (
+    "origin502's time budget of {budget:g} s ran out after {waited:g} s while the origin was "
+    "still sending its response headers ({bytes} bytes so far, no gap as long as the "
+    "{read_timeout:g} s response timeout); CloudFront sets no overall limit on that unless a "
+    "response completion timeout is set, so it would still be waiting; {how}")
+BUDGET_WAITING = {
+    "tcp": "of connection attempts",
+    "tls": "of waiting for the TLS handshake",
+    "http": "of waiting for the response",
+}
+BUDGET_LIMITS = {
+    "tcp": "{attempts} × the {connect:g} s connection timeout",
+    "tls": "the {connect:g} s connection timeout",
+    "http": "the {read:g} s response timeout",
+}
+BUDGET_HOW = "for a full answer, run `origin502 diagnose` again with `--budget {needed:g}`"
+BUDGET_HOW_MORE = "for a full answer, run `origin502 diagnose` again with a larger `--budget`"
 SERVER_HEADER = " ({server})"
 ORIGIN_ERROR_FIX_ALB = (
     "An Application Load Balancer answers 502/503 itself when it has no healthy targets or a "
