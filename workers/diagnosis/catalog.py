@@ -312,9 +312,21 @@ CATALOG: dict[FindingCode, Entry] = {
         Severity.ERROR, "The TLS handshake failed",
         "{address} port {port}: {what} ({measured}).{extra}",
         ("{detail}",
+         "{advice}",
          "Test the origin's TLS with `openssl s_client -connect {address}:{port} "
-         "-servername {sni}` and compare its protocols and ciphers with CloudFront's list."),
+         "-servername {sni}`."),
         (LINK_502_CIPHERS, LINK_CIPHERS)),
+    FindingCode.TLS_SNI_REFUSED: Entry(
+        Severity.ERROR, "The origin has no certificate for the name CloudFront sends (SNI)",
+        ("{address} port {port} refuses the handshake for {sni}, the server name (SNI) "
+         "CloudFront sends{why_sni}, but completes the same handshake {accepted_with} "
+         "({measured})."),
+        ("Give the origin a virtual host and a certificate for {sni}: in nginx, a `server` "
+         "block with `server_name {sni};` and an `ssl_certificate` that covers the name (a "
+         "default server with `ssl_reject_handshake on;` refuses every name no other server "
+         "block lists).",
+         "{alternative}"),
+        (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
     FindingCode.TLS_UNVERIFIABLE_HERE: Entry(
         Severity.WARNING, "This handshake cannot be reproduced from here",
         "{address} port {port}: {measured}.",
@@ -434,6 +446,18 @@ CATALOG: dict[FindingCode, Entry] = {
                  "intermediate is missing; if the CA is private, CloudFront will not trust it "
                  "either way."),
         }),
+    FindingCode.CERT_WRONG_INTERMEDIATE: Entry(
+        Severity.ERROR, "The intermediate sent is not the one that signed the certificate",
+        ("The origin sends \"{wrong}\" (certificate [{index}], SHA-256 {sha256}…) as the issuer "
+         "of \"{dangling}\", but it did not sign it: {why}. The name is right and the key is "
+         "not, so no path reaches a trusted root."),
+        ("Replace certificate [{index}] in the origin's certificate file with the intermediate "
+         "that signed \"{dangling}\"{which_one}: take it from the CA's current bundle for this "
+         "certificate{where}.",
+         "This happens when a CA re-keys an intermediate under the same name, or when a bundle "
+         "from another order or another CA account is installed; check the file with "
+         "`openssl verify -untrusted bundle.pem server.pem`."),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES, LINK_RFC5280_PATHS)),
     FindingCode.CERT_CHAIN_ORDER: Entry(
         Severity.ERROR, "The certificate chain is in the wrong order",
         ("{lead} Received: {order}. Needed: {needed}. CloudFront rejects a chain whose "
@@ -458,6 +482,17 @@ CATALOG: dict[FindingCode, Entry] = {
         "{detail}",
         ("{detail} Reissue the certificate with an RSA 2048-bit or ECDSA P-256 key.",),
         (LINK_CERT_REQS,)),
+    FindingCode.CERT_KEY_UNSUPPORTED: Entry(
+        Severity.ERROR, "The certificate's key type is one CloudFront cannot use",
+        ("{address} port {port}: the server certificate has an {key} key. With CloudFront's "
+         "curves and signature schemes the origin refuses the handshake; it completes only "
+         "for a client that accepts {key} ({measured}).{doubt}"),
+        ("Reissue the certificate with an RSA 2048-bit key or an ECDSA P-256 key and install "
+         "it in place of the {key} one (ECDSA P-384 is probably accepted too, but AWS "
+         "documents only 256-bit ECDSA keys).",
+         "The ECDHE curves the origin allows are not the problem: the certificate's key alone "
+         "decides which clients can verify it."),
+        (LINK_CERT_REQS, LINK_CIPHERS, LINK_502_CIPHERS)),
     FindingCode.CERT_KEY_TYPE_UNCERTAIN: Entry(
         Severity.WARNING, "The key type may not be accepted",
         "{detail}",
@@ -775,6 +810,12 @@ TLS12_FIX_CERT_CURVE = (
     "use a certificate with a P-256 or P-384 key (or an RSA one): in TLS 1.2 an ECDSA "
     "certificate's curve must be one CloudFront offers (X25519, P-256, P-384), and this one is "
     "{curve}.")
+TLS12_WHY_CERT_KEY = (
+    "the server certificate's {key} key is not one CloudFront's curves and signature schemes "
+    "let it verify ({detail})")
+TLS12_FIX_CERT_KEY = (
+    "use a certificate with an RSA or an ECDSA P-256/P-384 key: AWS documents RSA and ECDSA "
+    "certificates only, and this one has an {key} key.")
 # Example ciphers by certificate key type, for the fixes above.
 CIPHER_EXAMPLE_RSA = "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate)"
 CIPHER_EXAMPLE_EC = "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate)"
@@ -827,6 +868,57 @@ HANDSHAKE_FAILURES: dict[TlsReason, str] = {
     TlsReason.TIMEOUT: "the origin did not complete the handshake in time",
 }
 HANDSHAKE_FAILED = "the handshake failed"
+# What to do about a failed handshake, by what was measured: a connection closed right after
+# the ClientHello or a silence says nothing about protocols or ciphers.
+HANDSHAKE_ADVICE: dict[TlsReason, str] = {
+    TlsReason.RESET: (
+        "The connection was closed without a TLS alert right after each ClientHello, whatever "
+        "was offered: the usual cause is a TCP proxy or load balancer that passes TLS through "
+        "(nginx stream with ssl_preread, HAProxy in mode tcp) to a backend that is down or "
+        "refuses it, or a firewall that cuts TLS. Check that proxy's logs and its upstream."),
+    TlsReason.TIMEOUT: (
+        "The port accepts TCP connections, but nothing answered the ClientHello: check what "
+        "listens on port {port} (a proxy waiting on an unreachable backend, a service that is "
+        "not TLS and waits for something else, a firewall that drops TLS)."),
+}
+HANDSHAKE_ADVICE_OTHER = (
+    "Compare the protocols and ciphers the origin allows with CloudFront's list, and look in "
+    "the origin's TLS error log for why it ended the handshake.")
+HANDSHAKE_NO_ANSWER = (
+    " Nothing came back to the ClientHello: no ServerHello, no alert, no close.")
+SNI_BECAUSE_HOST = " because the distribution forwards the viewer's Host header"
+SNI_ORIGIN_DOMAIN = " (the origin domain)"
+SNI_ACCEPTED_WITH = "with SNI {name}"
+SNI_ACCEPTED_WITHOUT = "without SNI"
+SNI_ALTERNATIVE_HOST = (
+    "Or stop forwarding the viewer's Host header to this origin (an origin request policy "
+    "without Host, such as AllViewerExceptHostHeader): CloudFront then sends {hostname} as "
+    "SNI, which the origin accepts.")
+SNI_ALTERNATIVE_NONE = (
+    "CloudFront sends the origin domain as SNI (or the forwarded Host); an origin that "
+    "completes the handshake only without SNI serves nobody CloudFront's name.")
+KEY_DOUBT_CURVE = (
+    " AWS documents ECDSA certificates with 256-bit keys and lists P-256, P-384 and X25519 as "
+    "CloudFront's curves, which in TLS 1.2 also bound the curve of the certificate a client can "
+    "verify; that CloudFront refuses {key} is derived from those lists, not stated by AWS.")
+KEY_DOUBT_NONE = (
+    " AWS documents RSA and ECDSA certificates only, and lists no signature scheme for {key}.")
+WRONG_ISSUER_WHY: dict[str, str] = {
+    "key_identifier": ("its subject key identifier is {found}, while the server certificate "
+                       "names {expected} as its issuer's key"),
+    "signature": "the signature on \"{dangling}\" does not verify with its key",
+}
+# An origin with an RSA and an ECDSA certificate: which one a finding is about.
+DUAL_CERTIFICATE = (
+    " This is the origin's {kind} certificate, presented to clients that prefer {kind} "
+    "suites; to those that prefer {other} suites it presents its {other} certificate "
+    "{label}, {state}.")
+DUAL_STATE_OK = "which passes these checks"
+DUAL_STATE_BAD = "which fails too"
+DUAL_EITHER = (
+    " CloudFront's preference between RSA and ECDSA suites is not documented, so it may get "
+    "either certificate: requests fail whenever it gets this one.")
+WRONG_ISSUER_WHICH = " (subject key identifier {expected})"
 HANDSHAKE_NOTHING_ACCEPTED = (
     " It accepted no protocol and cipher this machine can offer; if it only supports "
     "DES-CBC3-SHA or RC4-MD5 (on CloudFront's list but not buildable here) that could not be "
@@ -1034,6 +1126,28 @@ UNCHECKED_TCP_NOT_CONNECTED = "no connection, so nothing above TCP was checked (
 UNCHECKED_CERTIFICATE = "could not check the certificate: {why}"
 UNCHECKED_NO_CHAIN = "no handshake presented a certificate"
 UNCHECKED_HTTP = "the HTTP answer could not be checked ({why})"
+# origin502's own time budget for the diagnosis ended a wait on the origin before CloudFront's
+# own limit for it did (a BudgetCut): not checked, and how to get the full answer.
+BUDGET_RAN_OUT = (
+    "origin502's time budget of {budget:g} s ran out after {waited:g} s {waiting}, before "
+    "CloudFront's own limit of {limit:g} s ({limit_is}); {how}")
+BUDGET_RAN_OUT_TRICKLE = (
+    "origin502's time budget of {budget:g} s ran out after {waited:g} s while the origin was "
+    "still sending its response headers ({bytes} bytes so far, no gap as long as the "
+    "{read_timeout:g} s response timeout); CloudFront sets no overall limit on that unless a "
+    "response completion timeout is set, so it would still be waiting; {how}")
+BUDGET_WAITING = {
+    "tcp": "of connection attempts",
+    "tls": "of waiting for the TLS handshake",
+    "http": "of waiting for the response",
+}
+BUDGET_LIMITS = {
+    "tcp": "{attempts} × the {connect:g} s connection timeout",
+    "tls": "the {connect:g} s connection timeout",
+    "http": "the {read:g} s response timeout",
+}
+BUDGET_HOW = "for a full answer, run `origin502 diagnose` again with `--budget {needed:g}`"
+BUDGET_HOW_MORE = "for a full answer, run `origin502 diagnose` again with a larger `--budget`"
 SERVER_HEADER = " ({server})"
 ORIGIN_ERROR_FIX_ALB = (
     "An Application Load Balancer answers 502/503 itself when it has no healthy targets or a "

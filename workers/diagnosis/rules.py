@@ -129,7 +129,8 @@ def _chain(name: str, chain: list[str]) -> str:
 
 def _walk_findings(report: Report, walk: DnsWalk, resolved: bool) -> list[Draft]:
     """Findings about the zone's own servers, asked directly: failing, lame, disagreeing."""
-    checks = walk.nameservers
+    # A server origin502's own budget left unasked says nothing about the zone.
+    checks = [c for c in walk.nameservers if c.outcome != NameServerOutcome.NOT_ASKED]
     if not checks or all(c.outcome in _SILENT for c in checks):
         # Nothing answered from here: all down, or this machine cannot query them directly.
         # Which one is not known, so no finding names the servers.
@@ -278,7 +279,8 @@ def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:
 # (Not a client certificate, a port that is not TLS, a timeout: those fail whatever the
 # protocol.)
 _TLS12_REASONS = (TlsReason.PROTOCOL_UNSUPPORTED, TlsReason.CIPHER_UNSUPPORTED,
-                  TlsReason.CURVE_UNSUPPORTED, TlsReason.HANDSHAKE_FAILED, TlsReason.RESET)
+                  TlsReason.CURVE_UNSUPPORTED, TlsReason.CERT_KEY_UNSUPPORTED,
+                  TlsReason.HANDSHAKE_FAILED, TlsReason.RESET)
 
 
 def _cipher_list(names: list[str]) -> str:
@@ -313,11 +315,15 @@ def _tls12_failure(tls: TlsResult, offered: list[str]) -> tuple[str, str]:
         ciphers = [c for c in tls.accepted_ciphers if not c.startswith("TLS_")]  # not TLS 1.3
         return (say(catalog.TLS12_WHY_CIPHER, protocol=common[0] if common else
                     catalog.COMMON_PROTOCOL, accepted=_cipher_list(ciphers)), cipher_fix)
-    if tls.reason == TlsReason.CURVE_UNSUPPORTED:
+    if tls.reason in (TlsReason.CURVE_UNSUPPORTED, TlsReason.CERT_KEY_UNSUPPORTED):
         leaf = tls.chain[0] if tls.chain else None
+        if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            detail = say(catalog.TLS12_WHY_CERT_KEY, key=tls.certificate_key, detail=detail)
         if leaf is not None and leaf.key_type == "EC" and leaf.curve not in (
                 "secp256r1", "secp384r1"):
             return detail, say(catalog.TLS12_FIX_CERT_CURVE, curve=leaf.curve)
+        if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            return detail, say(catalog.TLS12_FIX_CERT_KEY, key=tls.certificate_key)
         return detail, catalog.TLS12_FIX_CURVE
     if tls.reason == TlsReason.PROTOCOL_UNSUPPORTED:
         older = [p for p in accepted if p != "TLSv1.3"]
@@ -386,8 +392,8 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     offered = report.target.origin_ssl_protocols
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status == Status.NOT_RUN:
-            continue
+        if tls is None or tls.status == Status.NOT_RUN or tls.cut is not None:
+            continue  # a handshake origin502's own budget ended is not checked (coverage)
         ip = address.address
         fill: Facts = {"port": probe.port, "address": ip, "sni": tls.sni or ip,
                        "detail": tls.detail or ""}
@@ -428,6 +434,10 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
                              **fill).worded(**words))
         elif reason == TlsReason.CURVE_UNSUPPORTED:
             out.append(draft(FindingCode.TLS_CURVE_UNSUPPORTED, ip, **fill).worded(**measured))
+        elif reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            out.append(_key_unsupported(ip, tls, fill))
+        elif reason == TlsReason.SNI_REFUSED:
+            out.append(_sni_refused(ip, report.target, tls, fill))
         elif reason == TlsReason.CLIENT_CERT_REQUIRED:
             out.append(draft(FindingCode.TLS_CLIENT_CERT_REQUIRED, ip,
                              how=catalog.CLIENT_CERT_HOW_HANDSHAKE, **fill)
@@ -441,10 +451,16 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             extra = ""
             if tls.cipher_offer is not None:
                 extra = _offer_sentence(tls.cipher_offer)
+            elif reason == TlsReason.TIMEOUT:
+                # Silence says nothing about ciphers: no DES/RC4 guess.
+                extra = catalog.HANDSHAKE_NO_ANSWER
             elif not accepted:
                 extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
+            advice = (catalog.HANDSHAKE_ADVICE.get(reason, catalog.HANDSHAKE_ADVICE_OTHER)
+                      if reason is not None else catalog.HANDSHAKE_ADVICE_OTHER)
             words = {"what": what or tls.detail or catalog.HANDSHAKE_FAILED,
-                     "measured": tls.detail, "extra": extra}
+                     "measured": tls.detail, "extra": extra,
+                     "advice": say(advice, port=probe.port)}
             out.append(draft(FindingCode.TLS_HANDSHAKE_FAILED, ip, **fill).worded(**words))
         note = _tls13_other_suites(tls)
         if note is not None:
@@ -460,6 +476,34 @@ def connected(tls: TlsResult | None) -> bool:
     """Whether a handshake CloudFront may make completed, so that the request went over it:
     the faithful one, or TLS 1.3 on an origin that accepts nothing older (``http_over``)."""
     return tls is not None and (tls.status == Status.OK or tls.http_over is not None)
+
+
+def _key_unsupported(ip: str, tls: TlsResult, fill: Facts) -> Draft:
+    """The certificate's key, not the curves, stops CloudFront's handshake. Ed25519/Ed448 are
+    outside the key types AWS documents (RSA, ECDSA); an ECDSA curve other than P-256/P-384
+    is refused by CloudFront's documented curve list, which AWS does not state outright, so
+    that verdict is uncertain (cloudfront-facts §2.2, §2.4, §3.3)."""
+    key = tls.certificate_key or ""
+    ecdsa = key.startswith("ECDSA")
+    doubt = say(catalog.KEY_DOUBT_CURVE if ecdsa else catalog.KEY_DOUBT_NONE, key=key)
+    d = draft(FindingCode.CERT_KEY_UNSUPPORTED, ip, key=key, **fill).worded(
+        measured=tls.detail, doubt=doubt)
+    d.uncertain = ecdsa
+    return d
+
+
+def _sni_refused(ip: str, target: TargetInfo, tls: TlsResult, fill: Facts) -> Draft:
+    """The origin refuses the SNI CloudFront sends and accepts another name (or none)."""
+    other = tls.sni_accepted or ""
+    forwarded = target.host_header != target.hostname
+    accepted_with = (say(catalog.SNI_ACCEPTED_WITH, name=other) if other
+                     else catalog.SNI_ACCEPTED_WITHOUT)
+    alternative = (say(catalog.SNI_ALTERNATIVE_HOST, hostname=target.hostname)
+                   if forwarded and other == target.hostname else catalog.SNI_ALTERNATIVE_NONE)
+    return draft(FindingCode.TLS_SNI_REFUSED, ip, sni_accepted=other,
+                 **fill).worded(
+        measured=tls.detail, accepted_with=accepted_with, alternative=alternative,
+        why_sni=catalog.SNI_BECAUSE_HOST if forwarded else catalog.SNI_ORIGIN_DOMAIN)
 
 
 def client_cert_refusal(probe: ConnectionProbe) -> str | None:
@@ -554,25 +598,69 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
         if tls is None or not tls.chain:
             continue
         ip = address.address
-        chain = tls.chain
-        analysis = tls.analysis
-        leaf_index = analysis.leaf_index if analysis is not None else 0
-        leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
-        found = _name_findings(target, leaf, ip)
-        found.extend(_validity_findings(chain, analysis, ip, now))
-        if analysis is not None:
-            found.extend(_trust_findings(chain, analysis, ip))
-        found.extend(_key_findings(chain, analysis, ip))
-        if analysis is not None:
-            found.extend(_limit_findings(analysis, ip))
-            found.extend(_validator_findings(target, analysis, found, ip))
+        found = _chain_findings(target, tls.chain, tls.analysis, ip, now)
+        if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            # The failed handshake's own finding already names the key, as an error.
+            found = [d for d in found if d.code != FindingCode.CERT_KEY_TYPE_UNCERTAIN]
         if tls.chain_source == "follow_up" or tls.status != Status.OK:
             seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
                         {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
             for d in found:
                 d.notes.append(seen)
-        out.extend(found)
+        out.extend(_with_other_certificate(found, tls, target, ip, now))
     return out
+
+
+def _chain_findings(target: TargetInfo, chain: list[CertificateInfo],
+                    analysis: ChainAnalysis | None, ip: str, now: dt.datetime) -> list[Draft]:
+    leaf_index = analysis.leaf_index if analysis is not None else 0
+    leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
+    found = _name_findings(target, leaf, ip)
+    found.extend(_validity_findings(chain, analysis, ip, now))
+    if analysis is not None:
+        found.extend(_trust_findings(chain, analysis, ip))
+    found.extend(_key_findings(chain, analysis, ip))
+    if analysis is not None:
+        found.extend(_limit_findings(analysis, ip))
+        found.extend(_validator_findings(target, analysis, found, ip))
+    return found
+
+
+def _key_kind(chain: list[CertificateInfo], analysis: ChainAnalysis | None) -> tuple[str, str]:
+    """(the server certificate's key type as suites name it, its label)."""
+    leaf_index = analysis.leaf_index if analysis is not None else 0
+    leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
+    return ("ECDSA" if leaf.key_type == "EC" else leaf.key_type), _cert_label(leaf)
+
+
+def _with_other_certificate(found: list[Draft], tls: TlsResult, target: TargetInfo, ip: str,
+                            now: dt.datetime) -> list[Draft]:
+    """The findings of an origin with two certificates (RSA and ECDSA): each certificate's own,
+    each saying which one it is about. CloudFront's preference between RSA and ECDSA suites is
+    not documented (cloudfront-facts §2.3): when only one certificate fails, CloudFront fails
+    whenever it gets that one, which is certain of the certificate and uncertain of how often."""
+    other = tls.other_certificate
+    if other is None or not other.chain:
+        return found
+    said = [(d.code, d.facts()) for d in found]
+    theirs = [d for d in _chain_findings(target, other.chain, other.analysis, ip, now)
+              if (d.code, d.facts()) not in said]
+    this = _key_kind(tls.chain, tls.analysis)
+    that = _key_kind(other.chain, other.analysis)
+    this_bad = any(d.severity == Severity.ERROR for d in found)
+    that_bad = any(d.severity == Severity.ERROR for d in theirs)
+    for drafts, (kind, _), (other_kind, other_label), bad, other_bad in (
+            (found, this, that, this_bad, that_bad), (theirs, that, this, that_bad, this_bad)):
+        state = catalog.DUAL_STATE_BAD if other_bad else catalog.DUAL_STATE_OK
+        for d in drafts:
+            if d.severity == Severity.INFO:
+                continue
+            d.notes.append(Note(catalog.DUAL_CERTIFICATE, {
+                "kind": kind, "other": other_kind, "label": other_label, "state": state}))
+            if d.severity == Severity.ERROR and bad and not other_bad:
+                d.notes.append(Note(catalog.DUAL_EITHER))
+                d.uncertain = True
+    return found + theirs
 
 
 # --- revocation (what the origin staples) ------------------------------------------------------
@@ -789,19 +877,50 @@ def _trust_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
             c.self_signed for c in chain[1:]) else chain[-1]
         out.append(draft(FindingCode.CERT_UNTRUSTED_ROOT, ip,
                          evidence_line=say(catalog.ROOT_NOT_LISTED, root=root.subject)))
+    elif reason == ChainBreak.INCOMPLETE and _wrong_issuer(chain, analysis) is not None:
+        out.append(_wrong_intermediate(chain, analysis, ip))
     elif reason == ChainBreak.INCOMPLETE:
         out.extend(_incomplete_findings(chain, analysis, ip))
-    if analysis.unused_indexes or analysis.root_included:
+    # The wrong intermediate is off the path too, but its own finding says why.
+    unused = [i for i in analysis.unused_indexes if i != _wrong_issuer(chain, analysis)]
+    if unused or analysis.root_included:
         parts = []
-        if analysis.unused_indexes:
-            names = ", ".join(chain[i].common_name or chain[i].subject
-                              for i in analysis.unused_indexes)
+        if unused:
+            names = ", ".join(chain[i].common_name or chain[i].subject for i in unused)
             parts.append(say(catalog.EXTRA_NOT_ON_PATH, names=names))
         if analysis.root_included and len(chain) > 1:
             parts.append(catalog.EXTRA_ROOT)
         if parts:
             out.append(draft(FindingCode.CERT_EXTRA_CERTIFICATES, ip, detail=" ".join(parts)))
     return out
+
+
+def _wrong_issuer(chain: list[CertificateInfo], analysis: ChainAnalysis) -> int | None:
+    index = analysis.wrong_issuer_index
+    return index if index is not None and index < len(chain) else None
+
+
+def _wrong_intermediate(chain: list[CertificateInfo], analysis: ChainAnalysis,
+                        ip: str) -> Draft:
+    """A certificate named like the missing issuer was sent, and did not sign the one below
+    it: the intermediate is the wrong one, not missing, and the CA is not "private"."""
+    index = _wrong_issuer(chain, analysis) or 0
+    wrong = chain[index]
+    dangling = chain[analysis.dangling_index or 0]
+    dangling_label = _label(dangling)
+    why = say(catalog.WRONG_ISSUER_WHY.get(analysis.wrong_issuer_why or "", ""),
+              found=analysis.wrong_issuer_key_id, expected=analysis.expected_key_id,
+              dangling=dangling_label)
+    which_one = (say(catalog.WRONG_ISSUER_WHICH, expected=analysis.expected_key_id)
+                 if analysis.expected_key_id else "")
+    where = ""
+    if analysis.aia_status == "fetched" and analysis.aia_completes_chain and analysis.aia_url:
+        where = say(catalog.AIA_DOWNLOAD, url=analysis.aia_url)
+    return draft(FindingCode.CERT_WRONG_INTERMEDIATE, ip, wrong=wrong.subject, index=index,
+                 dangling=dangling_label, which_one=which_one, where=where,
+                 expected_key_id=analysis.expected_key_id,
+                 wrong_key_id=analysis.wrong_issuer_key_id).worded(
+        sha256=wrong.sha256[:16], why=why)
 
 
 def _incomplete_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
@@ -913,7 +1032,8 @@ _EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[FindingCode]], ...] = (
 
 
 _NO_TRUSTED_PATH = frozenset({FindingCode.CERT_SELF_SIGNED, FindingCode.CERT_UNTRUSTED_ROOT,
-                              FindingCode.CERT_CHAIN_INCOMPLETE, FindingCode.CERT_CHAIN_CUT})
+                              FindingCode.CERT_CHAIN_INCOMPLETE, FindingCode.CERT_CHAIN_CUT,
+                              FindingCode.CERT_WRONG_INTERMEDIATE})
 
 
 def _explained(verdict: ValidatorVerdict, own_codes: set[FindingCode]) -> bool:

@@ -22,6 +22,7 @@ from workers.models.request import (
 )
 from workers.models.results import (
     AddressReport,
+    BudgetCut,
     CertificateInfo,
     ChainAnalysis,
     ChainBreak,
@@ -35,6 +36,7 @@ from workers.models.results import (
     NameServerCheck,
     NameServerOutcome,
     OcspStaple,
+    OtherCertificate,
     Status,
     TcpReason,
     TcpResult,
@@ -50,6 +52,7 @@ __all__ = [
     "ORIGIN_SSL_PROTOCOLS",
     "SCHEMA_VERSION",
     "AddressReport",
+    "BudgetCut",
     "CertificateInfo",
     "ChainAnalysis",
     "ChainBreak",
@@ -72,6 +75,7 @@ __all__ = [
     "NameServerOutcome",
     "OcspStaple",
     "OriginSettings",
+    "OtherCertificate",
     "ProbeOptions",
     "ProbeRequest",
     "Report",

@@ -40,6 +40,9 @@ class NameServerOutcome(StrEnum):
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"  # the server's address could not be reached (ICMP, reset)
     NO_ADDRESS = "no_address"  # the server's own name has no address
+    # origin502's own time budget ran out before the server was asked or could answer: says
+    # nothing about the server.
+    NOT_ASKED = "not_asked"
     OTHER = "other"
 
 
@@ -58,6 +61,12 @@ class TlsReason(StrEnum):
     PROTOCOL_UNSUPPORTED = "protocol_unsupported"
     CIPHER_UNSUPPORTED = "cipher_unsupported"
     CURVE_UNSUPPORTED = "curve_unsupported"  # a cipher in common, but no curve/sigalg in common
+    # CloudFront's cipher and curve lists work, but only with the certificate's key type as the
+    # problem: the origin's certificate key is not one CloudFront's offer can verify.
+    CERT_KEY_UNSUPPORTED = "cert_key_unsupported"
+    # The origin refuses the SNI CloudFront sends, and completes the same handshake with another
+    # name (or none): it has no certificate for that name.
+    SNI_REFUSED = "sni_refused"
     NOT_TLS = "not_tls"  # the port speaks something else (often plain HTTP)
     CLIENT_CERT_REQUIRED = "client_cert_required"
     RESET = "reset"  # the origin closed or reset the connection during the handshake
@@ -135,12 +144,27 @@ class DnsResult:
 
 
 @dataclass
+class BudgetCut:
+    """origin502's own time budget for the diagnosis ended a wait on the origin before
+    CloudFront's own limit for that wait did: the layer could not be checked (status
+    ``error``), whatever it looked like when time ran out."""
+
+    budget_s: float  # the whole diagnosis's budget
+    waited_s: float  # how long the origin had been waited for when the budget ran out
+    # What CloudFront itself waits, from the diagnosis's settings; None when CloudFront sets
+    # no overall limit (headers trickling in, no response completion timeout configured).
+    limit_s: float | None
+    bytes_seen: int = 0  # of the response headers, when some came
+
+
+@dataclass
 class TcpResult:
     status: Status
     reason: TcpReason | None = None
     attempts: int = 0
     detail: str | None = None
     duration_ms: float = 0.0
+    cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
 
 
 @dataclass
@@ -202,6 +226,16 @@ class ChainAnalysis:
     # The certificate whose issuer could not be found (index into the presented chain).
     dangling_index: int | None = None
     missing_issuer: str | None = None
+    # A presented certificate named like the missing issuer that did not sign the dangling one
+    # (a re-keyed intermediate, a bundle from another order), and why it is not the issuer:
+    # "key_identifier" (its subject key identifier is not the one the dangling certificate
+    # names) or "signature" (its key does not verify the signature); None when none was sent.
+    wrong_issuer_index: int | None = None
+    wrong_issuer_why: str | None = None
+    # The dangling certificate's authority key identifier and the wrong issuer's subject key
+    # identifier, as colon-separated hex; None when the certificate carries none.
+    expected_key_id: str | None = None
+    wrong_issuer_key_id: str | None = None
     # Result of fetching the AIA caIssuers URL of the dangling certificate.
     aia_url: str | None = None
     aia_status: str | None = None  # "fetched", "failed", "absent", "skipped", "blocked"
@@ -290,6 +324,21 @@ class CipherOffer:
 
 
 @dataclass
+class OtherCertificate:
+    """The certificate an origin with two (nginx's ``ssl_certificate`` for RSA and for ECDSA)
+    presents to a client that offers only the other key type's suites of CloudFront's list.
+    CloudFront's order of preference between them is not documented, so it may get either."""
+
+    suites: str  # "RSA" or "ECDSA": which of CloudFront's suites were offered
+    protocol: str | None = None
+    cipher: str | None = None
+    chain: list[CertificateInfo] = field(default_factory=list)
+    analysis: ChainAnalysis | None = None
+    # Why the certificates could not be judged (one that does not parse); None when they were.
+    problem: str | None = None
+
+
+@dataclass
 class Tls13Check:
     """The TLS 1.3 handshake CloudFront is believed to make since November 2025: TLS 1.3 only,
     the suites in ``offered`` (which suites CloudFront offers is UNCONFIRMED, cloudfront-facts
@@ -357,8 +406,18 @@ class TlsResult:
     # The certificate status stapled to the handshake whose chain was judged; None when that
     # handshake did not ask for one (a ClientHello built byte by byte does not).
     ocsp: OcspStaple | None = None
+    # With reason SNI_REFUSED: the server name the same handshake completed with ("" when it
+    # completed without SNI); None otherwise.
+    sni_accepted: str | None = None
+    # With reason CERT_KEY_UNSUPPORTED: the server certificate's key ("ECDSA secp521r1",
+    # "Ed25519"), from the handshake that completed with any curve; None otherwise.
+    certificate_key: str | None = None
+    # The origin's other certificate, when a handshake offering only the other key type's
+    # suites got a different one; None when it has one certificate (or it was not asked).
+    other_certificate: OtherCertificate | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
+    cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
 
 
 @dataclass
@@ -395,6 +454,7 @@ class HttpResult:
     # how it failed.
     port_speaks_tls: bool | None = None
     port_tls_detail: str | None = None
+    cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
 
 
 @dataclass

@@ -13,12 +13,21 @@ import socket
 import ssl
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from workers.models import CipherOffer, Layer, OcspStaple, Status, TlsAttempt, TlsReason, TlsResult
+from workers.models import (
+    CipherOffer,
+    Layer,
+    OcspStaple,
+    OtherCertificate,
+    Status,
+    TlsAttempt,
+    TlsReason,
+    TlsResult,
+)
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHER_IDS,
     CLOUDFRONT_CIPHERS,
@@ -49,6 +58,8 @@ _NO_FLAGS = {"TLSv1": "OP_NO_TLSv1", "TLSv1.1": "OP_NO_TLSv1_1", "TLSv1.2": "OP_
 CLOUDFRONT_CIPHER_STRING = ":".join(CLOUDFRONT_CIPHERS) + ":@SECLEVEL=0"
 BROAD_CIPHER_STRING = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
 MAX_CIPHER_HANDSHAKES = 8
+# The error of a follow-up handshake that origin502's own time budget ended (not the origin).
+OUT_OF_TIME = "out of time"
 
 # TLS alert descriptions (RFC 8446 §6) that tell the failures apart.
 _ALERTS = {40: "handshake_failure", 42: "bad_certificate", 47: "illegal_parameter",
@@ -294,10 +305,10 @@ def _attempt(target: Target, ctx: ProbeContext, *, purpose: str, protocols: list
     completed handshake's connection is left open (``Handshake.sock``) for the caller to use
     or close."""
     try:
-        timeout = ctx.timeout(target.settings.connect_timeout)
+        timeout, bounded = ctx.bounded(target.settings.connect_timeout)
     except DeadlineExceeded:
-        return TlsAttempt(purpose, protocols, ciphers, ok=False, error="out of time"), Handshake(
-            ok=False, kind="timeout")
+        return TlsAttempt(purpose, protocols, ciphers, ok=False, error=OUT_OF_TIME), Handshake(
+            ok=False, kind="timeout", error=OUT_OF_TIME)
     sock = _connect(target.dialled.address, target.dialled.port, timeout)
     if sock is None:
         hs = Handshake(ok=False, kind="connect", error="could not reconnect")
@@ -308,6 +319,8 @@ def _attempt(target: Target, ctx: ProbeContext, *, purpose: str, protocols: list
         if hs.sock is not None and not keep:
             hs.sock.close()
             hs.sock = None
+    if bounded and hs.kind in ("timeout", "connect"):
+        hs.error = OUT_OF_TIME  # the budget ended it: it says nothing about the origin
     attempt = TlsAttempt(purpose=purpose, protocols=protocols, ciphers=ciphers, ok=hs.ok,
                          negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
                          error=hs.error, duration_ms=hs.duration_ms)
@@ -322,7 +335,14 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
         raise ValueError("the TLS layer needs the socket the TCP layer opened")
     result, tls_sock, presented = _handshakes(previous.stream.sock, target, ctx)
     previous.timings_ms["tls"] = round(result.duration_ms, 2)
-    if presented.chain_der:
+    # Asked while the first chain is judged and the request is sent, so that an origin with
+    # one certificate pays for the extra handshake in time it spends waiting anyway.
+    chain_der = presented.chain_der
+    other = _ask_other_certificate(result, chain_der, target, ctx)
+    if other is not None:
+        previous.wait_for(
+            lambda: _judge_other_certificate(result, other, chain_der, target, ctx))
+    if chain_der:
         judged = time.perf_counter()
         _judge_certificates(result, presented, target, ctx)
         # Path building and the AIA fetch take time of their own: shown apart so that the
@@ -391,18 +411,19 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
     context, restricted = _shared_context(tuple(testable), CLOUDFRONT_CIPHER_STRING,
                                           cloudfront_curves=True)
     try:
-        timeout = ctx.timeout(settings.connect_timeout)
+        timeout, bounded = ctx.bounded(settings.connect_timeout)
     except DeadlineExceeded:
         sock.close()
-        result.status, result.reason = Status.FAILED, TlsReason.TIMEOUT
-        result.detail = "the diagnosis ran out of time before the handshake"
+        result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
+        result.cut = ctx.cut(0.0, settings.connect_timeout)
         return result, None, Presented()
     # issue 8 hook: the faithful handshake is the wait a silent origin makes CloudFront sit
     # through, so it is announced for progress ("TLS: no answer for 6 of 10 s").
     waiting = Attempt(Layer.TLS, target.dialled.address, target.dialled.port, 1, 1, timeout)
     ctx.events.attempt_started(waiting)
     first = handshake(sock, context, sni, timeout)
-    ctx.events.attempt_ended(waiting, "ok" if first.ok else (
+    cut_short = bounded and first.kind == "timeout"  # by origin502's budget, not the origin
+    ctx.events.attempt_ended(waiting, "ok" if first.ok else "out_of_time" if cut_short else (
         "timeout" if first.kind == "timeout" else "failed"))
     result.attempts.append(TlsAttempt(
         purpose="cloudfront", protocols=testable, ciphers=CLOUDFRONT_CIPHER_STRING, ok=first.ok,
@@ -423,6 +444,10 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.tls13_signalled = signals_tls13(first.server_random)
         return result, first.sock, _presented(first, "cloudfront")
 
+    if cut_short:
+        result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
+        result.cut = ctx.cut(first.duration_ms / 1000, settings.connect_timeout)
+        return result, None, Presented()
     result.status = Status.FAILED
     result.detail = first.error
     presented = _explain_failure(first, target, ctx, offered=testable, result=result)
@@ -547,6 +572,8 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
                             "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
         result.reason = TlsReason.NOT_TLS
         return Presented()
+    if _sni_refused(first, target, ctx, result):
+        return Presented()
 
     # OpenSSL could not offer all of CloudFront's list: ask with exactly that list, built byte
     # by byte. A suite only that ClientHello could offer, in a configured protocol, means
@@ -588,6 +615,25 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
         attempt, _ = outcomes[v]
         result.attempts.append(attempt)
     accepted = [v for v in versions if outcomes[v][1].ok]
+    cut_off = [hs for v, (_, hs) in outcomes.items()
+               if hs.error == OUT_OF_TIME and v not in accepted]
+    if cut_off and any(v in offered for v in accepted):
+        cut_off = []  # a configured protocol answered: the failure is explained without them
+    if cloudfront13 is not None and cloudfront13.error == OUT_OF_TIME:
+        cut_off.append(cloudfront13)  # whether CloudFront's TLS 1.3 offer completes decides
+    if cut_off:
+        # Whether the origin accepts these (TLS 1.3 above all: CloudFront may connect with it)
+        # decides the verdict; origin502's budget ran out before they were answered.
+        for kept in (presented.stream, cloudfront13.sock if cloudfront13 else None):
+            if kept is not None:
+                kept.close()
+        presented.stream = None
+        result.http_over = None
+        result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
+        result.accepted_protocols = accepted
+        waited = max(hs.duration_ms for hs in cut_off) / 1000
+        result.cut = ctx.cut(waited, target.settings.connect_timeout)
+        return presented
     result.accepted_protocols = accepted
     for v in accepted:
         cipher = outcomes[v][1].cipher
@@ -631,6 +677,7 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
         result.reason = TlsReason.CURVE_UNSUPPORTED
         result.detail = (f"the origin accepts {hs.cipher} over {best} only with a curve or "
                          "signature scheme CloudFront does not offer")
+        _blame_certificate_key(hs, best, result)
         return presented
     # Enumerate the origin's ciphers for that protocol: offer everything minus what it chose.
     chosen = outcomes[best][1].cipher
@@ -691,3 +738,184 @@ def _follow_up_chain(outcomes: dict[str, tuple[TlsAttempt, Handshake]], offered:
             hs.sock.close()
             hs.sock = None
     return chosen
+
+
+# Alerts an origin answers a server name it has no certificate for with: nginx's
+# ssl_reject_handshake and OpenSSL's servername callback send unrecognized_name, others
+# handshake_failure or simply close.
+_SNI_ALERTS = ("unrecognized_name", "handshake_failure")
+
+
+def _sni_refused(first: Handshake, target: Target, ctx: ProbeContext,
+                 result: TlsResult) -> bool:
+    """Whether the origin refuses the server name CloudFront sends and completes the same
+    handshake with another one: the origin domain when the forwarded Host is the SNI, or no
+    SNI at all. Then ``result`` says so (reason SNI_REFUSED, the name that worked) and True is
+    returned. At most two handshakes, made only after a refusal that could be about the name."""
+    sni = target.server_name
+    if sni is None or first.kind not in ("ssl", "eof") or (
+            first.kind == "ssl" and first.alert not in _SNI_ALERTS):
+        return False
+    others: list[str] = []
+    if target.hostname != sni and not target.is_ip_literal:
+        others.append(target.hostname)
+    others.append("")  # no SNI: the origin's default certificate
+    for other in others:
+        attempt, hs = _handshake_with_name(target, ctx, other or None)
+        result.attempts.append(attempt)
+        if hs.ok:
+            result.reason = TlsReason.SNI_REFUSED
+            result.sni_accepted = other
+            refusal = f"alert {first.alert}" if first.alert else "a closed connection"
+            said = f"SNI {other}" if other else "no SNI"
+            result.detail = f"{refusal} to SNI {sni}; {hs.protocol} {hs.cipher} with {said}"
+            return True
+    return False
+
+
+def _handshake_with_name(target: Target, ctx: ProbeContext,
+                         sni: str | None) -> tuple[TlsAttempt, Handshake]:
+    """CloudFront's handshake again, on a new connection, with server name ``sni``."""
+    purpose = f"SNI {sni}?" if sni else "no SNI?"
+    protocols = [p for p in target.settings.origin_ssl_protocols
+                 if p in _VERSIONS and (p != "SSLv3" or ssl.HAS_SSLv3)]
+    try:
+        timeout = ctx.timeout(target.settings.connect_timeout)
+    except DeadlineExceeded:
+        return (TlsAttempt(purpose, protocols, CLOUDFRONT_CIPHER_STRING, ok=False,
+                           error="out of time"), Handshake(ok=False, kind="timeout"))
+    sock = _connect(target.dialled.address, target.dialled.port, timeout)
+    if sock is None:
+        hs = Handshake(ok=False, kind="connect", error="could not reconnect")
+    else:
+        context, _ = _shared_context(tuple(protocols), CLOUDFRONT_CIPHER_STRING,
+                                     cloudfront_curves=True)
+        hs = handshake(sock, context, sni, timeout)
+        if hs.sock is not None:
+            hs.sock.close()
+            hs.sock = None
+    return TlsAttempt(purpose=purpose, protocols=protocols, ciphers=CLOUDFRONT_CIPHER_STRING,
+                      ok=hs.ok, negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
+                      error=hs.error, duration_ms=hs.duration_ms), hs
+
+
+# ECDSA curves whose certificates CloudFront's offer can verify (its supported groups, which in
+# TLS 1.2 also bound the curve of an ECDSA certificate, RFC 8422 §5.1).
+_CLOUDFRONT_CERT_CURVES = ("secp256r1", "secp384r1")
+
+
+def certificate_key(chain_der: list[bytes]) -> str | None:
+    """The server certificate's key when it is one CloudFront's curves and signature schemes
+    cannot verify ("ECDSA secp521r1", "Ed25519", "Ed448"); None for RSA, ECDSA P-256/P-384 or
+    a certificate that does not parse."""
+    # cryptography is imported by the certificate judgement anyway; only this path needs it here.
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+    if not chain_der:
+        return None
+    try:
+        key = x509.load_der_x509_certificate(chain_der[0]).public_key()
+    except ValueError:
+        return None
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name in _CLOUDFRONT_CERT_CURVES:
+            return None
+        known = {"secp521r1": "P-521", "secp224r1": "P-224", "secp192r1": "P-192"}
+        name = known.get(key.curve.name)
+        return f"ECDSA {name} ({key.curve.name})" if name else f"ECDSA {key.curve.name}"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448"
+    return None
+
+
+def _blame_certificate_key(hs: Handshake, protocol: str, result: TlsResult) -> None:
+    """When the handshake that completed with any curve shows a certificate key CloudFront's
+    offer cannot verify, that key is the cause, not the ECDHE curves (they were CloudFront's
+    own, or the origin would not have got this far)."""
+    key = certificate_key(hs.chain_der)
+    if key is None:
+        return
+    result.reason = TlsReason.CERT_KEY_UNSUPPORTED
+    result.certificate_key = key
+    result.detail = (f"{hs.cipher} over {protocol} once any curve and signature scheme "
+                     "is offered")
+
+
+def _suites_of(auth: str) -> str:
+    """CloudFront's suites authenticated by ``auth`` ("ECDSA" or "RSA"), as a cipher string."""
+    names = [n for n in CLOUDFRONT_CIPHERS if ("-ECDSA-" in n) == (auth == "ECDSA")]
+    return ":".join(names) + ":@SECLEVEL=0"
+
+
+def _other_suites(result: TlsResult, chain_der: list[bytes]) -> str | None:
+    """The key type whose suites the completed handshake did not use ("RSA" or "ECDSA"), or
+    None when there is nothing to ask: the handshake failed or was not OpenSSL's, or it was
+    TLS 1.3, whose suites do not name the key type."""
+    if (result.status != Status.OK or result.negotiated_by != "openssl" or not chain_der
+            or not result.cipher or result.protocol == "TLSv1.3"):
+        return None
+    return "RSA" if "-ECDSA-" in result.cipher else "ECDSA"
+
+
+def _ask_other_certificate(result: TlsResult, chain_der: list[bytes], target: Target,
+                           ctx: ProbeContext) -> Future[tuple[TlsAttempt, Handshake]] | None:
+    """Start one handshake offering only CloudFront's suites of the other key type: an origin
+    with an RSA and an ECDSA certificate (nginx picks by the client's suite order) presents
+    the other one to it, and CloudFront's own order is not documented (cloudfront-facts §2.3),
+    so CloudFront may get either. None when there is nothing to ask."""
+    auth = _other_suites(result, chain_der)
+    if auth is None:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(_handshake_offering, target, ctx, auth, list(result.offered_protocols))
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _handshake_offering(target: Target, ctx: ProbeContext, auth: str,
+                        protocols: list[str]) -> tuple[TlsAttempt, Handshake]:
+    testable = [p for p in protocols if p != "SSLv3" or ssl.HAS_SSLv3] or ["TLSv1.2"]
+    ciphers = _suites_of(auth)
+    purpose = f"another certificate? (only CloudFront's {auth} suites)"
+    try:
+        timeout = ctx.timeout(target.settings.connect_timeout)
+    except DeadlineExceeded:
+        return (TlsAttempt(purpose, testable, ciphers, ok=False, error="out of time"),
+                Handshake(ok=False, kind="timeout"))
+    sock = _connect(target.dialled.address, target.dialled.port, timeout)
+    if sock is None:
+        hs = Handshake(ok=False, kind="connect", error="could not reconnect")
+    else:
+        context, _ = _shared_context(tuple(testable), ciphers, cloudfront_curves=True)
+        hs = handshake(sock, context, target.server_name, timeout)
+        if hs.sock is not None:
+            hs.sock.close()
+            hs.sock = None
+    return TlsAttempt(purpose=purpose, protocols=testable, ciphers=ciphers, ok=hs.ok,
+                      negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
+                      error=hs.error, duration_ms=hs.duration_ms), hs
+
+
+def _judge_other_certificate(result: TlsResult, other: Future[tuple[TlsAttempt, Handshake]],
+                             chain_der: list[bytes], target: Target, ctx: ProbeContext) -> None:
+    """Wait for the other key type's handshake and, when it got a different certificate,
+    judge that one too (``result.other_certificate``)."""
+    attempt, hs = other.result()
+    result.attempts.append(attempt)
+    if not hs.ok or not hs.chain_der or hs.chain_der[0] == chain_der[0]:
+        return  # one certificate: the same one, or none for the other key type
+    found = OtherCertificate(suites="RSA" if "-ECDSA-" not in (hs.cipher or "") else "ECDSA",
+                             protocol=hs.protocol, cipher=hs.cipher)
+    options = ctx.options
+    judged = CHAIN_VERDICTS.judge(hs.chain_der, name=target.certificate_name,
+                                  ca_file=options.ca_file, fetch_aia=options.fetch_aia,
+                                  allow_private=options.allow_private)
+    if judged.problem is not None:
+        found.problem = judged.problem
+    else:
+        found.chain, found.analysis = list(judged.chain), judged.analysis
+    result.other_certificate = found

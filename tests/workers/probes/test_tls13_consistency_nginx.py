@@ -58,7 +58,7 @@ WHY = {
                         "ECDHE-RSA-AES128-GCM-SHA256"),
     "B_plain_rsa_gcm": ("cipher_unsupported", "accepts only AES256-GCM-SHA384, AES128-GCM-SHA256",
                         "ECDHE-RSA-AES128-GCM-SHA256"),
-    "C_p521_certificate": ("curve_unsupported", "only with a curve or signature scheme",
+    "C_p521_certificate": ("cert_key_unsupported", "key is not one CloudFront",
                            "P-256 or P-384 key"),
     "D_rsa_pss_only": ("curve_unsupported", "only with a curve or signature scheme",
                        "RSA-PKCS1 or ECDSA signatures"),
@@ -176,7 +176,7 @@ def test_tls13_suites_outside_cloudfronts_offer_is_an_uncertain_warning(reports,
     tls = report.addresses[0].probes[0].tls
     # CloudFront's documented handshake works as before: one handshake, TLS 1.2...
     assert (tls.status, tls.protocol) == ("ok", "TLSv1.2")
-    assert len(tls.attempts) == 1
+    assert len(tls.attempts) == 2  # and one offering only the other key type's suites
     # ...and the ServerHello said TLS 1.3 too, so the presumed TLS 1.3 offer was tried beside.
     assert tls.tls13_signalled
     assert not tls.tls13.ok and tls.tls13.alert == "handshake_failure"
@@ -226,12 +226,12 @@ def test_healthy_origins_have_no_tls13_finding(reports):
     assert set(codes(reports["healthy"])) == ALWAYS
     assert both.tls13_signalled and both.tls13.ok
     assert both.tls13.cipher in ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
-    assert len(both.attempts) == 1 and len(both.tls13.attempts) == 1
+    assert len(both.attempts) == 2 and len(both.tls13.attempts) == 1  # 2: the other key type
     # A TLS 1.2-only origin does not mark its ServerHello: no TLS 1.3 handshake is made.
     older = reports["healthy_tls12_only"].addresses[0].probes[0].tls
     assert set(codes(reports["healthy_tls12_only"])) == ALWAYS
     assert not older.tls13_signalled and older.tls13 is None
-    assert len(older.attempts) == 1
+    assert len(older.attempts) == 2  # the faithful one and the other key type's
 
 
 def test_neither_works_with_tls13_only_outside_the_presumed_suites_is_an_uncertain_error(
