@@ -198,8 +198,11 @@ def digest_messages(digest: Digest) -> list[Message]:
     """One digest for a channel (split in several messages only past Slack's block limit)."""
     counts = {s: digest.count(s) for s in STATUS_ICONS}
     total = len(digest.entries)
+    doubtful = sum(1 for e in digest.entries if e.status == "warning" and e.doubtful)
+    words = {**STATUS_WORDS, "warning": STATUS_WORDS["warning"] + (
+        f" ({doubtful} of them: 502 not ruled out)" if doubtful else "")}
     summary = f"{total} watched origin{'s' if total != 1 else ''}: " + ", ".join(
-        f"{counts[s]} {STATUS_WORDS[s]}" for s in STATUS_ICONS if counts[s])
+        f"{counts[s]} {words[s]}" for s in STATUS_ICONS if counts[s])
     fallback = f"origin502 digest — {summary}"
     if not digest.entries:
         text = ("No origins are watched in this channel. Start with "

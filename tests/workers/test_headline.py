@@ -178,6 +178,7 @@ def test_a_watch_does_not_call_a_doubtful_origin_ok():
     text = json.dumps([m.payload() for m in digest_messages(digest)], ensure_ascii=False)
     assert "*a.example* — probably ok, 502 not ruled out · *TLS13_ONLY*" in text
     assert "*b.example* — ok, with warnings" in text
+    assert "2 watched origins: 2 ok, with warnings (1 of them: 502 not ruled out)" in text
     listing = json.dumps(watches_list(specs, now).payload(), ensure_ascii=False)
     assert "probably ok, 502 not ruled out" in listing and "ok, with warnings" in listing
 
