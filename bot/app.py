@@ -14,6 +14,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from bot import actions, commands, events, idempotency
 from bot.background import Background
 from bot.deps import Deps
+from bot.intake import connect_for_ack
 from bot.render import replies
 from bot.settings import Settings
 from bot.slack import web_client
@@ -35,6 +36,7 @@ def create_app(
         settings=settings,
         redis=redis if redis is not None else connect(settings.redis_url),
         background=Background(),
+        ack_redis=connect_for_ack(settings.redis_url),
     )
     app = App(
         signing_secret=settings.signing_secret,
@@ -48,7 +50,8 @@ def create_app(
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener"),
     )
-    idempotency.register(app, deps.redis)  # before any listener: a replay starts nothing
+    # Before any listener: a replay starts nothing. Its check comes before the ack.
+    idempotency.register(app, deps.ack_redis)
     commands.register(app, deps)
     actions.register(app, deps)
     events.register(app, deps)
