@@ -242,15 +242,9 @@ class RunStore:
 
     def _first_jobs(self, run: Run) -> list[list[EncodableT]]:
         """The commands that queue a new run's first delivery job (the status message goes
-        out first) and its probe, exactly as RQ words them in a pipeline: recorded, not sent
-        (the pipeline never executes), for `open` to run in its script."""
-        recorder = self.redis.pipeline(transaction=True)
-        queues.enqueue_sync(self.redis, run.run_id, 1, pipeline=recorder, count=False)
-        queues.enqueue_probe(self.redis, run.run_id, run.request, pipeline=recorder,
-                             count=False)
-        commands = [list(args) for args, _options in recorder.command_stack]
-        recorder.reset()
-        return commands
+        out first) and its probe, exactly as RQ words them, for `open` to run in its script
+        (queues.first_job_commands: from a template RQ made once, not a new Job each time)."""
+        return queues.first_job_commands(self.redis, run.run_id, run.request)
 
     def discard(self, run_id: str) -> None:
         """Forget a run that was recorded but never started (it joined another)."""
