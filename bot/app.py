@@ -30,8 +30,15 @@ def create_app(
     redis: Redis | None = None,
     socket_mode: bool = False,
     token_verification: bool = True,
+    server_checks_signature: bool = False,
 ) -> App:
-    """The Bolt app for these settings. Talks to Slack only to check the token (auth.test)."""
+    """The Bolt app for these settings. Talks to Slack only to check the token (auth.test).
+
+    `server_checks_signature`: the app runs behind bot/server.py with the signing secret,
+    which checks Slack's signature on the raw bytes of every request before Bolt sees it;
+    Bolt then does not check it a second time (an HMAC and a middleware step per request,
+    issue 8). make_server refuses to serve an app that checks nothing without a secret.
+    """
     deps = Deps(
         settings=settings,
         redis=redis if redis is not None else connect(settings.redis_url),
@@ -41,8 +48,9 @@ def create_app(
     app = App(
         signing_secret=settings.signing_secret,
         client=web_client(settings.bot_token, settings.api_url),
-        # Socket Mode traffic is authenticated by the app token, not signed.
-        request_verification_enabled=not socket_mode,
+        # Socket Mode traffic is authenticated by the app token, not signed; over HTTP the
+        # server checks the signature (above), or else Bolt does.
+        request_verification_enabled=not (socket_mode or server_checks_signature),
         token_verification_enabled=token_verification,
         # Listeners only parse, ack and hand the rest to `deps.background`, so they can run
         # on the request's own thread: the ack goes out as soon as the listener returns,

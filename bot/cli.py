@@ -165,7 +165,9 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     try:
         wait_for_slack(web_client(settings.bot_token, settings.api_url),
                        echo=lambda line: click.echo(line, err=True))
-        app = create_app(settings, socket_mode=socket_mode)
+        # Over HTTP, bot/server.py checks every request's signature before Bolt sees it.
+        app = create_app(settings, socket_mode=socket_mode,
+                         server_checks_signature=not socket_mode)
     except SettingsError as exc:
         raise ConfigProblem(str(exc)) from None
     except BoltError as exc:

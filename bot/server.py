@@ -44,6 +44,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest
+from slack_bolt.middleware import RequestVerification
 from slack_sdk.signature import SignatureVerifier
 
 from workers.health import BoundedCheck, HealthCheck
@@ -403,7 +404,12 @@ def make_server(
 ) -> ThreadingHTTPServer:
     """The HTTP server; `/readyz` answers with `ready()` (bounded), `/healthz` only says
     alive. With `signing_secret`, requests to /slack/events are checked against Slack's
-    signature before Bolt (or its logging) sees the body."""
+    signature before Bolt (or its logging) sees the body. Without it, the app must check the
+    signature itself (Bolt's RequestVerification): nothing unsigned reaches a listener."""
+    if not signing_secret and not any(
+        isinstance(m, RequestVerification) for m in getattr(app, "_middleware_list", [])
+    ):
+        raise ValueError("no signing secret, and the app does not check Slack's signature")
     lanes = ThreadPoolExecutor(max_workers=APP_THREADS, thread_name_prefix="bolt")
     try:
         server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret, lanes))
