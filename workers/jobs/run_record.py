@@ -12,7 +12,6 @@ which delivery jobs run does not matter.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from redis.typing import EncodableT
 
 from workers.jobs import queues
 from workers.models import ProbeRequest
+from workers.random_ids import random_hex
 
 RunStatus = Literal["queued", "running", "done", "failed"]
 Reason = Literal["command", "rerun", "mention"]
@@ -81,7 +81,7 @@ class Run:
 def new_run_id(cache_key: str) -> str:
     """An id no other run has (64 random bits, and RunStore.open never reuses one), made
     without a round trip to Redis, with the start of the target's key for the logs."""
-    return f"r{secrets.token_hex(8)}-{cache_key[:12]}"
+    return f"r{random_hex(8)}-{cache_key[:12]}"  # no system call: workers/random_ids.py
 
 
 @dataclass(frozen=True)
