@@ -12,12 +12,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
 from workers.aws.translate import concrete_path, origin_settings, pattern_matches
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
+from workers.models.distribution_live import VIEWER, OriginLive
 from workers.target import TargetError, parse_target
+
+if TYPE_CHECKING:
+    from workers.distribution_live import DistributionWatch
 
 MAX_PARALLEL_ORIGINS = 8
 MASK = "***"
@@ -89,7 +94,9 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
     return list(planned.values())
 
 
-Runner = Callable[[ProbeRequest], Report]
+# The engine's diagnose: called with the request alone, or with its first-verdict and
+# attempt-event hooks when the run is watched.
+Runner = Callable[..., Report]
 
 
 def viewer_request(result: LookupResult, options: ProbeOptions,
@@ -105,20 +112,38 @@ def viewer_request(result: LookupResult, options: ProbeOptions,
 
 
 def diagnose_distribution(typed: str, result: LookupResult, planned: list[PlannedProbe],
-                          run: Runner, *, viewer: ProbeRequest | None = None
-                          ) -> DistributionReport:
+                          run: Runner, *, viewer: ProbeRequest | None = None,
+                          watch: DistributionWatch | None = None) -> DistributionReport:
     """Run the planned probes concurrently (``run`` is the engine's diagnose), and beside them
-    the viewer side when ``viewer`` is given."""
+    the viewer side when ``viewer`` is given. With ``watch``, each probe's waits and first
+    verdict, and its end, are told to it as they happen (workers/distribution_live.py)."""
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     jobs: list[ProbeRequest] = [p.request for p in planned]
     if viewer is not None:
         jobs.append(viewer)
+    if watch is not None:
+        shells = [OriginLive(origin_id=p.probe.origin_id, domain_name=p.probe.domain_name,
+                             host_header=p.probe.host_header, role=p.probe.role)
+                  for p in planned]
+        if viewer is not None:
+            shells.append(OriginLive(origin_id="", domain_name=viewer.display or
+                                     viewer.hostname, kind=VIEWER))
+        watch.plan(shells)
+
+    def one(index: int, job: ProbeRequest) -> Report:
+        if watch is None:
+            return run(job)
+        report = run(job, on_provisional=watch.provisional(index), events=watch.events(index))
+        watch.finished(index, report)
+        return report
+
     reports: list[Report] = []
     if jobs:
         workers = min(MAX_PARALLEL_ORIGINS, len(jobs))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="origin") as pool:
-            reports = list(pool.map(run, jobs))
+            futures = [pool.submit(one, index, job) for index, job in enumerate(jobs)]
+            reports = [future.result() for future in futures]
     for item, report in zip(planned, reports, strict=False):
         item.probe.report = report
         item.probe.verdict = report.verdict
@@ -179,11 +204,14 @@ def _note_failover(probes: list[OriginProbe]) -> None:
                     "get the error")
 
 
-def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = True
-                    ) -> Report | DistributionReport:
+def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = True,
+                    watch: DistributionWatch | None = None,
+                    as_origin: Runner | None = None) -> Report | DistributionReport:
     """For a request marked to be looked up (Slack, watches): read the distribution with this
     process's AWS access and probe its origins; a name on no distribution is probed as an
-    origin, as the CLI does. Raises LookupFailed (one line) when it could not be looked up."""
+    origin, as the CLI does, with ``as_origin`` when given (the caller's live hooks for one
+    origin; ``watch`` then hears nothing). Raises LookupFailed (one line) when it could not be
+    looked up."""
     from dataclasses import replace
 
     from workers.aws.access import AwsAccessError, aws_access_from, is_distribution_id
@@ -206,7 +234,7 @@ def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = T
         result = look_up(cloudfront_client(access), lookup.name)
     except LookupFailed as exc:
         if exc.not_found and not is_distribution_id(lookup.name) and not lookup.origin_id:
-            return run(replace(request, lookup=None))
+            return (as_origin or run)(replace(request, lookup=None))
         raise
     if replaced:
         result.distribution.notes.append(
@@ -216,7 +244,7 @@ def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = T
     except PlanError as exc:
         raise LookupFailed(str(exc)) from None
     viewer = viewer_request(result, request.options, lookup.path) if read_viewer else None
-    return diagnose_distribution(lookup.name, result, planned, run, viewer=viewer)
+    return diagnose_distribution(lookup.name, result, planned, run, viewer=viewer, watch=watch)
 
 
 def _replaced_settings(request: ProbeRequest) -> list[str]:

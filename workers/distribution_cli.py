@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,12 @@ from workers.aws.access import (
     lookup_name,
 )
 from workers.target import TargetError
+
+if TYPE_CHECKING:
+    from workers.aws.lookup import LookupResult
+    from workers.distribution import PlannedProbe, Runner
+    from workers.models import ProbeRequest
+    from workers.models.distribution import DistributionReport
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_LOOKUP = 0, 1, 2, 3
 # Origin-setting options the distribution's own settings replace.
@@ -69,7 +75,7 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
         return _fail(f"could not look {name} up in AWS ({access.source}): {exc.message}",
                      EXIT_LOOKUP, as_json, name)
 
-    from workers.distribution import PlanError, diagnose_distribution, plan, viewer_request
+    from workers.distribution import PlanError, plan, viewer_request
     from workers.engine import diagnose as run
     from workers.options import build_options
 
@@ -85,7 +91,7 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     except (PlanError, TargetError) as exc:
         return _fail(str(exc), EXIT_USAGE, as_json, name)
     viewer = viewer_request(result, options, opts.get("path"))
-    report = diagnose_distribution(name, result, planned, run, viewer=viewer)
+    report = _diagnose(name, result, planned, run, viewer, live=not as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -97,6 +103,26 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     if report.has_errors:
         return EXIT_FINDINGS
     return EXIT_LOOKUP if report.probe_error else EXIT_OK
+
+
+def _diagnose(name: str, result: LookupResult, planned: list[PlannedProbe], run: Runner,
+              viewer: ProbeRequest | None, *, live: bool) -> DistributionReport:
+    """The distribution's diagnosis, under a live region on stderr when it is a terminal and
+    the output is not JSON (which stays one final document, as for a single origin)."""
+    from rich.console import Console
+
+    from workers.distribution import diagnose_distribution
+
+    console = Console(stderr=True)
+    if not live or not console.is_terminal:
+        return diagnose_distribution(name, result, planned, run, viewer=viewer)
+    from workers.terminal_distribution_live import run_distribution_live
+
+    title = f"{len(planned)} origin{'s' if len(planned) != 1 else ''} of " \
+        f"{result.distribution.id} ({name})"
+    return run_distribution_live(
+        title, lambda watch: diagnose_distribution(name, result, planned, run, viewer=viewer,
+                                                   watch=watch), console)
 
 
 def _fail(message: str, status: int, as_json: bool, target: str) -> int:

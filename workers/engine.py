@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from workers import __version__
 from workers.addresses import private_reason
-from workers.diagnosis import diagnose_findings
+from workers.diagnosis import conclude
 from workers.diagnosis.edge import edge_reading
 from workers.models import (
     AddressReport,
@@ -26,7 +26,6 @@ from workers.models import (
     TcpReason,
     TcpResult,
     Verdict,
-    verdict_for,
 )
 from workers.models.layers import LayerResult, connection_probe, connection_results
 from workers.models.provisional import Provisional
@@ -145,36 +144,59 @@ def address_shell(address: str) -> AddressReport:
     return AddressReport(address=address, family=family, private_reason=private_reason(address))
 
 
+def schemes_concurrent(target: Target) -> bool:
+    """Whether the schemes of one address are probed side by side: match-viewer probes HTTPS
+    and HTTP, two independent connections, and one after the other a dropped origin cost
+    twice CloudFront's wait. Ports that coincide stay one after the other, since the attempt
+    events name a connection by address and port."""
+    ports = [port for _, port in target.settings.schemes()]
+    return len(ports) > 1 and len(set(ports)) == len(ports)
+
+
+def _probe_scheme(target: Target, address: str, scheme: str, port: int, ctx: ProbeContext, *,
+                  reason: str | None, progress: LayerProgress | None) -> ConnectionProbe:
+    marked: set[Layer] = set()
+
+    def mark(layer: Layer, status: str) -> None:
+        marked.add(layer)
+        if progress is not None:
+            progress.mark(layer, status)
+
+    probe: ConnectionProbe
+    if reason and not ctx.options.allow_private:
+        blocked = TcpResult(status=Status.FAILED, reason=TcpReason.BLOCKED,
+                            detail=f"{address} is {reason}; origin502 does not probe it")
+        probe = _stand_in(scheme, port, blocked)
+    else:
+        try:
+            probe = probe_connection(target.at(address, scheme, port), ctx, mark)
+        except Exception as exc:
+            log.exception("probing %s %s:%s failed inside origin502", address, scheme, port)
+            failed = TcpResult(status=Status.ERROR, reason=TcpReason.OTHER,
+                               detail=f"origin502 failed while probing: "
+                               f"{type(exc).__name__}: {exc}")
+            probe = _stand_in(scheme, port, failed)
+    for layer, result in connection_results(probe).items():
+        if layer not in marked:
+            mark(layer, str(result.status))
+    ctx.events.connection_ended(address, probe)  # issue 8 hook
+    return probe
+
+
 def probe_address(target: Target, address: str, ctx: ProbeContext,
                   progress: LayerProgress | None = None) -> AddressReport:
     report = address_shell(address)
     reason = report.private_reason
-    for scheme, port in target.settings.schemes():
-        marked: set[Layer] = set()
-
-        def mark(layer: Layer, status: str, marked: set[Layer] = marked) -> None:
-            marked.add(layer)
-            if progress is not None:
-                progress.mark(layer, status)
-
-        if reason and not ctx.options.allow_private:
-            blocked = TcpResult(status=Status.FAILED, reason=TcpReason.BLOCKED,
-                                detail=f"{address} is {reason}; origin502 does not probe it")
-            report.probes.append(_stand_in(scheme, port, blocked))
-        else:
-            try:
-                report.probes.append(probe_connection(target.at(address, scheme, port), ctx,
-                                                      mark))
-            except Exception as exc:
-                log.exception("probing %s %s:%s failed inside origin502", address, scheme, port)
-                failed = TcpResult(status=Status.ERROR, reason=TcpReason.OTHER,
-                                   detail=f"origin502 failed while probing: "
-                                   f"{type(exc).__name__}: {exc}")
-                report.probes.append(_stand_in(scheme, port, failed))
-        for layer, result in connection_results(report.probes[-1]).items():
-            if layer not in marked:
-                mark(layer, str(result.status))
-        ctx.events.connection_ended(address, report.probes[-1])  # issue 8 hook
+    schemes = target.settings.schemes()
+    if schemes_concurrent(target):
+        with ThreadPoolExecutor(max_workers=len(schemes), thread_name_prefix="scheme") as pool:
+            report.probes = list(pool.map(
+                lambda pair: _probe_scheme(target, address, pair[0], pair[1], ctx,
+                                           reason=reason, progress=progress), schemes))
+        return report
+    for scheme, port in schemes:
+        report.probes.append(_probe_scheme(target, address, scheme, port, ctx,
+                                           reason=reason, progress=progress))
     return report
 
 
@@ -220,7 +242,8 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         if on_provisional is not None:
             connections = [(a, scheme, port) for a in probed
                            for scheme, port in target.settings.schemes()]
-            watchers.append(FirstVerdict(connections, address_shell, assemble, on_provisional))
+            watchers.append(FirstVerdict(connections, address_shell, assemble, on_provisional,
+                                         concurrent=schemes_concurrent(target)))
         if watchers:
             ctx.events = FanOut(*watchers)
         layers = LayerProgress.for_connections(len(probed), schemes, progress)
@@ -250,11 +273,8 @@ def _assemble(target: Target, ctx: ProbeContext, dns: DnsResult,
         addresses_not_probed=list(not_probed),
     )
     probed_ms = round((time.perf_counter() - probing) * 1000, 2)
-    if report.probe_error is None:
-        report.probe_error = _unmeasured(report)
     report.edge = edge_reading(report)
-    report.findings = diagnose_findings(report, now=started_at)
-    report.verdict = verdict_for(report.findings, report.probe_error)
+    conclude(report, now=started_at)
     report.duration_ms = round((time.perf_counter() - started) * 1000, 2)
     # The phases add up to the total: the DNS probe, the addresses (probed in parallel, so
     # the wall time of that phase, not a sum), and the rest (rules, building the report).
@@ -263,18 +283,6 @@ def _assemble(target: Target, ctx: ProbeContext, dns: DnsResult,
                          "other": round(max(0.0, report.duration_ms - dns_ms - probed_ms), 2),
                          "total": report.duration_ms}
     return report
-
-
-def _unmeasured(report: Report) -> str | None:
-    """Why a connection CloudFront would make could not be checked from here, if one could
-    not: origin502 failed inside, or this machine has no route to the address."""
-    for address in report.addresses:
-        if not report.target.uses_family(address.family):
-            continue  # CloudFront does not connect to it, so not seeing it changes nothing
-        for probe in address.probes:
-            if probe.tcp.status == Status.ERROR:
-                return f"{address.address} port {probe.port}: {probe.tcp.detail}"
-    return None
 
 
 DNS_FAILURE_WORDS = {

@@ -90,14 +90,16 @@ class FirstVerdict:
     since the last call. Never called once the diagnosis has returned its final report.
 
     ``connections`` lists every (address, scheme, port) the engine probes, in order; the
-    schemes of one address run one after the other. ``shell`` gives the empty AddressReport of
+    schemes of one address run one after the other unless ``concurrent`` (match-viewer with
+    two ports: see engine.schemes_concurrent). ``shell`` gives the empty AddressReport of
     an address and ``build`` turns address reports into a full report (rules and verdict).
     """
 
     def __init__(self, connections: list[Connection],
                  shell: Callable[[str], AddressReport],
                  build: Callable[[list[AddressReport]], Report],
-                 emit: Callable[[Provisional], None]) -> None:
+                 emit: Callable[[Provisional], None], *, concurrent: bool = False) -> None:
+        self._concurrent = concurrent
         self._by_address: dict[str, list[tuple[str, int]]] = {}
         for address, scheme, port in connections:
             self._by_address.setdefault(address, []).append((scheme, port))
@@ -161,7 +163,8 @@ class FirstVerdict:
                     return None  # running, or about to start
                 retrying.append(state)
                 report.probes.append(presumed_probe(scheme, port, address, state))
-                waiting_on = scheme.upper()
+                if not self._concurrent:
+                    waiting_on = scheme.upper()
             addresses.append(report)
         if not retrying:
             return None  # everything ended: the final report is moments away

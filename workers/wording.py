@@ -127,10 +127,17 @@ def tls_words(tls: TlsResult, errors: list[Finding]) -> str:
     about this address."""
     if tls.status == "not_run":
         return "not run"
-    if tls.status != "ok":
-        return _TLS_REASONS.get(str(tls.reason), "failed")
-    words = f"{tls.protocol} {tls.cipher}".strip() if tls.protocol else "handshake done"
     rejected = [f for f in errors if f.code.startswith("CERT_")]
+    if tls.status != "ok":
+        words = _TLS_REASONS.get(str(tls.reason), "failed")
+        if tls.http_over:
+            words += f" (only {tls.http_over}; the request went over it)"
+        if rejected:
+            # The chain came from a follow-up handshake: it is judged all the same.
+            words += (f"; CloudFront would also reject the certificate "
+                      f"({_lower_first(title_of(rejected[0]))})")
+        return words
+    words = f"{tls.protocol} {tls.cipher}".strip() if tls.protocol else "handshake done"
     if rejected:
         return f"{words}, but CloudFront would reject it: {_lower_first(title_of(rejected[0]))}"
     return words

@@ -35,6 +35,7 @@ from workers import metrics
 from workers.jobs import queues
 from workers.jobs.run_record import Run, RunStore
 from workers.logging_setup import request_id_bound
+from workers.models.distribution_live import LIVE_KIND, DistributionLive
 from workers.models.provisional import Provisional
 
 log = logging.getLogger(__name__)
@@ -99,12 +100,17 @@ def _report(store: RunStore, run_id: str | None) -> AnyReport | None:
     return load_report(store.report(run_id))
 
 
-def _provisional(store: RunStore, run: Run) -> Provisional | None:
-    """The run's first verdict while it still runs (issue 8); the final report replaces it."""
+def _provisional(store: RunStore, run: Run) -> Provisional | DistributionLive | None:
+    """The run's first verdict while it still runs (issue 8), or for a distribution each
+    origin's state; the final report replaces it."""
     if run.status != "running":
         return None
     data = store.provisional(run.run_id)
-    return Provisional.from_dict(data) if data is not None else None
+    if data is None:
+        return None
+    if data.get("kind") == LIVE_KIND:
+        return DistributionLive.from_dict(data)
+    return Provisional.from_dict(data)
 
 
 def _send_response_url(url: str | None, message: Message, *, in_channel: bool) -> None:

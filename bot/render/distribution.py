@@ -11,10 +11,20 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 from bot.render.evidence import evidence_messages
 from bot.render.message import Message, code, context, escape, section, sections
 from bot.render.result import result_messages
-from bot.render.status import VERDICT_WORDS, buttons, status_message
+from bot.render.status import VERDICT_LINES, VERDICT_WORDS, buttons, status_message
 from workers.jobs.run_record import Run
-from workers.models import Report
+from workers.models import Layer, Report, Verdict
 from workers.models.distribution import DistributionReport, OriginProbe
+from workers.models.distribution_live import (
+    AS_ORIGIN_STEP,
+    DONE,
+    ORIGIN,
+    PROBING,
+    PROVISIONAL,
+    VIEWER,
+    DistributionLive,
+    OriginLive,
+)
 from workers.models.provisional import Provisional
 
 RERUN_ORIGIN_ACTION = "origin502_rerun_origin"
@@ -29,6 +39,10 @@ def load_report(data: dict[str, object] | None) -> AnyReport | None:
     if data.get("kind") == "distribution":
         return DistributionReport.from_dict(data)
     return Report.from_dict(data)
+
+
+def layer_label(layer: str) -> str:
+    return f"{Layer(layer).label}:" if layer in set(Layer) else f"{layer}:"
 
 
 def rerun_origin_value(run_id: str, origin_id: str) -> str:
@@ -73,13 +87,87 @@ def _who(run: Run) -> str:
     return f"{verb} <@{run.user}>"
 
 
+def _entry_label(entry: OriginLive) -> str:
+    if entry.kind == VIEWER:
+        return f":eyes: Viewer side ({code(entry.domain_name)})"
+    host = f" · Host {escape(entry.host_header)}" if entry.host_header else ""
+    role = f" · {escape(entry.role)}" if entry.role else ""
+    return f"*{escape(entry.origin_id)}* {code(entry.domain_name)}{host}{role}"
+
+
+def _waits(entry: OriginLive) -> str:
+    return "; ".join(f"{escape(layer_label(layer))} {escape(words)}"
+                     for layer, words in entry.waiting.items())
+
+
+def _live_line(entry: OriginLive) -> str:
+    """One probe while the distribution runs: what it waits for, or its verdict so far."""
+    if entry.kind == VIEWER and entry.state == DONE:
+        return f"{_entry_label(entry)} — read"
+    if entry.verdict is None or entry.state == PROBING:
+        label = _entry_label(entry)
+        if entry.kind == ORIGIN:
+            label = f":hourglass_flowing_sand: {label}"
+        return f"{label} — {_waits(entry) or 'probing'}"
+    words = _VERDICT_WORDS.get(entry.verdict, entry.verdict)
+    line = f"{ICONS.get(entry.verdict, ':grey_question:')} {_entry_label(entry)} — "
+    line += f"_provisional_: {words}" if entry.state == PROVISIONAL else words
+    if entry.code:
+        line += f" — {escape(entry.code)}: {escape(entry.summary or '')}"
+    elif entry.summary:
+        line += f" ({escape(entry.summary)})"
+    if entry.state == PROVISIONAL:
+        line += f"\n      _{escape(entry.note or '')}_"
+        if entry.waiting:
+            line += f" · {_waits(entry)}"
+    return line
+
+
+def live_headline(live: DistributionLive) -> tuple[str, str] | None:
+    """The distribution's verdict so far, marked provisional, and its plain-text fallback;
+    None while an origin still probing could change it."""
+    verdict = live.verdict
+    if verdict is None:
+        return None
+    words = _VERDICT_WORDS.get(verdict, verdict)
+    if verdict == "fail":
+        names = [o.origin_id for o in live.failing]
+        which = f"origin{'s' if len(names) > 1 else ''}"
+        line = (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict.FAIL]} for {which} "
+                + ", ".join(f"*{escape(n)}*" for n in names))
+        return line, f"provisional: {words} for {which} {', '.join(names)}"
+    return (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict(verdict)]}",
+            f"provisional: {words}")
+
+
+def _running(run: Run, blocks: list[Block], live: DistributionLive) -> Message:
+    """A distribution still probing: its verdict so far, then a line per origin."""
+    text = f"origin502: {run.display} — checking…"
+    top = live_headline(live)
+    if top is not None:
+        blocks.append(section(top[0]))
+        notes = sorted({o.note for o in live.origins if o.note and o.state == PROVISIONAL})
+        text += f" {top[1]}" + (f" ({'; '.join(notes)})" if notes else "")
+    blocks.extend(sections("\n".join(_live_line(entry) for entry in live.origins)))
+    return Message(text=text, blocks=blocks)
+
+
 def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
-               provisional: Provisional | None = None) -> Message:
-    """The status message of any run: a distribution's, or the origin's as before (with its
-    provisional verdict while it runs, when there is one)."""
-    if isinstance(report, Report) or (report is None and run.probe_request.lookup is None):
-        return status_message(run, report, in_thread=in_thread, provisional=provisional)
+               provisional: Provisional | DistributionLive | None = None) -> Message:
+    """The status message of any run: a distribution's (with each origin's state while it
+    runs), or the origin's as before (with its provisional verdict while it runs, when there
+    is one)."""
+    # A name on no distribution is probed as an origin, and shown as one (its layers, its own
+    # waits and first verdict).
+    as_origin = run.progress.get("lookup") == AS_ORIGIN_STEP
+    if isinstance(report, Report) or (report is None and (
+            as_origin or run.probe_request.lookup is None)):
+        first = provisional if isinstance(provisional, Provisional) else None
+        return status_message(run, report if isinstance(report, Report) else None,
+                              in_thread=in_thread, provisional=first)
     blocks: list[Block] = [section(_title(run)), context(_who(run))]
+    if run.status == "running" and not run.error and isinstance(provisional, DistributionLive):
+        return _running(run, blocks, provisional)
     if run.status in ("queued", "running") or (run.status == "done" and report is None):
         step = run.progress.get("lookup")
         note = (f":hourglass_flowing_sand: {escape(step)}" if step

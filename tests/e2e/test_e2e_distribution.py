@@ -20,12 +20,13 @@ from tests.support.aws import (
     create_distribution,
     custom_origin,
 )
-from tests.support.ports import closed_port
+from tests.support.ports import DroppingPort, closed_port
 from tests.support.tls_origin import TlsOrigin
 
 pytestmark = pytest.mark.e2e
 CHANNEL = "C0INCIDENT"
 SECRET = "verify-me-7f3a"
+NOTE = "first attempt timed out; 2 more attempts running…"
 
 
 @pytest.fixture
@@ -109,3 +110,53 @@ def test_lookup_refused_by_aws_is_said_in_the_thread(stack_factory, cloudfront_a
     parent = stack.slack.wait_for(parent_done, timeout=40)
     assert "AWS denied cloudfront:ListDistributions" in parent.all_text()
     assert "Traceback" not in parent.all_text()
+
+
+def test_a_dropped_origin_is_named_in_the_parent_before_its_attempts_end(
+        stack_factory, e2e_env, cert_factory, e2e_chain, cloudfront_api):
+    """One origin drops SYNs (3 attempts of 3 s): the parent says which origin fails as soon as
+    its first attempt timed out, with the healthy origin's own verdict, then the final answer
+    replaces it in the same message and still counts the three dropped attempts."""
+    _front, aws_env, client = cloudfront_api
+    inter = e2e_chain[1]
+    web_leaf = cert_factory.leaf(inter, ["web.shop.test"])
+    dns = e2e_env["dns"]
+    dns.set("web.shop.test", [("A", "127.0.0.1")])
+    dns.set("api.shop.test", [("A", "127.0.0.1")])
+    with TlsOrigin([web_leaf, inter], web_leaf) as web, DroppingPort() as dropping:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
+                     custom_origin("api", "api.shop.test", https_port=dropping.port,
+                                   attempts=3, connect_timeout=3)],
+            default=behaviour("web"), behaviours=[behaviour("api", "/api/*")])
+        stack = stack_factory(**aws_env)
+        reply, _ = stack.send.command("www.shop.test")
+        assert reply.status == 200
+
+        def parent_done():
+            parents = stack.slack.channel_messages(CHANNEL)
+            return parents[0] if parents and parents[0].button_values() else None
+
+        parent = stack.slack.wait_for(parent_done, timeout=60)
+
+    versions = parent.history  # the fallback text of every version of the parent
+    named = [i for i, text in enumerate(versions)
+             if "provisional: 502 expected for origin api" in text]
+    assert named, versions
+    assert NOTE in versions[named[0]]
+    # The final answer replaced it, in the same message.
+    assert named[-1] < len(versions) - 1
+    assert "provisional" not in parent.text and "api: 502 expected" in parent.text
+    final = parent.all_text()
+    assert "Provisional" not in final and "PORT_TIMEOUT" in final
+    updates = [json.dumps(c.args, ensure_ascii=False) for c in stack.slack.calls_of("chat.update")
+               if c.args["ts"] == parent.ts]
+    live = [u for u in updates if "Provisional" in u]
+    assert live and "*api* `api.shop.test` — _provisional_: 502 expected — PORT_TIMEOUT" in \
+        live[0] and "1 attempt of 3 s" in live[0]
+    (api_result,) = stack.slack.wait_for(
+        lambda: [m for m in origin_results(stack, parent) if m.text.startswith("Origin api")]
+        or None, timeout=30)
+    assert "3 attempts of 3 s" in api_result.all_text()
+    assert len(stack.slack.channel_messages(CHANNEL)) == 1, "one thread"

@@ -121,19 +121,57 @@ def test_silent_origin_waits_one_handshake_timeout_for_its_final_verdict(pki):
     assert "TLS_HANDSHAKE_FAILED" in dict(summaries(final))
 
 
-def test_the_next_scheme_is_shown_as_not_run_yet_while_the_first_retries(pki):
+def test_match_viewer_probes_both_schemes_side_by_side(pki):
+    """Two ports: HTTP is probed while HTTPS retries, so the first verdict already holds both
+    (one after the other, a dropped origin cost twice CloudFront's wait)."""
     journal = Journal()
     http_port = closed_port()
     with DroppingPort() as dropping:
         final = probe(pki, dropping.port, journal, timeout=0.3, connection_attempts=2,
                       protocol_policy="match-viewer", http_port=http_port)
+    # HTTP was refused before HTTPS's first attempt timed out: they ran side by side.
+    assert journal.index(("connection", "http", http_port)) < \
+        journal.index(("end", "tcp", dropping.port, 1, "timeout"))
     (first,) = journal.provisionals
     https, http = first.report.addresses[0].probes
     assert (https.scheme, https.tcp.reason) == ("https", "timeout")
-    assert (http.scheme, http.tcp.status) == ("http", "not_run")
-    assert "PORT_TIMEOUT" in dict(summaries(first.report))
+    assert (http.scheme, http.tcp.reason) == ("http", "refused")
+    assert {"PORT_TIMEOUT", "PORT_CLOSED"} <= set(dict(summaries(first.report)))
     codes = dict(summaries(final))
     assert "PORT_TIMEOUT" in codes and "PORT_CLOSED" in codes
+    assert [p.scheme for p in final.addresses[0].probes] == ["https", "http"]
+
+
+def test_match_viewer_dropping_both_ports_concludes_on_both_first_attempts(pki):
+    journal = Journal()
+    with DroppingPort() as https, DroppingPort() as http:
+        final = probe(pki, https.port, journal, timeout=0.3, connection_attempts=2,
+                      protocol_policy="match-viewer", http_port=http.port)
+        # Both first attempts started before either connection ended.
+        first_end = journal.index(next(e for e in journal.entries if e[0] == "connection"))
+        assert journal.index(("start", "tcp", http.port, 1)) < first_end
+        assert journal.index(("start", "tcp", https.port, 1)) < first_end
+    first = journal.provisionals[0]
+    assert [p.tcp.reason for p in first.report.addresses[0].probes] == ["timeout", "timeout"]
+    assert first.note == "on 2 connections, first attempt timed out; 1 more attempt running…"
+    assert [p.tcp.attempts for p in final.addresses[0].probes] == [2, 2]
+
+
+def test_schemes_on_one_port_still_run_one_after_the_other(pki):
+    """The attempt events name a connection by address and port: HTTP on the HTTPS port waits
+    for HTTPS, and the first verdict says it has not run yet."""
+    journal = Journal()
+    with DroppingPort() as dropping:
+        final = probe(pki, dropping.port, journal, timeout=0.3, connection_attempts=2,
+                      protocol_policy="match-viewer", http_port=dropping.port)
+    first = journal.provisionals[0]
+    https, http = first.report.addresses[0].probes
+    assert (https.scheme, https.tcp.reason) == ("https", "timeout")
+    assert (http.scheme, http.tcp.status) == ("http", "not_run")
+    https_end = journal.index(("connection", "https", dropping.port))
+    starts = [i for i, e in enumerate(journal.entries) if e[:2] == ("start", "tcp")]
+    assert [i > https_end for i in starts] == [False, False, True, True]
+    assert [p.tcp.attempts for p in final.addresses[0].probes] == [2, 2]
 
 
 def test_a_display_that_fails_on_the_first_verdict_costs_the_diagnosis_nothing(pki, caplog):

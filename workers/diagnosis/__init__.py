@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from workers.diagnosis import catalog
+from workers.diagnosis.coverage import not_connected_here, not_looked_at
 from workers.diagnosis.draft import Draft, Note, merge
 from workers.diagnosis.edge import rule_target_is_cloudfront, set_aside_against_edge
 from workers.diagnosis.render import word
 from workers.diagnosis.rules import RULES, rule_some_addresses_failing
-from workers.models import Finding, Report, Severity
+from workers.models import Finding, Report, Severity, verdict_for
 
 
 def _downgrade_unused_families(report: Report, drafts: list[Draft]) -> None:
@@ -38,3 +39,20 @@ def diagnose_findings(report: Report, now: dt.datetime | None = None) -> list[Fi
     drafts.extend(rule_some_addresses_failing(report, now, drafts))
     findings = [word(d, len(report.addresses)) for d in merge(drafts)]
     return sorted(findings, key=lambda f: f.severity.rank)
+
+
+def conclude(report: Report, now: dt.datetime | None = None) -> None:
+    """Fill in the report's findings and verdict: the one place a verdict is decided.
+
+    Without an error finding, a connection CloudFront would make that was not looked at all
+    the way up (no certificate judged, no HTTP answer, see ``coverage``) sets ``probe_error``
+    when nothing else did, so that the verdict can never be ``ok`` or ``warn`` on a layer that
+    did not look: it is ``unknown`` with that reason. An error finding makes it ``fail``
+    whatever was not looked at (what was measured is true), and leaves ``probe_error`` alone."""
+    if report.probe_error is None:
+        report.probe_error = not_connected_here(report)
+    report.findings = diagnose_findings(report, now)
+    if report.probe_error is None and not any(f.severity == Severity.ERROR
+                                              for f in report.findings):
+        report.probe_error = not_looked_at(report)
+    report.verdict = verdict_for(report.findings, report.probe_error)

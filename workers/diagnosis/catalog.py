@@ -747,6 +747,20 @@ VALIDATOR_FIX_OTHER = ("Reissue \"{certificate}\" following the CA/Browser Forum
 
 # HTTP
 AFTER_TLS = " (and the TLS handshake)"
+# Added to a certificate finding when CloudFront's own handshake failed and the chain came from
+# another handshake (TLS 1.3 on an origin that accepts only TLS 1.3, or a follow-up).
+CHAIN_FROM_OTHER_HANDSHAKE = (
+    " (Certificate read in a {protocol} handshake, since CloudFront's own handshake failed; "
+    "the same checks apply whatever protocol CloudFront connects with.)")
+ANOTHER_PROTOCOL = "follow-up"
+# Why a connection CloudFront would make was not looked at all the way up: the report's
+# "could not check from here" reason (workers/diagnosis/coverage.py).
+UNCHECKED_AT = "{address} port {port}: {why}"
+UNCHECKED_TCP = "the connection could not be made from here"
+UNCHECKED_TCP_NOT_CONNECTED = "no connection, so nothing above TCP was checked ({detail})"
+UNCHECKED_CERTIFICATE = "could not check the certificate: {why}"
+UNCHECKED_NO_CHAIN = "no handshake presented a certificate"
+UNCHECKED_HTTP = "the HTTP answer could not be checked ({why})"
 SERVER_HEADER = " ({server})"
 ORIGIN_ERROR_FIX_ALB = (
     "An Application Load Balancer answers 502/503 itself when it has no healthy targets or a "

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from workers.diagnosis import catalog
 from workers.diagnosis.catalog import Shape
-from workers.diagnosis.draft import Draft, Facts, draft
+from workers.diagnosis.draft import Draft, Facts, Note, draft
 from workers.diagnosis.names import certificate_matches, names_for_matching
 from workers.diagnosis.render import plural, say
 from workers.models import (
@@ -34,6 +34,7 @@ from workers.models import (
     TargetInfo,
     TcpReason,
     TlsReason,
+    TlsResult,
     ValidatorVerdict,
 )
 from workers.models.cloudfront import (
@@ -347,6 +348,12 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     return out
 
 
+def connected(tls: TlsResult | None) -> bool:
+    """Whether a handshake CloudFront may make completed, so that the request went over it:
+    the faithful one, or TLS 1.3 on an origin that accepts nothing older (``http_over``)."""
+    return tls is not None and (tls.status == Status.OK or tls.http_over is not None)
+
+
 def client_cert_refusal(probe: ConnectionProbe) -> str | None:
     """How the origin refused the request after asking for a client certificate, when it did:
     nginx with ``ssl_verify_client on`` completes a TLS 1.2 handshake without a certificate and
@@ -354,7 +361,7 @@ def client_cert_refusal(probe: ConnectionProbe) -> str | None:
     certificate_required alert only after the handshake, so the request meets a closed
     connection. None when the request got an answer that is not about the certificate."""
     tls, http = probe.tls, probe.http
-    if tls is None or tls.status != Status.OK or not tls.client_cert_requested:
+    if tls is None or not connected(tls) or not tls.client_cert_requested:
         return None
     if http.status == Status.FAILED and http.reason in (HttpReason.CLOSED, HttpReason.RESET):
         return say(catalog.CLIENT_CERT_REFUSAL_CLOSED, detail=http.detail)
@@ -381,7 +388,7 @@ def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Draft]
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
-        if not (tls and tls.status == Status.OK and tls.client_cert_requested):
+        if not (tls and connected(tls) and tls.client_cert_requested):
             continue
         refusal = client_cert_refusal(probe)
         http = probe.http
@@ -434,7 +441,9 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
     target = report.target
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status != Status.OK or not tls.chain:
+        # Whichever handshake presented the chain, it is judged: a self-signed or expired
+        # certificate makes CloudFront fail whatever the protocol (a TLS 1.3-only origin).
+        if tls is None or not tls.chain:
             continue
         ip = address.address
         chain = tls.chain
@@ -449,6 +458,11 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
         if analysis is not None:
             found.extend(_limit_findings(analysis, ip))
             found.extend(_validator_findings(target, analysis, found, ip))
+        if tls.chain_source == "follow_up" or tls.status != Status.OK:
+            seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
+                        {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
+            for d in found:
+                d.notes.append(seen)
         out.extend(found)
     return out
 

@@ -20,11 +20,12 @@ from rq.timeouts import JobTimeoutException
 from workers import metrics
 from workers.engine import diagnose
 from workers.jobs import queues
-from workers.jobs.live import RunLiveUpdates
+from workers.jobs.live import DistributionLiveUpdates, RunLiveUpdates
 from workers.jobs.run_record import RunStore
 from workers.logging_setup import request_id_bound
 from workers.models import Layer, ProbeRequest, Report
 from workers.models.distribution import DistributionReport
+from workers.models.distribution_live import AS_ORIGIN_STEP
 from workers.models.layers import connection_results
 
 log = logging.getLogger(__name__)
@@ -125,11 +126,31 @@ def _run_lookup(connection: Redis, store: RunStore, run_id: str,
     from workers.aws.errors import LookupFailed
     from workers.distribution import diagnose_lookup
 
+    def sync() -> None:
+        request_sync(connection, run_id)
+
     store.set_progress(run_id, "lookup", "reading the distribution")
-    request_sync(connection, run_id)
+    sync()
+    # issue 8: each origin's first verdict and what it waits for reach the thread while the
+    # slowest origin's remaining attempts run; a name on no distribution, probed as an origin,
+    # gets the single origin's live updates.
+    live = DistributionLiveUpdates(store, run_id, sync)
+
+    def as_origin(origin: ProbeRequest) -> Report:
+        def on_progress(layer: str, text: str) -> None:
+            store.set_progress(run_id, layer, text)
+            sync()
+
+        store.set_progress(run_id, "lookup", AS_ORIGIN_STEP)
+        with RunLiveUpdates(store, run_id, sync) as plain:
+            report = diagnose(origin, on_progress=on_progress,
+                              on_provisional=plain.provisional, events=plain.board)
+        store.update(run_id, waiting=None)
+        return report
+
     try:
-        with metrics.track_job(queues.PROBE_QUEUE):
-            result = diagnose_lookup(request, diagnose)
+        with metrics.track_job(queues.PROBE_QUEUE), live:
+            result = diagnose_lookup(request, diagnose, watch=live.watch, as_origin=as_origin)
     except LookupFailed as exc:
         store.update(run_id, status="failed", finished_at=time.time(),
                      error=f"could not look {request.display} up in AWS: {exc.message}")

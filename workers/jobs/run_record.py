@@ -137,7 +137,8 @@ class RunStore:
         origin502:run:{run_id}:seq            STRING  the last delivery job number of the run
         origin502:report:{run_id}             STRING  JSON report of a finished run; RUN_TTL
         origin502:provisional:{run_id}        STRING  JSON first verdict while the run still
-                                                      retries (issue 8); RUN_TTL
+                                                      retries (issue 8), or a distribution's
+                                                      per-origin state; RUN_TTL
         origin502:active:{channel}:{cache_key} STRING the run checking that target there now
                                                       (or that just did); ACTIVE_TTL
     """
@@ -347,8 +348,9 @@ class RunStore:
 
     # -- first verdict (issue 8) ------------------------------------------------------------
     def save_provisional(self, run_id: str, provisional: dict[str, Any]) -> None:
-        """Keep the run's provisional verdict (models.provisional.Provisional.to_dict()),
-        shown while the run is running; the final report replaces it."""
+        """Keep the run's provisional verdict (models.provisional.Provisional.to_dict(), or
+        for a distribution models.distribution_live.DistributionLive.to_dict()), shown while
+        the run is running; the final report replaces it."""
         self.redis.set(self._provisional_key(run_id), json.dumps(provisional), ex=RUN_TTL)
 
     def provisional(self, run_id: str) -> dict[str, Any] | None:

@@ -283,6 +283,20 @@ class TlsResult:
     negotiated_by: str | None = None
     chain: list[CertificateInfo] = field(default_factory=list)
     analysis: ChainAnalysis | None = None
+    # Which handshake presented ``chain``: "cloudfront" (the faithful one), "cipher_offer" (the
+    # server's first flight to a byte-built ClientHello) or "follow_up" (a handshake that found
+    # out what the origin accepts, e.g. TLS 1.3 when only TLS 1.3 works: the certificate is
+    # judged all the same, since CloudFront refuses a bad one whatever the protocol); and that
+    # handshake's protocol. None when no handshake presented a certificate.
+    chain_source: str | None = None
+    chain_protocol: str | None = None
+    # Why the presented certificates could not be judged (one that does not parse); None when
+    # they were, or when none was presented.
+    chain_problem: str | None = None
+    # The protocol of the follow-up handshake the HTTP request was sent over, when the faithful
+    # handshake failed but the origin completes another one CloudFront may make (TLS 1.3 on an
+    # origin that accepts nothing older); None otherwise.
+    http_over: str | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
 

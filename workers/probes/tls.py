@@ -107,6 +107,19 @@ class Handshake:
     duration_ms: float = 0.0
 
 
+@dataclass
+class Presented:
+    """The certificates an origin presented, and in which handshake: the faithful one, the
+    server's first flight to a byte-built ClientHello, or a follow-up (a failed faithful
+    handshake does not hide a bad certificate: CloudFront refuses one whatever the protocol).
+    ``stream`` is a follow-up connection the HTTP layer may use, when one is kept open."""
+
+    chain_der: list[bytes] = field(default_factory=list)
+    source: str | None = None  # "cloudfront", "cipher_offer" or "follow_up"
+    protocol: str | None = None
+    stream: TlsStream | None = None
+
+
 def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool) -> tuple[
     ssl.SSLContext, bool
 ]:
@@ -225,8 +238,11 @@ def _connect(address: str, port: int, timeout: float) -> socket.socket | None:
 
 
 def _attempt(target: Target, ctx: ProbeContext, *, purpose: str, protocols: list[str],
-             ciphers: str, cloudfront_curves: bool) -> tuple[TlsAttempt, Handshake]:
-    """One follow-up handshake on a new connection to the target's endpoint."""
+             ciphers: str, cloudfront_curves: bool,
+             keep: bool = False) -> tuple[TlsAttempt, Handshake]:
+    """One follow-up handshake on a new connection to the target's endpoint; with ``keep``, a
+    completed handshake's connection is left open (``Handshake.sock``) for the caller to use
+    or close."""
     try:
         timeout = ctx.timeout(target.settings.connect_timeout)
     except DeadlineExceeded:
@@ -239,7 +255,7 @@ def _attempt(target: Target, ctx: ProbeContext, *, purpose: str, protocols: list
         context, _ = _shared_context(tuple(protocols), ciphers,
                                      cloudfront_curves=cloudfront_curves)
         hs = handshake(sock, context, target.server_name, timeout)
-        if hs.sock is not None:
+        if hs.sock is not None and not keep:
             hs.sock.close()
             hs.sock = None
     attempt = TlsAttempt(purpose=purpose, protocols=protocols, ciphers=ciphers, ok=hs.ok,
@@ -254,17 +270,20 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
     up, or stops the layers above."""
     if not isinstance(previous.stream, PlainStream):
         raise ValueError("the TLS layer needs the socket the TCP layer opened")
-    result, tls_sock, chain_der = _handshakes(previous.stream.sock, target, ctx)
+    result, tls_sock, presented = _handshakes(previous.stream.sock, target, ctx)
     previous.timings_ms["tls"] = round(result.duration_ms, 2)
-    if chain_der:
+    if presented.chain_der:
         judged = time.perf_counter()
-        _judge_certificates(result, chain_der, target, ctx)
+        _judge_certificates(result, presented, target, ctx)
         # Path building and the AIA fetch take time of their own: shown apart so that the
         # phases of a connection add up.
         previous.timings_ms["certificates"] = round((time.perf_counter() - judged) * 1000, 2)
     previous.transcript.append(
         f"tls {result.status}: {result.protocol or result.reason} {result.cipher or ''} "
         f"sni={result.sni} handshakes={len(result.attempts)}".strip())
+    if result.http_over:
+        previous.transcript.append(f"tls: the HTTP request goes over the {result.http_over} "
+                                   "follow-up handshake")
     previous.hand_up(tls_sock)
     if tls_sock is None and result.status == Status.OK:
         # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
@@ -273,26 +292,30 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
     return result
 
 
-def _judge_certificates(tls: TlsResult, chain_der: list[bytes], target: Target,
+def _judge_certificates(tls: TlsResult, presented: Presented, target: Target,
                         ctx: ProbeContext) -> None:
     options = ctx.options
     # Origins that present the same chain share one verdict while it cannot change.
-    judged = CHAIN_VERDICTS.judge(chain_der, name=target.certificate_name,
+    judged = CHAIN_VERDICTS.judge(presented.chain_der, name=target.certificate_name,
                                   ca_file=options.ca_file, fetch_aia=options.fetch_aia,
                                   allow_private=options.allow_private)
     if judged.problem is not None:
-        tls.detail = judged.problem
+        tls.chain_problem = judged.problem
+        if tls.status == Status.OK:
+            tls.detail = judged.problem  # a failed handshake's detail says why it failed
         return
     tls.chain = list(judged.chain)
     tls.analysis = judged.analysis
+    tls.chain_source, tls.chain_protocol = presented.source, presented.protocol
 
 
 def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple[
-    TlsResult, TlsStream | None, list[bytes]
+    TlsResult, TlsStream | None, Presented
 ]:
     """The faithful handshake on ``sock``, then follow-ups when it fails.
 
-    Returns the result, the TLS socket (for the HTTP layer) and the presented chain (DER).
+    Returns the result, the TLS socket (for the HTTP layer) and the presented chain (DER) with
+    the handshake that presented it.
     """
     settings = target.settings
     offered = [p for p in settings.origin_ssl_protocols if p in _VERSIONS]
@@ -305,7 +328,7 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.reason = TlsReason.UNVERIFIABLE_HERE
         result.detail = ("SSLv3 cannot be offered from here: this machine's OpenSSL was built "
                          "without it")
-        return result, None, []
+        return result, None, Presented()
 
     context, restricted = _shared_context(tuple(testable), CLOUDFRONT_CIPHER_STRING,
                                           cloudfront_curves=True)
@@ -315,7 +338,7 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         sock.close()
         result.status, result.reason = Status.FAILED, TlsReason.TIMEOUT
         result.detail = "the diagnosis ran out of time before the handshake"
-        return result, None, []
+        return result, None, Presented()
     # issue 8 hook: the faithful handshake is the wait a silent origin makes CloudFront sit
     # through, so it is announced for progress ("TLS: no answer for 6 of 10 s").
     waiting = Attempt(Layer.TLS, target.dialled.address, target.dialled.port, 1, 1, timeout)
@@ -337,13 +360,13 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.protocol = first.protocol
         result.cipher = first.cipher
         result.negotiated_by = "openssl"
-        return result, first.sock, first.chain_der
+        return result, first.sock, Presented(first.chain_der, "cloudfront", first.protocol)
 
     result.status = Status.FAILED
     result.detail = first.error
-    chain = _explain_failure(first, target, ctx, offered=testable, result=result)
+    presented = _explain_failure(first, target, ctx, offered=testable, result=result)
     result.duration_ms = sum(a.duration_ms for a in result.attempts)
-    return result, None, chain
+    return result, presented.stream, presented
 
 
 def cloudfront_suites(version: str) -> list[str]:
@@ -388,10 +411,11 @@ def _offer_cloudfront_list(target: Target, ctx: ProbeContext, *, offered: list[s
     return flight
 
 
-def _enumerate_beyond_openssl(target: Target, ctx: ProbeContext,
-                              result: TlsResult) -> list[tuple[str, str]]:
+def _enumerate_beyond_openssl(target: Target, ctx: ProbeContext, result: TlsResult,
+                              presented: Presented) -> list[tuple[str, str]]:
     """What the origin accepts among every suite tlslite-ng can name (RC4-SHA, 3DES and others
-    OpenSSL 3 cannot build): byte-built ClientHellos, each without the suites found before."""
+    OpenSSL 3 cannot build): byte-built ClientHellos, each without the suites found before.
+    The first certificates a server flight carries are kept in ``presented``."""
     # tlslite costs ~50 ms to import: only a failed handshake pays for it.
     from workers.probes import cipher_offer
 
@@ -416,25 +440,30 @@ def _enumerate_beyond_openssl(target: Target, ctx: ProbeContext,
         if not ok or flight.suite is None or flight.version is None or name is None:
             break
         found.append((flight.version, name))
+        if flight.chain_der and not presented.chain_der:
+            presented.chain_der = flight.chain_der
+            presented.source, presented.protocol = "cipher_offer", flight.version
         remaining = [s for s in remaining if s != flight.suite]
     return found
 
 
 def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
-                     offered: list[str], result: TlsResult) -> list[bytes]:
+                     offered: list[str], result: TlsResult) -> Presented:
     """Find out why the faithful handshake failed, with as few handshakes as we can.
 
-    Returns the chain (DER) the origin sent when the byte-built ClientHello shows that
-    CloudFront connects after all (a suite this OpenSSL cannot build); else an empty list.
+    Returns the chain (DER) the origin presented in whichever of those handshakes got one (the
+    byte-built ClientHello when CloudFront connects after all with a suite this OpenSSL cannot
+    build; else a follow-up, one in a configured protocol first); and, for an origin that
+    accepts only TLS 1.3, the TLS 1.3 connection, kept open for the HTTP request.
     """
     if first.kind == "timeout":
         result.reason = TlsReason.TIMEOUT
-        return []
+        return Presented()
     if first.ssl_reason == "EXCESSIVE_MESSAGE_SIZE":
         # Only the Certificate message gets this large (OpenSSL's client caps it at 100 KB):
         # not a protocol or cipher problem, so no follow-up handshakes.
         result.reason = TlsReason.CERT_MESSAGE_TOO_LARGE
-        return []
+        return Presented()
     if first.cert_requested or first.alert == "certificate_required" or (
         first.ssl_reason in ("TLSV13_ALERT_CERTIFICATE_REQUIRED",)
     ):
@@ -444,11 +473,11 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
                   f"ended the handshake ({first.error or 'closed the connection'})")
         result.detail = (f"it sent a CertificateRequest and, given none, {answer}"
                          if first.cert_requested else f"it {answer}")
-        return []
+        return Presented()
     if first.ssl_reason in ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG",
                             "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
         result.reason = TlsReason.NOT_TLS
-        return []
+        return Presented()
 
     # OpenSSL could not offer all of CloudFront's list: ask with exactly that list, built byte
     # by byte. A suite only that ClientHello could offer, in a configured protocol, means
@@ -464,15 +493,21 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
         result.detail = (f"the origin chose {chosen} over {flight.version} from CloudFront's "
                          "list; this machine's OpenSSL cannot build that suite, so the "
                          "handshake was not completed and no HTTP request was sent")
-        return flight.chain_der
+        return Presented(flight.chain_der, "cipher_offer", flight.version)
+    presented = (Presented(flight.chain_der, "cipher_offer", flight.version)
+                 if flight.kind == "server_hello" and flight.chain_der else Presented())
 
     # Which protocol versions does the origin accept at all? One handshake each, in parallel.
+    # The TLS 1.3 connection is kept: on an origin that accepts nothing older, the request is
+    # sent over it (CloudFront may negotiate TLS 1.3, cloudfront-facts §8).
     versions = ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"]
     with ThreadPoolExecutor(max_workers=len(versions)) as pool:
         futures = {v: pool.submit(_attempt, target, ctx, purpose=f"accepts {v}?",
                                   protocols=[v], ciphers=BROAD_CIPHER_STRING,
-                                  cloudfront_curves=False) for v in versions}
+                                  cloudfront_curves=False, keep=v == "TLSv1.3")
+                   for v in versions}
         outcomes = {v: f.result() for v, f in futures.items()}
+    presented = _follow_up_chain(outcomes, offered, result) or presented
     for v in versions:
         attempt, _ = outcomes[v]
         result.attempts.append(attempt)
@@ -485,7 +520,7 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
 
     if not accepted:
         # Nothing OpenSSL can build: name what the origin does accept, byte by byte.
-        beyond = _enumerate_beyond_openssl(target, ctx, result)
+        beyond = _enumerate_beyond_openssl(target, ctx, result, presented)
         for version, cipher in beyond:
             if version not in result.accepted_protocols:
                 result.accepted_protocols.append(version)
@@ -498,17 +533,17 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
                 result.reason = TlsReason.RESET
             else:
                 result.reason = TlsReason.HANDSHAKE_FAILED
-            return []
+            return presented
         if any(v in offered for v in accepted):
             result.reason = TlsReason.CIPHER_UNSUPPORTED
         else:
             result.reason = TlsReason.PROTOCOL_UNSUPPORTED
-        return []
+        return presented
 
     common = [v for v in accepted if v in offered]
     if not common:
         result.reason = TlsReason.PROTOCOL_UNSUPPORTED
-        return []
+        return presented
 
     # A protocol in common: so the ciphers (or the curves) are the problem.
     best = common[0]
@@ -520,7 +555,7 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
         result.reason = TlsReason.CURVE_UNSUPPORTED
         result.detail = (f"the origin accepts {hs.cipher} over {best} only with a curve or "
                          "signature scheme CloudFront does not offer")
-        return []
+        return presented
     # Enumerate the origin's ciphers for that protocol: offer everything minus what it chose.
     chosen = outcomes[best][1].cipher
     found = [chosen] if chosen else []
@@ -536,4 +571,31 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
         found.append(hs.cipher)
     result.accepted_ciphers = found + [c for c in result.accepted_ciphers if c not in found]
     result.reason = TlsReason.CIPHER_UNSUPPORTED
-    return []
+    return presented
+
+
+def _follow_up_chain(outcomes: dict[str, tuple[TlsAttempt, Handshake]], offered: list[str],
+                     result: TlsResult) -> Presented | None:
+    """The chain of a completed follow-up handshake (one in a configured protocol first, as
+    CloudFront would see it), and, when only TLS 1.3 completed, that connection for the HTTP
+    layer with what it saw (a CertificateRequest). Every other kept connection is closed."""
+    done = [v for v, (_, hs) in outcomes.items() if hs.ok]
+    only_tls13 = done == ["TLSv1.3"] and "TLSv1.3" not in offered
+    chosen: Presented | None = None
+    for v in sorted(done, key=lambda v: v not in offered):
+        hs = outcomes[v][1]
+        if hs.chain_der:
+            chosen = Presented(hs.chain_der, "follow_up", hs.protocol)
+            break
+    for v, (_, hs) in outcomes.items():
+        if hs.sock is None:
+            continue
+        if only_tls13 and v == "TLSv1.3":
+            chosen = chosen or Presented(source="follow_up", protocol=hs.protocol)
+            chosen.stream, hs.sock = hs.sock, None
+            result.http_over = hs.protocol
+            result.client_cert_requested = result.client_cert_requested or hs.cert_requested
+        else:
+            hs.sock.close()
+            hs.sock = None
+    return chosen

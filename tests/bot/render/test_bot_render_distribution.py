@@ -24,6 +24,8 @@ from workers.models.distribution import (
     EdgeFunction,
     OriginProbe,
 )
+from workers.models.distribution_live import AS_ORIGIN_STEP, DistributionLive, OriginLive
+from workers.models.provisional import Provisional
 
 
 def distribution_report(*, api_fails: bool = True) -> DistributionReport:
@@ -123,3 +125,75 @@ def test_usage_mentions_distributions_only_where_aws_is_set_up():
 
     assert "*Distributions*" not in json.dumps(usage().payload())
     assert "`--origin ID`" in json.dumps(usage(aws=True).payload(), ensure_ascii=False)
+
+
+NOTE = "first attempt timed out; 2 more attempts running…"
+
+
+def live_distribution() -> DistributionLive:
+    return DistributionLive(origins=[
+        OriginLive("api", "api.shop.test", host_header="www.shop.test", state="provisional",
+                   verdict="fail", code="PORT_TIMEOUT",
+                   summary="no answer to the connection request on port 443 (1 attempt of "
+                   "10 s)", note=NOTE,
+                   waiting={"tcp": "no answer for 3 of 10 s (attempt 2 of 3)"}),
+        OriginLive("web", "web.shop.test", state="done", verdict="ok"),
+        OriginLive("slow", "slow.shop.test", waiting={"tls": "no handshake answer for 4 of "
+                                                      "10 s"}),
+        OriginLive("", "www.shop.test", kind="viewer")])
+
+
+def test_a_running_distribution_names_the_failing_origin_and_each_origins_state():
+    live = live_distribution()
+    message = run_status(lookup_run("running"), None, provisional=live)
+    shown = message.payload()["blocks"]
+    text = "\n".join(b["text"]["text"] for b in shown if b["type"] == "section")
+    assert text.index(":hourglass: *Provisional* — :red_circle: *CloudFront would answer 502* "
+                      "for origin *api*") < text.index("*api* `api.shop.test`")
+    assert ":red_circle: *api* `api.shop.test` · Host www.shop.test — _provisional_: 502 " \
+        "expected — PORT_TIMEOUT: no answer to the connection request" in text
+    assert f"_{NOTE}_ · TCP: no answer for 3 of 10 s (attempt 2 of 3)" in text
+    assert ":large_green_circle: *web* `web.shop.test` — no problem found" in text
+    assert ":hourglass_flowing_sand: *slow* `slow.shop.test` — TLS: no handshake answer for 4 " \
+        "of 10 s" in text
+    assert ":eyes: Viewer side (`www.shop.test`) — probing" in text
+    assert message.text == (f"origin502: www.shop.test — checking… provisional: 502 expected "
+                            f"for origin api ({NOTE})")
+    # No buttons until the final answer.
+    assert all(b["type"] != "actions" for b in shown)
+
+
+def test_no_distribution_verdict_while_an_origin_that_could_fail_still_probes():
+    live = live_distribution()
+    live.origins[0] = OriginLive("api", "api.shop.test", state="done", verdict="warn",
+                                 code="CERT_EXPIRES_SOON", summary="expires in 9 days")
+    message = run_status(lookup_run("running"), None, provisional=live)
+    text = json.dumps(message.payload(), ensure_ascii=False)
+    assert "Provisional" not in text and message.text == "origin502: www.shop.test — checking…"
+    live.origins[2] = replace(live.origins[2], state="done", verdict="ok", waiting={})
+    done = run_status(lookup_run("running"), None, provisional=live)
+    assert ":hourglass: *Provisional* — :large_yellow_circle: *Works, with warnings*" in \
+        json.dumps(done.payload(), ensure_ascii=False)
+    live.origins[3] = replace(live.origins[3], state="done")
+    viewer = run_status(lookup_run("running"), None, provisional=live)
+    assert ":eyes: Viewer side (`www.shop.test`) — read" in json.dumps(viewer.payload(),
+                                                                     ensure_ascii=False)
+    # The final report replaces it once the run is done.
+    final = run_status(lookup_run("done"), distribution_report(), provisional=live)
+    assert "Provisional" not in json.dumps(final.payload(), ensure_ascii=False)
+
+
+def test_the_live_state_loads_back_from_the_run_record():
+    live = live_distribution()
+    again = DistributionLive.from_dict(json.loads(json.dumps(live.to_dict())))
+    assert again == live
+
+
+def test_a_site_on_no_distribution_probed_as_an_origin_shows_its_own_first_verdict():
+    probing = replace(lookup_run("running"), progress={"lookup": AS_ORIGIN_STEP,
+                                                       "dns": "resolved to 192.0.2.10"})
+    first = Provisional(report(fail=True), NOTE)
+    message = run_status(probing, None, provisional=first)
+    shown = json.dumps(message.payload(), ensure_ascii=False)
+    assert ":hourglass: *Provisional*" in shown and NOTE in shown
+    assert "Checking *www.shop.test* the way CloudFront connects to it" in shown

@@ -220,6 +220,7 @@ def test_slack_request_for_a_name_on_no_distribution_keeps_the_typed_settings(aw
     from tests.support.tls_origin import TlsOrigin
     from tests.workers.aws.conftest import leaf
     from workers.distribution import diagnose_lookup
+    from workers.distribution_live import DistributionWatch
     from workers.engine import diagnose
     from workers.models import Report
     from workers.options import request_from_text
@@ -231,7 +232,12 @@ def test_slack_request_for_a_name_on_no_distribution_keeps_the_typed_settings(aw
             " --timeout 2 --connection-attempts 1", allow_private=True, aws=True)
         assert request.lookup is not None
         request = replace(request, options=replace(request.options, ca_file=pki["ca"]))
-        result = diagnose_lookup(request, diagnose)
+        as_origin = []  # the caller's runner for one origin (Slack: its live updates)
+        watch = DistributionWatch()
+        result = diagnose_lookup(request, diagnose, watch=watch,
+                                 as_origin=lambda r: as_origin.append(r) or diagnose(r))
+    assert [r.lookup for r in as_origin] == [None]
+    assert watch.snapshot().origins == []  # no distribution was probed
     assert isinstance(result, Report)
     assert result.target.https_port == origin.port
     assert result.verdict == "warn"

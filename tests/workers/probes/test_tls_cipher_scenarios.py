@@ -36,6 +36,10 @@ def test_3des_only_origin_connects_with_a_weak_cipher_warning(pki):
     assert [c.common_name for c in tls.chain][:1] == [NAME]
     assert "TRUSTED_VIA_CA_FILE" in codes(report)
     assert "TLS_HANDSHAKE_FAILED" not in codes(report)
+    # CloudFront connects, but no request could be sent from here: not "can connect".
+    assert report.verdict == "unknown"
+    assert "the HTTP answer could not be checked" in report.probe_error
+    assert "DES-CBC3-SHA" in report.probe_error
 
 
 def test_3des_only_origin_over_tls1_when_cloudfront_allows_tls1(pki):
@@ -56,6 +60,7 @@ def test_rc4_md5_only_origin_connects_with_a_weak_cipher_warning(pki):
     tls = report.addresses[0].probes[0].tls
     assert (tls.status, tls.cipher) == ("ok", "RC4-MD5")
     assert errors(report) == []
+    assert report.verdict == "unknown" and "RC4-MD5" in report.probe_error
     assert "RC4-MD5" in only(report, "TLS_WEAK_CIPHER").summary
 
 

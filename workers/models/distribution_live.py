@@ -1,0 +1,84 @@
+"""A distribution's diagnosis while it runs: per origin, still probing (and what it waits
+for), a provisional verdict (its first connection attempt timed out, the others still run),
+or its final verdict.
+
+A distribution with one dropped origin used to show nothing until that origin's last attempt
+ended (thirty seconds at CloudFront's defaults). This is what the terminal's live region and
+the Slack message show meanwhile; the distribution report replaces it when every probe ended.
+Plain, JSON-ready values: the run record keeps it where a single origin keeps its
+`Provisional` (workers/jobs/run_record.py), marked by ``kind``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workers.models.distribution import worst_verdict
+from workers.models.serialize import from_dict, to_dict
+
+PROBING, PROVISIONAL, DONE = "probing", "provisional", "done"
+ORIGIN, VIEWER = "origin", "viewer"
+LIVE_KIND = "distribution-live"
+# The run's "lookup" step once the name turned out to be on no distribution and is probed as an
+# origin: its message is then an origin's (layers, waits, first verdict).
+AS_ORIGIN_STEP = "on no distribution: probed as an origin"
+
+
+@dataclass
+class OriginLive:
+    """One probe of the distribution (an origin as a set of behaviours reaches it, or the
+    viewer side) as it stands."""
+
+    origin_id: str  # "" for the viewer side
+    domain_name: str
+    host_header: str | None = None
+    role: str = ""
+    kind: str = ORIGIN  # ORIGIN | VIEWER
+    state: str = PROBING  # PROBING | PROVISIONAL | DONE
+    # The provisional or final verdict; None while probing, and for the viewer side (read for
+    # CloudFront's answer, shown with the final report).
+    verdict: str | None = None
+    code: str | None = None  # the leading finding's code, when the verdict is not ok
+    summary: str | None = None  # its summary (or why it could not be checked)
+    note: str | None = None  # what still runs, for a provisional verdict
+    waiting: dict[str, str] = field(default_factory=dict)  # layer -> "no answer for 6 of 10 s"
+
+
+@dataclass
+class DistributionLive:
+    origins: list[OriginLive] = field(default_factory=list)
+    kind: str = LIVE_KIND
+
+    @property
+    def probed(self) -> list[OriginLive]:
+        """The origins, without the viewer side."""
+        return [o for o in self.origins if o.kind == ORIGIN]
+
+    @property
+    def verdict(self) -> str | None:
+        """The distribution's verdict so far, or None while it could still go any way: a
+        failing origin (provisional or final) makes it fail at once; anything better waits
+        for every origin, since an origin still probing may fail."""
+        known = [o.verdict for o in self.probed if o.verdict is not None]
+        if "fail" in known:
+            return "fail"
+        if self.probed and len(known) == len(self.probed):
+            return worst_verdict(known)
+        return None
+
+    @property
+    def failing(self) -> list[OriginLive]:
+        return [o for o in self.probed if o.verdict == "fail"]
+
+    @property
+    def running(self) -> list[OriginLive]:
+        """The probes not ended yet (an origin with a provisional verdict still retries)."""
+        return [o for o in self.origins if o.state != DONE]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DistributionLive:
+        return from_dict(cls, data)
