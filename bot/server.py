@@ -8,8 +8,11 @@ The port faces the internet, so the server protects itself before any signature 
 strict Content-Length framing with a size cap, a socket timeout on every connection, a deadline
 for each request to arrive, a bound on connections, and Slack's signature checked on the raw
 bytes before Bolt parses (or logs) the body. Malformed requests get 400/401/413 and never
-reach a listener. (A maintained server such as waitress would bound connections too, but not
-the per-request deadline nor the signature-before-parse step; this file stays on http.server.)
+reach a listener. With the signing secret given, this check is the only one: `serve` builds its
+Bolt app with `server_checks_signature` (bot/app.py), and make_server refuses an app that
+checks nothing when it has no secret. (A maintained server such as waitress would bound
+connections too, but not the per-request deadline nor the signature-before-parse step; this
+file stays on http.server.)
 
 Bolt itself (the middleware, the listeners, the one Redis round trip a slash command makes
 before its ack) runs on a few threads fed in arrival order, not on the connection's thread.

@@ -1,5 +1,6 @@
-"""`/origin502 TARGET [options]`: queue the probe in one Redis round trip, then ack; joining a
-run already going is done after the ack."""
+"""`/origin502 TARGET [options]`: queue the probe in one Redis round trip (bounded, not retried:
+bot/intake.py), then ack; joining a run already going, and trying again when Redis did not
+answer in time, are done after the ack."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Queue names, timeouts, TTLs and enqueue helpers shared by the bot and the probe workers.
 
 Every job is enqueued by dotted path with JSON arguments (RQ's JSON serializer, never pickle),
-an explicit timeout and TTLs, and an id derived from the run it serves.
+an explicit timeout and TTLs, and an id derived from the run it serves. A new run's first two
+jobs, queued before a slash command's ack, are worded from a template RQ makes once per process
+(`first_job_commands`), not by RQ each time.
 """
 
 from __future__ import annotations
