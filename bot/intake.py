@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3
 # The round trip before an ack: at most this long to connect (loopback or in-cluster takes
 # well under a millisecond) and to get the answer (under a burst of 50 commands, tens of ms),
-# ~1 s in all; Slack gives up on the ack at 3 s.
+# ~1 s in all; Slack gives up on the ack at 3 s. On a new connection the AUTH (and SELECT)
+# reply has the same read bound: 1.75 s at the very worst.
 ACK_CONNECT_TIMEOUT = 0.25
 ACK_READ_TIMEOUT = 0.75
 
@@ -56,13 +57,15 @@ ACK_READ_TIMEOUT = 0.75
 def connect_for_ack(url: str) -> Redis:
     """The client for the round trip before an ack (module docstring): a short bound, no
     retry (the retry happens after the ack), no health-check PING before a command (a stale
-    connection fails that command, which is retried after the ack)."""
+    connection fails that command, which is retried after the ack), and no CLIENT SETINFO
+    round trips when it connects (each would have its own ACK_READ_TIMEOUT)."""
     return Redis.from_url(
         url,
         socket_connect_timeout=ACK_CONNECT_TIMEOUT,
         socket_timeout=ACK_READ_TIMEOUT,
         retry=Retry(NoBackoff(), 0),
         health_check_interval=0,
+        driver_info=None,
     )
 
 
