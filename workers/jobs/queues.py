@@ -200,35 +200,23 @@ def enqueue_evidence(
 # a slash command's ack (issue 8). Having RQ build the two jobs each time (a Job object, its
 # serializer checked against a runtime Protocol, to_dict, timestamps, a recording pipeline)
 # cost ~180 µs of the ~1.3 ms of CPU an ack takes. The commands depend on the run only through
-# its id, its request, the description and the time: RQ words them once per process with a
-# stand-in run id (the template), and each run gets a copy with its own values put in. The
-# result is the same commands RQ would send (tests/workers/jobs/test_first_jobs.py compares
-# them, so an RQ upgrade that words jobs differently fails there, not in production).
-_STAND_IN = "r0123456789abcdef-stand0in0000"
-_STAND_IN_HOST = "stand-in.invalid"
+# its id, its request (in the job's data and description) and the time: RQ words them once per
+# process for a stand-in run (the template, recorded by RunStore), and each run gets a copy
+# with its own values put in (~55 µs). The result is the commands RQ would send
+# (tests/workers/jobs/test_first_jobs.py compares them, so an RQ upgrade that words jobs
+# differently fails there, not in production).
+STAND_IN_RUN = "r0123456789abcdef-stand0in0000"
+STAND_IN_REQUEST: dict[str, Any] = {"hostname": "stand-in.invalid"}
 _TIMESTAMP_FIELDS = ("created_at", "enqueued_at")
-_templates: list[list[list[Any]]] = []
-_templates_lock = threading.Lock()
 
 
-def _record_first_jobs(connection: Redis, run_id: str, request: dict[str, Any]) -> list[list[Any]]:
-    """The commands RQ words for a run's first delivery job and its probe, recorded in a
-    pipeline that never executes."""
-    recorder = connection.pipeline(transaction=True)
-    try:
-        enqueue_sync(connection, run_id, 1, pipeline=recorder, count=False)
-        enqueue_probe(connection, run_id, request, pipeline=recorder, count=False)
-        return [list(args) for args, _options in recorder.command_stack]
-    finally:
-        recorder.reset()
-
-
-def _template(connection: Redis) -> list[list[Any]]:
-    with _templates_lock:
-        if not _templates:
-            _templates.append(_record_first_jobs(connection, _STAND_IN,
-                                                 {"hostname": _STAND_IN_HOST}))
-        return _templates[0]
+def enqueue_first_jobs(
+    connection: Redis, run_id: str, request: dict[str, Any], pipeline: Pipeline
+) -> None:
+    """Add a new run's first delivery job (`sync-RUN-1`: the status message goes out first)
+    and its probe to `pipeline`, uncounted (count_first_jobs counts once queued)."""
+    enqueue_sync(connection, run_id, 1, pipeline=pipeline, count=False)
+    enqueue_probe(connection, run_id, request, pipeline=pipeline, count=False)
 
 
 def _job_data(func: str, args: tuple[object, ...]) -> bytes:
@@ -238,20 +226,24 @@ def _job_data(func: str, args: tuple[object, ...]) -> bytes:
 
 
 def first_job_commands(
-    connection: Redis, run_id: str, request: dict[str, Any]
+    template: list[list[Any]], run_id: str, request: dict[str, Any]
 ) -> list[list[Any]]:
-    """The commands that queue a new run's first delivery job (`sync-RUN-1`: the status
-    message goes out first) and its probe, as RQ words them (see above): for a script to run,
-    not sent. Not counted in the metrics (count_first_jobs counts once queued)."""
-    stamp = utcnow_rq()
+    """The commands `enqueue_first_jobs` adds for this run, from `template` (what it added
+    for STAND_IN_RUN and STAND_IN_REQUEST; see above): for a script to run, not sent."""
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # RQ's
     data = {
         SYNC_JOB: _job_data(SYNC_JOB, (run_id,)),
         PROBE_JOB: _job_data(PROBE_JOB, (run_id, request)),
     }
     host = str(request.get("hostname"))
+    stand_in_host = str(STAND_IN_REQUEST["hostname"])
     commands: list[list[Any]] = []
-    for template in _template(connection):
-        command = [_fill(word, run_id, host) for word in template]
+    for recorded in template:
+        command = [
+            word.replace(STAND_IN_RUN, run_id).replace(stand_in_host, host)
+            if isinstance(word, str) and STAND_IN_RUN in word else word
+            for word in recorded
+        ]
         if command[0] == "HSET" and "data" in command[2::2]:  # the job's hash
             func = SYNC_JOB if str(command[1]).startswith("rq:job:sync-") else PROBE_JOB
             for index in range(2, len(command), 2):
@@ -261,14 +253,3 @@ def first_job_commands(
                     command[index + 1] = data[func]
         commands.append(command)
     return commands
-
-
-def _fill(word: Any, run_id: str, host: str) -> Any:
-    if isinstance(word, str) and _STAND_IN in word:
-        return word.replace(_STAND_IN, run_id).replace(_STAND_IN_HOST, host)
-    return word
-
-
-def utcnow_rq() -> str:
-    """Now, as RQ writes a job's times."""
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

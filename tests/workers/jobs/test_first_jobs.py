@@ -9,6 +9,7 @@ import pytest
 from rq.job import Job
 
 from workers.jobs import queues
+from workers.jobs.run_record import RunStore
 
 REQUESTS = [
     {"hostname": "origin.example.com", "port": 443, "host_header": "www.example.com"},
@@ -20,6 +21,14 @@ REQUESTS = [
 @pytest.fixture
 def connection(redis_url):
     return queues.connect(redis_url)
+
+
+def _run(run_id, request):
+    from tests.bot.reports import run
+
+    made = run("queued", run_id=run_id)
+    made.request = request
+    return made
 
 
 def _timeless(commands):
@@ -37,8 +46,10 @@ def _timeless(commands):
 @pytest.mark.parametrize("request_", REQUESTS)
 def test_the_template_words_what_rq_words(connection, request_):
     run_id = "rabcdef0123456789-0a1b2c3d4e5f"
-    made = queues.first_job_commands(connection, run_id, request_)
-    recorded = queues._record_first_jobs(connection, run_id, request_)
+    store = RunStore(connection)
+    template = store.record_first_jobs(queues.STAND_IN_RUN, queues.STAND_IN_REQUEST)
+    made = queues.first_job_commands(template, run_id, request_)
+    recorded = store.record_first_jobs(run_id, request_)
     assert _timeless(made) == _timeless(recorded)
     times = [w for c in made if c[0] == "HSET"
              for name, w in zip(c[2::2], c[3::2], strict=True) if name == "created_at"]
@@ -49,7 +60,7 @@ def test_the_jobs_run_and_read_back_as_rq_jobs(connection):
     run_id = "r0000000000000001-ffffffffffff"
     request = REQUESTS[0]
     with connection.pipeline(transaction=True) as pipe:
-        for command in queues.first_job_commands(connection, run_id, request):
+        for command in RunStore(connection)._first_jobs(_run(run_id, request)):
             pipe.execute_command(*command)
         pipe.execute()
     assert connection.lrange("rq:queue:origin502-probe", 0, -1) == [f"probe-{run_id}".encode()]
