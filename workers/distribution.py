@@ -257,6 +257,7 @@ def _replaced_settings(request: ProbeRequest) -> list[str]:
              "http_port": "--http-port", "host_header": "--host-header",
              "origin_ssl_protocols": "--origin-ssl-protocols", "connect_timeout": "--timeout",
              "connection_attempts": "--connection-attempts",
-             "read_timeout": "--read-timeout", "ip_address_type": "--ip-address-type"}
+             "read_timeout": "--read-timeout", "keepalive_timeout": "--keepalive-timeout",
+             "ip_address_type": "--ip-address-type"}
     return [flag for key, flag in names.items()
             if getattr(typed, key) != getattr(default, key)]

@@ -24,7 +24,8 @@ from workers.models import (
     ProbeRequest,
 )
 from workers.models.request import ProtocolPolicy
-from workers.target import TargetError, canonical_ip, parse_port, parse_target
+from workers.resolve_option import merge_resolve
+from workers.target import TargetError, parse_port, parse_target
 
 F = Callable[..., Any]
 
@@ -73,17 +74,10 @@ def _protocols(_ctx: click.Context, _param: click.Parameter, value: str) -> tupl
 
 
 def _resolve(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> Any:
-    pairs = []
-    for item in value:
-        name, sep, ip = item.rpartition(":") if item.count(":") == 1 else item.partition(":")
-        if not sep or not name or not ip:
-            raise click.BadParameter(
-                f"'{item}' is not NAME:IP (e.g. origin.example.com:192.0.2.10)")
-        canon = canonical_ip(ip)
-        if canon is None:
-            raise click.BadParameter(f"'{ip}' in '{item}' is not an IP address")
-        pairs.append((name.lower().rstrip("."), canon))
-    return tuple(pairs)
+    try:
+        return merge_resolve(value)
+    except TargetError as exc:
+        raise click.BadParameter(exc.problem) from None
 
 
 def _host_header(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -116,15 +110,21 @@ def diagnose_options(func: F) -> F:
                      callback=_protocols, help="Comma-separated: SSLv3,TLSv1,TLSv1.1,TLSv1.2."),
         click.option("--host-header", default=None, callback=_host_header,
                      help="The viewer Host the distribution forwards; it becomes the SNI and "
-                     "the name the certificate must carry."),
-        click.option("--resolve", multiple=True, callback=_resolve, metavar="NAME:IP",
-                     help="Use this address for NAME instead of DNS (repeatable)."),
+                     "the name the certificate should carry."),
+        click.option("--resolve", multiple=True, callback=_resolve,
+                     metavar="NAME:IP[,IP...]",
+                     help="Use these addresses for NAME instead of DNS (repeatable); every "
+                     "address is probed."),
         click.option("--timeout", type=click.FloatRange(0.1, 10), default=10.0, show_default=True,
                      help="Connection timeout in seconds (CloudFront: 1-10)."),
         click.option("--connection-attempts", type=click.IntRange(1, 3), default=3,
                      show_default=True, help="Connection attempts (CloudFront: 1-3)."),
         click.option("--read-timeout", type=click.FloatRange(0.1, 180), default=30.0,
                      show_default=True, help="Origin response timeout in seconds."),
+        click.option("--keepalive-timeout", type=click.FloatRange(1, 300), default=5.0,
+                     show_default=True,
+                     help="Origin keep-alive timeout in seconds (how long CloudFront keeps an "
+                     "idle origin connection for reuse)."),
         click.option("--ip-address-type", type=click.Choice(["ipv4", "ipv6", "dualstack"]),
                      default="ipv4", show_default=True,
                      help="Origin IP address type: which address families CloudFront uses."),
@@ -175,6 +175,7 @@ def build_request(
         connect_timeout=float(opts.get("timeout") or 10.0),
         connection_attempts=int(opts.get("connection_attempts") or 3),
         read_timeout=float(opts.get("read_timeout") or 30.0),
+        keepalive_timeout=float(opts.get("keepalive_timeout") or 5.0),
         path=path,
         ip_address_type=opts.get("ip_address_type") or "ipv4",
     )

@@ -163,12 +163,24 @@ def _parse_target(text: str) -> ParsedTarget:
         return ParsedTarget(ip, host.strip("[]"), True, scheme, port, path)
     if host.startswith("["):
         raise TargetError(f"'{host}' is not a valid IPv6 address")
-    display = host
-    ascii_name = _to_ascii(host.lower()) if not host.isascii() else host.lower()
-    _check_name(ascii_name)
-    if "." not in ascii_name and ascii_name != "localhost":
-        raise TargetError(f"'{ascii_name}' is not a fully qualified domain name")
-    return ParsedTarget(ascii_name, display, False, scheme, port, path)
+    return ParsedTarget(ascii_name(host), host, False, scheme, port, path)
+
+
+def ascii_name(host: str) -> str:
+    """The name CloudFront would use for ``host`` (a name, not an address): IDNA (punycode),
+    lower case, no trailing dot. Every name a person types goes through here (the target, the
+    ``--resolve`` names), so that the same name typed twice is the same name.
+
+    Raises TargetError (one line) when it is not a fully qualified domain name.
+    """
+    host = host.rstrip(".")
+    if not host:
+        raise TargetError("no host name given")
+    name = _to_ascii(host.lower()) if not host.isascii() else host.lower()
+    _check_name(name)
+    if "." not in name and name != "localhost":
+        raise TargetError(f"'{name}' is not a fully qualified domain name")
+    return name
 
 
 def _split_host_port(netloc: str) -> tuple[str, int | None]:
@@ -247,6 +259,13 @@ class Target:
     def is_ip_literal(self) -> bool:
         return self.literal is not None
 
+    @property
+    def certificate_names(self) -> tuple[str, ...]:
+        """Every name AWS documents the certificate may carry, ``certificate_name`` first:
+        with Host forwarded, its 502 page accepts the origin domain as well as the Host (its
+        origin settings page says the Host; the rules say that doubt)."""
+        return tuple(dict.fromkeys((self.certificate_name, self.hostname, self.host)))
+
     def at(self, address: str, scheme: str, port: int) -> Target:
         """This target on one connection."""
         return replace(self, endpoint=Endpoint(address, scheme, port))
@@ -267,4 +286,5 @@ class Target:
             https_port=s.https_port, http_port=s.http_port,
             origin_ssl_protocols=list(s.origin_ssl_protocols), path=s.path,
             connect_timeout=s.connect_timeout, connection_attempts=s.connection_attempts,
-            read_timeout=s.read_timeout, ip_address_type=s.ip_address_type)
+            read_timeout=s.read_timeout, ip_address_type=s.ip_address_type,
+            keepalive_timeout=s.keepalive_timeout)

@@ -9,12 +9,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Severity, Verdict
-from workers.wording import dns_words, nameserver_words, probe_words
+from workers.wording import dns_words, fail_sentence, nameserver_words, probe_words
 
 _VERDICT = {Verdict.OK: ("[bold green]OK[/]", "CloudFront can connect to this origin."),
             Verdict.WARN: ("[bold yellow]WARN[/]", "CloudFront can connect, with warnings."),
             Verdict.FAIL: ("[bold red]FAIL[/]", "CloudFront would answer 502/504 for this origin."),
             Verdict.UNKNOWN: ("[bold magenta]UNKNOWN[/]", "could not check from here.")}
+_CLOUDFRONT_FAILS = "CloudFront would answer 502/504 for this origin"
 _SEVERITY = {Severity.ERROR: "[red]✖ error[/]", Severity.WARNING: "[yellow]▲ warning[/]",
              Severity.INFO: "[blue]ℹ info[/]"}
 
@@ -40,6 +41,8 @@ def render_report(report: Report, console: Console | None = None) -> None:
     label, sentence = _VERDICT[verdict]
     if verdict == Verdict.UNKNOWN:
         sentence = f"could not check from here: {escape(report.probe_error or 'unknown reason')}"
+    elif verdict == Verdict.FAIL:
+        sentence = escape(fail_sentence(report.findings, _CLOUDFRONT_FAILS)) + "."
     if report.edge is not None:
         sentence = _edge_sentence(report)
     port = target.https_port if target.protocol_policy != "http-only" else target.http_port

@@ -26,6 +26,7 @@ from workers.models.distribution_live import (
     OriginLive,
 )
 from workers.models.provisional import Provisional
+from workers.wording import report_verdict_words
 
 RERUN_ORIGIN_ACTION = "origin502_rerun_origin"
 ICONS = {"ok": ":large_green_circle:", "warn": ":large_yellow_circle:", "fail": ":red_circle:"}
@@ -58,13 +59,19 @@ def parse_rerun_origin_value(value: str) -> tuple[str, str]:
 _VERDICT_WORDS: dict[str, str] = {str(k): v for k, v in VERDICT_WORDS.items()}
 
 
+def _probe_words(probe: OriginProbe) -> str:
+    """The origin's verdict in words: a failing origin whose own 5xx viewers get says so."""
+    if probe.report is not None and probe.report.verdict == probe.verdict:
+        return report_verdict_words(probe.report)
+    return _VERDICT_WORDS.get(probe.verdict, probe.verdict)
+
+
 def _probe_line(probe: OriginProbe) -> str:
     host = f" · Host {escape(probe.host_header)}" if probe.host_header else ""
     role = f" · {escape(probe.role)}" if probe.role else ""
     line = (f"{ICONS.get(probe.verdict, ':grey_question:')} *{escape(probe.origin_id)}* "
             f"{code(probe.domain_name)}{host}{role} — serves "
-            f"{escape(', '.join(probe.behaviours))}: "
-            f"{_VERDICT_WORDS.get(probe.verdict, probe.verdict)}")
+            f"{escape(', '.join(probe.behaviours))}: {escape(_probe_words(probe))}")
     report = probe.report
     if report is not None and report.probe_error:
         line += f" (could not complete: {escape(report.probe_error)})"
@@ -209,7 +216,7 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
     blocks.append(buttons(run.run_id, evidence=True))
     worst = _VERDICT_WORDS.get(report.verdict, report.verdict)
     text = f"origin502: {run.display} (distribution {dist.id}) — {worst}; " + "; ".join(
-        f"{p.origin_id}: {_VERDICT_WORDS.get(p.verdict, p.verdict)}" for p in report.probes)
+        f"{p.origin_id}: {_probe_words(p)}" for p in report.probes)
     return Message(text=text, blocks=blocks)
 
 

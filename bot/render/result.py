@@ -21,7 +21,13 @@ from bot.render.message import (
     with_code,
 )
 from workers.models import Finding, Report, Severity, Verdict
-from workers.wording import VERDICT_WORDS, dns_words, nameserver_words, probe_words
+from workers.wording import (
+    dns_words,
+    nameserver_words,
+    probe_words,
+    report_verdict_words,
+    viewer_errors,
+)
 
 SEVERITY_ICONS = {
     Severity.ERROR: ":red_circle:",
@@ -64,9 +70,11 @@ def viewer_lines(report: Report) -> list[str]:
 def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
     errors = sum(1 for f in report.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in report.findings if f.severity == Severity.WARNING)
-    title = f"Diagnosis of {report.target.display}: {VERDICT_WORDS[Verdict(report.verdict)]}"
+    title = f"Diagnosis of {report.target.display}: {report_verdict_words(report)}"
+    own, undocumented, passed = viewer_errors(report.findings)
+    causes = "502 causes" if own or not (undocumented or passed) else "causes of viewer errors"
     lines = [
-        f"*{errors}* error{'s' if errors != 1 else ''} (502 causes), *{warnings}* "
+        f"*{errors}* error{'s' if errors != 1 else ''} ({causes}), *{warnings}* "
         f"warning{'s' if warnings != 1 else ''}, "
         f"{len(report.findings) - errors - warnings} note(s)."
     ]
@@ -129,7 +137,7 @@ def result_messages(report: Report, previous: Report | None = None) -> list[Mess
     for finding in report.findings:
         blocks.extend(finding_blocks(finding))
     fallback = (
-        f"Diagnosis of {report.target.display}: {VERDICT_WORDS[Verdict(report.verdict)]}"
+        f"Diagnosis of {report.target.display}: {report_verdict_words(report)}"
         f", {len(report.findings)} finding(s)"
     )
     if report.primary is not None and report.verdict not in (Verdict.OK, Verdict.UNKNOWN):

@@ -10,7 +10,7 @@ from bot.render.watches import watch_button
 from workers.jobs.run_record import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
-from workers.wording import VERDICT_WORDS, layer_summary
+from workers.wording import VERDICT_WORDS, fail_sentence, layer_summary, report_verdict_words
 
 RERUN_ACTION = "origin502_rerun"
 EVIDENCE_ACTION = "origin502_evidence"
@@ -22,6 +22,18 @@ VERDICT_LINES = {
     Verdict.UNKNOWN: ":grey_question: *Could not check from here*",
 }
 __all__ = ["VERDICT_LINES", "VERDICT_WORDS", "status_message"]
+
+
+def verdict_line(report: Report) -> str:
+    """The verdict's line for an origin; a failing one says what viewers get (CloudFront's
+    502, or the origin's own error passed on)."""
+    verdict = Verdict(report.verdict)
+    if verdict != Verdict.FAIL:
+        return VERDICT_LINES[verdict]
+    return f":red_circle: *{escape(fail_sentence(report.findings, _CLOUDFRONT_FAILS))}*"
+
+
+_CLOUDFRONT_FAILS = "CloudFront would answer 502"
 
 
 def edge_verdict_line(report: Report) -> str | None:
@@ -176,8 +188,8 @@ def status_message(run: Run, report: Report | None, *, in_thread: bool = True,
 
     blocks.append(section("\n".join(progress_lines(run, report))))
     verdict_value = Verdict(report.verdict)
-    verdict = edge_verdict_line(report) or VERDICT_LINES[verdict_value]
-    fallback += f" — {VERDICT_WORDS[verdict_value]}"
+    verdict = edge_verdict_line(report) or verdict_line(report)
+    fallback += f" — {report_verdict_words(report)}"
     primary = report.primary
     if verdict_value == Verdict.UNKNOWN:
         verdict += f": {escape(report.probe_error or 'nothing could be measured')}"

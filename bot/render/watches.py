@@ -26,6 +26,7 @@ from bot.render.message import (
     sections,
     with_code,
 )
+from workers.models import FindingCode
 from workers.watches.alerts import Alert, WatchState, days_left
 from workers.watches.digest import Digest, DigestEntry, status_of
 from workers.watches.model import WatchSpec
@@ -99,13 +100,22 @@ def _fix(alert: Alert) -> list[str]:
             *(f"{n}. {with_code(step)}" for n, step in enumerate(steps, 1))]
 
 
+def _viewers_get(alert: Alert) -> str:
+    """What viewers get while the incident lasts: CloudFront's 502, unless every cause is the
+    origin's own error status, which CloudFront passes on."""
+    if alert.causes and all(c.code == FindingCode.ORIGIN_RETURNED_ERROR for c in alert.causes):
+        return "the origin itself answers with an error, which CloudFront passes on"
+    return "CloudFront would answer 502"
+
+
 def incident_parent(opened: Alert, recovered: Alert | None = None) -> Message:
     """The channel message that opens an incident; updated in place when it recovers."""
     name = escape(opened.display)
     codes = ", ".join(c.code for c in opened.causes) or "error"
     if recovered is None:
-        title = f":rotating_light: *{name}* is failing: CloudFront would answer 502"
-        fallback = f"origin502: {opened.display} is failing ({codes}) — CloudFront would answer 502"
+        viewers = _viewers_get(opened)
+        title = f":rotating_light: *{name}* is failing: {viewers}"
+        fallback = f"origin502: {opened.display} is failing ({codes}) — {viewers}"
         lines = [title, *_causes(opened)]
         if opened.changes:  # a watched distribution whose origins changed with this failure
             lines += ["*What changed in the distribution*",

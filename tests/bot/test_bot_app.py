@@ -109,9 +109,11 @@ def test_command_posts_parent_progress_verdict_and_thread(app_factory, origin):
         assert call.args["text"], "every message has a plain-text fallback"
 
 
-def test_rerun_and_evidence_land_in_the_same_thread(app_factory, origin):
+def test_rerun_and_evidence_land_in_the_same_thread(app_factory, origin, fake_dns):
     app = app_factory(ORIGIN502_CA_FILE=origin.ca_file)
-    app.send.command(f"origin.test --https-port {origin.port} --host-header wrong.test")
+    # A certificate naming neither the origin domain nor the forwarded Host: a 502.
+    fake_dns.set("other.test", [("A", "127.0.0.1")])
+    app.send.command(f"other.test --https-port {origin.port} --host-header wrong.test")
     app.work(until=lambda: any(m.button_values() for m in app.slack.channel_messages(CHANNEL)))
     (parent,) = app.slack.channel_messages(CHANNEL)
     assert "502 expected" in parent.text
@@ -137,9 +139,11 @@ def test_rerun_and_evidence_land_in_the_same_thread(app_factory, origin):
     assert "What changed since the previous run" in dumps(latest.blocks)
 
 
-def test_mention_in_thread_reruns_with_changed_options(app_factory, origin):
+def test_mention_in_thread_reruns_with_changed_options(app_factory, origin, fake_dns):
     app = app_factory(ORIGIN502_CA_FILE=origin.ca_file)
-    app.send.command(f"origin.test --https-port {origin.port} --host-header wrong.test")
+    # Neither name on the certificate (a 502), until the forwarded Host is one it names.
+    fake_dns.set("other.test", [("A", "127.0.0.1")])
+    app.send.command(f"other.test --https-port {origin.port} --host-header wrong.test")
     app.work(until=lambda: any(m.button_values() for m in app.slack.channel_messages(CHANNEL)))
     (parent,) = app.slack.channel_messages(CHANNEL)
     assert "502 expected" in parent.text

@@ -48,16 +48,20 @@ def results_in_thread(stack, parent, n):
     )
 
 
-def test_thread_progress_verdict_evidence_rerun_and_mention(stack_factory, good_origin):
+def test_thread_progress_verdict_evidence_rerun_and_mention(stack_factory, good_origin,
+                                                            e2e_env):
+    # A certificate naming neither the origin domain nor the forwarded Host: a 502, until the
+    # forwarded Host is a name it carries.
+    e2e_env["dns"].set("other.test", [("A", "127.0.0.1")])
     stack = stack_factory()
     reply, _ = stack.send.command(
-        f"origin.test --https-port {good_origin.port} --host-header wrong.test"
+        f"other.test --https-port {good_origin.port} --host-header wrong.test"
     )
     assert reply.status == 200 and reply.body == ""
     parent = finished_parent(stack)
 
     # The parent names target and asker, went through progress, and ends with the verdict.
-    assert "origin.test" in parent.history[0]
+    assert "other.test" in parent.history[0]
     assert "<@UALICE>" in dumps(parent.blocks)
     assert any("checking" in text for text in parent.history[:-1])
     assert "502 expected" in parent.text

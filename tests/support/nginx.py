@@ -103,7 +103,8 @@ class Nginx(ServerProcess):
         """The nginx.conf written for these servers (also handy in a failing test's output)."""
         blocks = []
         for index, (server, port) in enumerate(zip(self.servers, self.ports, strict=True)):
-            listen = f"listen {self.host}:{port}" + (" ssl" if server.tls else "") + ";"
+            host = f"[{self.host}]" if ":" in self.host else self.host  # ::1 as nginx writes it
+            listen = f"listen {host}:{port}" + (" ssl" if server.tls else "") + ";"
             lines = [listen, f"server_name {' '.join(server.server_names)};"]
             if server.tls:
                 lines += [f"ssl_certificate {server.tls.certificate};",

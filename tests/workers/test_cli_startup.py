@@ -34,6 +34,7 @@ LAZY = {
     "http.client": "nothing: AIA fetches use h11",
     "importlib.metadata": "nothing: the version is workers.__version__",
     "cryptography.hazmat.primitives.serialization.pkcs7": "AIA fetches",
+    "cryptography.x509.ocsp": "reading an OCSP response the origin staples",
     "email.message": "AIA fetches (pkcs7 loads it)",
     "idna": "non-ASCII origin names",
     "html": "reading an answer from CloudFront's edge",

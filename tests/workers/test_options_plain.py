@@ -30,6 +30,7 @@ TARGETS = st.sampled_from([
 NAMES = st.sampled_from([
     "--protocol-policy", "--https-port", "--http-port", "--origin-ssl-protocols",
     "--host-header", "--resolve", "--timeout", "--connection-attempts", "--read-timeout",
+    "--keepalive-timeout",
     "--ip-address-type", "--path", "--ca-file", "--origin", "--bogus", "-x", "--",
     "--https-port=8443", "\u2014host-header", "\u2013timeout", "--host-header=www.example.com",
 ])

@@ -112,6 +112,20 @@ def test_target_decides_sni_host_and_ip_literal_once(hostname, host_header, lite
     assert target.certificate_name == certificate_name
 
 
+@pytest.mark.parametrize(("hostname", "host_header", "names"), [
+    ("origin.example.com", None, ("origin.example.com",)),
+    ("origin.example.com", "origin.example.com", ("origin.example.com",)),
+    # AWS's 502 page: the forwarded Host (the SNI, asked first) or the origin domain.
+    ("origin.example.com", "www.example.com", ("www.example.com", "origin.example.com")),
+    ("192.0.2.10", "www.example.com", ("192.0.2.10", "www.example.com")),
+])
+def test_every_name_the_certificate_may_carry_primary_first(hostname, host_header, names):
+    request = ProbeRequest(hostname=hostname, settings=OriginSettings(host_header=host_header))
+    target = Target.of(request)
+    assert target.certificate_names == names
+    assert target.certificate_names[0] == target.certificate_name
+
+
 def test_a_connection_target_is_the_same_target_with_an_endpoint():
     request = ProbeRequest(hostname="origin.example.com", display="Origin.example.com",
                            settings=OriginSettings(https_port=8443),
@@ -136,8 +150,9 @@ def test_the_report_view_of_the_target_keeps_its_json_shape():
         "sni": "www.example.com", "host_header": "www.example.com",
         "protocol_policy": "match-viewer", "https_port": 443, "http_port": 80,
         "origin_ssl_protocols": ["TLSv1.1", "TLSv1.2"], "path": "/", "connect_timeout": 10.0,
-        "connection_attempts": 3, "read_timeout": 30.0, "ip_address_type": "ipv4"}
+        "connection_attempts": 3, "read_timeout": 30.0, "ip_address_type": "ipv4",
+        "keepalive_timeout": 5.0}
     assert list(asdict(Target.of(request).info())) == [
         "hostname", "display", "is_ip_literal", "sni", "host_header", "protocol_policy",
         "https_port", "http_port", "origin_ssl_protocols", "path", "connect_timeout",
-        "connection_attempts", "read_timeout", "ip_address_type"]
+        "connection_attempts", "read_timeout", "ip_address_type", "keepalive_timeout"]

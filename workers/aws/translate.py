@@ -138,6 +138,7 @@ def origin_settings(origin: DistOrigin, *, host_header: str | None, path: str) -
         connect_timeout=float(origin.connection_timeout),
         connection_attempts=int(origin.connection_attempts),
         read_timeout=float(origin.read_timeout or 30.0),
+        keepalive_timeout=float(origin.keepalive_timeout or 5.0),
         path=join_origin_path(origin.origin_path, path),
         ip_address_type=IP_ADDRESS_TYPE.get(origin.ip_address_type or "ipv4", "ipv4"),
     )

@@ -46,6 +46,12 @@ LINK_PORTS_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesHTTPPort"
 LINK_DOMAIN_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesDomainName"
 LINK_SSL_PROTOCOLS = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginSSLProtocols"
 LINK_RESPONSE_TIMEOUT = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginResponseTimeout"
+LINK_KEEPALIVE_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginKeepaliveTimeout"
+LINK_PROTOCOL_POLICY = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginProtocolPolicy"
+LINK_ORIGIN_BEHAVIOUR = DG + "RequestAndResponseBehaviorCustomOrigin.html"
+LINK_ORIGIN_ERRORS = DG + "HTTPStatusCodes.html"
+LINK_QUOTAS = DG + "cloudfront-limits.html"
+LINK_LOG_FIELDS = DG + "standard-logs-reference.html"
 LINK_PREFIX_LIST = DG + "LocationsOfEdgeServers.html#managed-prefix-list"
 LINK_IP_RANGES = "https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html"
 LINK_HOST_POLICIES = DG + "using-managed-origin-request-policies.html"
@@ -59,6 +65,9 @@ LINK_ALB_502 = "https://repost.aws/knowledge-center/elb-alb-troubleshoot-502-err
 # the issuing CA's certificate URL, caIssuers (§7.1.2.7.7).
 LINK_CABF_BR = "https://cabforum.org/working-groups/server/baseline-requirements/requirements/"
 LINK_RFC5280_PATHS = "https://www.rfc-editor.org/rfc/rfc5280#section-6"
+LINK_RFC6960 = "https://www.rfc-editor.org/rfc/rfc6960"  # OCSP
+LINK_RFC6066_STATUS = "https://www.rfc-editor.org/rfc/rfc6066#section-8"  # OCSP stapling
+LINK_RFC7633 = "https://www.rfc-editor.org/rfc/rfc7633"  # TLS feature: OCSP Must-Staple
 
 
 class Shape(StrEnum):
@@ -217,13 +226,27 @@ CATALOG: dict[FindingCode, Entry] = {
          " -tls1_2`."),
         (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS)),
     FindingCode.TLS13_ONLY: Entry(
-        Severity.WARNING, "The origin accepts only TLS 1.3",
-        "{address} port {port} accepts only TLS 1.3; CloudFront is set to {offered}.",
-        ("The origin accepts only TLS 1.3. AWS's origin settings list TLS 1.2 as the newest "
-         "protocol, but CloudFront was reported in November 2025 to negotiate TLS 1.3 with "
-         "origins automatically; that is not confirmed in AWS's documentation here.",
-         "To be safe, also enable TLS 1.2 on the origin with one of CloudFront's ciphers, "
-         "e.g. ECDHE-RSA-AES128-GCM-SHA256 or ECDHE-ECDSA-AES128-GCM-SHA256."),
+        Severity.WARNING, "Only TLS 1.3 works with what CloudFront offers",
+        ("{address} port {port} completes TLS 1.3 with the suites CloudFront is believed to "
+         "offer ({tls13_suites}), but not CloudFront's documented handshake ({offered}): "
+         "{why}."),
+        ("CloudFront was reported in November 2025 to negotiate TLS 1.3 with origins "
+         "automatically, so it probably connects over TLS 1.3; AWS's origin settings still list "
+         "TLS 1.2 as the newest protocol and that report is not confirmed in AWS's "
+         "documentation here. A CloudFront edge that connects with TLS 1.2 would fail for the "
+         "reason above.",
+         "To be safe: {fix}"),
+        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
+    FindingCode.TLS13_OFFER_REFUSED: Entry(
+        Severity.WARNING, "The origin may refuse CloudFront's TLS 1.3 handshake",
+        ("{address} port {port} speaks TLS 1.3, but a TLS 1.3 handshake offering "
+         "{tls13_suites} (the suites CloudFront is believed to offer) gets {answer}; {accepts}."),
+        ("CloudFront's handshake as AWS documents it (TLS 1.2) works today. CloudFront was "
+         "reported in November 2025 to negotiate TLS 1.3 with origins that support it, and "
+         "which TLS 1.3 suites it offers is not documented: if its TLS 1.3 offer is like the "
+         "one above, this origin refuses it rather than falling back to TLS 1.2, and CloudFront "
+         "answers 502.",
+         "{fix}"),
         (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
     FindingCode.TLS_CIPHER_UNSUPPORTED: Entry(
         Severity.ERROR, "No cipher in common with CloudFront",
@@ -284,9 +307,21 @@ CATALOG: dict[FindingCode, Entry] = {
         Severity.ERROR, "The TLS handshake failed",
         "{address} port {port}: {what} ({measured}).{extra}",
         ("{detail}",
+         "{advice}",
          "Test the origin's TLS with `openssl s_client -connect {address}:{port} "
-         "-servername {sni}` and compare its protocols and ciphers with CloudFront's list."),
+         "-servername {sni}`."),
         (LINK_502_CIPHERS, LINK_CIPHERS)),
+    FindingCode.TLS_SNI_REFUSED: Entry(
+        Severity.ERROR, "The origin has no certificate for the name CloudFront sends (SNI)",
+        ("{address} port {port} refuses the handshake for {sni}, the server name (SNI) "
+         "CloudFront sends{why_sni}, but completes the same handshake {accepted_with} "
+         "({measured})."),
+        ("Give the origin a virtual host and a certificate for {sni}: in nginx, a `server` "
+         "block with `server_name {sni};` and an `ssl_certificate` that covers the name (a "
+         "default server with `ssl_reject_handshake on;` refuses every name no other server "
+         "block lists).",
+         "{alternative}"),
+        (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
     FindingCode.TLS_UNVERIFIABLE_HERE: Entry(
         Severity.WARNING, "This handshake cannot be reproduced from here",
         "{address} port {port}: {measured}.",
@@ -294,11 +329,19 @@ CATALOG: dict[FindingCode, Entry] = {
         (LINK_CIPHERS,), uncertain=True),
     FindingCode.CERT_HOSTNAME_MISMATCH: Entry(
         Severity.ERROR, "The certificate does not name the origin",
-        "The certificate names {listed} in {source}, not {name}: {why}. Certificate: {label}.",
+        ("The certificate names {listed} in {source}, not {name}: {why}.{doubt} "
+         "Certificate: {label}."),
         ("Issue a certificate that covers {name} (for example with ACM for a load balancer) and "
          "install it on the origin.",
          "{alternative}"),
         (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
+    FindingCode.CERT_NAME_MATCH_UNCERTAIN: Entry(
+        Severity.WARNING, "The certificate names the origin only by a reading AWS does not confirm",
+        "{said} Certificate: {label}.",
+        ("{fix}",
+         "{alternative}"),
+        (LINK_502_NAME, LINK_HTTPS_ORIGIN, LINK_DOMAIN_SETTING, LINK_CERT_NAMES),
+        uncertain=True),
     FindingCode.CERT_EXPIRED: Entry(
         Severity.ERROR, "A certificate has expired",
         "The {which} certificate {label} expired {ago} ago, on {on} UTC.",
@@ -317,6 +360,50 @@ CATALOG: dict[FindingCode, Entry] = {
         "The server certificate {label} expires in {ago}, on {not_after}.",
         ("Renew the certificate before {not_after}; CloudFront will answer 502 from then on.",),
         (LINK_502_CERT,)),
+    # Revocation: the certificate's status is a fact; whether CloudFront checks it toward
+    # origins is not documented (cloudfront-facts §3.2, §8.4), hence warnings, uncertain.
+    FindingCode.CERT_REVOKED: Entry(
+        Severity.WARNING, "The certificate is revoked (its stapled OCSP response says so)",
+        ("The server certificate {label} was revoked on {on}{reason}, says the OCSP response "
+         "the origin staples{signed}.{doubt} Clients that check revocation refuse this "
+         "certificate; whether CloudFront checks revocation toward origins is not documented, "
+         "so it may answer 502 or may not."),
+        ("Replace the certificate: have the CA issue a new one for a new private key (a revoked "
+         "certificate cannot be reinstated, and after a key compromise the old key must be taken "
+         "as known to others), then install it with its intermediates.",
+         "Then staple the new certificate's status: `ssl_stapling on;` lets nginx fetch it from "
+         "the CA's OCSP responder, while a file given with `ssl_stapling_file` must be made "
+         "again for the new certificate (or removed).",
+         "Check what the origin staples with `openssl s_client -connect {sni}:{port} "
+         "-servername {sni} -status`: its OCSP section should say \"Cert Status: good\"."),
+        (LINK_RFC6960, LINK_502_CERT), uncertain=True),
+    FindingCode.CERT_MUST_STAPLE_MISSING: Entry(
+        Severity.WARNING, "The certificate demands OCSP stapling, and the origin staples nothing",
+        ("The server certificate {label} carries the OCSP Must-Staple extension (TLS feature "
+         "status_request), but the origin sent no certificate status when asked for one. "
+         "Clients that enforce Must-Staple refuse such a connection; whether CloudFront does "
+         "is not documented."),
+        ("Turn OCSP stapling on at the origin (nginx: `ssl_stapling on; ssl_stapling_verify on;` "
+         "with a `resolver` that reaches the CA's OCSP responder; Apache: `SSLUseStapling on`). "
+         "nginx fetches its first response only after the first handshakes, so right after a "
+         "restart it may staple nothing for a while: run the check again to see whether it "
+         "lasts.",
+         "Or reissue the certificate without the Must-Staple extension (certbot: without "
+         "`--must-staple`).",
+         "Check with `openssl s_client -connect {sni}:{port} -servername {sni} -status`: "
+         "\"OCSP response: no response sent\" means nothing is stapled."),
+        (LINK_RFC7633, LINK_RFC6066_STATUS), uncertain=True),
+    # Severity is set by the rule: info when the response merely tells nothing (stale, refused,
+    # status unknown); warning when it is wrong (another certificate, a bad signature,
+    # unreadable) or when the certificate demands stapling.
+    FindingCode.CERT_OCSP_STAPLE_UNUSABLE: Entry(
+        Severity.INFO, "The stapled OCSP response cannot be used",
+        ("The origin staples an OCSP response for the server certificate {label} that a client "
+         "cannot use: {problem}.{consequence}"),
+        ("{fix}",
+         "Check with `openssl s_client -connect {sni}:{port} -servername {sni} -status`, which "
+         "prints the stapled response."),
+        (LINK_RFC6066_STATUS, LINK_RFC6960), uncertain=True),
     FindingCode.CERT_SELF_SIGNED: Entry(
         Severity.ERROR, "The certificate is self-signed",
         "The server certificate {label} is self-signed.",
@@ -354,6 +441,18 @@ CATALOG: dict[FindingCode, Entry] = {
                  "intermediate is missing; if the CA is private, CloudFront will not trust it "
                  "either way."),
         }),
+    FindingCode.CERT_WRONG_INTERMEDIATE: Entry(
+        Severity.ERROR, "The intermediate sent is not the one that signed the certificate",
+        ("The origin sends \"{wrong}\" (certificate [{index}], SHA-256 {sha256}…) as the issuer "
+         "of \"{dangling}\", but it did not sign it: {why}. The name is right and the key is "
+         "not, so no path reaches a trusted root."),
+        ("Replace certificate [{index}] in the origin's certificate file with the intermediate "
+         "that signed \"{dangling}\"{which_one}: take it from the CA's current bundle for this "
+         "certificate{where}.",
+         "This happens when a CA re-keys an intermediate under the same name, or when a bundle "
+         "from another order or another CA account is installed; check the file with "
+         "`openssl verify -untrusted bundle.pem server.pem`."),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES, LINK_RFC5280_PATHS)),
     FindingCode.CERT_CHAIN_ORDER: Entry(
         Severity.ERROR, "The certificate chain is in the wrong order",
         ("{lead} Received: {order}. Needed: {needed}. CloudFront rejects a chain whose "
@@ -378,6 +477,17 @@ CATALOG: dict[FindingCode, Entry] = {
         "{detail}",
         ("{detail} Reissue the certificate with an RSA 2048-bit or ECDSA P-256 key.",),
         (LINK_CERT_REQS,)),
+    FindingCode.CERT_KEY_UNSUPPORTED: Entry(
+        Severity.ERROR, "The certificate's key type is one CloudFront cannot use",
+        ("{address} port {port}: the server certificate has an {key} key. With CloudFront's "
+         "curves and signature schemes the origin refuses the handshake; it completes only "
+         "for a client that accepts {key} ({measured}).{doubt}"),
+        ("Reissue the certificate with an RSA 2048-bit key or an ECDSA P-256 key and install "
+         "it in place of the {key} one (ECDSA P-384 is probably accepted too, but AWS "
+         "documents only 256-bit ECDSA keys).",
+         "The ECDHE curves the origin allows are not the problem: the certificate's key alone "
+         "decides which clients can verify it."),
+        (LINK_CERT_REQS, LINK_CIPHERS, LINK_502_CIPHERS)),
     FindingCode.CERT_KEY_TYPE_UNCERTAIN: Entry(
         Severity.WARNING, "The key type may not be accepted",
         "{detail}",
@@ -446,6 +556,19 @@ CATALOG: dict[FindingCode, Entry] = {
          "Check that the virtual host for {host} exists and that the origin keeps connections "
          "open longer than CloudFront's keep-alive timeout (5 s by default)."),
         (P502, LINK_ORIGIN_SETTINGS)),
+    FindingCode.HTTP_KEEPALIVE_SHORTER: Entry(
+        Severity.WARNING,
+        "The origin closes idle connections sooner than CloudFront's keep-alive timeout",
+        ("{address} port {port} says it closes an idle connection after {origin_timeout:g} s "
+         "(Keep-Alive: {keep_alive}); CloudFront keeps an idle origin connection for reuse up to "
+         "{keepalive:g} s (origin keep-alive timeout)."),
+        ("CloudFront may send a request on a connection the origin is closing at that moment. "
+         "That this gives occasional 502s is widely reported but not documented by AWS "
+         "(UNCONFIRMED).",
+         "Make the origin's idle timeout longer than {keepalive:g} s (nginx: "
+         "`keepalive_timeout 75s;`), or set the distribution's origin keep-alive timeout below "
+         "the origin's."),
+        (LINK_KEEPALIVE_SETTING,), uncertain=True),
     FindingCode.ORIGIN_RESPONSE_TIMEOUT: Entry(
         Severity.ERROR, "The origin does not answer within the response timeout (504, not 502)",
         "{address} port {port} accepted GET {path} but did not answer within {timeout:g} s.",
@@ -476,13 +599,43 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.CUT_SHORT:
                 "{address} port {port} answered GET {path}, but {measured}.",
         }),
+    FindingCode.HTTP_PORT_SPEAKS_TLS: Entry(
+        Severity.ERROR, "The HTTP port speaks TLS",
+        ("{address} port {port} speaks TLS: {said}. CloudFront talks plain HTTP to it "
+         "(protocol policy {policy}, HTTP port {port}){scope}. {viewers}"),
+        ("{fix}",
+         "Or set the HTTP port to the origin's plain-HTTP listener (80 by default)."),
+        (LINK_PROTOCOL_POLICY, LINK_PORTS_SETTING)),
+    FindingCode.HTTP_SECOND_100_CONTINUE: Entry(
+        Severity.ERROR, "The origin sends more than one 100 Continue",
+        ("{address} port {port} answered GET {path} with {count} \"100 Continue\" interim "
+         "responses{final}; CloudFront accepts one and returns an error "
+         "after a second."),
+        ("AWS documents that CloudFront returns an error when the origin sends another 100 "
+         "Continue after the first; which status viewers then get is not documented "
+         "(UNCONFIRMED, most likely 502).",
+         "Find what on the origin, or a proxy in front of it, sends 100 Continue more than "
+         "once and make it send at most one (this GET had no `Expect: 100-continue`, so none "
+         "was needed)."),
+        (LINK_ORIGIN_BEHAVIOUR,)),
+    FindingCode.HTTP_HEADERS_TOO_LARGE: Entry(
+        Severity.ERROR, "The response headers exceed CloudFront's 20,480-byte limit",
+        ("{address} port {port} answers GET {path} with {size} of response headers; CloudFront "
+         "accepts at most 20,480 bytes.{largest}{counted}"),
+        ("CloudFront does not pass such a response on: its logs say OriginHeaderTooBigError. "
+         "Which status viewers get is not documented (most likely 502).",
+         "Make the response headers smaller: fewer or shorter cookies, a shorter "
+         "Content-Security-Policy, no debug headers. origin502 counts the whole response head "
+         "as received (status line, header lines and line ends); AWS does not say exactly "
+         "how it counts, so stay well below the limit."),
+        (LINK_QUOTAS, LINK_LOG_FIELDS)),
     FindingCode.ORIGIN_RETURNED_ERROR: Entry(
         Severity.ERROR, "The origin itself answers with an error",
         "{address} port {port} itself answers GET {path} with {status}{server}.",
         ("The {status} comes from the origin{server}, not from CloudFront: CloudFront passes "
-         "it on to viewers.",
+         "it on to viewers (and caches it for 10 s by default, its error caching minimum TTL).",
          "{fix}"),
-        (LINK_502_ALB, LINK_ALB_502)),
+        (LINK_ORIGIN_ERRORS,)),
     FindingCode.ORIGIN_RETURNED_CLIENT_ERROR: Entry(
         Severity.INFO, "The origin answers with a client error",
         "{address} port {port} answers GET {path} with {status}{server}.",
@@ -490,6 +643,19 @@ CATALOG: dict[FindingCode, Entry] = {
          "header from CloudFront, this probe does not send it; otherwise check the path and "
          "the virtual host.",),
         (DG + "add-origin-custom-headers.html",)),
+    FindingCode.HTTP_REDIRECT_LOOP: Entry(
+        Severity.INFO, "An HTTP-to-HTTPS redirect would loop behind CloudFront",
+        ("{address} port {port} answers GET {path} over HTTP with {status} to {location}. "
+         "CloudFront reaches this origin over HTTP only (protocol policy http-only) and "
+         "forwards the viewer's Host {host}, so a viewer who follows the redirect comes back "
+         "through CloudFront and gets it again."),
+        ("Viewers see a redirect loop (too many redirects), not a 502.",
+         "Set the origin protocol policy to HTTPS only (or Match viewer) so that CloudFront "
+         "uses HTTPS to the origin, or leave the redirect to the distribution's viewer "
+         "protocol policy (Redirect HTTP to HTTPS). An origin that redirects by a header "
+         "CloudFront can forward (CloudFront-Forwarded-Proto) does not loop once it is "
+         "forwarded; this probe sent none."),
+        (LINK_PROTOCOL_POLICY,)),
     FindingCode.ORIGIN_IS_IP_ADDRESS: Entry(
         Severity.WARNING, "The origin is an IP address",
         "The origin is given as the IP address {address}, not a domain name.",
@@ -617,6 +783,58 @@ PLAIN_HTTP_ANSWER = " (it answered plain HTTP)"
 PROTOCOL_FIX_ADD = ("Add {protocol} to the distribution's origin SSL protocols, or better, "
                     "enable TLS 1.2 on the origin.")
 PROTOCOL_FIX_ENABLE = "Enable TLS 1.2 on the origin."
+# Why CloudFront's documented (TLS 1.2) handshake fails on an origin that completes TLS 1.3:
+# TLS13_ONLY's {why}, by the failure's reason; and the fix of that reason.
+TLS12_WHY_CIPHER = "over {protocol} it accepts only {accepted}, none of CloudFront's ciphers"
+TLS12_WHY_PROTOCOL_OLDER = "it accepts {older}, which the distribution does not offer"
+TLS12_WHY_NO_OLDER = (
+    "no TLS 1.2 or older handshake completes with any cipher this machine can offer "
+    "(CloudFront's got: {detail})")
+TLS12_WHY_OTHER = "CloudFront's handshake fails ({detail})"
+TLS12_FIX_CIPHER = (
+    "enable TLS 1.2 on the origin with one of CloudFront's origin ciphers for its "
+    "certificate, e.g. {example}. CloudFront does not offer CHACHA20, DHE or plain-RSA GCM "
+    "suites toward origins.")
+TLS12_FIX_CURVE = (
+    "allow X25519, prime256v1 (P-256) or secp384r1 (P-384) for ECDHE on the origin, and "
+    "RSA-PKCS1 or ECDSA signatures with SHA-256/384/512 for TLS 1.2.")
+TLS12_FIX_CERT_CURVE = (
+    "use a certificate with a P-256 or P-384 key (or an RSA one): in TLS 1.2 an ECDSA "
+    "certificate's curve must be one CloudFront offers (X25519, P-256, P-384), and this one is "
+    "{curve}.")
+TLS12_WHY_CERT_KEY = (
+    "the server certificate's {key} key is not one CloudFront's curves and signature schemes "
+    "let it verify ({detail})")
+TLS12_FIX_CERT_KEY = (
+    "use a certificate with an RSA or an ECDSA P-256/P-384 key: AWS documents RSA and ECDSA "
+    "certificates only, and this one has an {key} key.")
+# Example ciphers by certificate key type, for the fixes above.
+CIPHER_EXAMPLE_RSA = "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate)"
+CIPHER_EXAMPLE_EC = "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate)"
+CIPHER_EXAMPLE_BOTH = (
+    "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate) or ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA "
+    "certificate)")
+# TLS13_ONLY's suites when the TLS 1.3 offer could not be limited to CloudFront's here.
+TLS13_SUITES_UNLIMITED = "any suite: the offer could not be limited to CloudFront's here"
+# TLS13_OFFER_REFUSED: how the origin answered CloudFront's presumed TLS 1.3 offer, what it
+# accepts with every suite offered, and the fix.
+TLS13_ANSWER_ALERT = "alert {alert}"
+TLS13_ACCEPTS_SUITE = "offered every TLS 1.3 suite, it chooses {cipher}"
+TLS13_ACCEPTS_NOTHING = (
+    "offered every TLS 1.3 suite, curve and signature scheme, it still fails ({error})")
+TLS13_FIX_SUITES = (
+    "Allow TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384 among the origin's TLS 1.3 "
+    "suites (nginx: `ssl_conf_command Ciphersuites "
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;`).")
+TLS13_FIX_OTHER = (
+    "Make TLS 1.3 on the origin accept CloudFront's curves (X25519, P-256, P-384) and RSA-PSS "
+    "or ECDSA signatures, or turn TLS 1.3 off on the origin (nginx: `ssl_protocols TLSv1.2;`) "
+    "until it does.")
+# Added to an error on an origin whose TLS 1.3 works only outside CloudFront's presumed offer.
+TLS13_OTHER_SUITES_NOTE = (
+    " The origin does complete a TLS 1.3 handshake, but only with {cipher}, not with the "
+    "suites CloudFront is believed to offer ({tls13_suites}); whether CloudFront's TLS 1.3 "
+    "offer includes {cipher} is not documented.")
 COMMON_PROTOCOL = "the common protocol"  # when no protocol was accepted in common
 # How the origin answered a ClientHello with exactly CloudFront's ciphers, by outcome.
 OFFER_ANSWERS: dict[str, str] = {
@@ -642,6 +860,57 @@ HANDSHAKE_FAILURES: dict[TlsReason, str] = {
     TlsReason.TIMEOUT: "the origin did not complete the handshake in time",
 }
 HANDSHAKE_FAILED = "the handshake failed"
+# What to do about a failed handshake, by what was measured: a connection closed right after
+# the ClientHello or a silence says nothing about protocols or ciphers.
+HANDSHAKE_ADVICE: dict[TlsReason, str] = {
+    TlsReason.RESET: (
+        "The connection was closed without a TLS alert right after each ClientHello, whatever "
+        "was offered: the usual cause is a TCP proxy or load balancer that passes TLS through "
+        "(nginx stream with ssl_preread, HAProxy in mode tcp) to a backend that is down or "
+        "refuses it, or a firewall that cuts TLS. Check that proxy's logs and its upstream."),
+    TlsReason.TIMEOUT: (
+        "The port accepts TCP connections, but nothing answered the ClientHello: check what "
+        "listens on port {port} (a proxy waiting on an unreachable backend, a service that is "
+        "not TLS and waits for something else, a firewall that drops TLS)."),
+}
+HANDSHAKE_ADVICE_OTHER = (
+    "Compare the protocols and ciphers the origin allows with CloudFront's list, and look in "
+    "the origin's TLS error log for why it ended the handshake.")
+HANDSHAKE_NO_ANSWER = (
+    " Nothing came back to the ClientHello: no ServerHello, no alert, no close.")
+SNI_BECAUSE_HOST = " because the distribution forwards the viewer's Host header"
+SNI_ORIGIN_DOMAIN = " (the origin domain)"
+SNI_ACCEPTED_WITH = "with SNI {name}"
+SNI_ACCEPTED_WITHOUT = "without SNI"
+SNI_ALTERNATIVE_HOST = (
+    "Or stop forwarding the viewer's Host header to this origin (an origin request policy "
+    "without Host, such as AllViewerExceptHostHeader): CloudFront then sends {hostname} as "
+    "SNI, which the origin accepts.")
+SNI_ALTERNATIVE_NONE = (
+    "CloudFront sends the origin domain as SNI (or the forwarded Host); an origin that "
+    "completes the handshake only without SNI serves nobody CloudFront's name.")
+KEY_DOUBT_CURVE = (
+    " AWS documents ECDSA certificates with 256-bit keys and lists P-256, P-384 and X25519 as "
+    "CloudFront's curves, which in TLS 1.2 also bound the curve of the certificate a client can "
+    "verify; that CloudFront refuses {key} is derived from those lists, not stated by AWS.")
+KEY_DOUBT_NONE = (
+    " AWS documents RSA and ECDSA certificates only, and lists no signature scheme for {key}.")
+WRONG_ISSUER_WHY: dict[str, str] = {
+    "key_identifier": ("its subject key identifier is {found}, while the server certificate "
+                       "names {expected} as its issuer's key"),
+    "signature": "the signature on \"{dangling}\" does not verify with its key",
+}
+# An origin with an RSA and an ECDSA certificate: which one a finding is about.
+DUAL_CERTIFICATE = (
+    " This is the origin's {kind} certificate, presented to clients that prefer {kind} "
+    "suites; to those that prefer {other} suites it presents its {other} certificate "
+    "{label}, {state}.")
+DUAL_STATE_OK = "which passes these checks"
+DUAL_STATE_BAD = "which fails too"
+DUAL_EITHER = (
+    " CloudFront's preference between RSA and ECDSA suites is not documented, so it may get "
+    "either certificate: requests fail whenever it gets this one.")
+WRONG_ISSUER_WHICH = " (subject key identifier {expected})"
 HANDSHAKE_NOTHING_ACCEPTED = (
     " It accepted no protocol and cipher this machine can offer; if it only supports "
     "DES-CBC3-SHA or RC4-MD5 (on CloudFront's list but not buildable here) that could not be "
@@ -657,11 +926,51 @@ WHICH_INTERMEDIATE = "intermediate #{index}"
 NAMES_FROM_CN = "its Common Name (it has no DNS names in SAN)"
 NAMES_FROM_SAN = "its SAN"
 MISMATCH_WHY_FORWARDED = (
-    "the distribution forwards Host {host}, so CloudFront checks the certificate against that "
-    "name (and sends it as SNI)")
+    "the distribution forwards Host {host}, which CloudFront sends as SNI, and AWS accepts a "
+    "certificate that names that Host or the origin domain {hostname}; it names neither")
 MISMATCH_ALTERNATIVE_FORWARDED = (
+    "Or issue it for the origin domain {hostname}: AWS's 502 page accepts either name, but its "
+    "origin settings page asks for the forwarded Host, so {host} is the safer choice.")
+# A mismatch by RFC 6125 that a looser wildcard reading would accept (facts §3.4, §8.4).
+MISMATCH_WIDE_WILDCARD = (
+    " Only a wildcard standing for more than one label would cover it ({pattern}): RFC 6125 "
+    "lets a wildcard stand for exactly one whole left-most label, and AWS says only that "
+    "CloudFront supports wildcards, not how it matches them, so this follows the RFC and is not "
+    "certain.")
+# CERT_NAME_MATCH_UNCERTAIN: why each lenient reading is in doubt, and its fix, by Doubt value
+# (workers/diagnosis/names.py). Facts §1.1, §3.4, §3.5, §8.4.
+NAME_DOUBTS: dict[str, str] = {
+    "forwarded_host": (
+        "The distribution forwards Host {host}, which CloudFront also sends as SNI; the "
+        "certificate does not name it, but it names the origin domain {origin}{via}. "
+        "AWS's 502 troubleshooting page and its page on HTTPS to custom origins accept a "
+        "certificate that names either one; its origin settings page says that with Host "
+        "forwarded the certificate must match the Host. If CloudFront follows the stricter "
+        "page, it answers 502."),
+    "common_name": (
+        "{name} is only the certificate's Common Name; its SAN lists {listed}. AWS counts the "
+        "Common Name among a certificate's names, but clients that follow RFC 6125 ignore it "
+        "when the SAN holds DNS names, and AWS does not say which CloudFront does."),
+    "partial_wildcard": (
+        "{name} matches {pattern} only if a wildcard may stand for part of a label. RFC 6125 "
+        "lets a client accept that, RFC 9525 (which replaces it) does not, and AWS says only "
+        "that CloudFront supports wildcards, not how it matches them."),
+}
+NAME_VIA = " (as {pattern})"
+NAME_FIXES: dict[str, str] = {
+    "forwarded_host": (
+        "Add {host} to the certificate's Subject Alternative Names, so that it matches under "
+        "either page's rule."),
+    "common_name": ("Add {name} to the certificate's Subject Alternative Names: every client "
+                    "reads those."),
+    "partial_wildcard": (
+        "Put {name} itself, or a wildcard for its whole first label ({wildcard}), in the "
+        "certificate's Subject Alternative Names: every client reads those the same way."),
+}
+NAME_ALTERNATIVE_FORWARDED = (
     "Or stop forwarding the Host header (an origin request policy without Host, e.g. "
-    "AllViewerExceptHostHeader) so CloudFront checks {hostname} instead.")
+    "AllViewerExceptHostHeader): CloudFront then sends {origin} as SNI and checks that name, "
+    "which the certificate has.")
 MISMATCH_WHY = "CloudFront checks the certificate against the origin domain"
 MISMATCH_ALTERNATIVE = (
     "Or point the origin domain at a name the certificate already covers ({covered}), or "
@@ -702,6 +1011,54 @@ UNCHECKED_SIGNATURE = (
 CHAIN_CUT_PRESENTED = ("the origin sent {presented} certificates and only the first "
                        "{considered} were considered")
 CHAIN_CUT_BUDGET = "signature checks stopped at {checks}"
+STAPLE_SIGNED_BY = " (signed by \"{signer}\")"
+STAPLE_SIGNATURE_UNCHECKED = (" The response's signature could not be checked here ({detail}), "
+                              "so a client might not accept it as proof.")
+STAPLE_REASON = " (reason: {reason})"
+STAPLE_NO_DATE = "a date it does not give"
+STAPLE_ISSUER_NAME_ONLY = (" The issuer's certificate was not at hand: the response was matched "
+                           "to this certificate by serial and issuer name.")
+STAPLE_PROBLEMS: dict[str, str] = {
+    "unreadable": "{detail}",
+    "refused": "it is the responder's refusal \"{status}\", with no certificate status in it",
+    "other_certificate": "it is about the certificate with serial {serial}, not this one ({ours})",
+    "other_issuer": "it names this certificate's serial, but under another issuer",
+    "bad_signature": "its signature is not acceptable: {detail}",
+    "unknown": "the responder says it does not know this certificate (status unknown)",
+    "expired": "it is out of date since {on} UTC ({ago} ago, its nextUpdate)",
+    "not_yet_valid": "it is dated {ago} in the future (thisUpdate {on} UTC)",
+}
+STAPLE_FIXES: dict[str, str] = {
+    "unreadable": ("Staple a real OCSP response for this certificate: let the server fetch "
+                   "it from the CA's OCSP responder (nginx: `ssl_stapling on;` without "
+                   "`ssl_stapling_file`), or make the file again with `openssl ocsp`."),
+    "refused": ("The file or cache holds the responder's refusal: fetch the status again "
+                "(`openssl ocsp -issuer issuer.pem -cert server.pem -url URL -respout "
+                "resp.der`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
+    "other_certificate": ("The stapled response belongs to another certificate (most often "
+                          "the one before a renewal, left in an `ssl_stapling_file`): make it "
+                          "again for the certificate now installed, or let the server fetch it "
+                          "(nginx: `ssl_stapling on;` without the file)."),
+    "other_issuer": ("The stapled response names a certificate of another CA: make it again "
+                     "with this certificate's issuer (`openssl ocsp -issuer issuer.pem -cert "
+                     "server.pem ...`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
+    "bad_signature": ("Staple a response signed by the certificate's issuer or by a "
+                      "responder it authorised: fetch it from the CA's OCSP responder named in "
+                      "the certificate."),
+    "unknown": ("The responder does not know this certificate: check that it is the CA's "
+                "responder for this issuer (the certificate's AIA OCSP URL), and that the "
+                "certificate is one the CA issued."),
+    "expired": ("Refresh the stapled response before its nextUpdate: a file given with nginx's "
+                "`ssl_stapling_file` is never refreshed by nginx, so make it again on a "
+                "schedule, or let nginx fetch it (`ssl_stapling on;` without the file)."),
+    "not_yet_valid": ("Check the clock of the machine that made the response; a response from "
+                      "the CA's responder is dated by the CA."),
+}
+STAPLE_MUST = (" The certificate carries OCSP Must-Staple, so clients that enforce it treat this "
+               "as no response at all and refuse the connection; whether CloudFront does is "
+               "not documented.")
+STAPLE_MAY = (" Clients that check revocation ignore such a response or refuse the connection; "
+              "whether CloudFront looks at it is not documented.")
 VALIDATOR_NAMES: dict[str, str] = {
     "openssl": "OpenSSL's verifier", "webpki": "the Web PKI profile (cryptography)"}
 VALIDATOR_SAID = "{validator}: {rule}"
@@ -767,6 +1124,34 @@ ORIGIN_ERROR_FIX_ALB = (
     "target fails: check the target group's health checks and the targets' logs.")
 ORIGIN_ERROR_FIX_504 = "The origin's own upstream timed out: look at the application behind it."
 ORIGIN_ERROR_FIX = "Look at the origin's application and error logs for this request."
+# HTTP_PORT_SPEAKS_TLS: what showed that the port speaks TLS, what viewers get, and the fix.
+PORT_TLS_REFUSED = 'it answers plain HTTP with {status} "{said}"'
+PORT_TLS_ANSWERED = "it answers plain HTTP with {status}"
+PORT_TLS_RECORD = "it answers plain HTTP with a TLS {kind}record ({hex})"
+TLS_RECORD_KINDS = {0x14: "change-cipher-spec ", 0x15: "alert ", 0x16: "handshake ",
+                    0x17: "application-data "}
+PORT_TLS_CLOSED = "it closes a plain HTTP request without an answer"
+PORT_TLS_JOIN = ", and "
+PORT_TLS_VIEWERS_ORIGIN = "Viewers get the origin's own {status}, which CloudFront passes on."
+PORT_TLS_VIEWERS_502 = ("CloudFront gets no HTTP response from it, so viewers get 502 Bad "
+                        "Gateway.")
+PORT_TLS_SCOPE = {"match-viewer": ", for viewers who use HTTP"}
+PORT_TLS_FIX = {
+    "http-only": ("If this is the origin's HTTPS listener, set the origin protocol policy to "
+                  "HTTPS only (or Match viewer) with HTTPS port {port}: CloudFront then speaks "
+                  "TLS to it and checks its certificate."),
+    "match-viewer": ("If this is the origin's HTTPS listener, set the origin protocol policy "
+                     "to HTTPS only so that every request goes to the HTTPS port {https_port}."),
+}
+CONTINUE_FINAL = " before its final {status}"
+# HTTP_HEADERS_TOO_LARGE
+HEADERS_SIZE = "{bytes:,} bytes"
+HEADERS_SIZE_CUT = "more than {bytes:,} bytes (origin502 stopped reading there)"
+HEADERS_LARGEST = " The largest: {names}."
+HEADER_WEIGHT = "{name} {bytes:,} bytes"
+HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} bytes, under the "
+                         "limit: whether CloudFront fails it depends on how it counts "
+                         "(UNCONFIRMED).")
 
 # CloudFront's edge as the target (workers.diagnosis.edge)
 EDGE_BY_NAME = "{cloudfront_name} is a CloudFront distribution name"

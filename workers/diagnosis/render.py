@@ -51,8 +51,24 @@ def plural(forms: tuple[str, str], count: int) -> str:
     return say(forms[0] if count == 1 else forms[1], count=count)
 
 
+# Where one sentence ends and the next begins: after ".", "!" or "?" and before what can open a
+# sentence. Colons and semicolons join parts of one sentence ("Less likely: a public CA's ...")
+# and occur inside measured values (OpenSSL's "[SSL: TLSV1_UNRECOGNIZED_NAME] ..."), so a split
+# there cut a step into fragments and kept the short ones.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“'(\[`])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.")
+
+
 def _sentences(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"(?<=[.:;!?])\s+", text) if part.strip()]
+    """``text`` cut into whole sentences (an abbreviation does not end one)."""
+    out: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        part = piece.strip()
+        if out and out[-1].lower().endswith(_ABBREVIATIONS):
+            out[-1] = f"{out[-1]} {part}"
+        elif part:
+            out.append(part)
+    return out
 
 
 def _new_to(summary: str, step: str) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 from workers.diagnosis import catalog
 from workers.diagnosis.catalog import Shape
 from workers.diagnosis.draft import Draft, Facts, Note, draft
-from workers.diagnosis.names import certificate_matches, names_for_matching
+from workers.diagnosis.names import Doubt, NameJudgement, judge_names, names_for_matching
 from workers.diagnosis.render import plural, say
 from workers.models import (
     AddressReport,
@@ -28,6 +29,7 @@ from workers.models import (
     HttpReason,
     NameServerCheck,
     NameServerOutcome,
+    OcspStaple,
     Report,
     Severity,
     Status,
@@ -40,6 +42,7 @@ from workers.models import (
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHERS,
     EXPIRY_WARNING_DAYS,
+    RESPONSE_HEAD_LIMIT,
     RSA_MAX_BITS,
     RSA_MIN_BITS,
     UNBUILDABLE_CIPHERS,
@@ -271,6 +274,14 @@ def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:
 
 # --- TLS --------------------------------------------------------------------------------------
 
+# Reasons a handshake fails that TLS 1.3 can get round: CloudFront's offer is not the origin's.
+# (Not a client certificate, a port that is not TLS, a timeout: those fail whatever the
+# protocol.)
+_TLS12_REASONS = (TlsReason.PROTOCOL_UNSUPPORTED, TlsReason.CIPHER_UNSUPPORTED,
+                  TlsReason.CURVE_UNSUPPORTED, TlsReason.CERT_KEY_UNSUPPORTED,
+                  TlsReason.HANDSHAKE_FAILED, TlsReason.RESET)
+
+
 def _cipher_list(names: list[str]) -> str:
     return ", ".join(names) if names else catalog.NOTHING
 
@@ -284,16 +295,115 @@ def _offer_sentence(offer: CipherOffer) -> str:
                answer=said)
 
 
+def _cipher_example(tls: TlsResult) -> str:
+    """CloudFront's cipher to suggest for the certificate the origin presented."""
+    key = tls.chain[0].key_type if tls.chain else None
+    return {"RSA": catalog.CIPHER_EXAMPLE_RSA, "EC": catalog.CIPHER_EXAMPLE_EC}.get(
+        key or "", catalog.CIPHER_EXAMPLE_BOTH)
+
+
+def _tls12_failure(tls: TlsResult, offered: list[str]) -> tuple[str, str]:
+    """Why CloudFront's documented handshake (TLS 1.2 and older, its ciphers, curves and
+    signature schemes) fails, and the fix of that reason: one wording whatever the reason, so
+    that every origin where only TLS 1.3 works is told the same way."""
+    accepted = tls.accepted_protocols
+    detail = tls.detail or catalog.HANDSHAKE_FAILED
+    cipher_fix = say(catalog.TLS12_FIX_CIPHER, example=_cipher_example(tls))
+    if tls.reason == TlsReason.CIPHER_UNSUPPORTED:
+        common = [p for p in accepted if p in offered]
+        ciphers = [c for c in tls.accepted_ciphers if not c.startswith("TLS_")]  # not TLS 1.3
+        return (say(catalog.TLS12_WHY_CIPHER, protocol=common[0] if common else
+                    catalog.COMMON_PROTOCOL, accepted=_cipher_list(ciphers)), cipher_fix)
+    if tls.reason in (TlsReason.CURVE_UNSUPPORTED, TlsReason.CERT_KEY_UNSUPPORTED):
+        leaf = tls.chain[0] if tls.chain else None
+        if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            detail = say(catalog.TLS12_WHY_CERT_KEY, key=tls.certificate_key, detail=detail)
+        if leaf is not None and leaf.key_type == "EC" and leaf.curve not in (
+                "secp256r1", "secp384r1"):
+            return detail, say(catalog.TLS12_FIX_CERT_CURVE, curve=leaf.curve)
+        if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            return detail, say(catalog.TLS12_FIX_CERT_KEY, key=tls.certificate_key)
+        return detail, catalog.TLS12_FIX_CURVE
+    if tls.reason == TlsReason.PROTOCOL_UNSUPPORTED:
+        older = [p for p in accepted if p != "TLSv1.3"]
+        if older:
+            return (say(catalog.TLS12_WHY_PROTOCOL_OLDER, older=", ".join(older)),
+                    say(catalog.PROTOCOL_FIX_ADD, protocol=older[0]))
+        return say(catalog.TLS12_WHY_NO_OLDER, detail=detail), cipher_fix
+    return say(catalog.TLS12_WHY_OTHER, detail=detail), cipher_fix
+
+
+def _tls13_only(tls: TlsResult, offered: list[str], ip: str, fill: Facts) -> Draft:
+    """TLS 1.3 as CloudFront is believed to offer it completes, its documented handshake does
+    not: probably fine since November 2025 (cloudfront-facts §2.1), never said as certain."""
+    why, fix = _tls12_failure(tls, offered)
+    suites = tls.tls13.offered if tls.tls13 is not None else []
+    return draft(FindingCode.TLS13_ONLY, ip, offered=", ".join(offered),
+                 tls13_suites=", ".join(suites) or catalog.TLS13_SUITES_UNLIMITED,
+                 tls12_reason=str(tls.reason), **fill).worded(why=why, fix=fix)
+
+
+def _tls13_refused(tls: TlsResult, ip: str, fill: Facts) -> list[Draft]:
+    """The documented handshake works, but the origin, which speaks TLS 1.3, refuses the TLS
+    1.3 handshake CloudFront is believed to make, and would not fall back to TLS 1.2."""
+    check = tls.tls13
+    if check is None or check.ok or not check.offered or len(check.attempts) < 2:
+        return []  # not checked, fine, or not checked to the end (a timeout): nothing to say
+    if check.any_suite_cipher is None and check.any_suite_alert == "protocol_version":
+        return []  # it does not speak TLS 1.3 after all: CloudFront gets TLS 1.2
+    answer = (say(catalog.TLS13_ANSWER_ALERT, alert=check.alert) if check.alert
+              else check.error or catalog.HANDSHAKE_FAILED)
+    if check.any_suite_cipher:
+        accepts = say(catalog.TLS13_ACCEPTS_SUITE, cipher=check.any_suite_cipher)
+    else:
+        accepts = say(catalog.TLS13_ACCEPTS_NOTHING,
+                      error=check.any_suite_error or catalog.HANDSHAKE_FAILED)
+    suite_problem = (check.any_suite_cipher is not None
+                     and check.any_suite_cipher not in check.offered)
+    fix = catalog.TLS13_FIX_SUITES if suite_problem else catalog.TLS13_FIX_OTHER
+    return [draft(FindingCode.TLS13_OFFER_REFUSED, ip, tls13_suites=", ".join(check.offered),
+                  tls13_accepted=check.any_suite_cipher or "", **fill)
+            .worded(answer=answer, accepts=accepts, fix=fix)]
+
+
+def _tls13_works(tls: TlsResult) -> bool:
+    """Whether TLS 1.3 as CloudFront is believed to offer it completes; when that offer could
+    not be made here (``offered`` empty), whether an origin that accepts nothing older
+    completes TLS 1.3 at all."""
+    check = tls.tls13
+    if check is not None and check.offered:
+        return check.ok
+    return tls.reason == TlsReason.PROTOCOL_UNSUPPORTED and tls.accepted_protocols == ["TLSv1.3"]
+
+
+def _tls13_other_suites(tls: TlsResult) -> Note | None:
+    """A note for an error on an origin whose TLS 1.3 works only outside CloudFront's presumed
+    offer: whether CloudFront can connect then rests on suites AWS does not document."""
+    check = tls.tls13
+    if check is None or check.ok or not check.any_suite_cipher:
+        return None
+    return Note(catalog.TLS13_OTHER_SUITES_NOTE,
+                {"cipher": check.any_suite_cipher, "tls13_suites": ", ".join(check.offered)})
+
+
 def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     offered = report.target.origin_ssl_protocols
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status in (Status.OK, Status.NOT_RUN):
+        if tls is None or tls.status == Status.NOT_RUN:
             continue
         ip = address.address
         fill: Facts = {"port": probe.port, "address": ip, "sni": tls.sni or ip,
                        "detail": tls.detail or ""}
+        if tls.status == Status.OK:
+            out.extend(_tls13_refused(tls, ip, fill))
+            continue
+        if tls.reason in _TLS12_REASONS and _tls13_works(tls):
+            # One rule for "TLS 1.2 fails for reason R, TLS 1.3 works", whatever R is.
+            out.append(_tls13_only(tls, offered, ip, fill))
+            continue
+        before = len(out)
         measured: Facts = {"measured": tls.detail}
         reason = tls.reason
         accepted = tls.accepted_protocols
@@ -302,10 +412,6 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             out.append(draft(FindingCode.TLS_NOT_SPOKEN, ip, plain=plain, **fill)
                        .worded(**measured))
         elif reason == TlsReason.PROTOCOL_UNSUPPORTED:
-            if accepted == ["TLSv1.3"]:
-                out.append(draft(FindingCode.TLS13_ONLY, ip,
-                                 **fill).worded(offered=", ".join(offered)))
-                continue
             older = [p for p in accepted if p != "TLSv1.3"]
             fix = (say(catalog.PROTOCOL_FIX_ADD, protocol=older[0]) if older
                    else catalog.PROTOCOL_FIX_ENABLE)
@@ -327,6 +433,10 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
                              **fill).worded(**words))
         elif reason == TlsReason.CURVE_UNSUPPORTED:
             out.append(draft(FindingCode.TLS_CURVE_UNSUPPORTED, ip, **fill).worded(**measured))
+        elif reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            out.append(_key_unsupported(ip, tls, fill))
+        elif reason == TlsReason.SNI_REFUSED:
+            out.append(_sni_refused(ip, report.target, tls, fill))
         elif reason == TlsReason.CLIENT_CERT_REQUIRED:
             out.append(draft(FindingCode.TLS_CLIENT_CERT_REQUIRED, ip,
                              how=catalog.CLIENT_CERT_HOW_HANDSHAKE, **fill)
@@ -340,11 +450,24 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             extra = ""
             if tls.cipher_offer is not None:
                 extra = _offer_sentence(tls.cipher_offer)
+            elif reason == TlsReason.TIMEOUT:
+                # Silence says nothing about ciphers: no DES/RC4 guess.
+                extra = catalog.HANDSHAKE_NO_ANSWER
             elif not accepted:
                 extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
+            advice = (catalog.HANDSHAKE_ADVICE.get(reason, catalog.HANDSHAKE_ADVICE_OTHER)
+                      if reason is not None else catalog.HANDSHAKE_ADVICE_OTHER)
             words = {"what": what or tls.detail or catalog.HANDSHAKE_FAILED,
-                     "measured": tls.detail, "extra": extra}
+                     "measured": tls.detail, "extra": extra,
+                     "advice": say(advice, port=probe.port)}
             out.append(draft(FindingCode.TLS_HANDSHAKE_FAILED, ip, **fill).worded(**words))
+        note = _tls13_other_suites(tls)
+        if note is not None:
+            # Neither CloudFront's documented offer nor its presumed TLS 1.3 one works, but
+            # TLS 1.3 with another suite does: the error rests on what AWS does not document.
+            for d in out[before:]:
+                d.notes.append(note)
+                d.uncertain = True
     return out
 
 
@@ -352,6 +475,34 @@ def connected(tls: TlsResult | None) -> bool:
     """Whether a handshake CloudFront may make completed, so that the request went over it:
     the faithful one, or TLS 1.3 on an origin that accepts nothing older (``http_over``)."""
     return tls is not None and (tls.status == Status.OK or tls.http_over is not None)
+
+
+def _key_unsupported(ip: str, tls: TlsResult, fill: Facts) -> Draft:
+    """The certificate's key, not the curves, stops CloudFront's handshake. Ed25519/Ed448 are
+    outside the key types AWS documents (RSA, ECDSA); an ECDSA curve other than P-256/P-384
+    is refused by CloudFront's documented curve list, which AWS does not state outright, so
+    that verdict is uncertain (cloudfront-facts §2.2, §2.4, §3.3)."""
+    key = tls.certificate_key or ""
+    ecdsa = key.startswith("ECDSA")
+    doubt = say(catalog.KEY_DOUBT_CURVE if ecdsa else catalog.KEY_DOUBT_NONE, key=key)
+    d = draft(FindingCode.CERT_KEY_UNSUPPORTED, ip, key=key, **fill).worded(
+        measured=tls.detail, doubt=doubt)
+    d.uncertain = ecdsa
+    return d
+
+
+def _sni_refused(ip: str, target: TargetInfo, tls: TlsResult, fill: Facts) -> Draft:
+    """The origin refuses the SNI CloudFront sends and accepts another name (or none)."""
+    other = tls.sni_accepted or ""
+    forwarded = target.host_header != target.hostname
+    accepted_with = (say(catalog.SNI_ACCEPTED_WITH, name=other) if other
+                     else catalog.SNI_ACCEPTED_WITHOUT)
+    alternative = (say(catalog.SNI_ALTERNATIVE_HOST, hostname=target.hostname)
+                   if forwarded and other == target.hostname else catalog.SNI_ALTERNATIVE_NONE)
+    return draft(FindingCode.TLS_SNI_REFUSED, ip, sni_accepted=other,
+                 **fill).worded(
+        measured=tls.detail, accepted_with=accepted_with, alternative=alternative,
+        why_sni=catalog.SNI_BECAUSE_HOST if forwarded else catalog.SNI_ORIGIN_DOMAIN)
 
 
 def client_cert_refusal(probe: ConnectionProbe) -> str | None:
@@ -446,18 +597,90 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
         if tls is None or not tls.chain:
             continue
         ip = address.address
-        chain = tls.chain
-        analysis = tls.analysis
-        leaf_index = analysis.leaf_index if analysis is not None else 0
-        leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
-        found = _name_findings(target, leaf, ip)
-        found.extend(_validity_findings(chain, analysis, ip, now))
-        if analysis is not None:
-            found.extend(_trust_findings(chain, analysis, ip))
-        found.extend(_key_findings(chain, analysis, ip))
-        if analysis is not None:
-            found.extend(_limit_findings(analysis, ip))
-            found.extend(_validator_findings(target, analysis, found, ip))
+        found = _chain_findings(target, tls.chain, tls.analysis, ip, now)
+        if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
+            # The failed handshake's own finding already names the key, as an error.
+            found = [d for d in found if d.code != FindingCode.CERT_KEY_TYPE_UNCERTAIN]
+        if tls.chain_source == "follow_up" or tls.status != Status.OK:
+            seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
+                        {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
+            for d in found:
+                d.notes.append(seen)
+        out.extend(_with_other_certificate(found, tls, target, ip, now))
+    return out
+
+
+def _chain_findings(target: TargetInfo, chain: list[CertificateInfo],
+                    analysis: ChainAnalysis | None, ip: str, now: dt.datetime) -> list[Draft]:
+    leaf_index = analysis.leaf_index if analysis is not None else 0
+    leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
+    found = _name_findings(target, leaf, ip)
+    found.extend(_validity_findings(chain, analysis, ip, now))
+    if analysis is not None:
+        found.extend(_trust_findings(chain, analysis, ip))
+    found.extend(_key_findings(chain, analysis, ip))
+    if analysis is not None:
+        found.extend(_limit_findings(analysis, ip))
+        found.extend(_validator_findings(target, analysis, found, ip))
+    return found
+
+
+def _key_kind(chain: list[CertificateInfo], analysis: ChainAnalysis | None) -> tuple[str, str]:
+    """(the server certificate's key type as suites name it, its label)."""
+    leaf_index = analysis.leaf_index if analysis is not None else 0
+    leaf = chain[leaf_index] if leaf_index < len(chain) else chain[0]
+    return ("ECDSA" if leaf.key_type == "EC" else leaf.key_type), _cert_label(leaf)
+
+
+def _with_other_certificate(found: list[Draft], tls: TlsResult, target: TargetInfo, ip: str,
+                            now: dt.datetime) -> list[Draft]:
+    """The findings of an origin with two certificates (RSA and ECDSA): each certificate's own,
+    each saying which one it is about. CloudFront's preference between RSA and ECDSA suites is
+    not documented (cloudfront-facts §2.3): when only one certificate fails, CloudFront fails
+    whenever it gets that one, which is certain of the certificate and uncertain of how often."""
+    other = tls.other_certificate
+    if other is None or not other.chain:
+        return found
+    said = [(d.code, d.facts()) for d in found]
+    theirs = [d for d in _chain_findings(target, other.chain, other.analysis, ip, now)
+              if (d.code, d.facts()) not in said]
+    this = _key_kind(tls.chain, tls.analysis)
+    that = _key_kind(other.chain, other.analysis)
+    this_bad = any(d.severity == Severity.ERROR for d in found)
+    that_bad = any(d.severity == Severity.ERROR for d in theirs)
+    for drafts, (kind, _), (other_kind, other_label), bad, other_bad in (
+            (found, this, that, this_bad, that_bad), (theirs, that, this, that_bad, this_bad)):
+        state = catalog.DUAL_STATE_BAD if other_bad else catalog.DUAL_STATE_OK
+        for d in drafts:
+            if d.severity == Severity.INFO:
+                continue
+            d.notes.append(Note(catalog.DUAL_CERTIFICATE, {
+                "kind": kind, "other": other_kind, "label": other_label, "state": state}))
+            if d.severity == Severity.ERROR and bad and not other_bad:
+                d.notes.append(Note(catalog.DUAL_EITHER))
+                d.uncertain = True
+    return found + theirs
+
+
+# --- revocation (what the origin staples) ------------------------------------------------------
+
+# Stapled responses that are wrong rather than merely uninformative: strict clients refuse them.
+_WRONG_STAPLES = frozenset({"unreadable", "other_certificate", "other_issuer", "bad_signature"})
+# A thisUpdate this far ahead of our clock is the clocks' difference, not a future response.
+_STAPLE_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def rule_revocation(report: Report, now: dt.datetime) -> list[Draft]:
+    """What the certificate status stapled to the handshake says about the server certificate
+    (the first sent): revoked, missing though the certificate demands it, or unusable."""
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        # Stapled with the chain judged, in whichever handshake presented it (as certificates).
+        if tls is None or tls.ocsp is None or not tls.chain:
+            continue
+        fill: Facts = {"port": probe.port, "sni": report.target.sni}
+        found = _staple_drafts(tls.ocsp, tls.chain[0], address.address, fill, now)
         if tls.chain_source == "follow_up" or tls.status != Status.OK:
             seen = Note(catalog.CHAIN_FROM_OTHER_HANDSHAKE,
                         {"protocol": tls.chain_protocol or catalog.ANOTHER_PROTOCOL})
@@ -467,23 +690,121 @@ def rule_certificates(report: Report, now: dt.datetime) -> list[Draft]:
     return out
 
 
+def _staple_drafts(staple: OcspStaple, leaf: CertificateInfo, ip: str, fill: Facts,
+                   now: dt.datetime) -> list[Draft]:
+    words: Facts = {"label": _cert_label(leaf)}
+    if not staple.stapled:
+        if not staple.must_staple:
+            return []
+        return [draft(FindingCode.CERT_MUST_STAPLE_MISSING, ip, **fill).worded(**words)]
+    problem = _staple_problem(staple, leaf, now)
+    if problem is None:
+        return [_revoked(staple, ip, fill, words)] if staple.cert_status == "revoked" else []
+    kind, facts = problem
+    d = draft(FindingCode.CERT_OCSP_STAPLE_UNUSABLE, ip, problem=kind, **fill).worded(
+        problem=say(catalog.STAPLE_PROBLEMS[kind], **facts), fix=catalog.STAPLE_FIXES[kind],
+        consequence=catalog.STAPLE_MUST if staple.must_staple else catalog.STAPLE_MAY, **words)
+    if staple.must_staple or kind in _WRONG_STAPLES:
+        d.severity = Severity.WARNING
+    return [d]
+
+
+def _revoked(staple: OcspStaple, ip: str, fill: Facts, words: Facts) -> Draft:
+    doubt = ""
+    if staple.signature != "verified":
+        doubt = say(catalog.STAPLE_SIGNATURE_UNCHECKED, detail=staple.signature_detail)
+    elif staple.for_this_certificate is None:
+        doubt = catalog.STAPLE_ISSUER_NAME_ONLY
+    when = _parse(staple.revoked_at) if staple.revoked_at else None
+    signed = say(catalog.STAPLE_SIGNED_BY, signer=staple.signed_by) if staple.signed_by else ""
+    reason = (say(catalog.STAPLE_REASON, reason=staple.revocation_reason)
+              if staple.revocation_reason else "")
+    return draft(FindingCode.CERT_REVOKED, ip, revoked_at=staple.revoked_at,
+                 reason=staple.revocation_reason, signature=staple.signature,
+                 signed_by=staple.signed_by, **fill).worded(
+        signed=signed, reason=reason, doubt=doubt,
+        on=f"{when:%Y-%m-%d %H:%M} UTC" if when else catalog.STAPLE_NO_DATE, **words)
+
+
+def _staple_problem(staple: OcspStaple, leaf: CertificateInfo,
+                    now: dt.datetime) -> tuple[str, Facts] | None:
+    """Why a client cannot use the stapled response, as (kind, facts); None when it can (or
+    when it says "revoked", which no later response can undo, whatever its dates)."""
+    if staple.problem is not None:
+        return "unreadable", {"detail": staple.problem}
+    if staple.response_status != "successful":
+        return "refused", {"status": staple.response_status}
+    if staple.for_this_certificate is False:
+        if staple.serial == leaf.serial:
+            return "other_issuer", {}
+        return "other_certificate", {"serial": staple.serial, "ours": leaf.serial}
+    if staple.signature == "invalid":
+        return "bad_signature", {"detail": staple.signature_detail}
+    if staple.cert_status == "revoked":
+        return None
+    if staple.cert_status != "good":
+        return "unknown", {}
+    if staple.next_update and _parse(staple.next_update) < now:
+        next_update = _parse(staple.next_update)
+        return "expired", {"on": f"{next_update:%Y-%m-%d %H:%M}", "ago": _ago(now - next_update)}
+    if staple.this_update and _parse(staple.this_update) > now + _STAPLE_CLOCK_SKEW:
+        this_update = _parse(staple.this_update)
+        return "not_yet_valid", {"on": f"{this_update:%Y-%m-%d %H:%M}",
+                                 "ago": _ago(this_update - now)}
+    return None
+
+
 def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[Draft]:
-    name = target.sni if not target.is_ip_literal else target.hostname
-    if leaf.extensions_error or certificate_matches(leaf, name):
+    if leaf.extensions_error:
         return []  # unreadable names are not a mismatch: the validators' verdict speaks
+    judged = judge_names(leaf, target.hostname, target.host_header)
+    if judged.certain_match:
+        return []
     names, from_cn = names_for_matching(leaf)
+    listed = _more(names[:8], len(names)) or catalog.NOTHING
+    if judged.lenient_match:
+        return [_lenient_name_finding(target, leaf, ip, judged=judged, listed=listed,
+                                      names=names)]
+    name = judged.name
     if target.host_header != target.hostname:
-        why = say(catalog.MISMATCH_WHY_FORWARDED, host=target.host_header)
-        alternative = say(catalog.MISMATCH_ALTERNATIVE_FORWARDED, hostname=target.hostname)
+        why = say(catalog.MISMATCH_WHY_FORWARDED, host=target.host_header,
+                  hostname=target.hostname)
+        alternative = say(catalog.MISMATCH_ALTERNATIVE_FORWARDED, hostname=target.hostname,
+                          host=target.host_header)
     else:
         why = catalog.MISMATCH_WHY
         alternative = say(catalog.MISMATCH_ALTERNATIVE, covered=names[0]) if names else ""
+    wide = judged.matched and Doubt.WIDE_WILDCARD in judged.doubts
     words: Facts = {
-        "listed": _more(names[:8], len(names)) or catalog.NOTHING,
+        "listed": listed,
         "source": catalog.NAMES_FROM_CN if from_cn else catalog.NAMES_FROM_SAN,
-        "why": why, "label": _cert_label(leaf)}
-    return [draft(FindingCode.CERT_HOSTNAME_MISMATCH, ip, name=name,
-                  alternative=alternative, certificate_names=names).worded(**words)]
+        "why": why, "label": _cert_label(leaf),
+        "doubt": say(catalog.MISMATCH_WIDE_WILDCARD, pattern=judged.pattern) if wide else ""}
+    d = draft(FindingCode.CERT_HOSTNAME_MISMATCH, ip, name=name,
+              alternative=alternative, certificate_names=names).worded(**words)
+    # Wildcard matching is not documented (facts §3.4, §8.4): the RFC's "no" is said, but
+    # as uncertain.
+    d.uncertain = wide
+    return [d]
+
+
+def _lenient_name_finding(target: TargetInfo, leaf: CertificateInfo, ip: str, *,
+                          judged: NameJudgement, listed: str, names: list[str]) -> Draft:
+    """A name that matches only by a reading the documentation allows but does not confirm:
+    the documented answer (CloudFront connects), said as uncertain, with what is in doubt."""
+    fill: Facts = {"host": target.host_header, "origin": target.hostname, "name": judged.name,
+                   "pattern": judged.pattern, "listed": listed,
+                   "wildcard": "*." + judged.name.partition(".")[2],
+                   "via": (say(catalog.NAME_VIA, pattern=judged.pattern)
+                           if judged.pattern != judged.name else "")}
+    said = " ".join(say(catalog.NAME_DOUBTS[doubt], **fill) for doubt in judged.doubts)
+    alternative = (say(catalog.NAME_ALTERNATIVE_FORWARDED, **fill)
+                   if judged.doubts == (Doubt.FORWARDED_HOST,) else "")
+    return draft(FindingCode.CERT_NAME_MATCH_UNCERTAIN, ip, name=judged.name,
+                 pattern=judged.pattern, doubts=[str(d) for d in judged.doubts],
+                 certificate_names=names).worded(
+        said=said, label=_cert_label(leaf), alternative=alternative,
+        fix=say(catalog.NAME_FIXES[judged.doubts[0]], **fill))
 
 
 def _validity_findings(chain: list[CertificateInfo], analysis: ChainAnalysis | None, ip: str,
@@ -555,19 +876,50 @@ def _trust_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
             c.self_signed for c in chain[1:]) else chain[-1]
         out.append(draft(FindingCode.CERT_UNTRUSTED_ROOT, ip,
                          evidence_line=say(catalog.ROOT_NOT_LISTED, root=root.subject)))
+    elif reason == ChainBreak.INCOMPLETE and _wrong_issuer(chain, analysis) is not None:
+        out.append(_wrong_intermediate(chain, analysis, ip))
     elif reason == ChainBreak.INCOMPLETE:
         out.extend(_incomplete_findings(chain, analysis, ip))
-    if analysis.unused_indexes or analysis.root_included:
+    # The wrong intermediate is off the path too, but its own finding says why.
+    unused = [i for i in analysis.unused_indexes if i != _wrong_issuer(chain, analysis)]
+    if unused or analysis.root_included:
         parts = []
-        if analysis.unused_indexes:
-            names = ", ".join(chain[i].common_name or chain[i].subject
-                              for i in analysis.unused_indexes)
+        if unused:
+            names = ", ".join(chain[i].common_name or chain[i].subject for i in unused)
             parts.append(say(catalog.EXTRA_NOT_ON_PATH, names=names))
         if analysis.root_included and len(chain) > 1:
             parts.append(catalog.EXTRA_ROOT)
         if parts:
             out.append(draft(FindingCode.CERT_EXTRA_CERTIFICATES, ip, detail=" ".join(parts)))
     return out
+
+
+def _wrong_issuer(chain: list[CertificateInfo], analysis: ChainAnalysis) -> int | None:
+    index = analysis.wrong_issuer_index
+    return index if index is not None and index < len(chain) else None
+
+
+def _wrong_intermediate(chain: list[CertificateInfo], analysis: ChainAnalysis,
+                        ip: str) -> Draft:
+    """A certificate named like the missing issuer was sent, and did not sign the one below
+    it: the intermediate is the wrong one, not missing, and the CA is not "private"."""
+    index = _wrong_issuer(chain, analysis) or 0
+    wrong = chain[index]
+    dangling = chain[analysis.dangling_index or 0]
+    dangling_label = _label(dangling)
+    why = say(catalog.WRONG_ISSUER_WHY.get(analysis.wrong_issuer_why or "", ""),
+              found=analysis.wrong_issuer_key_id, expected=analysis.expected_key_id,
+              dangling=dangling_label)
+    which_one = (say(catalog.WRONG_ISSUER_WHICH, expected=analysis.expected_key_id)
+                 if analysis.expected_key_id else "")
+    where = ""
+    if analysis.aia_status == "fetched" and analysis.aia_completes_chain and analysis.aia_url:
+        where = say(catalog.AIA_DOWNLOAD, url=analysis.aia_url)
+    return draft(FindingCode.CERT_WRONG_INTERMEDIATE, ip, wrong=wrong.subject, index=index,
+                 dangling=dangling_label, which_one=which_one, where=where,
+                 expected_key_id=analysis.expected_key_id,
+                 wrong_key_id=analysis.wrong_issuer_key_id).worded(
+        sha256=wrong.sha256[:16], why=why)
 
 
 def _incomplete_findings(chain: list[CertificateInfo], analysis: ChainAnalysis,
@@ -669,7 +1021,7 @@ _EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[FindingCode]], ...] = (
      frozenset({FindingCode.CERT_UNTRUSTED_ROOT, FindingCode.CERT_CHAIN_INCOMPLETE,
                 FindingCode.CERT_SELF_SIGNED})),
     (("HOSTNAME_MISMATCH", "no matching subjectaltname"),
-     frozenset({FindingCode.CERT_HOSTNAME_MISMATCH})),
+     frozenset({FindingCode.CERT_HOSTNAME_MISMATCH, FindingCode.CERT_NAME_MATCH_UNCERTAIN})),
     (("MD_TOO_WEAK", "signature algorithm"),
      frozenset({FindingCode.CERT_SHA1_SIGNATURE, FindingCode.CERT_MD5_SIGNATURE})),
     (("KEY_TOO_SMALL", "public key"),
@@ -679,7 +1031,8 @@ _EXPLAINED_BY: tuple[tuple[tuple[str, ...], frozenset[FindingCode]], ...] = (
 
 
 _NO_TRUSTED_PATH = frozenset({FindingCode.CERT_SELF_SIGNED, FindingCode.CERT_UNTRUSTED_ROOT,
-                              FindingCode.CERT_CHAIN_INCOMPLETE, FindingCode.CERT_CHAIN_CUT})
+                              FindingCode.CERT_CHAIN_INCOMPLETE, FindingCode.CERT_CHAIN_CUT,
+                              FindingCode.CERT_WRONG_INTERMEDIATE})
 
 
 def _explained(verdict: ValidatorVerdict, own_codes: set[FindingCode]) -> bool:
@@ -719,8 +1072,11 @@ def _validator_findings(target: TargetInfo, analysis: ChainAnalysis, own: list[D
     rejected = [v for v in all_rejected if not _explained(v, own_codes)]
     if not rejected:
         return []
-    name = target.sni if not target.is_ip_literal else target.hostname
     first = rejected[0]
+    # The name the Web PKI validator judged (the origin domain when the certificate does not
+    # name the forwarded Host); OpenSSL checks no name.
+    named = next((v.name for v in rejected if v.name), None)
+    name = named or (target.sni if not target.is_ip_literal else target.hostname)
     agree = len(all_rejected) == len(verdicts) and len(verdicts) > 1
     if agree:
         lead, doubt = catalog.VALIDATORS_BOTH_REJECT, ""
@@ -755,10 +1111,21 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
                        "timeout": target.read_timeout,
                        "after_tls": catalog.AFTER_TLS if probe.scheme == "https" else ""}
         words: Facts = {"address": ip, "measured": http.detail}
+        if http.continue_responses > 1:
+            out.append(_second_continue(probe, ip, fill))
+        tls_port = _tls_on_http_port(target, probe, ip)
+        if tls_port is not None:
+            out.append(tls_port)  # it explains the close, the bytes or the 400 below
+            continue
+        too_large = _headers_too_large(probe, ip, fill)
+        if too_large is not None:
+            out.append(too_large)
+            if too_large.severity == Severity.ERROR:
+                continue  # CloudFront passes nothing of this response on
         if http.status == Status.FAILED:
             first_bytes = (http.first_bytes or "")[:60]
-            if client_cert_refusal(probe) is not None:
-                continue  # TLS_CLIENT_CERT_REQUIRED names this refusal
+            if client_cert_refusal(probe) is not None or http.head_cut:
+                continue  # TLS_CLIENT_CERT_REQUIRED / HTTP_HEADERS_TOO_LARGE name these
             if http.reason in (HttpReason.CLOSED, HttpReason.RESET):
                 out.append(draft(FindingCode.ORIGIN_CLOSED_CONNECTION, ip, **fill).worded(**words))
             elif http.reason == HttpReason.TIMEOUT:
@@ -780,13 +1147,151 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
         status = f"{code} {http.reason_phrase or ''}".strip()
         server = say(catalog.SERVER_HEADER, server=http.server) if http.server else ""
         if code >= 500:
-            out.append(draft(FindingCode.ORIGIN_RETURNED_ERROR, ip, status=status,
-                             server=server, fix=_origin_error_fix(code, http.server), **fill)
-                       .worded(**words))
+            d = draft(FindingCode.ORIGIN_RETURNED_ERROR, ip, status=status, server=server,
+                      fix=_origin_error_fix(code, http.server), passed_on=status, **fill)
+            d.lead_link = _origin_error_link(code, http.server)
+            out.append(d.worded(**words))
         elif code >= 400 and client_cert_refusal(probe) is None:
             out.append(draft(FindingCode.ORIGIN_RETURNED_CLIENT_ERROR, ip,
                              status=status, **fill).worded(**words, server=server))
+        out.extend(_redirect_loop(target, probe, ip, status, fill))
+        out.extend(_keepalive_shorter(target, probe, ip))
     return out
+
+
+# How TLS listeners answer a plain HTTP request when they answer in HTTP (status 400): nginx,
+# Apache httpd's mod_ssl, Go's net/http. Matched case-insensitively in the body's start.
+_TLS_PORT_SAYINGS = ("The plain HTTP request was sent to HTTPS port",
+                     "speaking plain HTTP to an SSL-enabled server port",
+                     "Client sent an HTTP request to an HTTPS server")
+
+
+def _tls_record(first_bytes: str | None) -> bool:
+    """Whether bytes start like a TLS record (a content type, then version 3.x): an alert is
+    what most TLS servers answer a plain HTTP request with."""
+    head = (first_bytes or "")[:3]
+    return (len(head) == 3 and 0x14 <= ord(head[0]) <= 0x17 and head[1] == "\x03"
+            and ord(head[2]) <= 4)
+
+
+def _tls_on_http_port(target: TargetInfo, probe: ConnectionProbe, ip: str) -> Draft | None:
+    """HTTP_PORT_SPEAKS_TLS when a plain-HTTP port showed it speaks TLS: a TLS server's own
+    refusal of plain HTTP, a TLS record instead of HTTP, or a completed handshake."""
+    http = probe.http
+    if probe.scheme != "http":
+        return None
+    said: list[str] = []
+    status = (f"{http.status_code} {http.reason_phrase or ''}".strip()
+              if http.status_code is not None else None)
+    body = (http.body_excerpt or "").lower()
+    saying = next((s for s in _TLS_PORT_SAYINGS if s.lower() in body), None)
+    if status is not None and http.status_code == 400 and saying is not None:
+        said.append(say(catalog.PORT_TLS_REFUSED, status=status, said=saying))
+    elif status is not None and http.port_speaks_tls:
+        said.append(say(catalog.PORT_TLS_ANSWERED, status=status))
+    if http.status == Status.FAILED and _tls_record(http.first_bytes):
+        first = http.first_bytes or ""
+        hexed = " ".join(f"{ord(c):02x}" for c in first[:7])
+        said.append(say(catalog.PORT_TLS_RECORD, hex=hexed,
+                        kind=catalog.TLS_RECORD_KINDS.get(ord(first[0]), "")))
+    if http.port_speaks_tls:
+        if http.status == Status.FAILED and http.reason in (HttpReason.CLOSED, HttpReason.RESET):
+            said.append(catalog.PORT_TLS_CLOSED)
+        said.append(http.port_tls_detail or "")
+    said = [s for s in said if s]
+    if not said or (status is not None and http.status_code != 400):
+        return None
+    policy = target.protocol_policy
+    fix = catalog.PORT_TLS_FIX.get(policy, catalog.PORT_TLS_FIX["http-only"])
+    viewers = (say(catalog.PORT_TLS_VIEWERS_ORIGIN, status=status) if status is not None
+               else catalog.PORT_TLS_VIEWERS_502)
+    evidence: Facts = {"port": probe.port, "policy": policy,
+                       "said": catalog.PORT_TLS_JOIN.join(said)}
+    if status is not None:
+        evidence["passed_on"] = status  # a valid HTTP answer: CloudFront passes it on
+    return draft(FindingCode.HTTP_PORT_SPEAKS_TLS, ip, **evidence).worded(
+        address=ip, scope=catalog.PORT_TLS_SCOPE.get(policy, ""), viewers=viewers,
+        fix=say(fix, port=probe.port, https_port=target.https_port))
+
+
+def _second_continue(probe: ConnectionProbe, ip: str, fill: Facts) -> Draft:
+    http = probe.http
+    final = (say(catalog.CONTINUE_FINAL,
+                 status=f"{http.status_code} {http.reason_phrase or ''}".strip())
+             if http.status_code is not None else "")
+    return draft(FindingCode.HTTP_SECOND_100_CONTINUE, ip, count=http.continue_responses,
+                 **fill).worded(address=ip, final=final)
+
+
+def _headers_too_large(probe: ConnectionProbe, ip: str, fill: Facts) -> Draft | None:
+    """HTTP_HEADERS_TOO_LARGE when the response head is over CloudFront's limit: certain when
+    even its names and values alone are over (or the probe stopped reading), an uncertain
+    warning when only the head as received is."""
+    http = probe.http
+    size = http.head_bytes
+    if size is None or size <= RESPONSE_HEAD_LIMIT:
+        return None
+    fields = http.header_field_bytes
+    certain = http.head_cut or fields is None or fields > RESPONSE_HEAD_LIMIT
+    # Only the headers that weigh (a kilobyte or more) make the size understandable.
+    weights = [say(catalog.HEADER_WEIGHT, name=name[:60], bytes=weight)
+               for name, weight in http.largest_headers.items() if weight >= 1024]
+    d = draft(FindingCode.HTTP_HEADERS_TOO_LARGE, ip, head_bytes=size,
+              header_field_bytes=fields, limit=RESPONSE_HEAD_LIMIT, **fill).worded(
+        address=ip,
+        size=say(catalog.HEADERS_SIZE_CUT if http.head_cut else catalog.HEADERS_SIZE, bytes=size),
+        largest=say(catalog.HEADERS_LARGEST, names=", ".join(weights)) if weights else "",
+        counted="" if certain else say(catalog.HEADERS_COUNTED_UNDER, fields=fields))
+    if not certain:
+        d.severity, d.uncertain = Severity.WARNING, True
+    return d
+
+
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _redirect_loop(target: TargetInfo, probe: ConnectionProbe, ip: str, status: str,
+                   fill: Facts) -> list[Draft]:
+    """HTTP_REDIRECT_LOOP: over HTTP only, with the viewer's Host forwarded, a redirect to the
+    same host over HTTPS sends viewers back through CloudFront to the same redirect."""
+    http = probe.http
+    location = http.headers.get("location", "")
+    if (probe.scheme != "http" or target.protocol_policy != "http-only"
+            or http.status_code not in _REDIRECTS or not location
+            or target.host_header.lower() == target.hostname.lower()):
+        return []
+    try:
+        parts = urlsplit(location)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return []
+    if parts.scheme.lower() != "https" or host != target.host_header.lower():
+        return []
+    return [draft(FindingCode.HTTP_REDIRECT_LOOP, ip, status=status, location=location[:200],
+                  **fill).worded(address=ip)]
+
+
+def _keepalive_shorter(target: TargetInfo, probe: ConnectionProbe, ip: str) -> list[Draft]:
+    """HTTP_KEEPALIVE_SHORTER when the origin announces (Keep-Alive: timeout=N) that it closes
+    idle connections sooner than CloudFront keeps them for reuse."""
+    headers = probe.http.headers
+    said = headers.get("keep-alive", "")
+    found = re.search(r"(?:^|[\s,;])timeout\s*=\s*(\d+)", said, re.I)
+    if found is None or "close" in headers.get("connection", "").lower():
+        return []
+    seconds = int(found.group(1))
+    if seconds >= target.keepalive_timeout:
+        return []
+    return [draft(FindingCode.HTTP_KEEPALIVE_SHORTER, ip, port=probe.port,
+                  origin_timeout=seconds, keepalive=target.keepalive_timeout,
+                  keep_alive=said[:80]).worded(address=ip)]
+
+
+def _origin_error_link(code: int, server: str | None) -> str | None:
+    """The AWS page about this status from an origin, to lead the finding's links."""
+    if "elb" in (server or "").lower():
+        return catalog.LINK_ALB_502
+    return {503: catalog.LINK_503, 504: catalog.LINK_504}.get(code)
 
 
 def _origin_error_fix(code: int, server: str | None) -> str:
@@ -836,6 +1341,7 @@ RULES: list[Rule] = [
     rule_tcp,
     rule_tls,
     rule_certificates,
+    rule_revocation,
     rule_client_cert_requested,
     rule_weak_cipher,
     rule_http,

@@ -66,6 +66,24 @@ CLOUDFRONT_SIGALGS: tuple[str, ...] = (
     "RSA+SHA1", "ECDSA+SHA1",
 )
 
+# TLS 1.3 toward origins (reported from November 2025; AWS's text and the suites are UNCONFIRMED,
+# cloudfront-facts §2.1, §8.1). The suites probed are the AES-GCM ones: TLS_AES_128_GCM_SHA256
+# is mandatory for every TLS 1.3 client (RFC 8446 §9.1), and CloudFront's documented origin list
+# has AES-GCM suites but no ChaCha20 one, so whether it offers TLS_CHACHA20_POLY1305_SHA256 to
+# origins is not known. An origin that takes neither AES-GCM suite depends on that unknown.
+CLOUDFRONT_TLS13_SUITES: tuple[str, ...] = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
+# Every TLS 1.3 suite OpenSSL 3 has, to name what an origin does accept.
+ALL_TLS13_SUITES: tuple[str, ...] = (
+    "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256",
+)
+# TLS 1.3 signs with RSA-PSS for RSA certificates (RFC 8446 §4.2.3), which CloudFront's TLS 1.2
+# list lacks: a TLS 1.3 ClientHello offers it besides that list (UNCONFIRMED, facts §2.4).
+CLOUDFRONT_TLS13_SIGALGS: tuple[str, ...] = (
+    "rsa_pss_rsae_sha256", "rsa_pss_rsae_sha384", "rsa_pss_rsae_sha512",
+    "rsa_pss_pss_sha256", "rsa_pss_pss_sha384", "rsa_pss_pss_sha512", *CLOUDFRONT_SIGALGS,
+)
+
 # Ports CloudFront accepts for an origin's HTTP and HTTPS port settings.
 def port_allowed(port: int) -> bool:
     return port in (80, 443) or 1024 <= port <= 65535
@@ -75,3 +93,7 @@ RSA_MAX_BITS = 4096
 # The smallest RSA key CloudFront documents (cnames-and-https-requirements.html): 1024 bits.
 RSA_MIN_BITS = 1024
 EXPIRY_WARNING_DAYS = 14
+# "Maximum length of a request or an origin response, including headers and query strings,
+# but not including the body content" (cloudfront-limits.html); an origin response over it is
+# logged as OriginHeaderTooBigError.
+RESPONSE_HEAD_LIMIT = 20_480

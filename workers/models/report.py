@@ -17,7 +17,9 @@ SCHEMA_VERSION = 1
 class Verdict(StrEnum):
     """What a report concludes, in the order a reader should fear them."""
 
-    FAIL = "fail"  # at least one error finding: CloudFront answers 502 (or 504)
+    # At least one error finding: viewers get an error (CloudFront's 502 or 504, or the
+    # origin's own 5xx passed on).
+    FAIL = "fail"
     UNKNOWN = "unknown"  # something that matters could not be measured from here
     WARN = "warn"
     OK = "ok"
@@ -39,6 +41,7 @@ class TargetInfo:
     connection_attempts: int
     read_timeout: float
     ip_address_type: str = "ipv4"
+    keepalive_timeout: float = 5.0  # CloudFront's origin keep-alive timeout
 
     def uses_family(self, family: str) -> bool:
         """Whether CloudFront would connect over ``family`` ("ipv4" or "ipv6")."""

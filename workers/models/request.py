@@ -31,6 +31,8 @@ class OriginSettings:
     connect_timeout: float = 10.0
     connection_attempts: int = 3
     read_timeout: float = 30.0
+    # How long CloudFront keeps an idle connection to the origin open for reuse (5 s default).
+    keepalive_timeout: float = 5.0
     path: str = "/"
     # Which address families CloudFront uses toward the origin (IPv4 only by default).
     ip_address_type: IpAddressType = "ipv4"

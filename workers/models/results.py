@@ -58,6 +58,12 @@ class TlsReason(StrEnum):
     PROTOCOL_UNSUPPORTED = "protocol_unsupported"
     CIPHER_UNSUPPORTED = "cipher_unsupported"
     CURVE_UNSUPPORTED = "curve_unsupported"  # a cipher in common, but no curve/sigalg in common
+    # CloudFront's cipher and curve lists work, but only with the certificate's key type as the
+    # problem: the origin's certificate key is not one CloudFront's offer can verify.
+    CERT_KEY_UNSUPPORTED = "cert_key_unsupported"
+    # The origin refuses the SNI CloudFront sends, and completes the same handshake with another
+    # name (or none): it has no certificate for that name.
+    SNI_REFUSED = "sni_refused"
     NOT_TLS = "not_tls"  # the port speaks something else (often plain HTTP)
     CLIENT_CERT_REQUIRED = "client_cert_required"
     RESET = "reset"  # the origin closed or reset the connection during the handshake
@@ -182,6 +188,7 @@ class ValidatorVerdict:
     certificate: str | None = None  # subject of the certificate the rule failed on
     depth: int | None = None  # position in the validator's path (0 = server certificate)
     detail: str | None = None
+    name: str | None = None  # the name it judged the chain for (webpki); OpenSSL checks none
 
 
 @dataclass
@@ -201,6 +208,16 @@ class ChainAnalysis:
     # The certificate whose issuer could not be found (index into the presented chain).
     dangling_index: int | None = None
     missing_issuer: str | None = None
+    # A presented certificate named like the missing issuer that did not sign the dangling one
+    # (a re-keyed intermediate, a bundle from another order), and why it is not the issuer:
+    # "key_identifier" (its subject key identifier is not the one the dangling certificate
+    # names) or "signature" (its key does not verify the signature); None when none was sent.
+    wrong_issuer_index: int | None = None
+    wrong_issuer_why: str | None = None
+    # The dangling certificate's authority key identifier and the wrong issuer's subject key
+    # identifier, as colon-separated hex; None when the certificate carries none.
+    expected_key_id: str | None = None
+    wrong_issuer_key_id: str | None = None
     # Result of fetching the AIA caIssuers URL of the dangling certificate.
     aia_url: str | None = None
     aia_status: str | None = None  # "fetched", "failed", "absent", "skipped", "blocked"
@@ -227,6 +244,34 @@ class ChainAnalysis:
     signature_checks: int = 0
     signature_budget_exhausted: bool = False
     validators: list[ValidatorVerdict] = field(default_factory=list)
+
+
+@dataclass
+class OcspStaple:
+    """What the origin stapled to the handshake when asked for its certificate status
+    (status_request), read as a client that checks revocation reads it. Times are ISO 8601
+    UTC; whether they make the response stale is judged with the report's clock."""
+
+    # The server certificate carries the TLS feature status_request (OCSP Must-Staple).
+    must_staple: bool = False
+    stapled: bool = False  # a response came with the handshake
+    # Why the response could not be read (not DER, not OCSP); None when it could.
+    problem: str | None = None
+    # "successful", or the responder's refusal ("try_later", "unauthorized", ...).
+    response_status: str | None = None
+    cert_status: str | None = None  # "good", "revoked" or "unknown", for the certificate below
+    serial: str | None = None  # hex serial the response speaks about
+    # Serial and issuer (name and key hashes) match the server certificate's; None: the issuer
+    # was not at hand, so only the serial and the issuer's name were compared.
+    for_this_certificate: bool | None = None
+    this_update: str | None = None
+    next_update: str | None = None  # None: the responder gave none
+    revoked_at: str | None = None
+    revocation_reason: str | None = None  # "keyCompromise", ...; None when not given
+    # "verified" (by the issuer, or a responder it authorised), "invalid" or "unchecked".
+    signature: str | None = None
+    signed_by: str | None = None  # the signer's subject, when known
+    signature_detail: str | None = None  # why the signature is invalid or unchecked
 
 
 @dataclass
@@ -258,6 +303,42 @@ class CipherOffer:
     alert: str | None = None  # the alert's description, e.g. "handshake_failure"
     certificate_requested: bool = False
     detail: str | None = None
+
+
+@dataclass
+class OtherCertificate:
+    """The certificate an origin with two (nginx's ``ssl_certificate`` for RSA and for ECDSA)
+    presents to a client that offers only the other key type's suites of CloudFront's list.
+    CloudFront's order of preference between them is not documented, so it may get either."""
+
+    suites: str  # "RSA" or "ECDSA": which of CloudFront's suites were offered
+    protocol: str | None = None
+    cipher: str | None = None
+    chain: list[CertificateInfo] = field(default_factory=list)
+    analysis: ChainAnalysis | None = None
+    # Why the certificates could not be judged (one that does not parse); None when they were.
+    problem: str | None = None
+
+
+@dataclass
+class Tls13Check:
+    """The TLS 1.3 handshake CloudFront is believed to make since November 2025: TLS 1.3 only,
+    the suites in ``offered`` (which suites CloudFront offers is UNCONFIRMED, cloudfront-facts
+    §2.1, §8.1), CloudFront's curves, its signature schemes plus RSA-PSS (which TLS 1.3 needs
+    for RSA certificates)."""
+
+    offered: list[str]  # the TLS 1.3 suites offered; empty when the offer could not be limited
+    ok: bool
+    cipher: str | None = None  # the suite the origin chose, when it completed
+    error: str | None = None  # how it failed, when it did
+    alert: str | None = None  # the alert the origin sent, when it sent one
+    # When it failed: the suite the origin chose in a TLS 1.3 handshake offering every suite,
+    # curve and signature scheme this machine can (None when that failed too), and how that
+    # handshake failed.
+    any_suite_cipher: str | None = None
+    any_suite_error: str | None = None
+    any_suite_alert: str | None = None
+    attempts: list[TlsAttempt] = field(default_factory=list)
 
 
 @dataclass
@@ -297,6 +378,25 @@ class TlsResult:
     # handshake failed but the origin completes another one CloudFront may make (TLS 1.3 on an
     # origin that accepts nothing older); None otherwise.
     http_over: str | None = None
+    # The TLS 1.3 handshake CloudFront is believed to make (see ``Tls13Check``): tried when the
+    # faithful handshake failed and the origin accepts TLS 1.3, or when it succeeded and the
+    # origin's ServerHello said it also speaks TLS 1.3 (RFC 8446 §4.1.3); None when not tried.
+    tls13: Tls13Check | None = None
+    # The faithful handshake's ServerHello said the origin also speaks TLS 1.3 (RFC 8446
+    # §4.1.3 downgrade marker), so ``tls13`` was checked beside the HTTP request.
+    tls13_signalled: bool = False
+    # The certificate status stapled to the handshake whose chain was judged; None when that
+    # handshake did not ask for one (a ClientHello built byte by byte does not).
+    ocsp: OcspStaple | None = None
+    # With reason SNI_REFUSED: the server name the same handshake completed with ("" when it
+    # completed without SNI); None otherwise.
+    sni_accepted: str | None = None
+    # With reason CERT_KEY_UNSUPPORTED: the server certificate's key ("ECDSA secp521r1",
+    # "Ed25519"), from the handshake that completed with any curve; None otherwise.
+    certificate_key: str | None = None
+    # The origin's other certificate, when a handshake offering only the other key type's
+    # suites got a different one; None when it has one certificate (or it was not asked).
+    other_certificate: OtherCertificate | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
 
@@ -319,6 +419,22 @@ class HttpResult:
     detail: str | None = None
     ttfb_ms: float | None = None
     duration_ms: float = 0.0
+    # The final response's head as received, status line to blank line inclusive (None when
+    # no response came; when ``head_cut``, the probe stopped reading at that many bytes).
+    head_bytes: int | None = None
+    head_cut: bool = False
+    # The same head counted narrowly: header names and values only, no separators.
+    header_field_bytes: int | None = None
+    # Bytes of the largest header names' lines (all lines of a repeated name summed), at most
+    # three, largest first: which headers make a big head big.
+    largest_headers: dict[str, int] = field(default_factory=dict)
+    # "100 Continue" interim responses received before the final response.
+    continue_responses: int = 0
+    # On a plain-HTTP port that failed or refused the request: whether a TLS handshake on a
+    # new connection to the same port succeeds (None: not tried), and what it negotiated or
+    # how it failed.
+    port_speaks_tls: bool | None = None
+    port_tls_detail: str | None = None
 
 
 @dataclass

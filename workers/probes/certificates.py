@@ -23,12 +23,14 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from workers.addresses import private_reason
 from workers.models import CertificateInfo, ChainAnalysis, ChainBreak
 from workers.probes.chain_paths import (
+    INVALID,
     MAX_CONSIDERED_CERTIFICATES,
     Anchor,
     PathBuilder,
     SignatureBudget,
     best_path,
     check_signature,
+    key_id,
     server_certificate_index,
 )
 from workers.probes.chain_validators import mozilla_roots, validate
@@ -262,6 +264,7 @@ def analyse_chain(chain: list[x509.Certificate], store: TrustStore, *, fetch_aia
     analysis.break_reason = ChainBreak.INCOMPLETE
     analysis.dangling_index = path.indexes[-1]
     analysis.missing_issuer = last.issuer.rfc4514_string()
+    _name_only_issuer(chain, analysis)
     info = describe(last)
     if not info.aia_ca_issuers:
         analysis.aia_status = "absent"
@@ -272,6 +275,34 @@ def analyse_chain(chain: list[x509.Certificate], store: TrustStore, *, fetch_aia
         return analysis
     _complete_with_aia(last, store, analysis, allow_private)
     return analysis
+
+
+def _hex_id(value: bytes | None) -> str | None:
+    return ":".join(f"{b:02X}" for b in value) if value else None
+
+
+def _name_only_issuer(chain: list[x509.Certificate], analysis: ChainAnalysis) -> None:
+    """Note a presented certificate that carries the missing issuer's name but did not sign the
+    dangling certificate: the path builder passed it over, so "the issuer was not sent" would
+    be wrong; the wrong certificate was sent."""
+    dangling_index = analysis.dangling_index
+    if dangling_index is None:
+        return
+    dangling = chain[dangling_index]
+    expected = key_id(dangling, x509.AuthorityKeyIdentifier)
+    for index, cert in enumerate(chain):
+        if index == dangling_index or cert.subject != dangling.issuer:
+            continue
+        found = key_id(cert, x509.SubjectKeyIdentifier)
+        if expected is not None and found is not None and expected != found:
+            why = "key_identifier"
+        elif check_signature(dangling, cert)[0] == INVALID:
+            why = "signature"
+        else:
+            continue  # unchecked: not proven to be the wrong one
+        analysis.wrong_issuer_index, analysis.wrong_issuer_why = index, why
+        analysis.expected_key_id, analysis.wrong_issuer_key_id = _hex_id(expected), _hex_id(found)
+        return
 
 
 def _complete_with_aia(dangling: x509.Certificate, store: TrustStore, analysis: ChainAnalysis,

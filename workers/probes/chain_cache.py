@@ -24,7 +24,7 @@ from cryptography import x509
 from workers.models import CertificateInfo, ChainAnalysis, ValidatorVerdict
 from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
 from workers.probes.chain_paths import MAX_CONSIDERED_CERTIFICATES
-from workers.probes.chain_validators import openssl_verdict, webpki_verdict
+from workers.probes.chain_validators import openssl_verdict, webpki_for_names
 
 MAX_ENTRIES = 1024
 MAX_AGE = dt.timedelta(hours=1)
@@ -59,7 +59,7 @@ class _Entry:
     openssl: ValidatorVerdict | None
     after: dt.datetime  # the verdicts hold strictly after this instant ...
     before: dt.datetime  # ... and strictly before this one
-    by_name: dict[str, JudgedChain] = field(default_factory=dict)
+    by_name: dict[tuple[str, ...], JudgedChain] = field(default_factory=dict)
 
 
 def validity_instants(chain: Sequence[x509.Certificate], ca_file: str | None
@@ -92,17 +92,19 @@ class ChainVerdictCache:
         self._lock = threading.Lock()
 
     def judge(self, chain_der: Sequence[bytes], *, name: str, ca_file: str | None,
-              fetch_aia: bool, allow_private: bool) -> JudgedChain:
-        """The verdict on the chain as presented, for `name`, now."""
+              fetch_aia: bool, allow_private: bool, also: Sequence[str] = ()) -> JudgedChain:
+        """The verdict on the chain as presented, for `name`, now; `also`: further names the
+        certificate may carry instead (see ``webpki_for_names``)."""
         # Many watched names share one certificate (a wildcard, a long SAN list): the chain
         # is judged once, and only the validator that checks the name runs per name.
         key = (tuple(chain_der), ca_file, fetch_aia, allow_private)
+        names = (name, *(n for n in also if n != name))
         now = self.clock()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry.after < now < entry.before:
                 self._entries.move_to_end(key)
-                judged = entry.by_name.get(name)
+                judged = entry.by_name.get(names)
                 if judged is not None:
                     self.hits += 1
                     return judged
@@ -118,14 +120,14 @@ class ChainVerdictCache:
             made = self._judge_chain(chain, ca_file=ca_file, fetch_aia=fetch_aia,
                                      allow_private=allow_private, now=now)
             if isinstance(made, JudgedChain):
-                return self._for_name(made, chain, None, name=name, ca_file=ca_file,
+                return self._for_name(made, chain, None, names=names, ca_file=ca_file,
                                       now=now)  # not kept
             entry = made
-        judged = self._for_name(entry.base, entry.chain, entry.openssl, name=name,
+        judged = self._for_name(entry.base, entry.chain, entry.openssl, names=names,
                                 ca_file=ca_file, now=now)
         with self._lock:
             if len(entry.by_name) < MAX_NAMES_PER_CHAIN:
-                entry.by_name[name] = judged
+                entry.by_name[names] = judged
             self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
@@ -153,14 +155,14 @@ class ChainVerdictCache:
 
     @staticmethod
     def _for_name(base: JudgedChain, chain: list[x509.Certificate],
-                  openssl: ValidatorVerdict | None, *, name: str, ca_file: str | None,
-                  now: dt.datetime) -> JudgedChain:
+                  openssl: ValidatorVerdict | None, *, names: tuple[str, ...],
+                  ca_file: str | None, now: dt.datetime) -> JudgedChain:
         """`base` with both validators' verdicts (the OpenSSL one when not given yet)."""
         assert base.analysis is not None
         leaf, others = _leaf_and_others(chain, base.analysis.leaf_index)
         if openssl is None:
             openssl = openssl_verdict(leaf, others, ca_file=ca_file, now=now)
-        webpki = webpki_verdict(leaf, others, name=name, ca_file=ca_file, now=now)
+        webpki = webpki_for_names(leaf, others, names=names, ca_file=ca_file, now=now)
         # Shared by every report that asks for the same chain and name: never changed after.
         return replace(base, analysis=replace(base.analysis, validators=[openssl, webpki]))
 

@@ -117,7 +117,7 @@ def _check_by_hand(cert: x509.Certificate, issuer: x509.Certificate) -> tuple[st
     return VALID, None
 
 
-def _key_id(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> bytes | None:
+def key_id(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> bytes | None:
     try:
         value = cert.extensions.get_extension_for_class(kind).value
     except (x509.ExtensionNotFound, ValueError):
@@ -133,8 +133,8 @@ def _may_issue(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """Names match and, where both carry them, AKI matches SKI (RFC 5280 §4.2.1.1)."""
     if cert.issuer != issuer.subject:
         return False
-    aki = _key_id(cert, x509.AuthorityKeyIdentifier)
-    ski = _key_id(issuer, x509.SubjectKeyIdentifier)
+    aki = key_id(cert, x509.AuthorityKeyIdentifier)
+    ski = key_id(issuer, x509.SubjectKeyIdentifier)
     return aki is None or ski is None or aki == ski
 
 

@@ -21,6 +21,7 @@ import datetime as dt
 import ipaddress
 import re
 import warnings
+from collections.abc import Sequence
 from functools import cache, lru_cache
 
 import certifi
@@ -149,10 +150,35 @@ def webpki_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *, na
         # failed on every candidate path; the rule is the useful part.
         rule = _ENCOUNTERED.sub("", text).removeprefix("candidates exhausted: ").strip()
         subject = match.group("subject") if match else None
-        return ValidatorVerdict("webpki", False, rule=rule, certificate=subject)
+        return ValidatorVerdict("webpki", False, rule=rule, certificate=subject, name=name)
     except (ValueError, TypeError, OSError) as exc:
-        return ValidatorVerdict("webpki", None, detail=f"could not run: {exc}")
-    return ValidatorVerdict("webpki", True)
+        return ValidatorVerdict("webpki", None, detail=f"could not run: {exc}", name=name)
+    return ValidatorVerdict("webpki", True, name=name)
+
+
+def _rejects_the_name(verdict: ValidatorVerdict) -> bool:
+    return verdict.accepted is False and "subjectaltname" in (verdict.rule or "").lower()
+
+
+def webpki_for_names(leaf: x509.Certificate, others: list[x509.Certificate], *,
+                     names: Sequence[str], ca_file: str | None,
+                     now: dt.datetime) -> ValidatorVerdict:
+    """cryptography's Web PKI verdict for the first of ``names`` the certificate names.
+
+    AWS documents that a certificate naming the forwarded Host (``names[0]``, the SNI) or the
+    origin domain is accepted (shared facts §1.1, §3.4): when the validator rejects the first
+    name for want of a matching SAN, it judges the chain for the next, so that its other
+    rules are still applied to the name CloudFront would accept. None names it: the verdict
+    for the first.
+    """
+    first = webpki_verdict(leaf, others, name=names[0], ca_file=ca_file, now=now)
+    if not _rejects_the_name(first):
+        return first
+    for name in names[1:]:
+        verdict = webpki_verdict(leaf, others, name=name, ca_file=ca_file, now=now)
+        if not _rejects_the_name(verdict):
+            return verdict
+    return first
 
 
 def validate(leaf: x509.Certificate, others: list[x509.Certificate], *, name: str,

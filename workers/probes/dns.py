@@ -12,16 +12,18 @@ import time
 from workers.models import DnsReason, DnsResult, Status
 from workers.probes.context import DeadlineExceeded, ProbeContext, ResolverUnavailable
 from workers.probes.state import ProbeState
+from workers.resolve_option import addresses_for
 from workers.target import Target
 
 __all__ = ["ResolverUnavailable", "probe_dns"]
 
 
-def _answer(address: str, reason: DnsReason, detail: str | None = None) -> DnsResult:
-    is_v6 = ":" in address
-    return DnsResult(status=Status.OK, reason=reason, addresses=[address],
-                     ipv4=[] if is_v6 else [address], ipv6=[address] if is_v6 else [],
-                     detail=detail)
+def _answer(addresses: list[str], reason: DnsReason, detail: str | None = None) -> DnsResult:
+    """The addresses as a DNS answer would give them: A records first, then AAAA."""
+    ipv4 = [a for a in addresses if ":" not in a]
+    ipv6 = [a for a in addresses if ":" in a]
+    return DnsResult(status=Status.OK, reason=reason, addresses=ipv4 + ipv6, ipv4=ipv4,
+                     ipv6=ipv6, detail=detail)
 
 
 def probe_dns(target: Target, ctx: ProbeContext, previous: ProbeState) -> DnsResult:
@@ -29,10 +31,12 @@ def probe_dns(target: Target, ctx: ProbeContext, previous: ProbeState) -> DnsRes
     in ``detail``) when the resolver cannot stand in for public DNS from here or the deadline
     passed first: then nothing was measured about the origin's DNS."""
     if target.literal is not None:
-        return _answer(target.literal, DnsReason.IP_LITERAL)
-    overrides = dict(ctx.options.resolve)
-    if target.hostname in overrides:
-        return _answer(overrides[target.hostname], DnsReason.OVERRIDDEN, "given with --resolve")
+        return _answer([target.literal], DnsReason.IP_LITERAL)
+    # Every address given for the name (--resolve repeats and takes lists, like curl's):
+    # CloudFront would use each of them, so each is probed.
+    given = addresses_for(ctx.options.resolve, target.hostname)
+    if given:
+        return _answer(given, DnsReason.OVERRIDDEN, "given with --resolve")
     from workers.probes.dns_resolve import resolve_name
 
     started = time.perf_counter()

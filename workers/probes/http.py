@@ -3,8 +3,10 @@ lower layers opened (as CloudFront reuses it), and the first response line and h
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
+import warnings
 
 import h11
 
@@ -27,6 +29,11 @@ BODY_WAIT = 5.0  # seconds; the body is a nicety, the status and headers are alr
 # All an origin may send before its final response headers end (interim 1xx responses
 # included); past it the probe stops reading and says so, whatever the origin keeps sending.
 MAX_RESPONSE_BYTES = 128 * 1024
+# How long the check "does this plain-HTTP port speak TLS?" waits for the handshake's answer:
+# a TLS server answers a ClientHello at once; a plain HTTP server may wait for a request line
+# that never ends, and that wait must not cost the diagnosis a full connection timeout.
+TLS_CHECK_WAIT = 3.0
+LARGEST_HEADERS_KEPT = 3
 
 
 class _TooMuch(Exception):
@@ -34,7 +41,8 @@ class _TooMuch(Exception):
 
 
 _KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
-                 "x-amzn-requestid", "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
+                 "connection", "keep-alive", "x-amzn-requestid", "x-amzn-trace-id",
+                 *CLOUDFRONT_HEADERS)
 
 
 def probe_http(target: Target, ctx: ProbeContext, previous: ProbeState) -> HttpResult:
@@ -42,6 +50,8 @@ def probe_http(target: Target, ctx: ProbeContext, previous: ProbeState) -> HttpR
     if previous.stream is None:
         raise ValueError("the HTTP layer needs the stream a lower layer opened")
     result = exchange(previous.stream, target, ctx)
+    if target.dialled.scheme == "http" and _may_be_tls_port(result):
+        result.port_speaks_tls, result.port_tls_detail = check_tls_on_port(target, ctx)
     if result.ttfb_ms is not None:
         previous.timings_ms["first_byte"] = round(result.ttfb_ms, 2)
     previous.transcript.append(f"GET {target.settings.path} Host: {target.host} -> "
@@ -74,6 +84,7 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
     received = bytearray()
     total = 0
     interim = 0
+    head_start = 0  # where the final response's head begins: after the interim responses
     # issue 8 hook: the wait for the response, announced for progress ("HTTP: no response for
     # 12 of 30 s"); it ends with the first byte, or with the layer when none came.
     waiting = Attempt(Layer.HTTP, target.dialled.address, target.dialled.port, 1, 1,
@@ -103,8 +114,12 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                 continue
             if isinstance(event, h11.InformationalResponse):
                 interim += 1  # bounded by MAX_RESPONSE_BYTES, and by the deadline
+                if event.status_code == 100:
+                    result.continue_responses += 1
+                head_start = total - len(conn.trailing_data[0])
                 continue
             if isinstance(event, h11.Response):
+                _measure_head(result, event, total - len(conn.trailing_data[0]) - head_start)
                 result.status_code = event.status_code
                 result.reason_phrase = event.reason.decode("latin-1", "replace")
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1", "replace")
@@ -138,6 +153,7 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
         if getattr(exc, "error_status_hint", None) == 431:  # h11: receive buffer too long
             result.detail = (f"the response headers are larger than {MAX_HEADER_BYTES // 1024} "
                              "KiB; origin502 stopped reading there")
+            result.head_bytes, result.head_cut = MAX_HEADER_BYTES, True
         result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
     except DeadlineExceeded:
         result.status = Status.FAILED
@@ -169,6 +185,71 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                                  else "failed")
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _measure_head(result: HttpResult, response: h11.Response, head_bytes: int) -> None:
+    """The final response's head: its size as received (what CloudFront's 20,480-byte limit
+    on an origin response's headers is about), its names and values alone, and the names
+    that weigh most."""
+    result.head_bytes = head_bytes
+    by_name: dict[str, int] = {}
+    fields = 0
+    for name, value in response.headers.raw_items():
+        fields += len(name) + len(value)
+        label = name.decode("latin-1")
+        # A repeated name (Set-Cookie) is one entry; its key keeps the first spelling seen.
+        key = next((k for k in by_name if k.lower() == label.lower()), label)
+        by_name[key] = by_name.get(key, 0) + len(name) + len(value) + 4  # ": " and CRLF
+    result.header_field_bytes = fields
+    largest = sorted(by_name.items(), key=lambda item: -item[1])[:LARGEST_HEADERS_KEPT]
+    result.largest_headers = dict(largest)
+
+
+def _may_be_tls_port(result: HttpResult) -> bool:
+    """Whether a plain-HTTP answer looks like a TLS listener's: a close or reset without a
+    response, bytes that are not HTTP (a TLS alert record), or a 400 (nginx's "The plain HTTP
+    request was sent to HTTPS port")."""
+    if result.status == Status.FAILED:
+        return result.reason in (HttpReason.CLOSED, HttpReason.RESET, HttpReason.INVALID) \
+            and not result.head_cut
+    return result.status_code == 400
+
+
+def check_tls_on_port(target: Target, ctx: ProbeContext) -> tuple[bool | None, str]:
+    """Whether the target's port completes (or answers, with a TLS alert) a TLS handshake,
+    on a new connection: True with the version, False with what came back instead, None
+    when nothing could be learned (no time left, no connection, no answer)."""
+    endpoint = target.dialled
+    try:
+        wait = ctx.timeout(min(target.settings.connect_timeout, TLS_CHECK_WAIT))
+    except DeadlineExceeded:
+        return None, "not checked: the diagnosis ran out of time"
+    family = socket.AF_INET6 if ":" in endpoint.address else socket.AF_INET
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        # Any version a TLS listener may speak: the question is only whether it speaks TLS.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as raw:
+            raw.settimeout(wait)
+            raw.connect((endpoint.address, endpoint.port))
+            with context.wrap_socket(raw, server_hostname=target.server_name,
+                                     do_handshake_on_connect=False) as tls:
+                tls.do_handshake()
+                return True, f"a TLS handshake completes ({tls.version()})"
+    except ssl.SSLError as exc:
+        reason = getattr(exc, "reason", None) or ""
+        if "ALERT" in reason:  # the listener answered in TLS, refusing this offer
+            return True, f"it answers a TLS handshake with an alert ({reason})"
+        return False, reason or str(exc)
+    except TimeoutError:
+        return None, "no answer to a TLS handshake"
+    except OSError as exc:
+        return False, exc.strerror or str(exc)
 
 
 def _body_excerpt(conn: h11.Connection, sock: Stream, limit: int) -> str | None:

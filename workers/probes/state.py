@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workers.models.layers import Layer, LayerResult
@@ -26,6 +27,7 @@ class ProbeState:
     timings_ms: dict[str, float] = field(default_factory=dict)  # connect / tls / first_byte
     transcript: list[str] = field(default_factory=list)
     _opened: list[Stream] = field(default_factory=list, repr=False)
+    _side_work: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def hand_up(self, stream: Stream | None) -> None:
         """Offer ``stream`` to the layers above (None: nothing to build on)."""
@@ -37,8 +39,17 @@ class ProbeState:
         """Nothing to build on, for a reason worth saying in the layers above."""
         self.stream, self.stopped = None, why
 
+    def wait_for(self, join: Callable[[], None]) -> None:
+        """Side work a layer started on a connection of its own, in parallel with the layers
+        above (TLS: the TLS 1.3 check); ``join`` waits for it, at ``close``, so that the
+        results are complete once the connection is closed."""
+        self._side_work.append(join)
+
     def close(self) -> None:
-        """Close every stream a layer opened (closing one twice is harmless)."""
+        """Close every stream a layer opened (closing one twice is harmless), then wait for the
+        side work."""
         for stream in reversed(self._opened):
             with contextlib.suppress(OSError):
                 stream.close()
+        for join in self._side_work:
+            join()

@@ -13,12 +13,21 @@ import socket
 import ssl
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from workers.models import CipherOffer, Layer, Status, TlsAttempt, TlsReason, TlsResult
+from workers.models import (
+    CipherOffer,
+    Layer,
+    OcspStaple,
+    OtherCertificate,
+    Status,
+    TlsAttempt,
+    TlsReason,
+    TlsResult,
+)
 from workers.models.cloudfront import (
     CLOUDFRONT_CIPHER_IDS,
     CLOUDFRONT_CIPHERS,
@@ -30,6 +39,7 @@ from workers.models.cloudfront import (
 from workers.probes.attempts import Attempt
 from workers.probes.chain_cache import CHAIN_VERDICTS
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.ocsp import read_staple, stapled_response
 from workers.probes.state import ProbeState
 from workers.probes.wire import NanoClock, PlainStream, TlsStream
 from workers.target import Target
@@ -55,6 +65,8 @@ _ALERTS = {40: "handshake_failure", 42: "bad_certificate", 47: "illegal_paramete
            112: "unrecognized_name", 116: "certificate_required"}
 _SSL_CTRL_SET_GROUPS_LIST = 92
 _SSL_CTRL_SET_SIGALGS_LIST = 98
+_SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE = 65
+_TLSEXT_STATUSTYPE_OCSP = 1
 
 
 def _libssl_ctrl() -> Any:
@@ -81,15 +93,38 @@ def _restrict(context: ssl.SSLContext, groups: str, sigalgs: str) -> bool:
     SSL_CTX_ctrl on the context's SSL_CTX. The pointer is checked (its options must equal the
     context's) before use; when anything looks off, nothing is changed and False is returned.
     """
-    if _CTRL is None:
+    pointer = _ssl_ctx(context)
+    if _CTRL is None or pointer is None:
         return False
-    ctrl, get_options = _CTRL
-    pointer = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
-    if not pointer or get_options(pointer) != int(context.options):
-        return False
+    ctrl, _ = _CTRL
     ok_groups = ctrl(pointer, _SSL_CTRL_SET_GROUPS_LIST, 0, groups.encode()) == 1
     ok_sigalgs = ctrl(pointer, _SSL_CTRL_SET_SIGALGS_LIST, 0, sigalgs.encode()) == 1
     return bool(ok_groups and ok_sigalgs)
+
+
+def _ssl_ctx(context: ssl.SSLContext) -> int | None:
+    """The context's SSL_CTX pointer, once checked (its options must equal the context's);
+    None when anything looks off."""
+    if _CTRL is None:
+        return None
+    _, get_options = _CTRL
+    pointer = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
+    if not pointer or get_options(pointer) != int(context.options):
+        return None
+    return int(pointer)
+
+
+def _ask_for_status(context: ssl.SSLContext) -> bool:
+    """Ask, in every ClientHello of the context, for the certificate status the server may
+    staple (status_request, RFC 6066 §8), as browsers do; OpenSSL then keeps the response
+    without judging it (no status callback is set). Python's ssl module has no setting for
+    it: SSL_CTX_set_tlsext_status_type through SSL_CTX_ctrl. False when it could not ask."""
+    pointer = _ssl_ctx(context)
+    if _CTRL is None or pointer is None:
+        return False
+    ctrl, _ = _CTRL
+    return bool(ctrl(pointer, _SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE,
+                     _TLSEXT_STATUSTYPE_OCSP, None) == 1)
 
 
 @dataclass
@@ -105,6 +140,9 @@ class Handshake:
     cert_requested: bool = False
     chain_der: list[bytes] = field(default_factory=list)
     duration_ms: float = 0.0
+    server_random: bytes | None = None  # from the ServerHello (workers/probes/tls13.py reads it)
+    status_requested: bool = False  # the ClientHello asked for a stapled certificate status
+    staple: bytes | None = None  # the OCSP response the origin stapled (DER), when it did
 
 
 @dataclass
@@ -118,6 +156,14 @@ class Presented:
     source: str | None = None  # "cloudfront", "cipher_offer" or "follow_up"
     protocol: str | None = None
     stream: TlsStream | None = None
+    status_requested: bool = False  # the handshake asked for a stapled certificate status
+    staple: bytes | None = None  # the OCSP response stapled to it (DER), when one was
+
+
+def _presented(hs: Handshake, source: str) -> Presented:
+    """What a completed OpenSSL handshake presented: its chain and its stapled status."""
+    return Presented(hs.chain_der, source, hs.protocol, status_requested=hs.status_requested,
+                     staple=hs.staple)
 
 
 def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool) -> tuple[
@@ -141,6 +187,7 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     restricted = False
     if cloudfront_curves:
         restricted = _restrict(context, ":".join(CLOUDFRONT_GROUPS), ":".join(CLOUDFRONT_SIGALGS))
+    context._origin502_asks_status = _ask_for_status(context)  # type: ignore[attr-defined]
     context._msg_callback = _on_message  # type: ignore[attr-defined]
     return context, restricted
 
@@ -157,7 +204,8 @@ def _shared_context(protocols: tuple[str, ...], ciphers: str, *, cloudfront_curv
 def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg_type: Any,
                 data: bytes) -> None:
     """OpenSSL's message callback: notes, on the connection's own record, a certificate
-    request or an alert from the origin."""
+    request or an alert from the origin, and keeps the messages a stapled certificate status
+    comes in."""
     seen = getattr(conn, "_origin502_seen", None)
     if seen is None or direction != "read":
         return
@@ -165,6 +213,13 @@ def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg
         msg_type == ssl._TLSMessageType.CERTIFICATE_REQUEST  # type: ignore[attr-defined]
     ):
         seen["cert_requested"] = True
+    if content_type == ssl._TLSContentType.HANDSHAKE:  # type: ignore[attr-defined]
+        if msg_type == ssl._TLSMessageType.SERVER_HELLO and len(data) >= 38:  # type: ignore[attr-defined]
+            seen["server_random"] = bytes(data[6:38])  # type (1), length (3), version (2), random
+        elif msg_type == ssl._TLSMessageType.CERTIFICATE:  # type: ignore[attr-defined]
+            seen["certificate"] = data
+        elif msg_type == ssl._TLSMessageType.CERTIFICATE_STATUS:  # type: ignore[attr-defined]
+            seen["certificate_status"] = data
     if content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
         seen["alert"] = _ALERTS.get(data[1], f"alert {data[1]}")
 
@@ -176,7 +231,7 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     `duration_ms` of a completed handshake is the origin's time (workers/probes/wire.py),
     from our timestamps at the sends and the kernel's at the arrivals (`clock` for ours);
     of a failed one, the time until it failed."""
-    seen: dict[str, Any] = {"cert_requested": False, "alert": None}
+    seen: dict[str, Any] = {"cert_requested": False, "alert": None, "server_random": None}
     started = time.perf_counter()
     sock.settimeout(timeout)
     result = Handshake(ok=False)
@@ -210,8 +265,12 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
         # Public as get_unverified_chain() from Python 3.13; the SSL object has it since 3.10.
         chain = stream.tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]
         result.chain_der = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
+        result.status_requested = bool(getattr(context, "_origin502_asks_status", False))
+        result.staple = stapled_response(result.protocol, seen.get("certificate"),
+                                         seen.get("certificate_status"))
     result.cert_requested = bool(seen["cert_requested"])
     result.alert = seen["alert"]
+    result.server_random = seen["server_random"]
     result.duration_ms = (time.perf_counter() - started) * 1000
     if result.ok and stream.handshake_ms is not None:
         result.duration_ms = stream.handshake_ms
@@ -272,7 +331,14 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
         raise ValueError("the TLS layer needs the socket the TCP layer opened")
     result, tls_sock, presented = _handshakes(previous.stream.sock, target, ctx)
     previous.timings_ms["tls"] = round(result.duration_ms, 2)
-    if presented.chain_der:
+    # Asked while the first chain is judged and the request is sent, so that an origin with
+    # one certificate pays for the extra handshake in time it spends waiting anyway.
+    chain_der = presented.chain_der
+    other = _ask_other_certificate(result, chain_der, target, ctx)
+    if other is not None:
+        previous.wait_for(
+            lambda: _judge_other_certificate(result, other, chain_der, target, ctx))
+    if chain_der:
         judged = time.perf_counter()
         _judge_certificates(result, presented, target, ctx)
         # Path building and the AIA fetch take time of their own: shown apart so that the
@@ -284,6 +350,12 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
     if result.http_over:
         previous.transcript.append(f"tls: the HTTP request goes over the {result.http_over} "
                                    "follow-up handshake")
+    if result.tls13_signalled:
+        # The origin also speaks TLS 1.3: would CloudFront's presumed TLS 1.3 offer work too?
+        # Checked on a connection of its own while the HTTP request goes on.
+        from workers.probes import tls13
+
+        previous.wait_for(tls13.check_beside(target, ctx, result))
     previous.hand_up(tls_sock)
     if tls_sock is None and result.status == Status.OK:
         # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
@@ -298,7 +370,8 @@ def _judge_certificates(tls: TlsResult, presented: Presented, target: Target,
     # Origins that present the same chain share one verdict while it cannot change.
     judged = CHAIN_VERDICTS.judge(presented.chain_der, name=target.certificate_name,
                                   ca_file=options.ca_file, fetch_aia=options.fetch_aia,
-                                  allow_private=options.allow_private)
+                                  allow_private=options.allow_private,
+                                  also=target.certificate_names[1:])
     if judged.problem is not None:
         tls.chain_problem = judged.problem
         if tls.status == Status.OK:
@@ -307,6 +380,7 @@ def _judge_certificates(tls: TlsResult, presented: Presented, target: Target,
     tls.chain = list(judged.chain)
     tls.analysis = judged.analysis
     tls.chain_source, tls.chain_protocol = presented.source, presented.protocol
+    tls.ocsp = _staple_facts(presented, ctx)
 
 
 def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple[
@@ -360,13 +434,24 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.protocol = first.protocol
         result.cipher = first.cipher
         result.negotiated_by = "openssl"
-        return result, first.sock, Presented(first.chain_der, "cloudfront", first.protocol)
+        from workers.probes.tls13 import signals_tls13
+
+        result.tls13_signalled = signals_tls13(first.server_random)
+        return result, first.sock, _presented(first, "cloudfront")
 
     result.status = Status.FAILED
     result.detail = first.error
     presented = _explain_failure(first, target, ctx, offered=testable, result=result)
     result.duration_ms = sum(a.duration_ms for a in result.attempts)
     return result, presented.stream, presented
+
+
+def _staple_facts(presented: Presented, ctx: ProbeContext) -> OcspStaple | None:
+    """What the certificate status stapled with the presented chain says; None when the
+    handshake did not ask for one."""
+    if not presented.status_requested:
+        return None
+    return read_staple(presented.staple, presented.chain_der, ca_file=ctx.options.ca_file)
 
 
 def cloudfront_suites(version: str) -> list[str]:
@@ -478,6 +563,8 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
                             "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
         result.reason = TlsReason.NOT_TLS
         return Presented()
+    if _sni_refused(first, target, ctx, result):
+        return Presented()
 
     # OpenSSL could not offer all of CloudFront's list: ask with exactly that list, built byte
     # by byte. A suite only that ClientHello could offer, in a configured protocol, means
@@ -507,7 +594,14 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
                                   cloudfront_curves=False, keep=v == "TLSv1.3")
                    for v in versions}
         outcomes = {v: f.result() for v, f in futures.items()}
-    presented = _follow_up_chain(outcomes, offered, result) or presented
+    cloudfront13 = None
+    if outcomes["TLSv1.3"][1].ok and "TLSv1.3" not in offered:
+        # TLS 1.2 as CloudFront offers it fails, the origin speaks TLS 1.3: does CloudFront's
+        # presumed TLS 1.3 offer complete? If so, that is how CloudFront would connect.
+        from workers.probes import tls13
+
+        result.tls13, cloudfront13 = tls13.check(target, ctx, keep=True)
+    presented = _follow_up_chain(outcomes, offered, result, cloudfront13) or presented
     for v in versions:
         attempt, _ = outcomes[v]
         result.attempts.append(attempt)
@@ -555,6 +649,7 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
         result.reason = TlsReason.CURVE_UNSUPPORTED
         result.detail = (f"the origin accepts {hs.cipher} over {best} only with a curve or "
                          "signature scheme CloudFront does not offer")
+        _blame_certificate_key(hs, best, result)
         return presented
     # Enumerate the origin's ciphers for that protocol: offer everything minus what it chose.
     chosen = outcomes[best][1].cipher
@@ -575,17 +670,33 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
 
 
 def _follow_up_chain(outcomes: dict[str, tuple[TlsAttempt, Handshake]], offered: list[str],
-                     result: TlsResult) -> Presented | None:
+                     result: TlsResult, cloudfront13: Handshake | None = None
+                     ) -> Presented | None:
     """The chain of a completed follow-up handshake (one in a configured protocol first, as
     CloudFront would see it), and, when only TLS 1.3 completed, that connection for the HTTP
-    layer with what it saw (a CertificateRequest). Every other kept connection is closed."""
+    layer with what it saw (a CertificateRequest). Every other kept connection is closed.
+
+    ``cloudfront13``, CloudFront's presumed TLS 1.3 handshake, completed: CloudFront would
+    connect that way (the TLS 1.2 it documents fails), so its chain and connection are the
+    ones used, whatever else completed."""
+    if cloudfront13 is not None and cloudfront13.ok and cloudfront13.sock is not None:
+        for _, hs in outcomes.values():
+            if hs.sock is not None:
+                hs.sock.close()
+                hs.sock = None
+        result.http_over = cloudfront13.protocol
+        result.client_cert_requested = (result.client_cert_requested
+                                        or cloudfront13.cert_requested)
+        chosen13 = _presented(cloudfront13, "follow_up")
+        chosen13.stream = cloudfront13.sock
+        return chosen13
     done = [v for v, (_, hs) in outcomes.items() if hs.ok]
     only_tls13 = done == ["TLSv1.3"] and "TLSv1.3" not in offered
     chosen: Presented | None = None
     for v in sorted(done, key=lambda v: v not in offered):
         hs = outcomes[v][1]
         if hs.chain_der:
-            chosen = Presented(hs.chain_der, "follow_up", hs.protocol)
+            chosen = _presented(hs, "follow_up")
             break
     for v, (_, hs) in outcomes.items():
         if hs.sock is None:
@@ -599,3 +710,184 @@ def _follow_up_chain(outcomes: dict[str, tuple[TlsAttempt, Handshake]], offered:
             hs.sock.close()
             hs.sock = None
     return chosen
+
+
+# Alerts an origin answers a server name it has no certificate for with: nginx's
+# ssl_reject_handshake and OpenSSL's servername callback send unrecognized_name, others
+# handshake_failure or simply close.
+_SNI_ALERTS = ("unrecognized_name", "handshake_failure")
+
+
+def _sni_refused(first: Handshake, target: Target, ctx: ProbeContext,
+                 result: TlsResult) -> bool:
+    """Whether the origin refuses the server name CloudFront sends and completes the same
+    handshake with another one: the origin domain when the forwarded Host is the SNI, or no
+    SNI at all. Then ``result`` says so (reason SNI_REFUSED, the name that worked) and True is
+    returned. At most two handshakes, made only after a refusal that could be about the name."""
+    sni = target.server_name
+    if sni is None or first.kind not in ("ssl", "eof") or (
+            first.kind == "ssl" and first.alert not in _SNI_ALERTS):
+        return False
+    others: list[str] = []
+    if target.hostname != sni and not target.is_ip_literal:
+        others.append(target.hostname)
+    others.append("")  # no SNI: the origin's default certificate
+    for other in others:
+        attempt, hs = _handshake_with_name(target, ctx, other or None)
+        result.attempts.append(attempt)
+        if hs.ok:
+            result.reason = TlsReason.SNI_REFUSED
+            result.sni_accepted = other
+            refusal = f"alert {first.alert}" if first.alert else "a closed connection"
+            said = f"SNI {other}" if other else "no SNI"
+            result.detail = f"{refusal} to SNI {sni}; {hs.protocol} {hs.cipher} with {said}"
+            return True
+    return False
+
+
+def _handshake_with_name(target: Target, ctx: ProbeContext,
+                         sni: str | None) -> tuple[TlsAttempt, Handshake]:
+    """CloudFront's handshake again, on a new connection, with server name ``sni``."""
+    purpose = f"SNI {sni}?" if sni else "no SNI?"
+    protocols = [p for p in target.settings.origin_ssl_protocols
+                 if p in _VERSIONS and (p != "SSLv3" or ssl.HAS_SSLv3)]
+    try:
+        timeout = ctx.timeout(target.settings.connect_timeout)
+    except DeadlineExceeded:
+        return (TlsAttempt(purpose, protocols, CLOUDFRONT_CIPHER_STRING, ok=False,
+                           error="out of time"), Handshake(ok=False, kind="timeout"))
+    sock = _connect(target.dialled.address, target.dialled.port, timeout)
+    if sock is None:
+        hs = Handshake(ok=False, kind="connect", error="could not reconnect")
+    else:
+        context, _ = _shared_context(tuple(protocols), CLOUDFRONT_CIPHER_STRING,
+                                     cloudfront_curves=True)
+        hs = handshake(sock, context, sni, timeout)
+        if hs.sock is not None:
+            hs.sock.close()
+            hs.sock = None
+    return TlsAttempt(purpose=purpose, protocols=protocols, ciphers=CLOUDFRONT_CIPHER_STRING,
+                      ok=hs.ok, negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
+                      error=hs.error, duration_ms=hs.duration_ms), hs
+
+
+# ECDSA curves whose certificates CloudFront's offer can verify (its supported groups, which in
+# TLS 1.2 also bound the curve of an ECDSA certificate, RFC 8422 §5.1).
+_CLOUDFRONT_CERT_CURVES = ("secp256r1", "secp384r1")
+
+
+def certificate_key(chain_der: list[bytes]) -> str | None:
+    """The server certificate's key when it is one CloudFront's curves and signature schemes
+    cannot verify ("ECDSA secp521r1", "Ed25519", "Ed448"); None for RSA, ECDSA P-256/P-384 or
+    a certificate that does not parse."""
+    # cryptography is imported by the certificate judgement anyway; only this path needs it here.
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+    if not chain_der:
+        return None
+    try:
+        key = x509.load_der_x509_certificate(chain_der[0]).public_key()
+    except ValueError:
+        return None
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name in _CLOUDFRONT_CERT_CURVES:
+            return None
+        known = {"secp521r1": "P-521", "secp224r1": "P-224", "secp192r1": "P-192"}
+        name = known.get(key.curve.name)
+        return f"ECDSA {name} ({key.curve.name})" if name else f"ECDSA {key.curve.name}"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448"
+    return None
+
+
+def _blame_certificate_key(hs: Handshake, protocol: str, result: TlsResult) -> None:
+    """When the handshake that completed with any curve shows a certificate key CloudFront's
+    offer cannot verify, that key is the cause, not the ECDHE curves (they were CloudFront's
+    own, or the origin would not have got this far)."""
+    key = certificate_key(hs.chain_der)
+    if key is None:
+        return
+    result.reason = TlsReason.CERT_KEY_UNSUPPORTED
+    result.certificate_key = key
+    result.detail = (f"{hs.cipher} over {protocol} once any curve and signature scheme "
+                     "is offered")
+
+
+def _suites_of(auth: str) -> str:
+    """CloudFront's suites authenticated by ``auth`` ("ECDSA" or "RSA"), as a cipher string."""
+    names = [n for n in CLOUDFRONT_CIPHERS if ("-ECDSA-" in n) == (auth == "ECDSA")]
+    return ":".join(names) + ":@SECLEVEL=0"
+
+
+def _other_suites(result: TlsResult, chain_der: list[bytes]) -> str | None:
+    """The key type whose suites the completed handshake did not use ("RSA" or "ECDSA"), or
+    None when there is nothing to ask: the handshake failed or was not OpenSSL's, or it was
+    TLS 1.3, whose suites do not name the key type."""
+    if (result.status != Status.OK or result.negotiated_by != "openssl" or not chain_der
+            or not result.cipher or result.protocol == "TLSv1.3"):
+        return None
+    return "RSA" if "-ECDSA-" in result.cipher else "ECDSA"
+
+
+def _ask_other_certificate(result: TlsResult, chain_der: list[bytes], target: Target,
+                           ctx: ProbeContext) -> Future[tuple[TlsAttempt, Handshake]] | None:
+    """Start one handshake offering only CloudFront's suites of the other key type: an origin
+    with an RSA and an ECDSA certificate (nginx picks by the client's suite order) presents
+    the other one to it, and CloudFront's own order is not documented (cloudfront-facts §2.3),
+    so CloudFront may get either. None when there is nothing to ask."""
+    auth = _other_suites(result, chain_der)
+    if auth is None:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(_handshake_offering, target, ctx, auth, list(result.offered_protocols))
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _handshake_offering(target: Target, ctx: ProbeContext, auth: str,
+                        protocols: list[str]) -> tuple[TlsAttempt, Handshake]:
+    testable = [p for p in protocols if p != "SSLv3" or ssl.HAS_SSLv3] or ["TLSv1.2"]
+    ciphers = _suites_of(auth)
+    purpose = f"another certificate? (only CloudFront's {auth} suites)"
+    try:
+        timeout = ctx.timeout(target.settings.connect_timeout)
+    except DeadlineExceeded:
+        return (TlsAttempt(purpose, testable, ciphers, ok=False, error="out of time"),
+                Handshake(ok=False, kind="timeout"))
+    sock = _connect(target.dialled.address, target.dialled.port, timeout)
+    if sock is None:
+        hs = Handshake(ok=False, kind="connect", error="could not reconnect")
+    else:
+        context, _ = _shared_context(tuple(testable), ciphers, cloudfront_curves=True)
+        hs = handshake(sock, context, target.server_name, timeout)
+        if hs.sock is not None:
+            hs.sock.close()
+            hs.sock = None
+    return TlsAttempt(purpose=purpose, protocols=testable, ciphers=ciphers, ok=hs.ok,
+                      negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
+                      error=hs.error, duration_ms=hs.duration_ms), hs
+
+
+def _judge_other_certificate(result: TlsResult, other: Future[tuple[TlsAttempt, Handshake]],
+                             chain_der: list[bytes], target: Target, ctx: ProbeContext) -> None:
+    """Wait for the other key type's handshake and, when it got a different certificate,
+    judge that one too (``result.other_certificate``)."""
+    attempt, hs = other.result()
+    result.attempts.append(attempt)
+    if not hs.ok or not hs.chain_der or hs.chain_der[0] == chain_der[0]:
+        return  # one certificate: the same one, or none for the other key type
+    found = OtherCertificate(suites="RSA" if "-ECDSA-" not in (hs.cipher or "") else "ECDSA",
+                             protocol=hs.protocol, cipher=hs.cipher)
+    options = ctx.options
+    judged = CHAIN_VERDICTS.judge(hs.chain_der, name=target.certificate_name,
+                                  ca_file=options.ca_file, fetch_aia=options.fetch_aia,
+                                  allow_private=options.allow_private)
+    if judged.problem is not None:
+        found.problem = judged.problem
+    else:
+        found.chain, found.analysis = list(judged.chain), judged.analysis
+    result.other_certificate = found

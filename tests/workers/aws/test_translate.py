@@ -54,6 +54,11 @@ def test_ip_address_type_rows(value):
     assert origin_settings(origin, host_header=None, path="/").ip_address_type == value
 
 
+def test_missing_keepalive_timeout_is_cloudfronts_default():
+    origin = DistOrigin("o", "o.test", "custom", keepalive_timeout=None)
+    assert origin_settings(origin, host_header=None, path="/").keepalive_timeout == 5.0
+
+
 def test_missing_ip_address_type_is_cloudfronts_default():
     origin = DistOrigin("o", "o.test", "custom", ip_address_type=None)
     assert origin_settings(origin, host_header=None, path="/").ip_address_type == "ipv4"
@@ -61,10 +66,11 @@ def test_missing_ip_address_type_is_cloudfronts_default():
 
 def test_timeouts_attempts_and_origin_path_reach_the_probe():
     origin = DistOrigin("o", "o.test", "custom", origin_path="/prod", read_timeout=45,
-                        connection_attempts=2, connection_timeout=4)
+                        keepalive_timeout=12, connection_attempts=2, connection_timeout=4)
     settings = origin_settings(origin, host_header="www.shop.test", path="/api/")
     assert (settings.read_timeout, settings.connection_attempts, settings.connect_timeout) == \
         (45.0, 2, 4.0)
+    assert settings.keepalive_timeout == 12.0
     assert settings.path == "/prod/api/"
     assert settings.host_header == "www.shop.test"
 

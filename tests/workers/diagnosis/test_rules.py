@@ -84,7 +84,9 @@ def test_wildcards_stand_for_one_label(pattern, name, match):
 @pytest.mark.parametrize(("chain", "expected"), [
     ([cert(names=("other.example.com",))], ["CERT_HOSTNAME_MISMATCH"]),
     ([cert(names=(), cn="origin.example.com")], []),  # CN counts when there is no SAN
-    ([cert(names=("www.example.com",), cn="origin.example.com")], ["CERT_HOSTNAME_MISMATCH"]),
+    # CN beside other SAN names: RFC 6125 ignores it, AWS's pages count it (uncertain)
+    ([cert(names=("www.example.com",), cn="origin.example.com")],
+     ["CERT_NAME_MATCH_UNCERTAIN"]),
     ([cert(not_after="2026-11-19T12:00:00Z")], ["CERT_EXPIRED"]),
     ([cert(not_before="2026-12-01T00:00:00Z")], ["CERT_NOT_YET_VALID"]),
     ([cert(not_after="2026-12-04T12:00:00Z")], ["CERT_EXPIRES_SOON"]),
@@ -105,9 +107,12 @@ def test_expiry_evidence_says_when_and_how_long_ago():
 
 
 def test_hostname_mismatch_names_the_forwarded_host():
-    r = report(address(tls=healthy_tls([cert()])), host_header="www.example.com")
+    r = report(address(tls=healthy_tls([cert(names=("other.example.com",))])),
+               host_header="www.example.com")
     (finding,) = diagnose_findings(r, NOW)
+    assert finding.code == "CERT_HOSTNAME_MISMATCH" and not finding.uncertain
     assert "forwards Host www.example.com" in finding.summary
+    assert "names neither" in finding.summary
 
 
 @pytest.mark.parametrize(("analysis", "expected"), [

@@ -105,3 +105,27 @@ def test_many_names_on_one_chain_share_its_analysis_but_each_name_is_checked(pki
     webpki = [next(v for v in j.analysis.validators if v.validator == "webpki")
               for j in [*verdicts, wrong]]
     assert [v.accepted for v in webpki] == [True] * 5 + [False]
+
+
+def webpki(judged) -> tuple[bool | None, str | None]:
+    verdict = next(v for v in judged.analysis.validators if v.validator == "webpki")
+    return verdict.accepted, verdict.name
+
+
+def test_the_web_pki_verdict_is_for_the_first_name_the_certificate_carries(pki):
+    # With Host forwarded, AWS's 502 page accepts the origin domain too: the validator judges
+    # the chain for it when the certificate does not name the Host (and says which name).
+    cache = ChainVerdictCache(Clock(NOW))
+    chain = [pki["leaf"].der, pki["inter"].der]
+    host_only = judge(cache, chain, pki["ca"], name="www.other.test")
+    assert webpki(host_only) == (False, "www.other.test")
+    either = cache.judge(chain, name="www.other.test", also=(NAME,), ca_file=pki["ca"],
+                         fetch_aia=False, allow_private=True)
+    assert webpki(either) == (True, NAME)
+    neither = cache.judge(chain, name="www.other.test", also=("x.other.test",),
+                          ca_file=pki["ca"], fetch_aia=False, allow_private=True)
+    assert webpki(neither) == (False, "www.other.test")
+    # Each set of names is its own verdict; asked again, it is reused.
+    again = cache.judge(chain, name="www.other.test", also=(NAME,), ca_file=pki["ca"],
+                        fetch_aia=False, allow_private=True)
+    assert again is either

@@ -128,6 +128,17 @@ def test_recovered_parent_says_so():
     assert "recovered after 1 h" in parent.text
 
 
+def test_incident_says_what_viewers_get():
+    passed_on = evaluate(None, failing(("ORIGIN_RETURNED_ERROR", "127.0.0.1")), watch_id="w1",
+                         channel="C1", display="shop.example", now=NOW)
+    text = incident_parent(passed_on.alerts[0]).text
+    assert "the origin itself answers with an error, which CloudFront passes on" in text
+    assert "answer 502" not in text
+    both = evaluate(None, failing(("ORIGIN_RETURNED_ERROR", "127.0.0.1"), ("PORT_CLOSED", None)),
+                    watch_id="w1", channel="C1", display="shop.example", now=NOW)
+    assert "CloudFront would answer 502" in incident_parent(both.alerts[0]).text
+
+
 def test_watches_list_and_home():
     watches = [(spec("shop.example"), state_after(failing(("PORT_CLOSED", None)))),
                (spec("api.example", channel="C2"), None)]

@@ -1,0 +1,86 @@
+"""``--resolve NAME:ADDRESS[,ADDRESS...]``: addresses given by hand instead of DNS, like curl's.
+
+Repeatable, and each value may list several addresses (IPv4, IPv6 bare or in brackets), since
+an origin name often has several A and AAAA records and one bad address among good ones is the
+classic cause of intermittent 502s: every address given is probed. NAME is normalised as the
+target is (IDNA, case, trailing dot), so ``bücher.example.com`` and ``xn--bcher-kva.example.com``
+name the same origin.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+
+from workers.target import TargetError, ascii_name, canonical_ip
+
+RESOLVE_EXAMPLE = ("e.g. origin.example.com:192.0.2.10 or "
+                   "origin.example.com:192.0.2.10,[2001:db8::10]")
+# curl's own form names a port too (HOST:PORT:ADDRESS); origin502 takes ports from the origin
+# settings, so that form gets a message saying so rather than "not an address".
+_CURL_PORT = re.compile(r"^[0-9]{1,5}:")
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+def _problem(text: str) -> TargetError:
+    return TargetError(f"{text} ({RESOLVE_EXAMPLE})", example=False)
+
+
+def _address(item: str, value: str) -> str:
+    """The canonical form of one address of a --resolve value."""
+    if not item:
+        raise _problem(f"'{value}' has an empty address (two commas in a row?)")
+    if item.startswith("[") or item.endswith("]"):
+        inner = item[1:-1] if item.startswith("[") and item.endswith("]") else None
+        try:
+            ip = ipaddress.IPv6Address(inner) if inner is not None else None
+        except ValueError:
+            ip = None
+        if ip is None or ip.scope_id:
+            raise _problem(f"'{item}' in '{value}' is not an IPv6 address in brackets")
+        return canonical_ip(inner or "") or str(ip)
+    canon = canonical_ip(item) if "%" not in item else None
+    if canon is None:
+        raise _problem(f"'{item}' in '{value}' is not an IP address")
+    return canon
+
+
+def parse_resolve(value: str) -> Pairs:
+    """``NAME:ADDRESS[,ADDRESS...]`` as (name, address) pairs, one per address, in the order
+    given without repeats. Raises TargetError (one line) whatever ``value`` holds."""
+    text = value.strip()
+    name, sep, rest = text.partition(":")  # a name has no colon; an IPv6 address has several
+    if not sep or not name.strip() or not rest.strip():
+        raise _problem(f"'{text}' is not NAME:IP")
+    name = name.strip()
+    if canonical_ip(name) is not None:
+        raise _problem(f"'{name}' in '{text}' is an address; NAME is the origin's host name")
+    try:
+        host = ascii_name(name)
+    except TargetError as exc:
+        raise _problem(f"the name in '{text}' is not usable: {exc.problem}") from None
+    items = [item.strip() for item in rest.split(",")]
+    try:
+        addresses = [_address(item, text) for item in items]
+    except TargetError:
+        if _CURL_PORT.match(rest.strip()):
+            raise _problem(
+                f"'{text}' looks like curl's NAME:PORT:ADDRESS; give NAME:IP, the ports "
+                "come from --https-port and --http-port") from None
+        raise
+    return tuple((host, address) for address in dict.fromkeys(addresses))
+
+
+def merge_resolve(values: Iterable[str]) -> Pairs:
+    """Every --resolve value given (the option repeats), as one list of pairs without repeats."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        pairs.extend(parse_resolve(value))
+    return tuple(dict.fromkeys(pairs))
+
+
+def addresses_for(pairs: Iterable[tuple[str, str]], name: str) -> list[str]:
+    """The addresses given for ``name`` (already normalised), in the order given."""
+    return list(dict.fromkeys(address for given, address in pairs if given == name))
