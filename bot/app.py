@@ -14,6 +14,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from bot import actions, commands, events, idempotency
 from bot.background import Background
 from bot.deps import Deps
+from bot.intake import connect_for_ack
 from bot.render import replies
 from bot.settings import Settings
 from bot.slack import web_client
@@ -29,18 +30,27 @@ def create_app(
     redis: Redis | None = None,
     socket_mode: bool = False,
     token_verification: bool = True,
+    server_checks_signature: bool = False,
 ) -> App:
-    """The Bolt app for these settings. Talks to Slack only to check the token (auth.test)."""
+    """The Bolt app for these settings. Talks to Slack only to check the token (auth.test).
+
+    `server_checks_signature`: the app runs behind bot/server.py with the signing secret,
+    which checks Slack's signature on the raw bytes of every request before Bolt sees it;
+    Bolt then does not check it a second time (an HMAC and a middleware step per request,
+    issue 8). make_server refuses to serve an app that checks nothing without a secret.
+    """
     deps = Deps(
         settings=settings,
         redis=redis if redis is not None else connect(settings.redis_url),
         background=Background(),
+        ack_redis=connect_for_ack(settings.redis_url),
     )
     app = App(
         signing_secret=settings.signing_secret,
         client=web_client(settings.bot_token, settings.api_url),
-        # Socket Mode traffic is authenticated by the app token, not signed.
-        request_verification_enabled=not socket_mode,
+        # Socket Mode traffic is authenticated by the app token, not signed; over HTTP the
+        # server checks the signature (above), or else Bolt does.
+        request_verification_enabled=not (socket_mode or server_checks_signature),
         token_verification_enabled=token_verification,
         # Listeners only parse, ack and hand the rest to `deps.background`, so they can run
         # on the request's own thread: the ack goes out as soon as the listener returns,
@@ -48,7 +58,8 @@ def create_app(
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener"),
     )
-    idempotency.register(app, deps.redis)  # before any listener: a replay starts nothing
+    # Before any listener: a replay starts nothing. Its check comes before the ack.
+    idempotency.register(app, deps.ack_redis)
     commands.register(app, deps)
     actions.register(app, deps)
     events.register(app, deps)

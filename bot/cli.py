@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import signal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,10 @@ def _settings(*required: str) -> Settings:
     return settings
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _worker_redis_url(queues: Sequence[str]) -> str:
     """The settings check of `origin502 worker`: a delivery worker posts to Slack, so it needs
     the bot token; a probe-only worker needs nothing from Slack."""
@@ -143,7 +148,11 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     settings = _settings(*required)
     from workers.logging_setup import configure_logging
 
-    configure_logging()
+    # Off the request threads: an ack does not wait for its log lines (workers/logging_setup.py).
+    configure_logging(background=True)
+    # SIGTERM (Kubernetes, `docker stop`) ends the process the way Ctrl-C does: the server
+    # closes and the log lines still queued are written on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     from slack_bolt.error import BoltError
 
     from bot.app import create_app
@@ -156,7 +165,9 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     try:
         wait_for_slack(web_client(settings.bot_token, settings.api_url),
                        echo=lambda line: click.echo(line, err=True))
-        app = create_app(settings, socket_mode=socket_mode)
+        # Over HTTP, bot/server.py checks every request's signature before Bolt sees it.
+        app = create_app(settings, socket_mode=socket_mode,
+                         server_checks_signature=not socket_mode)
     except SettingsError as exc:
         raise ConfigProblem(str(exc)) from None
     except BoltError as exc:

@@ -1,4 +1,4 @@
-"""What the listeners share: settings, the Redis connection, the after-ack pool."""
+"""What the listeners share: settings, the Redis connections, the after-ack pool."""
 
 from __future__ import annotations
 
@@ -15,3 +15,6 @@ class Deps:
     settings: Settings
     redis: Redis
     background: Background
+    # For the round trip before an ack only: a short bound and no retry (bot/intake.py), so
+    # a hung Redis cannot hold an acknowledgement past Slack's 3 s.
+    ack_redis: Redis

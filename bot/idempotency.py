@@ -22,13 +22,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
-from bot.commands.watch import is_watch_command
+from bot.command_words import is_watch_command
 from bot.store import SlackStore
 
 log = logging.getLogger(__name__)
@@ -79,30 +81,39 @@ def _probe_command(body: dict[str, Any]) -> bool:
     return bool(body.get("command")) and not is_watch_command(str(body.get("text") or ""))
 
 
-def register(app: App, redis: Redis) -> None:
-    store = SlackStore(redis)
+class _Once(Middleware):
+    """The check as a Bolt middleware object: Bolt calls `process` directly, where a function
+    middleware costs it an argument-injection pass per request (issue 8)."""
 
-    @app.middleware
-    def once(
+    def __init__(self, redis: Redis) -> None:
+        self._store = SlackStore(redis)
+
+    def process(
+        self,
+        *,
         req: BoltRequest,
         resp: BoltResponse,
-        body: dict[str, Any],
-        context: BoltContext,
-        next: Any,
-    ) -> Any:
+        next: Callable[[], BoltResponse],  # Bolt's name for it (it returns None)
+    ) -> BoltResponse | None:
+        body = req.body
+        # Bolt's next() only marks the chain to go on; the middleware returns the response.
         if body.get("type") == "url_verification":
             next()
             return resp
         key = delivery_key(body, req.raw_body)
         if _probe_command(body):
             # Claimed by the listener, in the round trip it makes anyway (module docstring).
-            context[COMMAND_KEY] = key
+            req.context[COMMAND_KEY] = key
             next()
             return resp
-        if first_delivery(store, key):
+        if first_delivery(self._store, key):
             next()
             return resp
         retry = req.headers.get("x-slack-retry-num") or []
         log.info("repeated request ignored",
                  extra={"key": key[:40], "retry": retry[0] if retry else None})
         return BoltResponse(status=200, body="")
+
+
+def register(app: App, redis: Redis) -> None:
+    app.middleware(_Once(redis))

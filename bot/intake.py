@@ -7,10 +7,22 @@ target in the channel and queues its first delivery job and its probe, all or no
 (RunStore.open). So an acknowledged command is queued already: nothing waits in the bot's
 memory for a thread after the ack, and a bot that dies right after acking loses nothing.
 
-What the script leaves alone goes on after the ack, off the request's thread, through
-bot/runs.py's start_run as before: a target that already has a run in the channel (the
-command joins it, or takes over a failed one) and a Redis the script could not reach (tried
-again; the person is told the queue is unavailable when it still is).
+The round trip has a bound of its own (`connect_for_ack`: ACK_CONNECT_TIMEOUT to connect,
+ACK_READ_TIMEOUT for the answer, no retry), shorter than the shared client's (5 s and a
+retry): a frozen Redis (a hung host, a stopped process that keeps its socket) would otherwise
+hold the acknowledgement ~10 s, past Slack's 3 s, and the person would see "operation timed
+out" with no word of what happened.
+
+What the script leaves alone goes on after the ack, off the request's thread:
+- a Redis that did not answer in time: the same run is opened again with the shared client
+  (`reopen_command_run`). A script that timed out may still run once Redis wakes up, but
+  opening the same run twice is harmless: whichever comes second finds the run recorded
+  ("taken") or the request claimed ("repeated") and writes nothing, so no second probe
+  starts. When Redis still does not answer, the person is told the queue is unavailable
+  (bot/background.py), or, after a timeout, that it is not answering and the probe may
+  still start by itself;
+- a target that already has a run in the channel: bot/runs.py's start_run (the command joins
+  it, or takes over a failed one).
 """
 
 from __future__ import annotations
@@ -20,7 +32,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError, TimeoutError
+from redis.retry import Retry
 
 from bot.parse import Accepted
 from bot.store import RunDelivery, SlackStore
@@ -32,6 +46,27 @@ log = logging.getLogger(__name__)
 
 # A run id is 64 random bits: drawing one in use even once is as good as never.
 ATTEMPTS = 3
+# The round trip before an ack: at most this long to connect (loopback or in-cluster takes
+# well under a millisecond) and to get the answer (under a burst of 50 commands, tens of ms),
+# ~1 s in all; Slack gives up on the ack at 3 s. On a new connection the AUTH (and SELECT)
+# reply has the same read bound: 1.75 s at the very worst.
+ACK_CONNECT_TIMEOUT = 0.25
+ACK_READ_TIMEOUT = 0.75
+
+
+def connect_for_ack(url: str) -> Redis:
+    """The client for the round trip before an ack (module docstring): a short bound, no
+    retry (the retry happens after the ack), no health-check PING before a command (a stale
+    connection fails that command, which is retried after the ack), and no CLIENT SETINFO
+    round trips when it connects (each would have its own ACK_READ_TIMEOUT)."""
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=ACK_CONNECT_TIMEOUT,
+        socket_timeout=ACK_READ_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
+        driver_info=None,
+    )
 
 
 @dataclass(frozen=True)
@@ -42,6 +77,9 @@ class Intake:
 
     outcome: Literal["queued", "repeated", "held", "unreachable"]
     run: Run
+    # Unreachable by a timeout: the script may have reached Redis and still run when it
+    # wakes up (a refused connection sent nothing).
+    maybe_sent: bool = False
 
 
 def open_command_run(
@@ -53,12 +91,11 @@ def open_command_run(
     response_url: str | None,
     delivery: str | None,
 ) -> Intake:
-    """Record and queue the run of `/origin502 TARGET` in one round trip. `delivery` is the
-    request's key against replays (bot/idempotency.py), claimed in the same round trip."""
+    """Record and queue the run of `/origin502 TARGET` in one round trip (with `connection`
+    from `connect_for_ack`). `delivery` is the request's key against replays
+    (bot/idempotency.py), claimed in the same round trip."""
     request = accepted.request.to_dict()
     cache_key = cache_key_of(request)
-    store, slack = RunStore(connection), SlackStore(connection)
-    seen = slack.seen_mark(delivery) if delivery else None
     for _ in range(ATTEMPTS):
         run = Run(
             run_id=new_run_id(cache_key),
@@ -70,19 +107,52 @@ def open_command_run(
             request_id=current_request_id(),
         )
         try:
-            opened = store.open(run, also=slack.fields(RunDelivery(response_url=response_url)),
-                                seen=seen, cache_key=cache_key)
+            status = _open(connection, run, response_url, delivery, cache_key)
         except RedisError as exc:
             log.warning("queue unavailable before the ack", extra={"error": str(exc)})
-            return Intake("unreachable", run)
-        if opened.status == "opened":
-            log.info("probe queued",
-                     extra={"run_id": run.run_id, "target": run.display, "reason": "command"})
-            return Intake("queued", run)
-        if opened.status == "repeated":
-            log.info("repeated request ignored", extra={"key": (delivery or "")[:40]})
-            return Intake("repeated", run)
-        if opened.status == "held":
-            return Intake("held", run)
+            return Intake("unreachable", run, maybe_sent=isinstance(exc, TimeoutError))
+        if status != "taken":
+            return _outcome(status, run, delivery)
         # "taken": draw another id; nothing was written, the request not claimed yet.
     raise RuntimeError("no free run id after several draws")
+
+
+def reopen_command_run(
+    connection: Redis, run: Run, *, response_url: str | None, delivery: str | None
+) -> Intake:
+    """After the ack, for an intake that was `unreachable`: open the same run again (module
+    docstring). "taken" means the first attempt went through after all: the run is queued.
+    "repeated" means the first attempt claimed the request and found the target held (it
+    writes nothing else then): `held`, for start_run to join that run. Raises RedisError
+    when Redis still does not answer."""
+    status = _open(connection, run, response_url, delivery, None)
+    if status == "taken":
+        log.info("probe queued before the ack after all", extra={"run_id": run.run_id})
+        return Intake("queued", run)
+    if status == "repeated":
+        return Intake("held", run)
+    return _outcome(status, run, delivery)
+
+
+def _open(
+    connection: Redis, run: Run, response_url: str | None, delivery: str | None,
+    cache_key: str | None,
+) -> str:
+    store, slack = RunStore(connection), SlackStore(connection)
+    opened = store.open(run, also=slack.fields(RunDelivery(response_url=response_url)),
+                        seen=slack.seen_mark(delivery) if delivery else None,
+                        cache_key=cache_key)
+    return opened.status
+
+
+def _outcome(status: str, run: Run, delivery: str | None) -> Intake:
+    if status == "opened":
+        log.info("probe queued",
+                 extra={"run_id": run.run_id, "target": run.display, "reason": "command"})
+        return Intake("queued", run)
+    if status == "repeated":
+        log.info("repeated request ignored", extra={"key": (delivery or "")[:40]})
+        return Intake("repeated", run)
+    if status == "held":
+        return Intake("held", run)
+    raise ValueError(f"unexpected status {status!r}")

@@ -8,8 +8,11 @@ The port faces the internet, so the server protects itself before any signature 
 strict Content-Length framing with a size cap, a socket timeout on every connection, a deadline
 for each request to arrive, a bound on connections, and Slack's signature checked on the raw
 bytes before Bolt parses (or logs) the body. Malformed requests get 400/401/413 and never
-reach a listener. (A maintained server such as waitress would bound connections too, but not
-the per-request deadline nor the signature-before-parse step; this file stays on http.server.)
+reach a listener. With the signing secret given, this check is the only one: `serve` builds its
+Bolt app with `server_checks_signature` (bot/app.py), and make_server refuses an app that
+checks nothing when it has no secret. (A maintained server such as waitress would bound
+connections too, but not the per-request deadline nor the signature-before-parse step; this
+file stays on http.server.)
 
 Bolt itself (the middleware, the listeners, the one Redis round trip a slash command makes
 before its ack) runs on a few threads fed in arrival order, not on the connection's thread.
@@ -44,6 +47,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest
+from slack_bolt.middleware import RequestVerification
 from slack_sdk.signature import SignatureVerifier
 
 from workers.health import BoundedCheck, HealthCheck
@@ -403,7 +407,12 @@ def make_server(
 ) -> ThreadingHTTPServer:
     """The HTTP server; `/readyz` answers with `ready()` (bounded), `/healthz` only says
     alive. With `signing_secret`, requests to /slack/events are checked against Slack's
-    signature before Bolt (or its logging) sees the body."""
+    signature before Bolt (or its logging) sees the body. Without it, the app must check the
+    signature itself (Bolt's RequestVerification): nothing unsigned reaches a listener."""
+    if not signing_secret and not any(
+        isinstance(m, RequestVerification) for m in getattr(app, "_middleware_list", [])
+    ):
+        raise ValueError("no signing secret, and the app does not check Slack's signature")
     lanes = ThreadPoolExecutor(max_workers=APP_THREADS, thread_name_prefix="bolt")
     try:
         server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret, lanes))

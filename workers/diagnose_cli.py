@@ -33,8 +33,13 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROBE = 0, 1, 2, 3
               help="Assume this (read-only) IAM role to look the target up.")
 @click.option("--origin", "origin_id", default=None, metavar="ID",
               help="With a distribution: probe only the origin with this id.")
+@click.option("--budget", type=click.FloatRange(0.1, 3600), default=None, metavar="SECONDS",
+              help="origin502's own time limit for the whole diagnosis [default: what "
+              "CloudFront itself may wait (attempts × connection timeout + response timeout, "
+              "per scheme) plus 15 s]. A wait it cuts short is reported as not checked.")
 def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | None,
-             role_arn: str | None, origin_id: str | None, **opts: Any) -> None:
+             role_arn: str | None, origin_id: str | None, budget: float | None,
+             **opts: Any) -> None:
     """Diagnose TARGET the way CloudFront connects to it.
 
     TARGET is an origin name (origin.example.com), name:port, or a URL
@@ -59,8 +64,11 @@ def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | Non
     if handled is not None:
         sys.exit(handled)
 
-    from workers.engine import diagnose as run
+    from functools import partial
 
+    from workers.engine import diagnose as engine
+
+    run = partial(engine, budget=budget)
 
     try:
         request = build_request(target, allow_private=True, **opts)

@@ -26,6 +26,7 @@ from workers.models import (
     Status,
     TcpReason,
     TcpResult,
+    TlsResult,
     Verdict,
 )
 from workers.models.layers import LayerResult, connection_probe, connection_results
@@ -76,12 +77,17 @@ class LayerProgress:
         seen = self._seen[layer]
         ok, ran = seen.count("ok"), len(seen) - seen.count("not_run")
         unchecked = seen.count("error")  # could not be checked from here
+        tls13 = seen.count(TLS13_ONLY)
         if ran == 0:
             return "not run"
         if unchecked == ran:
             return "not checked from here"
         if unchecked:
             return f"{ok}/{ran - unchecked} ok, {unchecked} not checked from here"
+        if tls13 and ok + tls13 == ran:
+            # What happened: the request went over TLS 1.3, the configured protocols failed.
+            which = "" if tls13 == ran else f" on {tls13} of {ran} connections"
+            return f"TLS 1.3 worked{which}; the configured protocols did not"
         return "ok" if ok == ran else f"{ok}/{ran} ok"
 
     def mark(self, layer: Layer, status: str) -> None:
@@ -102,6 +108,15 @@ class LayerProgress:
 
 
 Mark = Callable[[Layer, str], None]
+# The mark of a TLS layer whose configured protocols failed but whose TLS 1.3 handshake
+# completed, the request going over it (``TlsResult.http_over``): not "ok", not "failed".
+TLS13_ONLY = "tls13_only"
+
+
+def _mark_of(result: LayerResult) -> str:
+    if isinstance(result, TlsResult) and result.http_over and result.status == Status.FAILED:
+        return TLS13_ONLY
+    return str(result.status)
 
 
 def _no_mark(_layer: Layer, _status: str) -> None:
@@ -125,7 +140,7 @@ def probe_connection(target: Target, ctx: ProbeContext, mark: Mark = _no_mark) -
             else:
                 result = probe.not_run(state.stopped)
             state.results[probe.layer] = result
-            mark(probe.layer, str(result.status))
+            mark(probe.layer, _mark_of(result))
     finally:
         state.close()
     return connection_probe(endpoint.scheme, endpoint.port, state.results, state.timings_ms,

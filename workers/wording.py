@@ -125,6 +125,7 @@ _OUTCOMES = {
     "servfail": "SERVFAIL", "refused": "refuses (does not serve the zone)",
     "not_authoritative": "not authoritative", "timeout": "no answer",
     "unreachable": "unreachable", "no_address": "no address", "other": "failed",
+    "not_asked": "not asked (origin502's time budget ran out)",
 }
 
 # Which layer a finding code speaks about, by its prefix (codes added later follow the same
@@ -174,10 +175,26 @@ def nameserver_words(check: NameServerCheck) -> str:
     return f"{who}: {what}"
 
 
+# A wait origin502's own time budget ended before CloudFront's limit did (a BudgetCut).
+OUT_OF_TIME = "not checked: origin502's time budget ran out first"
+
+
 def tcp_words(tcp: TcpResult) -> str:
     if tcp.status == "ok":
         return "connected"
+    if tcp.cut is not None:
+        return OUT_OF_TIME
     return _TCP_REASONS.get(str(tcp.reason), "failed")
+
+
+def tls13_only_words(tls: TlsResult) -> str:
+    """A TLS 1.3-only origin, as it happened: the request went over TLS 1.3, CloudFront's
+    configured protocols were not accepted (or not with its ciphers or curves)."""
+    done = f"{tls.http_over} worked (the request went over it)"
+    offered = "/".join(tls.offered_protocols) or "the configured protocols"
+    if str(tls.reason) == "protocol_unsupported":
+        return f"{done}; {offered} not accepted"
+    return f"{done}; {offered}: {_TLS_REASONS.get(str(tls.reason), 'failed')}"
 
 
 def tls_words(tls: TlsResult, errors: list[Finding]) -> str:
@@ -186,10 +203,11 @@ def tls_words(tls: TlsResult, errors: list[Finding]) -> str:
     if tls.status == "not_run":
         return "not run"
     rejected = [f for f in errors if f.code.startswith("CERT_")]
+    if tls.cut is not None:
+        return OUT_OF_TIME
     if tls.status != "ok":
-        words = _TLS_REASONS.get(str(tls.reason), "failed")
-        if tls.http_over:
-            words += f" (only {tls.http_over}; the request went over it)"
+        words = tls13_only_words(tls) if tls.http_over else _TLS_REASONS.get(str(tls.reason),
+                                                                             "failed")
         if rejected:
             # The chain came from a follow-up handshake: it is judged all the same.
             words += (f"; CloudFront would also reject the certificate "
@@ -206,6 +224,8 @@ def http_words(http: HttpResult) -> str:
         return "not run"
     if http.status_code is not None:
         return f"{http.status_code} {http.reason_phrase or ''}".strip()
+    if http.cut is not None:
+        return OUT_OF_TIME
     return _HTTP_REASONS.get(str(http.reason), "failed")
 
 
@@ -234,4 +254,7 @@ def layer_summary(report: Report, layer: str) -> tuple[str, str] | None:
         return "fail", f"{_lower_first(title_of(errors[0]))}{more}"
     if layer == "dns" and report.dns.status == "error":
         return "unknown", f"not checked from here: {report.dns.detail}"
+    if any(getattr(p, layer, None) is not None and getattr(p, layer).cut is not None
+           for a in report.addresses for p in a.probes):
+        return "unknown", OUT_OF_TIME
     return None

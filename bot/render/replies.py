@@ -85,6 +85,22 @@ def refused(target: str, reason: str) -> Message:
     )
 
 
+def queue_not_answering() -> Message:
+    """Redis took the command but did not answer (bot/intake.py): it may still run it."""
+    text = (
+        ":construction: The probe queue is not answering right now (origin502's Redis "
+        "accepted the command but did not reply in time). The probe may still start by "
+        "itself once Redis recovers, and its result would then appear here; if nothing "
+        "appears within a few minutes, try again, and tell whoever runs origin502. Meanwhile "
+        "`origin502 diagnose TARGET` gives the same answer in a terminal."
+    )
+    return Message(
+        text="The probe queue is not answering right now; the probe may start once it "
+             "recovers.",
+        blocks=[section(text)],
+    )
+
+
 def queue_unavailable() -> Message:
     text = (
         ":construction: The probe queue is unavailable right now (origin502 cannot reach its "

@@ -116,7 +116,7 @@ def app_factory(
 
         settings = Settings.from_env({**os.environ, **env})
         redis = connect(settings.redis_url)
-        app = create_app(settings, redis=redis)
+        app = create_app(settings, redis=redis, server_checks_signature=True)  # as `serve`
         server = make_server(
             app, "127.0.0.1", 0, lambda: (True, "ok"), signing_secret=settings.signing_secret
         )

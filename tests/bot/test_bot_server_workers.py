@@ -104,3 +104,28 @@ def test_bolt_runs_on_its_own_threads_each_request_in_a_fresh_context(monkeypatc
     assert app.seen[0][1].startswith("bolt")
     with pytest.raises(RuntimeError):  # closed: no request reaches Bolt any more
         server.lanes.submit(print)
+
+
+def test_an_app_that_leaves_the_signature_to_the_server_is_never_served_without_a_secret(
+    slack_env,
+):
+    """`serve` turns Bolt's own signature check off because the server checks every request
+    (bot/app.py); a server without the secret would then let unsigned requests through."""
+    from bot.app import create_app
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    unchecked = create_app(settings, server_checks_signature=True)
+    with pytest.raises(ValueError, match="signature"):
+        http.make_server(unchecked, "127.0.0.1", 0, lambda: (True, "ok"), signing_secret=None)
+    checked = create_app(settings)  # Bolt checks: the server may go without the secret
+    server = http.make_server(checked, "127.0.0.1", 0, lambda: (True, "ok"), signing_secret=None)
+    server.server_close()
+
+
+def test_an_unsigned_command_is_refused_when_only_the_server_checks(running_app):
+    body = command_body("origin.example.com")
+    forged = {**sign(body), "X-Slack-Signature": "v0=" + "0" * 64}
+    reply = post(running_app.url, body, "application/x-www-form-urlencoded", forged)
+    assert reply.status == 401
+    assert running_app.redis.llen("rq:queue:origin502-probe") == 0

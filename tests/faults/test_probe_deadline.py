@@ -2,8 +2,9 @@
 
 Before: a socket timeout bounded only the gap between packets, so an origin sending one byte a
 second, or `100 Continue` lines without end, kept the probe (and the Slack job, and the next
-user's command) busy for as long as it liked. Now every read is bounded by the time left, the
-overrun is a finding, and the report comes back.
+user's command) busy for as long as it liked. Now every read is bounded by the time left and
+the report comes back: the overrun is a finding when CloudFront itself would not have waited
+through it, else "not checked" with the reason (tests/workers/test_budget_truth.py).
 
 The deadlines here are seconds; nothing asserts on how long anything took, only that the
 diagnosis returns (pytest-timeout would catch a hang) and names the right cause.
@@ -56,13 +57,17 @@ def codes(report: Report) -> list[str]:
 @pytest.mark.parametrize("scheme", ["https", "http"])
 def test_an_origin_trickling_its_headers_is_cut_off_at_the_deadline(pki, scheme):
     context = pki["context"] if scheme == "https" else None
-    # Every byte comes well within the 2 s response timeout: only the deadline can end it.
+    # Every byte comes well within the 2 s response timeout: only the deadline can end it,
+    # and CloudFront (no response completion timeout set) would still be waiting: not
+    # checked, rather than a failure origin502's own deadline made up.
     with MisbehavingServer("trickle", context=context, interval=0.3) as origin:
         report = probe(pki, origin.port, scheme=scheme)
-    assert "ORIGIN_RESPONSE_STALLED" in codes(report)
-    assert report.verdict == "fail"
+    assert "ORIGIN_RESPONSE_STALLED" not in codes(report)
+    assert report.verdict == "unknown"
     http = report.addresses[0].probes[0].http
-    assert http.reason == "stalled" and "deadline" in (http.detail or "")
+    assert (http.status, http.reason) == ("error", "stalled")
+    assert http.cut is not None and http.cut.bytes_seen > 0
+    assert "still sending its response headers" in (report.probe_error or "")
 
 
 def test_an_error_body_trickled_a_byte_at_a_time_is_cut_off(pki):

@@ -136,4 +136,6 @@ def test_a_trickling_origin_is_answered_and_does_not_hold_up_the_next_command(
             stack.slack.channel_messages(CHANNEL)) == 2, timeout=120)
     texts = [str(m.blocks) + m.text for p in stack.slack.channel_messages(CHANNEL)
              for m in stack.slack.thread(CHANNEL, p.ts)]
-    assert any("ORIGIN_RESPONSE_STALLED" in t for t in texts), texts
+    # Cut off at the probe's deadline while every byte came within the response timeout:
+    # said as not checked (CloudFront would still be waiting), not as a failure.
+    assert any("still sending its response headers" in t for t in texts), texts

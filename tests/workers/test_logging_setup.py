@@ -18,26 +18,36 @@ from workers.logging_setup import (
     bind_request_id,
     configure_logging,
     current_request_id,
+    flush_logs,
     new_request_id,
     request_id_bound,
     reset_request_id,
 )
 
 
-@pytest.fixture
-def stream() -> Iterator[io.StringIO]:
+class _Buffer(io.StringIO):
+    background = False  # how the fixture configured logging
+
+
+@pytest.fixture(params=[False, True], ids=["inline", "background"])
+def stream(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
+    """Every test of this fixture runs twice: lines written on the logging thread, and on
+    the writer thread of `background=True` (what `serve` uses)."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    buffer = io.StringIO()
-    configure_logging("DEBUG", stream=buffer)
+    buffer = _Buffer()
+    buffer.background = request.param
+    configure_logging("DEBUG", stream=buffer, background=request.param)
     yield buffer
     for handler in list(root.handlers):
         if handler not in handlers:
             root.removeHandler(handler)
+            handler.close()
     root.setLevel(level)
 
 
 def _lines(buffer: io.StringIO) -> list[dict[str, object]]:
+    assert flush_logs()  # background: every line queued so far is written
     return [json.loads(line) for line in buffer.getvalue().splitlines()]
 
 
@@ -89,17 +99,58 @@ def test_exceptions_are_logged_inside_the_json_object(stream: io.StringIO) -> No
     assert "ConnectionResetError: origin reset the connection" in str(line["exception"])
 
 
-def test_configuring_twice_does_not_duplicate_lines(stream: io.StringIO) -> None:
-    configure_logging("INFO", stream=stream)
+def test_configuring_twice_does_not_duplicate_lines(stream: _Buffer) -> None:
+    configure_logging("INFO", stream=stream, background=stream.background)
     logging.getLogger("x").info("once")
     assert len(_lines(stream)) == 1
 
 
-def test_level_filters_lower_records(stream: io.StringIO) -> None:
-    configure_logging("WARNING", stream=stream)
+def test_level_filters_lower_records(stream: _Buffer) -> None:
+    configure_logging("WARNING", stream=stream, background=stream.background)
     logging.getLogger("x").info("hidden")
     logging.getLogger("x").error("shown")
     assert [line["message"] for line in _lines(stream)] == ["shown"]
+
+
+def test_background_lines_carry_the_request_id_of_the_thread_that_logged(
+    stream: _Buffer,
+) -> None:
+    """The writer formats on its own thread: the id is the one bound where the line was
+    logged, not the writer's (none), even when that thread has moved on to another id."""
+    def request(number: int) -> None:
+        with request_id_bound(f"r-{number}"):
+            logging.getLogger("bot").info("command received", extra={"n": number})
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with request_id_bound("r-later"):
+        logging.getLogger("bot").info("later")
+    lines = _lines(stream)
+    assert sorted((line["n"], line["request_id"]) for line in lines if "n" in line) == [
+        (n, f"r-{n}") for n in range(20)]
+    assert [line["request_id"] for line in lines if line["message"] == "later"] == ["r-later"]
+    assert all("_origin502_request_id" not in line for line in lines)
+
+
+def test_background_lines_queued_at_exit_are_written(tmp_path: Path) -> None:
+    """A serve process that ends (SIGTERM, Ctrl-C) writes the lines it had queued."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, sys\n"
+        "from workers.logging_setup import configure_logging\n"
+        "configure_logging(background=True)\n"
+        "for n in range(500):\n"
+        "    logging.getLogger('bot').info('line %d', n)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[2], check=True)
+    messages = [json.loads(line)["message"] for line in done.stderr.splitlines()]
+    assert messages == [f"line {n}" for n in range(500)]
 
 
 def test_request_id_is_isolated_per_thread_and_follows_a_copied_context() -> None:

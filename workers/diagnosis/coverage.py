@@ -11,9 +11,23 @@ was measured is true whatever else could not be.
 
 from __future__ import annotations
 
+import math
+
 from workers.diagnosis import catalog
 from workers.diagnosis.render import say
-from workers.models import AddressReport, ConnectionProbe, Report, Status
+from workers.models import (
+    AddressReport,
+    BudgetCut,
+    ConnectionProbe,
+    HttpResult,
+    Report,
+    Status,
+    TargetInfo,
+    TcpResult,
+    TlsResult,
+)
+
+ROOM_AFTER = 5  # seconds
 
 
 def _used(report: Report) -> list[AddressReport]:
@@ -27,9 +41,34 @@ def not_connected_here(report: Report) -> str | None:
     for address in _used(report):
         for probe in address.probes:
             if probe.tcp.status == Status.ERROR:
+                why = (out_of_time(report.target, probe.tcp) or probe.tcp.detail
+                       or catalog.UNCHECKED_TCP)
                 return say(catalog.UNCHECKED_AT, address=address.address, port=probe.port,
-                           why=probe.tcp.detail or catalog.UNCHECKED_TCP)
+                           why=why)
     return None
+
+
+def out_of_time(target: TargetInfo, result: TcpResult | TlsResult | HttpResult) -> str | None:
+    """Why ``result`` was not checked when origin502's own time budget ended its wait before
+    CloudFront's limit did: how long was waited against CloudFront's limit, and how to get
+    the full answer. None when the budget did not cut it."""
+    cut: BudgetCut | None = result.cut
+    if cut is None:
+        return None
+    if cut.limit_s is None:
+        return say(catalog.BUDGET_RAN_OUT_TRICKLE, budget=cut.budget_s, waited=cut.waited_s,
+                   bytes=cut.bytes_seen, read_timeout=target.read_timeout,
+                   how=catalog.BUDGET_HOW_MORE)
+    layer = ("tcp" if isinstance(result, TcpResult) else
+             "tls" if isinstance(result, TlsResult) else "http")
+    limit_is = say(catalog.BUDGET_LIMITS[layer], attempts=target.connection_attempts,
+                   connect=target.connect_timeout, read=target.read_timeout)
+    # A budget that lets this wait run its course, all else taking as long, with a few
+    # seconds' room for what comes after it (the layers above, the rules).
+    needed = math.ceil(cut.budget_s + cut.limit_s - cut.waited_s) + ROOM_AFTER
+    return say(catalog.BUDGET_RAN_OUT, budget=cut.budget_s, waited=cut.waited_s,
+               waiting=catalog.BUDGET_WAITING[layer], limit=cut.limit_s, limit_is=limit_is,
+               how=say(catalog.BUDGET_HOW, needed=needed))
 
 
 def not_looked_at(report: Report) -> str | None:
@@ -40,14 +79,18 @@ def not_looked_at(report: Report) -> str | None:
         return here  # a connection origin502 could not make at all says the most
     for address in _used(report):
         for probe in address.probes:
-            why = _connection_unchecked(probe)
+            why = _connection_unchecked(report.target, probe)
             if why is not None:
                 return say(catalog.UNCHECKED_AT, address=address.address, port=probe.port,
                            why=why)
     return None
 
 
-def _connection_unchecked(probe: ConnectionProbe) -> str | None:
+def _connection_unchecked(target: TargetInfo, probe: ConnectionProbe) -> str | None:
+    for cut_short in (probe.tls, probe.http):  # the budget's own words say the most
+        why = out_of_time(target, cut_short) if cut_short is not None else None
+        if why is not None:
+            return why
     if probe.tcp.status != Status.OK:
         return say(catalog.UNCHECKED_TCP_NOT_CONNECTED, detail=probe.tcp.detail or "")
     tls = probe.tls

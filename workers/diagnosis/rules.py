@@ -129,7 +129,8 @@ def _chain(name: str, chain: list[str]) -> str:
 
 def _walk_findings(report: Report, walk: DnsWalk, resolved: bool) -> list[Draft]:
     """Findings about the zone's own servers, asked directly: failing, lame, disagreeing."""
-    checks = walk.nameservers
+    # A server origin502's own budget left unasked says nothing about the zone.
+    checks = [c for c in walk.nameservers if c.outcome != NameServerOutcome.NOT_ASKED]
     if not checks or all(c.outcome in _SILENT for c in checks):
         # Nothing answered from here: all down, or this machine cannot query them directly.
         # Which one is not known, so no finding names the servers.
@@ -391,8 +392,8 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
     offered = report.target.origin_ssl_protocols
     for address, probe in _probes(report):
         tls = probe.tls
-        if tls is None or tls.status == Status.NOT_RUN:
-            continue
+        if tls is None or tls.status == Status.NOT_RUN or tls.cut is not None:
+            continue  # a handshake origin502's own budget ended is not checked (coverage)
         ip = address.address
         fill: Facts = {"port": probe.port, "address": ip, "sni": tls.sni or ip,
                        "detail": tls.detail or ""}

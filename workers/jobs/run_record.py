@@ -12,7 +12,7 @@ which delivery jobs run does not matter.
 from __future__ import annotations
 
 import json
-import secrets
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +26,7 @@ from redis.typing import EncodableT
 
 from workers.jobs import queues
 from workers.models import ProbeRequest
+from workers.random_ids import random_hex
 
 RunStatus = Literal["queued", "running", "done", "failed"]
 Reason = Literal["command", "rerun", "mention"]
@@ -81,7 +82,7 @@ class Run:
 def new_run_id(cache_key: str) -> str:
     """An id no other run has (64 random bits, and RunStore.open never reuses one), made
     without a round trip to Redis, with the start of the target's key for the logs."""
-    return f"r{secrets.token_hex(8)}-{cache_key[:12]}"
+    return f"r{random_hex(8)}-{cache_key[:12]}"  # no system call: workers/random_ids.py
 
 
 @dataclass(frozen=True)
@@ -243,15 +244,23 @@ class RunStore:
 
     def _first_jobs(self, run: Run) -> list[list[EncodableT]]:
         """The commands that queue a new run's first delivery job (the status message goes
-        out first) and its probe, exactly as RQ words them in a pipeline: recorded, not sent
-        (the pipeline never executes), for `open` to run in its script."""
+        out first) and its probe, exactly as RQ words them, for `open` to run in its script:
+        from a template RQ worded once per process (queues.first_job_commands)."""
+        with _TEMPLATE_LOCK:
+            if not _TEMPLATE:
+                _TEMPLATE.extend(self.record_first_jobs(queues.STAND_IN_RUN,
+                                                        queues.STAND_IN_REQUEST))
+        return queues.first_job_commands(_TEMPLATE, run.run_id, run.request)
+
+    def record_first_jobs(self, run_id: str, request: dict[str, Any]) -> list[list[Any]]:
+        """What RQ words to queue a run's first jobs, recorded in a pipeline that never
+        executes."""
         recorder = self.redis.pipeline(transaction=True)
-        queues.enqueue_sync(self.redis, run.run_id, 1, pipeline=recorder, count=False)
-        queues.enqueue_probe(self.redis, run.run_id, run.request, pipeline=recorder,
-                             count=False)
-        commands = [list(args) for args, _options in recorder.command_stack]
-        recorder.reset()
-        return commands
+        try:
+            queues.enqueue_first_jobs(self.redis, run_id, request, recorder)
+            return [list(args) for args, _options in recorder.command_stack]
+        finally:
+            recorder.reset()
 
     def discard(self, run_id: str) -> None:
         """Forget a run that was recorded but never started (it joined another)."""
@@ -432,6 +441,10 @@ return 0
 # starts at 1: the first delivery job is queued here. RQ's keys are written without being named
 # in KEYS: fine on one Redis (as deployed); a Redis Cluster would refuse it, as it would the
 # multi-key transactions of start_run.
+# The template of a new run's first jobs (RunStore._first_jobs), recorded once per process.
+_TEMPLATE: list[list[Any]] = []
+_TEMPLATE_LOCK = threading.Lock()
+
 _OPEN = """
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {'taken'}

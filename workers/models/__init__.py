@@ -22,6 +22,7 @@ from workers.models.request import (
 )
 from workers.models.results import (
     AddressReport,
+    BudgetCut,
     CertificateInfo,
     ChainAnalysis,
     ChainBreak,
@@ -51,6 +52,7 @@ __all__ = [
     "ORIGIN_SSL_PROTOCOLS",
     "SCHEMA_VERSION",
     "AddressReport",
+    "BudgetCut",
     "CertificateInfo",
     "ChainAnalysis",
     "ChainBreak",

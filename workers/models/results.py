@@ -40,6 +40,9 @@ class NameServerOutcome(StrEnum):
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"  # the server's address could not be reached (ICMP, reset)
     NO_ADDRESS = "no_address"  # the server's own name has no address
+    # origin502's own time budget ran out before the server was asked or could answer: says
+    # nothing about the server.
+    NOT_ASKED = "not_asked"
     OTHER = "other"
 
 
@@ -141,12 +144,27 @@ class DnsResult:
 
 
 @dataclass
+class BudgetCut:
+    """origin502's own time budget for the diagnosis ended a wait on the origin before
+    CloudFront's own limit for that wait did: the layer could not be checked (status
+    ``error``), whatever it looked like when time ran out."""
+
+    budget_s: float  # the whole diagnosis's budget
+    waited_s: float  # how long the origin had been waited for when the budget ran out
+    # What CloudFront itself waits, from the diagnosis's settings; None when CloudFront sets
+    # no overall limit (headers trickling in, no response completion timeout configured).
+    limit_s: float | None
+    bytes_seen: int = 0  # of the response headers, when some came
+
+
+@dataclass
 class TcpResult:
     status: Status
     reason: TcpReason | None = None
     attempts: int = 0
     detail: str | None = None
     duration_ms: float = 0.0
+    cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
 
 
 @dataclass
@@ -402,6 +420,7 @@ class TlsResult:
     other_certificate: OtherCertificate | None = None
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
+    cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
 
 
 @dataclass
@@ -438,6 +457,7 @@ class HttpResult:
     # how it failed.
     port_speaks_tls: bool | None = None
     port_tls_detail: str | None = None
+    cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
 
 
 @dataclass

@@ -20,8 +20,9 @@ from workers.models.layers import Layer
 log = logging.getLogger(__name__)
 
 # How an attempt ended: "ok" (the peer answered), "timeout" (no answer within its timeout),
-# "refused", "failed" (any other answer or error).
-OUTCOMES = ("ok", "timeout", "refused", "failed")
+# "refused", "failed" (any other answer or error), "out_of_time" (origin502's own budget for
+# the diagnosis ended the wait before CloudFront's timeout would have: nothing learnt).
+OUTCOMES = ("ok", "timeout", "refused", "failed", "out_of_time")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from workers.models import ProbeOptions, ProbeRequest
+from workers.models import BudgetCut, ProbeOptions, ProbeRequest
 from workers.probes.attempts import NO_EVENTS, ProbeEvents
 
 if TYPE_CHECKING:
@@ -25,6 +25,9 @@ class ResolverUnavailable(RuntimeError):
 class ProbeContext:
     options: ProbeOptions  # how origin502 probes; what it probes is the Target
     deadline: float  # time.monotonic() value after which nothing new is started
+    # The seconds the whole diagnosis was given (origin502's own budget, not a CloudFront
+    # setting): reports say it when it ran out before CloudFront's own limit did.
+    budget: float = 0.0
 
     started: float = field(default_factory=time.monotonic)
     # Who hears about each wait on the origin (issue 8: first verdict and progress); nobody by
@@ -42,7 +45,7 @@ class ProbeContext:
             # timeout), per scheme, plus room for the follow-up handshakes and the AIA fetch.
             per_scheme = s.connect_timeout * s.connection_attempts + s.read_timeout
             budget = per_scheme * len(s.schemes()) + 15.0
-        return cls(options=request.options, deadline=time.monotonic() + budget)
+        return cls(options=request.options, deadline=time.monotonic() + budget, budget=budget)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -53,3 +56,15 @@ class ProbeContext:
         if left <= 0:
             raise DeadlineExceeded("the diagnosis ran out of time")
         return min(wanted, left)
+
+    def bounded(self, wanted: float) -> tuple[float, bool]:
+        """``timeout(wanted)``, and whether the budget, not ``wanted``, set it: a wait that then
+        times out was ended by origin502's budget, not by the origin."""
+        timeout = self.timeout(wanted)
+        return timeout, timeout < wanted
+
+    def cut(self, waited: float, limit: float | None, bytes_seen: int = 0) -> BudgetCut:
+        """What to report when the budget ended a wait of ``waited`` seconds on the origin
+        before CloudFront's own ``limit`` for it (None: CloudFront sets none)."""
+        return BudgetCut(budget_s=round(self.budget, 1), waited_s=round(max(0.0, waited), 1),
+                         limit_s=limit, bytes_seen=bytes_seen)

@@ -17,7 +17,7 @@ import dns.resolver
 
 from workers.config import nameserver as parse_nameserver
 from workers.models import DnsReason, DnsResult, Status
-from workers.probes.context import ProbeContext, ResolverUnavailable
+from workers.probes.context import DeadlineExceeded, ProbeContext, ResolverUnavailable
 from workers.probes.dns_walk import walk_dns
 from workers.target import Target
 
@@ -154,7 +154,8 @@ def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult
     hostname = target.hostname
     # CloudFront's DNS timeout is not documented; the connection timeout is a fair bound.
     lifetime = min(DNS_LIFETIME, max(1.0, target.settings.connect_timeout))
-    resolver = _resolver(options.nameserver, ctx.timeout(lifetime))
+    given, bounded = ctx.bounded(lifetime)
+    resolver = _resolver(options.nameserver, given)
     nameserver = f"{resolver.nameservers[0]}:{resolver.port}" if resolver.nameservers else None
     with ThreadPoolExecutor(max_workers=2) as pool:
         a_future = pool.submit(_query, resolver, hostname, "A")
@@ -187,6 +188,10 @@ def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult
              DnsReason.RESOLVER_ERROR, DnsReason.NO_ADDRESS]
     reasons = {reason4: detail4, reason6: detail6}
     reason = next(r for r in order if r in reasons)
+    if reason == DnsReason.TIMEOUT and bounded:
+        # origin502's budget, not the resolver, ended the wait: the name was not checked.
+        raise DeadlineExceeded(f"origin502's time budget of {ctx.budget:g} s ran out before "
+                               f"the resolver answered (it is given {lifetime:g} s)")
     rdtype = "AAAA" if reason4 == DnsReason.NO_ADDRESS and reason6 != reason4 else "A"
     walk = walk_dns(resolver, last, rdtype, servfail=reason == DnsReason.SERVFAIL,
                     authority_port=port, ctx=ctx)

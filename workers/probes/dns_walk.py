@@ -136,12 +136,16 @@ def check_server(server: str, address: str | None, *, port: int, name: str, rdty
         return NameServerCheck(server, address, outcome, duration_ms=ms, **kw)  # type: ignore[arg-type]
 
     try:
-        response = ask(address, port, name, rdtype, ctx.timeout(QUERY_TIMEOUT), recursion=False)
+        timeout, bounded = ctx.bounded(QUERY_TIMEOUT)
+        response = ask(address, port, name, rdtype, timeout, recursion=False)
     except DeadlineExceeded:
-        return done(NameServerOutcome.OTHER, detail="not asked: the diagnosis ran out of time")
+        return done(NameServerOutcome.NOT_ASKED,
+                    detail=f"not asked: origin502's time budget of {ctx.budget:g} s ran out")
     except dns.exception.Timeout:
-        return done(NameServerOutcome.TIMEOUT, detail="no answer within "
-                    f"{min(QUERY_TIMEOUT, ctx.remaining()):.0f} s")
+        if bounded:  # origin502's budget, not the server, ended the wait: nothing learnt
+            return done(NameServerOutcome.NOT_ASKED, detail=(
+                f"no answer before origin502's time budget of {ctx.budget:g} s ran out"))
+        return done(NameServerOutcome.TIMEOUT, detail=f"no answer within {QUERY_TIMEOUT:g} s")
     except OSError as exc:
         reason = exc.strerror or str(exc)
         if exc.errno == errno.ECONNREFUSED:

@@ -90,6 +90,7 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
     waiting = Attempt(Layer.HTTP, target.dialled.address, target.dialled.port, 1, 1,
                       settings.read_timeout)
     ctx.events.attempt_started(waiting)
+    last_packet = started  # when the last bytes came: CloudFront's response timeout is a gap
     try:
         sock.settimeout(ctx.timeout(settings.read_timeout))
         sock.sendall(outgoing or b"")
@@ -103,6 +104,7 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                 chunk = recv_within(sock, ctx.deadline, settings.read_timeout,
                                     min(16384, MAX_RESPONSE_BYTES - total))
                 total += len(chunk)
+                last_packet = time.perf_counter()
                 if result.ttfb_ms is None and chunk:
                     result.ttfb_ms = span_ms(getattr(sock, "sent_ns", None),
                                              getattr(sock, "arrived_ns", None))
@@ -156,16 +158,8 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
             result.head_bytes, result.head_cut = MAX_HEADER_BYTES, True
         result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
     except DeadlineExceeded:
-        result.status = Status.FAILED
-        if result.ttfb_ms is None:
-            result.reason = HttpReason.TIMEOUT
-            result.detail = "the diagnosis ran out of time before the origin answered"
-        else:
-            # Bytes kept coming, never the end of the headers: a trickle or a 1xx stream.
-            result.reason = HttpReason.STALLED
-            result.detail = (f"the origin was still sending its response headers "
-                             f"({total} bytes, {interim} informational "
-                             "responses) when the diagnosis's deadline passed")
+        _out_of_time(result, ctx, settings.read_timeout, started=started,
+                     last_packet=last_packet, total=total)
     except TimeoutError:
         result.status, result.reason = Status.FAILED, HttpReason.TIMEOUT
         result.detail = (f"no response within the {settings.read_timeout:g} s response timeout"
@@ -181,10 +175,33 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
         result.status, result.reason = Status.FAILED, HttpReason.RESET
         result.detail = exc.strerror or str(exc)
     if result.ttfb_ms is None:
-        ctx.events.attempt_ended(waiting, "timeout" if result.reason == HttpReason.TIMEOUT
-                                 else "failed")
+        ctx.events.attempt_ended(waiting, "out_of_time" if result.cut is not None else
+                                 "timeout" if result.reason == HttpReason.TIMEOUT else "failed")
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _out_of_time(result: HttpResult, ctx: ProbeContext, read_timeout: float, *, started: float,
+                 last_packet: float, total: int) -> None:
+    """origin502's budget ran out while the origin was being waited for. Only what CloudFront
+    itself would not have waited through is a finding: no packet for the whole response
+    timeout. Anything else was not checked (status error, ``cut``); a second 100 Continue
+    seen before then is a finding of its own (``continue_responses``)."""
+    now = time.perf_counter()
+    gap = now - last_packet
+    if gap >= read_timeout:
+        result.status, result.reason = Status.FAILED, HttpReason.TIMEOUT
+        result.detail = (f"no response within the {read_timeout:g} s response timeout"
+                         if result.ttfb_ms is None else
+                         "the response headers did not complete within the response timeout")
+    elif result.ttfb_ms is None:
+        result.status, result.reason = Status.ERROR, HttpReason.TIMEOUT
+        result.cut = ctx.cut(now - started, read_timeout)
+    else:
+        # Bytes kept coming, each within the response timeout: CloudFront would still be
+        # waiting (it has no overall limit unless a response completion timeout is set).
+        result.status, result.reason = Status.ERROR, HttpReason.STALLED
+        result.cut = ctx.cut(now - started, None, bytes_seen=total)
 
 
 def _measure_head(result: HttpResult, response: h11.Response, head_bytes: int) -> None:

@@ -70,14 +70,12 @@ def connect(address: str, port: int, settings: OriginSettings,
                              attempts=attempts, detail=_here(address, exc),
                              duration_ms=elapsed), None
         try:
-            timeout = ctx.timeout(settings.connect_timeout)
+            timeout, bounded = ctx.bounded(settings.connect_timeout)
         except DeadlineExceeded:
             sock.close()
-            if attempts == 1:  # nothing was measured: say so rather than blame the port
-                return TcpResult(status=Status.ERROR, reason=TcpReason.TIMEOUT, attempts=0,
-                                 detail="not checked: the diagnosis ran out of time"), None
-            reason, detail = TcpReason.TIMEOUT, "the diagnosis ran out of time"
-            break
+            # CloudFront would still be making its attempts: origin502's budget, not the
+            # origin, ended them (attempts here counts the ones made).
+            return _out_of_time(ctx, settings, started, attempts - 1, detail), None
         # issue 8 hook: each connect attempt is announced and its end reported, so that a
         # first verdict can be given after one timed-out attempt (workers/provisional.py).
         attempt = Attempt(Layer.TCP, address, port, attempts, settings.connection_attempts, timeout)
@@ -87,6 +85,9 @@ def connect(address: str, port: int, settings: OriginSettings,
             sock.connect((address, port))
         except TimeoutError:
             sock.close()
+            if bounded:
+                ctx.events.attempt_ended(attempt, "out_of_time")
+                return _out_of_time(ctx, settings, started, attempts, detail), None
             reason = TcpReason.TIMEOUT
             detail = f"no answer to the connection request within {settings.connect_timeout:g} s"
             ctx.events.attempt_ended(attempt, "timeout")
@@ -117,3 +118,15 @@ def connect(address: str, port: int, settings: OriginSettings,
     elapsed = (time.perf_counter() - started) * 1000
     return TcpResult(status=Status.FAILED, reason=reason, attempts=attempts, detail=detail,
                      duration_ms=elapsed), None
+
+
+def _out_of_time(ctx: ProbeContext, settings: OriginSettings, started: float, attempts: int,
+                 before: str) -> TcpResult:
+    """The diagnosis's budget ran out before CloudFront's attempts would have ended: not
+    checked (status error), with how long was waited against CloudFront's own limit.
+    ``before`` is what the attempts made so far met, if any."""
+    waited = time.perf_counter() - started
+    limit = settings.connect_timeout * settings.connection_attempts
+    return TcpResult(status=Status.ERROR, reason=TcpReason.TIMEOUT, attempts=attempts,
+                     detail=before or None, duration_ms=waited * 1000,
+                     cut=ctx.cut(waited, limit))

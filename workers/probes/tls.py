@@ -59,6 +59,8 @@ _NO_FLAGS = {"TLSv1": "OP_NO_TLSv1", "TLSv1.1": "OP_NO_TLSv1_1", "TLSv1.2": "OP_
 CLOUDFRONT_CIPHER_STRING = ":".join(CLOUDFRONT_CIPHERS) + ":@SECLEVEL=0"
 BROAD_CIPHER_STRING = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
 MAX_CIPHER_HANDSHAKES = 8
+# The error of a follow-up handshake that origin502's own time budget ended (not the origin).
+OUT_OF_TIME = "out of time"
 
 # TLS alert descriptions (RFC 8446 §6) that tell the failures apart.
 _ALERTS = {40: "handshake_failure", 42: "bad_certificate", 47: "illegal_parameter",
@@ -304,10 +306,10 @@ def _attempt(target: Target, ctx: ProbeContext, *, purpose: str, protocols: list
     completed handshake's connection is left open (``Handshake.sock``) for the caller to use
     or close."""
     try:
-        timeout = ctx.timeout(target.settings.connect_timeout)
+        timeout, bounded = ctx.bounded(target.settings.connect_timeout)
     except DeadlineExceeded:
-        return TlsAttempt(purpose, protocols, ciphers, ok=False, error="out of time"), Handshake(
-            ok=False, kind="timeout")
+        return TlsAttempt(purpose, protocols, ciphers, ok=False, error=OUT_OF_TIME), Handshake(
+            ok=False, kind="timeout", error=OUT_OF_TIME)
     sock = _connect(target.dialled.address, target.dialled.port, timeout)
     if sock is None:
         hs = Handshake(ok=False, kind="connect", error="could not reconnect")
@@ -318,6 +320,8 @@ def _attempt(target: Target, ctx: ProbeContext, *, purpose: str, protocols: list
         if hs.sock is not None and not keep:
             hs.sock.close()
             hs.sock = None
+    if bounded and hs.kind in ("timeout", "connect"):
+        hs.error = OUT_OF_TIME  # the budget ended it: it says nothing about the origin
     attempt = TlsAttempt(purpose=purpose, protocols=protocols, ciphers=ciphers, ok=hs.ok,
                          negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
                          error=hs.error, duration_ms=hs.duration_ms)
@@ -410,18 +414,19 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
     context, restricted = _shared_context(tuple(testable), CLOUDFRONT_CIPHER_STRING,
                                           cloudfront_curves=True)
     try:
-        timeout = ctx.timeout(settings.connect_timeout)
+        timeout, bounded = ctx.bounded(settings.connect_timeout)
     except DeadlineExceeded:
         sock.close()
-        result.status, result.reason = Status.FAILED, TlsReason.TIMEOUT
-        result.detail = "the diagnosis ran out of time before the handshake"
+        result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
+        result.cut = ctx.cut(0.0, settings.connect_timeout)
         return result, None, Presented()
     # issue 8 hook: the faithful handshake is the wait a silent origin makes CloudFront sit
     # through, so it is announced for progress ("TLS: no answer for 6 of 10 s").
     waiting = Attempt(Layer.TLS, target.dialled.address, target.dialled.port, 1, 1, timeout)
     ctx.events.attempt_started(waiting)
     first = handshake(sock, context, sni, timeout)
-    ctx.events.attempt_ended(waiting, "ok" if first.ok else (
+    cut_short = bounded and first.kind == "timeout"  # by origin502's budget, not the origin
+    ctx.events.attempt_ended(waiting, "ok" if first.ok else "out_of_time" if cut_short else (
         "timeout" if first.kind == "timeout" else "failed"))
     result.attempts.append(TlsAttempt(
         purpose="cloudfront", protocols=testable, ciphers=CLOUDFRONT_CIPHER_STRING, ok=first.ok,
@@ -442,6 +447,10 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.tls13_signalled = signals_tls13(first.server_random)
         return result, first.sock, _presented(first, "cloudfront")
 
+    if cut_short:
+        result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
+        result.cut = ctx.cut(first.duration_ms / 1000, settings.connect_timeout)
+        return result, None, Presented()
     result.status = Status.FAILED
     result.detail = first.error
     presented = _explain_failure(first, target, ctx, offered=testable, result=result)
@@ -609,6 +618,25 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
         attempt, _ = outcomes[v]
         result.attempts.append(attempt)
     accepted = [v for v in versions if outcomes[v][1].ok]
+    cut_off = [hs for v, (_, hs) in outcomes.items()
+               if hs.error == OUT_OF_TIME and v not in accepted]
+    if cut_off and any(v in offered for v in accepted):
+        cut_off = []  # a configured protocol answered: the failure is explained without them
+    if cloudfront13 is not None and cloudfront13.error == OUT_OF_TIME:
+        cut_off.append(cloudfront13)  # whether CloudFront's TLS 1.3 offer completes decides
+    if cut_off:
+        # Whether the origin accepts these (TLS 1.3 above all: CloudFront may connect with it)
+        # decides the verdict; origin502's budget ran out before they were answered.
+        for kept in (presented.stream, cloudfront13.sock if cloudfront13 else None):
+            if kept is not None:
+                kept.close()
+        presented.stream = None
+        result.http_over = None
+        result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
+        result.accepted_protocols = accepted
+        waited = max(hs.duration_ms for hs in cut_off) / 1000
+        result.cut = ctx.cut(waited, target.settings.connect_timeout)
+        return presented
     result.accepted_protocols = accepted
     for v in accepted:
         cipher = outcomes[v][1].cipher

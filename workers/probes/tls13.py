@@ -34,7 +34,7 @@ from workers.models.cloudfront import (
 )
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.state import run_beside
-from workers.probes.tls import BROAD_CIPHER_STRING, Handshake, handshake, make_context
+from workers.probes.tls import BROAD_CIPHER_STRING, OUT_OF_TIME, Handshake, handshake, make_context
 from workers.probes.tls import _connect as connect
 from workers.probes.tls import _restrict as restrict
 from workers.target import Target
@@ -94,10 +94,10 @@ def _one(target: Target, ctx: ProbeContext, context: ssl.SSLContext | None, purp
         return (TlsAttempt(purpose, ["TLSv1.3"], offered, ok=False, error=UNCHECKED),
                 Handshake(ok=False, kind="unverifiable", error=UNCHECKED))
     try:
-        timeout = ctx.timeout(target.settings.connect_timeout)
+        timeout, bounded = ctx.bounded(target.settings.connect_timeout)
     except DeadlineExceeded:
-        return (TlsAttempt(purpose, ["TLSv1.3"], offered, ok=False, error="out of time"),
-                Handshake(ok=False, kind="timeout", error="out of time"))
+        return (TlsAttempt(purpose, ["TLSv1.3"], offered, ok=False, error=OUT_OF_TIME),
+                Handshake(ok=False, kind="timeout", error=OUT_OF_TIME))
     sock = connect(target.dialled.address, target.dialled.port, timeout)
     if sock is None:
         hs = Handshake(ok=False, kind="connect", error="could not reconnect")
@@ -106,6 +106,8 @@ def _one(target: Target, ctx: ProbeContext, context: ssl.SSLContext | None, purp
         if hs.sock is not None and not keep:
             hs.sock.close()
             hs.sock = None
+    if bounded and hs.kind in ("timeout", "connect"):
+        hs.error = OUT_OF_TIME  # origin502's budget ended it: it says nothing about the origin
     attempt = TlsAttempt(purpose=purpose, protocols=["TLSv1.3"], ciphers=offered, ok=hs.ok,
                          negotiated_protocol=hs.protocol, negotiated_cipher=hs.cipher,
                          error=hs.error, duration_ms=hs.duration_ms)

@@ -92,6 +92,39 @@ def test_a_dead_and_a_slow_server_are_named_while_the_third_answers():
     assert result.exit_code == 1
 
 
+def test_a_server_still_thinking_when_origin502s_budget_ran_out_is_not_named():
+    # The same zone with a --budget shorter than the 2 s each server is given: the slow
+    # server and the dead one were cut off by origin502, not found silent, so neither is
+    # called failing.
+    records = {NAME: [("A", "127.0.0.1")]}
+    with FakeDns({**DELEGATION, NAME: [("A", "127.0.0.1")]}, servfail={NAME}) as resolver, \
+            Authorities({"127.0.0.2": authoritative(records),
+                         "127.0.0.3": authoritative(records, delay={NAME: 5.0}),
+                         "127.0.0.4": None}) as auth:
+        result, data = run(NAME, "--budget", "1", resolver=resolver, authorities=auth)
+    assert "DNS_NAMESERVER_FAILING" not in [code for code, _ in codes(data)]
+    said = {c["server"]: c for c in data["dns"]["walk"]["nameservers"]}
+    assert said[f"ns1.{ZONE}"]["outcome"] == "answer"
+    for server in (f"ns2.{ZONE}", f"ns3.{ZONE}"):
+        assert said[server]["outcome"] == "not_asked"
+        assert "time budget of 1 s" in said[server]["detail"]
+    assert codes(data)[0] == ("DNS_RESOLUTION_FAILED", "error")
+    assert result.exit_code == 1
+
+
+def test_a_resolver_still_thinking_when_origin502s_budget_ran_out_is_unknown():
+    # The resolver takes 5 s; CloudFront's own DNS timeout is not documented (origin502
+    # gives it the 1 s connection timeout here), and the --budget ended the wait sooner.
+    with FakeDns({**DELEGATION, NAME: [("A", "127.0.0.1")]},
+                 delay={NAME: 5.0}) as resolver:
+        result, data = run(NAME, "--budget", "0.5", resolver=resolver)
+    assert result.exit_code == 3
+    assert data["verdict"] == "unknown" and data["dns"]["status"] == "error"
+    assert "DNS_RESOLUTION_FAILED" not in [code for code, _ in codes(data)]
+    assert "origin502's time budget of 0.5 s ran out before the resolver answered" in (
+        data["probe_error"])
+
+
 def test_a_server_that_does_not_serve_the_zone_is_a_lame_delegation():
     records = {NAME: [("A", "127.0.0.1")]}
     with FakeDns({**DELEGATION, NAME: [("A", "127.0.0.1")]}, servfail={NAME}) as resolver, \

@@ -178,7 +178,7 @@ def test_cli_self_signed_shop_origin_fails_with_exit_1(pki, tmp_path):
     # The connection line agrees: the handshake CloudFront makes failed, and the certificate
     # read over TLS 1.3 would be rejected too.
     line = " ".join(text.stdout.split())
-    assert "only TLSv1.3; the request went over it" in line
+    assert "TLSv1.3 worked (the request went over it); TLSv1.2 not accepted" in line
     assert "CloudFront would also reject the certificate (the certificate is self-signed)" in line
     found = json.loads(data.stdout)
     assert found["verdict"] == "fail"
