@@ -57,9 +57,10 @@ def test_a_probe_process_that_dies_fails_its_batch_only(pool):
     assert [o[1] for o in outcomes if o is not None] == ["fail"] * 3
 
 
-def test_each_share_of_a_batch_goes_to_the_same_process_every_time(pool):
-    """The i-th share of a batch always runs in the i-th probe process: a watch's next cycle
-    finds the answers its process kept."""
+def test_each_probe_process_keeps_an_executor_of_its_own_across_batches(pool):
+    """One executor per probe process, the same ones batch after batch: the i-th share of a
+    batch is submitted to the i-th (``ProbePool.probe``), so a watch's next cycle finds the
+    answers its process kept."""
     batch = [r for _, r in requests(4)]
     pool.probe(batch, threads=2)
     first = [next(iter(e._processes)) for e in pool._executors()]  # type: ignore[attr-defined]
