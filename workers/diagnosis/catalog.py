@@ -843,6 +843,13 @@ TLS13_OTHER_SUITES_NOTE = (
     " The origin does complete a TLS 1.3 handshake, but only with {cipher}, not with the "
     "suites CloudFront is believed to offer ({tls13_suites}); whether CloudFront's TLS 1.3 "
     "offer includes {cipher} is not documented.")
+# The same, when the suite it chose is one CloudFront is believed to offer: its curves or
+# signature schemes are what CloudFront's presumed offer lacks.
+TLS13_OTHER_GROUPS_NOTE = (
+    " The origin does complete a TLS 1.3 handshake with {cipher}, one of the suites CloudFront "
+    "is believed to offer, but only once curves or signature schemes beyond CloudFront's are "
+    "offered; which curves and signature schemes CloudFront offers over TLS 1.3 is not "
+    "documented.")
 COMMON_PROTOCOL = "the common protocol"  # when no protocol was accepted in common
 # How the origin answered a ClientHello with exactly CloudFront's ciphers, by outcome.
 OFFER_ANSWERS: dict[str, str] = {

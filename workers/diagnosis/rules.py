@@ -383,8 +383,15 @@ def _tls13_other_suites(tls: TlsResult) -> Note | None:
     check = tls.tls13
     if check is None or check.ok or not check.any_suite_cipher:
         return None
-    return Note(catalog.TLS13_OTHER_SUITES_NOTE,
-                {"cipher": check.any_suite_cipher, "tls13_suites": ", ".join(check.offered)})
+    if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED and not (
+            tls.certificate_key or "").startswith("ECDSA"):
+        return None  # no signature scheme AWS lists verifies the key, whatever the suite
+    facts: Facts = {"cipher": check.any_suite_cipher, "tls13_suites": ", ".join(check.offered)}
+    if check.any_suite_cipher in check.offered:
+        # The suite is one CloudFront is believed to offer: the curves or signature schemes
+        # the offer-everything handshake added made the difference, not the suite.
+        return Note(catalog.TLS13_OTHER_GROUPS_NOTE, facts)
+    return Note(catalog.TLS13_OTHER_SUITES_NOTE, facts)
 
 
 def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
