@@ -82,6 +82,15 @@ class Shape(StrEnum):
     EDGE_ANSWERS = "edge_answers"  # the edge answers normally
 
 
+class Prose(str):
+    """Catalog wording a rule passes as a value into another template (a fix, a "how"):
+    ours, so its `code` spans are kept where it is filled in. Every other filled-in value may
+    come from the origin and has its backticks shown as ˋ in the steps (see
+    ``workers.diagnosis.render``). A test checks every catalog phrase with a backtick is one."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Entry:
     severity: Severity
@@ -830,11 +839,11 @@ TLS13_ANSWER_ALERT = "alert {alert}"
 TLS13_ACCEPTS_SUITE = "offered every TLS 1.3 suite, it chooses {cipher}"
 TLS13_ACCEPTS_NOTHING = (
     "offered every TLS 1.3 suite, curve and signature scheme, it still fails ({error})")
-TLS13_FIX_SUITES = (
+TLS13_FIX_SUITES = Prose(
     "Allow TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384 among the origin's TLS 1.3 "
     "suites (nginx: `ssl_conf_command Ciphersuites "
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;`).")
-TLS13_FIX_OTHER = (
+TLS13_FIX_OTHER = Prose(
     "Make TLS 1.3 on the origin accept CloudFront's curves (X25519, P-256, P-384) and RSA-PSS "
     "or ECDSA signatures, or turn TLS 1.3 off on the origin (nginx: `ssl_protocols TLSv1.2;`) "
     "until it does.")
@@ -1043,31 +1052,39 @@ STAPLE_PROBLEMS: dict[str, str] = {
     "expired": "it is out of date since {on} UTC ({ago} ago, its nextUpdate)",
     "not_yet_valid": "it is dated {ago} in the future (thisUpdate {on} UTC)",
 }
-STAPLE_FIXES: dict[str, str] = {
-    "unreadable": ("Staple a real OCSP response for this certificate: let the server fetch "
-                   "it from the CA's OCSP responder (nginx: `ssl_stapling on;` without "
-                   "`ssl_stapling_file`), or make the file again with `openssl ocsp`."),
-    "refused": ("The file or cache holds the responder's refusal: fetch the status again "
-                "(`openssl ocsp -issuer issuer.pem -cert server.pem -url URL -respout "
-                "resp.der`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
-    "other_certificate": ("The stapled response belongs to another certificate (most often "
-                          "the one before a renewal, left in an `ssl_stapling_file`): make it "
-                          "again for the certificate now installed, or let the server fetch it "
-                          "(nginx: `ssl_stapling on;` without the file)."),
-    "other_issuer": ("The stapled response names a certificate of another CA: make it again "
-                     "with this certificate's issuer (`openssl ocsp -issuer issuer.pem -cert "
-                     "server.pem ...`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
-    "bad_signature": ("Staple a response signed by the certificate's issuer or by a "
-                      "responder it authorised: fetch it from the CA's OCSP responder named in "
-                      "the certificate."),
-    "unknown": ("The responder does not know this certificate: check that it is the CA's "
-                "responder for this issuer (the certificate's AIA OCSP URL), and that the "
-                "certificate is one the CA issued."),
-    "expired": ("Refresh the stapled response before its nextUpdate: a file given with nginx's "
-                "`ssl_stapling_file` is never refreshed by nginx, so make it again on a "
-                "schedule, or let nginx fetch it (`ssl_stapling on;` without the file)."),
-    "not_yet_valid": ("Check the clock of the machine that made the response; a response from "
-                      "the CA's responder is dated by the CA."),
+STAPLE_FIXES: dict[str, Prose] = {
+    "unreadable": Prose(
+        "Staple a real OCSP response for this certificate: let the server fetch "
+        "it from the CA's OCSP responder (nginx: `ssl_stapling on;` without "
+        "`ssl_stapling_file`), or make the file again with `openssl ocsp`."),
+    "refused": Prose(
+        "The file or cache holds the responder's refusal: fetch the status again "
+        "(`openssl ocsp -issuer issuer.pem -cert server.pem -url URL -respout "
+        "resp.der`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
+    "other_certificate": Prose(
+        "The stapled response belongs to another certificate (most often "
+        "the one before a renewal, left in an `ssl_stapling_file`): make it "
+        "again for the certificate now installed, or let the server fetch it "
+        "(nginx: `ssl_stapling on;` without the file)."),
+    "other_issuer": Prose(
+        "The stapled response names a certificate of another CA: make it again "
+        "with this certificate's issuer (`openssl ocsp -issuer issuer.pem -cert "
+        "server.pem ...`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
+    "bad_signature": Prose(
+        "Staple a response signed by the certificate's issuer or by a "
+        "responder it authorised: fetch it from the CA's OCSP responder named in "
+        "the certificate."),
+    "unknown": Prose(
+        "The responder does not know this certificate: check that it is the CA's "
+        "responder for this issuer (the certificate's AIA OCSP URL), and that the "
+        "certificate is one the CA issued."),
+    "expired": Prose(
+        "Refresh the stapled response before its nextUpdate: a file given with nginx's "
+        "`ssl_stapling_file` is never refreshed by nginx, so make it again on a "
+        "schedule, or let nginx fetch it (`ssl_stapling on;` without the file)."),
+    "not_yet_valid": Prose(
+        "Check the clock of the machine that made the response; a response from "
+        "the CA's responder is dated by the CA."),
 }
 STAPLE_MUST = (" The certificate carries OCSP Must-Staple, so clients that enforce it treat this "
                "as no response at all and refuse the connection; whether CloudFront does is "
@@ -1153,8 +1170,10 @@ BUDGET_LIMITS = {
     "tls": "the {connect:g} s connection timeout",
     "http": "the {read:g} s response timeout",
 }
-BUDGET_HOW = "for a full answer, run `origin502 diagnose` again with `--budget {needed:g}`"
-BUDGET_HOW_MORE = "for a full answer, run `origin502 diagnose` again with a larger `--budget`"
+BUDGET_HOW = Prose(
+    "for a full answer, run `origin502 diagnose` again with `--budget {needed:g}`")
+BUDGET_HOW_MORE = Prose(
+    "for a full answer, run `origin502 diagnose` again with a larger `--budget`")
 SERVER_HEADER = " ({server})"
 ORIGIN_ERROR_FIX_ALB = (
     "An Application Load Balancer answers 502/503 itself when it has no healthy targets or a "
