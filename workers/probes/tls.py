@@ -12,7 +12,6 @@ import ctypes
 import socket
 import ssl
 import time
-import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -176,15 +175,14 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     versions = [v for v in protocols if v in _VERSIONS]
-    with warnings.catch_warnings():
-        # Offering TLS 1.0/1.1 is the point when CloudFront is configured with them.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        chosen = [_VERSIONS[v] for v in versions] or [ssl.TLSVersion.TLSv1_2]
-        context.minimum_version, context.maximum_version = min(chosen), max(chosen)
-        for version, flag in _NO_FLAGS.items():
-            low, high = context.minimum_version, context.maximum_version
-            if low <= _VERSIONS[version] <= high and version not in versions:
-                context.options |= getattr(ssl, flag)
+    # Offering TLS 1.0/1.1 is the point when CloudFront is configured with them: the ssl
+    # module's deprecation warnings for that are silenced once (workers.probes.quiet).
+    chosen = [_VERSIONS[v] for v in versions] or [ssl.TLSVersion.TLSv1_2]
+    context.minimum_version, context.maximum_version = min(chosen), max(chosen)
+    for version, flag in _NO_FLAGS.items():
+        low, high = context.minimum_version, context.maximum_version
+        if low <= _VERSIONS[version] <= high and version not in versions:
+            context.options |= getattr(ssl, flag)
     context.set_ciphers(ciphers)
     restricted = False
     if cloudfront_curves:
