@@ -105,6 +105,9 @@ class Entry:
     # from saying "CloudFront can connect" (see workers.headline); None, not decided, counts as
     # True. A table test asks it of every code that can be an uncertain warning.
     may_502: bool | None = None
+    # The summary of a finding merged across addresses, when "each address" cannot stand in
+    # the usual one for the address (it is the object of "resolves to"); None: the usual one.
+    merged: str | None = None
 
     def summary_for(self, shape: Shape | None) -> str:
         return self.summary if shape is None else self.shapes[shape]
@@ -115,6 +118,7 @@ NAME_SERVERS_FAILING = (
     "{count} of the {total} name servers of {zone} {verb} when asked directly for {name} "
     "{record}: {said}.{others}")
 SERVER_RSA_KEY = "The server certificate has a {bits}-bit RSA key."
+RESOLVES_TO_EACH = "{hostname} resolves to addresses that are not public: each is {reason}."
 
 
 CATALOG: dict[FindingCode, Entry] = {
@@ -578,8 +582,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "(Keep-Alive: {keep_alive}); CloudFront keeps an idle origin connection for reuse up to "
          "{keepalive:g} s (origin keep-alive timeout)."),
         ("CloudFront may send a request on a connection the origin is closing at that moment. "
-         "That this gives occasional 502s is widely reported but not documented by AWS "
-         "(UNCONFIRMED).",
+         "That this gives occasional 502s is widely reported, but AWS does not document it.",
          "Make the origin's idle timeout longer than {keepalive:g} s (nginx: "
          "`keepalive_timeout 75s;`), or set the distribution's origin keep-alive timeout below "
          "the origin's."),
@@ -599,8 +602,8 @@ CATALOG: dict[FindingCode, Entry] = {
         ("origin502 stopped waiting at the diagnosis's deadline: {detail}. CloudFront's "
          "response timeout ({timeout:g} s) counts the wait between packets, so a trickling "
          "origin keeps viewers waiting; with a response completion timeout set, CloudFront "
-         "then answers 504. How CloudFront treats an endless stream of 1xx responses is not "
-         "documented (UNCONFIRMED).",
+         "then answers 504. AWS does not document how CloudFront treats an endless stream of "
+         "1xx responses.",
          "Find what on the origin (or a proxy in front of it) sends GET {path} so slowly, and "
          "make it send complete response headers promptly."),
         (LINK_RESPONSE_TIMEOUT, LINK_504)),
@@ -627,8 +630,8 @@ CATALOG: dict[FindingCode, Entry] = {
          "responses{final}; CloudFront accepts one and returns an error "
          "after a second."),
         ("AWS documents that CloudFront returns an error when the origin sends another 100 "
-         "Continue after the first; which status viewers then get is not documented "
-         "(UNCONFIRMED, most likely 502).",
+         "Continue after the first; AWS does not document which status viewers then get (most "
+         "likely 502).",
          "Find what on the origin, or a proxy in front of it, sends 100 Continue more than "
          "once and make it send at most one (this GET had no `Expect: 100-continue`, so none "
          "was needed)."),
@@ -684,13 +687,13 @@ CATALOG: dict[FindingCode, Entry] = {
         ("CloudFront connects to custom origins over the internet and cannot reach such an "
          "address: publish a public address, or use a VPC origin for private load balancers "
          "and instances.",),
-        (LINK_504, LINK_VPC_ORIGINS)),
+        (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH),
     FindingCode.ADDRESS_NOT_ALLOWED: Entry(
         Severity.ERROR, "Refused to probe a non-public address",
         "{hostname} resolves to {address}, {reason}.",
         ("CloudFront could not reach it either: publish a public address or use a VPC origin. "
          "origin502 probes such addresses only with ORIGIN502_ALLOW_PRIVATE_TARGETS=1.",),
-        (LINK_504, LINK_VPC_ORIGINS)),
+        (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH),
     # Severity is set by the rule: error when the edge answers 5xx, info when it answers
     # normally, warning when it could not be reached from here.
     FindingCode.TARGET_IS_CLOUDFRONT: Entry(
@@ -884,6 +887,7 @@ HANDSHAKE_FAILURES: dict[TlsReason, str] = {
     TlsReason.TIMEOUT: "the origin did not complete the handshake in time",
 }
 HANDSHAKE_FAILED = "the handshake failed"
+HANDSHAKE_NO_MESSAGE = "no error message"  # TLS_HANDSHAKE_FAILED's brackets, when none came
 # What to do about a failed handshake, by what was measured: a connection closed right after
 # the ClientHello or a silence says nothing about protocols or ciphers.
 HANDSHAKE_ADVICE: dict[TlsReason, str] = {
@@ -1206,8 +1210,8 @@ HEADERS_SIZE_CUT = "more than {bytes:,} bytes (origin502 stopped reading there)"
 HEADERS_LARGEST = " The largest: {names}."
 HEADER_WEIGHT = "{name} {bytes:,} bytes"
 HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} bytes, under the "
-                         "limit: whether CloudFront fails it depends on how it counts "
-                         "(UNCONFIRMED).")
+                         "limit: whether CloudFront fails it depends on how it counts, "
+                         "which AWS does not document.")
 
 # CloudFront's edge as the target (workers.diagnosis.edge)
 EDGE_BY_NAME = "{cloudfront_name} is a CloudFront distribution name"

@@ -98,16 +98,21 @@ def word(draft: Draft, total_addresses: int) -> Finding:
                 if isinstance(v, str | int | float | list)}
     merged = len(draft.addresses) > 1
     if merged:
-        summary = say(template, **{k: EACH_ADDRESS if v == draft.address else v
-                                   for k, v in facts.items()})
+        summary = say(entry.merged or template,
+                      **{k: EACH_ADDRESS if v == draft.address else v for k, v in facts.items()})
+        if summary.startswith(EACH_ADDRESS):  # "each address port 443 ..." opens it
+            summary = summary[:1].upper() + summary[1:]
+        count = len(draft.addresses)
+        scope = SCOPE_ALL if count == total_addresses else say(SCOPE_SOME, count=count)
+        # Inside the summary's own sentence ("... (all 2 addresses: ...)."), before the notes.
+        ended = summary.endswith(".")
+        summary = (summary.removesuffix(".") + say(MERGED_ADDRESSES, scope=scope,
+                                                   total=total_addresses,
+                                                   addresses=", ".join(draft.addresses))
+                   + ("." if ended else ""))
     summary += "".join(say(note.template, **note.facts) for note in draft.notes)
     if draft.addresses:
         evidence["addresses"] = list(draft.addresses)
-    if merged:
-        count = len(draft.addresses)
-        scope = SCOPE_ALL if count == total_addresses else say(SCOPE_SOME, count=count)
-        summary += say(MERGED_ADDRESSES, scope=scope, total=total_addresses,
-                       addresses=", ".join(draft.addresses))
     links = list(entry.links)
     if draft.lead_link is not None:
         links = [draft.lead_link, *[x for x in links if x != draft.lead_link]]

@@ -465,8 +465,9 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
                 extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
             advice = (catalog.HANDSHAKE_ADVICE.get(reason, catalog.HANDSHAKE_ADVICE_OTHER)
                       if reason is not None else catalog.HANDSHAKE_ADVICE_OTHER)
-            words = {"what": what or tls.detail or catalog.HANDSHAKE_FAILED,
-                     "measured": tls.detail, "extra": extra,
+            # OpenSSL's message goes in the brackets only: "what" is ours, never it again.
+            words = {"what": what or catalog.HANDSHAKE_FAILED,
+                     "measured": tls.detail or catalog.HANDSHAKE_NO_MESSAGE, "extra": extra,
                      "advice": say(advice, port=probe.port)}
             out.append(draft(FindingCode.TLS_HANDSHAKE_FAILED, ip, **fill).worded(**words))
         note = _tls13_other_suites(tls)
