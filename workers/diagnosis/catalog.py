@@ -1003,6 +1003,10 @@ MISMATCH_WHY = "CloudFront checks the certificate against the origin domain"
 MISMATCH_ALTERNATIVE = (
     "Or point the origin domain at a name the certificate already covers ({covered}), or "
     "forward the viewer's Host header if the certificate names the viewer domain.")
+MISMATCH_ALTERNATIVE_WILDCARD = (
+    "Or point the origin domain at a name the certificate already covers: a name one label "
+    "under {domain}, which its {pattern} covers by any reading of wildcards, or forward the "
+    "viewer's Host header if the certificate names the viewer domain.")
 CHAIN_ORDER_CA_FIRST = (
     "The origin sends the CA certificate \"{first}\" first and its server certificate "
     "\"{server}\" in position {position}. TLS requires the server certificate first.")

@@ -782,7 +782,7 @@ def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[D
                           host=target.host_header)
     else:
         why = catalog.MISMATCH_WHY
-        alternative = say(catalog.MISMATCH_ALTERNATIVE, covered=names[0]) if names else ""
+        alternative = _covered_alternative(names)
     wide = judged.matched and Doubt.WIDE_WILDCARD in judged.doubts
     words: Facts = {
         "listed": listed,
@@ -795,6 +795,20 @@ def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[D
     # as uncertain.
     d.uncertain = wide
     return [d]
+
+
+def _covered_alternative(names: list[str]) -> str:
+    """The fix "point the origin domain at a name the certificate covers", with a name one
+    can point at: a wildcard such as ``*.example.com`` is no domain name (re-audit #11), so
+    it is said as a name one label under ``example.com``. Empty when there is none to name."""
+    exact = [n for n in names if "*" not in n]
+    if exact:
+        return say(catalog.MISMATCH_ALTERNATIVE, covered=exact[0])
+    wildcards = [n for n in names if n.startswith("*.") and "*" not in n[2:]]
+    if wildcards:
+        return say(catalog.MISMATCH_ALTERNATIVE_WILDCARD, pattern=wildcards[0],
+                   domain=wildcards[0][2:])
+    return ""
 
 
 def _lenient_name_finding(target: TargetInfo, leaf: CertificateInfo, ip: str, *,
