@@ -640,8 +640,7 @@ CATALOG: dict[FindingCode, Entry] = {
         Severity.ERROR, "The response headers exceed CloudFront's 20,480-byte limit",
         ("{address} port {port} answers GET {path} with {size} of response headers; CloudFront "
          "accepts at most 20,480 bytes.{largest}{counted}"),
-        ("CloudFront does not pass such a response on: its logs say OriginHeaderTooBigError. "
-         "Which status viewers get is not documented (most likely 502).",
+        ("{consequence} Which status viewers get is not documented (most likely 502).",
          "Make the response headers smaller: fewer or shorter cookies, a shorter "
          "Content-Security-Policy, no debug headers. origin502 counts the whole response head "
          "as received (status line, header lines and line ends); AWS does not say exactly "
@@ -1212,6 +1211,12 @@ CONTINUE_FINAL = " before its final {status}"
 HEADERS_SIZE = "{bytes:,} bytes"
 HEADERS_SIZE_CUT = "more than {bytes:,} bytes (origin502 stopped reading there)"
 HEADERS_LARGEST = " The largest: {names}."
+# What CloudFront does with it: said as fact only when the size is over by any count.
+HEADERS_NOT_PASSED = (
+    "CloudFront does not pass such a response on: its logs say OriginHeaderTooBigError.")
+HEADERS_NOT_PASSED_IF = (
+    "If CloudFront counts the response head as origin502 does, it does not pass such a response "
+    "on, and its logs say OriginHeaderTooBigError.")
 HEADER_WEIGHT = "{name} {bytes:,} bytes"
 HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} bytes, under the "
                          "limit: whether CloudFront fails it depends on how it counts, "

@@ -1264,7 +1264,8 @@ def _headers_too_large(probe: ConnectionProbe, ip: str, fill: Facts) -> Draft | 
         address=ip,
         size=say(catalog.HEADERS_SIZE_CUT if http.head_cut else catalog.HEADERS_SIZE, bytes=size),
         largest=say(catalog.HEADERS_LARGEST, names=", ".join(weights)) if weights else "",
-        counted="" if certain else say(catalog.HEADERS_COUNTED_UNDER, fields=fields))
+        counted="" if certain else say(catalog.HEADERS_COUNTED_UNDER, fields=fields),
+        consequence=catalog.HEADERS_NOT_PASSED if certain else catalog.HEADERS_NOT_PASSED_IF)
     if not certain:
         d.severity, d.uncertain = Severity.WARNING, True
     return d
