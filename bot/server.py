@@ -37,7 +37,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 from functools import cache
@@ -170,6 +170,15 @@ def make_handler(
         wbufsize = 1 << 16
 
         def do_GET(self) -> None:
+            with self.server.answering():  # type: ignore[attr-defined]
+                self._get()
+
+        def do_POST(self) -> None:
+            # Counted from here to the answer, so that a stopping process lets it finish.
+            with self.server.answering():  # type: ignore[attr-defined]
+                self._post()
+
+        def _get(self) -> None:
             path = self.path.split("?", 1)[0]
             if path in ("/healthz", "/livez"):
                 # Alive: this thread answers. Never waits on Redis (see workers/health.py).
@@ -185,7 +194,7 @@ def make_handler(
             else:
                 self._reply(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
 
-        def do_POST(self) -> None:
+        def _post(self) -> None:
             path, _, query = self.path.partition("?")
             body = self._read_body()
             if body is None:
@@ -366,6 +375,28 @@ class SlackHTTPServer(ThreadingHTTPServer):
         super().server_activate()
         self._slots = threading.BoundedSemaphore(self.max_connections)
         self._workers = _Workers(self.process_request_thread, self.max_connections)
+        self._answering = 0
+        self._idle = threading.Condition()
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Marks a request being answered (from its headers to its answer): `drain` waits."""
+        with self._idle:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._answering -= 1
+                if not self._answering:
+                    self._idle.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Once serve_forever has returned: wait until the requests being answered are
+        answered (True), or `timeout` seconds (False). A connection idle between requests is
+        not waited for: it ends with the process."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._answering, timeout=timeout)
 
     def server_close(self) -> None:
         super().server_close()
@@ -402,20 +433,49 @@ class SlackHTTPServer(ThreadingHTTPServer):
         log.info("connection ended with an error", extra={"error": repr(error)[:200]})
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port as `make_server` would bind it, to be shared by the
+    processes of `serve --processes N` (bot/prefork.py)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family,
+                                backlog=SlackHTTPServer.request_queue_size)
+
+
 def make_server(
-    app: App, host: str, port: int, ready: HealthCheck, *, signing_secret: str | None = None
-) -> ThreadingHTTPServer:
+    app: App,
+    host: str,
+    port: int,
+    ready: HealthCheck,
+    *,
+    signing_secret: str | None = None,
+    sock: socket.socket | None = None,
+) -> SlackHTTPServer:
     """The HTTP server; `/readyz` answers with `ready()` (bounded), `/healthz` only says
     alive. With `signing_secret`, requests to /slack/events are checked against Slack's
     signature before Bolt (or its logging) sees the body. Without it, the app must check the
-    signature itself (Bolt's RequestVerification): nothing unsigned reaches a listener."""
+    signature itself (Bolt's RequestVerification): nothing unsigned reaches a listener.
+
+    With `sock` (from `listening_socket`, inherited across fork), the server accepts on it
+    instead of binding host:port; other processes accept on the same socket. It is made
+    non-blocking: every process waiting on it wakes for a new connection, one takes it, and
+    the others' accept fails at once (socketserver ignores that) instead of blocking in
+    accept, where a stop request could not reach the serving loop."""
     if not signing_secret and not any(
         isinstance(m, RequestVerification) for m in getattr(app, "_middleware_list", [])
     ):
         raise ValueError("no signing secret, and the app does not check Slack's signature")
     lanes = ThreadPoolExecutor(max_workers=APP_THREADS, thread_name_prefix="bolt")
+    handler = make_handler(app, ready, signing_secret, lanes)
     try:
-        server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret, lanes))
+        if sock is None:
+            server = SlackHTTPServer((host, port), handler)
+        else:
+            server = SlackHTTPServer(sock.getsockname()[:2], handler, bind_and_activate=False)
+            server.socket.close()  # the one it made; this process serves the shared one
+            sock.setblocking(False)
+            server.socket = sock
+            server.server_name, server.server_port = host, int(sock.getsockname()[1])
+            server.server_activate()
     except BaseException:
         lanes.shutdown(wait=False)
         raise
