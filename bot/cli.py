@@ -279,12 +279,10 @@ def _serve_processes(settings: Settings, host: str, port: int, processes: int) -
         server = make_server(app, host, port, redis_check(connect(settings.redis_url)),
                              signing_secret=settings.signing_secret, sock=sock)
         ready()
-        # SIGTERM (from the parent) or SIGINT (Ctrl-C reaches the whole process group) ends
-        # the serving loop; a second one (both, after Ctrl-C) must not cut the stop short.
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        # The first SIGTERM (from the parent) or SIGINT (Ctrl-C reaches the whole process
+        # group) ends the serving loop; later ones are ignored (bot/prefork.py).
+        with contextlib.suppress(SystemExit):
             server.serve_forever(poll_interval=0.2)
-        for number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(number, signal.SIG_IGN)
         # No new connection; the requests read are answered, the work after their acks done,
         # and the log lines written before the process ends (the parent kills it after
         # bot/prefork.py's STOP_TIMEOUT).

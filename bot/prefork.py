@@ -54,7 +54,8 @@ _PR_SET_PDEATHSIG = 1
 
 Child = Callable[[Callable[[], None]], int]
 """What a child runs: it builds its server, calls `ready()` once it can answer, serves until
-SIGTERM/SIGINT, stops gracefully and returns its exit code."""
+the SystemExit that the first SIGTERM or SIGINT raises, stops gracefully and returns its exit
+code. Later stop signals are ignored."""
 
 
 @contextlib.contextmanager
@@ -191,8 +192,8 @@ class Supervisor:
             for fd in (wake_r, wake_w, ready_r):
                 os.close(fd)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, _exit_on_signal)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            for number in _STOP_SIGNALS:
+                signal.signal(number, _exit_on_first_signal)
             _die_with_parent(self._pid)
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
@@ -276,8 +277,16 @@ def _drain(fd: int) -> bytes:
     return data
 
 
-def _exit_on_signal(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
+_stopping: list[int] = []
+
+
+def _exit_on_first_signal(signum: int, _frame: object) -> None:
+    """In a child: the first SIGTERM or SIGINT ends its serving loop (SystemExit); later
+    ones (Ctrl-C reaches the whole process group, then the parent's SIGTERM comes) are
+    ignored, so that they cannot cut the graceful stop short."""
+    if not _stopping:
+        _stopping.append(signum)
+        raise SystemExit(128 + signum)
 
 
 def _die_with_parent(parent: int) -> None:

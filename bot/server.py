@@ -63,6 +63,11 @@ IDLE_TIMEOUT = float(os.environ.get("ORIGIN502_HTTP_IDLE_TIMEOUT") or 10)
 REQUEST_DEADLINE = float(os.environ.get("ORIGIN502_HTTP_REQUEST_DEADLINE") or 20)
 # Connections served at once; one more is answered 503 and closed, without a thread.
 MAX_CONNECTIONS = int(os.environ.get("ORIGIN502_HTTP_MAX_CONNECTIONS") or 128)
+# With a socket shared by several processes (`serve --processes`): connections one process
+# takes in before it has answered them, and seconds it waits for one of them to be answered
+# before it takes the next connection anyway (SlackHTTPServer.accept_ahead).
+ACCEPT_AHEAD = int(os.environ.get("ORIGIN502_HTTP_ACCEPT_AHEAD") or 8)
+ACCEPT_WAIT = 0.05
 # Threads that run Bolt for the requests read, in arrival order (module docstring).
 APP_THREADS = int(os.environ.get("ORIGIN502_HTTP_APP_THREADS") or 4)
 # Slack signs with a whole number of seconds; anything else is not Slack.
@@ -279,6 +284,7 @@ def make_handler(
                 # Whatever was answered goes out now, on every path (see wbufsize).
                 with contextlib.suppress(OSError, ValueError):
                     self.wfile.flush()
+                release_permit()
 
         def handle_expect_100(self) -> bool:
             # "100 Continue" must reach the client before its body is read (see wbufsize).
@@ -359,6 +365,19 @@ class _Workers:
             self._idle.release()
 
 
+_PERMIT: contextvars.ContextVar[threading.Semaphore | None] = contextvars.ContextVar(
+    "origin502_accept_permit", default=None)
+
+
+def release_permit() -> None:
+    """The connection served in this context has had its first answer: its process may take
+    another one in (SlackHTTPServer.accept_ahead)."""
+    permit = _PERMIT.get()
+    if permit is not None:
+        _PERMIT.set(None)
+        permit.release()
+
+
 class SlackHTTPServer(ThreadingHTTPServer):
     # The standard backlog of 5 resets connections when a burst of commands arrives at once.
     request_queue_size = 256
@@ -367,9 +386,34 @@ class SlackHTTPServer(ThreadingHTTPServer):
     max_connections = MAX_CONNECTIONS
     lanes: ThreadPoolExecutor | None = None  # where Bolt runs (make_server)
 
+    # Connections this process takes in ahead of answering them (None: as many as come).
+    # On a socket shared by several processes, a process that takes every connection it can
+    # queues them behind its own work, where another process with a free core cannot take
+    # them: under a burst of 50, p99 of the acks went from ~110 ms with one process to
+    # ~160 ms with two. Taking only ACCEPT_AHEAD ahead leaves the rest in the kernel's queue,
+    # one queue for all the processes, for whichever has room first (p99 ~95 ms,
+    # benchmarks/ack_latency.py --processes 1,2). Room is waited for ACCEPT_WAIT at most: a
+    # few clients that connect and send nothing (slowloris) slow the accepting down, they do
+    # not stop it.
+    accept_ahead: int | None = None
+
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         _freeze_startup_objects()
         super().serve_forever(poll_interval)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        if self._ahead is None:
+            return super().get_request()
+        # Full: the connection waits (in the kernel's queue) for whichever process has room.
+        permit = self._ahead.acquire(timeout=ACCEPT_WAIT)
+        try:
+            accepted = super().get_request()
+        except BaseException:
+            if permit:
+                self._ahead.release()
+            raise
+        self._admission.permit = permit  # for process_request, next on this thread
+        return accepted
 
     def server_activate(self) -> None:
         super().server_activate()
@@ -377,6 +421,8 @@ class SlackHTTPServer(ThreadingHTTPServer):
         self._workers = _Workers(self.process_request_thread, self.max_connections)
         self._answering = 0
         self._idle = threading.Condition()
+        self._ahead = (threading.Semaphore(self.accept_ahead) if self.accept_ahead else None)
+        self._admission = threading.local()  # the accepting thread's permit, until handed on
 
     @contextlib.contextmanager
     def answering(self) -> Iterator[None]:
@@ -409,23 +455,33 @@ class SlackHTTPServer(ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         # One thread per connection, but only so many: past the bound a connection is told
         # 503 from the accepting thread and closed, so stalled clients cannot pile up threads.
+        permit = bool(getattr(self._admission, "permit", False))
+        self._admission.permit = False  # the connection carries it now
         if not self._slots.acquire(blocking=False):
+            if permit:
+                self._ahead.release()  # type: ignore[union-attr]
             with contextlib.suppress(OSError):
                 request.setblocking(False)
                 request.send(_BUSY)
             self.shutdown_request(request)
             return
         try:
-            self._workers.submit(request, client_address)
+            self._workers.submit((request, permit), client_address)
         except BaseException:
             self._slots.release()
+            if permit:
+                self._ahead.release()  # type: ignore[union-attr]
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        request, permit = request
+        if permit:
+            _PERMIT.set(self._ahead)
         try:
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
+            release_permit()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that resets or times out is routine; one line, never a traceback on stderr.
@@ -456,7 +512,8 @@ def make_server(
     signature itself (Bolt's RequestVerification): nothing unsigned reaches a listener.
 
     With `sock` (from `listening_socket`, inherited across fork), the server accepts on it
-    instead of binding host:port; other processes accept on the same socket. It is made
+    instead of binding host:port; other processes accept on the same socket, each taking
+    ACCEPT_AHEAD connections ahead at most (SlackHTTPServer.accept_ahead). It is made
     non-blocking: every process waiting on it wakes for a new connection, one takes it, and
     the others' accept fails at once (socketserver ignores that) instead of blocking in
     accept, where a stop request could not reach the serving loop."""
@@ -475,6 +532,7 @@ def make_server(
             sock.setblocking(False)
             server.socket = sock
             server.server_name, server.server_port = host, int(sock.getsockname()[1])
+            server.accept_ahead = ACCEPT_AHEAD
             server.server_activate()
     except BaseException:
         lanes.shutdown(wait=False)

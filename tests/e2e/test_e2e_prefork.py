@@ -133,6 +133,7 @@ def test_a_killed_process_is_replaced_and_its_counts_stay(stack_factory, metrics
     with stopped(second):
         send(stack, 0, 2)  # counted by the first
     os.kill(first, signal.SIGKILL)
+    wait_for(lambda: not alive(first), what="the killed process gone")
     send(stack, 2, 1)  # the port keeps answering meanwhile (the second)
     third = wait_for(lambda: child_pids(serve)[2:], what="a replacement")[0]
     assert not alive(first) and alive(third)
