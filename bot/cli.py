@@ -251,6 +251,9 @@ def _serve_processes(settings: Settings, host: str, port: int, processes: int) -
 
     # Synchronous here: the parent logs little, and a writer thread must not exist at fork.
     configure_logging()
+    # Until the supervisor takes the signals over: SIGTERM unwinds, removing the metrics'
+    # temporary directory on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     # Imported once here, shared by the children (forked, not started afresh); nothing that
     # holds a connection or a thread is created before the fork.
     from bot.app import create_app

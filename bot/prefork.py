@@ -133,8 +133,11 @@ class Supervisor:
             signal.signal(number, self._on_stop_signal)
         signal.signal(signal.SIGCHLD, lambda _n, _f: None)  # only to write to the wakeup fd
         try:
-            self._supervise(on_ready, wake_r, ready_r)
-            killed = self._stop_children(wake_r)
+            try:
+                self._supervise(on_ready, wake_r, ready_r)
+            finally:
+                # On every way out (a fork that failed too): no child outlives the parent.
+                killed = self._stop_children(wake_r)
         finally:
             signal.set_wakeup_fd(old_wakeup)
             for number, handler in previous.items():
