@@ -30,7 +30,7 @@ from redis.exceptions import RedisError
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
-from bot.commands.watch import is_watch_command
+from bot.command_words import is_watch_command
 from bot.store import SlackStore
 
 log = logging.getLogger(__name__)

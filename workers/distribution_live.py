@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from workers.headline import doubts, lead_finding
 from workers.models import Report, Verdict
 from workers.models.distribution_live import (
     DONE,
@@ -39,13 +40,15 @@ class _Entry:
 
 def _judged(entry: OriginLive, report: Report) -> OriginLive:
     verdict = Verdict(report.verdict)
-    primary = report.primary
+    primary = lead_finding(report)
     code = summary = None
     if verdict == Verdict.UNKNOWN:
         summary = report.probe_error
     elif primary is not None and verdict != Verdict.OK:
         code, summary = primary.code, primary.summary
-    return replace(entry, verdict=str(verdict.value), code=code, summary=summary)
+    doubtful = verdict == Verdict.WARN and bool(doubts(report))
+    return replace(entry, verdict=str(verdict.value), code=code, summary=summary,
+                   doubtful=doubtful)
 
 
 class DistributionWatch:

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
+from workers.headline import WARN_SURE, warn_sentence
 from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Severity, Verdict
 from workers.wording import dns_words, fail_sentence, nameserver_words, probe_words
 
 _VERDICT = {Verdict.OK: ("[bold green]OK[/]", "CloudFront can connect to this origin."),
-            Verdict.WARN: ("[bold yellow]WARN[/]", "CloudFront can connect, with warnings."),
+            Verdict.WARN: ("[bold yellow]WARN[/]", f"{WARN_SURE}."),
             Verdict.FAIL: ("[bold red]FAIL[/]", "CloudFront would answer 502/504 for this origin."),
             Verdict.UNKNOWN: ("[bold magenta]UNKNOWN[/]", "could not check from here.")}
 _CLOUDFRONT_FAILS = "CloudFront would answer 502/504 for this origin"
@@ -41,6 +42,8 @@ def render_report(report: Report, console: Console | None = None) -> None:
     label, sentence = _VERDICT[verdict]
     if verdict == Verdict.UNKNOWN:
         sentence = f"could not check from here: {escape(report.probe_error or 'unknown reason')}"
+    elif verdict == Verdict.WARN:
+        sentence = escape(warn_sentence(report)) + "."
     elif verdict == Verdict.FAIL:
         sentence = escape(fail_sentence(report.findings, _CLOUDFRONT_FAILS)) + "."
     if report.edge is not None:

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workers.distribution_live import DistributionWatch
+from workers.headline import distribution_warn_sentence
 from workers.models import Layer
 from workers.models.distribution import DistributionReport
 from workers.models.distribution_live import (
@@ -63,7 +64,9 @@ def headline(live: DistributionLive) -> Text | None:
         plural = "s" if len(failing) > 1 else ""
         text.append(f" — CloudFront would answer 502/504 for origin{plural} {names}")
     else:
-        text.append(f" — {_HEADLINES[verdict]}")
+        doubt = distribution_warn_sentence([o.origin_id for o in live.doubtful]) \
+            if verdict == "warn" else None
+        text.append(f" — {doubt or _HEADLINES[verdict]}")
     return text
 
 

@@ -12,8 +12,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.accepting import Declined, accept, command_wording, joined_answer
+from bot.command_words import is_watch_command
 from bot.commands.received import received
-from bot.commands.watch import is_watch_command
 from bot.deps import Deps
 from bot.idempotency import claim_command, command_key
 from bot.intake import open_command_run, reopen_command_run

@@ -16,6 +16,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import watching
 from bot.accepting import Declined, Wording, accept
+from bot.command_words import split_first_word
 from bot.commands.received import received
 from bot.deps import Deps
 from bot.render import watches as render
@@ -34,27 +35,14 @@ from workers.watches.schedule import (
     parse_interval,
 )
 
-WORDS = ("watch", "unwatch", "watches", "digest")
 EVERY = ("--every",)
 WATCH_WORDING = Wording(help=render.watch_usage, invalid=render.bad_watch_input)
-
-
-def _split(text: str) -> tuple[str, str]:
-    """(the first word, lower-cased; the rest)."""
-    words = text.split(None, 1)
-    if not words:
-        return "", ""
-    return words[0].lower(), words[1].strip() if len(words) > 1 else ""
-
-
-def is_watch_command(text: str) -> bool:
-    return _split(text)[0] in WORDS
 
 
 def _says(word: str) -> Callable[[dict[str, Any]], bool]:
     """A Bolt matcher: the `/origin502` text starts with `word`."""
     def matches(command: dict[str, Any]) -> bool:
-        return _split(str(command.get("text") or ""))[0] == word
+        return split_first_word(str(command.get("text") or ""))[0] == word
 
     return matches
 
@@ -99,7 +87,7 @@ def _in_channel(respond: Respond) -> Callable[[Message], None]:
 
 def _arrived(command: dict[str, Any]) -> tuple[str, str, str, str]:
     """(word, rest, channel, user) of a sub-command, counted and logged."""
-    word, rest = _split(received(command))
+    word, rest = split_first_word(received(command))
     metrics.COMMANDS_RECEIVED.labels(kind=word).inc()
     return word, rest, str(command["channel_id"]), str(command["user_id"])
 

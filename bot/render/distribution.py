@@ -12,6 +12,13 @@ from bot.render.evidence import evidence_messages
 from bot.render.message import Message, code, context, escape, section, sections
 from bot.render.result import result_messages
 from bot.render.status import VERDICT_LINES, VERDICT_WORDS, buttons, status_message
+from workers.headline import (
+    distribution_warn_sentence,
+    distribution_words,
+    lead_finding,
+    live_words,
+    probe_words,
+)
 from workers.jobs.run_record import Run
 from workers.models import Layer, Report, Verdict
 from workers.models.distribution import DistributionReport, OriginProbe
@@ -26,7 +33,6 @@ from workers.models.distribution_live import (
     OriginLive,
 )
 from workers.models.provisional import Provisional
-from workers.wording import report_verdict_words
 
 RERUN_ORIGIN_ACTION = "origin502_rerun_origin"
 ICONS = {"ok": ":large_green_circle:", "warn": ":large_yellow_circle:", "fail": ":red_circle:"}
@@ -59,24 +65,19 @@ def parse_rerun_origin_value(value: str) -> tuple[str, str]:
 _VERDICT_WORDS: dict[str, str] = {str(k): v for k, v in VERDICT_WORDS.items()}
 
 
-def _probe_words(probe: OriginProbe) -> str:
-    """The origin's verdict in words: a failing origin whose own 5xx viewers get says so."""
-    if probe.report is not None and probe.report.verdict == probe.verdict:
-        return report_verdict_words(probe.report)
-    return _VERDICT_WORDS.get(probe.verdict, probe.verdict)
-
-
 def _probe_line(probe: OriginProbe) -> str:
     host = f" · Host {escape(probe.host_header)}" if probe.host_header else ""
     role = f" · {escape(probe.role)}" if probe.role else ""
     line = (f"{ICONS.get(probe.verdict, ':grey_question:')} *{escape(probe.origin_id)}* "
             f"{code(probe.domain_name)}{host}{role} — serves "
-            f"{escape(', '.join(probe.behaviours))}: {escape(_probe_words(probe))}")
+            f"{escape(', '.join(probe.behaviours))}: "
+            f"{escape(probe_words(probe.verdict, probe.report))}")
     report = probe.report
+    lead = lead_finding(report) if report is not None else None
     if report is not None and report.probe_error:
         line += f" (could not complete: {escape(report.probe_error)})"
-    elif report is not None and report.primary is not None and probe.verdict != "ok":
-        line += f" — {escape(report.primary.code)}"
+    elif lead is not None and probe.verdict != "ok":
+        line += f" — {escape(lead.code)}"
     return line
 
 
@@ -116,7 +117,7 @@ def _live_line(entry: OriginLive) -> str:
         if entry.kind == ORIGIN:
             label = f":hourglass_flowing_sand: {label}"
         return f"{label} — {_waits(entry) or 'probing'}"
-    words = _VERDICT_WORDS.get(entry.verdict, entry.verdict)
+    words = live_words(entry.verdict, entry.doubtful)
     line = f"{ICONS.get(entry.verdict, ':grey_question:')} {_entry_label(entry)} — "
     line += f"_provisional_: {words}" if entry.state == PROVISIONAL else words
     if entry.code:
@@ -143,6 +144,11 @@ def live_headline(live: DistributionLive) -> tuple[str, str] | None:
         line = (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict.FAIL]} for {which} "
                 + ", ".join(f"*{escape(n)}*" for n in names))
         return line, f"provisional: {words} for {which} {', '.join(names)}"
+    doubt = distribution_warn_sentence([o.origin_id for o in live.doubtful]) \
+        if verdict == "warn" else None
+    if doubt is not None:
+        return (f":hourglass: *Provisional* — :large_yellow_circle: *{escape(doubt)}*",
+                f"provisional: {doubt}")
     return (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict(verdict)]}",
             f"provisional: {words}")
 
@@ -214,9 +220,9 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
         f"Details per origin in the thread · looked up with {report.lookup.api_calls} API "
         f"call(s) · checked in {report.duration_ms / 1000:.1f} s · {_who(run)}"))
     blocks.append(buttons(run.run_id, evidence=True))
-    worst = _VERDICT_WORDS.get(report.verdict, report.verdict)
+    worst = distribution_words(report)
     text = f"origin502: {run.display} (distribution {dist.id}) — {worst}; " + "; ".join(
-        f"{p.origin_id}: {_probe_words(p)}" for p in report.probes)
+        f"{p.origin_id}: {probe_words(p.verdict, p.report)}" for p in report.probes)
     return Message(text=text, blocks=blocks)
 
 

@@ -20,14 +20,9 @@ from bot.render.message import (
     sections,
     with_code,
 )
+from workers.headline import short_verdict
 from workers.models import Finding, Report, Severity, Verdict
-from workers.wording import (
-    dns_words,
-    nameserver_words,
-    probe_words,
-    report_verdict_words,
-    viewer_errors,
-)
+from workers.wording import dns_words, nameserver_words, probe_words, viewer_errors
 
 SEVERITY_ICONS = {
     Severity.ERROR: ":red_circle:",
@@ -70,7 +65,7 @@ def viewer_lines(report: Report) -> list[str]:
 def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
     errors = sum(1 for f in report.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in report.findings if f.severity == Severity.WARNING)
-    title = f"Diagnosis of {report.target.display}: {report_verdict_words(report)}"
+    title = f"Diagnosis of {report.target.display}: {short_verdict(report)}"
     own, undocumented, passed = viewer_errors(report.findings)
     causes = "502 causes" if own or not (undocumented or passed) else "causes of viewer errors"
     lines = [
@@ -137,7 +132,7 @@ def result_messages(report: Report, previous: Report | None = None) -> list[Mess
     for finding in report.findings:
         blocks.extend(finding_blocks(finding))
     fallback = (
-        f"Diagnosis of {report.target.display}: {report_verdict_words(report)}"
+        f"Diagnosis of {report.target.display}: {short_verdict(report)}"
         f", {len(report.findings)} finding(s)"
     )
     if report.primary is not None and report.verdict not in (Verdict.OK, Verdict.UNKNOWN):

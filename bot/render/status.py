@@ -7,10 +7,11 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.render.message import Message, code, context, escape, section
 from bot.render.watches import watch_button
+from workers.headline import doubts, lead_finding, short_verdict, warn_sentence
 from workers.jobs.run_record import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
-from workers.wording import VERDICT_WORDS, fail_sentence, layer_summary, report_verdict_words
+from workers.wording import VERDICT_WORDS, fail_sentence, layer_summary
 
 RERUN_ACTION = "origin502_rerun"
 EVIDENCE_ACTION = "origin502_evidence"
@@ -25,9 +26,12 @@ __all__ = ["VERDICT_LINES", "VERDICT_WORDS", "status_message"]
 
 
 def verdict_line(report: Report) -> str:
-    """The verdict's line for an origin; a failing one says what viewers get (CloudFront's
-    502, or the origin's own error passed on)."""
+    """The verdict's line for an origin: a failing one says what viewers get (CloudFront's
+    502, or the origin's own error passed on); a ``warn`` with a warning that could still mean
+    502 says CloudFront can probably connect, and names it (the terminal's headline)."""
     verdict = Verdict(report.verdict)
+    if verdict == Verdict.WARN and doubts(report):
+        return f":large_yellow_circle: *{escape(warn_sentence(report))}*"
     if verdict != Verdict.FAIL:
         return VERDICT_LINES[verdict]
     return f":red_circle: *{escape(fail_sentence(report.findings, _CLOUDFRONT_FAILS))}*"
@@ -140,9 +144,9 @@ def provisional_section(found: Provisional) -> tuple[str, str]:
     plain-text fallback; the final verdict replaces both."""
     report = found.report
     verdict_value = Verdict(report.verdict)
-    line = f":hourglass: *Provisional* — {VERDICT_LINES[verdict_value]}"
-    fallback = f"provisional: {VERDICT_WORDS[verdict_value]}"
-    primary = report.primary
+    line = f":hourglass: *Provisional* — {verdict_line(report)}"
+    fallback = f"provisional: {short_verdict(report)}"
+    primary = lead_finding(report)
     if primary is not None and verdict_value != Verdict.OK:
         line += f": {escape(primary.summary)}"
         fallback += f": {primary.summary}"
@@ -189,8 +193,8 @@ def status_message(run: Run, report: Report | None, *, in_thread: bool = True,
     blocks.append(section("\n".join(progress_lines(run, report))))
     verdict_value = Verdict(report.verdict)
     verdict = edge_verdict_line(report) or verdict_line(report)
-    fallback += f" — {report_verdict_words(report)}"
-    primary = report.primary
+    fallback += f" — {short_verdict(report)}"
+    primary = lead_finding(report)
     if verdict_value == Verdict.UNKNOWN:
         verdict += f": {escape(report.probe_error or 'nothing could be measured')}"
         fallback += f": {report.probe_error}"

@@ -48,6 +48,12 @@ STATUS_WORDS = {
     "pending": "not checked yet",
     "ok": "ok",
 }
+# A warning status whose warnings could still mean 502 (workers.headline).
+WARNING_DOUBT_WORDS = "probably ok, 502 not ruled out"
+
+
+def status_words(status: str, doubtful: bool) -> str:
+    return WARNING_DOUBT_WORDS if status == "warning" and doubtful else STATUS_WORDS[status]
 
 
 # -- time ------------------------------------------------------------------------------------
@@ -150,8 +156,9 @@ def alert_message(alert: Alert) -> Message:
                                               context(f"Checked {when(alert.at)}")])
     if alert.kind == "recovered":
         took = duration(alert.at - (alert.failing_since or alert.at))
-        text = (f":white_check_mark: *{name}* recovered: CloudFront can connect to it again "
-                f"(failing for {took}).")
+        again = ("CloudFront can probably connect to it again, but a 502 is not ruled out"
+                 if alert.doubtful else "CloudFront can connect to it again")
+        text = f":white_check_mark: *{name}* recovered: {again} (failing for {took})."
         fallback = f"origin502: {alert.display} recovered after {took}"
         return Message(text=fallback, blocks=[section(text), context(f"Checked {when(alert.at)}")])
     # expiry
@@ -174,7 +181,7 @@ def alert_message(alert: Alert) -> Message:
 # -- digest ----------------------------------------------------------------------------------
 def _entry_line(entry: DigestEntry) -> str:
     icon = STATUS_ICONS[entry.status]
-    parts = [f"{icon} *{escape(entry.display)}* — {STATUS_WORDS[entry.status]}"]
+    parts = [f"{icon} *{escape(entry.display)}* — {status_words(entry.status, entry.doubtful)}"]
     if entry.status in ("failing", "warning") and entry.cause_code:
         summary = escape(clip(entry.cause_summary or "", 200))
         parts.append(f"*{escape(entry.cause_code)}*: {summary}")
@@ -191,8 +198,11 @@ def digest_messages(digest: Digest) -> list[Message]:
     """One digest for a channel (split in several messages only past Slack's block limit)."""
     counts = {s: digest.count(s) for s in STATUS_ICONS}
     total = len(digest.entries)
+    doubtful = sum(1 for e in digest.entries if e.status == "warning" and e.doubtful)
+    words = {**STATUS_WORDS, "warning": STATUS_WORDS["warning"] + (
+        f" ({doubtful} of them: 502 not ruled out)" if doubtful else "")}
     summary = f"{total} watched origin{'s' if total != 1 else ''}: " + ", ".join(
-        f"{counts[s]} {STATUS_WORDS[s]}" for s in STATUS_ICONS if counts[s])
+        f"{counts[s]} {words[s]}" for s in STATUS_ICONS if counts[s])
     fallback = f"origin502 digest — {summary}"
     if not digest.entries:
         text = ("No origins are watched in this channel. Start with "
@@ -218,7 +228,7 @@ def _watch_line(spec: WatchSpec, state: WatchState | None, now: float,
     head = f"{STATUS_ICONS[status]} *{escape(spec.name)}* every {spec.every}"
     if with_channel:
         head += f" in <#{spec.channel}>"
-    bits = [STATUS_WORDS[status]]
+    bits = [status_words(status, state is not None and state.doubtful)]
     if state is not None and state.primary is not None and status in ("failing", "warning"):
         bits.append(f"*{escape(state.primary.code)}*")
     if state is not None and state.cert is not None:

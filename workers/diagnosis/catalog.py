@@ -91,6 +91,11 @@ class Entry:
     links: tuple[str, ...]
     uncertain: bool = False
     shapes: Mapping[Shape, str] = field(default_factory=dict)  # other summaries, by shape
+    # For a finding that is a warning resting on what AWS does not document (uncertain):
+    # whether CloudFront might answer 502 because of it all the same. True keeps the headline
+    # from saying "CloudFront can connect" (see workers.headline); None, not decided, counts as
+    # True. A table test asks it of every code that can be an uncertain warning.
+    may_502: bool | None = None
 
     def summary_for(self, shape: Shape | None) -> str:
         return self.summary if shape is None else self.shapes[shape]
@@ -141,7 +146,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "Check the result with `delv {name}` or `dig {name} +dnssec`. Whether CloudFront's "
          "own resolvers validate DNSSEC is not documented; validating public resolvers reject "
          "the name today."),
-        (LINK_502_DNS,), uncertain=True),
+        (LINK_502_DNS,), uncertain=True, may_502=True),
     FindingCode.DNS_NAMESERVER_FAILING: Entry(
         Severity.ERROR, "An authoritative name server of the zone fails or does not answer",
         NAME_SERVERS_FAILING,
@@ -236,7 +241,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "documentation here. A CloudFront edge that connects with TLS 1.2 would fail for the "
          "reason above.",
          "To be safe: {fix}"),
-        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
+        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True, may_502=True),
     FindingCode.TLS13_OFFER_REFUSED: Entry(
         Severity.WARNING, "The origin may refuse CloudFront's TLS 1.3 handshake",
         ("{address} port {port} speaks TLS 1.3, but a TLS 1.3 handshake offering "
@@ -247,7 +252,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "one above, this origin refuses it rather than falling back to TLS 1.2, and CloudFront "
          "answers 502.",
          "{fix}"),
-        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True),
+        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True, may_502=True),
     FindingCode.TLS_CIPHER_UNSUPPORTED: Entry(
         Severity.ERROR, "No cipher in common with CloudFront",
         ("{address} port {port}: no cipher in common. Over {protocol} the origin accepts "
@@ -289,7 +294,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "that still applies to an optional request is not confirmed.",
          "Turn the client-certificate request off for CloudFront's path, or configure origin "
          "mutual TLS."),
-        (LINK_CLIENT_CERT, LINK_MTLS), uncertain=True),
+        (LINK_CLIENT_CERT, LINK_MTLS), uncertain=True, may_502=True),
     FindingCode.TLS_WEAK_CIPHER: Entry(
         Severity.WARNING, "CloudFront can connect only with a broken cipher",
         ("{address} port {port} connects with CloudFront only through {cipher} over {protocol}: it "
@@ -326,7 +331,7 @@ CATALOG: dict[FindingCode, Entry] = {
         Severity.WARNING, "This handshake cannot be reproduced from here",
         "{address} port {port}: {measured}.",
         ("{detail}",),
-        (LINK_CIPHERS,), uncertain=True),
+        (LINK_CIPHERS,), uncertain=True, may_502=True),
     FindingCode.CERT_HOSTNAME_MISMATCH: Entry(
         Severity.ERROR, "The certificate does not name the origin",
         ("The certificate names {listed} in {source}, not {name}: {why}.{doubt} "
@@ -341,7 +346,7 @@ CATALOG: dict[FindingCode, Entry] = {
         ("{fix}",
          "{alternative}"),
         (LINK_502_NAME, LINK_HTTPS_ORIGIN, LINK_DOMAIN_SETTING, LINK_CERT_NAMES),
-        uncertain=True),
+        uncertain=True, may_502=True),
     FindingCode.CERT_EXPIRED: Entry(
         Severity.ERROR, "A certificate has expired",
         "The {which} certificate {label} expired {ago} ago, on {on} UTC.",
@@ -376,7 +381,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "again for the new certificate (or removed).",
          "Check what the origin staples with `openssl s_client -connect {sni}:{port} "
          "-servername {sni} -status`: its OCSP section should say \"Cert Status: good\"."),
-        (LINK_RFC6960, LINK_502_CERT), uncertain=True),
+        (LINK_RFC6960, LINK_502_CERT), uncertain=True, may_502=True),
     FindingCode.CERT_MUST_STAPLE_MISSING: Entry(
         Severity.WARNING, "The certificate demands OCSP stapling, and the origin staples nothing",
         ("The server certificate {label} carries the OCSP Must-Staple extension (TLS feature "
@@ -392,7 +397,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "`--must-staple`).",
          "Check with `openssl s_client -connect {sni}:{port} -servername {sni} -status`: "
          "\"OCSP response: no response sent\" means nothing is stapled."),
-        (LINK_RFC7633, LINK_RFC6066_STATUS), uncertain=True),
+        (LINK_RFC7633, LINK_RFC6066_STATUS), uncertain=True, may_502=True),
     # Severity is set by the rule: info when the response merely tells nothing (stale, refused,
     # status unknown); warning when it is wrong (another certificate, a bad signature,
     # unreadable) or when the certificate demands stapling.
@@ -403,7 +408,7 @@ CATALOG: dict[FindingCode, Entry] = {
         ("{fix}",
          "Check with `openssl s_client -connect {sni}:{port} -servername {sni} -status`, which "
          "prints the stapled response."),
-        (LINK_RFC6066_STATUS, LINK_RFC6960), uncertain=True),
+        (LINK_RFC6066_STATUS, LINK_RFC6960), uncertain=True, may_502=True),
     FindingCode.CERT_SELF_SIGNED: Entry(
         Severity.ERROR, "The certificate is self-signed",
         "The server certificate {label} is self-signed.",
@@ -471,7 +476,7 @@ CATALOG: dict[FindingCode, Entry] = {
         SERVER_RSA_KEY,
         ("CloudFront documents RSA keys up to 4096 bits; this key has {bits}. Whether the limit "
          "applies to origin certificates is not confirmed. Prefer a 2048- or 3072-bit key.",),
-        (LINK_CERT_REQS,), uncertain=True),
+        (LINK_CERT_REQS,), uncertain=True, may_502=True),
     FindingCode.CERT_WEAK_KEY: Entry(
         Severity.WARNING, "The certificate key is weak",
         "{detail}",
@@ -494,14 +499,14 @@ CATALOG: dict[FindingCode, Entry] = {
         ("{detail} CloudFront documents RSA keys and ECDSA P-256 keys; for anything else it is "
          "not confirmed that CloudFront accepts it. An RSA 2048 or ECDSA P-256 certificate is "
          "the safe choice.",),
-        (LINK_CERT_REQS, LINK_CIPHERS), uncertain=True),
+        (LINK_CERT_REQS, LINK_CIPHERS), uncertain=True, may_502=True),
     FindingCode.CERT_SHA1_SIGNATURE: Entry(
         Severity.WARNING, "A certificate is signed with SHA-1",
         "{detail}",
         ("{detail} SHA-1 is still in CloudFront's list of handshake signature schemes, but "
          "whether CloudFront accepts SHA-1 signatures on origin certificates is not "
          "documented, and no public CA issues them any more: reissue with SHA-256.",),
-        (LINK_CIPHERS, LINK_CERT_REQS), uncertain=True),
+        (LINK_CIPHERS, LINK_CERT_REQS), uncertain=True, may_502=True),
     FindingCode.CERT_MD5_SIGNATURE: Entry(
         Severity.ERROR, "A certificate is signed with MD5",
         "{detail}",
@@ -525,21 +530,22 @@ CATALOG: dict[FindingCode, Entry] = {
          "only the server certificate and its intermediates.",
          "Check the origin's certificate file for duplicated or unrelated certificates "
          "(`openssl crl2pkcs7 -nocrl -certfile chain.pem | openssl pkcs7 -print_certs -noout`)."),
-        (LINK_502_CERT, LINK_CERT_INTERMEDIATES), uncertain=True),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES), uncertain=True, may_502=True),
     FindingCode.CERT_CHAIN_CUT: Entry(
         Severity.WARNING, "The certificate chain was too large to judge in full",
         "The certificate chain was too large to judge in full: {detail}.",
         ("{detail}. Real chains hold two to four certificates; origin502 limits the work an "
          "origin can make it do, so a verdict on this chain covers only what was considered.",
          "Send only the server certificate and its intermediates, in order."),
-        (LINK_CERT_INTERMEDIATES, LINK_502_CERT), uncertain=True),
+        (LINK_CERT_INTERMEDIATES, LINK_502_CERT), uncertain=True, may_502=True),
     FindingCode.CERT_REJECTED_BY_VALIDATOR: Entry(
         Severity.ERROR, "A certificate validator rejects the chain",
         "{lead} for {name}: {said}.{doubt}",
         ("{fix}",
          "Check the result with `openssl verify -purpose sslserver -untrusted chain.pem "
          "server.pem` against Mozilla's roots."),
-        (LINK_502_CERT, LINK_CERT_REQS, LINK_RFC5280_PATHS)),
+        # A warning (uncertain) when the validators disagree: the stricter one may be right.
+        (LINK_502_CERT, LINK_CERT_REQS, LINK_RFC5280_PATHS), may_502=True),
     FindingCode.TRUSTED_VIA_CA_FILE: Entry(
         Severity.INFO, "Trusted only through --ca-file",
         "The chain is trusted only through the --ca-file root \"{anchor}\".",
@@ -568,7 +574,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "Make the origin's idle timeout longer than {keepalive:g} s (nginx: "
          "`keepalive_timeout 75s;`), or set the distribution's origin keep-alive timeout below "
          "the origin's."),
-        (LINK_KEEPALIVE_SETTING,), uncertain=True),
+        (LINK_KEEPALIVE_SETTING,), uncertain=True, may_502=True),
     FindingCode.ORIGIN_RESPONSE_TIMEOUT: Entry(
         Severity.ERROR, "The origin does not answer within the response timeout (504, not 502)",
         "{address} port {port} accepted GET {path} but did not answer within {timeout:g} s.",
@@ -703,7 +709,9 @@ CATALOG: dict[FindingCode, Entry] = {
                 ("{display} is served by CloudFront's edge, not an origin: {how}. The edge answers "
                  "GET {path} with {status} ({observed}). origin502 probes origins, so the origins "
                  "behind this distribution were not checked."),
-        }),
+        },
+        # The target is the edge: its own headline says what viewers get, no origin's.
+        may_502=False),
     FindingCode.SOME_ADDRESSES_FAILING: Entry(
         Severity.ERROR, "Some of the origin's addresses fail: intermittent 502s",
         ("{failing} of {total} addresses of {hostname} fail ({names}: {codes}); the others work, "
@@ -720,7 +728,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "that was not checked would not show here.",
          "Check the others one at a time with `--resolve {name}:ADDRESS`, or trim the record "
          "set to the addresses that serve the origin."),
-        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True, may_502=True),
 }
 
 

@@ -41,6 +41,9 @@ class OriginLive:
     verdict: str | None = None
     code: str | None = None  # the leading finding's code, when the verdict is not ok
     summary: str | None = None  # its summary (or why it could not be checked)
+    # A ``warn`` one of whose warnings could still mean 502 (see workers.headline): its words
+    # must not say it works.
+    doubtful: bool = False
     note: str | None = None  # what still runs, for a provisional verdict
     waiting: dict[str, str] = field(default_factory=dict)  # layer -> "no answer for 6 of 10 s"
 
@@ -70,6 +73,10 @@ class DistributionLive:
     @property
     def failing(self) -> list[OriginLive]:
         return [o for o in self.probed if o.verdict == "fail"]
+
+    @property
+    def doubtful(self) -> list[OriginLive]:
+        return [o for o in self.probed if o.verdict == "warn" and o.doubtful]
 
     @property
     def running(self) -> list[OriginLive]:

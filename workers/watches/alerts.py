@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workers.headline import doubts, lead_finding
 from workers.models import FindingCode, Report, Severity
 from workers.models.serialize import from_dict, to_dict
 
@@ -80,6 +81,9 @@ class Observation:
     verdict: str
     causes: list[Cause] = field(default_factory=list)  # error findings, in report order
     primary: Cause | None = None  # the finding the report leads with (error or warning)
+    # A ``warn`` one of whose warnings could still mean 502 (workers.headline): its words must
+    # not say the origin works.
+    doubtful: bool = False
     cert: CertSeen | None = None
     probe_error: str | None = None
     duration_ms: float = 0.0
@@ -113,8 +117,9 @@ def observe(report: Report) -> Observation:
     causes = [Cause(f.code, f.summary, f.address, list(f.remediation[:3]))
               for f in report.findings if f.severity == Severity.ERROR]
     primary = None
-    if report.primary is not None and report.verdict != "ok":
-        f = report.primary
+    lead = lead_finding(report)
+    if lead is not None and report.verdict != "ok":
+        f = lead
         primary = Cause(f.code, f.summary, f.address, list(f.remediation[:3]))
     cert: CertSeen | None = None
     for address in report.addresses:
@@ -126,7 +131,8 @@ def observe(report: Report) -> Observation:
                 cert = CertSeen(leaf.not_after, leaf.sha256, leaf.subject)
     return Observation(verdict=report.verdict, causes=causes, primary=primary, cert=cert,
                        probe_error=report.probe_error, duration_ms=report.duration_ms,
-                       probed=[a.address for a in report.addresses])
+                       probed=[a.address for a in report.addresses],
+                       doubtful=report.verdict == "warn" and bool(doubts(report)))
 
 
 def _when(iso: str) -> float:
@@ -158,6 +164,7 @@ class WatchState:
     last_change: str | None = None  # one line: what changed last, for lists and digests
     last_change_at: float | None = None
     config: list[str] = field(default_factory=list)  # a distribution's origins, last seen
+    doubtful: bool = False  # see Observation.doubtful
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -187,6 +194,7 @@ class Alert:
     threshold: int | None = None
     not_after: str | None = None
     cert_subject: str | None = None
+    doubtful: bool = False  # see Observation.doubtful
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -249,7 +257,8 @@ def evaluate(
         made = Alert(alert_id=f"{watch_id}-{state.checks}-{kind}-{now:.0f}", kind=kind,
                      watch_id=watch_id, channel=channel, display=display,
                      thread_id=thread_id, at=now, verdict=obs.verdict,
-                     causes=list(obs.causes), addresses=obs.addresses, **extra)
+                     causes=list(obs.causes), addresses=obs.addresses,
+                     doubtful=obs.doubtful, **extra)
         alerts.append(made)
         return made
 
@@ -313,6 +322,7 @@ def evaluate(
     state.codes = obs.codes
     state.addresses = obs.addresses
     state.primary = obs.primary or (obs.causes[0] if obs.causes else None)
+    state.doubtful = obs.doubtful
     if change is not None:
         state.last_change = change
         state.last_change_at = now

@@ -36,6 +36,7 @@ class DigestEntry:
     change: str | None = None  # since the last digest; None when nothing changed
     failing_since: float | None = None
     probe_error: str | None = None
+    doubtful: bool = False  # a warning that could still mean 502 (WatchState.doubtful)
 
 
 @dataclass
@@ -106,6 +107,7 @@ def compose_digest(
                                 first_digest=previous_at is None),
             failing_since=state.failing_since if state is not None else None,
             probe_error=state.probe_error if state is not None else None,
+            doubtful=state is not None and state.doubtful,
         ))
     entries.sort(key=lambda e: (
         STATUS_ORDER[e.status],

@@ -28,6 +28,7 @@ def observe_distribution(report: DistributionReport) -> Observation:
     causes: list[Cause] = []
     probed: list[str] = []
     primary: Cause | None = None
+    doubtful = False
     cert = None
     probe_error = None
     for probe in report.probes:
@@ -43,15 +44,20 @@ def observe_distribution(report: DistributionReport) -> Observation:
             where = f"{label} {cause.address}" if cause.address else label
             causes.append(Cause(cause.code, f"{label}: {cause.summary}", where,
                                 cause.remediation))
-        if primary is None and one.primary is not None:
+        # In a distribution that warns, a warning that could still mean 502 leads, as in the
+        # origin's own report.
+        doubt = report.verdict == "warn" and one.doubtful
+        if one.primary is not None and (primary is None or (doubt and not doubtful)):
             primary = Cause(one.primary.code, f"{label}: {one.primary.summary}", label,
                             one.primary.remediation)
+        doubtful = doubtful or doubt
         if one.cert is not None and (cert is None or one.cert.not_after < cert.not_after):
             cert = one.cert
     return Observation(
         verdict=report.verdict, causes=causes, primary=primary, cert=cert,
         probe_error=probe_error, duration_ms=report.duration_ms, probed=probed,
-        config=[origin_config_line(o) for o in report.distribution.origins])
+        config=[origin_config_line(o) for o in report.distribution.origins],
+        doubtful=doubtful)
 
 
 def observe_watch(request: ProbeRequest, run: Runner) -> tuple[Observation, str]:
