@@ -221,7 +221,8 @@ def serve(ctx: click.Context, port: int, host: str, socket_mode: bool, processes
         server.server_close()
 
 
-def _wait_for_slack(settings: Settings, wait: Any) -> None:
+def _wait_for_slack(settings: Settings, wait: Callable[..., object]) -> None:
+    """Wait for Slack to answer auth.test (bot/startup.py); a refused token exits 2."""
     from bot.slack import web_client
 
     with _config_problems():
