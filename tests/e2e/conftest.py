@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 
-from tests.bot.fakeslack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender
+from tests.bot.fakeslack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender, post
 from tests.support.certs import CertFactory, write_pem
 from tests.support.dns_server import FakeDns
 from tests.support.tls_origin import TlsOrigin
 
 ROOT = Path(__file__).resolve().parents[2]
+# What serve logs when it refuses an unsigned request (bot/server.py).
+_REFUSED = "unsigned request refused"
 
 
 def origin502_command() -> list[str]:
@@ -96,10 +98,33 @@ class Stack:
     start_worker: Callable[..., Process]
     base: str
     processes: list[Process]
+    serve: Process
 
     def output(self) -> str:
-        """Everything the stack's processes printed so far (their logs)."""
+        """Everything the stack's processes printed so far (their logs), serve's caught up
+        with what it did (see `serve_output`)."""
+        self.serve_output()
         return "".join(process.output() for process in self.processes)
+
+    def serve_output(self, timeout: float = 20.0) -> str:
+        """What serve logged for everything it did so far, every line of it written.
+
+        serve writes its log lines on a thread of its own (workers/logging_setup.py), in the
+        order they were logged: a line can lag the request that caused it, and reading the
+        file at once could miss it (or make a "never logged" check pass for nothing). So one
+        unsigned request is sent, and serve's refusal of it, logged after everything before
+        it, is waited for."""
+        serve = self.serve
+        if serve.popen.poll() is not None:
+            return serve.output()  # exited: its writer flushed at exit
+        before = serve.output().count(_REFUSED)
+        assert post(self.url, "log=flush", "application/x-www-form-urlencoded", {}).status == 401
+        deadline = time.monotonic() + timeout
+        while (text := serve.output()).count(_REFUSED) <= before:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"serve never logged its refusal:\n{text[-3000:]}")
+            time.sleep(0.02)
+        return text
 
 
 @pytest.fixture(scope="session")
@@ -179,7 +204,8 @@ def stack_factory(e2e_env: dict[str, Any], tmp_path: Path) -> Iterator[Callable[
         url = f"{base}/slack/events"
         if workers:
             start_worker()
-        return Stack(env, slack, url, SlackSender(url, slack), start_worker, base, processes)
+        return Stack(env, slack, url, SlackSender(url, slack), start_worker, base, processes,
+                     serve)
 
     yield start
     for process in reversed(processes):

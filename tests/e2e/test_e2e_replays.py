@@ -38,7 +38,7 @@ def test_replayed_rerun_and_command_start_one_run(stack_factory, good_origin):
         assert post(stack.url, click, FORM, signed).status == 200
     results_in_thread(stack, parent, 2)
     assert probe_jobs(stack) == 2
-    assert stack.processes[0].output().count("repeated request ignored") == 10
+    assert stack.serve_output().count("repeated request ignored") == 10
     assert len(stack.slack.channel_messages(CHANNEL)) == 1
 
 
