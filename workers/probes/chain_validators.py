@@ -22,12 +22,10 @@ import importlib.util
 import ipaddress
 import os
 import re
-import warnings
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification
 from OpenSSL import crypto
 
@@ -54,9 +52,9 @@ _ENCOUNTERED = re.compile(
 
 
 def _pem_certificates(path: str) -> list[x509.Certificate]:
-    with open(path, "rb") as handle, warnings.catch_warnings():
-        # One Mozilla root has a negative serial number; cryptography warns but loads it.
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    # One Mozilla root has a negative serial number: cryptography's warning about it is
+    # silenced once (workers.probes.quiet), never here, as probe threads load concurrently.
+    with open(path, "rb") as handle:
         return list(x509.load_pem_x509_certificates(handle.read()))
 
 

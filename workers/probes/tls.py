@@ -12,7 +12,6 @@ import ctypes
 import socket
 import ssl
 import time
-import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -177,15 +176,14 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     versions = [v for v in protocols if v in _VERSIONS]
-    with warnings.catch_warnings():
-        # Offering TLS 1.0/1.1 is the point when CloudFront is configured with them.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        chosen = [_VERSIONS[v] for v in versions] or [ssl.TLSVersion.TLSv1_2]
-        context.minimum_version, context.maximum_version = min(chosen), max(chosen)
-        for version, flag in _NO_FLAGS.items():
-            low, high = context.minimum_version, context.maximum_version
-            if low <= _VERSIONS[version] <= high and version not in versions:
-                context.options |= getattr(ssl, flag)
+    # Offering TLS 1.0/1.1 is the point when CloudFront is configured with them: the ssl
+    # module's deprecation warnings for that are silenced once (workers.probes.quiet).
+    chosen = [_VERSIONS[v] for v in versions] or [ssl.TLSVersion.TLSv1_2]
+    context.minimum_version, context.maximum_version = min(chosen), max(chosen)
+    for version, flag in _NO_FLAGS.items():
+        low, high = context.minimum_version, context.maximum_version
+        if low <= _VERSIONS[version] <= high and version not in versions:
+            context.options |= getattr(ssl, flag)
     context.set_ciphers(ciphers)
     restricted = False
     if cloudfront_curves:
@@ -668,6 +666,11 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
     common = [v for v in accepted if v in offered]
     if not common:
         result.reason = TlsReason.PROTOCOL_UNSUPPORTED
+        if cloudfront13 is None or not cloudfront13.ok:
+            # Only TLS 1.3 completes, and not as CloudFront is believed to offer it: a key no
+            # signature scheme of CloudFront's verifies is the cause, as over TLS 1.2 (enabling
+            # TLS 1.2 would not help).
+            _blame_tls13_key(outcomes["TLSv1.3"][1], result)
         return presented
 
     # A protocol in common: so the ciphers (or the curves) are the problem.
@@ -845,6 +848,22 @@ def _blame_certificate_key(hs: Handshake, protocol: str, result: TlsResult) -> N
     result.certificate_key = key
     result.detail = (f"{hs.cipher} over {protocol} once any curve and signature scheme "
                      "is offered")
+
+
+def _blame_tls13_key(hs: Handshake, result: TlsResult) -> None:
+    """On an origin that completes only TLS 1.3 (``hs``, offering every curve and signature
+    scheme), and not CloudFront's presumed TLS 1.3 offer, blame the certificate's key when it
+    is one CloudFront cannot verify: Ed25519 and Ed448 always (AWS lists no signature scheme
+    for them), another ECDSA curve only when that offer was made here as CloudFront's and
+    failed while every suite completes (its ecdsa_secp521r1_sha512 may well verify P-521)."""
+    key = certificate_key(hs.chain_der)
+    check = result.tls13
+    if key is None or not hs.ok:
+        return
+    if key.startswith("ECDSA") and not (check is not None and check.offered and not check.ok
+                                        and check.any_suite_cipher):
+        return
+    _blame_certificate_key(hs, "TLSv1.3", result)
 
 
 def _suites_of(auth: str) -> str:
