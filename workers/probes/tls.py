@@ -39,12 +39,13 @@ from workers.probes.attempts import Attempt
 from workers.probes.chain_cache import CHAIN_VERDICTS
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.ocsp import read_staple, stapled_response
-from workers.probes.state import ProbeState
+from workers.probes.state import ProbeState, run_beside
 from workers.probes.wire import NanoClock, PlainStream, TlsStream
 from workers.target import Target
 
 if TYPE_CHECKING:
     from workers.probes import cipher_offer
+    from workers.probes.side_checks import Primary
 
 _VERSIONS: dict[str, ssl.TLSVersion] = {
     "SSLv3": ssl.TLSVersion.SSLv3,
@@ -333,13 +334,21 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
         raise ValueError("the TLS layer needs the socket the TCP layer opened")
     result, tls_sock, presented = _handshakes(previous.stream.sock, target, ctx)
     previous.timings_ms["tls"] = round(result.duration_ms, 2)
-    # Asked while the first chain is judged and the request is sent, so that an origin with
-    # one certificate pays for the extra handshake in time it spends waiting anyway.
+    # The side handshakes start at once, beside each other, the judgement of the first chain
+    # and the HTTP request: an origin pays for them in time it spends waiting anyway.
     chain_der = presented.chain_der
-    other = _ask_other_certificate(result, chain_der, target, ctx)
+    primary = _primary(result, chain_der, target, ctx)
+    other = _ask_other_certificate(result, chain_der, target, ctx, primary)
     if other is not None:
         previous.wait_for(
-            lambda: _judge_other_certificate(result, other, chain_der, target, ctx))
+            lambda: _judge_other_certificate(result, other, chain_der, target, ctx,
+                                             primary=primary))
+    if result.tls13_signalled:
+        # The origin also speaks TLS 1.3: would CloudFront's presumed TLS 1.3 offer work too?
+        # Checked on a connection of its own.
+        from workers.probes import tls13
+
+        previous.wait_for(tls13.check_beside(target, ctx, result, primary))
     if chain_der:
         judged = time.perf_counter()
         _judge_certificates(result, presented, target, ctx)
@@ -352,12 +361,6 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
     if result.http_over:
         previous.transcript.append(f"tls: the HTTP request goes over the {result.http_over} "
                                    "follow-up handshake")
-    if result.tls13_signalled:
-        # The origin also speaks TLS 1.3: would CloudFront's presumed TLS 1.3 offer work too?
-        # Checked on a connection of its own while the HTTP request goes on.
-        from workers.probes import tls13
-
-        previous.wait_for(tls13.check_beside(target, ctx, result))
     previous.hand_up(tls_sock)
     if tls_sock is None and result.status == Status.OK:
         # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
@@ -879,20 +882,42 @@ def _other_suites(result: TlsResult, chain_der: list[bytes]) -> str | None:
     return "RSA" if "-ECDSA-" in result.cipher else "ECDSA"
 
 
+def _primary(result: TlsResult, chain_der: list[bytes], target: Target,
+             ctx: ProbeContext) -> Primary | None:
+    """What identifies the completed faithful handshake to a watch's side-check cache; None
+    when there is no cache or nothing a side check could be reused for."""
+    if (ctx.side_checks is None or result.status != Status.OK
+            or result.negotiated_by != "openssl" or not chain_der):
+        return None
+    from workers.probes.side_checks import Primary  # watches only
+
+    endpoint = target.dialled
+    return Primary.of(address=endpoint.address, port=endpoint.port, sni=target.server_name,
+                      offered=result.offered_protocols, chain_der=chain_der,
+                      protocol=result.protocol, cipher=result.cipher)
+
+
 def _ask_other_certificate(result: TlsResult, chain_der: list[bytes], target: Target,
-                           ctx: ProbeContext) -> Future[tuple[TlsAttempt, Handshake]] | None:
+                           ctx: ProbeContext, primary: Primary | None = None
+                           ) -> Future[tuple[TlsAttempt, Handshake]] | None:
     """Start one handshake offering only CloudFront's suites of the other key type: an origin
     with an RSA and an ECDSA certificate (nginx picks by the client's suite order) presents
     the other one to it, and CloudFront's own order is not documented (cloudfront-facts §2.3),
-    so CloudFront may get either. None when there is nothing to ask."""
+    so CloudFront may get either. None when there is nothing to ask. A watch may be given an
+    earlier answer instead (workers/probes/side_checks.py)."""
     auth = _other_suites(result, chain_der)
     if auth is None:
         return None
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(_handshake_offering, target, ctx, auth, list(result.offered_protocols))
-    finally:
-        pool.shutdown(wait=False)
+    if ctx.side_checks is not None and primary is not None:
+        reused = ctx.side_checks.other_key(primary)
+        if reused is not None:
+            answered: Future[tuple[TlsAttempt, Handshake]] = Future()
+            # No chain: only a check that showed no other certificate is ever reused.
+            answered.set_result((reused, Handshake(
+                ok=reused.ok, protocol=reused.negotiated_protocol,
+                cipher=reused.negotiated_cipher)))
+            return answered
+    return run_beside(_handshake_offering, target, ctx, auth, list(result.offered_protocols))
 
 
 def _handshake_offering(target: Target, ctx: ProbeContext, auth: str,
@@ -920,11 +945,16 @@ def _handshake_offering(target: Target, ctx: ProbeContext, auth: str,
 
 
 def _judge_other_certificate(result: TlsResult, other: Future[tuple[TlsAttempt, Handshake]],
-                             chain_der: list[bytes], target: Target, ctx: ProbeContext) -> None:
+                             chain_der: list[bytes], target: Target, ctx: ProbeContext, *,
+                             primary: Primary | None = None) -> None:
     """Wait for the other key type's handshake and, when it got a different certificate,
     judge that one too (``result.other_certificate``)."""
     attempt, hs = other.result()
     result.attempts.append(attempt)
+    if ctx.side_checks is not None and primary is not None and attempt.reused_from is None:
+        ctx.side_checks.keep_other_key(
+            primary, attempt, kind=hs.kind,
+            same_certificate=bool(hs.ok and hs.chain_der and hs.chain_der[0] == chain_der[0]))
     if not hs.ok or not hs.chain_der or hs.chain_der[0] == chain_der[0]:
         return  # one certificate: the same one, or none for the other key type
     found = OtherCertificate(suites="RSA" if "-ECDSA-" not in (hs.cipher or "") else "ECDSA",
