@@ -34,7 +34,9 @@ from tests.support.scenario import NAME, errors, only, probe
 from workers.diagnose_cli import diagnose
 from workers.headline import lead_finding
 from workers.models import Report
+from workers.models.distribution import DistributionReport
 from workers.terminal import render_report
+from workers.terminal_distribution import render_distribution
 
 PAST = {"not_before": dt.datetime.now(dt.UTC) - dt.timedelta(days=400),
         "not_after": dt.datetime.now(dt.UTC) - dt.timedelta(days=3)}
@@ -58,11 +60,22 @@ def slack_line(report: Report) -> str:
     return line.removesuffix(f": {lead.summary}")
 
 
-def origin_line(report: Report) -> str:
-    """The line of a distribution's parent message for an origin with this report."""
+def _distribution(report: Report) -> DistributionReport:
     dist = distribution_report()
     dist.probes[0].report, dist.probes[0].verdict = report, report.verdict
-    message = run_status(lookup_run(), dist)
+    return dist
+
+
+def terminal_origin_line(report: Report) -> str:
+    """The line of a distribution's terminal output for an origin with this report."""
+    out = StringIO()
+    render_distribution(_distribution(report), Console(file=out, width=400, highlight=False))
+    return next(line for line in out.getvalue().splitlines() if line.startswith("FAIL  api"))
+
+
+def origin_line(report: Report) -> str:
+    """The line of a distribution's parent message for an origin with this report."""
+    message = run_status(lookup_run(), _distribution(report))
     text = "\n".join(b["text"]["text"] for b in message.payload()["blocks"]
                      if b["type"] == "section")
     return next(line for line in text.splitlines() if "*api*" in line)
@@ -117,6 +130,7 @@ def test_match_viewer_says_which_viewers_get_what(pki, files, http_body, tls, sa
     assert headline(report) == out.splitlines()[0]
     assert slack_line(report) == f":red_circle: {sentence}"
     assert f": {words} — " in origin_line(report)
+    assert terminal_origin_line(report).endswith(f" — serves /api/*: {words}")
 
 
 def test_match_viewer_both_ports_failing_alike_is_one_sentence(pki, files):
