@@ -7,6 +7,8 @@ Servers, each in its own process, on loopback:
   Redis: what any Python app behind this server pays;
 - `serve`: the real `origin502 serve` of this checkout, with a throw-away redis-server and a
   recording Slack API;
+- with `--processes 1,2`, `serve` once per process count (`serve --processes N`: N forked
+  serving processes on one port, bot/prefork.py), every one in the same rounds;
 - with `--compare PATH` (repeatable), also the `serve` of another checkout (e.g. an export of
   main, with its own .venv when it has one), for before/after figures from one run.
 
@@ -21,7 +23,10 @@ blocked, handed the interpreter lock over, or was preempted). Slack's limit is 3
 aim (issue 8) is a p99 under 100 ms at 50 concurrent.
 
     .venv/bin/python benchmarks/ack_latency.py [--burst 500] [--concurrency 50] [--rounds 3]
-        [--compare /path/to/other/checkout]
+        [--processes 1,2] [--compare /path/to/other/checkout]
+
+CPU time and context switches are the whole process tree's (a `--processes` parent and its
+children).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +58,7 @@ from tests.bot.fakeslack import (  # noqa: E402
 )
 
 PROBE_QUEUE = "rq:queue:origin502-probe"
+LOAD_BEFORE: list[float] = []  # the machine's load average when the run started
 DEFAULT_TEXT = "origin{i}.example.com --host-header www.example.com"
 
 
@@ -89,17 +96,50 @@ def start_redis(workdir: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("redis-server did not start")
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (Linux /proc)."""
+    found = [pid]
+    for parent in found:
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                found += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process, its live descendants and the children it
+    has reaped (Linux /proc)."""
+    total = 0
+    for number, member in enumerate(process_tree(pid)):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        if number == 0:
+            total += int(fields[13]) + int(fields[14])  # children already reaped
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def context_switches(pid: int) -> int:
-    """Context switches of all the threads of a process so far (Linux /proc): each is a
+    """Context switches of all the threads of a process tree so far (Linux /proc): each is a
     thread that gave up the CPU (blocked, or handed the interpreter lock over) or lost it."""
+    return sum(_context_switches(member) for member in process_tree(pid))
+
+
+def _context_switches(pid: int) -> int:
     total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0
+    for task in tasks:
         try:
             text = (task / "status").read_text()
         except OSError:
@@ -312,6 +352,10 @@ def run_burst(server: Server, burst_: Burst, first: int, *, record: bool) -> Non
     server.lost += max(0, expected - queued)
 
 
+def _loads(values: Sequence[float]) -> str:
+    return " ".join(f"{value:.2f}" for value in values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", type=int, default=500)
@@ -319,6 +363,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--text", default=DEFAULT_TEXT,
                         help="what follows /origin502; {i} numbers the origin")
+    parser.add_argument("--processes", default="1",
+                        help="comma-separated `serve --processes` counts to run, e.g. 1,2")
     parser.add_argument("--compare", type=Path, action="append", default=[],
                         help="also run the `serve` of this checkout (repeatable)")
     parser.add_argument("--serve-baseline", action="store_true", help=argparse.SUPPRESS)
@@ -327,6 +373,8 @@ def main() -> None:
         serve_baseline()
         return
 
+    counts = [int(n) for n in args.processes.split(",") if n.strip()]
+    LOAD_BEFORE[:] = os.getloadavg()
     script = Path(sys.executable).with_name("origin502")
     with tempfile.TemporaryDirectory() as workdir, FakeSlack() as slack:
         redis, redis_base = start_redis(workdir)
@@ -341,12 +389,14 @@ def main() -> None:
         servers = [
             Server("baseline", [sys.executable, str(Path(__file__).resolve()),
                                 "--serve-baseline"], base_env, ROOT, None, Path(workdir)),
-            Server("serve", [str(script)] if script.exists()
-                   else [sys.executable, "-m", "bot.cli"], {}, ROOT, f"{redis_base}/0",
-                   Path(workdir)),
         ]
-        servers[1].command += ["serve", "--host", "127.0.0.1", "--port", "0"]
-        for number, given in enumerate(args.compare, start=1):
+        entry = [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+        for count in counts:
+            servers.append(Server(
+                "serve" if counts == [1] else f"serve --processes {count}",
+                [*entry, "serve", "--host", "127.0.0.1", "--port", "0", "--processes",
+                 str(count)], {}, ROOT, f"{redis_base}/{len(servers) - 1}", Path(workdir)))
+        for number, given in enumerate(args.compare, start=len(counts)):
             checkout = given.resolve()
             # Its own venv when it has one (its dependencies), else this one's.
             python = checkout / ".venv" / "bin" / "python"
@@ -385,6 +435,8 @@ def main() -> None:
     base_p99 = percentile(baseline.latencies, 99)
     # p99 over all samples, and the median of the rounds' own p99s: a burst of load from
     # elsewhere on a shared machine moves the first more than the second.
+    print(f"machine: {os.cpu_count()} CPUs; load average (1, 5, 15 min) before the run "
+          f"{_loads(LOAD_BEFORE)}, after {_loads(os.getloadavg())}")
     print(f"{'server':<24} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'p99/base':>9} "
           f"{'rounds p99':>11} {'queued after':>13} {'server CPU/cmd':>15} "
           f"{'switches/cmd':>13} {'client CPU/cmd':>15} {'non-200':>8} {'lost':>5}")

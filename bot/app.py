@@ -31,6 +31,7 @@ def create_app(
     socket_mode: bool = False,
     token_verification: bool = True,
     server_checks_signature: bool = False,
+    background: Background | None = None,
 ) -> App:
     """The Bolt app for these settings. Talks to Slack only to check the token (auth.test).
 
@@ -38,11 +39,14 @@ def create_app(
     which checks Slack's signature on the raw bytes of every request before Bolt sees it;
     Bolt then does not check it a second time (an HMAC and a middleware step per request,
     issue 8). make_server refuses to serve an app that checks nothing without a secret.
+
+    `background`: the pool for the work after each ack, given by a caller that waits for it
+    before the process ends (`serve --processes`, bot/prefork.py); else a new one.
     """
     deps = Deps(
         settings=settings,
         redis=redis if redis is not None else connect(settings.redis_url),
-        background=Background(),
+        background=background if background is not None else Background(),
         ack_redis=connect_for_ack(settings.redis_url),
     )
     app = App(

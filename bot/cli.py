@@ -8,11 +8,13 @@ imported by the commands that need them.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import logging
+import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -37,6 +39,8 @@ ONE_SHOT_COMMANDS = frozenset({"diagnose"})
 # wasted: ~5% of a whole `diagnose`. `run` raises the threshold while a process starts;
 # commands that keep running put the default back before they start work.
 START_UP_GC_THRESHOLD = 50_000
+# Seconds a stopping `serve` process waits for the requests it has read to be answered.
+DRAIN_TIMEOUT = 10.0
 DEFAULT_GC_THRESHOLD = gc.get_threshold()
 
 
@@ -138,7 +142,17 @@ def _worker_redis_url(queues: Sequence[str]) -> str:
     is_flag=True,
     help="Connect to Slack over Socket Mode (SLACK_APP_TOKEN) instead of HTTP.",
 )
-def serve(port: int, host: str, socket_mode: bool) -> None:
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    envvar="ORIGIN502_SERVE_PROCESSES",
+    help="HTTP mode: serving processes sharing the port, one per core you give the bot "
+    "(env ORIGIN502_SERVE_PROCESSES). 1 serves from this process.",
+)
+@click.pass_context
+def serve(ctx: click.Context, port: int, host: str, socket_mode: bool, processes: int) -> None:
     """Run the Slack app (HTTP at /slack/events, or Socket Mode)."""
     required = (
         ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
@@ -146,6 +160,22 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
         else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     )
     settings = _settings(*required)
+    if socket_mode and processes > 1:
+        # One Socket Mode connection per app is what Slack expects of a bot process; more
+        # processes would only split the same events between connections, not add cores.
+        message = ("Socket Mode runs in one process: --processes/ORIGIN502_SERVE_PROCESSES "
+                   "applies to HTTP mode only")
+        if ctx.get_parameter_source("processes") is click.core.ParameterSource.COMMANDLINE:
+            raise ConfigProblem(f"{message}; drop --processes {processes}")
+        click.echo(f"origin502: {message}; serving with one process", err=True)
+        processes = 1
+    if processes > 1:
+        from bot.prefork import multiprocess_metrics
+
+        # Before anything imports prometheus_client (bot.app does), so the processes' samples
+        # are written where each of them can add them up.
+        with multiprocess_metrics():
+            raise SystemExit(_serve_processes(settings, host, port, processes))
     from workers.logging_setup import configure_logging
 
     # Off the request threads: an ack does not wait for its log lines (workers/logging_setup.py).
@@ -153,25 +183,16 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     # SIGTERM (Kubernetes, `docker stop`) ends the process the way Ctrl-C does: the server
     # closes and the log lines still queued are written on the way out.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    from slack_bolt.error import BoltError
-
     from bot.app import create_app
-    from bot.settings import SettingsError
-    from bot.slack import web_client
     from bot.startup import wait_for_slack
     from workers.health import redis_check
     from workers.jobs.queues import connect
 
-    try:
-        wait_for_slack(web_client(settings.bot_token, settings.api_url),
-                       echo=lambda line: click.echo(line, err=True))
+    _wait_for_slack(settings, wait_for_slack)
+    with _config_problems():
         # Over HTTP, bot/server.py checks every request's signature before Bolt sees it.
         app = create_app(settings, socket_mode=socket_mode,
                          server_checks_signature=not socket_mode)
-    except SettingsError as exc:
-        raise ConfigProblem(str(exc)) from None
-    except BoltError as exc:
-        raise ConfigProblem(f"SLACK_BOT_TOKEN was refused by Slack: {exc}") from None
     # Ready while Redis answers (commands can be queued); alive regardless (/healthz).
     ready = redis_check(connect(settings.redis_url))
     if socket_mode:
@@ -198,6 +219,96 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
         pass
     finally:
         server.server_close()
+
+
+def _wait_for_slack(settings: Settings, wait: Callable[..., object]) -> None:
+    """Wait for Slack to answer auth.test (bot/startup.py); a refused token exits 2."""
+    from bot.slack import web_client
+
+    with _config_problems():
+        wait(web_client(settings.bot_token, settings.api_url),
+             echo=lambda line: click.echo(line, err=True))
+
+
+@contextlib.contextmanager
+def _config_problems() -> Iterator[None]:
+    """Slack refusing the token, or a setting found wrong while starting: exit 2."""
+    from slack_bolt.error import BoltError
+
+    from bot.settings import SettingsError
+
+    try:
+        yield
+    except SettingsError as exc:
+        raise ConfigProblem(str(exc)) from None
+    except BoltError as exc:
+        raise ConfigProblem(f"SLACK_BOT_TOKEN was refused by Slack: {exc}") from None
+
+
+def _serve_processes(settings: Settings, host: str, port: int, processes: int) -> int:
+    """`serve --processes N` (N > 1): this process binds the port and supervises N forked
+    serving processes (bot/prefork.py); returns the exit code."""
+    from workers.logging_setup import configure_logging
+
+    # Synchronous here: the parent logs little, and a writer thread must not exist at fork.
+    configure_logging()
+    # Until the supervisor takes the signals over: SIGTERM unwinds, removing the metrics'
+    # temporary directory on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    # Imported once here, shared by the children (forked, not started afresh); nothing that
+    # holds a connection or a thread is created before the fork.
+    from bot.app import create_app
+    from bot.background import Background
+    from bot.prefork import Supervisor
+    from bot.server import listening_socket, make_server
+    from bot.startup import wait_for_slack
+    from workers.health import redis_check
+    from workers.jobs.queues import connect
+    from workers.logging_setup import flush_logs
+    from workers.metrics import forget_process
+
+    _wait_for_slack(settings, wait_for_slack)
+    sock = listening_socket(host, port)
+    bound = sock.getsockname()[1]
+
+    def child(ready: Callable[[], None]) -> int:
+        configure_logging(background=True)
+        background = Background()
+        try:
+            with _config_problems():
+                app = create_app(settings, server_checks_signature=True, background=background)
+        except ConfigProblem as exc:
+            exc.show()
+            return exc.exit_code
+        server = make_server(app, host, port, redis_check(connect(settings.redis_url)),
+                             signing_secret=settings.signing_secret, sock=sock)
+        ready()
+        # The first SIGTERM (from the parent) or SIGINT (Ctrl-C reaches the whole process
+        # group) ends the serving loop; later ones are ignored (bot/prefork.py).
+        with contextlib.suppress(SystemExit):
+            server.serve_forever(poll_interval=0.2)
+        # No new connection; the requests read are answered, the work after their acks done,
+        # and the log lines written before the process ends (the parent kills it after
+        # bot/prefork.py's STOP_TIMEOUT).
+        server.socket.close()
+        if not server.drain(DRAIN_TIMEOUT):
+            log.warning("requests still unanswered when stopping", extra={"pid": os.getpid()})
+        background.shutdown()
+        log.info("serve process stopped", extra={"pid": os.getpid()})
+        flush_logs()
+        return 0
+
+    def announce() -> None:
+        log.info("serving", extra={"url": f"http://{host}:{bound}/slack/events",
+                                   "processes": processes})
+        click.echo(f"origin502 listening on http://{host}:{bound}/slack/events "
+                   f"({processes} processes)", err=True)
+
+    gc.freeze()  # what the imports made stays shared with the children (copy-on-write)
+    try:
+        return Supervisor(processes, child, on_exit=forget_process).run(announce)
+    finally:
+        sock.close()
 
 
 if __name__ == "__main__":

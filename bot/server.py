@@ -37,7 +37,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 from functools import cache
@@ -63,6 +63,11 @@ IDLE_TIMEOUT = float(os.environ.get("ORIGIN502_HTTP_IDLE_TIMEOUT") or 10)
 REQUEST_DEADLINE = float(os.environ.get("ORIGIN502_HTTP_REQUEST_DEADLINE") or 20)
 # Connections served at once; one more is answered 503 and closed, without a thread.
 MAX_CONNECTIONS = int(os.environ.get("ORIGIN502_HTTP_MAX_CONNECTIONS") or 128)
+# With a socket shared by several processes (`serve --processes`): connections one process
+# takes in before it has answered them, and seconds it waits for one of them to be answered
+# before it takes the next connection anyway (SlackHTTPServer.accept_ahead).
+ACCEPT_AHEAD = int(os.environ.get("ORIGIN502_HTTP_ACCEPT_AHEAD") or 8)
+ACCEPT_WAIT = 0.05
 # Threads that run Bolt for the requests read, in arrival order (module docstring).
 APP_THREADS = int(os.environ.get("ORIGIN502_HTTP_APP_THREADS") or 4)
 # Slack signs with a whole number of seconds; anything else is not Slack.
@@ -170,6 +175,15 @@ def make_handler(
         wbufsize = 1 << 16
 
         def do_GET(self) -> None:
+            with self.server.answering():  # type: ignore[attr-defined]
+                self._get()
+
+        def do_POST(self) -> None:
+            # Counted from here to the answer, so that a stopping process lets it finish.
+            with self.server.answering():  # type: ignore[attr-defined]
+                self._post()
+
+        def _get(self) -> None:
             path = self.path.split("?", 1)[0]
             if path in ("/healthz", "/livez"):
                 # Alive: this thread answers. Never waits on Redis (see workers/health.py).
@@ -185,7 +199,7 @@ def make_handler(
             else:
                 self._reply(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
 
-        def do_POST(self) -> None:
+        def _post(self) -> None:
             path, _, query = self.path.partition("?")
             body = self._read_body()
             if body is None:
@@ -270,6 +284,7 @@ def make_handler(
                 # Whatever was answered goes out now, on every path (see wbufsize).
                 with contextlib.suppress(OSError, ValueError):
                     self.wfile.flush()
+                release_permit()
 
         def handle_expect_100(self) -> bool:
             # "100 Continue" must reach the client before its body is read (see wbufsize).
@@ -350,6 +365,19 @@ class _Workers:
             self._idle.release()
 
 
+_PERMIT: contextvars.ContextVar[threading.Semaphore | None] = contextvars.ContextVar(
+    "origin502_accept_permit", default=None)
+
+
+def release_permit() -> None:
+    """The connection served in this context has had its first answer: its process may take
+    another one in (SlackHTTPServer.accept_ahead)."""
+    permit = _PERMIT.get()
+    if permit is not None:
+        _PERMIT.set(None)
+        permit.release()
+
+
 class SlackHTTPServer(ThreadingHTTPServer):
     # The standard backlog of 5 resets connections when a burst of commands arrives at once.
     request_queue_size = 256
@@ -358,14 +386,63 @@ class SlackHTTPServer(ThreadingHTTPServer):
     max_connections = MAX_CONNECTIONS
     lanes: ThreadPoolExecutor | None = None  # where Bolt runs (make_server)
 
+    # Connections this process takes in ahead of answering them (None: as many as come).
+    # On a socket shared by several processes, a process that takes every connection it can
+    # queues them behind its own work, where another process with a free core cannot take
+    # them: under a burst of 50, p99 of the acks went from ~110 ms with one process to
+    # ~160 ms with two. Taking only ACCEPT_AHEAD ahead leaves the rest in the kernel's queue,
+    # one queue for all the processes, for whichever has room first (p99 ~95 ms,
+    # benchmarks/ack_latency.py --processes 1,2). Room is waited for ACCEPT_WAIT at most: a
+    # few clients that connect and send nothing (slowloris) slow the accepting down, they do
+    # not stop it.
+    accept_ahead: int | None = None
+
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         _freeze_startup_objects()
         super().serve_forever(poll_interval)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        if self._ahead is None:
+            return super().get_request()
+        # Full: the connection waits (in the kernel's queue) for whichever process has room.
+        permit = self._ahead.acquire(timeout=ACCEPT_WAIT)
+        try:
+            accepted = super().get_request()
+        except BaseException:
+            if permit:
+                self._ahead.release()
+            raise
+        self._admission.permit = permit  # for process_request, next on this thread
+        return accepted
 
     def server_activate(self) -> None:
         super().server_activate()
         self._slots = threading.BoundedSemaphore(self.max_connections)
         self._workers = _Workers(self.process_request_thread, self.max_connections)
+        self._answering = 0
+        self._idle = threading.Condition()
+        self._ahead = (threading.Semaphore(self.accept_ahead) if self.accept_ahead else None)
+        self._admission = threading.local()  # the accepting thread's permit, until handed on
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Marks a request being answered (from its headers to its answer): `drain` waits."""
+        with self._idle:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._answering -= 1
+                if not self._answering:
+                    self._idle.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Once serve_forever has returned: wait until the requests being answered are
+        answered (True), or `timeout` seconds (False). A connection idle between requests is
+        not waited for: it ends with the process."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._answering, timeout=timeout)
 
     def server_close(self) -> None:
         super().server_close()
@@ -378,23 +455,33 @@ class SlackHTTPServer(ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         # One thread per connection, but only so many: past the bound a connection is told
         # 503 from the accepting thread and closed, so stalled clients cannot pile up threads.
+        permit = bool(getattr(self._admission, "permit", False))
+        self._admission.permit = False  # the connection carries it now
         if not self._slots.acquire(blocking=False):
+            if permit:
+                self._ahead.release()  # type: ignore[union-attr]
             with contextlib.suppress(OSError):
                 request.setblocking(False)
                 request.send(_BUSY)
             self.shutdown_request(request)
             return
         try:
-            self._workers.submit(request, client_address)
+            self._workers.submit((request, permit), client_address)
         except BaseException:
             self._slots.release()
+            if permit:
+                self._ahead.release()  # type: ignore[union-attr]
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        request, permit = request
+        if permit:
+            _PERMIT.set(self._ahead)
         try:
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
+            release_permit()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that resets or times out is routine; one line, never a traceback on stderr.
@@ -402,20 +489,51 @@ class SlackHTTPServer(ThreadingHTTPServer):
         log.info("connection ended with an error", extra={"error": repr(error)[:200]})
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port as `make_server` would bind it, to be shared by the
+    processes of `serve --processes N` (bot/prefork.py)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family,
+                                backlog=SlackHTTPServer.request_queue_size)
+
+
 def make_server(
-    app: App, host: str, port: int, ready: HealthCheck, *, signing_secret: str | None = None
-) -> ThreadingHTTPServer:
+    app: App,
+    host: str,
+    port: int,
+    ready: HealthCheck,
+    *,
+    signing_secret: str | None = None,
+    sock: socket.socket | None = None,
+) -> SlackHTTPServer:
     """The HTTP server; `/readyz` answers with `ready()` (bounded), `/healthz` only says
     alive. With `signing_secret`, requests to /slack/events are checked against Slack's
     signature before Bolt (or its logging) sees the body. Without it, the app must check the
-    signature itself (Bolt's RequestVerification): nothing unsigned reaches a listener."""
+    signature itself (Bolt's RequestVerification): nothing unsigned reaches a listener.
+
+    With `sock` (from `listening_socket`, inherited across fork), the server accepts on it
+    instead of binding host:port; other processes accept on the same socket, each taking
+    ACCEPT_AHEAD connections ahead at most (SlackHTTPServer.accept_ahead). It is made
+    non-blocking: every process waiting on it wakes for a new connection, one takes it, and
+    the others' accept fails at once (socketserver ignores that) instead of blocking in
+    accept, where a stop request could not reach the serving loop."""
     if not signing_secret and not any(
         isinstance(m, RequestVerification) for m in getattr(app, "_middleware_list", [])
     ):
         raise ValueError("no signing secret, and the app does not check Slack's signature")
     lanes = ThreadPoolExecutor(max_workers=APP_THREADS, thread_name_prefix="bolt")
+    handler = make_handler(app, ready, signing_secret, lanes)
     try:
-        server = SlackHTTPServer((host, port), make_handler(app, ready, signing_secret, lanes))
+        if sock is None:
+            server = SlackHTTPServer((host, port), handler)
+        else:
+            server = SlackHTTPServer(sock.getsockname()[:2], handler, bind_and_activate=False)
+            server.socket.close()  # the one it made; this process serves the shared one
+            sock.setblocking(False)
+            server.socket = sock
+            server.server_name, server.server_port = host, int(sock.getsockname()[1])
+            server.accept_ahead = ACCEPT_AHEAD
+            server.server_activate()
     except BaseException:
         lanes.shutdown(wait=False)
         raise

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from workers import __version__
 from workers.addresses import private_reason
@@ -29,13 +30,15 @@ from workers.models import (
     Verdict,
 )
 from workers.models.layers import LayerResult, connection_probe, connection_results
-from workers.models.provisional import Provisional
 from workers.probes.attempts import FanOut, ProbeEvents
 from workers.probes.context import ProbeContext
 from workers.probes.registry import CONNECTION_LAYERS, PROBES, connection_probes
 from workers.probes.state import ProbeState
-from workers.provisional import FirstVerdict
 from workers.target import Target
+
+if TYPE_CHECKING:
+    from workers.models.provisional import Provisional
+    from workers.probes.side_checks import SideCheckCache
 
 ProgressCallback = Callable[[str, str], None]
 log = logging.getLogger(__name__)
@@ -218,7 +221,8 @@ def probe_address(target: Target, address: str, ctx: ProbeContext,
 def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = None,
              budget: float | None = None,
              on_provisional: Callable[[Provisional], None] | None = None,
-             events: ProbeEvents | None = None) -> Report:
+             events: ProbeEvents | None = None,
+             side_checks: SideCheckCache | None = None) -> Report:
     """Probe the origin the way CloudFront connects to it and name what would make it fail.
 
     Never raises for anything the origin does; ``Report.probe_error`` is set when the probe
@@ -226,12 +230,15 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
     ``on_provisional`` is called (from a probe thread) with a first verdict once every
     connection has ended or is only retrying after a timed-out attempt, before this returns
     the final report (see workers/provisional.py); ``events`` hears every attempt, for
-    progress lines (see workers/waiting.py).
+    progress lines (see workers/waiting.py). ``side_checks``: where a watch keeps the side
+    handshakes' reassuring answers for its next cycles (workers/probes/side_checks.py); None
+    makes every side handshake afresh.
     """
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     target = Target.of(request)
     ctx = ProbeContext.for_request(request, budget)
+    ctx.side_checks = side_checks
     progress = on_progress or (lambda _layer, _text: None)
     dns = PROBES[Layer.DNS].run(target, ctx, ProbeState())
     if not isinstance(dns, DnsResult):  # the first layer names the addresses to connect to
@@ -255,6 +262,8 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         # events for progress lines; nothing is watched unless the caller asks.
         watchers: list[ProbeEvents] = [events] if events is not None else []
         if on_provisional is not None:
+            from workers.provisional import FirstVerdict  # only a caller showing progress
+
             connections = [(a, scheme, port) for a in probed
                            for scheme, port in target.settings.schemes()]
             watchers.append(FirstVerdict(connections, address_shell, assemble, on_provisional,

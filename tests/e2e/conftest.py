@@ -162,7 +162,9 @@ def stack_factory(e2e_env: dict[str, Any], tmp_path: Path) -> Iterator[Callable[
     processes: list[Process] = []
     slack: FakeSlack = e2e_env["slack"]
 
-    def start(*, workers: bool = True, **overrides: str) -> Stack:
+    def start(
+        *, workers: bool = True, serve_args: tuple[str, ...] = (), **overrides: str
+    ) -> Stack:
         env = {**e2e_env["env"], **overrides}
         command = origin502_command()
 
@@ -192,7 +194,10 @@ def stack_factory(e2e_env: dict[str, Any], tmp_path: Path) -> Iterator[Callable[
             return worker
 
         serve = Process(
-            [*command, "serve", "--host", "127.0.0.1", "--port", "0"], env, tmp_path, "serve"
+            [*command, "serve", "--host", "127.0.0.1", "--port", "0", *serve_args],
+            env,
+            tmp_path,
+            "serve",
         )
         processes.append(serve)
         base = serve.wait_for_output(r"listening on (http://127\.0\.0\.1:\d+)").group(1)

@@ -314,11 +314,13 @@ def test_worker_killed_on_the_last_attempt_fails_clearly_in_the_thread(
     stack.start_worker("--queues", "delivery", name="delivery")
     first = stack.start_worker("--queues", "probe", name="probe-a")
     stack.send.command(f"origin.test --https-port {hanging_origin.port} --read-timeout 20")
-    stack.slack.wait_for(lambda: hanging_origin.connections, timeout=20)
+    # A probe's request, not its connections, marks it as waiting on the origin: one probe
+    # opens several connections (its side handshakes), only one of which asks for a page.
+    stack.slack.wait_for(lambda: hanging_origin.requests, timeout=20)
     first.kill()
     second = stack.start_worker("--queues", "probe", name="probe-b")
     # The retry reaches the origin again; the worker dies again, with no retry left.
-    stack.slack.wait_for(lambda: len(hanging_origin.connections) >= 2, timeout=30)
+    stack.slack.wait_for(lambda: len(hanging_origin.requests) >= 2, timeout=30)
     second.kill()
     stack.start_worker("--queues", "probe", name="probe-c")
     parent = finished_parent(stack)

@@ -653,6 +653,8 @@ REJECTED = {
         _with(ingress={"enabled": True, "hosts": [{"host": "a", "paths": [{"path": "x"}]}]}),
         "/ingress/hosts/0/paths/0",
     ),
+    "no serving process": (_with(bot__processes=0), "/bot/processes"),
+    "processes as a string": (_with(bot__processes="2"), "/bot/processes"),
     "env var with both value and valueFrom": (
         _with(bot__extraEnv=[{"name": "X", "value": "1", "valueFrom": {}}]),
         "/bot/extraEnv/0",
@@ -688,6 +690,18 @@ TEMPLATE_FAILURES = {
             ingress={"enabled": True},
         ),
         "ingress.enabled and slack.socketMode are both true",
+    ),
+    "several serving processes in socket mode": (
+        _with(slack__socketMode=True, slack__appToken="xapp-1-abc", bot__processes=2),
+        "bot.processes is 2, but Socket Mode runs in one process",
+    ),
+    "more serving processes than cores": (
+        _with(bot__processes=2),  # the default limit: 500m
+        "bot.processes is 2 but bot.resources.limits.cpu is 500m",
+    ),
+    "more serving processes than a fractional limit": (
+        _with(bot__processes=3, bot__resources={"limits": {"cpu": 2.5}}),
+        "bot.processes is 3 but bot.resources.limits.cpu is 2.5",
     ),
     "hpa minimum above maximum": (
         _with(worker__autoscaling={"minReplicas": 5, "maxReplicas": 2}),
@@ -787,3 +801,37 @@ def test_pod_identity_agent_is_opened_for_probe_workers_only_on_port_80() -> Non
     # Without podIdentity the metadata range stays closed for every role.
     for policy in by_kind("default", "NetworkPolicy").values():
         assert not [b for _, b in _egress_ip_blocks(policy) if b["cidr"] in POD_IDENTITY_AGENT]
+
+
+# --- serving processes of the bot (serve --processes) ----------------------------------------
+
+
+def _bot_container(values: dict[str, Any]) -> dict[str, Any]:
+    with helm.Chart.load(CHART) as loaded:
+        rendered = loaded.render(values, name=RELEASE, namespace=NAMESPACE)
+    for name, text in rendered.items():
+        if name.endswith("deployment-bot.yaml"):
+            (deployment,) = [doc for doc in yaml.safe_load_all(text) if doc]
+            (container,) = deployment["spec"]["template"]["spec"]["containers"]
+            return dict(container)
+    raise AssertionError("no bot deployment")
+
+
+def test_one_serving_process_by_default_with_no_multiprocess_metrics() -> None:
+    (bot,) = (c for n, _, c in containers("default") if n.endswith("-bot"))
+    assert bot["args"][:5] == ["serve", "--port", "3000", "--processes", "1"]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in env_of(bot)
+
+
+@pytest.mark.parametrize("cpu", ["2", 2, "2000m", "3"])
+def test_several_serving_processes_with_a_core_each(cpu: Any) -> None:
+    bot = _bot_container(_with(bot__processes=2,
+                               bot__resources={"requests": {"cpu": "1"}, "limits": {"cpu": cpu}}))
+    assert bot["args"][:5] == ["serve", "--port", "3000", "--processes", "2"]
+    # Their metrics add up in a directory on the /tmp emptyDir.
+    assert env_of(bot)["PROMETHEUS_MULTIPROC_DIR"]["value"].startswith("/tmp/")
+
+
+def test_socket_mode_passes_no_process_count() -> None:
+    (bot,) = (c for n, _, c in containers("socket-mode") if n.endswith("-bot"))
+    assert "--processes" not in bot["args"]

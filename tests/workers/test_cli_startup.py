@@ -42,6 +42,11 @@ LAZY = {
     "workers.terminal": "the terminal report (not --json)",
     "workers.watches": "the scheduler command",
     "workers.jobs": "worker",
+    "certifi": "nothing: the CA file is found beside it (importing it loads importlib.resources)",
+    "importlib.resources": "nothing (certifi's way to its CA file)",
+    "workers.provisional": "a first verdict before the final one (terminal, Slack)",
+    "encodings.idna": "non-ASCII server names (ssl's codec for a str SNI)",
+    "workers.probes.side_checks": "watches (side-check answers reused between cycles)",
 }
 
 SCRIPT = """\

@@ -100,6 +100,15 @@ class Predicts(StrEnum):
     NO_ERROR = "no error"  # viewers get no error status because of it
 
 
+class Prose(str):
+    """Catalog wording a rule passes as a value into another template (a fix, a "how"):
+    ours, so its `code` spans are kept where it is filled in. Every other filled-in value may
+    come from the origin and has its backticks shown as ˋ in the steps (see
+    ``workers.diagnosis.render``). A test checks every catalog phrase with a backtick is one."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Entry:
     severity: Severity
@@ -117,6 +126,9 @@ class Entry:
     # What viewers get when a finding of this code is an error (or, for a warning, if it
     # bites). Every code decides it; a table test asks it of the whole enum.
     predicts: Predicts | None = None
+    # The summary of a finding merged across addresses, when "each address" cannot stand in
+    # the usual one for the address (it is the object of "resolves to"); None: the usual one.
+    merged: str | None = None
 
     def summary_for(self, shape: Shape | None) -> str:
         return self.summary if shape is None else self.shapes[shape]
@@ -127,6 +139,7 @@ NAME_SERVERS_FAILING = (
     "{count} of the {total} name servers of {zone} {verb} when asked directly for {name} "
     "{record}: {said}.{others}")
 SERVER_RSA_KEY = "The server certificate has a {bits}-bit RSA key."
+RESOLVES_TO_EACH = "{hostname} resolves to addresses that are not public: each is {reason}."
 
 
 P = Predicts
@@ -591,8 +604,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "(Keep-Alive: {keep_alive}); CloudFront keeps an idle origin connection for reuse up to "
          "{keepalive:g} s (origin keep-alive timeout)."),
         ("CloudFront may send a request on a connection the origin is closing at that moment. "
-         "That this gives occasional 502s is widely reported but not documented by AWS "
-         "(UNCONFIRMED).",
+         "That this gives occasional 502s is widely reported, but AWS does not document it.",
          "Make the origin's idle timeout longer than {keepalive:g} s (nginx: "
          "`keepalive_timeout 75s;`), or set the distribution's origin keep-alive timeout below "
          "the origin's."),
@@ -612,8 +624,8 @@ CATALOG: dict[FindingCode, Entry] = {
         ("origin502 stopped waiting at the diagnosis's deadline: {detail}. CloudFront's "
          "response timeout ({timeout:g} s) counts the wait between packets, so a trickling "
          "origin keeps viewers waiting; with a response completion timeout set, CloudFront "
-         "then answers 504. How CloudFront treats an endless stream of 1xx responses is not "
-         "documented (UNCONFIRMED).",
+         "then answers 504. AWS does not document how CloudFront treats an endless stream of "
+         "1xx responses.",
          "Find what on the origin (or a proxy in front of it) sends GET {path} so slowly, and "
          "make it send complete response headers promptly."),
         (LINK_RESPONSE_TIMEOUT, LINK_504), predicts=P.S504),
@@ -655,8 +667,8 @@ CATALOG: dict[FindingCode, Entry] = {
          "responses{final}; CloudFront accepts one and returns an error "
          "after a second."),
         ("AWS documents that CloudFront returns an error when the origin sends another 100 "
-         "Continue after the first; which status viewers then get is not documented "
-         "(UNCONFIRMED, most likely 502).",
+         "Continue after the first; AWS does not document which status viewers then get (most "
+         "likely 502).",
          "Find what on the origin, or a proxy in front of it, sends 100 Continue more than "
          "once and make it send at most one (this GET had no `Expect: 100-continue`, so none "
          "was needed)."),
@@ -665,8 +677,7 @@ CATALOG: dict[FindingCode, Entry] = {
         Severity.ERROR, "The response headers exceed CloudFront's 20,480-byte limit",
         ("{address} port {port} answers GET {path} with {size} of response headers; CloudFront "
          "accepts at most 20,480 bytes.{largest}{counted}"),
-        ("CloudFront does not pass such a response on: its logs say OriginHeaderTooBigError. "
-         "Which status viewers get is not documented (most likely 502).",
+        ("{consequence} Which status viewers get is not documented (most likely 502).",
          "Make the response headers smaller: fewer or shorter cookies, a shorter "
          "Content-Security-Policy, no debug headers. origin502 counts the whole response head "
          "as received (status line, header lines and line ends); AWS does not say exactly "
@@ -712,13 +723,13 @@ CATALOG: dict[FindingCode, Entry] = {
         ("CloudFront connects to custom origins over the internet and cannot reach such an "
          "address: publish a public address, or use a VPC origin for private load balancers "
          "and instances.",),
-        (LINK_504, LINK_VPC_ORIGINS), predicts=P.S504),
+        (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH, predicts=P.S504),
     FindingCode.ADDRESS_NOT_ALLOWED: Entry(
         Severity.ERROR, "Refused to probe a non-public address",
         "{hostname} resolves to {address}, {reason}.",
         ("CloudFront could not reach it either: publish a public address or use a VPC origin. "
          "origin502 probes such addresses only with ORIGIN502_ALLOW_PRIVATE_TARGETS=1.",),
-        (LINK_504, LINK_VPC_ORIGINS), predicts=P.S504),
+        (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH, predicts=P.S504),
     # Severity is set by the rule: error when the edge answers 5xx, info when it answers
     # normally, warning when it could not be reached from here.
     FindingCode.TARGET_IS_CLOUDFRONT: Entry(
@@ -867,11 +878,11 @@ TLS13_ANSWER_ALERT = "alert {alert}"
 TLS13_ACCEPTS_SUITE = "offered every TLS 1.3 suite, it chooses {cipher}"
 TLS13_ACCEPTS_NOTHING = (
     "offered every TLS 1.3 suite, curve and signature scheme, it still fails ({error})")
-TLS13_FIX_SUITES = (
+TLS13_FIX_SUITES = Prose(
     "Allow TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384 among the origin's TLS 1.3 "
     "suites (nginx: `ssl_conf_command Ciphersuites "
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;`).")
-TLS13_FIX_OTHER = (
+TLS13_FIX_OTHER = Prose(
     "Make TLS 1.3 on the origin accept CloudFront's curves (X25519, P-256, P-384) and RSA-PSS "
     "or ECDSA signatures, or turn TLS 1.3 off on the origin (nginx: `ssl_protocols TLSv1.2;`) "
     "until it does.")
@@ -880,6 +891,13 @@ TLS13_OTHER_SUITES_NOTE = (
     " The origin does complete a TLS 1.3 handshake, but only with {cipher}, not with the "
     "suites CloudFront is believed to offer ({tls13_suites}); whether CloudFront's TLS 1.3 "
     "offer includes {cipher} is not documented.")
+# The same, when the suite it chose is one CloudFront is believed to offer: its curves or
+# signature schemes are what CloudFront's presumed offer lacks.
+TLS13_OTHER_GROUPS_NOTE = (
+    " The origin does complete a TLS 1.3 handshake with {cipher}, one of the suites CloudFront "
+    "is believed to offer, but only once curves or signature schemes beyond CloudFront's are "
+    "offered; which curves and signature schemes CloudFront offers over TLS 1.3 is not "
+    "documented.")
 COMMON_PROTOCOL = "the common protocol"  # when no protocol was accepted in common
 # How the origin answered a ClientHello with exactly CloudFront's ciphers, by outcome.
 OFFER_ANSWERS: dict[str, str] = {
@@ -905,6 +923,7 @@ HANDSHAKE_FAILURES: dict[TlsReason, str] = {
     TlsReason.TIMEOUT: "the origin did not complete the handshake in time",
 }
 HANDSHAKE_FAILED = "the handshake failed"
+HANDSHAKE_NO_MESSAGE = "no error message"  # TLS_HANDSHAKE_FAILED's brackets, when none came
 # What to do about a failed handshake, by what was measured: a connection closed right after
 # the ClientHello or a silence says nothing about protocols or ciphers.
 HANDSHAKE_ADVICE: dict[TlsReason, str] = {
@@ -1020,6 +1039,10 @@ MISMATCH_WHY = "CloudFront checks the certificate against the origin domain"
 MISMATCH_ALTERNATIVE = (
     "Or point the origin domain at a name the certificate already covers ({covered}), or "
     "forward the viewer's Host header if the certificate names the viewer domain.")
+MISMATCH_ALTERNATIVE_WILDCARD = (
+    "Or point the origin domain at a name the certificate already covers: a name one label "
+    "under {domain}, which its {pattern} covers by any reading of wildcards, or forward the "
+    "viewer's Host header if the certificate names the viewer domain.")
 CHAIN_ORDER_CA_FIRST = (
     "The origin sends the CA certificate \"{first}\" first and its server certificate "
     "\"{server}\" in position {position}. TLS requires the server certificate first.")
@@ -1073,31 +1096,39 @@ STAPLE_PROBLEMS: dict[str, str] = {
     "expired": "it is out of date since {on} UTC ({ago} ago, its nextUpdate)",
     "not_yet_valid": "it is dated {ago} in the future (thisUpdate {on} UTC)",
 }
-STAPLE_FIXES: dict[str, str] = {
-    "unreadable": ("Staple a real OCSP response for this certificate: let the server fetch "
-                   "it from the CA's OCSP responder (nginx: `ssl_stapling on;` without "
-                   "`ssl_stapling_file`), or make the file again with `openssl ocsp`."),
-    "refused": ("The file or cache holds the responder's refusal: fetch the status again "
-                "(`openssl ocsp -issuer issuer.pem -cert server.pem -url URL -respout "
-                "resp.der`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
-    "other_certificate": ("The stapled response belongs to another certificate (most often "
-                          "the one before a renewal, left in an `ssl_stapling_file`): make it "
-                          "again for the certificate now installed, or let the server fetch it "
-                          "(nginx: `ssl_stapling on;` without the file)."),
-    "other_issuer": ("The stapled response names a certificate of another CA: make it again "
-                     "with this certificate's issuer (`openssl ocsp -issuer issuer.pem -cert "
-                     "server.pem ...`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
-    "bad_signature": ("Staple a response signed by the certificate's issuer or by a "
-                      "responder it authorised: fetch it from the CA's OCSP responder named in "
-                      "the certificate."),
-    "unknown": ("The responder does not know this certificate: check that it is the CA's "
-                "responder for this issuer (the certificate's AIA OCSP URL), and that the "
-                "certificate is one the CA issued."),
-    "expired": ("Refresh the stapled response before its nextUpdate: a file given with nginx's "
-                "`ssl_stapling_file` is never refreshed by nginx, so make it again on a "
-                "schedule, or let nginx fetch it (`ssl_stapling on;` without the file)."),
-    "not_yet_valid": ("Check the clock of the machine that made the response; a response from "
-                      "the CA's responder is dated by the CA."),
+STAPLE_FIXES: dict[str, Prose] = {
+    "unreadable": Prose(
+        "Staple a real OCSP response for this certificate: let the server fetch "
+        "it from the CA's OCSP responder (nginx: `ssl_stapling on;` without "
+        "`ssl_stapling_file`), or make the file again with `openssl ocsp`."),
+    "refused": Prose(
+        "The file or cache holds the responder's refusal: fetch the status again "
+        "(`openssl ocsp -issuer issuer.pem -cert server.pem -url URL -respout "
+        "resp.der`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
+    "other_certificate": Prose(
+        "The stapled response belongs to another certificate (most often "
+        "the one before a renewal, left in an `ssl_stapling_file`): make it "
+        "again for the certificate now installed, or let the server fetch it "
+        "(nginx: `ssl_stapling on;` without the file)."),
+    "other_issuer": Prose(
+        "The stapled response names a certificate of another CA: make it again "
+        "with this certificate's issuer (`openssl ocsp -issuer issuer.pem -cert "
+        "server.pem ...`), or let the server fetch it (nginx: `ssl_stapling on;`)."),
+    "bad_signature": Prose(
+        "Staple a response signed by the certificate's issuer or by a "
+        "responder it authorised: fetch it from the CA's OCSP responder named in "
+        "the certificate."),
+    "unknown": Prose(
+        "The responder does not know this certificate: check that it is the CA's "
+        "responder for this issuer (the certificate's AIA OCSP URL), and that the "
+        "certificate is one the CA issued."),
+    "expired": Prose(
+        "Refresh the stapled response before its nextUpdate: a file given with nginx's "
+        "`ssl_stapling_file` is never refreshed by nginx, so make it again on a "
+        "schedule, or let nginx fetch it (`ssl_stapling on;` without the file)."),
+    "not_yet_valid": Prose(
+        "Check the clock of the machine that made the response; a response from "
+        "the CA's responder is dated by the CA."),
 }
 STAPLE_MUST = (" The certificate carries OCSP Must-Staple, so clients that enforce it treat this "
                "as no response at all and refuse the connection; whether CloudFront does is "
@@ -1183,8 +1214,10 @@ BUDGET_LIMITS = {
     "tls": "the {connect:g} s connection timeout",
     "http": "the {read:g} s response timeout",
 }
-BUDGET_HOW = "for a full answer, run `origin502 diagnose` again with `--budget {needed:g}`"
-BUDGET_HOW_MORE = "for a full answer, run `origin502 diagnose` again with a larger `--budget`"
+BUDGET_HOW = Prose(
+    "for a full answer, run `origin502 diagnose` again with `--budget {needed:g}`")
+BUDGET_HOW_MORE = Prose(
+    "for a full answer, run `origin502 diagnose` again with a larger `--budget`")
 SERVER_HEADER = " ({server})"
 ORIGIN_ERROR_FIX_ALB = (
     "An Application Load Balancer answers 502/503 itself when it has no healthy targets or a "
@@ -1215,10 +1248,16 @@ CONTINUE_FINAL = " before its final {status}"
 HEADERS_SIZE = "{bytes:,} bytes"
 HEADERS_SIZE_CUT = "more than {bytes:,} bytes (origin502 stopped reading there)"
 HEADERS_LARGEST = " The largest: {names}."
+# What CloudFront does with it: said as fact only when the size is over by any count.
+HEADERS_NOT_PASSED = (
+    "CloudFront does not pass such a response on: its logs say OriginHeaderTooBigError.")
+HEADERS_NOT_PASSED_IF = (
+    "If CloudFront counts the response head as origin502 does, it does not pass such a response "
+    "on, and its logs say OriginHeaderTooBigError.")
 HEADER_WEIGHT = "{name} {bytes:,} bytes"
 HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} bytes, under the "
-                         "limit: whether CloudFront fails it depends on how it counts "
-                         "(UNCONFIRMED).")
+                         "limit: whether CloudFront fails it depends on how it counts, "
+                         "which AWS does not document.")
 
 # CloudFront's edge as the target (workers.diagnosis.edge)
 EDGE_BY_NAME = "{cloudfront_name} is a CloudFront distribution name"

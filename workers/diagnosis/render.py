@@ -14,6 +14,7 @@ from workers.diagnosis.catalog import (
     MERGED_ADDRESSES,
     SCOPE_ALL,
     SCOPE_SOME,
+    Prose,
 )
 from workers.diagnosis.draft import Draft, Fact
 from workers.models import Finding
@@ -31,10 +32,11 @@ class _Blank(string.Formatter):
 class _Steps(_Blank):
     """Also keeps a filled-in value (a name an origin chose) from opening or closing a step's
     `code` spans: its backticks show as ˋ, so the steps' commands stay commands wherever they
-    are shown."""
+    are shown. The catalog's own wording passed as a value (``Prose``) keeps its spans."""
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        return str(super().format_field(value, format_spec)).replace("`", "\u02cb")
+        text = str(super().format_field(value, format_spec))
+        return text if isinstance(value, Prose) else text.replace("`", "\u02cb")
 
 
 _FORMAT = _Blank()
@@ -42,7 +44,10 @@ _STEPS = _Steps()
 
 
 def say(template: str, **facts: Fact) -> str:
-    """``template`` filled with ``facts``."""
+    """``template`` filled with ``facts``. A ``Prose`` template gives ``Prose``, its values'
+    backticks shown as ˋ as in the steps, so it can be passed on as a value."""
+    if isinstance(template, Prose):
+        return Prose(_STEPS.format(template, **facts))
     return _FORMAT.format(template, **facts)
 
 
@@ -93,16 +98,21 @@ def word(draft: Draft, total_addresses: int) -> Finding:
                 if isinstance(v, str | int | float | list)}
     merged = len(draft.addresses) > 1
     if merged:
-        summary = say(template, **{k: EACH_ADDRESS if v == draft.address else v
-                                   for k, v in facts.items()})
+        summary = say(entry.merged or template,
+                      **{k: EACH_ADDRESS if v == draft.address else v for k, v in facts.items()})
+        if summary.startswith(EACH_ADDRESS):  # "each address port 443 ..." opens it
+            summary = summary[:1].upper() + summary[1:]
+        count = len(draft.addresses)
+        scope = SCOPE_ALL if count == total_addresses else say(SCOPE_SOME, count=count)
+        # Inside the summary's own sentence ("... (all 2 addresses: ...)."), before the notes.
+        ended = summary.endswith(".")
+        summary = (summary.removesuffix(".") + say(MERGED_ADDRESSES, scope=scope,
+                                                   total=total_addresses,
+                                                   addresses=", ".join(draft.addresses))
+                   + ("." if ended else ""))
     summary += "".join(say(note.template, **note.facts) for note in draft.notes)
     if draft.addresses:
         evidence["addresses"] = list(draft.addresses)
-    if merged:
-        count = len(draft.addresses)
-        scope = SCOPE_ALL if count == total_addresses else say(SCOPE_SOME, count=count)
-        summary += say(MERGED_ADDRESSES, scope=scope, total=total_addresses,
-                       addresses=", ".join(draft.addresses))
     links = list(entry.links)
     if draft.lead_link is not None:
         links = [draft.lead_link, *[x for x in links if x != draft.lead_link]]

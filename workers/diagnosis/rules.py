@@ -383,8 +383,15 @@ def _tls13_other_suites(tls: TlsResult) -> Note | None:
     check = tls.tls13
     if check is None or check.ok or not check.any_suite_cipher:
         return None
-    return Note(catalog.TLS13_OTHER_SUITES_NOTE,
-                {"cipher": check.any_suite_cipher, "tls13_suites": ", ".join(check.offered)})
+    if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED and not (
+            tls.certificate_key or "").startswith("ECDSA"):
+        return None  # no signature scheme AWS lists verifies the key, whatever the suite
+    facts: Facts = {"cipher": check.any_suite_cipher, "tls13_suites": ", ".join(check.offered)}
+    if check.any_suite_cipher in check.offered:
+        # The suite is one CloudFront is believed to offer: the curves or signature schemes
+        # the offer-everything handshake added made the difference, not the suite.
+        return Note(catalog.TLS13_OTHER_GROUPS_NOTE, facts)
+    return Note(catalog.TLS13_OTHER_SUITES_NOTE, facts)
 
 
 def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
@@ -458,8 +465,9 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
                 extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
             advice = (catalog.HANDSHAKE_ADVICE.get(reason, catalog.HANDSHAKE_ADVICE_OTHER)
                       if reason is not None else catalog.HANDSHAKE_ADVICE_OTHER)
-            words = {"what": what or tls.detail or catalog.HANDSHAKE_FAILED,
-                     "measured": tls.detail, "extra": extra,
+            # OpenSSL's message goes in the brackets only: "what" is ours, never it again.
+            words = {"what": what or catalog.HANDSHAKE_FAILED,
+                     "measured": tls.detail or catalog.HANDSHAKE_NO_MESSAGE, "extra": extra,
                      "advice": say(advice, port=probe.port)}
             out.append(draft(FindingCode.TLS_HANDSHAKE_FAILED, ip, **fill).worded(**words))
         note = _tls13_other_suites(tls)
@@ -774,7 +782,7 @@ def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[D
                           host=target.host_header)
     else:
         why = catalog.MISMATCH_WHY
-        alternative = say(catalog.MISMATCH_ALTERNATIVE, covered=names[0]) if names else ""
+        alternative = _covered_alternative(names)
     wide = judged.matched and Doubt.WIDE_WILDCARD in judged.doubts
     words: Facts = {
         "listed": listed,
@@ -787,6 +795,20 @@ def _name_findings(target: TargetInfo, leaf: CertificateInfo, ip: str) -> list[D
     # as uncertain.
     d.uncertain = wide
     return [d]
+
+
+def _covered_alternative(names: list[str]) -> str:
+    """The fix "point the origin domain at a name the certificate covers", with a name one
+    can point at: a wildcard such as ``*.example.com`` is no domain name (re-audit #11), so
+    it is said as a name one label under ``example.com``. Empty when there is none to name."""
+    exact = [n for n in names if "*" not in n]
+    if exact:
+        return say(catalog.MISMATCH_ALTERNATIVE, covered=exact[0])
+    wildcards = [n for n in names if n.startswith("*.") and "*" not in n[2:]]
+    if wildcards:
+        return say(catalog.MISMATCH_ALTERNATIVE_WILDCARD, pattern=wildcards[0],
+                   domain=wildcards[0][2:])
+    return ""
 
 
 def _lenient_name_finding(target: TargetInfo, leaf: CertificateInfo, ip: str, *,
@@ -1246,7 +1268,8 @@ def _headers_too_large(probe: ConnectionProbe, ip: str, fill: Facts) -> Draft | 
         address=ip,
         size=say(catalog.HEADERS_SIZE_CUT if http.head_cut else catalog.HEADERS_SIZE, bytes=size),
         largest=say(catalog.HEADERS_LARGEST, names=", ".join(weights)) if weights else "",
-        counted="" if certain else say(catalog.HEADERS_COUNTED_UNDER, fields=fields))
+        counted="" if certain else say(catalog.HEADERS_COUNTED_UNDER, fields=fields),
+        consequence=catalog.HEADERS_NOT_PASSED if certain else catalog.HEADERS_NOT_PASSED_IF)
     if not certain:
         d.severity, d.uncertain = Severity.WARNING, True
     return d

@@ -304,6 +304,9 @@ class TlsAttempt:
     negotiated_cipher: str | None = None
     error: str | None = None
     duration_ms: float = 0.0
+    # A watch's side check reused from an earlier cycle (workers/probes/side_checks.py): when
+    # this attempt was made (UTC, ISO 8601); None when it was made for this report.
+    reused_from: str | None = None
 
 
 @dataclass

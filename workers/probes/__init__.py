@@ -7,3 +7,7 @@ would make, follow-ups when it fails, and the judgement of the presented chain w
 (``workers.addresses`` knows which addresses are not public; it does no I/O, so the bot uses
 it too.) Library objects (sockets, ``cryptography`` certificates) never leave these modules.
 """
+
+from workers.probes import quiet
+
+quiet.install()  # before any probe thread runs: see workers.probes.quiet

@@ -18,15 +18,14 @@ uncertain finding.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import ipaddress
+import os
 import re
-import warnings
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
-import certifi
 from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification
 from OpenSSL import crypto
 
@@ -53,17 +52,33 @@ _ENCOUNTERED = re.compile(
 
 
 def _pem_certificates(path: str) -> list[x509.Certificate]:
-    with open(path, "rb") as handle, warnings.catch_warnings():
-        # One Mozilla root has a negative serial number; cryptography warns but loads it.
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    # One Mozilla root has a negative serial number: cryptography's warning about it is
+    # silenced once (workers.probes.quiet), never here, as probe threads load concurrently.
+    with open(path, "rb") as handle:
         return list(x509.load_pem_x509_certificates(handle.read()))
+
+
+@cache
+def mozilla_bundle() -> str:
+    """The file of Mozilla's CA list as certifi ships it. Found beside the package without
+    importing it: certifi imports importlib.resources (with tempfile and zipfile) for the case
+    of a zipped install, several milliseconds of a CLI run's start-up; only that case asks
+    certifi itself."""
+    spec = importlib.util.find_spec("certifi")
+    if spec is not None and spec.origin:
+        path = os.path.join(os.path.dirname(spec.origin), "cacert.pem")
+        if os.path.isfile(path):
+            return path
+    import certifi
+
+    return str(certifi.where())
 
 
 @cache
 def mozilla_roots() -> tuple[x509.Certificate, ...]:
     """Mozilla's CA list as certifi ships it (the one CloudFront says it trusts), parsed once
     per process and shared by every check that needs it."""
-    return tuple(_pem_certificates(certifi.where()))
+    return tuple(_pem_certificates(mozilla_bundle()))
 
 
 @cache
@@ -119,7 +134,7 @@ def _openssl_store_at(ca_file: str | None, when: dt.datetime | None) -> crypto.X
     # Loading Mozilla's list into a store costs milliseconds: cached. The verification time
     # is a store setting, so a store with a set time is never shared across instants.
     store = crypto.X509Store()
-    store.load_locations(certifi.where())
+    store.load_locations(mozilla_bundle())
     if ca_file:
         store.load_locations(ca_file)
     _openssl_lib.X509_STORE_set_purpose(store._store, _openssl_lib.X509_PURPOSE_SSL_SERVER)

@@ -17,24 +17,22 @@ import socket
 import ssl
 import struct
 import time
-import warnings
 from dataclasses import dataclass, field
 from functools import cache
 
-with warnings.catch_warnings():
-    # tlslite/__init__ imports asyncore for an integration we do not use; on Python 3.11 that
-    # import warns (the module is gone in 3.12, where tlslite skips it).
-    warnings.filterwarnings("ignore", "The asyncore module is deprecated", DeprecationWarning)
-    from tlslite.constants import AlertDescription, CipherSuite, GroupName, SignatureScheme
-    from tlslite.extensions import (
-        ECPointFormatsExtension,
-        RenegotiationInfoExtension,
-        SignatureAlgorithmsExtension,
-        SNIExtension,
-        SupportedGroupsExtension,
-    )
-    from tlslite.messages import ClientHello, ServerHello
-    from tlslite.utils.codec import Parser
+# tlslite/__init__ imports asyncore for an integration we do not use; on Python 3.11 that
+# import warns (the module is gone in 3.12, where tlslite skips it). It is imported in a
+# probe thread, so the warning is silenced once, not here (workers.probes.quiet).
+from tlslite.constants import AlertDescription, CipherSuite, GroupName, SignatureScheme
+from tlslite.extensions import (
+    ECPointFormatsExtension,
+    RenegotiationInfoExtension,
+    SignatureAlgorithmsExtension,
+    SNIExtension,
+    SupportedGroupsExtension,
+)
+from tlslite.messages import ClientHello, ServerHello
+from tlslite.utils.codec import Parser
 
 # Record and handshake types (RFC 5246 §6.2.1, §7.4).
 _ALERT, _HANDSHAKE = 21, 22

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from workers.models import BudgetCut, ProbeOptions, ProbeRequest
 from workers.probes.attempts import NO_EVENTS, ProbeEvents
+
+if TYPE_CHECKING:
+    from workers.probes.side_checks import SideCheckCache
 
 
 class DeadlineExceeded(TimeoutError):
@@ -29,6 +33,9 @@ class ProbeContext:
     # Who hears about each wait on the origin (issue 8: first verdict and progress); nobody by
     # default. See workers/probes/attempts.py.
     events: ProbeEvents = NO_EVENTS
+    # Where a watch keeps reassuring side-check answers for its next cycles; None (a person's
+    # diagnosis, a CLI run): every side check is made afresh.
+    side_checks: SideCheckCache | None = None
 
     @classmethod
     def for_request(cls, request: ProbeRequest, budget: float | None = None) -> ProbeContext:

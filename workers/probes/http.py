@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-import warnings
 
 import h11
 
@@ -245,10 +244,9 @@ def check_tls_on_port(target: Target, ctx: ProbeContext) -> tuple[bool | None, s
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    with warnings.catch_warnings():
-        # Any version a TLS listener may speak: the question is only whether it speaks TLS.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        context.minimum_version = ssl.TLSVersion.TLSv1
+    # Any version a TLS listener may speak: the question is only whether it speaks TLS (the
+    # deprecation warning is silenced once, workers.probes.quiet).
+    context.minimum_version = ssl.TLSVersion.TLSv1
     context.set_ciphers("ALL:@SECLEVEL=0")
     try:
         with socket.socket(family, socket.SOCK_STREAM) as raw:

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from workers.models.layers import Layer, LayerResult
 from workers.probes.wire import Stream
+
+T = TypeVar("T")
+# Side handshakes at once per process; more wait for a free thread (a watch process runs at
+# most 32 probes, two side handshakes each).
+MAX_SIDE_THREADS = 64
+
+
+@functools.lru_cache(maxsize=1)
+def _side_threads() -> ThreadPoolExecutor:
+    """The side threads of this process: started as needed, then kept (starting two threads
+    per connection cost a watch worker about as much CPU as the handshakes they made)."""
+    return ThreadPoolExecutor(max_workers=MAX_SIDE_THREADS, thread_name_prefix="origin502-side")
+
+
+def run_beside(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Run ``fn(*args)`` on a side thread, beside the layers of its connection (the TLS 1.3
+    check and the other key type's handshake, while the chain is judged and the request
+    sent); the caller waits for it with ``ProbeState.wait_for``."""
+    return _side_threads().submit(fn, *args)
 
 
 @dataclass

@@ -12,7 +12,6 @@ import ctypes
 import socket
 import ssl
 import time
-import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,12 +39,13 @@ from workers.probes.attempts import Attempt
 from workers.probes.chain_cache import CHAIN_VERDICTS
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.ocsp import read_staple, stapled_response
-from workers.probes.state import ProbeState
+from workers.probes.state import ProbeState, run_beside
 from workers.probes.wire import NanoClock, PlainStream, TlsStream
 from workers.target import Target
 
 if TYPE_CHECKING:
     from workers.probes import cipher_offer
+    from workers.probes.side_checks import Primary
 
 _VERSIONS: dict[str, ssl.TLSVersion] = {
     "SSLv3": ssl.TLSVersion.SSLv3,
@@ -176,15 +176,14 @@ def make_context(protocols: list[str], ciphers: str, *, cloudfront_curves: bool)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     versions = [v for v in protocols if v in _VERSIONS]
-    with warnings.catch_warnings():
-        # Offering TLS 1.0/1.1 is the point when CloudFront is configured with them.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        chosen = [_VERSIONS[v] for v in versions] or [ssl.TLSVersion.TLSv1_2]
-        context.minimum_version, context.maximum_version = min(chosen), max(chosen)
-        for version, flag in _NO_FLAGS.items():
-            low, high = context.minimum_version, context.maximum_version
-            if low <= _VERSIONS[version] <= high and version not in versions:
-                context.options |= getattr(ssl, flag)
+    # Offering TLS 1.0/1.1 is the point when CloudFront is configured with them: the ssl
+    # module's deprecation warnings for that are silenced once (workers.probes.quiet).
+    chosen = [_VERSIONS[v] for v in versions] or [ssl.TLSVersion.TLSv1_2]
+    context.minimum_version, context.maximum_version = min(chosen), max(chosen)
+    for version, flag in _NO_FLAGS.items():
+        low, high = context.minimum_version, context.maximum_version
+        if low <= _VERSIONS[version] <= high and version not in versions:
+            context.options |= getattr(ssl, flag)
     context.set_ciphers(ciphers)
     restricted = False
     if cloudfront_curves:
@@ -335,13 +334,21 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
         raise ValueError("the TLS layer needs the socket the TCP layer opened")
     result, tls_sock, presented = _handshakes(previous.stream.sock, target, ctx)
     previous.timings_ms["tls"] = round(result.duration_ms, 2)
-    # Asked while the first chain is judged and the request is sent, so that an origin with
-    # one certificate pays for the extra handshake in time it spends waiting anyway.
+    # The side handshakes start at once, beside each other, the judgement of the first chain
+    # and the HTTP request: an origin pays for them in time it spends waiting anyway.
     chain_der = presented.chain_der
-    other = _ask_other_certificate(result, chain_der, target, ctx)
+    primary = _primary(result, chain_der, target, ctx)
+    other = _ask_other_certificate(result, chain_der, target, ctx, primary)
     if other is not None:
         previous.wait_for(
-            lambda: _judge_other_certificate(result, other, chain_der, target, ctx))
+            lambda: _judge_other_certificate(result, other, chain_der, target, ctx,
+                                             primary=primary))
+    if result.tls13_signalled:
+        # The origin also speaks TLS 1.3: would CloudFront's presumed TLS 1.3 offer work too?
+        # Checked on a connection of its own.
+        from workers.probes import tls13
+
+        previous.wait_for(tls13.check_beside(target, ctx, result, primary))
     if chain_der:
         judged = time.perf_counter()
         _judge_certificates(result, presented, target, ctx)
@@ -354,12 +361,6 @@ def probe_tls(target: Target, ctx: ProbeContext, previous: ProbeState) -> TlsRes
     if result.http_over:
         previous.transcript.append(f"tls: the HTTP request goes over the {result.http_over} "
                                    "follow-up handshake")
-    if result.tls13_signalled:
-        # The origin also speaks TLS 1.3: would CloudFront's presumed TLS 1.3 offer work too?
-        # Checked on a connection of its own while the HTTP request goes on.
-        from workers.probes import tls13
-
-        previous.wait_for(tls13.check_beside(target, ctx, result))
     previous.hand_up(tls_sock)
     if tls_sock is None and result.status == Status.OK:
         # The origin chose a suite this machine's OpenSSL cannot build (3DES, RC4):
@@ -665,6 +666,11 @@ def _explain_failure(first: Handshake, target: Target, ctx: ProbeContext, *,
     common = [v for v in accepted if v in offered]
     if not common:
         result.reason = TlsReason.PROTOCOL_UNSUPPORTED
+        if cloudfront13 is None or not cloudfront13.ok:
+            # Only TLS 1.3 completes, and not as CloudFront is believed to offer it: a key no
+            # signature scheme of CloudFront's verifies is the cause, as over TLS 1.2 (enabling
+            # TLS 1.2 would not help).
+            _blame_tls13_key(outcomes["TLSv1.3"][1], result)
         return presented
 
     # A protocol in common: so the ciphers (or the curves) are the problem.
@@ -844,6 +850,22 @@ def _blame_certificate_key(hs: Handshake, protocol: str, result: TlsResult) -> N
                      "is offered")
 
 
+def _blame_tls13_key(hs: Handshake, result: TlsResult) -> None:
+    """On an origin that completes only TLS 1.3 (``hs``, offering every curve and signature
+    scheme), and not CloudFront's presumed TLS 1.3 offer, blame the certificate's key when it
+    is one CloudFront cannot verify: Ed25519 and Ed448 always (AWS lists no signature scheme
+    for them), another ECDSA curve only when that offer was made here as CloudFront's and
+    failed while every suite completes (its ecdsa_secp521r1_sha512 may well verify P-521)."""
+    key = certificate_key(hs.chain_der)
+    check = result.tls13
+    if key is None or not hs.ok:
+        return
+    if key.startswith("ECDSA") and not (check is not None and check.offered and not check.ok
+                                        and check.any_suite_cipher):
+        return
+    _blame_certificate_key(hs, "TLSv1.3", result)
+
+
 def _suites_of(auth: str) -> str:
     """CloudFront's suites authenticated by ``auth`` ("ECDSA" or "RSA"), as a cipher string."""
     names = [n for n in CLOUDFRONT_CIPHERS if ("-ECDSA-" in n) == (auth == "ECDSA")]
@@ -860,20 +882,42 @@ def _other_suites(result: TlsResult, chain_der: list[bytes]) -> str | None:
     return "RSA" if "-ECDSA-" in result.cipher else "ECDSA"
 
 
+def _primary(result: TlsResult, chain_der: list[bytes], target: Target,
+             ctx: ProbeContext) -> Primary | None:
+    """What identifies the completed faithful handshake to a watch's side-check cache; None
+    when there is no cache or nothing a side check could be reused for."""
+    if (ctx.side_checks is None or result.status != Status.OK
+            or result.negotiated_by != "openssl" or not chain_der):
+        return None
+    from workers.probes.side_checks import Primary  # watches only
+
+    endpoint = target.dialled
+    return Primary.of(address=endpoint.address, port=endpoint.port, sni=target.server_name,
+                      offered=result.offered_protocols, chain_der=chain_der,
+                      protocol=result.protocol, cipher=result.cipher)
+
+
 def _ask_other_certificate(result: TlsResult, chain_der: list[bytes], target: Target,
-                           ctx: ProbeContext) -> Future[tuple[TlsAttempt, Handshake]] | None:
+                           ctx: ProbeContext, primary: Primary | None = None
+                           ) -> Future[tuple[TlsAttempt, Handshake]] | None:
     """Start one handshake offering only CloudFront's suites of the other key type: an origin
     with an RSA and an ECDSA certificate (nginx picks by the client's suite order) presents
     the other one to it, and CloudFront's own order is not documented (cloudfront-facts §2.3),
-    so CloudFront may get either. None when there is nothing to ask."""
+    so CloudFront may get either. None when there is nothing to ask. A watch may be given an
+    earlier answer instead (workers/probes/side_checks.py)."""
     auth = _other_suites(result, chain_der)
     if auth is None:
         return None
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(_handshake_offering, target, ctx, auth, list(result.offered_protocols))
-    finally:
-        pool.shutdown(wait=False)
+    if ctx.side_checks is not None and primary is not None:
+        reused = ctx.side_checks.other_key(primary)
+        if reused is not None:
+            answered: Future[tuple[TlsAttempt, Handshake]] = Future()
+            # No chain: only a check that showed no other certificate is ever reused.
+            answered.set_result((reused, Handshake(
+                ok=reused.ok, protocol=reused.negotiated_protocol,
+                cipher=reused.negotiated_cipher)))
+            return answered
+    return run_beside(_handshake_offering, target, ctx, auth, list(result.offered_protocols))
 
 
 def _handshake_offering(target: Target, ctx: ProbeContext, auth: str,
@@ -901,11 +945,16 @@ def _handshake_offering(target: Target, ctx: ProbeContext, auth: str,
 
 
 def _judge_other_certificate(result: TlsResult, other: Future[tuple[TlsAttempt, Handshake]],
-                             chain_der: list[bytes], target: Target, ctx: ProbeContext) -> None:
+                             chain_der: list[bytes], target: Target, ctx: ProbeContext, *,
+                             primary: Primary | None = None) -> None:
     """Wait for the other key type's handshake and, when it got a different certificate,
     judge that one too (``result.other_certificate``)."""
     attempt, hs = other.result()
     result.attempts.append(attempt)
+    if ctx.side_checks is not None and primary is not None and attempt.reused_from is None:
+        ctx.side_checks.keep_other_key(
+            primary, attempt, kind=hs.kind,
+            same_certificate=bool(hs.ok and hs.chain_der and hs.chain_der[0] == chain_der[0]))
     if not hs.ok or not hs.chain_der or hs.chain_der[0] == chain_der[0]:
         return  # one certificate: the same one, or none for the other key type
     found = OtherCertificate(suites="RSA" if "-ECDSA-" not in (hs.cipher or "") else "ECDSA",

@@ -21,10 +21,9 @@ from __future__ import annotations
 import ctypes
 import logging
 import ssl
-import threading
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workers.models import Tls13Check, TlsAttempt, TlsResult
 from workers.models.cloudfront import (
@@ -34,10 +33,14 @@ from workers.models.cloudfront import (
     CLOUDFRONT_TLS13_SUITES,
 )
 from workers.probes.context import DeadlineExceeded, ProbeContext
+from workers.probes.state import run_beside
 from workers.probes.tls import BROAD_CIPHER_STRING, OUT_OF_TIME, Handshake, handshake, make_context
 from workers.probes.tls import _connect as connect
 from workers.probes.tls import _restrict as restrict
 from workers.target import Target
+
+if TYPE_CHECKING:
+    from workers.probes.side_checks import Primary
 
 log = logging.getLogger(__name__)
 
@@ -131,18 +134,31 @@ def check(target: Target, ctx: ProbeContext, *, keep: bool) -> tuple[Tls13Check,
     return found, hs
 
 
-def check_beside(target: Target, ctx: ProbeContext, result: TlsResult) -> Callable[[], None]:
-    """Start ``check`` on a thread of its own (the faithful handshake completed: the HTTP
-    request goes on meanwhile); it fills ``result.tls13``. Returns the function that waits
-    for it."""
+def check_beside(target: Target, ctx: ProbeContext, result: TlsResult,
+                 primary: Primary | None = None) -> Callable[[], None]:
+    """Start ``check`` on a side thread (the faithful handshake completed: the certificate
+    judgement and the HTTP request go on meanwhile); it fills ``result.tls13``. Returns the
+    function that waits for it. A watch may be given an earlier answer for the same
+    ``primary`` handshake instead (workers/probes/side_checks.py)."""
+    cache = ctx.side_checks if primary is not None else None
+    if cache is not None and primary is not None:
+        reused = cache.tls13(primary)
+        if reused is not None:
+            result.tls13 = reused
+            return _answered
 
     def run() -> None:
         try:
             result.tls13, _ = check(target, ctx, keep=False)
+            if cache is not None and primary is not None:
+                cache.keep_tls13(primary, result.tls13)
         except Exception:  # a bug here must not lose the rest of the connection's results
             log.exception("the TLS 1.3 side check of %s failed inside origin502",
                           target.dialled.address)
 
-    thread = threading.Thread(target=run, name="origin502-tls13", daemon=True)
-    thread.start()
-    return thread.join
+    running = run_beside(run)
+    return running.result
+
+
+def _answered() -> None:
+    return None

@@ -106,6 +106,17 @@ class PlainStream:
         self.sock.close()
 
 
+def _hostname_arg(sni: str | None) -> str | bytes | None:
+    """The server name as ``ssl`` takes it. ssl encodes a str with the 'idna' codec, whose
+    import costs a CLI run a few milliseconds, and which leaves an ASCII name of labels of 1 to
+    63 characters as it is; such a name is handed over as bytes, which ssl only decodes. Any
+    other name goes through the codec (and its errors) as before."""
+    if sni is not None and sni.isascii() and all(
+            0 < len(label) < 64 for label in sni.removesuffix(".").split(".")):
+        return sni.encode("ascii")
+    return sni
+
+
 class TlsStream:
     """TLS over a connected socket through memory buffers, so that each send and receive is
     one of ours and timed as PlainStream times them.
@@ -122,7 +133,8 @@ class TlsStream:
         self.clock = clock
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
-        self.tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=sni)
+        self.tls = context.wrap_bio(self._incoming, self._outgoing,
+                                    server_hostname=_hostname_arg(sni))
         self.sent_ns: int | None = None
         self.arrived_ns: int | None = None
         self.handshake_ms: float | None = None

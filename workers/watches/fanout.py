@@ -15,6 +15,7 @@ among the processes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -102,8 +103,11 @@ def probe_in_threads(requests: Sequence[ProbeRequest], threads: int,
     origin502 costs only its own outcome."""
     if run is None:
         from workers.engine import diagnose
+        from workers.probes.side_checks import WATCH_SIDE_CHECKS
 
-        run = diagnose
+        # A watch reuses the side handshakes' reassuring answers for a bounded time, when its
+        # origin's faithful handshake is unchanged (see workers/probes/side_checks.py).
+        run = functools.partial(diagnose, side_checks=WATCH_SIDE_CHECKS)
     runner: Runner = run
 
     def one(request: ProbeRequest) -> Outcome:
@@ -163,20 +167,25 @@ def _start_probe_process(parent: int) -> None:
 
 
 class ProbePool:
-    """Probe processes kept for the life of the worker, started on the first batch."""
+    """Probe processes kept for the life of the worker, each started when a batch first needs
+    it. Each process has an executor of its own, so that the i-th share of a batch always goes
+    to the i-th process: a watch met again in a batch of the same make-up (its interval's next
+    cycle) lands where its earlier answers are kept (the side checks a watch may reuse,
+    workers/probes/side_checks.py, and the chain verdicts)."""
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        self._pool: ProcessPoolExecutor | None = None
+        self._pools: list[ProcessPoolExecutor] | None = None
         self._lock = threading.Lock()
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executors(self) -> list[ProcessPoolExecutor]:
         with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_probe_process, initargs=(os.getpid(),))
-            return self._pool
+            if self._pools is None:
+                context = multiprocessing.get_context("spawn")
+                self._pools = [ProcessPoolExecutor(
+                    max_workers=1, mp_context=context, initializer=_start_probe_process,
+                    initargs=(os.getpid(),)) for _ in range(self.processes)]
+            return self._pools
 
     def probe(self, requests: Sequence[dict[str, Any]], threads: int) -> list[Outcome]:
         """Split `requests` among the processes (round robin, so slow origins that sit
@@ -185,10 +194,10 @@ class ProbePool:
             return []
         shares = min(self.processes, len(requests))
         per_process = max(1, threads // shares)
-        executor = self._executor()
+        executors = self._executors()
         try:
             futures: list[Future[list[Outcome]]] = [
-                executor.submit(_probe_share, list(requests[i::shares]), per_process)
+                executors[i].submit(_probe_share, list(requests[i::shares]), per_process)
                 for i in range(shares)]
             results = [f.result() for f in futures]
         except BrokenProcessPool:
@@ -203,8 +212,8 @@ class ProbePool:
 
     def close(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
+            pools, self._pools = self._pools, None
+        for pool in pools or []:
             pool.shutdown(wait=False, cancel_futures=True)
 
 

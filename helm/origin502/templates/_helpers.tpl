@@ -101,6 +101,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- fail "slack.signingSecret is required in HTTP mode: set it, or use slack.socketMode=true with slack.appToken" }}
 {{- end }}
 {{- end }}
+{{- $processes := int .Values.bot.processes }}
+{{- if and .Values.slack.socketMode (gt $processes 1) }}
+{{- fail (printf "bot.processes is %d, but Socket Mode runs in one process: set bot.processes=1 (or use HTTP mode)" $processes) }}
+{{- end }}
+{{- /* N serving processes want N cores: under a lower CPU limit they are throttled together and answer slower than one process would. */}}
+{{- $limit := include "origin502.milliCPU" (dig "limits" "cpu" "" .Values.bot.resources) }}
+{{- if and (gt $processes 1) $limit (lt (int $limit) (mul 1000 $processes)) }}
+{{- fail (printf "bot.processes is %d but bot.resources.limits.cpu is %v: give each serving process a core (limits.cpu: %d, and requests.cpu as much as the bot should be sure to get)" $processes .Values.bot.resources.limits.cpu $processes) }}
+{{- end }}
 {{- if and .Values.worker.keda.enabled (not .Values.worker.keda.redisAddress) }}
 {{- fail "worker.keda.redisAddress (host:port of Redis, for KEDA's Redis scaler) is required when worker.keda.enabled is true" }}
 {{- end }}
@@ -224,4 +233,15 @@ readinessProbe:
 {{- end }}
 {{- $annotations = merge (deepCopy .extra) $annotations }}
 {{- toYaml $annotations }}
+{{- end }}
+
+{{/* A CPU quantity ("500m", "2", 1.5) in millicores, or "" when none is given. */}}
+{{- define "origin502.milliCPU" -}}
+{{- $q := toString . -}}
+{{- if not $q -}}
+{{- else if hasSuffix "m" $q -}}
+{{- int (trimSuffix "m" $q) -}}
+{{- else -}}
+{{- int (mulf (float64 $q) 1000) -}}
+{{- end -}}
 {{- end }}

@@ -69,6 +69,12 @@ def test_header_size_against_the_limit(head, fields, cut, severity):
         assert found[0].uncertain is (severity == "warning")
         # A cut head is this finding, not "not HTTP".
         assert "HTTP_INVALID_RESPONSE" not in codes(report(http))
+        # Re-audit #7: the steps never state as fact what the summary marks uncertain.
+        step = found[0].remediation[0]
+        if severity == "warning":
+            assert step.startswith("If CloudFront counts the response head as origin502 does")
+        else:
+            assert step.startswith("CloudFront does not pass such a response on")
 
 
 @pytest.mark.parametrize(("said", "connection", "keepalive", "expected"), [

@@ -20,9 +20,10 @@ def test_one_cause_on_every_address_is_one_finding() -> None:
     assert len(merged) == 1
     finding = word(merged[0], total_addresses=2)
     assert finding.address is None
-    assert finding.summary == ("each address port 443 (https) refuses connections (3 attempts, "
-                               "each answered with a TCP reset). (all 2 addresses: "
-                               "192.0.2.1, 192.0.2.2)")
+    # The addresses inside the summary's sentence, not after its full stop (re-audit #10).
+    assert finding.summary == ("Each address port 443 (https) refuses connections (3 attempts, "
+                               "each answered with a TCP reset) (all 2 addresses: "
+                               "192.0.2.1, 192.0.2.2).")
     assert finding.evidence == {"port": 443, "address": A, "setting": "HTTPS port",
                                 "addresses": [A, B]}
     # The steps are the first address's own, as they were before the merge.
@@ -32,7 +33,23 @@ def test_one_cause_on_every_address_is_one_finding() -> None:
 def test_a_cause_on_some_addresses_says_how_many() -> None:
     merged = merge([closed(A), closed(C)])
     assert word(merged[0], total_addresses=3).summary.endswith(
-        "(2 of 3 addresses: 192.0.2.1, 192.0.2.3)")
+        "(2 of 3 addresses: 192.0.2.1, 192.0.2.3).")
+
+
+def test_a_private_address_merged_reads_as_a_sentence() -> None:
+    # Re-audit #10: "origin.test resolves to each address, a loopback address. (all 2
+    # addresses: ...)". "Each address" cannot stand for the object of "resolves to".
+    def private(address: str) -> Draft:
+        return draft(FindingCode.ORIGIN_PRIVATE_ADDRESS, address, address=address,
+                     reason="a loopback address").worded(hostname="origin.test")
+
+    assert word(private("127.0.0.1"), 1).summary == (
+        "origin.test resolves to 127.0.0.1, a loopback address.")
+    [merged] = merge([private("127.0.0.1"), private("127.0.0.2")])
+    summary = word(merged, total_addresses=2).summary
+    assert summary == ("origin.test resolves to addresses that are not public: each is a "
+                       "loopback address (all 2 addresses: 127.0.0.1, 127.0.0.2).")
+    assert "each address" not in summary.lower() and ". (" not in summary
 
 
 def test_different_facts_stay_apart() -> None:

@@ -126,3 +126,28 @@ def test_a_lenient_match_links_both_pages_that_disagree():
     assert any("DownloadDistValuesOrigin.html#DownloadDistValuesDomainName" in link
                for link in finding.links)
     assert finding.evidence["doubts"] == ["forwarded_host"]
+
+
+@pytest.mark.parametrize(("names", "name", "said", "unsaid"), [
+    # Re-audit #11: "point the origin domain at a name the certificate already covers
+    # (*.example.com)": a wildcard is no name to point at.
+    (("*.example.com",), "a.b.example.com", "a name one label under example.com",
+     "(*.example.com)"),
+    (("*.example.com",), "example.com", "a name one label under example.com", "(*.example.com)"),
+    # An exact name is offered first, as before.
+    (("*.example.com", "other.example.com"), "a.b.example.com", "(other.example.com)",
+     "one label under"),
+    (("other.example.com",), ORIGIN, "(other.example.com)", "one label under"),
+])
+def test_the_alternative_names_a_name_one_can_point_at(names, name, said, unsaid):
+    (finding,) = found([leaf(names)], None, name)
+    assert finding.code == "CERT_HOSTNAME_MISMATCH"
+    step = finding.remediation[-1]
+    assert step.startswith("Or point the origin domain at") and said in step, step
+    assert unsaid not in step
+
+
+def test_only_a_partial_wildcard_offers_no_name_to_point_at():
+    (finding,) = found([leaf(("f*.example.org",))], None, ORIGIN)
+    assert finding.code == "CERT_HOSTNAME_MISMATCH"
+    assert not any("point the origin domain" in s for s in finding.remediation)

@@ -215,6 +215,58 @@ def test_certificate_key_is_blamed_not_the_curves(tmp_path, pki, key, said, unce
     _no_fragment(finding.remediation)
 
 
+def _no_suite_both_ways(text: str) -> None:
+    """No sentence says the origin completes TLS 1.3 "only with" a suite and, in the same
+    breath, "not with" a list that holds that very suite."""
+    for cipher in ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"):
+        assert not (f"only with {cipher}, not with" in text
+                    and cipher in text.split("not with", 1)[1].partition(")")[0]), text
+
+
+@pytest.mark.parametrize("protocols", ["TLSv1.3", "TLSv1.2 TLSv1.3"])
+def test_ed25519_key_is_blamed_over_tls13_too(tmp_path, pki, protocols):
+    # Re-audit #1: behind `ssl_protocols TLSv1.3;` an Ed25519 certificate was an uncertain
+    # TLS_PROTOCOL_UNSUPPORTED ("Enable TLS 1.2", which cannot help) with a sentence saying a
+    # suite both is and is not offered. CloudFront's offer has no Ed25519 signature scheme
+    # over either protocol: the key is the certain cause, as over TLS 1.2 alone.
+    leaf = pki["factory"].leaf(pki["inter"], names=[NAME], key="ed25519")
+    files = TlsFiles.write(tmp_path, leaf, pki["inter"])
+    with Nginx([NginxServer(tls=files, ssl_protocols=protocols)]) as nginx:
+        report = probe(pki["ca"], nginx.port)
+    tls = report.addresses[0].probes[0].tls
+    assert (tls.reason, tls.certificate_key) == ("cert_key_unsupported", "Ed25519")
+    assert errors(report) == ["CERT_KEY_UNSUPPORTED"]
+    finding = only(report, "CERT_KEY_UNSUPPORTED")
+    assert not finding.uncertain
+    assert "lists no signature scheme for Ed25519" in finding.summary
+    assert "RSA 2048-bit key or an ECDSA P-256 key" in finding.remediation[0]
+    assert not any("TLS 1.2" in s for s in finding.remediation)
+    # The key is judged once, as the cause, not again as a doubtful key type.
+    assert "CERT_KEY_TYPE_UNCERTAIN" not in codes(report)
+    assert "TLS_PROTOCOL_UNSUPPORTED" not in codes(report)
+    for f in report.findings:
+        _no_suite_both_ways(f.summary)
+    _no_fragment(finding.remediation)
+
+
+def test_tls13_only_origin_with_other_curves_says_so_without_contradiction(tmp_path, pki):
+    # The pair implied: a good RSA certificate behind TLS 1.3 only, with X448 as its only
+    # curve. TLS 1.3 completes with a suite CloudFront is believed to offer once every curve
+    # is offered: the curves are named, not the suite, and the key is not blamed.
+    files = TlsFiles.write(tmp_path, pki["leaf"], pki["inter"])
+    with Nginx([NginxServer(tls=files, ssl_protocols="TLSv1.3",
+                            extra="ssl_ecdh_curve X448;")]) as nginx:
+        report = probe(pki["ca"], nginx.port)
+    tls = report.addresses[0].probes[0].tls
+    assert tls.tls13 is not None and not tls.tls13.ok
+    assert tls.tls13.any_suite_cipher in tls.tls13.offered
+    assert tls.reason == "protocol_unsupported" and tls.certificate_key is None
+    finding = only(report, "TLS_PROTOCOL_UNSUPPORTED")
+    assert finding.uncertain  # CloudFront's TLS 1.3 curves are not documented
+    assert "only once curves or signature schemes beyond CloudFront's" in finding.summary
+    _no_suite_both_ways(finding.summary)
+
+
 def test_p384_certificate_still_connects(tmp_path, pki):
     # The pair implied: a P-384 key is on CloudFront's curve list; only its documentation is
     # in doubt (CERT_KEY_TYPE_UNCERTAIN), the handshake works.

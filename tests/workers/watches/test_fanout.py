@@ -46,7 +46,7 @@ def test_a_batch_split_among_processes_comes_back_in_order(pool):
 
 def test_a_probe_process_that_dies_fails_its_batch_only(pool):
     pool.probe([r for _, r in requests(2)], threads=2)  # the processes are up
-    executor = pool._executor()
+    executor = pool._executors()[0]
     victim = next(iter(executor._processes))  # type: ignore[attr-defined]
     os.kill(victim, signal.SIGKILL)
     # The pool's own thread notices the death (a batch running then fails with it too).
@@ -55,6 +55,19 @@ def test_a_probe_process_that_dies_fails_its_batch_only(pool):
         pool.probe([r for _, r in requests(2)], threads=2)
     outcomes = pool.probe([r for _, r in requests(3)], threads=2)
     assert [o[1] for o in outcomes if o is not None] == ["fail"] * 3
+
+
+def test_each_probe_process_keeps_an_executor_of_its_own_across_batches(pool):
+    """One executor per probe process, the same ones batch after batch: the i-th share of a
+    batch is submitted to the i-th (``ProbePool.probe``), so a watch's next cycle finds the
+    answers its process kept."""
+    batch = [r for _, r in requests(4)]
+    pool.probe(batch, threads=2)
+    first = [next(iter(e._processes)) for e in pool._executors()]  # type: ignore[attr-defined]
+    for _ in range(3):
+        pool.probe(batch, threads=2)
+    assert [next(iter(e._processes)) for e in pool._executors()] == first  # type: ignore[attr-defined]
+    assert len(set(first)) == 2
 
 
 @pytest.mark.parametrize(("cpu_max", "expected"), [
