@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from workers.headline import doubts, lead_finding
+from workers.headline import doubts, lead_finding, short_verdict
 from workers.models import Report, Verdict
 from workers.models.distribution_live import (
     DONE,
@@ -48,7 +48,7 @@ def _judged(entry: OriginLive, report: Report) -> OriginLive:
         code, summary = primary.code, primary.summary
     doubtful = verdict == Verdict.WARN and bool(doubts(report))
     return replace(entry, verdict=str(verdict.value), code=code, summary=summary,
-                   doubtful=doubtful)
+                   doubtful=doubtful, words=short_verdict(report))
 
 
 class DistributionWatch:

@@ -1,19 +1,28 @@
-"""The verdict's headline for a ``warn`` report, shared by the terminal, its live progress and
-Slack so they never disagree.
+"""The verdict's headline for a ``warn`` or ``fail`` report, shared by the terminal, its live
+progress and Slack so they never disagree.
 
 "CloudFront can connect, with warnings" is a confident statement: it is said only when no
 warning is an uncertain one that might mean 502 all the same (TLS 1.3 only, a revoked
 certificate, a key type AWS does not document...). Otherwise the headline says CloudFront
 can *probably* connect and names what could still cause a 502. Whether an uncertain warning
 might is decided per finding code, as data: the catalog entry's ``may_502``.
+
+A ``fail`` headline names what viewers get, from the catalog entry's ``predicts`` of each
+error: CloudFront's 502, its 504, "502 or 504" where AWS does not say which, an error of a
+status AWS does not document, or the origin's own status passed on. It is confident only when
+some error is certain; when every error is uncertain, it says the outcome is likely, not
+confirmed, and names the doubtful points. A match-viewer origin's HTTP and HTTPS viewers are
+told apart when they fare differently (cloudfront-facts §4.1).
 """
 
 from __future__ import annotations
 
-from workers.diagnosis.catalog import CATALOG
+from dataclasses import dataclass
+
+from workers.diagnosis.catalog import CATALOG, Predicts
 from workers.models import Finding, Report, Severity, Verdict
 from workers.models.distribution import DistributionReport
-from workers.wording import VERDICT_WORDS, report_verdict_words, title_of
+from workers.wording import VERDICT_WORDS, layer_of, title_of
 
 WARN_SURE = "CloudFront can connect, with warnings"
 # (one point, several points), filled with the count and the points' short titles.
@@ -68,12 +77,9 @@ def warn_sentence(report: Report) -> str:
     points = doubts(report)
     if not points:
         return WARN_SURE
-    titles = list(dict.fromkeys(_lower_first(title_of(f)) for f in points))
-    shown = "; ".join(titles[:_TITLES_SHOWN])
-    if len(titles) > _TITLES_SHOWN:
-        shown += MORE_TITLES.format(count=len(titles) - _TITLES_SHOWN)
-    form = WARN_DOUBT[0] if len(titles) == 1 else WARN_DOUBT[1]
-    return form.format(count=len(titles), titles=shown)
+    count, shown = _titles(points)
+    form = WARN_DOUBT[0] if count == 1 else WARN_DOUBT[1]
+    return form.format(count=count, titles=shown)
 
 
 def lead_finding(report: Report) -> Finding | None:
@@ -88,10 +94,14 @@ def lead_finding(report: Report) -> Finding | None:
 
 def short_verdict(report: Report) -> str:
     """The verdict in a few words ("works, with warnings"), for one-line lists and Slack's
-    plain-text fallbacks: a ``warn`` with a doubt says a 502 is not ruled out."""
-    if Verdict(report.verdict) == Verdict.WARN and report.edge is None and doubts(report):
+    plain-text fallbacks: a ``warn`` with a doubt says a 502 is not ruled out, a ``fail``
+    says what viewers get (fail_words)."""
+    verdict = Verdict(report.verdict)
+    if report.edge is None and verdict == Verdict.WARN and doubts(report):
         return WARN_DOUBT_WORDS
-    return report_verdict_words(report)
+    if report.edge is None and verdict == Verdict.FAIL:
+        return fail_words(report)
+    return VERDICT_WORDS[verdict]
 
 
 def probe_words(verdict: str, report: Report | None) -> str:
@@ -102,8 +112,11 @@ def probe_words(verdict: str, report: Report | None) -> str:
     return VERDICT_WORDS.get(Verdict(verdict), verdict) if verdict in set(Verdict) else verdict
 
 
-def live_words(verdict: str, doubtful: bool) -> str:
-    """short_verdict for a distribution's origin as its live progress knows it."""
+def live_words(verdict: str, doubtful: bool, words: str | None = None) -> str:
+    """short_verdict for a distribution's origin as its live progress knows it: ``words``
+    when it recorded them."""
+    if words:
+        return words
     if verdict == Verdict.WARN and doubtful:
         return WARN_DOUBT_WORDS
     return VERDICT_WORDS.get(Verdict(verdict), verdict) if verdict in set(Verdict) else verdict
@@ -126,3 +139,249 @@ def distribution_words(report: DistributionReport) -> str:
             for p in report.probes):
         return WARN_DOUBT_WORDS
     return probe_words(report.verdict, None)
+
+
+# --- fail ---------------------------------------------------------------------------------
+
+# What viewers get from a failing origin, one sentence per kind, joined with "; ".
+FAIL_STATUS = "CloudFront would answer {status} for {scope}"
+FAIL_WHICH = " (AWS does not document which)"
+FAIL_UNDOCUMENTED = "CloudFront would answer with an error (AWS does not document which status)"
+FAIL_SETTING = "CloudFront does not accept this origin's settings"
+FAIL_PASSED_ON = "viewers would get the origin's own {statuses} (CloudFront passes it on)"
+SCOPE_ORIGIN = "this origin"
+SCOPE_SOME = "some requests ({failing} of {total} addresses fail)"
+# Every error uncertain (one point, several points): the outcome is likely, not confirmed.
+FAIL_DOUBT = (
+    "{what} is likely but not confirmed — it rests on {count} uncertain finding: {titles}",
+    "{what} is likely but not confirmed — it rests on {count} uncertain findings: {titles}")
+# What viewers get, as a noun: the doubtful form and the per-viewer form.
+GETS_STATUS = "CloudFront's {status}"
+GETS_UNDOCUMENTED = "an error from CloudFront (AWS does not document which status)"
+GETS_SETTING = "no answer from this origin (CloudFront does not accept its settings)"
+GETS_PASSED_ON = "the origin's own {statuses} (CloudFront passes it on)"
+GETS_JOIN = " or "
+# A match-viewer origin whose HTTP and HTTPS viewers fare differently (facts §4.1).
+SCHEMES = ("http", "https")
+VIEWER_GROUPS = {"http": "HTTP viewers", "https": "HTTPS viewers"}
+GROUP_GETS = "{who} would get {what}"
+GROUP_DOUBT = "{who} would likely get {what}, not confirmed (uncertain: {titles})"
+GROUP_FINE = "{who}: no error found"
+GROUPS_JOIN = "; "
+# Short forms of the same, for one-line lists and Slack's plain-text fallbacks.
+WORDS_STATUS = "{status} expected"
+WORDS_SOME = "{status} expected for some requests"
+WORDS_UNDOCUMENTED = "error expected"
+WORDS_SETTING = "settings not accepted"
+WORDS_PASSED_ON = "origin answers {status}"
+WORDS_DOUBT = "{what} likely, not confirmed"
+WORDS_ERROR = "error"
+WORDS_GROUP = "{who}: {words}"
+WORDS_FINE = "no error found"
+# The origins a distribution fails for (one, several); each origin's line says what.
+DIST_FAIL = ("Viewers would get errors from origin {names}",
+             "Viewers would get errors from origins {names}")
+
+# What a finding predicts that is not a cause of its own.
+_NOT_CAUSES = frozenset({Predicts.SCOPE, Predicts.NO_ERROR})
+
+
+def predicted(finding: Finding) -> Predicts:
+    """What viewers get when ``finding`` is an error: the origin's own status when the rule
+    measured one CloudFront passes on, else its code's ``predicts`` in the catalog. A code the
+    catalog has not decided (a report stored by another version) is an error of a status
+    AWS does not document: never a confident 502."""
+    passed = finding.evidence.get("passed_on")
+    if isinstance(passed, str) and passed:
+        return Predicts.PASSED_ON
+    entry = CATALOG.get(finding.code)
+    if entry is None or entry.predicts is None:
+        return Predicts.UNDOCUMENTED
+    return entry.predicts
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What viewers get because of a set of error findings."""
+
+    statuses: tuple[str, ...]  # CloudFront's own: "502", "504"
+    which_unknown: bool  # one of them is a "502 or 504" AWS does not settle
+    undocumented: bool  # CloudFront's own error, of a status AWS does not document
+    setting: bool  # CloudFront does not accept the origin's settings
+    passed: tuple[str, ...]  # the origin's own statuses, passed on
+    doubts: tuple[Finding, ...]  # when every error is uncertain: those errors
+    partial: Finding | None  # some addresses fail, the others work (SOME_ADDRESSES_FAILING)
+
+
+def outcome(findings: list[Finding]) -> Outcome | None:
+    """What viewers get because of the error findings among ``findings``; None without any.
+    Certain errors decide it; only when every error is uncertain do the uncertain ones, and
+    then as doubts."""
+    errors = [f for f in findings if f.severity == Severity.ERROR]
+    if not errors:
+        return None
+    causes = [f for f in errors if predicted(f) not in _NOT_CAUSES] or errors
+    certain = [f for f in causes if not f.uncertain]
+    basis = certain or causes
+    statuses: set[str] = set()
+    which_unknown = undocumented = setting = False
+    passed: list[str] = []
+    for finding in basis:
+        what = predicted(finding)
+        if what in (Predicts.S502, Predicts.S504):
+            statuses.add(what.value)
+        elif what == Predicts.S502_OR_504:
+            statuses.update(("502", "504"))
+            which_unknown = True
+        elif what == Predicts.PASSED_ON:
+            status = str(finding.evidence.get("passed_on") or "")
+            if status and status not in passed:
+                passed.append(status)
+        elif what == Predicts.SETTING_REFUSED:
+            setting = True
+        else:
+            undocumented = True
+    scope = next((f for f in errors if predicted(f) == Predicts.SCOPE), None)
+    # "Some requests" only when every cause is about addresses, none about the whole origin.
+    partial = scope if scope is not None and all(
+        f.address or f.evidence.get("addresses") for f in basis) else None
+    return Outcome(tuple(sorted(statuses)), which_unknown, undocumented, setting,
+                   tuple(passed), () if certain else tuple(causes), partial)
+
+
+def _titles(points: list[Finding] | tuple[Finding, ...]) -> tuple[int, str]:
+    """How many distinct points, and their short titles for a one-line headline."""
+    titles = list(dict.fromkeys(_lower_first(title_of(f)) for f in points))
+    shown = "; ".join(titles[:_TITLES_SHOWN])
+    if len(titles) > _TITLES_SHOWN:
+        shown += MORE_TITLES.format(count=len(titles) - _TITLES_SHOWN)
+    return len(titles), shown
+
+
+def _status(found: Outcome) -> str:
+    return " or ".join(found.statuses)
+
+
+def _gets(found: Outcome) -> str:
+    """What viewers get, as a noun ("CloudFront's 502")."""
+    parts = []
+    if found.statuses:
+        parts.append(GETS_STATUS.format(status=_status(found))
+                     + (FAIL_WHICH if found.which_unknown else ""))
+    if found.undocumented:
+        parts.append(GETS_UNDOCUMENTED)
+    if found.setting:
+        parts.append(GETS_SETTING)
+    if found.passed:
+        parts.append(GETS_PASSED_ON.format(statuses=", ".join(found.passed)))
+    return GETS_JOIN.join(parts)
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _sentence(found: Outcome) -> str:
+    if found.doubts:
+        count, titles = _titles(found.doubts)
+        form = FAIL_DOUBT[0] if count == 1 else FAIL_DOUBT[1]
+        return _upper_first(form.format(what=_gets(found), count=count, titles=titles))
+    parts = []
+    if found.statuses:
+        scope = SCOPE_ORIGIN
+        if found.partial is not None:
+            scope = SCOPE_SOME.format(failing=found.partial.evidence.get("failing", "?"),
+                                      total=found.partial.evidence.get("total", "?"))
+        parts.append(FAIL_STATUS.format(status=_status(found), scope=scope)
+                     + (FAIL_WHICH if found.which_unknown else ""))
+    if found.undocumented:
+        parts.append(FAIL_UNDOCUMENTED)
+    if found.setting:
+        parts.append(FAIL_SETTING)
+    if found.passed:
+        parts.append(FAIL_PASSED_ON.format(statuses=", ".join(found.passed)))
+    return _upper_first("; ".join(parts))
+
+
+def _words(found: Outcome) -> str:
+    if found.doubts:
+        return WORDS_DOUBT.format(what=_status(found) if found.statuses and not (
+            found.undocumented or found.setting or found.passed) else WORDS_ERROR)
+    if found.statuses:
+        form = WORDS_SOME if found.partial is not None else WORDS_STATUS
+        return form.format(status=_status(found))
+    if found.undocumented:
+        return WORDS_UNDOCUMENTED
+    if found.setting:
+        return WORDS_SETTING
+    return WORDS_PASSED_ON.format(status=" / ".join(found.passed))
+
+
+def viewer_schemes(report: Report, finding: Finding) -> frozenset[str]:
+    """Which viewers a finding concerns, for a match-viewer origin (HTTP viewers reach the
+    HTTP port, HTTPS viewers the HTTPS port): TLS and certificate findings are HTTPS's; a
+    finding about one port is that port's viewers'; anything else (DNS, the origin as a
+    whole, a port both schemes share) concerns both."""
+    target = report.target
+    if layer_of(finding.code) == "tls":
+        return frozenset({"https"})
+    port = finding.evidence.get("port")
+    if isinstance(port, int) and target.http_port != target.https_port:
+        if port == target.https_port:
+            return frozenset({"https"})
+        if port == target.http_port:
+            return frozenset({"http"})
+    return frozenset(SCHEMES)
+
+
+def viewer_outcomes(report: Report) -> dict[str, Outcome | None] | None:
+    """For a match-viewer origin whose HTTP and HTTPS viewers fare differently: what each
+    gets, by scheme (None: no error for them). None when one outcome holds for all viewers."""
+    if report.target.protocol_policy != "match-viewer":
+        return None
+    errors = [f for f in report.findings if f.severity == Severity.ERROR]
+    per = {s: outcome([f for f in errors if s in viewer_schemes(report, f)]) for s in SCHEMES}
+    return per if per["http"] != per["https"] else None
+
+
+def fail_sentence(report: Report) -> str:
+    """The headline of a ``fail`` report, without a final full stop: what viewers get
+    (CloudFront's 502 or 504, an error of undocumented status, the origin's own status passed
+    on), hedged when every error is uncertain, and told per viewer scheme when a match-viewer
+    origin's HTTP and HTTPS viewers fare differently."""
+    per = viewer_outcomes(report)
+    if per is not None:
+        groups = []
+        for scheme in SCHEMES:
+            found, who = per[scheme], VIEWER_GROUPS[scheme]
+            if found is None:
+                groups.append(GROUP_FINE.format(who=who))
+            elif found.doubts:
+                groups.append(GROUP_DOUBT.format(who=who, what=_gets(found),
+                                                 titles=_titles(found.doubts)[1]))
+            else:
+                groups.append(GROUP_GETS.format(who=who, what=_gets(found)))
+        return GROUPS_JOIN.join(groups)
+    found = outcome(report.findings)
+    return _sentence(found) if found is not None else VERDICT_WORDS[Verdict.FAIL]
+
+
+def fail_words(report: Report) -> str:
+    """fail_sentence in a few words ("502 expected", "HTTP viewers: origin answers 503;
+    HTTPS viewers: no error found")."""
+    per = viewer_outcomes(report)
+    if per is not None:
+        return GROUPS_JOIN.join(
+            WORDS_GROUP.format(who=VIEWER_GROUPS[s],
+                               words=_words(found) if (found := per[s]) is not None
+                               else WORDS_FINE)
+            for s in SCHEMES)
+    found = outcome(report.findings)
+    return _words(found) if found is not None else VERDICT_WORDS[Verdict.FAIL]
+
+
+def distribution_fail_sentence(failing: list[str]) -> str:
+    """The headline of a distribution that fails, naming the origins that fail; each
+    origin's own line says what its viewers get."""
+    form = DIST_FAIL[0] if len(failing) == 1 else DIST_FAIL[1]
+    return form.format(names=", ".join(failing))

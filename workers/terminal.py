@@ -8,15 +8,22 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
-from workers.headline import WARN_SURE, warn_sentence
-from workers.models import ConnectionProbe, Finding, ProbeRequest, Report, Severity, Verdict
-from workers.wording import dns_words, fail_sentence, nameserver_words, probe_words
+from workers.headline import WARN_SURE, fail_sentence, warn_sentence
+from workers.models import (
+    ConnectionProbe,
+    Finding,
+    ProbeRequest,
+    Report,
+    Severity,
+    TargetInfo,
+    Verdict,
+)
+from workers.wording import dns_words, nameserver_words, probe_words
 
 _VERDICT = {Verdict.OK: ("[bold green]OK[/]", "CloudFront can connect to this origin."),
             Verdict.WARN: ("[bold yellow]WARN[/]", f"{WARN_SURE}."),
-            Verdict.FAIL: ("[bold red]FAIL[/]", "CloudFront would answer 502/504 for this origin."),
+            Verdict.FAIL: ("[bold red]FAIL[/]", "viewers would get an error."),
             Verdict.UNKNOWN: ("[bold magenta]UNKNOWN[/]", "could not check from here.")}
-_CLOUDFRONT_FAILS = "CloudFront would answer 502/504 for this origin"
 _SEVERITY = {Severity.ERROR: "[red]✖ error[/]", Severity.WARNING: "[yellow]▲ warning[/]",
              Severity.INFO: "[blue]ℹ info[/]"}
 
@@ -45,12 +52,10 @@ def render_report(report: Report, console: Console | None = None) -> None:
     elif verdict == Verdict.WARN:
         sentence = escape(warn_sentence(report)) + "."
     elif verdict == Verdict.FAIL:
-        sentence = escape(fail_sentence(report.findings, _CLOUDFRONT_FAILS)) + "."
+        sentence = escape(fail_sentence(report)) + "."
     if report.edge is not None:
         sentence = _edge_sentence(report)
-    port = target.https_port if target.protocol_policy != "http-only" else target.http_port
-    console.print(f"{label}  {escape(target.display)} "
-                  f"({target.protocol_policy}, port {port}) — {sentence}")
+    console.print(f"{label}  {escape(target.display)} ({ports_words(target)}) — {sentence}")
     if report.probe_error and verdict != Verdict.UNKNOWN:
         console.print(f"  [magenta]Not checked from here:[/] {escape(report.probe_error)}")
     if target.host_header != target.hostname:
@@ -73,6 +78,16 @@ def render_report(report: Report, console: Console | None = None) -> None:
         console.print("No findings." if verdict != Verdict.UNKNOWN else
                       "No findings, but that proves nothing: the check could not run.")
     console.print(f"[dim]{_time_line(report)}[/]")
+
+
+def ports_words(target: TargetInfo) -> str:
+    """The protocol policy and the port(s) CloudFront connects to: both for match-viewer,
+    whose HTTP viewers reach the HTTP port and HTTPS viewers the HTTPS port."""
+    policy = target.protocol_policy
+    if policy == "match-viewer":
+        return f"{policy}, HTTP port {target.http_port}, HTTPS port {target.https_port}"
+    port = target.https_port if policy != "http-only" else target.http_port
+    return f"{policy}, port {port}"
 
 
 def _render_dns(console: Console, report: Report) -> None:

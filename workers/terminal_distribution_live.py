@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workers.distribution_live import DistributionWatch
-from workers.headline import distribution_warn_sentence
+from workers.headline import distribution_fail_sentence, distribution_warn_sentence
 from workers.models import Layer
 from workers.models.distribution import DistributionReport
 from workers.models.distribution_live import (
@@ -59,10 +59,7 @@ def headline(live: DistributionLive) -> Text | None:
     text.append("Provisional verdict: ", style="bold")
     text.append(label.strip(), style=style)
     if verdict == "fail":
-        failing = live.failing
-        names = ", ".join(o.origin_id for o in failing)
-        plural = "s" if len(failing) > 1 else ""
-        text.append(f" — CloudFront would answer 502/504 for origin{plural} {names}")
+        text.append(f" — {distribution_fail_sentence([o.origin_id for o in live.failing])}")
     else:
         doubt = distribution_warn_sentence([o.origin_id for o in live.doubtful]) \
             if verdict == "warn" else None
@@ -84,6 +81,8 @@ def entry_text(entry: OriginLive) -> Text:
     text.append(f"  {entry_label(entry)}")
     if entry.state == PROVISIONAL:
         text.append(" (provisional)", style="bold")
+    if entry.verdict == "fail" and entry.words:
+        text.append(f" — {entry.words}")
     if entry.summary:
         text.append(f" — {entry.code + ': ' if entry.code else ''}{entry.summary}")
     if entry.state == PROVISIONAL:

@@ -14,7 +14,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from workers.headline import WARN_SURE, doubts, warn_sentence
+from workers.headline import WARN_SURE, doubts, fail_sentence, warn_sentence
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
 from workers.waiting import WaitBoard
@@ -23,7 +23,7 @@ _LABELS = {Verdict.OK: ("OK", "bold green"), Verdict.WARN: ("WARN", "bold yellow
            Verdict.FAIL: ("FAIL", "bold red"), Verdict.UNKNOWN: ("UNKNOWN", "bold magenta")}
 _SENTENCES = {Verdict.OK: "CloudFront can connect to this origin.",
               Verdict.WARN: f"{WARN_SURE}.",
-              Verdict.FAIL: "CloudFront would answer 502/504 for this origin.",
+              Verdict.FAIL: "viewers would get an error.",
               Verdict.UNKNOWN: "could not check from here."}
 
 
@@ -39,6 +39,8 @@ def provisional_text(provisional: Provisional) -> Text:
     primary = report.primary
     why = primary.summary if primary is not None and verdict != Verdict.OK else \
         _SENTENCES[verdict]
+    if verdict == Verdict.FAIL and primary is None:
+        why = f"{fail_sentence(report)}."
     if verdict == Verdict.WARN and doubts(report):
         # Not the first warning's summary: the point that could still mean 502 leads.
         why = f"{warn_sentence(report)}."

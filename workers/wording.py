@@ -12,7 +12,6 @@ from workers.models import (
     ConnectionProbe,
     DnsResult,
     Finding,
-    FindingCode,
     HttpResult,
     NameServerCheck,
     Report,
@@ -25,66 +24,9 @@ from workers.models import (
 VERDICT_WORDS = {
     Verdict.OK: "no problem found",
     Verdict.WARN: "works, with warnings",
-    Verdict.FAIL: "502 expected",
+    Verdict.FAIL: "error expected",  # a report says which (workers.headline.fail_words)
     Verdict.UNKNOWN: "could not check from here",
 }
-
-# What viewers get from a failing origin, when it is not CloudFront's own 502/504: errors
-# whose status AWS does not document ("CloudFront will return an error"), and the origin's
-# own error status, which CloudFront passes on (an error finding's evidence "passed_on").
-_UNDOCUMENTED_STATUS = frozenset({FindingCode.HTTP_HEADERS_TOO_LARGE,
-                                  FindingCode.HTTP_SECOND_100_CONTINUE})
-FAIL_UNDOCUMENTED = "CloudFront would answer with an error (AWS does not document which status)"
-FAIL_PASSED_ON = "viewers would get the origin's own {statuses} (CloudFront passes it on)"
-FAIL_PASSED_ON_WORDS = "origin answers {status}"
-FAIL_OTHER_WORDS = "error expected"
-
-
-def viewer_errors(findings: list[Finding]) -> tuple[bool, bool, list[str]]:
-    """What viewers get because of the error findings: (CloudFront's own 502/504 for some,
-    an error of undocumented status for some, the origin's own statuses passed on)."""
-    own = undocumented = False
-    passed: list[str] = []
-    for finding in findings:
-        if finding.severity != Severity.ERROR:
-            continue
-        status = finding.evidence.get("passed_on")
-        if isinstance(status, str) and status:
-            if status not in passed:
-                passed.append(status)
-        elif finding.code in _UNDOCUMENTED_STATUS:
-            undocumented = True
-        else:
-            own = True
-    return own, undocumented, passed
-
-
-def fail_sentence(findings: list[Finding], cloudfront: str) -> str:
-    """The one-line verdict of a failing report, as a sentence: ``cloudfront`` ("CloudFront
-    would answer 502/504…") when CloudFront answers with its own error, and what else viewers
-    get when some or all of the errors are not CloudFront's 502/504. No final full stop."""
-    own, undocumented, passed = viewer_errors(findings)
-    parts = [cloudfront] if own or not (undocumented or passed) else []
-    if undocumented:
-        parts.append(FAIL_UNDOCUMENTED)
-    if passed:
-        parts.append(FAIL_PASSED_ON.format(statuses=", ".join(passed)))
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:]
-
-
-def report_verdict_words(report: Report) -> str:
-    """VERDICT_WORDS for this report: a failing one says "502 expected" only when CloudFront's
-    own error is what viewers get."""
-    verdict = Verdict(report.verdict)
-    if verdict != Verdict.FAIL or report.edge is not None:
-        return VERDICT_WORDS[verdict]
-    own, undocumented, passed = viewer_errors(report.findings)
-    if own:
-        return VERDICT_WORDS[verdict]
-    if passed and not undocumented:
-        return FAIL_PASSED_ON_WORDS.format(status=" / ".join(passed))
-    return FAIL_OTHER_WORDS
 
 _DNS_REASONS = {
     "nxdomain": "the name does not exist (NXDOMAIN)",

@@ -13,6 +13,7 @@ from bot.render.message import Message, code, context, escape, section, sections
 from bot.render.result import result_messages
 from bot.render.status import VERDICT_LINES, VERDICT_WORDS, buttons, status_message
 from workers.headline import (
+    distribution_fail_sentence,
     distribution_warn_sentence,
     distribution_words,
     lead_finding,
@@ -117,7 +118,7 @@ def _live_line(entry: OriginLive) -> str:
         if entry.kind == ORIGIN:
             label = f":hourglass_flowing_sand: {label}"
         return f"{label} — {_waits(entry) or 'probing'}"
-    words = live_words(entry.verdict, entry.doubtful)
+    words = live_words(entry.verdict, entry.doubtful, entry.words)
     line = f"{ICONS.get(entry.verdict, ':grey_question:')} {_entry_label(entry)} — "
     line += f"_provisional_: {words}" if entry.state == PROVISIONAL else words
     if entry.code:
@@ -140,10 +141,9 @@ def live_headline(live: DistributionLive) -> tuple[str, str] | None:
     words = _VERDICT_WORDS.get(verdict, verdict)
     if verdict == "fail":
         names = [o.origin_id for o in live.failing]
-        which = f"origin{'s' if len(names) > 1 else ''}"
-        line = (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict.FAIL]} for {which} "
-                + ", ".join(f"*{escape(n)}*" for n in names))
-        return line, f"provisional: {words} for {which} {', '.join(names)}"
+        sentence = distribution_fail_sentence(names)
+        return (f":hourglass: *Provisional* — :red_circle: *{escape(sentence)}*",
+                f"provisional: {sentence}")
     doubt = distribution_warn_sentence([o.origin_id for o in live.doubtful]) \
         if verdict == "warn" else None
     if doubt is not None:

@@ -20,9 +20,9 @@ from bot.render.message import (
     sections,
     with_code,
 )
-from workers.headline import short_verdict
+from workers.headline import outcome, short_verdict
 from workers.models import Finding, Report, Severity, Verdict
-from workers.wording import dns_words, nameserver_words, probe_words, viewer_errors
+from workers.wording import dns_words, nameserver_words, probe_words
 
 SEVERITY_ICONS = {
     Severity.ERROR: ":red_circle:",
@@ -66,8 +66,9 @@ def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
     errors = sum(1 for f in report.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in report.findings if f.severity == Severity.WARNING)
     title = f"Diagnosis of {report.target.display}: {short_verdict(report)}"
-    own, undocumented, passed = viewer_errors(report.findings)
-    causes = "502 causes" if own or not (undocumented or passed) else "causes of viewer errors"
+    found = outcome(report.findings)
+    causes = ("502 causes" if found is None or (found.statuses == ("502",) and not found.doubts)
+              else "causes of viewer errors")
     lines = [
         f"*{errors}* error{'s' if errors != 1 else ''} ({causes}), *{warnings}* "
         f"warning{'s' if warnings != 1 else ''}, "

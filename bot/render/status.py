@@ -7,11 +7,11 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.render.message import Message, code, context, escape, section
 from bot.render.watches import watch_button
-from workers.headline import doubts, lead_finding, short_verdict, warn_sentence
+from workers.headline import doubts, fail_sentence, lead_finding, short_verdict, warn_sentence
 from workers.jobs.run_record import Run
 from workers.models import Layer, ProbeRequest, Report, Verdict
 from workers.models.provisional import Provisional
-from workers.wording import VERDICT_WORDS, fail_sentence, layer_summary
+from workers.wording import VERDICT_WORDS, layer_summary
 
 RERUN_ACTION = "origin502_rerun"
 EVIDENCE_ACTION = "origin502_evidence"
@@ -19,7 +19,7 @@ EVIDENCE_ACTION = "origin502_evidence"
 VERDICT_LINES = {
     Verdict.OK: ":large_green_circle: *No problem found*: CloudFront can connect to this origin.",
     Verdict.WARN: ":large_yellow_circle: *Works, with warnings*",
-    Verdict.FAIL: ":red_circle: *CloudFront would answer 502*",
+    Verdict.FAIL: ":red_circle: *Viewers would get an error*",
     Verdict.UNKNOWN: ":grey_question: *Could not check from here*",
 }
 __all__ = ["VERDICT_LINES", "VERDICT_WORDS", "status_message"]
@@ -27,17 +27,16 @@ __all__ = ["VERDICT_LINES", "VERDICT_WORDS", "status_message"]
 
 def verdict_line(report: Report) -> str:
     """The verdict's line for an origin: a failing one says what viewers get (CloudFront's
-    502, or the origin's own error passed on); a ``warn`` with a warning that could still mean
-    502 says CloudFront can probably connect, and names it (the terminal's headline)."""
+    502 or 504, or the origin's own error passed on; likely, not confirmed, when every error
+    is uncertain; per viewer scheme for a match-viewer origin whose HTTP and HTTPS viewers
+    fare differently); a ``warn`` with a warning that could still mean 502 says CloudFront
+    can probably connect, and names it (the terminal's headline)."""
     verdict = Verdict(report.verdict)
     if verdict == Verdict.WARN and doubts(report):
         return f":large_yellow_circle: *{escape(warn_sentence(report))}*"
     if verdict != Verdict.FAIL:
         return VERDICT_LINES[verdict]
-    return f":red_circle: *{escape(fail_sentence(report.findings, _CLOUDFRONT_FAILS))}*"
-
-
-_CLOUDFRONT_FAILS = "CloudFront would answer 502"
+    return f":red_circle: *{escape(fail_sentence(report))}*"
 
 
 def edge_verdict_line(report: Report) -> str | None:

@@ -25,13 +25,15 @@ def test_provisional_verdict_then_final_update_in_the_same_thread(stack_factory)
         (result,) = results_in_thread(stack, parent, 1)
 
     versions = parent.history  # the fallback text of every version of the run's message
-    provisional = [i for i, text in enumerate(versions) if "provisional: 502 expected" in text]
+    # A dropped SYN: 502 or 504, AWS does not document which.
+    provisional = [i for i, text in enumerate(versions)
+                   if "provisional: 502 or 504 expected" in text]
     assert provisional, versions
     first = versions[provisional[0]]
     assert NOTE in first and "1 attempt of 3 s" in first
     # Replaced by the final verdict, which no longer says provisional.
     assert provisional[-1] < len(versions) - 1
-    assert "provisional" not in parent.text and "502 expected" in parent.text
+    assert "provisional" not in parent.text and "502 or 504 expected" in parent.text
     blocks = json.dumps(parent.blocks, ensure_ascii=False)
     assert "Provisional" not in blocks and "3 attempts of 3 s" in blocks
     # The provisional verdict was an update of the run's own message, in the same thread as

@@ -68,6 +68,7 @@ LINK_RFC5280_PATHS = "https://www.rfc-editor.org/rfc/rfc5280#section-6"
 LINK_RFC6960 = "https://www.rfc-editor.org/rfc/rfc6960"  # OCSP
 LINK_RFC6066_STATUS = "https://www.rfc-editor.org/rfc/rfc6066#section-8"  # OCSP stapling
 LINK_RFC7633 = "https://www.rfc-editor.org/rfc/rfc7633"  # TLS feature: OCSP Must-Staple
+LINK_RFC9110_STATUS = "https://www.rfc-editor.org/rfc/rfc9110#section-15"  # status codes
 
 
 class Shape(StrEnum):
@@ -80,6 +81,23 @@ class Shape(StrEnum):
     CUT_SHORT = "cut_short"  # the probe stopped reading an answer too large to be HTTP
     EDGE_UNSEEN = "edge_unseen"  # the edge did not answer from here
     EDGE_ANSWERS = "edge_answers"  # the edge answers normally
+
+
+class Predicts(StrEnum):
+    """What viewers get when a finding of the code is an error: the status the verdict line
+    names (workers.headline). Decided per code from cloudfront-facts: 502 where AWS documents
+    it (DNS, refused connections, TLS and certificates), 504 for the timeouts of §1.3, and
+    "502 or 504" where AWS does not say which (a dropped connection or SYN, §1.3 and §7.5)."""
+
+    S502 = "502"  # CloudFront's own 502 Bad Gateway
+    S504 = "504"  # CloudFront's own 504 Gateway Timeout
+    S502_OR_504 = "502 or 504"  # CloudFront's own error; which of the two is not documented
+    UNDOCUMENTED = "undocumented"  # CloudFront's own error, of a status AWS does not document
+    PASSED_ON = "passed on"  # the origin's own status (evidence "passed_on"), passed on
+    SETTING_REFUSED = "setting refused"  # CloudFront does not accept the origin's settings
+    SEEN_AT_EDGE = "seen at the edge"  # the target is CloudFront's edge: what it answered
+    SCOPE = "scope"  # says how many requests the other errors concern; no status of its own
+    NO_ERROR = "no error"  # viewers get no error status because of it
 
 
 class Prose(str):
@@ -105,6 +123,9 @@ class Entry:
     # from saying "CloudFront can connect" (see workers.headline); None, not decided, counts as
     # True. A table test asks it of every code that can be an uncertain warning.
     may_502: bool | None = None
+    # What viewers get when a finding of this code is an error (or, for a warning, if it
+    # bites). Every code decides it; a table test asks it of the whole enum.
+    predicts: Predicts | None = None
     # The summary of a finding merged across addresses, when "each address" cannot stand in
     # the usual one for the address (it is the object of "resolves to"); None: the usual one.
     merged: str | None = None
@@ -121,6 +142,7 @@ SERVER_RSA_KEY = "The server certificate has a {bits}-bit RSA key."
 RESOLVES_TO_EACH = "{hostname} resolves to addresses that are not public: each is {reason}."
 
 
+P = Predicts
 CATALOG: dict[FindingCode, Entry] = {
     FindingCode.DNS_RESOLUTION_FAILED: Entry(
         Severity.ERROR, "The origin name does not resolve",
@@ -136,7 +158,7 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.NO_USABLE_ADDRESS:
                 ("{name} has no {record} record, and the origin IP address type is {kind}: "
                  "CloudFront has no address to connect to (it has {found})."),
-        }),
+        }, predicts=P.S502),
     FindingCode.DNS_DANGLING_CNAME: Entry(
         Severity.ERROR, "A CNAME points at a name that no longer exists",
         ("{path}: the CNAME points at {target}, a name that no longer exists (NXDOMAIN). A deleted "
@@ -146,7 +168,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "If {target} was a cloud resource's name (a bucket, an app or a load balancer "
          "name), someone else may be able to claim it and receive this traffic: fix the "
          "record rather than recreate the resource under a new name."),
-        (LINK_502_DNS, LINK_DOMAIN_SETTING)),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), predicts=P.S502),
     FindingCode.DNS_DNSSEC_FAILED: Entry(
         Severity.ERROR, "DNSSEC validation fails for the origin name",
         ("The resolver {nameserver} answers SERVFAIL for {name}, but not when asked with DNSSEC "
@@ -159,7 +181,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "Check the result with `delv {name}` or `dig {name} +dnssec`. Whether CloudFront's "
          "own resolvers validate DNSSEC is not documented; validating public resolvers reject "
          "the name today."),
-        (LINK_502_DNS,), uncertain=True, may_502=True),
+        (LINK_502_DNS,), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.DNS_NAMESERVER_FAILING: Entry(
         Severity.ERROR, "An authoritative name server of the zone fails or does not answer",
         NAME_SERVERS_FAILING,
@@ -168,7 +190,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "the delegation at the parent zone (your registrar).",
          "Check every server the way AWS suggests: `dig NS {zone}`, then "
          "`dig {name} @<server>` for each."),
-        (LINK_502_DNS,)),
+        (LINK_502_DNS,), predicts=P.S502),
     FindingCode.DNS_LAME_DELEGATION: Entry(
         Severity.ERROR, "A name server listed for the zone does not serve it (lame delegation)",
         NAME_SERVERS_FAILING,
@@ -176,7 +198,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "and of the delegation at the parent zone (your registrar).",
          "After a move to another DNS provider, the registrar must list only the new "
          "provider's name servers."),
-        (LINK_502_DNS,)),
+        (LINK_502_DNS,), predicts=P.S502),
     FindingCode.DNS_SERVERS_DISAGREE: Entry(
         Severity.ERROR, "The zone's name servers give different answers",
         ("The name servers of {zone} disagree about {name} {record}: {said}. Resolvers ask any of "
@@ -184,14 +206,14 @@ CATALOG: dict[FindingCode, Entry] = {
         ("Make every name server of {zone} serve the same zone data. A secondary that stopped "
          "transferring the zone (compare `dig SOA {zone} @<server>` serials) or a server left "
          "from a previous DNS provider is the usual cause; {servers} is the one to look at.",),
-        (LINK_502_DNS,)),
+        (LINK_502_DNS,), predicts=P.S502),
     FindingCode.ADDRESS_FAMILY_NOT_USED: Entry(
         Severity.ERROR, "The origin's only address is of a family CloudFront does not use",
         ("The origin is the {family} address {address}, and the origin IP address type is {kind}: "
          "CloudFront has no address it would connect to."),
         ("Set the origin IP address type to {kind_fix}, or give the origin a domain name with "
          "an address of the family CloudFront uses.",),
-        (LINK_IPV6_ORIGIN, LINK_DOMAIN_SETTING)),
+        (LINK_IPV6_ORIGIN, LINK_DOMAIN_SETTING), predicts=P.S502),
     FindingCode.PORT_CLOSED: Entry(
         Severity.ERROR, "The origin refuses connections on the port",
         ("{address} port {port} ({scheme}) refuses connections ({tries}, each answered with a TCP "
@@ -200,7 +222,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "distribution's {setting} to the port the origin really listens on.",
          "If a firewall sends the refusal, allow CloudFront's origin-facing ranges (the "
          "managed prefix list com.amazonaws.global.cloudfront.origin-facing) on port {port}."),
-        (LINK_502_PORTS, LINK_PREFIX_LIST, LINK_IP_RANGES)),
+        (LINK_502_PORTS, LINK_PREFIX_LIST, LINK_IP_RANGES), predicts=P.S502),
     FindingCode.PORT_TIMEOUT: Entry(
         Severity.ERROR, "Connections to the port are silently dropped",
         ("{address} port {port} ({scheme}) does not answer: {tries} of {timeout:g} s each timed "
@@ -213,7 +235,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "a VPC origin instead.",
          "This probe does not come from CloudFront's addresses: an allowlist that admits only "
          "CloudFront would also drop it, so confirm with the rules themselves."),
-        (LINK_502_PORTS, LINK_504, LINK_PREFIX_LIST, LINK_IP_RANGES)),
+        (LINK_502_PORTS, LINK_504, LINK_PREFIX_LIST, LINK_IP_RANGES), predicts=P.S502_OR_504),
     FindingCode.PORT_UNREACHABLE: Entry(
         Severity.ERROR, "There is no route to the origin address",
         "{address} port {port} ({scheme}) cannot be reached: {measured}.",
@@ -221,13 +243,13 @@ CATALOG: dict[FindingCode, Entry] = {
          "be reached by CloudFront either.",
          "For IPv6, only give the origin an AAAA record if it really serves over IPv6, and "
          "check the distribution's origin IP address type."),
-        (LINK_502_PORTS, LINK_IPV6_ORIGIN)),
+        (LINK_502_PORTS, LINK_IPV6_ORIGIN), predicts=P.S502_OR_504),
     FindingCode.PORT_NOT_ALLOWED: Entry(
         Severity.ERROR, "CloudFront cannot use this port for an origin",
         "The {setting} {port} is not one CloudFront accepts (80, 443 or 1024-65535).",
         ("CloudFront accepts only ports 80, 443 and 1024-65535 for an origin. Move the origin's "
          "listener from port {port} to one of those and update the distribution's {setting}.",),
-        (LINK_PORTS_SETTING,)),
+        (LINK_PORTS_SETTING,), predicts=P.SETTING_REFUSED),
     FindingCode.TLS_NOT_SPOKEN: Entry(
         Severity.ERROR, "The HTTPS port does not speak TLS",
         "{address} port {port} does not answer a TLS handshake: {measured}.",
@@ -235,14 +257,14 @@ CATALOG: dict[FindingCode, Entry] = {
          "HTTPS port at the TLS listener, or enable TLS on this one.",
          "If the origin only serves plain HTTP, set the origin protocol policy to HTTP only "
          "(and accept that CloudFront-to-origin traffic is then unencrypted)."),
-        (LINK_502_PORTS, LINK_HTTPS_ORIGIN)),
+        (LINK_502_PORTS, LINK_HTTPS_ORIGIN), predicts=P.S502),
     FindingCode.TLS_PROTOCOL_UNSUPPORTED: Entry(
         Severity.ERROR, "No TLS protocol version in common with CloudFront's settings",
         "{address} port {port} accepts {accepted}; CloudFront offers {offered}.",
         ("{fix}",
          "Check the result with `openssl s_client -connect {address}:{port} -servername {sni}"
          " -tls1_2`."),
-        (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS)),
+        (LINK_502_CIPHERS, LINK_SSL_PROTOCOLS, LINK_CIPHERS), predicts=P.S502),
     FindingCode.TLS13_ONLY: Entry(
         Severity.WARNING, "Only TLS 1.3 works with what CloudFront offers",
         ("{address} port {port} completes TLS 1.3 with the suites CloudFront is believed to "
@@ -254,7 +276,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "documentation here. A CloudFront edge that connects with TLS 1.2 would fail for the "
          "reason above.",
          "To be safe: {fix}"),
-        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True, may_502=True),
+        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.TLS13_OFFER_REFUSED: Entry(
         Severity.WARNING, "The origin may refuse CloudFront's TLS 1.3 handshake",
         ("{address} port {port} speaks TLS 1.3, but a TLS 1.3 handshake offering "
@@ -265,7 +287,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "one above, this origin refuses it rather than falling back to TLS 1.2, and CloudFront "
          "answers 502.",
          "{fix}"),
-        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True, may_502=True),
+        (LINK_CIPHERS, LINK_502_CIPHERS), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.TLS_CIPHER_UNSUPPORTED: Entry(
         Severity.ERROR, "No cipher in common with CloudFront",
         ("{address} port {port}: no cipher in common. Over {protocol} the origin accepts "
@@ -275,14 +297,14 @@ CATALOG: dict[FindingCode, Entry] = {
          "(ECDSA certificate).",
          "CloudFront does not offer CHACHA20, DHE or plain-RSA GCM suites toward origins, even "
          "though viewers may use some of them."),
-        (LINK_CIPHERS, LINK_502_CIPHERS)),
+        (LINK_CIPHERS, LINK_502_CIPHERS), predicts=P.S502),
     FindingCode.TLS_CURVE_UNSUPPORTED: Entry(
         Severity.ERROR, "No elliptic curve or signature scheme in common with CloudFront",
         "{address} port {port}: {measured}.",
         ("{detail}.",
          "Allow X25519, prime256v1 (P-256) or secp384r1 (P-384) for ECDHE on the origin, and "
          "RSA-PKCS1 or ECDSA signatures with SHA-256/384/512."),
-        (LINK_CIPHERS, LINK_502_CIPHERS)),
+        (LINK_CIPHERS, LINK_502_CIPHERS), predicts=P.S502),
     FindingCode.TLS_CLIENT_CERT_REQUIRED: Entry(
         Severity.ERROR, "The origin requires a client certificate",
         "{address} port {port} requires a client certificate: {why}.",
@@ -298,7 +320,7 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.REFUSED_REQUEST:
                 ("{address} port {port} asks for a client certificate during the handshake and, "
                  "when none is sent, answers GET {path} with {refusal}."),
-        }),
+        }, predicts=P.S502),
     FindingCode.TLS_CLIENT_CERT_REQUESTED: Entry(
         Severity.WARNING, "The origin asks for an optional client certificate",
         "{address} port {port} asks for a client certificate ({outcome}).",
@@ -307,7 +329,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "that still applies to an optional request is not confirmed.",
          "Turn the client-certificate request off for CloudFront's path, or configure origin "
          "mutual TLS."),
-        (LINK_CLIENT_CERT, LINK_MTLS), uncertain=True, may_502=True),
+        (LINK_CLIENT_CERT, LINK_MTLS), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.TLS_WEAK_CIPHER: Entry(
         Severity.WARNING, "CloudFront can connect only with a broken cipher",
         ("{address} port {port} connects with CloudFront only through {cipher} over {protocol}: it "
@@ -320,7 +342,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate) with TLS 1.2 on the origin, then "
          "remove {cipher}."),
         (LINK_CIPHERS, "https://www.rfc-editor.org/rfc/rfc7465",
-         "https://nvd.nist.gov/vuln/detail/CVE-2016-2183")),
+         "https://nvd.nist.gov/vuln/detail/CVE-2016-2183"), predicts=P.NO_ERROR),
     FindingCode.TLS_HANDSHAKE_FAILED: Entry(
         Severity.ERROR, "The TLS handshake failed",
         "{address} port {port}: {what} ({measured}).{extra}",
@@ -328,7 +350,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "{advice}",
          "Test the origin's TLS with `openssl s_client -connect {address}:{port} "
          "-servername {sni}`."),
-        (LINK_502_CIPHERS, LINK_CIPHERS)),
+        (LINK_502_CIPHERS, LINK_CIPHERS), predicts=P.S502),
     FindingCode.TLS_SNI_REFUSED: Entry(
         Severity.ERROR, "The origin has no certificate for the name CloudFront sends (SNI)",
         ("{address} port {port} refuses the handshake for {sni}, the server name (SNI) "
@@ -339,12 +361,12 @@ CATALOG: dict[FindingCode, Entry] = {
          "default server with `ssl_reject_handshake on;` refuses every name no other server "
          "block lists).",
          "{alternative}"),
-        (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
+        (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES), predicts=P.S502),
     FindingCode.TLS_UNVERIFIABLE_HERE: Entry(
         Severity.WARNING, "This handshake cannot be reproduced from here",
         "{address} port {port}: {measured}.",
         ("{detail}",),
-        (LINK_CIPHERS,), uncertain=True, may_502=True),
+        (LINK_CIPHERS,), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_HOSTNAME_MISMATCH: Entry(
         Severity.ERROR, "The certificate does not name the origin",
         ("The certificate names {listed} in {source}, not {name}: {why}.{doubt} "
@@ -352,32 +374,32 @@ CATALOG: dict[FindingCode, Entry] = {
         ("Issue a certificate that covers {name} (for example with ACM for a load balancer) and "
          "install it on the origin.",
          "{alternative}"),
-        (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES)),
+        (LINK_502_NAME, LINK_CERT_NAMES, LINK_HOST_POLICIES), predicts=P.S502),
     FindingCode.CERT_NAME_MATCH_UNCERTAIN: Entry(
         Severity.WARNING, "The certificate names the origin only by a reading AWS does not confirm",
         "{said} Certificate: {label}.",
         ("{fix}",
          "{alternative}"),
         (LINK_502_NAME, LINK_HTTPS_ORIGIN, LINK_DOMAIN_SETTING, LINK_CERT_NAMES),
-        uncertain=True, may_502=True),
+        uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_EXPIRED: Entry(
         Severity.ERROR, "A certificate has expired",
         "The {which} certificate {label} expired {ago} ago, on {on} UTC.",
         ("Renew the {which} certificate and install it together with its current intermediate "
          "certificates.",
          "Then check automatic renewal (ACM, certbot...) so it does not lapse again."),
-        (LINK_502_CERT, LINK_HTTPS_ORIGIN)),
+        (LINK_502_CERT, LINK_HTTPS_ORIGIN), predicts=P.S502),
     FindingCode.CERT_NOT_YET_VALID: Entry(
         Severity.ERROR, "A certificate is not valid yet",
         "The {which} certificate {label} is valid only from {not_before}, in {ago}.",
         ("The {which} certificate only becomes valid on {not_before}: install a certificate "
          "that is valid now, or check the origin's clock if it generated the certificate.",),
-        (LINK_502_CERT,)),
+        (LINK_502_CERT,), predicts=P.S502),
     FindingCode.CERT_EXPIRES_SOON: Entry(
         Severity.WARNING, "The certificate expires soon",
         "The server certificate {label} expires in {ago}, on {not_after}.",
         ("Renew the certificate before {not_after}; CloudFront will answer 502 from then on.",),
-        (LINK_502_CERT,)),
+        (LINK_502_CERT,), predicts=P.S502),
     # Revocation: the certificate's status is a fact; whether CloudFront checks it toward
     # origins is not documented (cloudfront-facts §3.2, §8.4), hence warnings, uncertain.
     FindingCode.CERT_REVOKED: Entry(
@@ -394,7 +416,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "again for the new certificate (or removed).",
          "Check what the origin staples with `openssl s_client -connect {sni}:{port} "
          "-servername {sni} -status`: its OCSP section should say \"Cert Status: good\"."),
-        (LINK_RFC6960, LINK_502_CERT), uncertain=True, may_502=True),
+        (LINK_RFC6960, LINK_502_CERT), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_MUST_STAPLE_MISSING: Entry(
         Severity.WARNING, "The certificate demands OCSP stapling, and the origin staples nothing",
         ("The server certificate {label} carries the OCSP Must-Staple extension (TLS feature "
@@ -410,7 +432,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "`--must-staple`).",
          "Check with `openssl s_client -connect {sni}:{port} -servername {sni} -status`: "
          "\"OCSP response: no response sent\" means nothing is stapled."),
-        (LINK_RFC7633, LINK_RFC6066_STATUS), uncertain=True, may_502=True),
+        (LINK_RFC7633, LINK_RFC6066_STATUS), uncertain=True, may_502=True, predicts=P.S502),
     # Severity is set by the rule: info when the response merely tells nothing (stale, refused,
     # status unknown); warning when it is wrong (another certificate, a bad signature,
     # unreadable) or when the certificate demands stapling.
@@ -421,7 +443,7 @@ CATALOG: dict[FindingCode, Entry] = {
         ("{fix}",
          "Check with `openssl s_client -connect {sni}:{port} -servername {sni} -status`, which "
          "prints the stapled response."),
-        (LINK_RFC6066_STATUS, LINK_RFC6960), uncertain=True, may_502=True),
+        (LINK_RFC6066_STATUS, LINK_RFC6960), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_SELF_SIGNED: Entry(
         Severity.ERROR, "The certificate is self-signed",
         "The server certificate {label} is self-signed.",
@@ -429,7 +451,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "from a public CA on Mozilla's list (ACM for load balancers, or e.g. Let's Encrypt).",
          "Or set the origin protocol policy to HTTP only if encryption to the origin is not "
          "required."),
-        (LINK_502_CERT, LINK_CERT_ISSUER, LINK_HTTPS_ORIGIN)),
+        (LINK_502_CERT, LINK_CERT_ISSUER, LINK_HTTPS_ORIGIN), predicts=P.S502),
     FindingCode.CERT_UNTRUSTED_ROOT: Entry(
         Severity.ERROR, "The certificate chains to a CA CloudFront does not trust",
         "{evidence_line}",
@@ -441,7 +463,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "certificate, as the CA/Browser Forum Baseline Requirements' subscriber profile asks; "
          "if yours really comes from a public CA, add the intermediate it names after the "
          "server certificate instead."),
-        (LINK_502_CERT, LINK_CERT_ISSUER, LINK_CABF_BR)),
+        (LINK_502_CERT, LINK_CERT_ISSUER, LINK_CABF_BR), predicts=P.S502),
     FindingCode.CERT_CHAIN_INCOMPLETE: Entry(
         Severity.ERROR, "The origin does not send its intermediate certificate",
         ("The origin sends {count} certificate(s) and stops at \"{dangling}\" without its "
@@ -458,7 +480,7 @@ CATALOG: dict[FindingCode, Entry] = {
                  "list{note}. Public CAs sign servers through intermediates, so most likely the "
                  "intermediate is missing; if the CA is private, CloudFront will not trust it "
                  "either way."),
-        }),
+        }, predicts=P.S502),
     FindingCode.CERT_WRONG_INTERMEDIATE: Entry(
         Severity.ERROR, "The intermediate sent is not the one that signed the certificate",
         ("The origin sends \"{wrong}\" (certificate [{index}], SHA-256 {sha256}…) as the issuer "
@@ -470,7 +492,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "This happens when a CA re-keys an intermediate under the same name, or when a bundle "
          "from another order or another CA account is installed; check the file with "
          "`openssl verify -untrusted bundle.pem server.pem`."),
-        (LINK_502_CERT, LINK_CERT_INTERMEDIATES, LINK_RFC5280_PATHS)),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES, LINK_RFC5280_PATHS), predicts=P.S502),
     FindingCode.CERT_CHAIN_ORDER: Entry(
         Severity.ERROR, "The certificate chain is in the wrong order",
         ("{lead} Received: {order}. Needed: {needed}. CloudFront rejects a chain whose "
@@ -478,23 +500,23 @@ CATALOG: dict[FindingCode, Entry] = {
         ("Reorder the origin's certificate file: the server certificate first, then the "
          "intermediate that signed it, then any next intermediate, up to (not including) the "
          "root. Received now: {order}. Needed: {needed}.",),
-        (LINK_502_CERT, LINK_CERT_INTERMEDIATES)),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES), predicts=P.S502),
     FindingCode.CERT_EXTRA_CERTIFICATES: Entry(
         Severity.INFO, "The chain holds certificates that are not needed",
         "{detail}",
         ("{detail} Removing them keeps the handshake small; they are not a cause of 502.",),
-        (LINK_CERT_INTERMEDIATES,)),
+        (LINK_CERT_INTERMEDIATES,), predicts=P.NO_ERROR),
     FindingCode.CERT_RSA_KEY_TOO_LARGE: Entry(
         Severity.WARNING, "The RSA key is larger than CloudFront documents",
         SERVER_RSA_KEY,
         ("CloudFront documents RSA keys up to 4096 bits; this key has {bits}. Whether the limit "
          "applies to origin certificates is not confirmed. Prefer a 2048- or 3072-bit key.",),
-        (LINK_CERT_REQS,), uncertain=True, may_502=True),
+        (LINK_CERT_REQS,), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_WEAK_KEY: Entry(
         Severity.WARNING, "The certificate key is weak",
         "{detail}",
         ("{detail} Reissue the certificate with an RSA 2048-bit or ECDSA P-256 key.",),
-        (LINK_CERT_REQS,)),
+        (LINK_CERT_REQS,), predicts=P.NO_ERROR),
     FindingCode.CERT_KEY_UNSUPPORTED: Entry(
         Severity.ERROR, "The certificate's key type is one CloudFront cannot use",
         ("{address} port {port}: the server certificate has an {key} key. With CloudFront's "
@@ -505,34 +527,34 @@ CATALOG: dict[FindingCode, Entry] = {
          "documents only 256-bit ECDSA keys).",
          "The ECDHE curves the origin allows are not the problem: the certificate's key alone "
          "decides which clients can verify it."),
-        (LINK_CERT_REQS, LINK_CIPHERS, LINK_502_CIPHERS)),
+        (LINK_CERT_REQS, LINK_CIPHERS, LINK_502_CIPHERS), predicts=P.S502),
     FindingCode.CERT_KEY_TYPE_UNCERTAIN: Entry(
         Severity.WARNING, "The key type may not be accepted",
         "{detail}",
         ("{detail} CloudFront documents RSA keys and ECDSA P-256 keys; for anything else it is "
          "not confirmed that CloudFront accepts it. An RSA 2048 or ECDSA P-256 certificate is "
          "the safe choice.",),
-        (LINK_CERT_REQS, LINK_CIPHERS), uncertain=True, may_502=True),
+        (LINK_CERT_REQS, LINK_CIPHERS), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_SHA1_SIGNATURE: Entry(
         Severity.WARNING, "A certificate is signed with SHA-1",
         "{detail}",
         ("{detail} SHA-1 is still in CloudFront's list of handshake signature schemes, but "
          "whether CloudFront accepts SHA-1 signatures on origin certificates is not "
          "documented, and no public CA issues them any more: reissue with SHA-256.",),
-        (LINK_CIPHERS, LINK_CERT_REQS), uncertain=True, may_502=True),
+        (LINK_CIPHERS, LINK_CERT_REQS), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_MD5_SIGNATURE: Entry(
         Severity.ERROR, "A certificate is signed with MD5",
         "{detail}",
         ("{detail} MD5 is not among CloudFront's signature schemes and MD5 signatures can be "
          "forged; maintained TLS clients refuse them. Reissue the certificate signed with "
          "SHA-256.",),
-        (LINK_CIPHERS, LINK_502_CERT)),
+        (LINK_CIPHERS, LINK_502_CERT), predicts=P.S502),
     FindingCode.CERT_RSA_KEY_TOO_SMALL: Entry(
         Severity.ERROR, "The RSA key is smaller than CloudFront accepts",
         "{detail}",
         ("{detail} CloudFront documents RSA keys of 1024 to 4096 bits; this {which} certificate "
          "has {bits}. Reissue it with an RSA 2048-bit or ECDSA P-256 key.",),
-        (LINK_CERT_REQS, LINK_502_CERT)),
+        (LINK_CERT_REQS, LINK_502_CERT), predicts=P.S502),
     FindingCode.CERT_MESSAGE_TOO_LARGE: Entry(
         Severity.ERROR, "The origin's certificate chain is too large to accept",
         ("{address} port {port}: the origin's certificate message is larger than this machine's "
@@ -543,14 +565,14 @@ CATALOG: dict[FindingCode, Entry] = {
          "only the server certificate and its intermediates.",
          "Check the origin's certificate file for duplicated or unrelated certificates "
          "(`openssl crl2pkcs7 -nocrl -certfile chain.pem | openssl pkcs7 -print_certs -noout`)."),
-        (LINK_502_CERT, LINK_CERT_INTERMEDIATES), uncertain=True, may_502=True),
+        (LINK_502_CERT, LINK_CERT_INTERMEDIATES), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_CHAIN_CUT: Entry(
         Severity.WARNING, "The certificate chain was too large to judge in full",
         "The certificate chain was too large to judge in full: {detail}.",
         ("{detail}. Real chains hold two to four certificates; origin502 limits the work an "
          "origin can make it do, so a verdict on this chain covers only what was considered.",
          "Send only the server certificate and its intermediates, in order."),
-        (LINK_CERT_INTERMEDIATES, LINK_502_CERT), uncertain=True, may_502=True),
+        (LINK_CERT_INTERMEDIATES, LINK_502_CERT), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.CERT_REJECTED_BY_VALIDATOR: Entry(
         Severity.ERROR, "A certificate validator rejects the chain",
         "{lead} for {name}: {said}.{doubt}",
@@ -558,14 +580,14 @@ CATALOG: dict[FindingCode, Entry] = {
          "Check the result with `openssl verify -purpose sslserver -untrusted chain.pem "
          "server.pem` against Mozilla's roots."),
         # A warning (uncertain) when the validators disagree: the stricter one may be right.
-        (LINK_502_CERT, LINK_CERT_REQS, LINK_RFC5280_PATHS), may_502=True),
+        (LINK_502_CERT, LINK_CERT_REQS, LINK_RFC5280_PATHS), may_502=True, predicts=P.S502),
     FindingCode.TRUSTED_VIA_CA_FILE: Entry(
         Severity.INFO, "Trusted only through --ca-file",
         "The chain is trusted only through the --ca-file root \"{anchor}\".",
         ("The chain ends at \"{anchor}\", a root you supplied with --ca-file (or "
          "ORIGIN502_CA_FILE). It was trusted here because you asked for it; CloudFront trusts "
          "only Mozilla's list and would not accept it, so use a public CA for a real origin.",),
-        (LINK_CERT_ISSUER,)),
+        (LINK_CERT_ISSUER,), predicts=P.S502),
     FindingCode.ORIGIN_CLOSED_CONNECTION: Entry(
         Severity.ERROR, "The origin closed the connection without answering",
         ("{address} port {port} closed the connection without an HTTP response to GET {path}: "
@@ -574,7 +596,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "GET {path} (Host: {host}). Check the origin's logs for that request.",
          "Check that the virtual host for {host} exists and that the origin keeps connections "
          "open longer than CloudFront's keep-alive timeout (5 s by default)."),
-        (P502, LINK_ORIGIN_SETTINGS)),
+        (P502, LINK_ORIGIN_SETTINGS), predicts=P.S502_OR_504),
     FindingCode.HTTP_KEEPALIVE_SHORTER: Entry(
         Severity.WARNING,
         "The origin closes idle connections sooner than CloudFront's keep-alive timeout",
@@ -586,14 +608,14 @@ CATALOG: dict[FindingCode, Entry] = {
          "Make the origin's idle timeout longer than {keepalive:g} s (nginx: "
          "`keepalive_timeout 75s;`), or set the distribution's origin keep-alive timeout below "
          "the origin's."),
-        (LINK_KEEPALIVE_SETTING,), uncertain=True, may_502=True),
+        (LINK_KEEPALIVE_SETTING,), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.ORIGIN_RESPONSE_TIMEOUT: Entry(
         Severity.ERROR, "The origin does not answer within the response timeout (504, not 502)",
         "{address} port {port} accepted GET {path} but did not answer within {timeout:g} s.",
         ("CloudFront answers 504 Gateway Timeout in this case, not 502.",
          "Find why GET {path} takes more than {timeout:g} s (application, database, upstream), "
          "or raise the distribution's response timeout if the slowness is expected."),
-        (LINK_504, LINK_RESPONSE_TIMEOUT)),
+        (LINK_504, LINK_RESPONSE_TIMEOUT), predicts=P.S504),
     FindingCode.ORIGIN_RESPONSE_STALLED: Entry(
         Severity.ERROR,
         "The origin never completes its response headers (a trickle, or endless 1xx)",
@@ -606,7 +628,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "1xx responses.",
          "Find what on the origin (or a proxy in front of it) sends GET {path} so slowly, and "
          "make it send complete response headers promptly."),
-        (LINK_RESPONSE_TIMEOUT, LINK_504)),
+        (LINK_RESPONSE_TIMEOUT, LINK_504), predicts=P.S504),
     FindingCode.HTTP_INVALID_RESPONSE: Entry(
         Severity.ERROR, "The origin answers with something that is not HTTP",
         "{address} port {port} answered GET {path} with bytes that are not HTTP: {first_bytes!r}.",
@@ -616,14 +638,29 @@ CATALOG: dict[FindingCode, Entry] = {
         shapes={
             Shape.CUT_SHORT:
                 "{address} port {port} answered GET {path}, but {measured}.",
-        }),
+        }, predicts=P.UNDOCUMENTED),
+    # A three-digit status outside 100-599: AWS documents no answer for it, only a log type
+    # for an origin's invalid response (cloudfront-facts §1.4), hence uncertain.
+    FindingCode.HTTP_STATUS_INVALID: Entry(
+        Severity.ERROR, "The origin answers with a status code HTTP does not define",
+        ("{address} port {port} answers GET {path} with status {status}{server}, outside the "
+         "100-599 range of HTTP status codes."),
+        ("AWS does not document what CloudFront does with such a status. Its access logs have "
+         "an error type for an origin that \"returned an invalid response\" "
+         "(OriginInvalidResponseError), so viewers most likely get an error from CloudFront "
+         "rather than the {status}; CloudFront may also pass it on as it is. Neither is "
+         "confirmed.",
+         "Make the origin answer GET {path} with a status code from 100 to 599 (a 5xx for a "
+         "server error), as HTTP defines them."),
+        (LINK_RFC9110_STATUS, LINK_LOG_FIELDS), uncertain=True, may_502=True,
+        predicts=P.UNDOCUMENTED),
     FindingCode.HTTP_PORT_SPEAKS_TLS: Entry(
         Severity.ERROR, "The HTTP port speaks TLS",
         ("{address} port {port} speaks TLS: {said}. CloudFront talks plain HTTP to it "
          "(protocol policy {policy}, HTTP port {port}){scope}. {viewers}"),
         ("{fix}",
          "Or set the HTTP port to the origin's plain-HTTP listener (80 by default)."),
-        (LINK_PROTOCOL_POLICY, LINK_PORTS_SETTING)),
+        (LINK_PROTOCOL_POLICY, LINK_PORTS_SETTING), predicts=P.S502),
     FindingCode.HTTP_SECOND_100_CONTINUE: Entry(
         Severity.ERROR, "The origin sends more than one 100 Continue",
         ("{address} port {port} answered GET {path} with {count} \"100 Continue\" interim "
@@ -635,7 +672,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "Find what on the origin, or a proxy in front of it, sends 100 Continue more than "
          "once and make it send at most one (this GET had no `Expect: 100-continue`, so none "
          "was needed)."),
-        (LINK_ORIGIN_BEHAVIOUR,)),
+        (LINK_ORIGIN_BEHAVIOUR,), predicts=P.UNDOCUMENTED),
     FindingCode.HTTP_HEADERS_TOO_LARGE: Entry(
         Severity.ERROR, "The response headers exceed CloudFront's 20,480-byte limit",
         ("{address} port {port} answers GET {path} with {size} of response headers; CloudFront "
@@ -645,21 +682,21 @@ CATALOG: dict[FindingCode, Entry] = {
          "Content-Security-Policy, no debug headers. origin502 counts the whole response head "
          "as received (status line, header lines and line ends); AWS does not say exactly "
          "how it counts, so stay well below the limit."),
-        (LINK_QUOTAS, LINK_LOG_FIELDS)),
+        (LINK_QUOTAS, LINK_LOG_FIELDS), predicts=P.UNDOCUMENTED),
     FindingCode.ORIGIN_RETURNED_ERROR: Entry(
         Severity.ERROR, "The origin itself answers with an error",
         "{address} port {port} itself answers GET {path} with {status}{server}.",
         ("The {status} comes from the origin{server}, not from CloudFront: CloudFront passes "
          "it on to viewers (and caches it for 10 s by default, its error caching minimum TTL).",
          "{fix}"),
-        (LINK_ORIGIN_ERRORS,)),
+        (LINK_ORIGIN_ERRORS,), predicts=P.PASSED_ON),
     FindingCode.ORIGIN_RETURNED_CLIENT_ERROR: Entry(
         Severity.INFO, "The origin answers with a client error",
         "{address} port {port} answers GET {path} with {status}{server}.",
         ("GET {path} with Host {host} got {status}. If the origin expects a secret custom "
          "header from CloudFront, this probe does not send it; otherwise check the path and "
          "the virtual host.",),
-        (DG + "add-origin-custom-headers.html",)),
+        (DG + "add-origin-custom-headers.html",), predicts=P.PASSED_ON),
     FindingCode.HTTP_REDIRECT_LOOP: Entry(
         Severity.INFO, "An HTTP-to-HTTPS redirect would loop behind CloudFront",
         ("{address} port {port} answers GET {path} over HTTP with {status} to {location}. "
@@ -672,27 +709,27 @@ CATALOG: dict[FindingCode, Entry] = {
          "protocol policy (Redirect HTTP to HTTPS). An origin that redirects by a header "
          "CloudFront can forward (CloudFront-Forwarded-Proto) does not loop once it is "
          "forwarded; this probe sent none."),
-        (LINK_PROTOCOL_POLICY,)),
+        (LINK_PROTOCOL_POLICY,), predicts=P.NO_ERROR),
     FindingCode.ORIGIN_IS_IP_ADDRESS: Entry(
         Severity.WARNING, "The origin is an IP address",
         "The origin is given as the IP address {address}, not a domain name.",
         ("CloudFront needs a domain name as the origin domain: create a DNS record for "
          "{address} and use that name.",
          "Certificates are checked against that name, and no SNI is sent for an IP address."),
-        (LINK_DOMAIN_SETTING,)),
+        (LINK_DOMAIN_SETTING,), predicts=P.SETTING_REFUSED),
     FindingCode.ORIGIN_PRIVATE_ADDRESS: Entry(
         Severity.WARNING, "The origin resolves to a non-public address",
         "{hostname} resolves to {address}, {reason}.",
         ("CloudFront connects to custom origins over the internet and cannot reach such an "
          "address: publish a public address, or use a VPC origin for private load balancers "
          "and instances.",),
-        (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH),
+        (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH, predicts=P.S504),
     FindingCode.ADDRESS_NOT_ALLOWED: Entry(
         Severity.ERROR, "Refused to probe a non-public address",
         "{hostname} resolves to {address}, {reason}.",
         ("CloudFront could not reach it either: publish a public address or use a VPC origin. "
          "origin502 probes such addresses only with ORIGIN502_ALLOW_PRIVATE_TARGETS=1.",),
-        (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH),
+        (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH, predicts=P.S504),
     # Severity is set by the rule: error when the edge answers 5xx, info when it answers
     # normally, warning when it could not be reached from here.
     FindingCode.TARGET_IS_CLOUDFRONT: Entry(
@@ -722,14 +759,14 @@ CATALOG: dict[FindingCode, Entry] = {
                  "behind this distribution were not checked."),
         },
         # The target is the edge: its own headline says what viewers get, no origin's.
-        may_502=False),
+        may_502=False, predicts=P.SEEN_AT_EDGE),
     FindingCode.SOME_ADDRESSES_FAILING: Entry(
         Severity.ERROR, "Some of the origin's addresses fail: intermittent 502s",
         ("{failing} of {total} addresses of {hostname} fail ({names}: {codes}); the others work, "
          "so CloudFront fails only some requests."),
         ("Fix the hosts behind the failing addresses (their own findings say how), or take "
          "those addresses out of DNS until they work.",),
-        (P502,)),
+        (P502,), predicts=P.SCOPE),
     FindingCode.ADDRESSES_NOT_ALL_PROBED: Entry(
         Severity.WARNING, "Not every address of the origin was checked",
         ("{name} resolves to {total} addresses; only the first {probed} were checked ({left} left "
@@ -739,7 +776,7 @@ CATALOG: dict[FindingCode, Entry] = {
          "that was not checked would not show here.",
          "Check the others one at a time with `--resolve {name}:ADDRESS`, or trim the record "
          "set to the addresses that serve the origin."),
-        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True, may_502=True),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True, may_502=True, predicts=P.S502),
 }
 
 

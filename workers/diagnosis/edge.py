@@ -33,6 +33,7 @@ CLOUDFRONT_SUFFIX = ".cloudfront.net"
 KEPT_AGAINST_EDGE = frozenset({FindingCode.ADDRESS_NOT_ALLOWED})
 # The edge's HTTP answer itself, which the viewer-side reading replaces: never "the origin's".
 REPLACED_BY_READING = frozenset({FindingCode.ORIGIN_RETURNED_ERROR,
+                                 FindingCode.HTTP_STATUS_INVALID,
                                  FindingCode.ORIGIN_RETURNED_CLIENT_ERROR})
 
 

@@ -1169,7 +1169,11 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
             continue
         status = f"{code} {http.reason_phrase or ''}".strip()
         server = say(catalog.SERVER_HEADER, server=http.server) if http.server else ""
-        if code >= 500:
+        if code > 599:
+            # Not an HTTP status: nothing says CloudFront passes it on (no "passed_on").
+            out.append(draft(FindingCode.HTTP_STATUS_INVALID, ip, status=status, server=server,
+                             **fill).worded(**words))
+        elif code >= 500:
             d = draft(FindingCode.ORIGIN_RETURNED_ERROR, ip, status=status, server=server,
                       fix=_origin_error_fix(code, http.server), passed_on=status, **fill)
             d.lead_link = _origin_error_link(code, http.server)

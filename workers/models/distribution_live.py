@@ -44,6 +44,10 @@ class OriginLive:
     # A ``warn`` one of whose warnings could still mean 502 (see workers.headline): its words
     # must not say it works.
     doubtful: bool = False
+    # The verdict in a few words as the report says it ("504 expected", "HTTP viewers: origin
+    # answers 503; HTTPS viewers: no error found"); None before a verdict, or when recorded
+    # by a version without it.
+    words: str | None = None
     note: str | None = None  # what still runs, for a provisional verdict
     waiting: dict[str, str] = field(default_factory=dict)  # layer -> "no answer for 6 of 10 s"
 

@@ -135,7 +135,7 @@ def live_distribution() -> DistributionLive:
         OriginLive("api", "api.shop.test", host_header="www.shop.test", state="provisional",
                    verdict="fail", code="PORT_TIMEOUT",
                    summary="no answer to the connection request on port 443 (1 attempt of "
-                   "10 s)", note=NOTE,
+                   "10 s)", note=NOTE, words="502 or 504 expected",
                    waiting={"tcp": "no answer for 3 of 10 s (attempt 2 of 3)"}),
         OriginLive("web", "web.shop.test", state="done", verdict="ok"),
         OriginLive("slow", "slow.shop.test", waiting={"tls": "no handshake answer for 4 of "
@@ -148,17 +148,18 @@ def test_a_running_distribution_names_the_failing_origin_and_each_origins_state(
     message = run_status(lookup_run("running"), None, provisional=live)
     shown = message.payload()["blocks"]
     text = "\n".join(b["text"]["text"] for b in shown if b["type"] == "section")
-    assert text.index(":hourglass: *Provisional* — :red_circle: *CloudFront would answer 502* "
-                      "for origin *api*") < text.index("*api* `api.shop.test`")
-    assert ":red_circle: *api* `api.shop.test` · Host www.shop.test — _provisional_: 502 " \
-        "expected — PORT_TIMEOUT: no answer to the connection request" in text
+    assert text.index(":hourglass: *Provisional* — :red_circle: *Viewers would get errors from "
+                      "origin api*") < text.index("*api* `api.shop.test`")
+    # The origin's own line says what its viewers get, as its report words it.
+    assert ":red_circle: *api* `api.shop.test` · Host www.shop.test — _provisional_: 502 or " \
+        "504 expected — PORT_TIMEOUT: no answer to the connection request" in text
     assert f"_{NOTE}_ · TCP: no answer for 3 of 10 s (attempt 2 of 3)" in text
     assert ":large_green_circle: *web* `web.shop.test` — no problem found" in text
     assert ":hourglass_flowing_sand: *slow* `slow.shop.test` — TLS: no handshake answer for 4 " \
         "of 10 s" in text
     assert ":eyes: Viewer side (`www.shop.test`) — probing" in text
-    assert message.text == (f"origin502: www.shop.test — checking… provisional: 502 expected "
-                            f"for origin api ({NOTE})")
+    assert message.text == (f"origin502: www.shop.test — checking… provisional: Viewers would "
+                            f"get errors from origin api ({NOTE})")
     # No buttons until the final answer.
     assert all(b["type"] != "actions" for b in shown)
 

@@ -25,7 +25,8 @@ def test_running_message_shows_the_wait_and_the_provisional_verdict():
     check_golden("status_provisional", [message])
     text = json.dumps(message.payload()["blocks"], ensure_ascii=False)
     assert ":hourglass_flowing_sand: *TCP* no answer for 6 of 10 s (attempt 2 of 3)" in text
-    assert ":hourglass: *Provisional* — :red_circle: *CloudFront would answer 502*" in text
+    assert (":hourglass: *Provisional* — :red_circle: *CloudFront would answer 502 for this "
+            "origin*") in text
     assert f"_{NOTE}_" in text
     assert "the certificate expired 5 days ago" in text
     assert message.text.endswith(f"— checking… provisional: 502 expected: the certificate "
@@ -45,7 +46,7 @@ def test_the_final_verdict_replaces_the_provisional_one():
     text = json.dumps(done.payload(), ensure_ascii=False)
     assert "Provisional" not in text and "provisional" not in done.text
     assert NOTE not in text and "no answer for" not in text
-    assert ":red_circle: *CloudFront would answer 502*" in text
+    assert ":red_circle: *CloudFront would answer 502 for this origin*" in text
 
 
 def test_a_queued_or_failed_run_shows_no_stale_wait_or_verdict():
