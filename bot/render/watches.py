@@ -107,8 +107,12 @@ def _fix(alert: Alert) -> list[str]:
 
 
 def _viewers_get(alert: Alert) -> str:
-    """What viewers get while the incident lasts: CloudFront's 502, unless every cause is the
-    origin's own error status, which CloudFront passes on."""
+    """What viewers get while the incident lasts, as decided from the report when it was
+    observed (Alert.viewers: 502, 504, "502 or 504", hedged when uncertain). An alert stored
+    before that field existed keeps today's words: CloudFront's 502, unless every cause is
+    the origin's own error status, which CloudFront passes on."""
+    if alert.viewers:
+        return alert.viewers
     if alert.causes and all(c.code == FindingCode.ORIGIN_RETURNED_ERROR for c in alert.causes):
         return "the origin itself answers with an error, which CloudFront passes on"
     return "CloudFront would answer 502"
@@ -120,7 +124,7 @@ def incident_parent(opened: Alert, recovered: Alert | None = None) -> Message:
     codes = ", ".join(c.code for c in opened.causes) or "error"
     if recovered is None:
         viewers = _viewers_get(opened)
-        title = f":rotating_light: *{name}* is failing: {viewers}"
+        title = f":rotating_light: *{name}* is failing: {escape(viewers)}"
         fallback = f"origin502: {opened.display} is failing ({codes}) — {viewers}"
         lines = [title, *_causes(opened)]
         if opened.changes:  # a watched distribution whose origins changed with this failure

@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workers.headline import doubts, lead_finding
+from workers.headline import doubts, fail_sentence, lead_finding
 from workers.models import FindingCode, Report, Severity
 from workers.models.serialize import from_dict, to_dict
 
@@ -84,6 +84,11 @@ class Observation:
     # A ``warn`` one of whose warnings could still mean 502 (workers.headline): its words must
     # not say the origin works.
     doubtful: bool = False
+    # A failure's words for what viewers get (workers.headline.fail_sentence: CloudFront's
+    # 502, its 504, "502 or 504", hedged when every error is uncertain), decided here where
+    # the report's evidence and uncertain flags are at hand: causes keep neither. None when
+    # not failing, and in records stored before it existed (the renderer falls back).
+    viewers: str | None = None
     cert: CertSeen | None = None
     probe_error: str | None = None
     duration_ms: float = 0.0
@@ -132,7 +137,8 @@ def observe(report: Report) -> Observation:
     return Observation(verdict=report.verdict, causes=causes, primary=primary, cert=cert,
                        probe_error=report.probe_error, duration_ms=report.duration_ms,
                        probed=[a.address for a in report.addresses],
-                       doubtful=report.verdict == "warn" and bool(doubts(report)))
+                       doubtful=report.verdict == "warn" and bool(doubts(report)),
+                       viewers=fail_sentence(report) if report.verdict == "fail" else None)
 
 
 def _when(iso: str) -> float:
@@ -195,6 +201,7 @@ class Alert:
     not_after: str | None = None
     cert_subject: str | None = None
     doubtful: bool = False  # see Observation.doubtful
+    viewers: str | None = None  # see Observation.viewers
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -258,7 +265,7 @@ def evaluate(
                      watch_id=watch_id, channel=channel, display=display,
                      thread_id=thread_id, at=now, verdict=obs.verdict,
                      causes=list(obs.causes), addresses=obs.addresses,
-                     doubtful=obs.doubtful, **extra)
+                     doubtful=obs.doubtful, viewers=obs.viewers, **extra)
         alerts.append(made)
         return made
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from workers.aws.errors import LookupFailed
 from workers.distribution import Runner, diagnose_lookup
+from workers.headline import distribution_fail_sentence
 from workers.models import ProbeRequest
 from workers.models.distribution import DistOrigin, DistributionReport
 from workers.watches.alerts import Cause, Observation, observe
@@ -29,6 +30,7 @@ def observe_distribution(report: DistributionReport) -> Observation:
     probed: list[str] = []
     primary: Cause | None = None
     doubtful = False
+    failing: list[tuple[str, str]] = []  # (origin id, what its viewers get)
     cert = None
     probe_error = None
     for probe in report.probes:
@@ -51,13 +53,26 @@ def observe_distribution(report: DistributionReport) -> Observation:
             primary = Cause(one.primary.code, f"{label}: {one.primary.summary}", label,
                             one.primary.remediation)
         doubtful = doubtful or doubt
+        if one.viewers is not None:
+            failing.append((probe.origin_id, one.viewers))
         if one.cert is not None and (cert is None or one.cert.not_after < cert.not_after):
             cert = one.cert
     return Observation(
         verdict=report.verdict, causes=causes, primary=primary, cert=cert,
         probe_error=probe_error, duration_ms=report.duration_ms, probed=probed,
         config=[origin_config_line(o) for o in report.distribution.origins],
-        doubtful=doubtful)
+        doubtful=doubtful, viewers=_viewers(report.verdict, failing))
+
+
+def _viewers(verdict: str, failing: list[tuple[str, str]]) -> str | None:
+    """What viewers get from a failing distribution: the one failing origin's words, named;
+    with several, the origins (each cause below names its origin)."""
+    if verdict != "fail" or not failing:
+        return None
+    if len(failing) == 1:
+        origin_id, words = failing[0]
+        return f"origin {origin_id}: {words}"
+    return distribution_fail_sentence([origin_id for origin_id, _ in failing])
 
 
 def observe_watch(request: ProbeRequest, run: Runner) -> tuple[Observation, str]:

@@ -180,6 +180,24 @@ def test_observe_reads_a_report():
     assert obs.codes == sorted({f.code for f in failing_report.findings if f.severity == "error"})
     assert obs.cert is not None and obs.cert.subject == "CN=origin.example.com"
     assert observe(report(fail=False)).causes == []
+    # What viewers get is decided from the report (its evidence, uncertain flags): failing only.
+    assert obs.viewers == "CloudFront would answer 502 for this origin"
+    assert observe(report(fail=False)).viewers is None
+
+
+def test_a_watched_distribution_says_which_origins_fail():
+    from tests.bot.render.test_bot_render_distribution import distribution_report
+    from workers.watches.distribution import observe_distribution
+
+    dist = distribution_report()
+    assert observe_distribution(dist).viewers == (
+        "origin api: CloudFront would answer 502 for this origin")
+    dist.probes[1].verdict = "fail"
+    dist.probes[1].report = report(fail=True)
+    assert observe_distribution(dist).viewers == "Viewers would get errors from origins api, web"
+    dist.verdict = "ok"
+    dist.probes[0].report = dist.probes[1].report = report(fail=False)
+    assert observe_distribution(dist).viewers is None
 
 
 def test_ids_differ_after_an_unwatch_and_a_new_watch():

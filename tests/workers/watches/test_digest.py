@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.render.watches import (
     alert_message,
     digest_messages,
@@ -11,8 +13,11 @@ from bot.render.watches import (
     incident_parent,
     watches_list,
 )
+from tests.bot.reports import report
 from tests.workers.watches.test_alerts import NOW, cert, failing, ok
-from workers.watches.alerts import Observation, evaluate
+from workers.diagnosis.catalog import CATALOG
+from workers.models import Finding, FindingCode, Severity
+from workers.watches.alerts import Alert, Observation, evaluate, observe
 from workers.watches.digest import compose_digest, snapshot_of
 from workers.watches.model import WatchSpec
 
@@ -137,6 +142,43 @@ def test_incident_says_what_viewers_get():
     both = evaluate(None, failing(("ORIGIN_RETURNED_ERROR", "127.0.0.1"), ("PORT_CLOSED", None)),
                     watch_id="w1", channel="C1", display="shop.example", now=NOW)
     assert "CloudFront would answer 502" in incident_parent(both.alerts[0]).text
+
+
+def error(code: str, *, uncertain: bool = False, address: str | None = "192.0.2.10") -> Finding:
+    return Finding(code=FindingCode(code), severity=Severity.ERROR, summary=f"{code} summary",
+                   address=address, title=CATALOG[FindingCode(code)].title, uncertain=uncertain)
+
+
+def _opened(*findings: Finding) -> Alert:
+    """The incident a report opens, through the JSON it is stored as (the outbox, Redis)."""
+    decision = evaluate(None, observe(report(fail=True, findings=list(findings))),
+                        watch_id="w1", channel="C1", display="shop.example", now=NOW)
+    [opened] = decision.alerts
+    return Alert.from_dict(json.loads(json.dumps(opened.to_dict())))
+
+
+@pytest.mark.parametrize(("cause", "viewers"), [
+    (error("ORIGIN_RESPONSE_TIMEOUT"), "CloudFront would answer 504 for this origin"),
+    (error("PORT_TIMEOUT"),
+     "CloudFront would answer 502 or 504 for this origin (AWS does not document which)"),
+    (error("DNS_DNSSEC_FAILED", uncertain=True, address=None),
+     "CloudFront's 502 is likely but not confirmed — it rests on 1 uncertain finding: "
+     "DNSSEC validation fails for the origin name"),
+], ids=["504", "502-or-504", "all-uncertain"])
+def test_incident_says_what_the_report_predicts(cause: Finding, viewers: str):
+    parent = incident_parent(_opened(cause))
+    blocks = json.dumps(parent.payload()["blocks"], ensure_ascii=False)
+    assert f"*shop.example* is failing: {viewers}" in blocks
+    assert parent.text == f"origin502: shop.example is failing ({cause.code}) — {viewers}"
+    assert "would answer 502 for" not in parent.text
+
+
+def test_an_incident_stored_before_its_words_were_keeps_the_old_words():
+    stored = _opened(error("ORIGIN_RESPONSE_TIMEOUT")).to_dict()
+    del stored["viewers"]  # a record written by the version before the field
+    old = Alert.from_dict(stored)
+    assert old.viewers is None
+    assert incident_parent(old).text.endswith("— CloudFront would answer 502")
 
 
 def test_watches_list_and_home():

@@ -73,6 +73,8 @@ def test_watched_distribution_alerts_name_the_origin_and_see_an_added_one(
         assert [line.split(" ")[0] for line in state.config] == ["web", "api"]
         [parent] = w.top_level()
         assert parent.text.startswith("origin502: www.shop.test is failing (PORT_CLOSED")
+        assert parent.text.endswith(
+            "— origin api: CloudFront would answer 502 for this origin")
         assert "origin api" in parent.all_text()
 
         # An origin is added to the distribution, failing too: the next check sees it.
