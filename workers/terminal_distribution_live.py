@@ -19,7 +19,6 @@ from rich.text import Text
 
 from workers.distribution_live import DistributionWatch
 from workers.headline import distribution_fail_sentence, distribution_warn_sentence
-from workers.models import Layer
 from workers.models.distribution import DistributionReport
 from workers.models.distribution_live import (
     DONE,
@@ -28,6 +27,7 @@ from workers.models.distribution_live import (
     DistributionLive,
     OriginLive,
 )
+from workers.models.layers import label_of
 
 _MARKS = {"ok": ("OK  ", "bold green"), "warn": ("WARN", "bold yellow"),
           "fail": ("FAIL", "bold red"), "unknown": ("UNKN", "bold magenta")}
@@ -45,7 +45,7 @@ def entry_label(entry: OriginLive) -> str:
 
 
 def _waits(entry: OriginLive) -> str:
-    return "; ".join(f"{Layer(layer).label if layer in set(Layer) else layer}: {words}"
+    return "; ".join(f"{label_of(layer)}: {words}"
                      for layer, words in entry.waiting.items())
 
 

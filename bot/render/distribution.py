@@ -21,7 +21,7 @@ from workers.headline import (
     probe_words,
 )
 from workers.jobs.run_record import Run
-from workers.models import Layer, Report, Verdict
+from workers.models import Report, Verdict
 from workers.models.distribution import DistributionReport, OriginProbe
 from workers.models.distribution_live import (
     AS_ORIGIN_STEP,
@@ -33,6 +33,7 @@ from workers.models.distribution_live import (
     DistributionLive,
     OriginLive,
 )
+from workers.models.layers import label_of
 from workers.models.provisional import Provisional
 
 RERUN_ORIGIN_ACTION = "origin502_rerun_origin"
@@ -47,10 +48,6 @@ def load_report(data: dict[str, object] | None) -> AnyReport | None:
     if data.get("kind") == "distribution":
         return DistributionReport.from_dict(data)
     return Report.from_dict(data)
-
-
-def layer_label(layer: str) -> str:
-    return f"{Layer(layer).label}:" if layer in set(Layer) else f"{layer}:"
 
 
 def rerun_origin_value(run_id: str, origin_id: str) -> str:
@@ -105,7 +102,7 @@ def _entry_label(entry: OriginLive) -> str:
 
 
 def _waits(entry: OriginLive) -> str:
-    return "; ".join(f"{escape(layer_label(layer))} {escape(words)}"
+    return "; ".join(f"{escape(label_of(layer))}: {escape(words)}"
                      for layer, words in entry.waiting.items())
 
 

@@ -27,6 +27,12 @@ class Layer(StrEnum):
         return self.value.upper()
 
 
+def label_of(key: str) -> str:
+    """The on-screen name of a layer stored by its key ("tls" → "TLS"); a key this version
+    does not know (a record written by another) is shown as it is."""
+    return Layer(key).label if key in set(Layer) else key
+
+
 LayerResult = DnsResult | TcpResult | TlsResult | HttpResult
 """What one layer measured: a status, a reason from the layer's own enum, facts, a duration."""
 

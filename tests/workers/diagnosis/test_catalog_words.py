@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.workers.diagnosis.test_prose_values import phrases
 from tests.workers.diagnosis.test_rules import NOW, address, report
-from workers.diagnosis import catalog, diagnose_findings
+from workers.diagnosis import diagnose_findings
 from workers.diagnosis.catalog import CATALOG
 from workers.models import HttpResult, TlsReason, TlsResult
 
@@ -28,15 +29,7 @@ def texts() -> Iterator[tuple[str, str]]:
         yield from ((f"{code} {shape}", s) for shape, s in entry.shapes.items())
         if entry.merged:
             yield f"{code} merged", entry.merged
-    for name, value in vars(catalog).items():
-        if not name.isupper() or name == "CATALOG":
-            continue
-        if isinstance(value, str):
-            yield name, value
-        elif isinstance(value, dict):
-            yield from ((f"{name}[{k}]", v) for k, v in value.items() if isinstance(v, str))
-        elif isinstance(value, tuple):
-            yield from ((f"{name}[{i}]", v) for i, v in enumerate(value) if isinstance(v, str))
+    yield from phrases()
 
 
 def test_no_catalog_wording_says_unconfirmed():
