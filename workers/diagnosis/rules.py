@@ -241,13 +241,23 @@ def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Draft]:
 
 # --- addresses and TCP ----------------------------------------------------------------------
 
+def _address_code(address: AddressReport) -> FindingCode:
+    """Which finding a non-public address makes: one no server can have (not dialled, a
+    failure for anyone) before one origin502 refused to dial before one it probed."""
+    reasons = {p.tcp.reason for p in address.probes}
+    if TcpReason.UNCONNECTABLE in reasons:
+        return FindingCode.ADDRESS_UNCONNECTABLE
+    if TcpReason.BLOCKED in reasons:
+        return FindingCode.ADDRESS_NOT_ALLOWED
+    return FindingCode.ORIGIN_PRIVATE_ADDRESS
+
+
 def rule_private_address(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address in report.addresses:
         if not address.private_reason:
             continue
-        blocked = any(p.tcp.reason == TcpReason.BLOCKED for p in address.probes)
-        code = FindingCode.ADDRESS_NOT_ALLOWED if blocked else FindingCode.ORIGIN_PRIVATE_ADDRESS
+        code = _address_code(address)
         out.append(draft(code, address.address, address=address.address,
                          reason=address.private_reason).worded(hostname=report.target.hostname))
     return out
@@ -257,7 +267,8 @@ def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address, probe in _probes(report):
         tcp = probe.tcp
-        if tcp.status != Status.FAILED or tcp.reason == TcpReason.BLOCKED:
+        if tcp.status != Status.FAILED or tcp.reason in (TcpReason.BLOCKED,
+                                                         TcpReason.UNCONNECTABLE):
             continue
         words: Facts = {"scheme": probe.scheme, "tries": plural(catalog.ATTEMPTS, tcp.attempts)}
         fill: Facts = {"port": probe.port, "address": address.address,
