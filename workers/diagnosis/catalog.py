@@ -738,12 +738,8 @@ CATALOG: dict[FindingCode, Entry] = {
         ("{hostname} resolves to {address}, {reason}, which no one can connect to. Whether "
          "CloudFront shows this as 502 or 504 is not documented; expect either."),
         ("Point {hostname} at the public address of the server that really serves the "
-         "origin, or take {address} out of its DNS records. Publishing 0.0.0.0 (or ::) is a "
-         "common way to switch a name off, and it switches the origin off for CloudFront "
-         "too.",
-         "origin502 did not connect to {address}: a connection to 0.0.0.0 or :: reaches the "
-         "machine that makes it, so whatever answered would have been this machine, not the "
-         "origin."),
+         "origin, or take {address} out of its DNS records.{switched_off}",
+         "{not_dialled}"),
         (LINK_502_PORTS, LINK_504, LINK_DOMAIN_SETTING),
         merged="{hostname} resolves to addresses no server can have: each is {reason}.",
         predicts=P.S502_OR_504),
@@ -800,6 +796,14 @@ CATALOG: dict[FindingCode, Entry] = {
 # --- Phrases the rules fill the templates above with ----------------------------------------
 # Each is a template (named fields) or a table of them keyed by a measured value. A leading
 # space marks a phrase that is appended to a sentence.
+
+# ADDRESS_UNCONNECTABLE, for the unspecified address (0.0.0.0, ::) only.
+UNCONNECTABLE_SWITCHED_OFF = (
+    " Publishing 0.0.0.0 (or ::) is a common way to switch a name off, and it switches the "
+    "origin off for CloudFront too.")
+UNCONNECTABLE_NOT_DIALLED = (
+    "origin502 did not connect to {address}: a connection to it reaches the machine that "
+    "makes it, so whatever answered would have been this machine, not the origin.")
 
 MORE = " and {count} more"  # after a list cut short
 NOTHING = "nothing"

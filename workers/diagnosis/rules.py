@@ -7,6 +7,7 @@ every word of a finding comes from ``catalog``, whose templates ``render`` fills
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -258,9 +259,21 @@ def rule_private_address(report: Report, _now: dt.datetime) -> list[Draft]:
         if not address.private_reason:
             continue
         code = _address_code(address)
+        words: Facts = {"hostname": report.target.hostname}
+        if code == FindingCode.ADDRESS_UNCONNECTABLE and _unspecified(address.address):
+            words["switched_off"] = catalog.UNCONNECTABLE_SWITCHED_OFF
+            words["not_dialled"] = say(catalog.UNCONNECTABLE_NOT_DIALLED,
+                                       address=address.address)
         out.append(draft(code, address.address, address=address.address,
-                         reason=address.private_reason).worded(hostname=report.target.hostname))
+                         reason=address.private_reason).worded(**words))
     return out
+
+
+def _unspecified(ip: str) -> bool:
+    """0.0.0.0, :: or ::ffff:0.0.0.0: what a connection takes to the machine making it."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
+    return (mapped or addr).is_unspecified
 
 
 def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:

@@ -62,6 +62,10 @@ def test_the_unspecified_address_is_a_certain_failure_without_a_connection():
     assert fail_sentence(r) == ("CloudFront would answer 502 or 504 for this origin (AWS does "
                                 "not document which)")
     assert fail_words(r) == "502 or 504 expected"
+    # Why it was not dialled, said for the address that would have reached this machine.
+    assert "switch a name off" in finding.remediation[0]
+    assert finding.remediation[1].startswith("origin502 did not connect to 0.0.0.0: a connection "
+                                             "to it reaches the machine that makes it")
 
 
 def test_no_private_address_warning_and_no_port_finding_beside_it():
@@ -69,6 +73,9 @@ def test_no_private_address_warning_and_no_port_finding_beside_it():
     assert [c for c, _ in codes(r)] == ["ADDRESS_UNCONNECTABLE"]
     assert "224.0.0.1, a multicast address, which no one can connect to" in r.findings[0].summary
     assert r.probe_error is None  # nothing left unchecked: there is nothing to check
+    # Not the unspecified address: no word of switching names off or of this machine.
+    assert len(r.findings[0].remediation) == 1
+    assert "0.0.0.0" not in r.findings[0].remediation[0]
 
 
 def test_several_such_addresses_are_one_cause():
@@ -89,6 +96,12 @@ def test_one_such_address_among_good_ones_fails_some_requests():
         r.findings[1].summary
     assert fail_sentence(r) == ("CloudFront would answer 502 or 504 for some requests (1 of 2 "
                                 "addresses fail) (AWS does not document which)")
+
+
+def test_ipv6_and_mapped_unspecified_addresses_get_the_same_words():
+    for address in ("::", "::ffff:0.0.0.0"):
+        r = judged(never_dialled(address, "the unspecified address"), kind="dualstack")
+        assert len(r.findings[0].remediation) == 2, address
 
 
 def test_an_unused_family_is_no_failure_today():
