@@ -78,8 +78,10 @@ def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | Non
     if no_aia:
         request = replace(request, options=replace(request.options, fetch_aia=False))
     if as_json:
+        from workers.headline_json import report_document
+
         report = run(request)
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(json.dumps(report_document(report), indent=2))
     else:
         from workers.terminal import render_report, run_with_progress
 

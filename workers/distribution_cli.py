@@ -93,7 +93,9 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     viewer = viewer_request(result, options, opts.get("path"))
     report = _diagnose(name, result, planned, run, viewer, live=not as_json)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        from workers.headline_json import distribution_document
+
+        click.echo(json.dumps(distribution_document(report), indent=2))
     else:
         from workers.terminal_distribution import render_distribution
 
