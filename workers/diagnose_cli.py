@@ -70,18 +70,24 @@ def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | Non
 
     run = partial(engine, budget=budget)
 
+    from workers.resolve_option import check_origin_resolve
+
     try:
         request = build_request(target, allow_private=True, **opts)
+        warnings = check_origin_resolve(request.options.resolve, request.hostname,
+                                        request.settings.host_header)
     except TargetError as exc:
         click.echo(f"origin502: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    for warning in warnings:
+        click.echo(f"origin502: {warning}", err=True)
     if no_aia:
         request = replace(request, options=replace(request.options, fetch_aia=False))
     if as_json:
         from workers.headline_json import report_document
 
         report = run(request)
-        click.echo(json.dumps(report_document(report), indent=2))
+        click.echo(json.dumps(report_document(report, warnings), indent=2))
     else:
         from workers.terminal import render_report, run_with_progress
 

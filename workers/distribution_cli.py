@@ -20,6 +20,7 @@ from workers.aws.access import (
     is_distribution_id,
     lookup_name,
 )
+from workers.resolve_option import Pairs, resolve_words, unused_names
 from workers.target import TargetError
 
 if TYPE_CHECKING:
@@ -91,11 +92,14 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     except (PlanError, TargetError) as exc:
         return _fail(str(exc), EXIT_USAGE, as_json, name)
     viewer = viewer_request(result, options, opts.get("path"))
+    warnings = _unused_resolve(options.resolve, planned, viewer)
+    for warning in warnings:
+        click.echo(f"origin502: {warning}", err=True)
     report = _diagnose(name, result, planned, run, viewer, live=not as_json)
     if as_json:
         from workers.headline_json import distribution_document
 
-        click.echo(json.dumps(distribution_document(report), indent=2))
+        click.echo(json.dumps(distribution_document(report, warnings), indent=2))
     else:
         from workers.terminal_distribution import render_distribution
 
@@ -105,6 +109,22 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     if report.has_errors:
         return EXIT_FINDINGS
     return EXIT_LOOKUP if report.probe_error else EXIT_OK
+
+
+def _unused_resolve(pairs: Pairs, planned: list[PlannedProbe],
+                    viewer: ProbeRequest | None) -> list[str]:
+    """One warning naming the --resolve entries that match no name this run looks up (the
+    origins probed and the site read from the viewer side), known only after the lookup."""
+    looked_up = [p.request.hostname for p in planned]
+    if viewer is not None:
+        looked_up.append(viewer.hostname)
+    unused = unused_names(pairs, looked_up)
+    if not unused:
+        return []
+    names = ", ".join(dict.fromkeys(looked_up)) or "none"
+    verb = "matches" if len(unused) == 1 else "match"
+    return [f"{resolve_words(pairs, unused)} {verb} no name looked up here ({names}): "
+            "not used"]
 
 
 def _diagnose(name: str, result: LookupResult, planned: list[PlannedProbe], run: Runner,
