@@ -36,9 +36,11 @@ _REPLACED = ("protocol_policy", "https_port", "http_port", "host_header")
 
 def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
                                 aws_profile: str | None, role_arn: str | None,
-                                origin_id: str | None, opts: dict[str, Any]) -> int | None:
+                                origin_id: str | None, opts: dict[str, Any],
+                                budget: float | None = None) -> int | None:
     """The exit status when the target was handled as a distribution, else None (probe the
-    target as an origin, as before)."""
+    target as an origin, as before). ``budget`` is --budget: each origin's probe (and the
+    viewer side's) gets it, as one origin's diagnosis does."""
     try:
         access = aws_access_from(aws_profile, role_arn)
     except AwsAccessError as exc:
@@ -58,11 +60,12 @@ def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
             return _fail("--origin needs a site name, a d….cloudfront.net name or a "
                          "distribution id", EXIT_USAGE, as_json, target)
         return None
-    return _run(name, access, as_json=as_json, no_aia=no_aia, origin_id=origin_id, opts=opts)
+    return _run(name, access, as_json=as_json, no_aia=no_aia, origin_id=origin_id, opts=opts,
+                budget=budget)
 
 
 def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id: str | None,
-         opts: dict[str, Any]) -> int | None:
+         opts: dict[str, Any], budget: float | None) -> int | None:
     from workers.aws.errors import LookupFailed
     from workers.aws.lookup import look_up
     from workers.aws.session import cloudfront_client
@@ -76,9 +79,13 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
         return _fail(f"could not look {name} up in AWS ({access.source}): {exc.message}",
                      EXIT_LOOKUP, as_json, name)
 
+    from functools import partial
+
     from workers.distribution import PlanError, plan, viewer_request
-    from workers.engine import diagnose as run
+    from workers.engine import diagnose as engine
     from workers.options import build_options
+
+    run = partial(engine, budget=budget)
 
     ignored = [f"--{key.replace('_', '-')}" for key in _REPLACED if opts.get(key)]
     if ignored:
