@@ -237,6 +237,8 @@ WORDS_FINE = "no error found"
 # The origins a distribution fails for (one, several); each origin's line says what.
 DIST_FAIL = ("Viewers would get errors from origin {names}",
              "Viewers would get errors from origins {names}")
+# The same in a few words, for one-line lists (one origin, several).
+DIST_FAIL_WORDS = ("errors from origin {names}", "errors from origins {names}")
 
 # What a finding predicts that is not a cause of its own.
 _NOT_CAUSES = frozenset({Predicts.SCOPE, Predicts.NO_ERROR})
@@ -440,4 +442,10 @@ def distribution_fail_sentence(failing: list[str]) -> str:
     """The headline of a distribution that fails, naming the origins that fail; each
     origin's own line says what its viewers get."""
     form = DIST_FAIL[0] if len(failing) == 1 else DIST_FAIL[1]
+    return form.format(names=", ".join(failing))
+
+
+def distribution_fail_words(failing: list[str]) -> str:
+    """distribution_fail_sentence in a few words, for one-line lists (a watch's digest line)."""
+    form = DIST_FAIL_WORDS[0] if len(failing) == 1 else DIST_FAIL_WORDS[1]
     return form.format(names=", ".join(failing))
