@@ -97,8 +97,8 @@ def headline(report: Report) -> dict[str, Any]:
         if verdict == Verdict.WARN:
             fields["certain"] = not may_502
             fields["uncertain"] = may_502
-        elif verdict == Verdict.UNKNOWN:
-            fields["certain"] = False
+    if verdict == Verdict.UNKNOWN:  # nothing wrong found, but not everything looked at
+        fields["certain"] = False
     return {"schema": HEADLINE_SCHEMA, "verdict": report.verdict,
             "sentence": verdict_sentence(report), "words": short_verdict(report), **fields,
             "may_502": len(may_502), "by_scheme": by_scheme}
