@@ -18,11 +18,16 @@ told apart when they fare differently (cloudfront-facts §4.1).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workers.diagnosis.catalog import CATALOG, Predicts
 from workers.models import Finding, Report, Severity, Verdict
-from workers.models.distribution import DistributionReport
 from workers.wording import VERDICT_WORDS, layer_of, title_of
+
+if TYPE_CHECKING:
+    # Annotations only: one origin's verdict line (terminal, --json) does not load the
+    # distribution models (~4 ms of dataclass creation).
+    from workers.models.distribution import DistributionReport
 
 WARN_SURE = "CloudFront can connect, with warnings"
 # (one point, several points), filled with the count and the points' short titles.

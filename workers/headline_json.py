@@ -9,7 +9,7 @@ README ("The headline object"); tests/workers/data/headline.schema.json pins the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workers.headline import (
     SCHEMES,
@@ -23,8 +23,10 @@ from workers.headline import (
     viewer_outcomes,
 )
 from workers.models import Finding, Report, Verdict
-from workers.models.distribution import DistributionReport
 from workers.wording import title_of
+
+if TYPE_CHECKING:  # annotations only: one origin's --json does not load it
+    from workers.models.distribution import DistributionReport
 
 HEADLINE_SCHEMA = 1
 
