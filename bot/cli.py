@@ -171,7 +171,7 @@ def serve(ctx: click.Context, port: int, host: str, socket_mode: bool,
 
         # Before anything imports prometheus_client (bot.app does), so the processes' samples
         # are written where each of them can add them up. One process with the directory set
-        # (the Helm chart sets it for `auto`) drops the samples an earlier container left.
+        # (the Helm chart sets it whenever `auto` may fork) drops an earlier container's samples.
         metrics: contextlib.AbstractContextManager[object] = multiprocess_metrics()
     else:
         metrics = contextlib.nullcontext()

@@ -7,6 +7,7 @@ itself is replaced by a recorder (the real process trees: tests/e2e/test_e2e_pre
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -69,8 +70,14 @@ def served(monkeypatch) -> list[tuple[str, ServingProcesses]]:
         calls.append(("tree", chosen))
         return 0
 
-    # Whatever this test process imported before (prometheus_client), no metrics directory.
-    monkeypatch.setattr(prefork, "multiprocess_metrics", contextlib.nullcontext)
+    # Whatever this test process imported before (prometheus_client), no metrics directory:
+    # entering it is recorded instead.
+    @contextlib.contextmanager
+    def metrics() -> Iterator[None]:
+        calls.append(("metrics", ServingProcesses(0, "")))
+        yield
+
+    monkeypatch.setattr(prefork, "multiprocess_metrics", metrics)
     monkeypatch.setattr(cli, "_serve_one", one)
     monkeypatch.setattr(cli, "_serve_processes", tree)
     monkeypatch.setattr(cpu_allowance, "this_process", lambda: CpuAllowance(64, 2.0, "cpu.max"))
@@ -85,7 +92,7 @@ def serve(*args: str, **env: str) -> Any:
 def test_serve_defaults_to_auto(served):
     result = serve()
     assert result.exit_code == 0, result.output
-    assert served == [("tree", ServingProcesses(2, "2 CPUs allowed by cgroup cpu.max"))]
+    assert served[-1] == ("tree", ServingProcesses(2, "2 CPUs allowed by cgroup cpu.max"))
 
 
 @pytest.mark.parametrize(("args", "env", "expected"), [
@@ -102,7 +109,17 @@ def test_serve_defaults_to_auto(served):
 def test_a_number_given_wins(served, args, env, expected):
     result = serve(*args, **env)
     assert result.exit_code == 0, result.output
-    assert served == [expected]
+    assert served[-1] == expected
+    # Several processes add up their metrics in one directory; one process needs none.
+    assert [kind for kind, _ in served[:-1]] == (["metrics"] if expected[0] == "tree" else [])
+
+
+def test_one_process_drops_stale_samples_from_a_metrics_directory_given(served, tmp_path):
+    """The Helm chart sets PROMETHEUS_MULTIPROC_DIR whenever auto may fork; when auto then
+    makes one process, it still clears what an earlier container left there."""
+    result = serve("--processes", "1", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert [kind for kind, _ in served] == ["metrics", "one"]
 
 
 @pytest.mark.parametrize(("args", "env"), [
