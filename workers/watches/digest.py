@@ -37,6 +37,7 @@ class DigestEntry:
     failing_since: float | None = None
     probe_error: str | None = None
     doubtful: bool = False  # a warning that could still mean 502 (WatchState.doubtful)
+    viewer_words: str | None = None  # what viewers get while it fails (WatchState.viewer_words)
 
 
 @dataclass
@@ -108,6 +109,7 @@ def compose_digest(
             failing_since=state.failing_since if state is not None else None,
             probe_error=state.probe_error if state is not None else None,
             doubtful=state is not None and state.doubtful,
+            viewer_words=state.viewer_words if state is not None else None,
         ))
     entries.sort(key=lambda e: (
         STATUS_ORDER[e.status],
