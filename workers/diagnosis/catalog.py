@@ -655,13 +655,8 @@ CATALOG: dict[FindingCode, Entry] = {
         Severity.WARNING, "A strict HTTP/1.1 parser rejects part of the origin's response",
         ("{address} port {port} answered GET {path} with {status}, but a strict HTTP/1.1 parser "
          "rejects its {part}: {rejected}."),
-        ("{fix}",
-         "AWS does not document what CloudFront does with such a response. It may read it "
-         "leniently and pass the {status} on (HTTP asks a proxy to repair some of these "
-         "faults, such as a space before a header's colon, or to reject the response), or "
-         "answer viewers with an error of its own: its logs have an error type for an origin "
-         "that \"returned an invalid response\" (OriginInvalidResponseError). Neither is "
-         "confirmed."),
+        ("{fix}", "{consequence}"),
+        # An error (still uncertain) when the fault hides where the body ends (the rule).
         (LINK_RFC9112_FIELDS, LINK_LOG_FIELDS), uncertain=True, may_502=True,
         predicts=P.UNDOCUMENTED),
     # The body ends before its head said, or the head before its blank line (the connection
@@ -1303,6 +1298,18 @@ MALFORMED_LINE = "the line {line!r} ({said})"
 MALFORMED_FIX_SPACE = (
     "Remove the space before the colon in the header {name!r}: send {fixed!r}. Find what "
     "writes it (the application, or a proxy in front of it) and fix it there.")
+MALFORMED_LENIENT = (
+    "AWS does not document what CloudFront does with such a response. It may read it "
+    "leniently and pass the {status} on (HTTP asks a proxy to repair some of these faults, "
+    "such as a space before a header's colon, or to reject the response), or answer viewers "
+    "with an error of its own: its logs have an error type for an origin that \"returned an "
+    "invalid response\" (OriginInvalidResponseError). Neither is confirmed.")
+# An invalid Content-Length: where the body ends cannot be known (RFC 9112 section 6.3).
+MALFORMED_FRAMING = (
+    "With this fault nobody can tell where the body ends, and HTTP requires a proxy to "
+    "discard such a response and answer 502 Bad Gateway. AWS does not document that "
+    "CloudFront does (its logs have an error type for an origin that \"returned an invalid "
+    "response\", OriginInvalidResponseError), so the 502 is likely, not confirmed.")
 MALFORMED_FIX = (
     "Find what writes this part of the response (the application, or a proxy in front of "
     "it) and make it follow HTTP/1.1's message syntax (RFC 9112).")

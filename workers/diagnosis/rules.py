@@ -1277,8 +1277,16 @@ def _malformed(http: HttpResult, ip: str, status: str, fill: Facts) -> list[Draf
                fixed=f"{space.group(1)}: {space.group(2)}") if space is not None
            else catalog.MALFORMED_FIX)
     part = catalog.MALFORMED_PARTS.get(str(http.malformed), str(http.malformed))
-    return [draft(FindingCode.HTTP_RESPONSE_MALFORMED, ip, status=status, part=part,
-                  rejected=rejected, **fill).worded(address=ip, fix=fix)]
+    # h11 names the header when a Content-Length is invalid or conflicting ("bad
+    # Content-Length"), and quotes the line for a line it cannot read at all.
+    framing = line is None and "content-length" in said.lower()
+    d = draft(FindingCode.HTTP_RESPONSE_MALFORMED, ip, status=status, part=part,
+              rejected=rejected, **fill).worded(
+        address=ip, fix=fix, consequence=catalog.MALFORMED_FRAMING if framing else say(
+            catalog.MALFORMED_LENIENT, status=status))
+    if framing:
+        d.severity = Severity.ERROR  # uncertain all the same: AWS does not say
+    return [d]
 
 
 def _body_cut(target: TargetInfo, http: HttpResult, ip: str, status: str,

@@ -16,11 +16,15 @@ import re
 from dataclasses import dataclass
 
 # status-line = HTTP-version SP status-code SP [ reason-phrase ]; like h11, the SP before an
-# empty reason may be missing. HTTP-version is case-sensitive ("http/1.1" is not one).
-_STATUS_LINE = re.compile(rb"HTTP/[0-9]\.[0-9] ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")
-_FIXED = b"HTTP/0.0 000"  # the part every status line starts with; 0 stands for any digit
-_REASON_BYTES = frozenset(b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)))
+# empty reason may be missing. HTTP-version is case-sensitive ("http/1.1" is not one), and a
+# code below 100 is none (RFC 9110 section 15; h11 refuses it too).
+_STATUS_LINE = re.compile(
+    rb"HTTP/[0-9]\.[0-9] ([1-9][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?")
 _DIGITS = frozenset(b"0123456789")
+# What each of the first bytes of every status line may be: "HTTP/d.d ddd".
+_FIXED = [frozenset(b) for b in (b"H", b"T", b"T", b"P", b"/")] + [
+    _DIGITS, frozenset(b"."), _DIGITS, frozenset(b" "), _DIGITS - {ord("0")}, _DIGITS, _DIGITS]
+_REASON_BYTES = frozenset(b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)))
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,8 @@ def can_begin_response(start: bytes) -> bool:
     if ended:
         return _STATUS_LINE.fullmatch(line) is not None
     line = line.removesuffix(b"\r")  # perhaps the first half of the line's CRLF
-    for got, want in zip(line, _FIXED, strict=False):
-        if (got not in _DIGITS) if want == ord("0") else got != want:
-            return False
+    if any(got not in allowed for got, allowed in zip(line, _FIXED, strict=False)):
+        return False
     rest = line[len(_FIXED):]
     return not rest or (rest[:1] == b" " and all(b in _REASON_BYTES for b in rest[1:]))
 
