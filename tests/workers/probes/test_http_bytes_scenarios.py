@@ -2,11 +2,13 @@
 and the short body).
 
 A mail server on the HTTP port is aiosmtpd, run as an operator runs one: its banner at once,
-an error line per line received, the connection kept open. The byte-level oddities no server
-here sends on demand come from Python socket servers: a header with a space before its colon,
-conflicting Content-Lengths, a body shorter than its Content-Length, a chunked body cut before
-its last chunk, a response that starts and then stops. No assertion is about time: a check
-that waited for the response timeout shows in the finding it gives.
+an error line per line received. aiosmtpd hangs up after 5 unknown commands, before the
+request's last header; with that limit raised, as a server more patient with unknown commands,
+it keeps the connection open through the whole request (the audit's case). The byte-level
+oddities no server here sends on demand come from Python socket servers: a header with a
+space before its colon, conflicting Content-Lengths, a body shorter than its Content-Length, a
+chunked body cut before its last chunk, a response that starts and then stops. No assertion
+is about time: a check that waited for the response timeout shows in the finding it gives.
 """
 
 from __future__ import annotations
@@ -46,10 +48,14 @@ def diagnose(pki, origin: TlsOrigin, *, tls: bool) -> Report:
 # --- a service that is not HTTP and keeps the connection open (case 03) ---------------------
 
 
-@pytest.fixture()
-def mail_server() -> Iterator[int]:
-    """aiosmtpd on loopback, as a mail server that accepts nothing: its port."""
+@pytest.fixture(params=[5, 50], ids=["hangs-up", "keeps-open"])
+def mail_server(request, monkeypatch) -> Iterator[int]:
+    """aiosmtpd on loopback, as a mail server that accepts nothing: its port. It hangs up
+    after so many unknown commands (a module setting, aiosmtpd's default 5)."""
+    import aiosmtpd.smtp
     from aiosmtpd.controller import Controller
+
+    monkeypatch.setattr(aiosmtpd.smtp, "BOGUS_LIMIT", request.param)
 
     class Refuse:
         """No handler hooks: every command gets the server's own answer."""
