@@ -242,7 +242,8 @@ def _read_body(result: HttpResult, conn: h11.Connection, sock: Stream, ctx: Prob
     result.body_bytes, result.body_complete, result.body_cut_by = (
         body.received, body.complete, body.cut_by)
     declared = result.headers.get("content-length")
-    result.body_declared = int(declared) if declared and declared.isdigit() else None
+    result.body_declared = (int(declared) if declared and declared.isascii() and declared.isdigit()
+                            else None)
     if body.broken is not None:
         result.malformed = ResponsePart.BODY
         result.parser_said, result.rejected_line = body.broken.said, body.broken.line
