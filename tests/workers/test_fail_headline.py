@@ -46,6 +46,8 @@ EXPECTED: dict[FindingCode, Predicts] = {
     FindingCode.TLS_CIPHER_UNSUPPORTED: P.S502, FindingCode.TLS_CURVE_UNSUPPORTED: P.S502,
     FindingCode.TLS_CLIENT_CERT_REQUIRED: P.S502, FindingCode.TLS_CLIENT_CERT_REQUESTED: P.S502,
     FindingCode.TLS_WEAK_CIPHER: P.NO_ERROR, FindingCode.TLS_HANDSHAKE_FAILED: P.S502,
+    # Silence after the ClientHello: a timeout while connecting, 502 or 504 (§1.3, §1.4).
+    FindingCode.TLS_HANDSHAKE_TIMEOUT: P.S502_OR_504,
     FindingCode.TLS_SNI_REFUSED: P.S502, FindingCode.TLS_UNVERIFIABLE_HERE: P.S502,
     FindingCode.CERT_HOSTNAME_MISMATCH: P.S502, FindingCode.CERT_NAME_MATCH_UNCERTAIN: P.S502,
     FindingCode.CERT_EXPIRED: P.S502, FindingCode.CERT_NOT_YET_VALID: P.S502,

@@ -46,6 +46,7 @@ LINK_PORTS_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesHTTPPort"
 LINK_DOMAIN_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesDomainName"
 LINK_SSL_PROTOCOLS = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginSSLProtocols"
 LINK_RESPONSE_TIMEOUT = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginResponseTimeout"
+LINK_CONNECT_TIMEOUT = LINK_ORIGIN_SETTINGS + "#origin-connection-timeout"
 LINK_KEEPALIVE_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginKeepaliveTimeout"
 LINK_PROTOCOL_POLICY = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginProtocolPolicy"
 LINK_ORIGIN_BEHAVIOUR = DG + "RequestAndResponseBehaviorCustomOrigin.html"
@@ -351,6 +352,27 @@ CATALOG: dict[FindingCode, Entry] = {
          "Test the origin's TLS with `openssl s_client -connect {address}:{port} "
          "-servername {sni}`."),
         (LINK_502_CIPHERS, LINK_CIPHERS), predicts=P.S502),
+    # Silence after the ClientHello is a timeout, not a refusal: nothing was said about
+    # protocols or ciphers. AWS documents neither whether the connection timeout (§4.5) also
+    # bounds the handshake nor which of 502 and 504 a timeout while connecting gives (§1.3).
+    FindingCode.TLS_HANDSHAKE_TIMEOUT: Entry(
+        Severity.ERROR, "The origin accepts connections but never answers the TLS handshake",
+        ("{address} port {port} accepts TCP connections, then sends nothing back to the "
+         "ClientHello: no ServerHello, no alert, no close within {timeout:g} s. AWS does not "
+         "document whether CloudFront's connection timeout also bounds the TLS handshake, nor "
+         "whether viewers then get 502 or 504; expect either."),
+        ("Something on port {port} takes the connection and then waits: a TLS terminator or "
+         "load balancer too busy to answer, a TCP proxy (nginx stream, HAProxy in mode tcp) "
+         "whose backend does not answer, or a service that is not TLS and waits for the "
+         "client to speak first. Check what listens on port {port}, its logs and, for a "
+         "proxy, the health of its upstream.",
+         "Reproduce it with `openssl s_client -connect {address}:{port} -servername {sni}`: "
+         "it stays at CONNECTED and shows no certificate while nothing answers.",
+         "CloudFront's standard logs call a request that timed out while connecting to the "
+         "origin OriginCommError (x-edge-detailed-result-type); which type they give a TLS "
+         "handshake that times out is not documented."),
+        (LINK_502_PORTS, LINK_504, LINK_CONNECT_TIMEOUT, LINK_LOG_FIELDS),
+        predicts=P.S502_OR_504),
     FindingCode.TLS_SNI_REFUSED: Entry(
         Severity.ERROR, "The origin has no certificate for the name CloudFront sends (SNI)",
         ("{address} port {port} refuses the handshake for {sni}, the server name (SNI) "
@@ -920,28 +942,21 @@ CLIENT_CERT_NOT_SENT = "no request could be sent from here, so whether it insist
 CLIENT_CERT_NO_ANSWER = "the request got no answer, so whether it insists on one is unknown"
 HANDSHAKE_FAILURES: dict[TlsReason, str] = {
     TlsReason.RESET: "the origin closed the connection during the handshake",
-    TlsReason.TIMEOUT: "the origin did not complete the handshake in time",
 }
 HANDSHAKE_FAILED = "the handshake failed"
 HANDSHAKE_NO_MESSAGE = "no error message"  # TLS_HANDSHAKE_FAILED's brackets, when none came
 # What to do about a failed handshake, by what was measured: a connection closed right after
-# the ClientHello or a silence says nothing about protocols or ciphers.
+# the ClientHello says nothing about protocols or ciphers (a silence is TLS_HANDSHAKE_TIMEOUT).
 HANDSHAKE_ADVICE: dict[TlsReason, str] = {
     TlsReason.RESET: (
         "The connection was closed without a TLS alert right after each ClientHello, whatever "
         "was offered: the usual cause is a TCP proxy or load balancer that passes TLS through "
         "(nginx stream with ssl_preread, HAProxy in mode tcp) to a backend that is down or "
         "refuses it, or a firewall that cuts TLS. Check that proxy's logs and its upstream."),
-    TlsReason.TIMEOUT: (
-        "The port accepts TCP connections, but nothing answered the ClientHello: check what "
-        "listens on port {port} (a proxy waiting on an unreachable backend, a service that is "
-        "not TLS and waits for something else, a firewall that drops TLS)."),
 }
 HANDSHAKE_ADVICE_OTHER = (
     "Compare the protocols and ciphers the origin allows with CloudFront's list, and look in "
     "the origin's TLS error log for why it ended the handshake.")
-HANDSHAKE_NO_ANSWER = (
-    " Nothing came back to the ClientHello: no ServerHello, no alert, no close.")
 SNI_BECAUSE_HOST = " because the distribution forwards the viewer's Host header"
 SNI_ORIGIN_DOMAIN = " (the origin domain)"
 SNI_ACCEPTED_WITH = "with SNI {name}"

@@ -453,14 +453,15 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             out.append(draft(FindingCode.CERT_MESSAGE_TOO_LARGE, ip, **fill).worded(**measured))
         elif reason == TlsReason.UNVERIFIABLE_HERE:
             out.append(draft(FindingCode.TLS_UNVERIFIABLE_HERE, ip, **fill).worded(**measured))
+        elif reason == TlsReason.TIMEOUT:
+            # Silence, not a refusal: says nothing about protocols or ciphers (no offer).
+            out.append(draft(FindingCode.TLS_HANDSHAKE_TIMEOUT, ip, **fill)
+                       .worded(timeout=report.target.connect_timeout))
         else:
             what = catalog.HANDSHAKE_FAILURES.get(reason) if reason is not None else None
             extra = ""
             if tls.cipher_offer is not None:
                 extra = _offer_sentence(tls.cipher_offer)
-            elif reason == TlsReason.TIMEOUT:
-                # Silence says nothing about ciphers: no DES/RC4 guess.
-                extra = catalog.HANDSHAKE_NO_ANSWER
             elif not accepted:
                 extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
             advice = (catalog.HANDSHAKE_ADVICE.get(reason, catalog.HANDSHAKE_ADVICE_OTHER)
