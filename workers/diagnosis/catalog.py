@@ -1163,9 +1163,17 @@ VALIDATOR_DOUBT = (
 OTHER_VALIDATOR = "The other validator"
 THE_CERTIFICATE = "the certificate"
 # The fix for a validator's rule, by OpenSSL verify code or words of cryptography's message
-# (matched lower-case, first match wins).
+# (matched lower-case, first match wins). The keys are the validators' own messages: a server
+# certificate wrongly marked as a CA and an intermediate not marked as one both mention
+# basicConstraints and need opposite fixes (tests/workers/probes/test_validator_fix_messages.py
+# runs both validators on a chain per entry).
 VALIDATOR_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("INVALID_CA", "INVALID_NON_CA", "basicconstraints", "not a ca", "ca certificate"),
+    (("INVALID_NON_CA", "must not be asserted in an ee certificate"),
+     "Have the CA reissue the server certificate \"{certificate}\" as an end-entity "
+     "certificate: basicConstraints cA=false (or no basicConstraints at all) and no "
+     "keyCertSign. A server certificate must not claim to be a CA."),
+    (("INVALID_CA", "must be asserted in a ca certificate", "ca certificate has no "
+      "basicconstraints", "not a ca"),
      "Have the CA reissue \"{certificate}\" as a CA certificate (basicConstraints cA=true, "
      "marked critical, with keyCertSign), or send the intermediate the CA really published."),
     (("PATH_LENGTH", "path length", "pathlen"),

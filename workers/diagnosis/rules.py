@@ -1069,7 +1069,8 @@ def _explained(verdict: ValidatorVerdict, own_codes: set[FindingCode]) -> bool:
                for keys, codes in _EXPLAINED_BY)
 
 
-def _validator_fix(verdict: ValidatorVerdict, name: str) -> str:
+def validator_fix(verdict: ValidatorVerdict, name: str) -> str:
+    """The fix for the rule a validator's rejection names (catalog.VALIDATOR_FIXES)."""
     words = f"{verdict.code or ''} {verdict.rule or ''}".lower()
     template = next((fix for keys, fix in catalog.VALIDATOR_FIXES
                      if any(k.lower() in words for k in keys)), catalog.VALIDATOR_FIX_OTHER)
@@ -1112,7 +1113,7 @@ def _validator_findings(target: TargetInfo, analysis: ChainAnalysis, own: list[D
                     catalog.OTHER_VALIDATOR)
     words: Facts = {"lead": lead, "name": name, "doubt": doubt,
                     "said": "; ".join(_validator_said(v) for v in rejected)}
-    d = draft(FindingCode.CERT_REJECTED_BY_VALIDATOR, ip, fix=_validator_fix(first, name),
+    d = draft(FindingCode.CERT_REJECTED_BY_VALIDATOR, ip, fix=validator_fix(first, name),
               rule=first.rule or "", certificate=first.certificate or "",
               validator=first.validator).worded(**words)
     if not agree:
