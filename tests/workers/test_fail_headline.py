@@ -30,6 +30,8 @@ P = Predicts
 EXPECTED: dict[FindingCode, Predicts] = {
     # DNS: NonS3OriginDnsError is a 502 (§1.1 #7); no address of the family used, likewise.
     FindingCode.DNS_RESOLUTION_FAILED: P.S502, FindingCode.DNS_DANGLING_CNAME: P.S502,
+    # No DNS answer in time: NonS3OriginDnsError if CloudFront's resolvers give up too (uncertain).
+    FindingCode.DNS_TIMEOUT: P.S502,
     FindingCode.DNS_DNSSEC_FAILED: P.S502, FindingCode.DNS_NAMESERVER_FAILING: P.S502,
     FindingCode.DNS_LAME_DELEGATION: P.S502, FindingCode.DNS_SERVERS_DISAGREE: P.S502,
     FindingCode.ADDRESS_FAMILY_NOT_USED: P.S502,

@@ -160,6 +160,22 @@ CATALOG: dict[FindingCode, Entry] = {
                 ("{name} has no {record} record, and the origin IP address type is {kind}: "
                  "CloudFront has no address to connect to (it has {found})."),
         }, predicts=P.S502),
+    # The resolver gave up waiting: the name may well exist (facts §1.1 #7 documents DNS
+    # failures, not how long CloudFront's resolvers wait), and the slow party may be ours.
+    FindingCode.DNS_TIMEOUT: Entry(
+        Severity.ERROR, "The origin name got no DNS answer in time",
+        ("{name}: {resolver} gave no answer within {timeout:g} s{cnames}.{walked} How long "
+         "CloudFront's own resolvers wait is not documented: if they get an answer in time, "
+         "CloudFront connects; if they give up too, it answers 502 (NonS3OriginDnsError)."),
+        ("Time the answer as CloudFront's resolvers would get it, from a machine on the public "
+         "internet: find the zone's name servers (`dig NS {apex}`), then ask each of them "
+         "(`dig {name} @<server>`) and read the query time. A name server that is slow or "
+         "does not answer is the usual cause: fix it, or take it out of the zone's NS records "
+         "and the delegation.",
+         "If every name server answers at once from the internet, the wait was in {resolver}, "
+         "not in the origin's DNS: run origin502 with a resolver that answers "
+         "(ORIGIN502_NAMESERVER) to check the origin itself."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.DNS_DANGLING_CNAME: Entry(
         Severity.ERROR, "A CNAME points at a name that no longer exists",
         ("{path}: the CNAME points at {target}, a name that no longer exists (NXDOMAIN). A deleted "
@@ -848,6 +864,8 @@ DNS_FAILURES: dict[DnsReason, str] = {
     DnsReason.TIMEOUT: "no DNS answer for {name} in time",
 }
 DNS_FAILURE_OTHER = "{name} could not be resolved ({reason})"
+DNS_RESOLVER_NAMED = "the resolver {nameserver}"  # DNS_TIMEOUT's {resolver}
+DNS_RESOLVER_SYSTEM = "this machine's resolver"
 DNS_ASKED = " (asked {nameserver})"
 DNS_CNAME_CHAIN = "; CNAME chain: {chain}"
 DNS_WALK_SILENT = (

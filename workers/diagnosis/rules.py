@@ -215,6 +215,17 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Draft]:
                          said=_servers_said(checks, walk.record))
         elif walk.detail:
             walked = say(catalog.DNS_WALK_STOPPED, detail=walk.detail[0].upper() + walk.detail[1:])
+    if dns.reason == DnsReason.TIMEOUT:
+        # No answer is not "no such name": nothing asks whether it exists (audit zoo3 #05).
+        resolver = (say(catalog.DNS_RESOLVER_NAMED, nameserver=dns.nameserver)
+                    if dns.nameserver else catalog.DNS_RESOLVER_SYSTEM)
+        cnames = (say(catalog.DNS_CNAME_CHAIN, chain=_chain(name, dns.cname_chain))
+                  if dns.cname_chain else "")
+        out.insert(0, draft(FindingCode.DNS_TIMEOUT, None, name=name, apex=apex,
+                            resolver=resolver).worded(
+            timeout=dns.timeout_s or report.target.connect_timeout, cnames=cnames,
+            walked=walked))
+        return out
     words: Facts = {
         "what": say(failure or catalog.DNS_FAILURE_OTHER, name=name, reason=str(dns.reason)),
         "via": say(catalog.DNS_ASKED, nameserver=dns.nameserver) if dns.nameserver else "",
