@@ -46,6 +46,7 @@ LINK_PORTS_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesHTTPPort"
 LINK_DOMAIN_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesDomainName"
 LINK_SSL_PROTOCOLS = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginSSLProtocols"
 LINK_RESPONSE_TIMEOUT = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginResponseTimeout"
+LINK_CONNECT_TIMEOUT = LINK_ORIGIN_SETTINGS + "#origin-connection-timeout"
 LINK_KEEPALIVE_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginKeepaliveTimeout"
 LINK_PROTOCOL_POLICY = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginProtocolPolicy"
 LINK_ORIGIN_BEHAVIOUR = DG + "RequestAndResponseBehaviorCustomOrigin.html"
@@ -159,6 +160,22 @@ CATALOG: dict[FindingCode, Entry] = {
                 ("{name} has no {record} record, and the origin IP address type is {kind}: "
                  "CloudFront has no address to connect to (it has {found})."),
         }, predicts=P.S502),
+    # The resolver gave up waiting: the name may well exist (facts §1.1 #7 documents DNS
+    # failures, not how long CloudFront's resolvers wait), and the slow party may be ours.
+    FindingCode.DNS_TIMEOUT: Entry(
+        Severity.ERROR, "The origin name got no DNS answer in time",
+        ("{name}: {resolver} gave no answer within {timeout:g} s{cnames}.{walked} How long "
+         "CloudFront's own resolvers wait is not documented: if they get an answer in time, "
+         "CloudFront connects; if they give up too, it answers 502 (NonS3OriginDnsError)."),
+        ("Time the answer as CloudFront's resolvers would get it, from a machine on the public "
+         "internet: find the zone's name servers (`dig NS {apex}`), then ask each of them "
+         "(`dig {name} @<server>`) and read the query time. A name server that is slow or "
+         "does not answer is the usual cause: fix it, or take it out of the zone's NS records "
+         "and the delegation.",
+         "If every name server answers at once from the internet, the wait was in {resolver}, "
+         "not in the origin's DNS: run origin502 with a resolver that answers "
+         "(ORIGIN502_NAMESERVER) to check the origin itself."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.DNS_DANGLING_CNAME: Entry(
         Severity.ERROR, "A CNAME points at a name that no longer exists",
         ("{path}: the CNAME points at {target}, a name that no longer exists (NXDOMAIN). A deleted "
@@ -351,6 +368,27 @@ CATALOG: dict[FindingCode, Entry] = {
          "Test the origin's TLS with `openssl s_client -connect {address}:{port} "
          "-servername {sni}`."),
         (LINK_502_CIPHERS, LINK_CIPHERS), predicts=P.S502),
+    # Silence after the ClientHello is a timeout, not a refusal: nothing was said about
+    # protocols or ciphers. AWS documents neither whether the connection timeout (§4.5) also
+    # bounds the handshake nor which of 502 and 504 a timeout while connecting gives (§1.3).
+    FindingCode.TLS_HANDSHAKE_TIMEOUT: Entry(
+        Severity.ERROR, "The origin accepts connections but never answers the TLS handshake",
+        ("{address} port {port} accepts TCP connections, then sends nothing back to the "
+         "ClientHello: no ServerHello, no alert, no close within {timeout:g} s. AWS does not "
+         "document whether CloudFront's connection timeout also bounds the TLS handshake, nor "
+         "whether viewers then get 502 or 504; expect either."),
+        ("Something on port {port} takes the connection and then waits: a TLS terminator or "
+         "load balancer too busy to answer, a TCP proxy (nginx stream, HAProxy in mode tcp) "
+         "whose backend does not answer, or a service that is not TLS and waits for the "
+         "client to speak first. Check what listens on port {port}, its logs and, for a "
+         "proxy, the health of its upstream.",
+         "Reproduce it with `openssl s_client -connect {address}:{port} -servername {sni}`: "
+         "it stays at CONNECTED and shows no certificate while nothing answers.",
+         "CloudFront's standard logs call a request that timed out while connecting to the "
+         "origin OriginCommError (x-edge-detailed-result-type); which type they give a TLS "
+         "handshake that times out is not documented."),
+        (LINK_502_PORTS, LINK_504, LINK_CONNECT_TIMEOUT, LINK_LOG_FIELDS),
+        predicts=P.S502_OR_504),
     FindingCode.TLS_SNI_REFUSED: Entry(
         Severity.ERROR, "The origin has no certificate for the name CloudFront sends (SNI)",
         ("{address} port {port} refuses the handshake for {sni}, the server name (SNI) "
@@ -847,6 +885,8 @@ DNS_FAILURES: dict[DnsReason, str] = {
     DnsReason.TIMEOUT: "no DNS answer for {name} in time",
 }
 DNS_FAILURE_OTHER = "{name} could not be resolved ({reason})"
+DNS_RESOLVER_NAMED = "the resolver {nameserver}"  # DNS_TIMEOUT's {resolver}
+DNS_RESOLVER_SYSTEM = "this machine's resolver"
 DNS_ASKED = " (asked {nameserver})"
 DNS_CNAME_CHAIN = "; CNAME chain: {chain}"
 DNS_WALK_SILENT = (
@@ -941,28 +981,21 @@ CLIENT_CERT_NOT_SENT = "no request could be sent from here, so whether it insist
 CLIENT_CERT_NO_ANSWER = "the request got no answer, so whether it insists on one is unknown"
 HANDSHAKE_FAILURES: dict[TlsReason, str] = {
     TlsReason.RESET: "the origin closed the connection during the handshake",
-    TlsReason.TIMEOUT: "the origin did not complete the handshake in time",
 }
 HANDSHAKE_FAILED = "the handshake failed"
 HANDSHAKE_NO_MESSAGE = "no error message"  # TLS_HANDSHAKE_FAILED's brackets, when none came
 # What to do about a failed handshake, by what was measured: a connection closed right after
-# the ClientHello or a silence says nothing about protocols or ciphers.
+# the ClientHello says nothing about protocols or ciphers (a silence is TLS_HANDSHAKE_TIMEOUT).
 HANDSHAKE_ADVICE: dict[TlsReason, str] = {
     TlsReason.RESET: (
         "The connection was closed without a TLS alert right after each ClientHello, whatever "
         "was offered: the usual cause is a TCP proxy or load balancer that passes TLS through "
         "(nginx stream with ssl_preread, HAProxy in mode tcp) to a backend that is down or "
         "refuses it, or a firewall that cuts TLS. Check that proxy's logs and its upstream."),
-    TlsReason.TIMEOUT: (
-        "The port accepts TCP connections, but nothing answered the ClientHello: check what "
-        "listens on port {port} (a proxy waiting on an unreachable backend, a service that is "
-        "not TLS and waits for something else, a firewall that drops TLS)."),
 }
 HANDSHAKE_ADVICE_OTHER = (
     "Compare the protocols and ciphers the origin allows with CloudFront's list, and look in "
     "the origin's TLS error log for why it ended the handshake.")
-HANDSHAKE_NO_ANSWER = (
-    " Nothing came back to the ClientHello: no ServerHello, no alert, no close.")
 SNI_BECAUSE_HOST = " because the distribution forwards the viewer's Host header"
 SNI_ORIGIN_DOMAIN = " (the origin domain)"
 SNI_ACCEPTED_WITH = "with SNI {name}"
@@ -1169,9 +1202,17 @@ VALIDATOR_DOUBT = (
 OTHER_VALIDATOR = "The other validator"
 THE_CERTIFICATE = "the certificate"
 # The fix for a validator's rule, by OpenSSL verify code or words of cryptography's message
-# (matched lower-case, first match wins).
+# (matched lower-case, first match wins). The keys are the validators' own messages: a server
+# certificate wrongly marked as a CA and an intermediate not marked as one both mention
+# basicConstraints and need opposite fixes (tests/workers/probes/test_validator_fix_messages.py
+# runs both validators on a chain per entry).
 VALIDATOR_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("INVALID_CA", "INVALID_NON_CA", "basicconstraints", "not a ca", "ca certificate"),
+    (("INVALID_NON_CA", "must not be asserted in an ee certificate"),
+     "Have the CA reissue the server certificate \"{certificate}\" as an end-entity "
+     "certificate: basicConstraints cA=false (or no basicConstraints at all) and no "
+     "keyCertSign. A server certificate must not claim to be a CA."),
+    (("INVALID_CA", "must be asserted in a ca certificate", "ca certificate has no "
+      "basicconstraints", "not a ca"),
      "Have the CA reissue \"{certificate}\" as a CA certificate (basicConstraints cA=true, "
      "marked critical, with keyCertSign), or send the intermediate the CA really published."),
     (("PATH_LENGTH", "path length", "pathlen"),

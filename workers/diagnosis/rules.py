@@ -216,6 +216,17 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Draft]:
                          said=_servers_said(checks, walk.record))
         elif walk.detail:
             walked = say(catalog.DNS_WALK_STOPPED, detail=walk.detail[0].upper() + walk.detail[1:])
+    if dns.reason == DnsReason.TIMEOUT:
+        # No answer is not "no such name": nothing asks whether it exists (audit zoo3 #05).
+        resolver = (say(catalog.DNS_RESOLVER_NAMED, nameserver=dns.nameserver)
+                    if dns.nameserver else catalog.DNS_RESOLVER_SYSTEM)
+        cnames = (say(catalog.DNS_CNAME_CHAIN, chain=_chain(name, dns.cname_chain))
+                  if dns.cname_chain else "")
+        out.insert(0, draft(FindingCode.DNS_TIMEOUT, None, name=name, apex=apex,
+                            resolver=resolver).worded(
+            timeout=dns.timeout_s or report.target.connect_timeout, cnames=cnames,
+            walked=walked))
+        return out
     words: Facts = {
         "what": say(failure or catalog.DNS_FAILURE_OTHER, name=name, reason=str(dns.reason)),
         "via": say(catalog.DNS_ASKED, nameserver=dns.nameserver) if dns.nameserver else "",
@@ -477,14 +488,15 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             out.append(draft(FindingCode.CERT_MESSAGE_TOO_LARGE, ip, **fill).worded(**measured))
         elif reason == TlsReason.UNVERIFIABLE_HERE:
             out.append(draft(FindingCode.TLS_UNVERIFIABLE_HERE, ip, **fill).worded(**measured))
+        elif reason == TlsReason.TIMEOUT:
+            # Silence, not a refusal: says nothing about protocols or ciphers (no offer).
+            out.append(draft(FindingCode.TLS_HANDSHAKE_TIMEOUT, ip, **fill)
+                       .worded(timeout=report.target.connect_timeout))
         else:
             what = catalog.HANDSHAKE_FAILURES.get(reason) if reason is not None else None
             extra = ""
             if tls.cipher_offer is not None:
                 extra = _offer_sentence(tls.cipher_offer)
-            elif reason == TlsReason.TIMEOUT:
-                # Silence says nothing about ciphers: no DES/RC4 guess.
-                extra = catalog.HANDSHAKE_NO_ANSWER
             elif not accepted:
                 extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
             advice = (catalog.HANDSHAKE_ADVICE.get(reason, catalog.HANDSHAKE_ADVICE_OTHER)
@@ -1092,7 +1104,8 @@ def _explained(verdict: ValidatorVerdict, own_codes: set[FindingCode]) -> bool:
                for keys, codes in _EXPLAINED_BY)
 
 
-def _validator_fix(verdict: ValidatorVerdict, name: str) -> str:
+def validator_fix(verdict: ValidatorVerdict, name: str) -> str:
+    """The fix for the rule a validator's rejection names (catalog.VALIDATOR_FIXES)."""
     words = f"{verdict.code or ''} {verdict.rule or ''}".lower()
     template = next((fix for keys, fix in catalog.VALIDATOR_FIXES
                      if any(k.lower() in words for k in keys)), catalog.VALIDATOR_FIX_OTHER)
@@ -1135,7 +1148,7 @@ def _validator_findings(target: TargetInfo, analysis: ChainAnalysis, own: list[D
                     catalog.OTHER_VALIDATOR)
     words: Facts = {"lead": lead, "name": name, "doubt": doubt,
                     "said": "; ".join(_validator_said(v) for v in rejected)}
-    d = draft(FindingCode.CERT_REJECTED_BY_VALIDATOR, ip, fix=_validator_fix(first, name),
+    d = draft(FindingCode.CERT_REJECTED_BY_VALIDATOR, ip, fix=validator_fix(first, name),
               rule=first.rule or "", certificate=first.certificate or "",
               validator=first.validator).worded(**words)
     if not agree:

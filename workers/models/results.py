@@ -144,6 +144,7 @@ class DnsResult:
     detail: str | None = None
     duration_ms: float = 0.0
     walk: DnsWalk | None = None  # set when resolution failed or was partial
+    timeout_s: float | None = None  # how long the resolver was given, when it timed out
 
 
 @dataclass
