@@ -96,7 +96,7 @@ def _render_dns(console: Console, report: Report) -> None:
     chain = escape(" → ".join(dns.cname_chain))
     via = f" → {chain}" if chain else ""
     if dns.status != "error" or not report.probe_error:
-        console.print(f"  DNS: {name}{via} → {escape(dns_words(dns))}, "
+        console.print(f"  DNS: {name}{via} → {escape(dns_words(dns, report.target.ip_address_type))}, "
                       f"{dns.duration_ms:.0f} ms")
     walk = dns.walk
     if walk is not None and walk.nameservers:

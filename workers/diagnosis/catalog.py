@@ -129,9 +129,15 @@ class Entry:
     # The summary of a finding merged across addresses, when "each address" cannot stand in
     # the usual one for the address (it is the object of "resolves to"); None: the usual one.
     merged: str | None = None
+    # Titles other than the entry's usual one, by shape: a shape whose evidence contradicts
+    # the usual title (a name that resolves, but not to an address CloudFront uses).
+    shape_titles: Mapping[Shape, str] = field(default_factory=dict)
 
     def summary_for(self, shape: Shape | None) -> str:
         return self.summary if shape is None else self.shapes[shape]
+
+    def title_for(self, shape: Shape | None) -> str:
+        return self.title if shape is None else self.shape_titles.get(shape, self.title)
 
 
 # Shared by several entries.
@@ -158,6 +164,10 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.NO_USABLE_ADDRESS:
                 ("{name} has no {record} record, and the origin IP address type is {kind}: "
                  "CloudFront has no address to connect to (it has {found})."),
+        },
+        shape_titles={
+            Shape.NO_USABLE_ADDRESS:
+                "The origin name resolves only to addresses of a type CloudFront does not use",
         }, predicts=P.S502),
     FindingCode.DNS_DANGLING_CNAME: Entry(
         Severity.ERROR, "A CNAME points at a name that no longer exists",
