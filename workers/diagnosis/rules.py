@@ -43,6 +43,7 @@ from workers.models.cloudfront import (
     CLOUDFRONT_CIPHERS,
     EXPIRY_WARNING_DAYS,
     RESPONSE_HEAD_LIMIT,
+    RSA_KEY_EXCHANGE_CIPHERS,
     RSA_MAX_BITS,
     RSA_MIN_BITS,
     UNBUILDABLE_CIPHERS,
@@ -581,6 +582,45 @@ def rule_weak_cipher(report: Report, _now: dt.datetime) -> list[Draft]:
         out.append(draft(FindingCode.TLS_WEAK_CIPHER, address.address, cipher=tls.cipher,
                          protocol=tls.protocol)
                    .worded(address=address.address, port=probe.port, unchecked=unchecked))
+    return out
+
+
+def _usage_needed(protocol: str | None, cipher: str | None) -> str | None:
+    """The keyUsage bit the server certificate's key needs in this handshake (RFC 8446
+    §4.4.2.2, RFC 5246 §7.4.2): it signs in TLS 1.3 and in ECDHE/DHE suites, and is encrypted
+    to in RSA key exchange; None when the handshake is not known well enough to say."""
+    if protocol == "TLSv1.3":
+        return "digitalSignature"
+    if not cipher or not protocol:
+        return None
+    if cipher.startswith(("ECDHE-", "DHE-")):
+        return "digitalSignature"
+    if cipher in RSA_KEY_EXCHANGE_CIPHERS:
+        return "keyEncipherment"
+    return None
+
+
+def rule_key_usage(report: Report, _now: dt.datetime) -> list[Draft]:
+    """A server certificate whose keyUsage lacks the bit the negotiated handshake needs.
+    Judged on CloudFront's own handshake only: another handshake's suite says nothing of the
+    one CloudFront would get."""
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if not (tls and tls.status == Status.OK and tls.chain
+                and tls.chain_source != "follow_up"):
+            continue
+        leaf_index = tls.analysis.leaf_index if tls.analysis is not None else 0
+        leaf = tls.chain[leaf_index] if leaf_index < len(tls.chain) else tls.chain[0]
+        needed = _usage_needed(tls.protocol, tls.cipher)
+        if leaf.key_usage is None or needed is None or needed in leaf.key_usage:
+            continue
+        out.append(draft(FindingCode.CERT_KEY_USAGE_MISMATCH, address.address,
+                         key_usage=list(leaf.key_usage), needed=needed,
+                         protocol=tls.protocol, cipher=tls.cipher)
+                   .worded(address=address.address, port=probe.port,
+                           usages=", ".join(leaf.key_usage) or catalog.KEY_USAGE_NONE,
+                           why=catalog.KEY_USAGE_WHY[needed]))
     return out
 
 
@@ -1372,6 +1412,7 @@ RULES: list[Rule] = [
     rule_revocation,
     rule_client_cert_requested,
     rule_weak_cipher,
+    rule_key_usage,
     rule_http,
     rule_addresses_not_probed,
 ]
