@@ -85,6 +85,7 @@ class Shape(StrEnum):
     CUT_SHORT = "cut_short"  # the probe stopped reading an answer too large to be HTTP
     EDGE_UNSEEN = "edge_unseen"  # the edge did not answer from here
     EDGE_ANSWERS = "edge_answers"  # the edge answers normally
+    ECDSA_KEY_USAGE = "ecdsa_key_usage"  # an ECDSA key: every handshake needs the bit
 
 
 class Predicts(StrEnum):
@@ -558,7 +559,12 @@ CATALOG: dict[FindingCode, Entry] = {
          "origin502 checks with, accepts it, and GnuTLS refuses it; which CloudFront does is "
          "not documented, so a 502 is possible but not certain."),
         (LINK_RFC5246_CERT, LINK_RFC8446_CERT, LINK_502_CERT), uncertain=True, may_502=True,
-        predicts=P.S502),
+        shapes={
+            Shape.ECDSA_KEY_USAGE:
+                ("{address} port {port}: the server certificate has an ECDSA key and its "
+                 "keyUsage extension allows only {usages}, but every handshake CloudFront can "
+                 "make with an ECDSA key needs {needed}: {why}.{refused}"),
+        }, predicts=P.S502),
     FindingCode.CERT_KEY_TYPE_UNCERTAIN: Entry(
         Severity.WARNING, "The key type may not be accepted",
         "{detail}",
@@ -1172,6 +1178,10 @@ KEY_USAGE_WHY: dict[str, str] = {
     "keyEncipherment": "the client encrypts the key exchange to the certificate's key",
 }
 KEY_USAGE_NONE = "none"
+KEY_USAGE_REFUSED = (
+    " The origin refused CloudFront's own handshake and completed only {protocol}, as "
+    "OpenSSL-based servers (nginx, openssl s_server) do with such a certificate: the "
+    "certificate, not the protocol settings, is what to change.")
 VALIDATOR_NAMES: dict[str, str] = {
     "openssl": "OpenSSL's verifier", "webpki": "the Web PKI profile (cryptography)"}
 VALIDATOR_SAID = "{validator}: {rule}"

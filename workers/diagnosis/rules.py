@@ -607,20 +607,37 @@ def rule_key_usage(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address, probe in _probes(report):
         tls = probe.tls
-        if not (tls and tls.status == Status.OK and tls.chain
-                and tls.chain_source != "follow_up"):
+        if not (tls and tls.chain):
             continue
         leaf_index = tls.analysis.leaf_index if tls.analysis is not None else 0
         leaf = tls.chain[leaf_index] if leaf_index < len(tls.chain) else tls.chain[0]
+        if leaf.key_usage is None:
+            continue
+        words: Facts = {"address": address.address, "port": probe.port,
+                 "usages": ", ".join(leaf.key_usage) or catalog.KEY_USAGE_NONE}
+        if leaf.key_type == "EC" and "digitalSignature" not in leaf.key_usage:
+            # An ECDSA key only ever signs (CloudFront's list has ECDHE-ECDSA suites only), so
+            # whichever handshake presented it, CloudFront's would need the bit. OpenSSL-based
+            # servers refuse TLS 1.2 with such a certificate and still complete TLS 1.3.
+            refused = ""
+            if tls.status != Status.OK and tls.chain_source == "follow_up":
+                refused = say(catalog.KEY_USAGE_REFUSED,
+                              protocol=tls.chain_protocol or catalog.ANOTHER_PROTOCOL)
+            out.append(draft(FindingCode.CERT_KEY_USAGE_MISMATCH, address.address,
+                             Shape.ECDSA_KEY_USAGE, key_usage=list(leaf.key_usage),
+                             needed="digitalSignature")
+                       .worded(**words, why=catalog.KEY_USAGE_WHY["digitalSignature"],
+                               refused=refused))
+            continue
+        if tls.status != Status.OK or tls.chain_source == "follow_up":
+            continue
         needed = _usage_needed(tls.protocol, tls.cipher)
-        if leaf.key_usage is None or needed is None or needed in leaf.key_usage:
+        if needed is None or needed in leaf.key_usage:
             continue
         out.append(draft(FindingCode.CERT_KEY_USAGE_MISMATCH, address.address,
                          key_usage=list(leaf.key_usage), needed=needed,
                          protocol=tls.protocol, cipher=tls.cipher)
-                   .worded(address=address.address, port=probe.port,
-                           usages=", ".join(leaf.key_usage) or catalog.KEY_USAGE_NONE,
-                           why=catalog.KEY_USAGE_WHY[needed]))
+                   .worded(**words, why=catalog.KEY_USAGE_WHY[needed]))
     return out
 
 

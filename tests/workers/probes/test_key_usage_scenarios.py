@@ -76,6 +76,25 @@ def test_nginx_rsa_certificate_without_digital_signature(pki, tmp_path: Path):
     assert_uncertain_mismatch(report)
 
 
+def test_nginx_ecdsa_certificate_without_digital_signature_refuses_tls12(pki, tmp_path: Path):
+    """nginx (OpenSSL) will not use an ECDSA certificate without digitalSignature in TLS 1.2
+    and completes TLS 1.3 only: the protocol finding is what CloudFront meets, the key usage
+    finding says why and what to change (the certificate, not the protocols)."""
+    ecdsa = pki["factory"].leaf(pki["inter"], names=[NAME], key="ec256",
+                                key_usage=usage(key_agreement=True))
+    site = Nginx([NginxServer(tls=TlsFiles.write(tmp_path, ecdsa, pki["inter"]),
+                              server_names=[NAME], body='return 200 "ok\n";')])
+    with site:
+        report = probe(pki["ca"], site.port)
+    assert "TLS13_ONLY" in codes(report)
+    finding = only(report, "CERT_KEY_USAGE_MISMATCH")
+    assert finding.uncertain
+    assert "has an ECDSA key and its keyUsage extension allows only keyAgreement" in \
+        finding.summary
+    assert "completed only TLSv1.3" in finding.summary
+    assert "the certificate, not the protocol settings, is what to change" in finding.summary
+
+
 def test_rsa_key_exchange_needs_no_digital_signature(pki):
     # The origin picks a suite where the key decrypts, not signs: keyEncipherment suffices.
     with openssl_s_server(pki["no_ds"], [pki["inter"]],
@@ -118,6 +137,20 @@ def test_the_bit_the_handshake_needs_is_named(key_usage, protocol, cipher, neede
     assert len(found) == 1 and found[0].uncertain
     assert found[0].evidence["needed"] == needed
     assert f"reissue the server certificate with {needed}" in " ".join(found[0].remediation)
+
+
+def test_an_ecdsa_key_without_digital_signature_is_named_whatever_the_handshake():
+    leaf = cert(key_type="EC", key_size=256, curve="secp256r1")
+    leaf.key_usage = ["keyAgreement"]
+    tls = TlsResult(status="failed", reason="protocol_unsupported", chain=[leaf],
+                    chain_source="follow_up", chain_protocol="TLSv1.3")
+    finding = next(f for f in diagnose_findings(report(address(tls=tls)), NOW)
+                   if f.code == "CERT_KEY_USAGE_MISMATCH")
+    assert finding.uncertain and "completed only TLSv1.3" in finding.summary
+    healthy = healthy_tls(chain=[leaf])
+    finding = next(f for f in diagnose_findings(report(address(tls=healthy)), NOW)
+                   if f.code == "CERT_KEY_USAGE_MISMATCH")
+    assert "refused" not in finding.summary
 
 
 @pytest.mark.parametrize(("key_usage", "cipher", "extra"), [
