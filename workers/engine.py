@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from workers import __version__
-from workers.addresses import private_reason
+from workers.addresses import private_reason, unconnectable_reason
 from workers.diagnosis import conclude
 from workers.diagnosis.edge import edge_reading
 from workers.models import (
@@ -181,7 +181,13 @@ def _probe_scheme(target: Target, address: str, scheme: str, port: int, ctx: Pro
             progress.mark(layer, status)
 
     probe: ConnectionProbe
-    if reason and not ctx.options.allow_private:
+    nowhere = unconnectable_reason(address)
+    if nowhere:  # even when private targets are allowed: 0.0.0.0 would dial this machine
+        never = TcpResult(status=Status.FAILED, reason=TcpReason.UNCONNECTABLE,
+                          detail=f"{address} is {nowhere}; no server can have it, so origin502 "
+                          f"does not dial it")
+        probe = _stand_in(scheme, port, never)
+    elif reason and not ctx.options.allow_private:
         blocked = TcpResult(status=Status.FAILED, reason=TcpReason.BLOCKED,
                             detail=f"{address} is {reason}; origin502 does not probe it")
         probe = _stand_in(scheme, port, blocked)

@@ -42,6 +42,7 @@ _TCP_REASONS = {
     "timeout": "no answer (dropped)",
     "unreachable": "no route to the origin",
     "blocked": "not probed (not a public address)",
+    "unconnectable": "not dialled (no server can have this address)",
     "no_route_here": "not checked from here (no route from this machine)",
     "other": "failed",
 }

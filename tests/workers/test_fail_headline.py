@@ -36,6 +36,9 @@ EXPECTED: dict[FindingCode, Predicts] = {
     FindingCode.ORIGIN_IS_IP_ADDRESS: P.SETTING_REFUSED,
     # Not accessible on the internet: 504 (§1.3).
     FindingCode.ORIGIN_PRIVATE_ADDRESS: P.S504, FindingCode.ADDRESS_NOT_ALLOWED: P.S504,
+    # No server can have the address: CloudFront cannot connect (502, §1.1) to an origin not
+    # reachable on the internet (504, §1.3); AWS does not say which.
+    FindingCode.ADDRESS_UNCONNECTABLE: P.S502_OR_504,
     # A refused port is on the 502 page (§1.1 #4); a dropped SYN or no route: 502 or 504, not
     # settled by AWS (§1.3, §8.6).
     FindingCode.PORT_CLOSED: P.S502, FindingCode.PORT_TIMEOUT: P.S502_OR_504,

@@ -767,6 +767,19 @@ CATALOG: dict[FindingCode, Entry] = {
         ("CloudFront could not reach it either: publish a public address or use a VPC origin. "
          "origin502 probes such addresses only with ORIGIN502_ALLOW_PRIVATE_TARGETS=1.",),
         (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH, predicts=P.S504),
+    # 0.0.0.0, ::, multicast, broadcast, 240.0.0.0/4: a certain failure, but AWS says only
+    # that an origin CloudFront cannot connect to gives 502 and one not reachable on the
+    # internet 504 (cloudfront-facts §1.1, §1.3), not which this is.
+    FindingCode.ADDRESS_UNCONNECTABLE: Entry(
+        Severity.ERROR, "The origin resolves to an address no server can have",
+        ("{hostname} resolves to {address}, {reason}, which no one can connect to. Whether "
+         "CloudFront shows this as 502 or 504 is not documented; expect either."),
+        ("Point {hostname} at the public address of the server that really serves the "
+         "origin, or take {address} out of its DNS records.{switched_off}",
+         "{not_dialled}"),
+        (LINK_502_PORTS, LINK_504, LINK_DOMAIN_SETTING),
+        merged="{hostname} resolves to addresses no server can have: each is {reason}.",
+        predicts=P.S502_OR_504),
     # Severity is set by the rule: error when the edge answers 5xx, info when it answers
     # normally, warning when it could not be reached from here.
     FindingCode.TARGET_IS_CLOUDFRONT: Entry(
@@ -820,6 +833,14 @@ CATALOG: dict[FindingCode, Entry] = {
 # --- Phrases the rules fill the templates above with ----------------------------------------
 # Each is a template (named fields) or a table of them keyed by a measured value. A leading
 # space marks a phrase that is appended to a sentence.
+
+# ADDRESS_UNCONNECTABLE, for the unspecified address (0.0.0.0, ::) only.
+UNCONNECTABLE_SWITCHED_OFF = (
+    " Publishing 0.0.0.0 (or ::) is a common way to switch a name off, and it switches the "
+    "origin off for CloudFront too.")
+UNCONNECTABLE_NOT_DIALLED = (
+    "origin502 did not connect to {address}: a connection to it reaches the machine that "
+    "makes it, so whatever answered would have been this machine, not the origin.")
 
 MORE = " and {count} more"  # after a list cut short
 NOTHING = "nothing"

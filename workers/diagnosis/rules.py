@@ -7,6 +7,7 @@ every word of a finding comes from ``catalog``, whose templates ``render`` fills
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -242,23 +243,46 @@ def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Draft]:
 
 # --- addresses and TCP ----------------------------------------------------------------------
 
+def _address_code(address: AddressReport) -> FindingCode:
+    """Which finding a non-public address makes: one no server can have (not dialled, a
+    failure for anyone) before one origin502 refused to dial before one it probed."""
+    reasons = {p.tcp.reason for p in address.probes}
+    if TcpReason.UNCONNECTABLE in reasons:
+        return FindingCode.ADDRESS_UNCONNECTABLE
+    if TcpReason.BLOCKED in reasons:
+        return FindingCode.ADDRESS_NOT_ALLOWED
+    return FindingCode.ORIGIN_PRIVATE_ADDRESS
+
+
 def rule_private_address(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address in report.addresses:
         if not address.private_reason:
             continue
-        blocked = any(p.tcp.reason == TcpReason.BLOCKED for p in address.probes)
-        code = FindingCode.ADDRESS_NOT_ALLOWED if blocked else FindingCode.ORIGIN_PRIVATE_ADDRESS
+        code = _address_code(address)
+        words: Facts = {"hostname": report.target.hostname}
+        if code == FindingCode.ADDRESS_UNCONNECTABLE and _unspecified(address.address):
+            words["switched_off"] = catalog.UNCONNECTABLE_SWITCHED_OFF
+            words["not_dialled"] = say(catalog.UNCONNECTABLE_NOT_DIALLED,
+                                       address=address.address)
         out.append(draft(code, address.address, address=address.address,
-                         reason=address.private_reason).worded(hostname=report.target.hostname))
+                         reason=address.private_reason).worded(**words))
     return out
+
+
+def _unspecified(ip: str) -> bool:
+    """0.0.0.0, :: or ::ffff:0.0.0.0: what a connection takes to the machine making it."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
+    return (mapped or addr).is_unspecified
 
 
 def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address, probe in _probes(report):
         tcp = probe.tcp
-        if tcp.status != Status.FAILED or tcp.reason == TcpReason.BLOCKED:
+        if tcp.status != Status.FAILED or tcp.reason in (TcpReason.BLOCKED,
+                                                         TcpReason.UNCONNECTABLE):
             continue
         words: Facts = {"scheme": probe.scheme, "tries": plural(catalog.ATTEMPTS, tcp.attempts)}
         fill: Facts = {"port": probe.port, "address": address.address,

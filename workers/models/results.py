@@ -51,6 +51,9 @@ class TcpReason(StrEnum):
     TIMEOUT = "timeout"  # no answer: a firewall drops the SYN
     UNREACHABLE = "unreachable"  # no route (ICMP unreachable, no IPv6 route...)
     BLOCKED = "blocked"  # origin502 refused to dial it (private address)
+    # No server can have the address (0.0.0.0, multicast, broadcast...): not dialled, since
+    # Linux would take 0.0.0.0 to this machine; anyone's connection to it fails.
+    UNCONNECTABLE = "unconnectable"
     # This machine has no route to the address (ENETUNREACH before any packet left, no IPv6
     # here...): a fact about where origin502 runs, not about the origin (status ``error``).
     NO_ROUTE_HERE = "no_route_here"
