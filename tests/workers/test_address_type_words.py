@@ -63,3 +63,21 @@ def test_a_name_with_an_address_of_the_type_used_stays_resolved():
         text = run(dns, "--ip-address-type", "ipv4", "--https-port", "1")
     assert "(resolved)" in flat(text.stdout)
     assert "DNS_RESOLUTION_FAILED" not in text.stdout
+
+
+def test_the_live_dns_line_is_not_a_green_resolved_either():
+    """The line a run shows while it probes (terminal live lines, Slack's layer list) says no
+    address of the type CloudFront uses, so Slack marks it failed rather than ticked."""
+    from dataclasses import replace
+
+    from bot.render.status import _layer_icon
+    from workers.engine import diagnose as engine_diagnose
+    from workers.options import build_request
+
+    seen: dict[str, str] = {}
+    with FakeDns({NAME: [("AAAA", "::1")]}) as dns:
+        request = build_request(NAME, timeout=1, connection_attempts=1, ip_address_type="ipv4")
+        request = replace(request, options=replace(request.options, nameserver=dns.nameserver))
+        engine_diagnose(request, on_progress=lambda layer, text: seen.setdefault(layer, text))
+    assert seen["dns"] == "no IPv4 address (IP address type ipv4): resolved to ::1 only"
+    assert _layer_icon("dns", seen["dns"], "running") == ":x:"

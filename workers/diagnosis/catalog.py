@@ -555,9 +555,10 @@ CATALOG: dict[FindingCode, Entry] = {
         ("Have the CA reissue the server certificate with {needed} in its keyUsage (an RSA "
          "key usually carries digitalSignature and keyEncipherment, an ECDSA key "
          "digitalSignature), then install it in place of this one.",
-         "The TLS standards forbid a client to accept this handshake. OpenSSL, which "
-         "origin502 checks with, accepts it, and GnuTLS refuses it; which CloudFront does is "
-         "not documented, so a 502 is possible but not certain."),
+         "The TLS standards forbid a client to accept a handshake that uses the key this "
+         "way. OpenSSL's client, which origin502 checks with, accepts it and GnuTLS's refuses "
+         "it; which CloudFront's does is not documented, so a 502 is possible but not "
+         "certain."),
         (LINK_RFC5246_CERT, LINK_RFC8446_CERT, LINK_502_CERT), uncertain=True, may_502=True,
         shapes={
             Shape.ECDSA_KEY_USAGE:
