@@ -78,6 +78,6 @@ def test_the_live_dns_line_is_not_a_green_resolved_either():
     with FakeDns({NAME: [("AAAA", "::1")]}) as dns:
         request = build_request(NAME, timeout=1, connection_attempts=1, ip_address_type="ipv4")
         request = replace(request, options=replace(request.options, nameserver=dns.nameserver))
-        engine_diagnose(request, on_progress=lambda layer, text: seen.setdefault(layer, text))
+        engine_diagnose(request, on_progress=seen.setdefault)
     assert seen["dns"] == "no IPv4 address (IP address type ipv4): resolved to ::1 only"
     assert _layer_icon("dns", seen["dns"], "running") == ":x:"
