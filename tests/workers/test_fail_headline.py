@@ -63,6 +63,8 @@ EXPECTED: dict[FindingCode, Predicts] = {
     FindingCode.CERT_CHAIN_ORDER: P.S502, FindingCode.CERT_EXTRA_CERTIFICATES: P.NO_ERROR,
     FindingCode.CERT_RSA_KEY_TOO_LARGE: P.S502, FindingCode.CERT_WEAK_KEY: P.NO_ERROR,
     FindingCode.CERT_KEY_TYPE_UNCERTAIN: P.S502, FindingCode.CERT_KEY_UNSUPPORTED: P.S502,
+    # If CloudFront checks keyUsage, the handshake fails: a certificate problem, 502 (§3.2).
+    FindingCode.CERT_KEY_USAGE_MISMATCH: P.S502,
     FindingCode.CERT_SHA1_SIGNATURE: P.S502, FindingCode.CERT_MD5_SIGNATURE: P.S502,
     FindingCode.CERT_RSA_KEY_TOO_SMALL: P.S502, FindingCode.CERT_MESSAGE_TOO_LARGE: P.S502,
     FindingCode.CERT_CHAIN_CUT: P.S502, FindingCode.CERT_REJECTED_BY_VALIDATOR: P.S502,

@@ -69,6 +69,10 @@ LINK_RFC5280_PATHS = "https://www.rfc-editor.org/rfc/rfc5280#section-6"
 LINK_RFC6960 = "https://www.rfc-editor.org/rfc/rfc6960"  # OCSP
 LINK_RFC6066_STATUS = "https://www.rfc-editor.org/rfc/rfc6066#section-8"  # OCSP stapling
 LINK_RFC7633 = "https://www.rfc-editor.org/rfc/rfc7633"  # TLS feature: OCSP Must-Staple
+# What a server certificate's keyUsage must allow for the key exchange (TLS 1.2) and for the
+# CertificateVerify signature (TLS 1.3).
+LINK_RFC5246_CERT = "https://www.rfc-editor.org/rfc/rfc5246#section-7.4.2"
+LINK_RFC8446_CERT = "https://www.rfc-editor.org/rfc/rfc8446#section-4.4.2.2"
 LINK_RFC9110_STATUS = "https://www.rfc-editor.org/rfc/rfc9110#section-15"  # status codes
 
 
@@ -82,6 +86,7 @@ class Shape(StrEnum):
     CUT_SHORT = "cut_short"  # the probe stopped reading an answer too large to be HTTP
     EDGE_UNSEEN = "edge_unseen"  # the edge did not answer from here
     EDGE_ANSWERS = "edge_answers"  # the edge answers normally
+    ECDSA_KEY_USAGE = "ecdsa_key_usage"  # an ECDSA key: every handshake needs the bit
 
 
 class Predicts(StrEnum):
@@ -130,9 +135,15 @@ class Entry:
     # The summary of a finding merged across addresses, when "each address" cannot stand in
     # the usual one for the address (it is the object of "resolves to"); None: the usual one.
     merged: str | None = None
+    # Titles other than the entry's usual one, by shape: a shape whose evidence contradicts
+    # the usual title (a name that resolves, but not to an address CloudFront uses).
+    shape_titles: Mapping[Shape, str] = field(default_factory=dict)
 
     def summary_for(self, shape: Shape | None) -> str:
         return self.summary if shape is None else self.shapes[shape]
+
+    def title_for(self, shape: Shape | None) -> str:
+        return self.title if shape is None else self.shape_titles.get(shape, self.title)
 
 
 # Shared by several entries.
@@ -159,6 +170,10 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.NO_USABLE_ADDRESS:
                 ("{name} has no {record} record, and the origin IP address type is {kind}: "
                  "CloudFront has no address to connect to (it has {found})."),
+        },
+        shape_titles={
+            Shape.NO_USABLE_ADDRESS:
+                "The origin name resolves only to addresses of a type CloudFront does not use",
         }, predicts=P.S502),
     # The resolver gave up waiting: the name may well exist (facts §1.1 #7 documents DNS
     # failures, not how long CloudFront's resolvers wait), and the slow party may be ours.
@@ -566,6 +581,29 @@ CATALOG: dict[FindingCode, Entry] = {
          "The ECDHE curves the origin allows are not the problem: the certificate's key alone "
          "decides which clients can verify it."),
         (LINK_CERT_REQS, LINK_CIPHERS, LINK_502_CIPHERS), predicts=P.S502),
+    # The facts file says nothing of keyUsage. OpenSSL 3 (what origin502 and many origins'
+    # clients use) accepts an RSA certificate without digitalSignature in an ECDHE or TLS 1.3
+    # handshake; GnuTLS refuses it ("Key usage violation"), as RFC 5246/8446 say a client must.
+    # Which CloudFront does is not documented: uncertain.
+    FindingCode.CERT_KEY_USAGE_MISMATCH: Entry(
+        Severity.WARNING, "The certificate's key usage does not allow the handshake it serves",
+        ("{address} port {port}: the server certificate's keyUsage extension allows only "
+         "{usages}, but the {protocol} handshake the origin chose ({cipher}) needs {needed}: "
+         "{why}."),
+        ("Have the CA reissue the server certificate with {needed} in its keyUsage (an RSA "
+         "key usually carries digitalSignature and keyEncipherment, an ECDSA key "
+         "digitalSignature), then install it in place of this one.",
+         "The TLS standards forbid a client to accept a handshake that uses the key this "
+         "way. OpenSSL's client, which origin502 checks with, accepts it and GnuTLS's refuses "
+         "it; which CloudFront's does is not documented, so a 502 is possible but not "
+         "certain."),
+        (LINK_RFC5246_CERT, LINK_RFC8446_CERT, LINK_502_CERT), uncertain=True, may_502=True,
+        shapes={
+            Shape.ECDSA_KEY_USAGE:
+                ("{address} port {port}: the server certificate has an ECDSA key and its "
+                 "keyUsage extension allows only {usages}, but every handshake CloudFront can "
+                 "make with an ECDSA key needs {needed}: {why}.{refused}"),
+        }, predicts=P.S502),
     FindingCode.CERT_KEY_TYPE_UNCERTAIN: Entry(
         Severity.WARNING, "The key type may not be accepted",
         "{detail}",
@@ -1189,6 +1227,16 @@ STAPLE_MUST = (" The certificate carries OCSP Must-Staple, so clients that enfor
                "not documented.")
 STAPLE_MAY = (" Clients that check revocation ignore such a response or refuse the connection; "
               "whether CloudFront looks at it is not documented.")
+# Why a handshake needs a keyUsage bit (CERT_KEY_USAGE_MISMATCH), by the bit.
+KEY_USAGE_WHY: dict[str, str] = {
+    "digitalSignature": "the certificate's key signs the handshake",
+    "keyEncipherment": "the client encrypts the key exchange to the certificate's key",
+}
+KEY_USAGE_NONE = "none"
+KEY_USAGE_REFUSED = (
+    " The origin refused CloudFront's own handshake and completed only {protocol}, as "
+    "OpenSSL-based servers (nginx, openssl s_server) do with such a certificate: the "
+    "certificate, not the protocol settings, is what to change.")
 VALIDATOR_NAMES: dict[str, str] = {
     "openssl": "OpenSSL's verifier", "webpki": "the Web PKI profile (cryptography)"}
 VALIDATOR_SAID = "{validator}: {rule}"

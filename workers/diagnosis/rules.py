@@ -44,6 +44,7 @@ from workers.models.cloudfront import (
     CLOUDFRONT_CIPHERS,
     EXPIRY_WARNING_DAYS,
     RESPONSE_HEAD_LIMIT,
+    RSA_KEY_EXCHANGE_CIPHERS,
     RSA_MAX_BITS,
     RSA_MIN_BITS,
     UNBUILDABLE_CIPHERS,
@@ -617,6 +618,62 @@ def rule_weak_cipher(report: Report, _now: dt.datetime) -> list[Draft]:
         out.append(draft(FindingCode.TLS_WEAK_CIPHER, address.address, cipher=tls.cipher,
                          protocol=tls.protocol)
                    .worded(address=address.address, port=probe.port, unchecked=unchecked))
+    return out
+
+
+def _usage_needed(protocol: str | None, cipher: str | None) -> str | None:
+    """The keyUsage bit the server certificate's key needs in this handshake (RFC 8446
+    §4.4.2.2, RFC 5246 §7.4.2): it signs in TLS 1.3 and in ECDHE/DHE suites, and is encrypted
+    to in RSA key exchange; None when the handshake is not known well enough to say."""
+    if protocol == "TLSv1.3":
+        return "digitalSignature"
+    if not cipher or not protocol:
+        return None
+    if cipher.startswith(("ECDHE-", "DHE-")):
+        return "digitalSignature"
+    if cipher in RSA_KEY_EXCHANGE_CIPHERS:
+        return "keyEncipherment"
+    return None
+
+
+def rule_key_usage(report: Report, _now: dt.datetime) -> list[Draft]:
+    """A server certificate whose keyUsage lacks the bit the negotiated handshake needs.
+    Judged on CloudFront's own handshake only: another handshake's suite says nothing of the
+    one CloudFront would get."""
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if not (tls and tls.chain):
+            continue
+        leaf_index = tls.analysis.leaf_index if tls.analysis is not None else 0
+        leaf = tls.chain[leaf_index] if leaf_index < len(tls.chain) else tls.chain[0]
+        if leaf.key_usage is None:
+            continue
+        words: Facts = {"address": address.address, "port": probe.port,
+                 "usages": ", ".join(leaf.key_usage) or catalog.KEY_USAGE_NONE}
+        if leaf.key_type == "EC" and "digitalSignature" not in leaf.key_usage:
+            # An ECDSA key only ever signs (CloudFront's list has ECDHE-ECDSA suites only), so
+            # whichever handshake presented it, CloudFront's would need the bit. OpenSSL-based
+            # servers refuse TLS 1.2 with such a certificate and still complete TLS 1.3.
+            refused = ""
+            if tls.status != Status.OK and tls.chain_source == "follow_up":
+                refused = say(catalog.KEY_USAGE_REFUSED,
+                              protocol=tls.chain_protocol or catalog.ANOTHER_PROTOCOL)
+            out.append(draft(FindingCode.CERT_KEY_USAGE_MISMATCH, address.address,
+                             Shape.ECDSA_KEY_USAGE, key_usage=list(leaf.key_usage),
+                             needed="digitalSignature")
+                       .worded(**words, why=catalog.KEY_USAGE_WHY["digitalSignature"],
+                               refused=refused))
+            continue
+        if tls.status != Status.OK or tls.chain_source == "follow_up":
+            continue
+        needed = _usage_needed(tls.protocol, tls.cipher)
+        if needed is None or needed in leaf.key_usage:
+            continue
+        out.append(draft(FindingCode.CERT_KEY_USAGE_MISMATCH, address.address,
+                         key_usage=list(leaf.key_usage), needed=needed,
+                         protocol=tls.protocol, cipher=tls.cipher)
+                   .worded(**words, why=catalog.KEY_USAGE_WHY[needed]))
     return out
 
 
@@ -1409,6 +1466,7 @@ RULES: list[Rule] = [
     rule_revocation,
     rule_client_cert_requested,
     rule_weak_cipher,
+    rule_key_usage,
     rule_http,
     rule_addresses_not_probed,
 ]

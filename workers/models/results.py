@@ -196,6 +196,9 @@ class CertificateInfo:
     # Why the extensions could not be read (a malformed extension); None when they could.
     # Names, CA flag and AIA are then unknown, and the validators' verdicts decide.
     extensions_error: str | None = None
+    # The keyUsage bits it asserts, by their RFC 5280 names ("digitalSignature", ...); None
+    # when it has no keyUsage extension (any use is allowed then).
+    key_usage: list[str] | None = None
 
 
 @dataclass
