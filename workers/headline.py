@@ -5,7 +5,10 @@ progress and Slack so they never disagree.
 warning is an uncertain one that might mean 502 all the same (TLS 1.3 only, a revoked
 certificate, a key type AWS does not document...). Otherwise the headline says CloudFront
 can *probably* connect and names what could still cause a 502. Whether an uncertain warning
-might is decided per finding code, as data: the catalog entry's ``may_502``.
+might is decided per finding code, as data: the catalog entry's ``may_502``. When every
+address CloudFront would use is private or loopback (probed because private targets are
+allowed), the confident headline becomes "the origin answers from here, but CloudFront cannot
+reach" them.
 
 A ``fail`` headline names what viewers get, from the catalog entry's ``predicts`` of each
 error: CloudFront's 502, its 504, "502 or 504" where AWS does not say which, an error of a
@@ -18,11 +21,16 @@ told apart when they fare differently (cloudfront-facts §4.1).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workers.diagnosis.catalog import CATALOG, Predicts
 from workers.models import Finding, Report, Severity, Verdict
-from workers.models.distribution import DistributionReport
 from workers.wording import VERDICT_WORDS, layer_of, title_of
+
+if TYPE_CHECKING:
+    # Annotations only: one origin's verdict line (terminal, --json) does not load the
+    # distribution models (~4 ms of dataclass creation).
+    from workers.models.distribution import DistributionReport
 
 WARN_SURE = "CloudFront can connect, with warnings"
 # (one point, several points), filled with the count and the points' short titles.
@@ -38,6 +46,11 @@ DIST_WARN_DOUBT = (
     "CloudFront can probably connect to every origin; a 502 is not ruled out for origins "
     "{names}")
 MORE_TITLES = " (+{count} more)"
+# Every address CloudFront would use is private or loopback (probed only because private
+# targets are allowed): it answers here, but ORIGIN_PRIVATE_ADDRESS says CloudFront cannot
+# reach it, so the headline must not say plainly that CloudFront can connect.
+WARN_PRIVATE = "The origin answers from here, but CloudFront cannot reach {addresses}"
+PRIVATE_ADDRESS = "{address} ({reason})"
 _TITLES_SHOWN = 2  # a headline stays one line: the rest are counted
 
 
@@ -72,11 +85,25 @@ def _lower_first(text: str) -> str:
     return text if len(first) > 1 and first.isupper() else text[:1].lower() + text[1:]
 
 
+def _private_only(report: Report) -> str | None:
+    """The addresses, with why, when every address CloudFront would use is not public; None
+    when one is public (or there is none)."""
+    used = [a for a in report.addresses if report.target.uses_family(a.family)]
+    if not used or not all(a.private_reason for a in used):
+        return None
+    shown = ", ".join(PRIVATE_ADDRESS.format(address=a.address, reason=a.private_reason)
+                      for a in used[:_TITLES_SHOWN])
+    if len(used) > _TITLES_SHOWN:
+        shown += MORE_TITLES.format(count=len(used) - _TITLES_SHOWN)
+    return shown
+
+
 def warn_sentence(report: Report) -> str:
     """The headline of a ``warn`` report, without a final full stop."""
     points = doubts(report)
     if not points:
-        return WARN_SURE
+        private = _private_only(report)
+        return WARN_PRIVATE.format(addresses=private) if private else WARN_SURE
     count, shown = _titles(points)
     form = WARN_DOUBT[0] if count == 1 else WARN_DOUBT[1]
     return form.format(count=count, titles=shown)
@@ -129,6 +156,62 @@ def distribution_warn_sentence(doubtful: list[str]) -> str | None:
         return None
     form = DIST_WARN_DOUBT[0] if len(doubtful) == 1 else DIST_WARN_DOUBT[1]
     return form.format(names=", ".join(doubtful))
+
+
+# The verdict line's sentence for the verdicts that need no report to word them.
+OK_SENTENCE = "CloudFront can connect to this origin."
+UNKNOWN_SENTENCE = "could not check from here: {why}"
+UNKNOWN_WHY = "unknown reason"
+# A target that is CloudFront's edge: what viewers get, not a verdict about an origin.
+EDGE_SILENT = "This name is CloudFront's edge; it did not answer from here."
+EDGE_ERROR = "CloudFront's edge answers {status} for this name (seen from here)."
+EDGE_FINE = "This name is CloudFront's edge and answers normally; its origins were not checked."
+# A distribution's sentence for the verdicts the origins' sentences do not word.
+DIST_OK = "CloudFront can connect to every origin probed."
+DIST_NONE = "No custom origin to probe for this selection."
+
+
+def edge_sentence(report: Report) -> str:
+    """The verdict line when the target is CloudFront's edge (``report.edge`` set)."""
+    worst = report.edge.worst if report.edge is not None else None
+    if worst is None:
+        return EDGE_SILENT
+    if (worst.status_code or 0) >= 500:
+        return EDGE_ERROR.format(status=worst.status_code)
+    return EDGE_FINE
+
+
+def verdict_sentence(report: Report) -> str:
+    """The sentence of the report's verdict line, as the terminal prints it after the mark and
+    the target; ``--json`` carries the same words in its ``headline``."""
+    if report.edge is not None:
+        return edge_sentence(report)
+    verdict = Verdict(report.verdict)
+    if verdict == Verdict.UNKNOWN:
+        return UNKNOWN_SENTENCE.format(why=report.probe_error or UNKNOWN_WHY)
+    if verdict == Verdict.WARN:
+        return warn_sentence(report) + "."
+    if verdict == Verdict.FAIL:
+        return fail_sentence(report) + "."
+    return OK_SENTENCE
+
+
+def distribution_sentence(report: DistributionReport) -> str:
+    """A distribution's verdict in one sentence: the failing origins, or those a 502 is not
+    ruled out for (each origin's own sentence says more)."""
+    verdict = Verdict(report.verdict) if report.verdict in set(Verdict) else Verdict.UNKNOWN
+    if not report.probes:
+        return DIST_NONE
+    if verdict == Verdict.FAIL:
+        failing = [p.origin_id for p in report.probes if p.verdict == Verdict.FAIL]
+        return distribution_fail_sentence(list(dict.fromkeys(failing))) + "."
+    if verdict == Verdict.UNKNOWN:
+        return UNKNOWN_SENTENCE.format(why=report.probe_error or UNKNOWN_WHY)
+    if verdict == Verdict.WARN:
+        doubtful = [p.origin_id for p in report.probes if p.report is not None
+                    and p.verdict == Verdict.WARN and doubts(p.report)]
+        return (distribution_warn_sentence(list(dict.fromkeys(doubtful))) or WARN_SURE) + "."
+    return DIST_OK
 
 
 def distribution_words(report: DistributionReport) -> str:

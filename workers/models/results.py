@@ -51,6 +51,9 @@ class TcpReason(StrEnum):
     TIMEOUT = "timeout"  # no answer: a firewall drops the SYN
     UNREACHABLE = "unreachable"  # no route (ICMP unreachable, no IPv6 route...)
     BLOCKED = "blocked"  # origin502 refused to dial it (private address)
+    # No server can have the address (0.0.0.0, multicast, broadcast...): not dialled, since
+    # Linux would take 0.0.0.0 to this machine; anyone's connection to it fails.
+    UNCONNECTABLE = "unconnectable"
     # This machine has no route to the address (ENETUNREACH before any packet left, no IPv6
     # here...): a fact about where origin502 runs, not about the origin (status ``error``).
     NO_ROUTE_HERE = "no_route_here"
@@ -151,6 +154,7 @@ class DnsResult:
     detail: str | None = None
     duration_ms: float = 0.0
     walk: DnsWalk | None = None  # set when resolution failed or was partial
+    timeout_s: float | None = None  # how long the resolver was given, when it timed out
 
 
 @dataclass
@@ -202,6 +206,9 @@ class CertificateInfo:
     # Why the extensions could not be read (a malformed extension); None when they could.
     # Names, CA flag and AIA are then unknown, and the validators' verdicts decide.
     extensions_error: str | None = None
+    # The keyUsage bits it asserts, by their RFC 5280 names ("digitalSignature", ...); None
+    # when it has no keyUsage extension (any use is allowed then).
+    key_usage: list[str] | None = None
 
 
 @dataclass
