@@ -227,7 +227,8 @@ def _head_rejected(result: HttpResult, error: h11.RemoteProtocolError, first: by
         result.status_code, result.reason_phrase = seen.code, seen.reason
         result.malformed = ResponsePart.HEADERS
         result.parser_said, result.rejected_line = said.said, said.line
-        result.detail = f"a strict HTTP/1.1 parser rejects its headers: {error}"
+        result.detail = ("a strict HTTP/1.1 parser rejects its headers: "
+                         + (f"{said.line!r} ({said.said})" if said.line else said.said))
     else:
         result.status, result.reason = Status.FAILED, HttpReason.INVALID
         result.detail = f"not a valid HTTP/1.x response: {error}"
