@@ -61,6 +61,7 @@ _HTTP_REASONS = {
     "closed": "closed without a response",
     "timeout": "no response in time",
     "invalid": "not HTTP",
+    "truncated": "response cut short",
     "reset": "connection reset",
 }
 _OUTCOMES = {

@@ -77,6 +77,10 @@ EXPECTED: dict[FindingCode, Predicts] = {
     # An answer CloudFront rejects, of a status AWS does not document.
     FindingCode.HTTP_INVALID_RESPONSE: P.UNDOCUMENTED,
     FindingCode.HTTP_STATUS_INVALID: P.UNDOCUMENTED,
+    # A part after the status line a strict parser rejects, a response cut short: AWS documents
+    # neither (the log type OriginInvalidResponseError has no status, §1.4).
+    FindingCode.HTTP_RESPONSE_MALFORMED: P.UNDOCUMENTED,
+    FindingCode.HTTP_RESPONSE_TRUNCATED: P.UNDOCUMENTED,
     FindingCode.HTTP_PORT_SPEAKS_TLS: P.S502,  # the origin's status instead, when it answered
     FindingCode.HTTP_SECOND_100_CONTINUE: P.UNDOCUMENTED,
     FindingCode.HTTP_HEADERS_TOO_LARGE: P.UNDOCUMENTED,

@@ -74,6 +74,8 @@ LINK_RFC7633 = "https://www.rfc-editor.org/rfc/rfc7633"  # TLS feature: OCSP Mus
 LINK_RFC5246_CERT = "https://www.rfc-editor.org/rfc/rfc5246#section-7.4.2"
 LINK_RFC8446_CERT = "https://www.rfc-editor.org/rfc/rfc8446#section-4.4.2.2"
 LINK_RFC9110_STATUS = "https://www.rfc-editor.org/rfc/rfc9110#section-15"  # status codes
+LINK_RFC9112 = "https://www.rfc-editor.org/rfc/rfc9112"  # HTTP/1.1 message syntax
+LINK_RFC9112_FIELDS = LINK_RFC9112 + "#section-5.1"  # no whitespace before a field's colon
 
 
 class Shape(StrEnum):
@@ -87,6 +89,8 @@ class Shape(StrEnum):
     EDGE_UNSEEN = "edge_unseen"  # the edge did not answer from here
     EDGE_ANSWERS = "edge_answers"  # the edge answers normally
     ECDSA_KEY_USAGE = "ecdsa_key_usage"  # an ECDSA key: every handshake needs the bit
+    STARTED_ONLY = "started_only"  # bytes came, then nothing that completes a response
+    HEAD_CUT = "head_cut"  # the connection closed before the response headers ended
 
 
 class Predicts(StrEnum):
@@ -691,7 +695,14 @@ CATALOG: dict[FindingCode, Entry] = {
         ("CloudFront answers 504 Gateway Timeout in this case, not 502.",
          "Find why GET {path} takes more than {timeout:g} s (application, database, upstream), "
          "or raise the distribution's response timeout if the slowness is expected."),
-        (LINK_504, LINK_RESPONSE_TIMEOUT), predicts=P.S504),
+        (LINK_504, LINK_RESPONSE_TIMEOUT),
+        shapes={
+            # The response timeout also runs between packets (cloudfront-facts §4.6).
+            Shape.STARTED_ONLY:
+                ("{address} port {port} began to answer GET {path} after {first_byte:g} ms "
+                 "({first_bytes!r}), but sent nothing that completes a response: after its "
+                 "last bytes, nothing came for {timeout:g} s."),
+        }, predicts=P.S504),
     FindingCode.ORIGIN_RESPONSE_STALLED: Entry(
         Severity.ERROR,
         "The origin never completes its response headers (a trickle, or endless 1xx)",
@@ -715,6 +726,28 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.CUT_SHORT:
                 "{address} port {port} answered GET {path}, but {measured}.",
         }, predicts=P.UNDOCUMENTED),
+    # A status line, then a part h11 rejects: AWS documents nothing about such responses.
+    FindingCode.HTTP_RESPONSE_MALFORMED: Entry(
+        Severity.WARNING, "A strict HTTP/1.1 parser rejects part of the origin's response",
+        ("{address} port {port} answered GET {path} with {status}, but a strict HTTP/1.1 parser "
+         "rejects its {part}: {rejected}."),
+        ("{fix}", "{consequence}"),
+        # An error (still uncertain) when the fault hides where the body ends (the rule).
+        (LINK_RFC9112_FIELDS, LINK_LOG_FIELDS), uncertain=True, may_502=True,
+        predicts=P.UNDOCUMENTED),
+    # The body ends before its head said, or the head before its blank line (the connection
+    # closed or was reset): AWS documents neither.
+    FindingCode.HTTP_RESPONSE_TRUNCATED: Entry(
+        Severity.WARNING, "The origin closes the connection part-way through its response",
+        "{address} port {port} answered GET {path} with {status}, but {how}.",
+        ("{consequence}",
+         "{fix}"),
+        (LINK_ORIGIN_BEHAVIOUR, LINK_LOG_FIELDS),
+        shapes={
+            Shape.HEAD_CUT:
+                ("{address} port {port} began to answer GET {path} ({first_bytes!r}), then "
+                 "closed the connection before its response headers ended."),
+        }, uncertain=True, may_502=True, predicts=P.UNDOCUMENTED),
     # A three-digit status outside 100-599: AWS documents no answer for it, only a log type
     # for an origin's invalid response (cloudfront-facts §1.4), hence uncertain.
     FindingCode.HTTP_STATUS_INVALID: Entry(
@@ -1368,6 +1401,53 @@ HEADER_WEIGHT = "{name} {bytes:,} bytes"
 HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} bytes, under the "
                          "limit: whether CloudFront fails it depends on how it counts, "
                          "which AWS does not document.")
+
+# HTTP_RESPONSE_MALFORMED: the part rejected, and the fix (a recognised fault, or any)
+MALFORMED_PARTS = {"headers": "headers", "body": "chunked body"}
+MALFORMED_LINE = "the line {line!r} ({said})"
+MALFORMED_FIX_SPACE = (
+    "Remove the space before the colon in the header {name!r}: send {fixed!r}. Find what "
+    "writes it (the application, or a proxy in front of it) and fix it there.")
+MALFORMED_LENIENT = (
+    "AWS does not document what CloudFront does with such a response. It may read it "
+    "leniently and pass the {status} on (HTTP asks a proxy to repair some of these faults, "
+    "such as a space before a header's colon, or to reject the response), or answer viewers "
+    "with an error of its own: its logs have an error type for an origin that \"returned an "
+    "invalid response\" (OriginInvalidResponseError). Neither is confirmed.")
+# An invalid Content-Length: where the body ends cannot be known (RFC 9112 section 6.3).
+MALFORMED_FRAMING = (
+    "With this fault nobody can tell where the body ends, and HTTP requires a proxy to "
+    "discard such a response and answer 502 Bad Gateway. AWS does not document that "
+    "CloudFront does (its logs have an error type for an origin that \"returned an invalid "
+    "response\", OriginInvalidResponseError), so the 502 is likely, not confirmed.")
+MALFORMED_FIX = (
+    "Find what writes this part of the response (the application, or a proxy in front of "
+    "it) and make it follow HTTP/1.1's message syntax (RFC 9112).")
+# HTTP_RESPONSE_TRUNCATED: how the response ended, what viewers get, the fix
+TRUNCATED_ENDS = {"closed": "closed", "reset": "reset"}
+TRUNCATED_DECLARED = ("its Content-Length says {declared:,} bytes, and it {ended} the connection "
+                      "after {received:,} bytes of body")
+TRUNCATED_CHUNKED = ("it {ended} the connection after {received:,} bytes of its chunked body, "
+                     "before the last chunk")
+TRUNCATED_OTHER = ("it {ended} the connection after {received:,} bytes of body, before the "
+                   "body ended")
+TRUNCATED_BODY_VIEWERS = (
+    "AWS does not document what CloudFront does when an origin's response ends early: it may "
+    "pass the {status} on and cut the viewer's download short, or answer with an error of its "
+    "own (most likely 502). Either way viewers do not get the whole object.")
+TRUNCATED_HEAD_VIEWERS = (
+    "Without complete response headers CloudFront has no response to pass on: viewers get an "
+    "error from CloudFront, of a status AWS does not document (most likely 502).")
+TRUNCATED_FIX_DECLARED = (
+    "Make Content-Length the body's real length in bytes, or find why the origin stops "
+    "part-way through the body (an application error or timeout while it writes it, a proxy "
+    "in between cutting it): its logs for GET {path} should say.")
+TRUNCATED_FIX_BODY = (
+    "Find why the origin stops part-way through the body (an application error or timeout "
+    "while it writes it, a proxy in between cutting it): its logs for GET {path} should say.")
+TRUNCATED_FIX_HEAD = (
+    "Find why the origin closes the connection part-way through its response headers (an "
+    "application crash, a proxy in between cutting it): its logs for GET {path} should say.")
 
 # CloudFront's edge as the target (workers.diagnosis.edge)
 EDGE_BY_NAME = "{cloudfront_name} is a CloudFront distribution name"

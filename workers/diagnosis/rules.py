@@ -28,6 +28,7 @@ from workers.models import (
     DnsWalk,
     FindingCode,
     HttpReason,
+    HttpResult,
     NameServerCheck,
     NameServerOutcome,
     OcspStaple,
@@ -1245,8 +1246,15 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
                 continue  # TLS_CLIENT_CERT_REQUIRED / HTTP_HEADERS_TOO_LARGE name these
             if http.reason in (HttpReason.CLOSED, HttpReason.RESET):
                 out.append(draft(FindingCode.ORIGIN_CLOSED_CONNECTION, ip, **fill).worded(**words))
+            elif http.reason == HttpReason.TIMEOUT and http.ttfb_ms is not None:
+                # Bytes came, then too little: say so rather than "did not answer".
+                out.append(draft(FindingCode.ORIGIN_RESPONSE_TIMEOUT, ip, Shape.STARTED_ONLY,
+                                 first_byte=round(http.ttfb_ms, 1), first_bytes=first_bytes,
+                                 **fill).worded(**words))
             elif http.reason == HttpReason.TIMEOUT:
                 out.append(draft(FindingCode.ORIGIN_RESPONSE_TIMEOUT, ip, **fill).worded(**words))
+            elif http.reason == HttpReason.TRUNCATED:
+                out.append(_head_cut(target, ip, first_bytes, fill))
             elif http.reason == HttpReason.STALLED:
                 out.append(draft(FindingCode.ORIGIN_RESPONSE_STALLED, ip,
                                  detail=http.detail or "", **fill).worded(**words))
@@ -1263,6 +1271,8 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
             continue
         status = f"{code} {http.reason_phrase or ''}".strip()
         server = say(catalog.SERVER_HEADER, server=http.server) if http.server else ""
+        out.extend(_malformed(http, ip, status, fill))
+        out.extend(_body_cut(target, http, ip, status, fill))
         if code > 599:
             # Not an HTTP status: nothing says CloudFront passes it on (no "passed_on").
             out.append(draft(FindingCode.HTTP_STATUS_INVALID, ip, status=status, server=server,
@@ -1333,6 +1343,67 @@ def _tls_on_http_port(target: TargetInfo, probe: ConnectionProbe, ip: str) -> Dr
     return draft(FindingCode.HTTP_PORT_SPEAKS_TLS, ip, **evidence).worded(
         address=ip, scope=catalog.PORT_TLS_SCOPE.get(policy, ""), viewers=viewers,
         fix=say(fix, port=probe.port, https_port=target.https_port))
+
+
+def _head_cut(target: TargetInfo, ip: str, first_bytes: str, fill: Facts) -> Draft:
+    """HTTP_RESPONSE_TRUNCATED before the headers ended: CloudFront then has no response to
+    pass on, so an error for viewers is certain; only its status is not documented."""
+    d = draft(FindingCode.HTTP_RESPONSE_TRUNCATED, ip, Shape.HEAD_CUT, first_bytes=first_bytes,
+              **fill).worded(address=ip, consequence=catalog.TRUNCATED_HEAD_VIEWERS,
+                             fix=say(catalog.TRUNCATED_FIX_HEAD, path=target.path))
+    d.severity, d.uncertain = Severity.ERROR, False
+    return d
+
+
+# A header name (RFC 9110 token), whitespace, then the colon: RFC 9112 section 5.1 forbids it.
+_SPACE_BEFORE_COLON = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+:[ \t]*(.*)", re.S)
+
+
+def _malformed(http: HttpResult, ip: str, status: str, fill: Facts) -> list[Draft]:
+    """HTTP_RESPONSE_MALFORMED: a valid status line, then a part a strict parser rejects,
+    named with the parser's words; the fix is specific when the fault is recognised."""
+    if http.malformed is None:
+        return []
+    line, said = http.rejected_line, http.parser_said or ""
+    rejected = say(catalog.MALFORMED_LINE, line=line, said=said) if line else said
+    space = _SPACE_BEFORE_COLON.fullmatch(line or "")
+    fix = (say(catalog.MALFORMED_FIX_SPACE, name=space.group(1),
+               fixed=f"{space.group(1)}: {space.group(2)}") if space is not None
+           else catalog.MALFORMED_FIX)
+    part = catalog.MALFORMED_PARTS.get(str(http.malformed), str(http.malformed))
+    # h11 names the header when a Content-Length is invalid or conflicting ("bad
+    # Content-Length"), and quotes the line for a line it cannot read at all.
+    framing = line is None and "content-length" in said.lower()
+    d = draft(FindingCode.HTTP_RESPONSE_MALFORMED, ip, status=status, part=part,
+              rejected=rejected, **fill).worded(
+        address=ip, fix=fix, consequence=catalog.MALFORMED_FRAMING if framing else say(
+            catalog.MALFORMED_LENIENT, status=status))
+    if framing:
+        d.severity = Severity.ERROR  # uncertain all the same: AWS does not say
+    return [d]
+
+
+def _body_cut(target: TargetInfo, http: HttpResult, ip: str, status: str,
+              fill: Facts) -> list[Draft]:
+    """HTTP_RESPONSE_TRUNCATED: the origin closed or reset the connection before the body's
+    end as its head announced it, with the measured numbers."""
+    if http.body_complete is not False:
+        return []
+    ended = catalog.TRUNCATED_ENDS.get(str(http.body_cut_by), catalog.TRUNCATED_ENDS["closed"])
+    received = http.body_bytes or 0
+    chunked = "chunked" in http.headers.get("transfer-encoding", "").lower()
+    if http.body_declared is not None:
+        how = say(catalog.TRUNCATED_DECLARED, declared=http.body_declared, received=received,
+                  ended=ended)
+        fix = say(catalog.TRUNCATED_FIX_DECLARED, path=target.path)
+    else:
+        how = say(catalog.TRUNCATED_CHUNKED if chunked else catalog.TRUNCATED_OTHER,
+                  received=received, ended=ended)
+        fix = say(catalog.TRUNCATED_FIX_BODY, path=target.path)
+    return [draft(FindingCode.HTTP_RESPONSE_TRUNCATED, ip, status=status,
+                  declared=http.body_declared, received=received, **fill).worded(
+        address=ip, how=how, fix=fix,
+        consequence=say(catalog.TRUNCATED_BODY_VIEWERS, status=status))]
 
 
 def _second_continue(probe: ConnectionProbe, ip: str, fill: Facts) -> Draft:
