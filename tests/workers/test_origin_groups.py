@@ -186,3 +186,19 @@ def test_a_custom_error_entry_without_a_page_changes_nothing():
     out = diagnose(distribution(errors=[CustomErrorResponse(502)]),
                    {"web": refused(), "primary": healthy(), "backup": healthy()})
     assert probe_words(out, probe(out, "web")) == "502 expected"
+
+
+def test_while_running_a_failing_failover_counts_only_when_its_primary_fails():
+    from workers.models.distribution_live import DistributionLive, OriginLive
+
+    def live(primary: str, backup: str) -> DistributionLive:
+        return DistributionLive(origins=[
+            OriginLive("primary", "primary.shop.test", role="primary of group pair",
+                       verdict=primary),
+            OriginLive("backup", "backup.shop.test", role="failover of group pair",
+                       verdict=backup)])
+
+    assert live("ok", "fail").verdict == "warn"
+    assert live("ok", "fail").failing == []
+    assert live("fail", "fail").verdict == "fail"
+    assert [o.origin_id for o in live("fail", "fail").failing] == ["primary", "backup"]
