@@ -27,6 +27,8 @@ OVER_UNKNOWN = ("{methods} requests go to the failover origin {failover}, which 
                 "checked here")
 OTHERS_GET = "{methods} get {gets}"
 ONLY_ALLOWED = "no other method is allowed on this behaviour"
+LIKELY = " (likely, not confirmed: the primary's error rests on uncertain findings)"
+W_LIKELY = " (likely, not confirmed)"
 OVER_DOUBT = " (whether CloudFront fails over on this error is not documented)"
 NO_OVER = ("every request gets {gets}: group {group} fails over only on {codes}, so the "
            "failover origin {failover} is not tried")
@@ -42,6 +44,7 @@ W_OVER = "{over} served by failover {failover}"
 W_OVER_FAILS = "{over} go to failover {failover}, which fails too"
 W_OVER_UNKNOWN = "{over} go to failover {failover}, not checked"
 W_TAKES = "takes {over} while primary {primary} fails"
+W_OVER_DOUBT = " (failover on this error not documented)"
 W_OTHERS = "{methods} get {gets}"
 W_NO_OVER = "{gets}, not a failover status: every request gets it"
 W_SPARE = "failover only; would fail too if {primary} failed"
@@ -80,6 +83,7 @@ def group_sentence(group: GroupOutcome, probe: OriginProbe) -> str | None:
         if group.error_methods:
             said += "; " + OTHERS_GET.format(methods=", ".join(group.error_methods),
                                              gets=gets_words(group.primary_gets))
+            said += LIKELY if group.primary_doubtful else ""
         elif group.methods_known:
             said += f"; {ONLY_ALLOWED}"
         return said + (OVER_DOUBT if group.uncertain else "")
@@ -112,7 +116,8 @@ def group_words(group: GroupOutcome, probe: OriginProbe) -> str | None:
         if group.error_methods:
             words += "; " + W_OTHERS.format(methods=", ".join(group.error_methods),
                                             gets="/".join(group.primary_gets))
-        return words
+            words += W_LIKELY if group.primary_doubtful else ""
+        return words + (W_OVER_DOUBT if group.uncertain else "")
     if group.mode == NO_FAILOVER and is_primary:
         return W_NO_OVER.format(gets="/".join(group.primary_gets))
     if not is_primary and group.failover_verdict == "fail" and group.mode in (

@@ -81,6 +81,7 @@ def judge(behaviour: Behaviour, codes: list[int], probes: list[OriginProbe]) -> 
     if found is None:
         return out
     out.primary_gets = _gets(found)
+    out.primary_doubtful = bool(found.doubts)
     over, out.uncertain = _fails_over(found, codes)
     if not over:
         out.mode = NO_FAILOVER
@@ -90,7 +91,8 @@ def judge(behaviour: Behaviour, codes: list[int], probes: list[OriginProbe]) -> 
     out.methods_known = bool(allowed)
     out.failover_methods = [m for m in FAILOVER_METHODS if not allowed or m in allowed]
     out.error_methods = [m for m in OTHER_METHODS if not allowed or m in allowed]
-    if out.error_methods or failover_verdict == "fail":
+    if out.error_methods or failover_verdict == "fail" or out.uncertain:
+        # Uncertain: CloudFront may not fail over at all, and the primary's error stands.
         out.verdict = "fail"
     elif failover_verdict == "unknown":
         out.verdict = "unknown"

@@ -202,3 +202,47 @@ def test_while_running_a_failing_failover_counts_only_when_its_primary_fails():
     assert live("ok", "fail").failing == []
     assert live("fail", "fail").verdict == "fail"
     assert [o.origin_id for o in live("fail", "fail").failing] == ["primary", "backup"]
+
+
+def failing_with(finding: Finding) -> Report:
+    return dataclasses.replace(report(fail=False), verdict="fail", findings=[finding])
+
+
+def test_an_error_whose_failover_is_not_documented_keeps_the_primary_failing():
+    invalid = Finding(code="HTTP_INVALID_RESPONSE", severity="error",
+                      summary="the origin's answer is not HTTP")
+    out = diagnose(distribution(methods=["GET", "HEAD"]),
+                   {"web": healthy(), "primary": failing_with(invalid), "backup": healthy()})
+    group = out.groups[0]
+    assert group.mode == FAILS_OVER and group.uncertain
+    primary = probe(out, "primary")
+    assert primary.verdict == "fail"  # CloudFront may not fail over: not rescued
+    assert probe_words(out, primary) == ("GET/HEAD served by failover backup (failover on "
+                                         "this error not documented)")
+    assert any("(whether CloudFront fails over on this error is not documented)" in n
+               for n in primary.notes)
+
+
+def test_a_doubtful_primary_error_is_hedged_for_the_methods_that_get_it():
+    slow_dns = Finding(code="DNS_TIMEOUT", severity="error", uncertain=True,
+                       summary="no DNS answer in time")
+    out = diagnose(distribution(methods=ALL_METHODS),
+                   {"web": healthy(), "primary": failing_with(slow_dns), "backup": healthy()})
+    assert out.groups[0].primary_doubtful
+    assert probe_words(out, probe(out, "primary")) == (
+        "GET/HEAD/OPTIONS served by failover backup; POST, PUT, PATCH, DELETE get 502 "
+        "(likely, not confirmed)")
+
+
+def test_a_watch_says_what_the_group_gives_viewers_and_ignores_an_unused_failover():
+    from workers.watches.distribution import observe_distribution
+
+    out = diagnose(distribution(methods=ALL_METHODS),
+                   {"web": healthy(), "primary": refused(), "backup": healthy()})
+    seen = observe_distribution(out)
+    assert seen.verdict == "fail"
+    assert seen.viewer_words == ("origin primary: GET/HEAD/OPTIONS served by failover backup; "
+                                 "POST, PUT, PATCH, DELETE get 502")
+    spare = diagnose(distribution(methods=ALL_METHODS),
+                     {"web": refused(), "primary": healthy(), "backup": refused()})
+    assert observe_distribution(spare).viewer_words == "origin web: 502 expected"

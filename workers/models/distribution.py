@@ -158,6 +158,7 @@ class GroupOutcome:
     error_methods: list[str] = field(default_factory=list)
     methods_known: bool = False
     primary_gets: list[str] = field(default_factory=list)  # "502", "500 Internal Server Error"
+    primary_doubtful: bool = False  # the primary's error is likely, not confirmed
     failover_verdict: str = "unknown"  # "unknown" too when the failover was not probed
     # Whether CloudFront fails over at all rests on something AWS does not document.
     uncertain: bool = False
