@@ -246,3 +246,14 @@ def test_a_watch_says_what_the_group_gives_viewers_and_ignores_an_unused_failove
     spare = diagnose(distribution(methods=ALL_METHODS),
                      {"web": refused(), "primary": healthy(), "backup": refused()})
     assert observe_distribution(spare).viewer_words == "origin web: 502 expected"
+
+
+def test_groups_and_custom_error_responses_survive_the_stored_json():
+    page = CustomErrorResponse(502, "/maintenance.html", "200")
+    out = diagnose(distribution(methods=ALL_METHODS, errors=[page]),
+                   {"web": healthy(), "primary": refused(), "backup": healthy()})
+    back = DistributionReport.from_dict(out.to_dict())
+    assert back.groups == out.groups
+    assert back.distribution.custom_error_responses == [page]
+    assert back.distribution.behaviours[0].allowed_methods == ALL_METHODS
+    assert probe_words(back, probe(back, "primary")) == probe_words(out, probe(out, "primary"))
