@@ -35,6 +35,7 @@ NO_OVER = ("every request gets {gets}: group {group} fails over only on {codes},
 NO_CODES = "a failed connection or a timeout"
 SPARE_BROKEN = ("used only when the primary origin {primary} fails, which it does not now; "
                 "if it did, this failover would fail too")
+SPARE_CLAUSE = "the failover origin {failover} would fail too if origin {primary} failed"
 PRIMARY_NOT_CHECKED = ("the primary origin {primary} could not be checked, so whether this "
                        "failover is used is unknown")
 NO_GROUP = "no origin group, so every request gets {gets}"
@@ -43,11 +44,11 @@ FOR_BEHAVIOUR = "for {behaviour}, {sentence}"
 W_OVER = "{over} served by failover {failover}"
 W_OVER_FAILS = "{over} go to failover {failover}, which fails too"
 W_OVER_UNKNOWN = "{over} go to failover {failover}, not checked"
-W_TAKES = "takes {over} while primary {primary} fails"
+W_TAKES = "takes {over} while origin {primary} fails"
 W_OVER_DOUBT = " (failover on this error not documented)"
 W_OTHERS = "{methods} get {gets}"
 W_NO_OVER = "{gets}, not a failover status: every request gets it"
-W_SPARE = "failover only; would fail too if {primary} failed"
+W_SPARE = "failover only; would fail too if origin {primary} failed"
 # The owner's page in place of the error (cloudfront-facts §7.3: DERIVED, so hedged).
 CUSTOM_PAGE = ("viewers probably get your custom error page {page} with status {status} "
                "instead (a custom error response; AWS's text does not confirm it)")
@@ -219,8 +220,7 @@ def distribution_clauses(report: DistributionReport) -> list[str]:
             continue
         said = group_sentence(group, primary)
         if said is None and group.failover_verdict == "fail" and group.mode == PRIMARY_SERVES:
-            said = (f"the failover origin {group.failover} would fail too if "
-                    f"{group.primary} failed")
+            said = SPARE_CLAUSE.format(failover=group.failover, primary=group.primary)
         if said is not None:
             clauses.append(FOR_BEHAVIOUR.format(behaviour=group.behaviour, sentence=said))
     statuses = [s for p in report.probes if p.verdict == "fail" for s in _own_statuses(p)]

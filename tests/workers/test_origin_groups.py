@@ -90,7 +90,7 @@ def test_a_broken_failover_behind_a_working_primary_is_a_warning():
     assert not out.has_errors  # exit 0: no viewer meets the failover's error
     assert out.groups[0].mode == PRIMARY_SERVES
     assert any("if it did, this failover would fail too" in n for n in backup.notes)
-    assert "the failover origin backup would fail too if primary failed" in \
+    assert "the failover origin backup would fail too if origin primary failed" in \
         distribution_sentence(out)
 
 

@@ -55,9 +55,9 @@ def test_a_broken_failover_behind_a_healthy_primary_warns_and_exits_0(aws, pki):
     backup = probes(data)["backup"]
     assert backup["report"]["verdict"] == "fail"  # its own report is unchanged
     assert backup["verdict"] == "warn" and data["verdict"] == "warn"
-    assert "would fail too if primary failed" in data["headline"]["sentence"]
+    assert "would fail too if origin primary failed" in data["headline"]["sentence"]
     flat = " ".join(text.stdout.split())  # rich wraps long lines at the terminal's width
-    assert "serves /app/*: failover only; would fail too if primary failed" in flat
+    assert "serves /app/*: failover only; would fail too if origin primary failed" in flat
 
 
 def test_a_broken_primary_serves_get_from_the_failover_and_fails_for_writes(aws, pki):
