@@ -50,8 +50,9 @@ W_OTHERS = "{methods} get {gets}"
 W_NO_OVER = "{gets}, not a failover status: every request gets it"
 W_SPARE = "failover only; would fail too if origin {primary} failed"
 # The owner's page in place of the error (cloudfront-facts §7.3: DERIVED, so hedged).
-CUSTOM_PAGE = ("viewers probably get your custom error page {page} with status {status} "
-               "instead (a custom error response; AWS's text does not confirm it)")
+CUSTOM_PAGE = ("in place of the {code}, viewers probably get your custom error page {page} "
+               "with status {status} (a custom error response; AWS's text does not state it "
+               "outright)")
 CUSTOM_PAGE_WORDS = "probably your page {page} ({status}) instead"
 
 
@@ -141,7 +142,8 @@ def custom_page_sentence(dist: Distribution, statuses: list[str]) -> str | None:
     pages = custom_pages(dist, statuses)
     if not pages:
         return None
-    return "; ".join(CUSTOM_PAGE.format(page=p.page_path, status=_page_status(p)) for p in pages)
+    return "; ".join(CUSTOM_PAGE.format(code=p.error_code, page=p.page_path,
+                                        status=_page_status(p)) for p in pages)
 
 
 def custom_page_words(dist: Distribution, statuses: list[str]) -> str | None:

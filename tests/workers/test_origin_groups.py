@@ -176,8 +176,9 @@ def test_a_custom_error_page_is_named_as_what_viewers_probably_get():
     assert web.verdict == "fail"
     assert probe_words(out, web) == "502 expected; probably your page /maintenance.html (200) " \
         "instead"
-    assert ("viewers probably get your custom error page /maintenance.html with status 200 "
-            "instead (a custom error response; AWS's text does not confirm it)") in web.notes
+    assert ("in place of the 502, viewers probably get your custom error page /maintenance.html "
+            "with status 200 (a custom error response; AWS's text does not state it outright)"
+            ) in web.notes
     assert "/maintenance.html with status 200" in distribution_sentence(out)
     assert "/404.html" not in distribution_sentence(out)
 

@@ -132,6 +132,6 @@ def test_a_custom_error_page_is_what_viewers_probably_see(aws, pki):
     assert data["distribution"]["custom_error_responses"] == [
         {"error_code": 502, "page_path": "/maintenance.html", "response_code": "200"}]
     assert data["headline"]["sentence"] == (
-        "Viewers would get errors from origin primary; viewers probably get your custom error "
-        "page /maintenance.html with status 200 instead (a custom error response; AWS's text "
-        "does not confirm it).")
+        "Viewers would get errors from origin primary; in place of the 502, viewers probably get "
+        "your custom error page /maintenance.html with status 200 (a custom error response; "
+        "AWS's text does not state it outright).")
