@@ -68,11 +68,13 @@ def judge(behaviour: Behaviour, codes: list[int], probes: list[OriginProbe]) -> 
     if primary is None or primary.report is None:
         return None
     failover = _probe(probes, failover_id, behaviour.label)
-    failover_verdict = (str(failover.report.verdict) if failover is not None
+    # The probes' verdicts as they stand before the groups are read (each its report's, or
+    # as the distribution's other rules settled it).
+    failover_verdict = (str(failover.verdict) if failover is not None
                         and failover.report is not None else "unknown")
     out = GroupOutcome(behaviour=behaviour.label, group=behaviour.target_id,
                        primary=primary_id, failover=failover_id, mode=PRIMARY_SERVES,
-                       verdict=primary.report.verdict, failover_codes=list(codes),
+                       verdict=str(primary.verdict), failover_codes=list(codes),
                        failover_verdict=failover_verdict)
     if out.verdict == "unknown":
         out.mode = PRIMARY_UNKNOWN
@@ -115,7 +117,7 @@ def judge_groups(dist: Distribution, probes: list[OriginProbe]) -> list[GroupOut
         verdicts: list[str] = []
         for label in probe.behaviours:
             found = by_behaviour.get(label)
-            own = str(probe.report.verdict)
+            own = str(probe.verdict)
             if found is None:
                 verdicts.append(own)
             elif probe.origin_id == found.primary:
@@ -127,5 +129,6 @@ def judge_groups(dist: Distribution, probes: list[OriginProbe]) -> list[GroupOut
                 verdicts.append("warn")
             else:
                 verdicts.append(own)
-        probe.verdict = worst_verdict(verdicts) if verdicts else str(probe.report.verdict)
+        if verdicts:
+            probe.verdict = worst_verdict(verdicts)
     return outcomes
