@@ -258,3 +258,13 @@ def test_groups_and_custom_error_responses_survive_the_stored_json():
     assert back.distribution.custom_error_responses == [page]
     assert back.distribution.behaviours[0].allowed_methods == ALL_METHODS
     assert probe_words(back, probe(back, "primary")) == probe_words(out, probe(out, "primary"))
+
+
+def test_a_failover_that_also_serves_a_behaviour_directly_fails_for_that_behaviour():
+    out = diagnose(distribution(methods=ALL_METHODS, default="backup"),
+                   {"primary": healthy(), "backup": refused()})
+    backup = probe(out, "backup")
+    assert backup.behaviours == ["/app/*", "default (*)"]
+    assert backup.verdict == "fail" and out.has_errors
+    assert probe_words(out, backup) == ("/app/*: failover only; would fail too if origin "
+                                        "primary failed; default (*): 502 expected")
