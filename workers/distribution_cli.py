@@ -115,7 +115,9 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     # otherwise an origin that could not be checked makes the whole answer unknown (3).
     if report.has_errors:
         return EXIT_FINDINGS
-    return EXIT_LOOKUP if report.probe_error else EXIT_OK
+    # An unknown with no origin's error behind it (nothing probed, or the edge's 502 with every
+    # origin answering here) is never ok either.
+    return EXIT_LOOKUP if report.probe_error or report.verdict == "unknown" else EXIT_OK
 
 
 def _unused_resolve(pairs: Pairs, planned: list[PlannedProbe],

@@ -200,18 +200,28 @@ def distribution_sentence(report: DistributionReport) -> str:
     """A distribution's verdict in one sentence: the failing origins, or those a 502 is not
     ruled out for (each origin's own sentence says more)."""
     verdict = Verdict(report.verdict) if report.verdict in set(Verdict) else Verdict.UNKNOWN
+    if verdict == Verdict.UNKNOWN:
+        return UNKNOWN_SENTENCE.format(
+            why=report.probe_error or report.verdict_reason or _unsettled(report) or UNKNOWN_WHY)
     if not report.probes:
         return DIST_NONE
     if verdict == Verdict.FAIL:
         failing = [p.origin_id for p in report.probes if p.verdict == Verdict.FAIL]
         return distribution_fail_sentence(list(dict.fromkeys(failing))) + "."
-    if verdict == Verdict.UNKNOWN:
-        return UNKNOWN_SENTENCE.format(why=report.probe_error or UNKNOWN_WHY)
     if verdict == Verdict.WARN:
         doubtful = [p.origin_id for p in report.probes if p.report is not None
                     and p.verdict == Verdict.WARN and doubts(p.report)]
         return (distribution_warn_sentence(list(dict.fromkeys(doubtful))) or WARN_SURE) + "."
     return DIST_OK
+
+
+def _unsettled(report: DistributionReport) -> str | None:
+    """The note of an origin made unknown by its probes disagreeing (Host forwarding unread)."""
+    for probe in report.probes:
+        if probe.verdict == Verdict.UNKNOWN and probe.notes and probe.report is not None \
+                and probe.report.verdict == Verdict.FAIL:
+            return f"{probe.origin_id}: {probe.notes[-1]}"
+    return None
 
 
 def distribution_words(report: DistributionReport) -> str:

@@ -110,6 +110,9 @@ class OriginProbe:
     headers_sent: list[str] = field(default_factory=list)  # "X-Origin-Verify: ***"
     role: str = ""  # "primary of group g" / "failover of group g" / ""
     notes: list[str] = field(default_factory=list)  # e.g. Host forwarding could not be read
+    # Whether the viewer's Host reaches this origin could not be read, so the origin is probed
+    # with each name CloudFront might send (the origin's domain, the viewer's Host).
+    host_unknown: bool = False
     verdict: str = "ok"
     report: Report | None = None
 
@@ -133,6 +136,9 @@ class DistributionReport:
     # when it came from the edge; ``viewer_note`` says why there is none.
     viewer: EdgeReading | None = None
     viewer_note: str | None = None
+    # Why the distribution is unknown although no probed origin says so (nothing probed, or
+    # viewers get CloudFront's 502/504 while every origin answers from here); None otherwise.
+    verdict_reason: str | None = None
     started_at: str = ""
     duration_ms: float = 0.0
     schema: int = DISTRIBUTION_SCHEMA
@@ -147,7 +153,10 @@ class DistributionReport:
 
     @property
     def has_errors(self) -> bool:
-        return any(p.report is not None and p.report.errors for p in self.probes)
+        # Only origins whose verdict is still "fail": an error seen with one of two names
+        # CloudFront might send (Host forwarding unknown) is not certain.
+        return any(p.report is not None and p.verdict == "fail" and p.report.errors
+                   for p in self.probes)
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON: the distribution object holds the origins, behaviours and each
