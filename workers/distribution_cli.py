@@ -19,6 +19,7 @@ from workers.aws.access import (
     aws_access_from,
     is_distribution_id,
     lookup_name,
+    site_url,
 )
 from workers.resolve_option import Pairs, resolve_words, unused_names
 from workers.target import TargetError
@@ -55,6 +56,14 @@ def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
             return _fail("--origin needs a distribution, and so AWS read access",
                          EXIT_USAGE, as_json, target)
         return None
+    url = site_url(target) if name is None else None
+    if url is not None:
+        # A site's URL: look its name up (the path, unless --path says otherwise, picks the
+        # behaviour), rather than probe CloudFront's edge as an origin and then advise the
+        # AWS access that is already here.
+        name = url[0]
+        if url[1] and not opts.get("path"):
+            opts = {**opts, "path": url[1]}
     if name is None:
         if origin_id:
             return _fail("--origin needs a site name, a d….cloudfront.net name or a "

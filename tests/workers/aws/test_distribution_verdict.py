@@ -183,3 +183,36 @@ def test_host_header_only_id_unreadable_is_uncertain_not_documented(aws):
     assert got.host_forwarded is None
     assert "documented" not in got.host_reason
     assert "only in third-party sources" in got.host_reason
+
+
+def test_a_site_url_is_looked_up_with_its_path_not_probed_as_the_edge(aws, pki, fake_dns):
+    """`https://www.shop.test/api/x` with AWS access: the distribution is read and its path
+    picks the behaviour (before, the edge was probed as an origin and the advice was to give
+    origin502 the AWS access it already had)."""
+    client, _front = aws
+    api_leaf = leaf(pki, "api.shop.test")
+    fake_dns.set("api.shop.test", [("A", "127.0.0.1")])
+    with TlsOrigin([api_leaf, pki["inter"]], api_leaf) as api:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=closed_port()),
+                     custom_origin("api", "api.shop.test", https_port=api.port)],
+            default=behaviour("web"), behaviours=[behaviour("api", "/api/*")])
+        result = run("https://www.shop.test/api/x", "--ca-file", pki["ca"], "--json")
+        seen = api.wait_for_requests(1)[0]
+    data = json.loads(result.stdout)
+    assert data["kind"] == "distribution", result.output
+    assert [o["id"] for o in data["distribution"]["origins"] if o["probes"]] == ["api"]
+    assert seen["path"] == "/api/x"
+    assert "AWS access" not in result.stdout
+
+
+def test_a_site_url_typed_in_slack_is_looked_up_with_its_path():
+    from workers.options import request_from_text
+
+    request = request_from_text("https://www.shop.test/a/b.jpg", allow_private=True, aws=True)
+    assert request.lookup is not None
+    assert (request.lookup.name, request.lookup.path) == ("www.shop.test", "/a/b.jpg")
+    # A port (or an IP) names an origin precisely: probed as one.
+    origin = request_from_text("https://origin.shop.test:8443/x", allow_private=True, aws=True)
+    assert origin.lookup is None
