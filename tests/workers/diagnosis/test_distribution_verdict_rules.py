@@ -101,3 +101,15 @@ def test_one_of_two_names_failing_is_unknown_both_failing_is_fail():
 ])
 def test_unfilled_placeholders_are_told_from_names(domain, path, want):
     assert unfilled_placeholder(domain, path) is want
+
+
+def test_a_watch_of_a_distribution_with_nothing_probed_keeps_the_reason():
+    from workers.watches.distribution import observe_distribution
+
+    report = _report([])
+    report.distribution.origins = [
+        DistOrigin("assets", "b.s3.amazonaws.com", "s3", not_probed="S3 origin: …")]
+    report.verdict, report.verdict_reason = distribution_verdict(report)
+    observed = observe_distribution(report)
+    assert observed.verdict == "unknown"
+    assert observed.probe_error == report.verdict_reason
