@@ -11,11 +11,12 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
 from workers.aws.translate import concrete_path, origin_settings, pattern_matches
+from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
 from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
@@ -86,6 +87,7 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                 behaviours=[behaviour.label], host_header=host, path=settings.path,
                 headers_sent=[f"{name}: {MASK}" for name in origin.custom_headers], role=role)
             if behaviour.host_forwarded is None:
+                probe.host_unknown = True
                 probe.notes.append(f"whether the viewer's Host reaches this origin is unknown "
                                    f"({behaviour.host_reason}); probed with the origin's domain "
                                    f"as Host and SNI")
@@ -93,7 +95,29 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                                    display=origin.domain_name,
                                    origin_headers=result.headers.get(origin.id, ()))
             planned[key] = PlannedProbe(probe, request)
-    return list(planned.values())
+    return _with_viewer_host_twins(list(planned.values()), dist.viewer_host)
+
+
+def _with_viewer_host_twins(planned: list[PlannedProbe], viewer_host: str) -> list[PlannedProbe]:
+    """Each probe whose Host forwarding is unknown, followed by its twin sent with the viewer's
+    Host (and so SNI): CloudFront sends one of the two names, and an origin that picks its
+    certificate by SNI may answer each differently. One more probe each, run concurrently."""
+    out: list[PlannedProbe] = []
+    for item in planned:
+        out.append(item)
+        probe = item.probe
+        if (not probe.host_unknown or not viewer_host
+                or viewer_host.lower().rstrip(".") == item.request.hostname.lower().rstrip(".")
+                or any(o.probe.origin_id == probe.origin_id and o.probe.host_header == viewer_host
+                       for o in planned)):
+            continue
+        twin = replace(probe, host_header=viewer_host, behaviours=list(probe.behaviours),
+                       notes=[f"whether the viewer's Host reaches this origin is unknown; "
+                              f"probed with the viewer's Host {viewer_host} as Host and SNI, "
+                              "beside the probe with the origin's domain"])
+        settings = replace(item.request.settings, host_header=viewer_host)
+        out.append(PlannedProbe(twin, replace(item.request, settings=settings)))
+    return out
 
 
 # The engine's diagnose: called with the request alone, or with its first-verdict and
@@ -150,6 +174,7 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         item.probe.report = report
         item.probe.verdict = report.verdict
     probes = [item.probe for item in planned]
+    settle_host_pairs(probes)
     groups = judge_groups(result.distribution, probes)
     out = DistributionReport(
         input=typed, verdict=worst_verdict([p.verdict for p in probes]),
@@ -161,6 +186,8 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         probe.notes.extend(probe_notes(out, probe))
     if viewer is not None:
         _read_viewer(out, reports[-1])
+    out.verdict, out.verdict_reason = distribution_verdict(
+        out, viewer.settings.path if viewer is not None else "/")
     return out
 
 
@@ -202,8 +229,6 @@ def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = T
     origin, as the CLI does, with ``as_origin`` when given (the caller's live hooks for one
     origin; ``watch`` then hears nothing). Raises LookupFailed (one line) when it could not be
     looked up."""
-    from dataclasses import replace
-
     from workers.aws.access import AwsAccessError, aws_access_from, is_distribution_id
     from workers.aws.errors import LookupFailed
     from workers.aws.lookup import look_up

@@ -36,6 +36,8 @@ MANAGED_ORIGIN_REQUEST_POLICIES: dict[str, tuple[str, bool]] = {
     "acba4595-bd28-49b8-b9fe-13317c0390fa": ("UserAgentRefererHeaders", False),
     "bf0718e1-ba1e-49d1-88b1-f726733018ae": ("HostHeaderOnly", True),
 }
+# Ids above that no AWS page we have read confirms: what they forward is never taken as certain.
+THIRD_PARTY_IDS = frozenset({"bf0718e1-ba1e-49d1-88b1-f726733018ae"})
 # Managed cache policies: id → (name, does it key on (and so forward) Host?).
 MANAGED_CACHE_POLICIES: dict[str, tuple[str, bool]] = {
     "2e54312d-136d-493c-8eb9-b001f22f67d2": ("Amplify", True),
@@ -97,6 +99,19 @@ def policy_label(policy_id: str, table: Mapping[str, tuple[str, bool]],
     known = table.get(policy_id)
     shown = name or (f"Managed-{known[0]}" if known else None)
     return f"{shown} ({policy_id})" if shown else policy_id
+
+
+# Characters no DNS name can hold, which an unfilled placeholder brings (`${sub}`, `<sub>`,
+# `%sub%`); the tenant placeholder syntax is UNCONFIRMED (cloudfront-facts §7.2).
+_NOT_IN_DNS_NAMES = frozenset("${}<>%")
+
+
+def unfilled_placeholder(domain: str, path: str = "") -> bool:
+    """Whether an origin's domain (or path) still holds what looks like a placeholder: a
+    domain with characters no DNS name can have, or a path with ``${`` or braces."""
+    if any(ch in _NOT_IN_DNS_NAMES or ch.isspace() for ch in domain):
+        return True
+    return "${" in path or ("{" in path and "}" in path)
 
 
 def ssl_protocols(items: Sequence[str]) -> tuple[str, ...]:

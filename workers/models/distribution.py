@@ -126,6 +126,9 @@ class OriginProbe:
     headers_sent: list[str] = field(default_factory=list)  # "X-Origin-Verify: ***"
     role: str = ""  # "primary of group g" / "failover of group g" / ""
     notes: list[str] = field(default_factory=list)  # e.g. Host forwarding could not be read
+    # Whether the viewer's Host reaches this origin could not be read, so the origin is probed
+    # with each name CloudFront might send (the origin's domain, the viewer's Host).
+    host_unknown: bool = False
     # What the viewers of its behaviours get: the report's verdict, except where an origin
     # group changes it (a failover origin is used only when its primary fails; a primary's
     # GET/HEAD/OPTIONS requests may be served by the failover): workers/origin_groups.py.
@@ -184,6 +187,9 @@ class DistributionReport:
     # when it came from the edge; ``viewer_note`` says why there is none.
     viewer: EdgeReading | None = None
     viewer_note: str | None = None
+    # Why the distribution is unknown although no probed origin says so (nothing probed, or
+    # viewers get CloudFront's 502/504 while every origin answers from here); None otherwise.
+    verdict_reason: str | None = None
     started_at: str = ""
     duration_ms: float = 0.0
     schema: int = DISTRIBUTION_SCHEMA
@@ -199,7 +205,8 @@ class DistributionReport:
     @property
     def has_errors(self) -> bool:
         # Only errors viewers meet: a failover origin's errors while its primary answers are
-        # not (its probe's verdict says so).
+        # not, nor an error seen with one of two names CloudFront might send (Host forwarding
+        # unknown): in both cases the probe's verdict is no longer "fail".
         return any(p.report is not None and p.report.errors and p.verdict == "fail"
                    for p in self.probes)
 
