@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
-from workers.aws.translate import concrete_path, origin_settings, pattern_matches
+from workers.aws.path_patterns import concrete_path, pattern_matches
+from workers.aws.translate import origin_settings
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
 from workers.models.distribution_live import VIEWER, OriginLive
