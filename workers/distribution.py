@@ -40,9 +40,10 @@ class PlannedProbe:
 
 
 def select_behaviours(behaviours: list[Behaviour], path: str | None) -> list[Behaviour]:
-    """Every behaviour, or the one CloudFront picks for ``path`` (first match in order)."""
+    """Every behaviour a request can reach (none shadowed by earlier patterns), or the one
+    CloudFront picks for ``path`` (first match in order)."""
     if path is None:
-        return behaviours
+        return [b for b in behaviours if not b.shadowed_by]
     for behaviour in behaviours:
         if pattern_matches(behaviour.path_pattern, path):
             return [behaviour]
@@ -59,7 +60,9 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
         raise PlanError(f"the distribution {dist.id} has no origin '{origin_id}' (its origins: "
                         f"{', '.join(o.id for o in dist.origins)})")
     planned: dict[tuple[str, str | None], PlannedProbe] = {}
+    patterns = [b.path_pattern for b in dist.behaviours]
     for behaviour in select_behaviours(dist.behaviours, path):
+        before = patterns[:next(i for i, b in enumerate(dist.behaviours) if b is behaviour)]
         for index, member in enumerate(behaviour.origin_ids):
             origin = dist.origin(member)
             if origin is None or origin.not_probed or origin.kind != "custom":
@@ -71,7 +74,7 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
             if key in planned:
                 planned[key].probe.behaviours.append(behaviour.label)
                 continue
-            wanted = path or concrete_path(behaviour.path_pattern)
+            wanted = path or concrete_path(behaviour.path_pattern, before)
             settings = origin_settings(origin, host_header=host, path=wanted)
             try:
                 hostname = parse_target(origin.domain_name).hostname
@@ -88,6 +91,9 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                 probe.notes.append(f"whether the viewer's Host reaches this origin is unknown "
                                    f"({behaviour.host_reason}); probed with the origin's domain "
                                    f"as Host and SNI")
+            if path is None and behaviour.reach_note:
+                probe.notes.append(f"the path probed may not reach {behaviour.label}: "
+                                   f"{behaviour.reach_note}")
             request = ProbeRequest(hostname=hostname, settings=settings, options=options,
                                    display=origin.domain_name,
                                    origin_headers=result.headers.get(origin.id, ()))
@@ -150,8 +156,10 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         item.probe.verdict = report.verdict
     probes = [item.probe for item in planned]
     _note_failover(probes)
+    # A behaviour no request reaches is a warning: its owner most likely meant otherwise.
+    shadowed = ["warn"] if any(b.shadowed_by for b in result.distribution.behaviours) else []
     out = DistributionReport(
-        input=typed, verdict=worst_verdict([p.verdict for p in probes]),
+        input=typed, verdict=worst_verdict([p.verdict for p in probes] + shadowed),
         distribution=result.distribution, probes=probes, lookup=result.cost,
         started_at=started_at.isoformat().replace("+00:00", "Z"),
         duration_ms=round((time.perf_counter() - started) * 1000 + result.cost.duration_ms, 1),
