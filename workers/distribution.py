@@ -11,7 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 MAX_PARALLEL_ORIGINS = 8
 MASK = "***"
+# Viewer protocol policies under which no HTTP viewer request reaches an origin: CloudFront
+# answers it at the edge (a redirect, or a refusal). DERIVED: the facts hold the policies' names
+# and AWS's advice to pair match-viewer with them, not this behaviour in so many words.
+HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
 
 
 class PlanError(ValueError):
@@ -60,6 +64,7 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
         raise PlanError(f"the distribution {dist.id} has no origin '{origin_id}' (its origins: "
                         f"{', '.join(o.id for o in dist.origins)})")
     planned: dict[tuple[str, str | None], PlannedProbe] = {}
+    viewers: dict[tuple[str, str | None], list[Behaviour]] = {}
     patterns = [b.path_pattern for b in dist.behaviours]
     for behaviour in select_behaviours(dist.behaviours, path):
         before = patterns[:next(i for i, b in enumerate(dist.behaviours) if b is behaviour)]
@@ -71,6 +76,7 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                 continue
             host = dist.viewer_host if behaviour.host_forwarded else None
             key = (origin.id, host)
+            viewers.setdefault(key, []).append(behaviour)
             if key in planned:
                 planned[key].probe.behaviours.append(behaviour.label)
                 continue
@@ -98,7 +104,26 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                                    display=origin.domain_name,
                                    origin_headers=result.headers.get(origin.id, ()))
             planned[key] = PlannedProbe(probe, request)
+    for key, item in planned.items():
+        _https_viewers_only(item, viewers[key])
     return list(planned.values())
+
+
+def _https_viewers_only(item: PlannedProbe, behaviours: list[Behaviour]) -> None:
+    """A match-viewer origin whose behaviours all keep HTTP viewers at the edge is reached
+    over HTTPS only: its HTTP port is not probed, and a note says why and when it would be."""
+    settings = item.request.settings
+    policies = {b.viewer_protocol_policy for b in behaviours}
+    if settings.protocol_policy != "match-viewer" or not policies <= HTTPS_VIEWERS_ONLY:
+        return
+    item.request = replace(item.request, settings=replace(settings, protocol_policy="https-only"))
+    named = ", ".join(f"{b.label} ({b.viewer_protocol_policy})" for b in behaviours)
+    item.probe.notes.append(
+        f"HTTP port {settings.http_port} not probed: the viewer protocol policy of {named} "
+        "keeps HTTP viewers at the edge (redirected or refused there, derived from the policy's "
+        "name: AWS text we hold does not say it outright), so with match-viewer CloudFront "
+        "reaches this origin over HTTPS only; the HTTP port would matter if a behaviour "
+        "routing here allowed HTTP viewers (allow-all)")
 
 
 # The engine's diagnose: called with the request alone, or with its first-verdict and

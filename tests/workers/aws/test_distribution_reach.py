@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from tests.support.aws import behaviour, create_distribution, custom_origin
@@ -28,8 +29,67 @@ def resolve(*names: str) -> list[str]:
     return out
 
 
+def with_viewers(target: str, pattern: str | None, policy: str):
+    data = behaviour(target, pattern)
+    data["ViewerProtocolPolicy"] = policy
+    return data
+
+
 def codes(probe) -> list[str]:
     return [f["code"] for f in probe["report"]["findings"]]
+
+
+@pytest.mark.parametrize("viewers", ["redirect-to-https", "https-only"])
+def test_match_viewer_behind_https_viewers_only_does_not_probe_the_http_port(aws, pki, viewers):
+    """audit3 case 01: HTTP viewers never reach the origin over HTTP, so its closed HTTP port
+    is no 502; the HTTP port is named in a note, hedged."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    http_port = closed_port()
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        create_distribution(
+            client, aliases=["www.shop.test"], ref=viewers,
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port,
+                                   http_port=http_port, policy="match-viewer")],
+            default=with_viewers("web", None, viewers))
+        args = ["www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"]]
+        as_json = run(*args, "--json")
+        text = run(*args)
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.stdout)
+    assert data["verdict"] == "warn"  # loopback only
+    probe = data["distribution"]["origins"][0]["probes"][0]
+    assert "PORT_CLOSED" not in codes(probe)
+    assert probe["report"]["target"]["protocol_policy"] == "https-only"
+    note = next(n for n in probe["notes"] if "HTTP port" in n)
+    assert f"HTTP port {http_port} not probed" in note
+    assert f"default (*) ({viewers})" in note
+    assert "does not say it outright" in note  # derived, not in AWS text we hold
+    assert "allow-all" in note
+    assert text.exit_code == 0
+    assert "HTTP viewers would get" not in text.stdout
+
+
+def test_http_viewers_let_through_by_any_behaviour_still_probe_the_http_port(aws, pki):
+    """The same origin, reached also by an allow-all behaviour: HTTP viewers do get to it, so
+    its closed HTTP port is their 502."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port,
+                                   http_port=closed_port(), policy="match-viewer")],
+            default=with_viewers("web", None, "redirect-to-https"),
+            behaviours=[with_viewers("web", "/open/*", "allow-all")])
+        result = run("www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"],
+                     "--json")
+    assert result.exit_code == 1, result.output
+    probe = json.loads(result.stdout)["distribution"]["origins"][0]["probes"][0]
+    assert probe["behaviours"] == ["/open/*", "default (*)"]
+    assert probe["report"]["target"]["protocol_policy"] == "match-viewer"
+    assert "PORT_CLOSED" in codes(probe)
+    assert not any("HTTP port" in n for n in probe["notes"])
 
 
 def test_a_shadowed_behaviour_is_a_warning_and_its_origin_is_not_probed(aws, pki):
