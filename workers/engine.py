@@ -251,7 +251,7 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         raise TypeError(f"the DNS layer gave a {type(dns).__name__}")
     # Status error: the resolver cannot stand in for public DNS here, or time ran out first.
     probe_error = dns.detail if dns.status == Status.ERROR else None
-    progress(Layer.DNS, _dns_line(dns))
+    progress(Layer.DNS, _dns_line(dns, request.settings.ip_address_type))
 
     addresses: list[AddressReport] = []
     probing = time.perf_counter()
@@ -324,8 +324,17 @@ DNS_FAILURE_WORDS = {
 }
 
 
-def _dns_line(dns: DnsResult) -> str:
+# Not "resolved": a name with no address of the family CloudFront uses fails at DNS for it.
+DNS_OTHER_FAMILY_ONLY = "no {wanted} address (IP address type {kind}): resolved to {addresses} only"
+
+
+def _dns_line(dns: DnsResult, ip_address_type: str) -> str:
     if dns.status == Status.OK:
+        wanted = {"ipv4": dns.ipv4, "ipv6": dns.ipv6}.get(ip_address_type)
+        if wanted is not None and not wanted and dns.reason != DnsReason.IP_LITERAL:
+            return DNS_OTHER_FAMILY_ONLY.format(
+                wanted={"ipv4": "IPv4", "ipv6": "IPv6"}[ip_address_type],
+                kind=ip_address_type, addresses=", ".join(dns.addresses))
         return f"resolved to {', '.join(dns.addresses)}"
     if dns.status == Status.ERROR:
         return f"not checked from here: {dns.detail}"
