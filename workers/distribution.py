@@ -181,17 +181,23 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         item.probe.verdict = report.verdict
     probes = [item.probe for item in planned]
     _note_failover(probes)
-    # A behaviour no request reaches is a warning: its owner most likely meant otherwise.
-    shadowed = ["warn"] if any(b.shadowed_by for b in result.distribution.behaviours) else []
     out = DistributionReport(
-        input=typed, verdict=worst_verdict([p.verdict for p in probes] + shadowed),
+        input=typed, verdict=worst_verdict([p.verdict for p in probes]),
         distribution=result.distribution, probes=probes, lookup=result.cost,
         started_at=started_at.isoformat().replace("+00:00", "Z"),
         duration_ms=round((time.perf_counter() - started) * 1000 + result.cost.duration_ms, 1),
     )
     if viewer is not None:
         _read_viewer(out, reports[-1])
+    _warn_shadowed(out)
     return out
+
+
+def _warn_shadowed(out: DistributionReport) -> None:
+    """A behaviour no request reaches is a warning (its owner most likely meant otherwise):
+    a distribution otherwise ok warns; its note (from the lookup) says which and why."""
+    if out.verdict == "ok" and any(b.shadowed_by for b in out.distribution.behaviours):
+        out.verdict = "warn"
 
 
 def _read_viewer(out: DistributionReport, report: Report) -> None:

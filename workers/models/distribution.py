@@ -65,16 +65,16 @@ class Behaviour:
     origin_ids: list[str]  # the origins it reaches (a group's members, primary first)
     is_group: bool = False
     viewer_protocol_policy: str = ""
-    # Whether the viewer's Host reaches the origin (and so becomes the SNI); None when the
-    # policies could not be read, with `host_reason` saying why.
-    host_forwarded: bool | None = False
-    host_reason: str = ""
-    edge_functions: list[EdgeFunction] = field(default_factory=list)
     # Earlier patterns that take every path this one matches (CloudFront gives a path to the
     # first behaviour whose pattern matches): no request reaches it. Empty unless certain.
     shadowed_by: list[str] = field(default_factory=list)
     # When origin502 could not tell which paths reach it (its search stopped): why.
     reach_note: str = ""
+    # Whether the viewer's Host reaches the origin (and so becomes the SNI); None when the
+    # policies could not be read, with `host_reason` saying why.
+    host_forwarded: bool | None = False
+    host_reason: str = ""
+    edge_functions: list[EdgeFunction] = field(default_factory=list)
 
     @property
     def label(self) -> str:
