@@ -4,6 +4,8 @@ model of how Slack renders mrkdwn (tests/bot/mrkdwn.py), which shows any `:name:
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -51,13 +53,40 @@ def test_the_check_finds_an_emoji_the_origin_wrote():
 
 
 @pytest.mark.parametrize("text", [
-    "12:30:45", "2001:db8::1", "[fe80::1:2]:443", "Host: x", "https://origin.example:8443/a:b",
+    "12:30:45", "Host: x", "https://origin.example:8443/a:b",
     "CN=a:b", "CN=a:b:c", "Not After: Jan 1 00:00:00 2030 GMT", "a::b", ":", "::",
 ])
 def test_ordinary_colons_read_as_typed(text):
     assert render(escape(text)).visible == text
     assert render(code(text)).visible == text
     assert emoji_in(escape(text)) == emoji_in(code(text)) == []
+
+
+# An IPv6 address is left whole, so that a copied address pastes into a terminal; what stays
+# possible there is an emoji named like a hex group (":db8:", ":100:"), the one risk accepted.
+HEX_GROUP = re.compile(r"[0-9A-Fa-f]{1,4}")
+
+
+@pytest.mark.parametrize("text", [
+    "2001:db8::1", "[fe80::1:2]:443", "fe80::1%eth0", "2001:db8:cafe::1 and 2001:db8::2",
+    "::ffff:192.0.2.1", "at [2001:db8::1]: refused",
+])
+def test_ipv6_addresses_stay_copyable(text):
+    assert escape(text) == text
+    assert code(text) == f"`{text}`"
+    assert all(HEX_GROUP.fullmatch(name) for name in emoji_in(escape(text)))
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    # A name character or colon beside the address could carry a run across its ends.
+    (":+1:2001:db8::1", []),
+    ("x:+1::1 ", []),
+    ("2001:db8::1x:", []),
+    (":warning:2001:db8::1 :ok:", []),
+])
+def test_an_address_glued_to_a_run_is_split(text, names):
+    assert emoji_in(f"x {escape(text)} y") == names
+    assert emoji_in(f"x {code(text)} y") == names
 
 
 def test_only_colons_that_open_a_name_change():
@@ -85,7 +114,8 @@ def test_our_own_wording_keeps_its_emoji():
 
 # Colons, name characters and what escape turns into a look-alike, mixed with anything.
 TRICKY = st.text(alphabet=st.sampled_from(":a_+-'`*~ 1\u200b\u02cb\u00e9完&<>\n"), max_size=40)
-ANY = st.one_of(TRICKY, st.text(max_size=40))
+# Private-use characters are left out: the mrkdwn model uses them as its own placeholders.
+ANY = st.one_of(TRICKY, st.text(st.characters(exclude_categories=("Co",)), max_size=40))
 # Text escape leaves as it is (no delimiter, no control character, no quote): shown exactly.
 ORDINARY = st.text(alphabet=st.sampled_from("abf09:./ -+'[]=é完"), max_size=40)
 
@@ -96,9 +126,9 @@ ORDINARY = st.text(alphabet=st.sampled_from("abf09:./ -+'[]=é完"), max_size=40
 @example(":`x:")
 @example("::+1::")
 def test_escape_and_code_never_show_an_emoji(text: str) -> None:
-    assert emoji_in(f"x {escape(text)} y") == []
-    assert emoji_in(f"x {code(text)} y") == []
-    assert emoji_in(Message(text=text).payload()["text"]) == []
+    # Only a hex group inside a whole IPv6 address can still read as a name (see HEX_GROUP).
+    for shown in (f"x {escape(text)} y", f"x {code(text)} y", Message(text=text).payload()["text"]):
+        assert all(HEX_GROUP.fullmatch(name) for name in emoji_in(shown)), shown
 
 
 @given(ORDINARY)
@@ -106,6 +136,10 @@ def test_escape_and_code_never_show_an_emoji(text: str) -> None:
 @example("2001:db8::1:a")
 @example("https://a.example:8443/x:y:z")
 def test_ordinary_text_reads_exactly_as_typed(text: str) -> None:
-    assert render(escape(text)).visible == text
+    names = emoji_in(escape(text))
+    if names:  # a whole IPv6 address, left copyable
+        assert all(HEX_GROUP.fullmatch(name) for name in names)
+    else:
+        assert render(escape(text)).visible == text
     # Only zero-width spaces were added, each right after a colon.
     assert escape(text).replace(":" + ZWSP, ":") == text
