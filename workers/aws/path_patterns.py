@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 STAR, ONE = "*", "?"
 # Characters a wildcard is filled with in a path to probe, in order of preference: readable,
@@ -116,13 +117,19 @@ class Reach:
 
 def reach(pattern: str, before: Sequence[str] = ()) -> Reach:
     """Which paths reach ``pattern`` when the patterns ``before`` are listed ahead of it."""
-    return _reach(_Glob(pattern), [_Glob(p) for p in before])
+    return _remembered(pattern, tuple(before))
 
 
 def reaches(patterns: Sequence[str]) -> list[Reach]:
     """reach() for each pattern of a distribution's behaviours, in their order."""
-    globs = [_Glob(p) for p in patterns]
-    return [_reach(glob, globs[:index]) for index, glob in enumerate(globs)]
+    return [reach(pattern, patterns[:index]) for index, pattern in enumerate(patterns)]
+
+
+# The lookup marks shadowed behaviours and plan() then asks for each one's path: remembered so
+# that a search that ran to its bound is not run twice (answers are small; automata are not kept).
+@lru_cache(maxsize=256)
+def _remembered(pattern: str, before: tuple[str, ...]) -> Reach:
+    return _reach(_Glob(pattern), [_Glob(p) for p in before])
 
 
 def _reach(target: _Glob, earlier: list[_Glob]) -> Reach:
