@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
-from workers.aws.translate import concrete_path, origin_settings, pattern_matches
+from workers.aws.path_patterns import concrete_path, pattern_matches
+from workers.aws.translate import origin_settings
 from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
 from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
 MAX_PARALLEL_ORIGINS = 8
 MASK = "***"
+# Viewer protocol policies under which no HTTP viewer request reaches an origin: CloudFront
+# answers it at the edge (a redirect, or a refusal). DERIVED: the facts hold the policies' names
+# and AWS's advice to pair match-viewer with them, not this behaviour in so many words.
+HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
 
 
 class PlanError(ValueError):
@@ -42,9 +47,10 @@ class PlannedProbe:
 
 
 def select_behaviours(behaviours: list[Behaviour], path: str | None) -> list[Behaviour]:
-    """Every behaviour, or the one CloudFront picks for ``path`` (first match in order)."""
+    """Every behaviour a request can reach (none shadowed by earlier patterns), or the one
+    CloudFront picks for ``path`` (first match in order)."""
     if path is None:
-        return behaviours
+        return [b for b in behaviours if not b.shadowed_by]
     for behaviour in behaviours:
         if pattern_matches(behaviour.path_pattern, path):
             return [behaviour]
@@ -61,7 +67,10 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
         raise PlanError(f"the distribution {dist.id} has no origin '{origin_id}' (its origins: "
                         f"{', '.join(o.id for o in dist.origins)})")
     planned: dict[tuple[str, str | None], PlannedProbe] = {}
+    viewers: dict[tuple[str, str | None], list[Behaviour]] = {}
+    patterns = [b.path_pattern for b in dist.behaviours]
     for behaviour in select_behaviours(dist.behaviours, path):
+        before = patterns[:next(i for i, b in enumerate(dist.behaviours) if b is behaviour)]
         for index, member in enumerate(behaviour.origin_ids):
             origin = dist.origin(member)
             if origin is None or origin.not_probed or origin.kind != "custom":
@@ -70,10 +79,11 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                 continue
             host = dist.viewer_host if behaviour.host_forwarded else None
             key = (origin.id, host)
+            viewers.setdefault(key, []).append(behaviour)
             if key in planned:
                 planned[key].probe.behaviours.append(behaviour.label)
                 continue
-            wanted = path or concrete_path(behaviour.path_pattern)
+            wanted = path or concrete_path(behaviour.path_pattern, before)
             settings = origin_settings(origin, host_header=host, path=wanted)
             try:
                 hostname = parse_target(origin.domain_name).hostname
@@ -91,10 +101,15 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                 probe.notes.append(f"whether the viewer's Host reaches this origin is unknown "
                                    f"({behaviour.host_reason}); probed with the origin's domain "
                                    f"as Host and SNI")
+            if path is None and behaviour.reach_note:
+                probe.notes.append(f"the path probed may not reach {behaviour.label}: "
+                                   f"{behaviour.reach_note}")
             request = ProbeRequest(hostname=hostname, settings=settings, options=options,
                                    display=origin.domain_name,
                                    origin_headers=result.headers.get(origin.id, ()))
             planned[key] = PlannedProbe(probe, request)
+    for key, item in planned.items():
+        _https_viewers_only(item, viewers[key])
     return _with_viewer_host_twins(list(planned.values()), dist.viewer_host)
 
 
@@ -118,6 +133,23 @@ def _with_viewer_host_twins(planned: list[PlannedProbe], viewer_host: str) -> li
         settings = replace(item.request.settings, host_header=viewer_host)
         out.append(PlannedProbe(twin, replace(item.request, settings=settings)))
     return out
+
+
+def _https_viewers_only(item: PlannedProbe, behaviours: list[Behaviour]) -> None:
+    """A match-viewer origin whose behaviours all keep HTTP viewers at the edge is reached
+    over HTTPS only: its HTTP port is not probed, and a note says why and when it would be."""
+    settings = item.request.settings
+    policies = {b.viewer_protocol_policy for b in behaviours}
+    if settings.protocol_policy != "match-viewer" or not policies <= HTTPS_VIEWERS_ONLY:
+        return
+    item.request = replace(item.request, settings=replace(settings, protocol_policy="https-only"))
+    named = ", ".join(f"{b.label} ({b.viewer_protocol_policy})" for b in behaviours)
+    item.probe.notes.append(
+        f"HTTP port {settings.http_port} not probed: the viewer protocol policy of {named} "
+        "keeps HTTP viewers at the edge (redirected or refused there, derived from the policy's "
+        "name: AWS text we hold does not say it outright), so with match-viewer CloudFront "
+        "reaches this origin over HTTPS only; the HTTP port would matter if a behaviour "
+        "routing here allowed HTTP viewers (allow-all)")
 
 
 # The engine's diagnose: called with the request alone, or with its first-verdict and
@@ -188,7 +220,15 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         _read_viewer(out, reports[-1])
     out.verdict, out.verdict_reason = distribution_verdict(
         out, viewer.settings.path if viewer is not None else "/")
+    _warn_shadowed(out)
     return out
+
+
+def _warn_shadowed(out: DistributionReport) -> None:
+    """A behaviour no request reaches is a warning (its owner most likely meant otherwise):
+    a distribution otherwise ok warns; its note (from the lookup) says which and why."""
+    if out.verdict == "ok" and any(b.shadowed_by for b in out.distribution.behaviours):
+        out.verdict = "warn"
 
 
 def _read_viewer(out: DistributionReport, report: Report) -> None:

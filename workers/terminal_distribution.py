@@ -60,7 +60,7 @@ def render_distribution(report: DistributionReport, console: Console | None = No
         if origin.id in probed:
             continue
         serves = [b.label for b in dist.behaviours if origin.id in b.origin_ids]
-        why = origin.not_probed or "not selected (--path / --origin)"
+        why = dist.why_not_probed(origin.id)
         console.print(f"[dim]--  [/]  {escape(origin.id)} ({escape(origin.domain_name)}) — "
                       f"serves {escape(', '.join(serves) or 'no behaviour')}; not probed: "
                       f"{escape(why)}")

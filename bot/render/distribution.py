@@ -205,7 +205,7 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
     probed = {p.origin_id for p in report.probes}
     for origin in dist.origins:
         if origin.id not in probed:
-            why = origin.not_probed or "not selected"
+            why = dist.why_not_probed(origin.id)
             lines.append(f":heavy_minus_sign: *{escape(origin.id)}* {code(origin.domain_name)}"
                          f" — not probed: {escape(why)}")
     for behaviour in dist.behaviours:

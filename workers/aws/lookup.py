@@ -20,6 +20,7 @@ from typing import Any
 
 from workers.aws.access import is_cloudfront_domain, is_distribution_id
 from workers.aws.errors import LookupFailed, action_for, translate
+from workers.aws.path_patterns import reaches
 from workers.aws.translate import (
     MANAGED_CACHE_POLICIES,
     MANAGED_ORIGIN_REQUEST_POLICIES,
@@ -255,6 +256,7 @@ def _read(api: _Api, summary: Mapping[str, Any], config: Mapping[str, Any],
                       {**(config.get("DefaultCacheBehavior") or {}), "PathPattern": "*"}]
     for raw in raw_behaviours:
         dist.behaviours.append(_behaviour(raw, groups, policies))
+    _note_shadowed(dist)
     if config.get("ContinuousDeploymentPolicyId"):
         dist.notes.append("continuous deployment is on: some viewers may reach the staging "
                           "distribution's origins instead")
@@ -265,6 +267,23 @@ def _read(api: _Api, summary: Mapping[str, Any], config: Mapping[str, Any],
                                   "change the origin or the request CloudFront sends; the "
                                   "probe follows the configured origin")
     return dist, headers
+
+
+def _note_shadowed(dist: Distribution) -> None:
+    """Mark the behaviours no request reaches (an earlier pattern takes every path theirs
+    matches), and warn: the owner most likely meant them to serve those paths."""
+    found = reaches([b.path_pattern for b in dist.behaviours])
+    for behaviour, reach in zip(dist.behaviours, found, strict=True):
+        behaviour.shadowed_by = list(reach.shadowed_by)
+        behaviour.reach_note = reach.undecided
+        if reach.shadowed_by:
+            takers = ", ".join(reach.shadowed_by)
+            dist.notes.append(
+                f"behaviour {behaviour.label} is shadowed: CloudFront gives a path to the first "
+                f"behaviour whose pattern matches, and {takers}, listed before it, "
+                f"{'takes' if len(reach.shadowed_by) == 1 else 'take'} every path it matches, "
+                f"so no request reaches it (its origin is not probed for it); list it before "
+                f"{takers} if it should serve those paths")
 
 
 def _origin(raw: Mapping[str, Any], params: Mapping[str, str]

@@ -6,7 +6,6 @@ tests/workers/aws/test_translate.py. Sources: shared cloudfront-facts §4 and §
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -118,22 +117,6 @@ def ssl_protocols(items: Sequence[str]) -> tuple[str, ...]:
     """OriginSslProtocols.Items in origin502's order; values it does not know are dropped."""
     known = {SSL_PROTOCOL[i] for i in items if i in SSL_PROTOCOL}
     return tuple(p for p in ORIGIN_SSL_PROTOCOLS if p in known)
-
-
-def concrete_path(pattern: str) -> str:
-    """A path a behaviour's pattern matches: its literal part before the first wildcard."""
-    if pattern in ("*", "/*", ""):
-        return "/"
-    literal = pattern.split("*", 1)[0].split("?", 1)[0]
-    return literal if literal.startswith("/") else "/" + literal
-
-
-def pattern_matches(pattern: str, path: str) -> bool:
-    """CloudFront's path-pattern match: `*` any characters, `?` one; case-sensitive."""
-    if pattern == "*":
-        return True
-    want = pattern if pattern.startswith("/") else "/" + pattern
-    return fnmatch.fnmatchcase(path, want.replace("[", "[[]"))
 
 
 def join_origin_path(origin_path: str, path: str) -> str:

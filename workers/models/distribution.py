@@ -75,6 +75,11 @@ class Behaviour:
     origin_ids: list[str]  # the origins it reaches (a group's members, primary first)
     is_group: bool = False
     viewer_protocol_policy: str = ""
+    # Earlier patterns that take every path this one matches (CloudFront gives a path to the
+    # first behaviour whose pattern matches): no request reaches it. Empty unless certain.
+    shadowed_by: list[str] = field(default_factory=list)
+    # When origin502 could not tell which paths reach it (its search stopped): why.
+    reach_note: str = ""
     # Whether the viewer's Host reaches the origin (and so becomes the SNI); None when the
     # policies could not be read, with `host_reason` saying why.
     host_forwarded: bool | None = False
@@ -112,6 +117,20 @@ class Distribution:
 
     def origin(self, origin_id: str) -> DistOrigin | None:
         return next((o for o in self.origins if o.id == origin_id), None)
+
+    def why_not_probed(self, origin_id: str) -> str:
+        """Why an origin has no probe: its kind, no behaviour routing to it, only behaviours
+        no request reaches, else the selection (--path / --origin) left it out."""
+        origin = self.origin(origin_id)
+        if origin is not None and origin.not_probed:
+            return origin.not_probed
+        serving = [b for b in self.behaviours if origin_id in b.origin_ids]
+        if not serving:
+            return "no cache behaviour routes to it"
+        if all(b.shadowed_by for b in serving):
+            return (f"no request reaches it: {', '.join(b.label for b in serving)} "
+                    f"{'is' if len(serving) == 1 else 'are'} shadowed by earlier behaviours")
+        return "not selected (--path / --origin)"
 
 
 @dataclass
