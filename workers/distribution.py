@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
-from workers.aws.path_patterns import concrete_path, pattern_matches
+from workers.aws.path_patterns import concrete_path, pattern_matches, request_parts
 from workers.aws.translate import origin_settings
 from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
 from workers.headline_groups import probe_notes
@@ -48,11 +48,13 @@ class PlannedProbe:
 
 def select_behaviours(behaviours: list[Behaviour], path: str | None) -> list[Behaviour]:
     """Every behaviour a request can reach (none shadowed by earlier patterns), or the one
-    CloudFront picks for ``path`` (first match in order)."""
+    CloudFront picks for ``path`` (first match in order). Only the path is compared with the
+    patterns (facts §7.3), never its query string or fragment: `/a/b?f=.jpg` is not `*.jpg`'s."""
     if path is None:
         return [b for b in behaviours if not b.shadowed_by]
+    compared = request_parts(path)[0]
     for behaviour in behaviours:
-        if pattern_matches(behaviour.path_pattern, path):
+        if pattern_matches(behaviour.path_pattern, compared):
             return [behaviour]
     return behaviours[-1:]
 
@@ -63,6 +65,11 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
     dist = result.distribution
     if path is not None and not path.startswith("/"):
         raise PlanError(f"the path '{path}' must start with '/'")
+    if path is not None:
+        # The query string goes to the origin as typed. Whether CloudFront forwards it depends
+        # on the cache and origin request policies (facts §7.1), which are not modelled here;
+        # it does not change whether CloudFront can connect. The fragment never leaves a browser.
+        path = "".join(request_parts(path))
     if origin_id is not None and dist.origin(origin_id) is None:
         raise PlanError(f"the distribution {dist.id} has no origin '{origin_id}' (its origins: "
                         f"{', '.join(o.id for o in dist.origins)})")
@@ -165,8 +172,10 @@ def viewer_request(result: LookupResult, options: ProbeOptions,
         hostname = parse_target(host).hostname
     except TargetError:
         return None
+    # As a browser sends it: the query string kept, the fragment not.
+    sent = "".join(request_parts(path)) if path else "/"
     return ProbeRequest(hostname=hostname, display=host, options=options,
-                        settings=OriginSettings(path=path or "/", connection_attempts=1))
+                        settings=OriginSettings(path=sent or "/", connection_attempts=1))
 
 
 def diagnose_distribution(typed: str, result: LookupResult, planned: list[PlannedProbe],

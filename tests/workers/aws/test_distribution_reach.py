@@ -167,3 +167,51 @@ def test_an_origin_no_behaviour_uses_says_so(aws, pki):
     assert "old (old.shop.test) — serves no behaviour; not probed: no cache behaviour routes " \
         "to it" in flat
     assert "--path / --origin" not in flat
+
+
+def _jpg_on_a_closed_origin(client, web_port: int) -> None:
+    create_distribution(
+        client, aliases=["www.shop.test"],
+        origins=[custom_origin("web", "web.shop.test", https_port=web_port),
+                 custom_origin("img", "img.shop.test", https_port=closed_port())],
+        default=behaviour("web"), behaviours=[behaviour("img", "*.jpg")])
+
+
+def _probed(result) -> dict[str, list[str]]:
+    origins = json.loads(result.stdout)["distribution"]["origins"]
+    return {o["id"]: [p["path"] for p in o["probes"]] for o in origins if o["probes"]}
+
+
+def test_a_urls_query_string_does_not_pick_the_behaviour(aws, pki):
+    """re-audit R1/W1: CloudFront compares the path with the patterns, so a cache-busting
+    `?v=2` leaves /a/b.jpg with *.jpg (its origin's closed port is the viewers' 502), and
+    `?f=.jpg` does not make /a/b a .jpg. The query string is still sent to the origin."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        _jpg_on_a_closed_origin(client, web.port)
+        common = [*resolve("web.shop.test", "img.shop.test"), "--ca-file", pki["ca"], "--json"]
+        url = run("https://www.shop.test/a/b.jpg?v=2", *common)
+        typed = run("www.shop.test", "--path", "/a/b.jpg?v=2", *common)
+        not_jpg = run("www.shop.test", "--path", "/a/b?f=.jpg", *common)
+    assert url.exit_code == 1, url.output
+    assert _probed(url) == {"img": ["/a/b.jpg?v=2"]}
+    assert json.loads(url.stdout)["verdict"] == "fail"
+    assert typed.exit_code == 1, typed.output
+    assert _probed(typed) == {"img": ["/a/b.jpg?v=2"]}
+    assert not_jpg.exit_code == 0, not_jpg.output
+    assert _probed(not_jpg) == {"web": ["/a/b?f=.jpg"]}
+
+
+def test_a_fragment_is_never_sent(aws, pki):
+    """A browser keeps `#…` to itself: the behaviour is picked without it and the origin is
+    asked for the path (and query) alone."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        _jpg_on_a_closed_origin(client, web.port)
+        result = run("www.shop.test", "--path", "/a/b.jpg?v=2#top",
+                     *resolve("web.shop.test", "img.shop.test"), "--ca-file", pki["ca"],
+                     "--json")
+    assert result.exit_code == 1, result.output
+    assert _probed(result) == {"img": ["/a/b.jpg?v=2"]}
