@@ -215,3 +215,28 @@ def test_a_fragment_is_never_sent(aws, pki):
                      "--json")
     assert result.exit_code == 1, result.output
     assert _probed(result) == {"img": ["/a/b.jpg?v=2"]}
+
+
+def test_a_shadowed_default_is_not_advised_to_move(aws, pki):
+    """re-audit W4: a behaviour `*` listed first shadows /api/* and the default. The default
+    cannot be listed anywhere but last (facts §7.3), so the advice for it is about the `*`
+    behaviour; /api/* may still be listed before it."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
+                     custom_origin("v2", "v2.shop.test", https_port=closed_port())],
+            default=behaviour("web"),
+            behaviours=[behaviour("web", "*"), behaviour("v2", "/api/*")])
+        result = run("www.shop.test", *resolve("web.shop.test", "v2.shop.test"),
+                     "--ca-file", pki["ca"], "--json")
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.stdout)["distribution"]["notes"]
+    shadowed = [n for n in notes if "is shadowed" in n]
+    assert len(shadowed) == 2
+    api, default = shadowed
+    assert "behaviour /api/* is shadowed" in api and "list it before *" in api
+    assert "list it before" not in default
+    assert "cannot be moved" in default and "change or remove the behaviour *" in default
