@@ -114,6 +114,9 @@ class Distribution:
     behaviours: list[Behaviour] = field(default_factory=list)
     custom_error_responses: list[CustomErrorResponse] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What chose the behaviours probed when it was not --path / --origin (a typed URL's path),
+    # so that an origin left out is not blamed on options nobody gave. "" otherwise.
+    selection: str = ""
 
     def origin(self, origin_id: str) -> DistOrigin | None:
         return next((o for o in self.origins if o.id == origin_id), None)
@@ -130,7 +133,7 @@ class Distribution:
         if all(b.shadowed_by for b in serving):
             return (f"no request reaches it: {', '.join(b.label for b in serving)} "
                     f"{'is' if len(serving) == 1 else 'are'} shadowed by earlier behaviours")
-        return "not selected (--path / --origin)"
+        return f"not selected ({self.selection or '--path / --origin'})"
 
 
 @dataclass

@@ -192,6 +192,7 @@ def test_a_urls_query_string_does_not_pick_the_behaviour(aws, pki):
         _jpg_on_a_closed_origin(client, web.port)
         common = [*resolve("web.shop.test", "img.shop.test"), "--ca-file", pki["ca"], "--json"]
         url = run("https://www.shop.test/a/b.jpg?v=2", *common)
+        url_text = run("https://www.shop.test/a/b.jpg?v=2", *common[:-1])
         typed = run("www.shop.test", "--path", "/a/b.jpg?v=2", *common)
         not_jpg = run("www.shop.test", "--path", "/a/b?f=.jpg", *common)
     assert url.exit_code == 1, url.output
@@ -201,6 +202,11 @@ def test_a_urls_query_string_does_not_pick_the_behaviour(aws, pki):
     assert _probed(typed) == {"img": ["/a/b.jpg?v=2"]}
     assert not_jpg.exit_code == 0, not_jpg.output
     assert _probed(not_jpg) == {"web": ["/a/b?f=.jpg"]}
+    # re-audit W5: no option was given, so none is named; the URL's path chose.
+    flat = " ".join(url_text.stdout.split())
+    assert "web (web.shop.test) — serves default (*); not probed: not selected (the typed " \
+        "URL's path /a/b.jpg?v=2 picks another behaviour)" in flat
+    assert "--path / --origin" not in flat
 
 
 def test_a_fragment_is_never_sent(aws, pki):
