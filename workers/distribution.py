@@ -20,7 +20,13 @@ from workers.aws.translate import origin_settings
 from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
 from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
-from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
+from workers.models.distribution import (
+    HTTPS_VIEWERS_ONLY,
+    Behaviour,
+    DistributionReport,
+    OriginProbe,
+    worst_verdict,
+)
 from workers.models.distribution_live import VIEWER, OriginLive
 from workers.origin_groups import judge_groups
 from workers.target import TargetError, parse_target
@@ -30,10 +36,6 @@ if TYPE_CHECKING:
 
 MAX_PARALLEL_ORIGINS = 8
 MASK = "***"
-# Viewer protocol policies under which no HTTP viewer request reaches an origin: CloudFront
-# answers it at the edge (a redirect, or a refusal). DERIVED: the facts hold the policies' names
-# and AWS's advice to pair match-viewer with them, not this behaviour in so many words.
-HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
 
 
 class PlanError(ValueError):
@@ -147,7 +149,19 @@ def _https_viewers_only(item: PlannedProbe, behaviours: list[Behaviour]) -> None
     over HTTPS only: its HTTP port is not probed, and a note says why and when it would be."""
     settings = item.request.settings
     policies = {b.viewer_protocol_policy for b in behaviours}
-    if settings.protocol_policy != "match-viewer" or not policies <= HTTPS_VIEWERS_ONLY:
+    if settings.protocol_policy != "match-viewer":
+        return
+    if not policies <= HTTPS_VIEWERS_ONLY:
+        kept = [b for b in behaviours if b.https_viewers_only]
+        if kept:
+            # Both ports are probed, but what HTTP viewers get concerns only some behaviours.
+            item.probe.notes.append(
+                f"HTTP viewers reach this origin only through "
+                f"{', '.join(b.label for b in behaviours if not b.https_viewers_only)}: the "
+                f"viewer protocol policy of "
+                f"{', '.join(f'{b.label} ({b.viewer_protocol_policy})' for b in kept)} keeps "
+                "them at the edge (derived from the policy's name), so the answer over HTTP "
+                "concerns the others alone")
         return
     item.request = replace(item.request, settings=replace(settings, protocol_policy="https-only"))
     named = ", ".join(f"{b.label} ({b.viewer_protocol_policy})" for b in behaviours)

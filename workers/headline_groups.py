@@ -7,7 +7,7 @@ Shared by the terminal, Slack and --json (through workers.headline), so they nev
 
 from __future__ import annotations
 
-from workers.headline import outcome, short_verdict
+from workers.headline import outcome, scheme_words, short_verdict, viewer_outcomes
 from workers.models.distribution import (
     FAILS_OVER,
     NO_FAILOVER,
@@ -194,9 +194,7 @@ def probe_words(report: DistributionReport, probe: OriginProbe) -> str | None:
         words = group_words(group, probe) if group is not None else None
         # A probe made unknown (its two possible names disagree) has no certain words.
         if words is None and probe.report.verdict == "fail" and probe.verdict != "unknown":
-            words = short_verdict(probe.report)
-            page = custom_page_words(report.distribution, _own_statuses(probe))
-            words += f"; {page}" if page else ""
+            words = _plain_words(report.distribution, probe, label)
         if words is not None:
             parts.append((label, words))
     if not parts:
@@ -204,6 +202,25 @@ def probe_words(report: DistributionReport, probe: OriginProbe) -> str | None:
     if len({w for _, w in parts}) == 1 and len(parts) == len(probe.behaviours):
         return parts[0][1]
     return "; ".join(f"{label}: {words}" for label, words in parts)
+
+
+def _plain_words(dist: Distribution, probe: OriginProbe, label: str) -> str | None:
+    """What the viewers of one behaviour get from a failing origin no group changes, with the
+    owner's page if one replaces it. A match-viewer origin's HTTP viewers are left out for a
+    behaviour that keeps them at the edge: their error is not its viewers' (re-audit W2)."""
+    if probe.report is None:
+        return None
+    behaviour = next((b for b in dist.behaviours if b.label == label), None)
+    if behaviour is not None and behaviour.https_viewers_only \
+            and viewer_outcomes(probe.report) is not None:
+        said = scheme_words(probe.report, "https")
+        if said is None:
+            return None  # its HTTPS viewers meet no error
+        words, statuses = said
+    else:
+        words, statuses = short_verdict(probe.report), _own_statuses(probe)
+    page = custom_page_words(dist, statuses)
+    return words + (f"; {page}" if page else "")
 
 
 def probe_notes(report: DistributionReport, probe: OriginProbe) -> list[str]:

@@ -68,6 +68,12 @@ class EdgeFunction:
     arn: str
 
 
+# Viewer protocol policies under which no HTTP viewer request reaches an origin: CloudFront
+# answers it at the edge (a redirect, or a refusal). DERIVED: the facts hold the policies' names
+# and AWS's advice to pair match-viewer with them, not this behaviour in so many words.
+HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
+
+
 @dataclass
 class Behaviour:
     path_pattern: str  # "*" for the default behaviour
@@ -91,6 +97,11 @@ class Behaviour:
     @property
     def label(self) -> str:
         return "default (*)" if self.path_pattern == "*" else self.path_pattern
+
+    @property
+    def https_viewers_only(self) -> bool:
+        """Whether only HTTPS viewer requests reach its origin (see HTTPS_VIEWERS_ONLY)."""
+        return self.viewer_protocol_policy in HTTPS_VIEWERS_ONLY
 
 
 @dataclass

@@ -246,3 +246,33 @@ def test_a_shadowed_default_is_not_advised_to_move(aws, pki):
     assert "behaviour /api/* is shadowed" in api and "list it before *" in api
     assert "list it before" not in default
     assert "cannot be moved" in default and "change or remove the behaviour *" in default
+
+
+@pytest.mark.parametrize("secure_first", [False, True])
+def test_http_viewers_words_name_only_the_behaviours_they_reach(aws, pki, secure_first):
+    """re-audit W2: a match-viewer origin with its HTTP port closed, reached by /open/*
+    (allow-all) and /secure/* (https-only): only /open/*'s HTTP viewers get the 502, so the
+    line names /open/* and says nothing of the sort for /secure/*."""
+    client, _front = aws
+    web_leaf, app_leaf = leaf(pki, "web.shop.test"), leaf(pki, "app.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web, \
+            TlsOrigin([app_leaf, pki["inter"]], app_leaf) as app:
+        allowing = with_viewers("app", "/open/*", "allow-all")
+        refusing = with_viewers("app", "/secure/*", "https-only")
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
+                     custom_origin("app", "app.shop.test", https_port=app.port,
+                                   http_port=closed_port(), policy="match-viewer")],
+            default=behaviour("web"),
+            behaviours=[refusing, allowing] if secure_first else [allowing, refusing])
+        text = run("www.shop.test", *resolve("web.shop.test", "app.shop.test"),
+                   "--ca-file", pki["ca"])
+    assert text.exit_code == 1, text.output
+    flat = " ".join(text.stdout.split())
+    served = "/secure/*, /open/*" if secure_first else "/open/*, /secure/*"
+    assert f"— serves {served}: /open/*: HTTP viewers: 502 expected; HTTPS viewers: no error " \
+        "found" in flat
+    assert "/secure/*: HTTP viewers" not in flat
+    assert "HTTP viewers reach this origin only through /open/*: the viewer protocol policy " \
+        "of /secure/* (https-only) keeps them at the edge" in flat
