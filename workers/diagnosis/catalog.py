@@ -142,12 +142,19 @@ class Entry:
     # Titles other than the entry's usual one, by shape: a shape whose evidence contradicts
     # the usual title (a name that resolves, but not to an address CloudFront uses).
     shape_titles: Mapping[Shape, str] = field(default_factory=dict)
+    # Steps other than the entry's usual ones, by shape: a shape whose fix is not the usual
+    # one (a name that resolves needs no "check it exists", but another record or type).
+    shape_steps: Mapping[Shape, tuple[str, ...]] = field(default_factory=dict)
 
     def summary_for(self, shape: Shape | None) -> str:
         return self.summary if shape is None else self.shapes[shape]
 
     def title_for(self, shape: Shape | None) -> str:
         return self.title if shape is None else self.shape_titles.get(shape, self.title)
+
+    def steps_for(self, shape: Shape | None) -> tuple[str, ...]:
+        return self.remediation if shape is None else self.shape_steps.get(shape,
+                                                                           self.remediation)
 
 
 # Shared by several entries.
@@ -178,6 +185,14 @@ CATALOG: dict[FindingCode, Entry] = {
         shape_titles={
             Shape.NO_USABLE_ADDRESS:
                 "The origin name resolves only to addresses of a type CloudFront does not use",
+        },
+        # Facts §4.11: the IP address type decides which records CloudFront uses; the name
+        # exists, so asking whether it does would send the operator the wrong way.
+        shape_steps={
+            Shape.NO_USABLE_ADDRESS: (
+                "Set the origin IP address type to {kind_fix}, so CloudFront uses the "
+                "addresses {name} has; or publish {record} records for {name} in its public "
+                "zone, pointing at the origin.",),
         }, predicts=P.S502),
     # The resolver gave up waiting: the name may well exist (facts §1.1 #7 documents DNS
     # failures, not how long CloudFront's resolvers wait), and the slow party may be ours.

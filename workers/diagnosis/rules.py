@@ -185,7 +185,9 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Draft]:
             found.insert(0, draft(
                 FindingCode.DNS_RESOLUTION_FAILED, None, Shape.NO_USABLE_ADDRESS, name=name,
                 apex=_apex(name), reason="no_usable_address",
-            ).worded(record=record, kind=kind, found=", ".join(dns.addresses)))
+            ).worded(record=record, kind=kind, found=", ".join(dns.addresses),
+                     # the fix is a type that uses the family the name does have
+                     kind_fix=catalog.ADDRESS_TYPE_FIXES["ipv6" if kind == "ipv4" else "ipv4"]))
         return found
     if dns.status != Status.FAILED:
         return []
