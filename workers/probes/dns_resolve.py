@@ -11,6 +11,7 @@ from typing import Any
 import dns.exception
 import dns.inet
 import dns.message
+import dns.nameserver
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -120,7 +121,12 @@ def _query(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> tuple[
 
 
 def _server(resolver: dns.resolver.Resolver) -> str:
-    return f"{resolver.nameservers[0]}:{resolver.port}" if resolver.nameservers else "(none)"
+    if not resolver.nameservers:
+        return "(none)"
+    first = resolver.nameservers[0]
+    if isinstance(first, dns.nameserver.AddressAndPortNameserver):  # the patient copy's
+        return f"{first.address}:{first.port}"
+    return f"{first}:{resolver.port}"
 
 
 def resolver_problem(resolver: dns.resolver.Resolver) -> str | None:
@@ -208,7 +214,7 @@ def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult
         return DnsResult(status=Status.OK, addresses=addresses, ipv4=v4, ipv6=v6,
                          cname_chain=chain, nameserver=nameserver, detail=detail,
                          duration_ms=_ms(started), walk=walk, answered_ms=answered_ms,
-                         budget_s=lifetime)
+                         budget_s=given)
     problem = resolver_problem(resolver)
     if problem is not None:
         raise ResolverUnavailable(problem)
