@@ -218,7 +218,10 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
                      f"{escape(seen.viewer_line())}")
     lines.extend(f":memo: {escape(note)}" for note in dist.notes)
     if report.verdict_reason:
-        lines.append(f":grey_question: {escape(report.verdict_reason)}")
+        # Beside ok or warn, the reason names origins not covered by design (S3, VPC): no
+        # question mark there.
+        mark = ":grey_question:" if report.verdict == "unknown" else ":heavy_minus_sign:"
+        lines.append(f"{mark} {escape(report.verdict_reason)}")
     blocks.extend(sections("\n".join(lines) or "No custom origin to probe."))
     blocks.append(context(
         f"Details per origin in the thread · looked up with {report.lookup.api_calls} API "
