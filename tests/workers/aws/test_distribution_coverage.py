@@ -1,7 +1,7 @@
 """An origin viewers reach that was not checked keeps a distribution from ok or warn: real boto3
 against moto's server on loopback, healthy origins that are real TLS servers on 127.0.0.1 with
 certificates minted here, names answered by our own DNS server on loopback. The rule itself is
-tested pure in tests/workers/diagnosis/test_distribution_coverage.py."""
+tested pure in tests/workers/diagnosis/test_distribution_coverage_rules.py."""
 
 from __future__ import annotations
 
