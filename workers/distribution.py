@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING
 from workers.aws.lookup import LookupResult
 from workers.aws.path_patterns import concrete_path, pattern_matches
 from workers.aws.translate import origin_settings
-from workers.diagnosis.distribution_coverage import PROBE_DID_NOT_RUN, coverage
+from workers.diagnosis.distribution_coverage import (
+    PROBE_DID_NOT_RUN,
+    coverage,
+    unchecked_reason,
+)
 from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
 from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
@@ -184,6 +188,7 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
     --origin): what they leave out is outside the run, not "not checked"."""
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
+    covered = select_behaviours(result.distribution.behaviours, path)
     jobs: list[ProbeRequest] = [p.request for p in planned]
     if viewer is not None:
         jobs.append(viewer)
@@ -194,7 +199,10 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         if viewer is not None:
             shells.append(OriginLive(origin_id="", domain_name=viewer.display or
                                      viewer.hostname, kind=VIEWER))
-        watch.plan(shells)
+        # What no probe will check is known now: the verdict so far must not say ok meanwhile.
+        unchecked, _ = coverage(result.distribution, [p.probe for p in planned], covered,
+                                origin_id, ran=False)
+        watch.plan(shells, unchecked_reason(unchecked))
 
     def one(index: int, job: ProbeRequest) -> Report | BaseException:
         try:
@@ -235,9 +243,7 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
     )
     for probe in probes:
         probe.notes.extend(probe_notes(out, probe))
-    out.unchecked, out.not_covered = coverage(
-        result.distribution, probes, select_behaviours(result.distribution.behaviours, path),
-        origin_id)
+    out.unchecked, out.not_covered = coverage(result.distribution, probes, covered, origin_id)
     if viewer is not None and isinstance(reports[-1], Report):
         _read_viewer(out, reports[-1])
     elif viewer is not None:

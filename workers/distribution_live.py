@@ -65,13 +65,16 @@ class DistributionWatch:
         self.on_verdict = on_verdict
         self._lock = threading.Lock()
         self._entries: list[_Entry] = []
+        self._unchecked: str | None = None
         self.milestones = 0  # bumped by the plan and by every provisional or final verdict
 
-    def plan(self, shells: list[OriginLive]) -> None:
-        """The probes about to run, in the order their indexes will be given."""
+    def plan(self, shells: list[OriginLive], unchecked: str | None = None) -> None:
+        """The probes about to run, in the order their indexes will be given, and why some
+        origin viewers reach will not be checked (DistributionLive.unchecked)."""
         with self._lock:
             self._entries = [_Entry(shell, WaitBoard(self.clock, on_change=self._changed))
                              for shell in shells]
+            self._unchecked = unchecked
             self.milestones += 1
         self._verdict()
 
@@ -109,6 +112,7 @@ class DistributionWatch:
         (a healthy origin answers long before they mean anything)."""
         with self._lock:
             entries = [(e.shell, e.board, e.provisional, e.final) for e in self._entries]
+            unchecked = self._unchecked
         out = []
         for shell, board, first, final in entries:
             if final is not None and shell.kind == VIEWER:
@@ -125,4 +129,4 @@ class DistributionWatch:
                                    note=first.note, waiting=waiting))
             else:
                 out.append(replace(shell, state=PROBING, waiting=waiting))
-        return DistributionLive(origins=out)
+        return DistributionLive(origins=out, unchecked=unchecked)

@@ -148,6 +148,10 @@ def live_headline(live: DistributionLive) -> tuple[str, str] | None:
     if doubt is not None:
         return (f":hourglass: *Provisional* — :large_yellow_circle: *{escape(doubt)}*",
                 f"provisional: {doubt}")
+    if verdict == "unknown" and live.unchecked:
+        # Known from the start: an origin viewers reach that no probe checks.
+        return (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict.UNKNOWN]}: "
+                f"{escape(live.unchecked)}", f"provisional: {words}: {live.unchecked}")
     return (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict(verdict)]}",
             f"provisional: {words}")
 

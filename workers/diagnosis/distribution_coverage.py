@@ -47,13 +47,14 @@ NOT_COVERED_REASON = (
 ROLE = " (primary of group {group})"
 
 
-def _why(origin: DistOrigin | None, probes: list[OriginProbe]) -> str | None:
-    """Why viewers' first origin was not checked; None when every probe of it ran."""
+def _why(origin: DistOrigin | None, probes: list[OriginProbe], ran: bool) -> str | None:
+    """Why viewers' first origin was not checked; None when every probe of it ran (or, before
+    the probes run, when it is to be probed)."""
     if origin is None:
         return NOT_AN_ORIGIN
     if origin.not_probed:
         return origin.not_probed_short or origin.not_probed
-    if probes and all(p.report is not None for p in probes):
+    if not ran or (probes and all(p.report is not None for p in probes)):
         return None
     # A probe kept without a report: origin502 failed inside while running it (its note
     # says how, workers/distribution.py).
@@ -62,12 +63,13 @@ def _why(origin: DistOrigin | None, probes: list[OriginProbe]) -> str | None:
 
 
 def coverage(dist: Distribution, probes: list[OriginProbe], behaviours: list[Behaviour],
-             origin_id: str | None = None) -> tuple[list[UncheckedOrigin],
-                                                    list[UncheckedOrigin]]:
+             origin_id: str | None = None, *, ran: bool = True
+             ) -> tuple[list[UncheckedOrigin], list[UncheckedOrigin]]:
     """(counted, not covered): the origins the viewers of ``behaviours`` (those the run
     covers) reach first and that were not checked, one entry per origin and group, naming
     the behaviours. With ``origin_id`` (--origin), only behaviours whose first origin it is
-    count: the others are outside the run."""
+    count: the others are outside the run. ``ran`` False: before the probes run (a live
+    view), only what no probe will check."""
     counted: dict[tuple[str, str], UncheckedOrigin] = {}
     not_covered: dict[tuple[str, str], UncheckedOrigin] = {}
     for behaviour in behaviours:
@@ -83,7 +85,8 @@ def coverage(dist: Distribution, probes: list[OriginProbe], behaviours: list[Beh
             into, why = not_covered, KIND_WORDS[kind]
         else:
             found = _why(origin, [p for p in probes
-                                  if p.origin_id == first and behaviour.label in p.behaviours])
+                                  if p.origin_id == first and behaviour.label in p.behaviours],
+                         ran)
             if found is None:
                 continue
             into, why = counted, found

@@ -17,7 +17,6 @@ from tests.bot.reports import report, run
 from workers.aws.lookup import LookupResult
 from workers.diagnosis.distribution_coverage import coverage
 from workers.distribution import diagnose_distribution, plan
-from workers.headline import distribution_sentence
 from workers.headline_json import distribution_document
 from workers.models import DistributionLookup, Finding, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import (
@@ -229,3 +228,23 @@ def test_coverage_names_each_origin_once_with_all_its_behaviours():
         ("tpl", ["/t/*", "/u/*"], "unfilled placeholder"),
         ("web", ["default (*)"], "the probe could not run")]
     assert [(u.origin_id, u.behaviours) for u in not_covered] == [("assets", ["/static/*"])]
+
+
+def test_the_live_verdict_so_far_is_not_ok_when_an_origin_will_not_be_checked():
+    """The live view (terminal and Slack) knows from the plan what no probe will check, so
+    its verdict so far never says ok where the final report will say unknown."""
+    from workers.distribution_live import DistributionWatch
+    from workers.terminal_distribution_live import headline
+
+    watch = DistributionWatch(clock=lambda: 0.0)
+    result = LookupResult(web_and(placeholder()))
+    diagnose_distribution("www.shop.test", result, plan(result, ProbeOptions()),
+                          lambda job, **_hooks: healthy(), watch=watch)
+    live = watch.snapshot()
+    assert live.unchecked == ("not every origin viewers reach was checked — origin tpl: "
+                              "unfilled placeholder, serves /t/*")
+    assert live.verdict == "unknown"
+    said = headline(live)
+    assert said is not None and str(said).endswith("origin tpl: unfilled placeholder, "
+                                                   "serves /t/*")
+    assert dataclasses.replace(live, unchecked=None).verdict == "ok"
