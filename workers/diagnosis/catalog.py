@@ -996,6 +996,19 @@ TLS12_WHY_CERT_KEY = (
 TLS12_FIX_CERT_KEY = (
     "use a certificate with an RSA or an ECDSA P-256/P-384 key: AWS documents RSA and ECDSA "
     "certificates only, and this one has an {key} key.")
+# An ECDSA server certificate whose keyUsage lacks digitalSignature: in TLS 1.2 the key must
+# sign the handshake, and OpenSSL-based servers refuse TLS 1.2 with such a certificate (measured
+# with nginx in tests/workers/probes/test_key_usage_scenarios.py), so the protocol settings are
+# not what to change (CERT_KEY_USAGE_MISMATCH says the same).
+TLS12_WHY_KEY_USAGE = (
+    "the server certificate has an ECDSA key whose keyUsage extension lacks digitalSignature "
+    "(it allows {usages}), and a TLS 1.2 handshake with an ECDSA certificate needs the key to "
+    "sign: OpenSSL-based servers (nginx, openssl s_server) refuse TLS 1.2 with such a "
+    "certificate ({detail})")
+TLS12_FIX_KEY_USAGE = (
+    "have the CA reissue the server certificate with digitalSignature in its keyUsage, then "
+    "install it in place of this one: the certificate, not the protocol settings, is what to "
+    "change.")
 # Example ciphers by certificate key type, for the fixes above.
 CIPHER_EXAMPLE_RSA = "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate)"
 CIPHER_EXAMPLE_EC = "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate)"
