@@ -130,3 +130,8 @@ def test_a_group_whose_primary_is_a_placeholder_is_unknown_not_its_failovers_fai
         "not every origin viewers reach was checked — origin tpl (primary of group pair): "
         "unfilled placeholder, serves /app/*")
     assert data["groups"][0]["mode"] == "primary unknown"
+    text = run("www.shop.test", "--path", "/app/x")
+    flat = " ".join(text.stdout.split())  # rich wraps long lines at the terminal's width
+    assert text.exit_code == 3
+    assert "serves /app/*: failover only, used if origin tpl (not checked) fails: 502 " \
+        "expected" in flat
