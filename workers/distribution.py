@@ -214,6 +214,9 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
             # The engine catches what an origin does; this is origin502 failing inside. One
             # origin's probe must not cost the others' answers: it is "not checked".
             log.exception("probing %s failed inside origin502", job.display or job.hostname)
+            if watch is not None:
+                watch.abandoned(index, f"{PROBE_DID_NOT_RUN}: origin502 failed inside "
+                                       f"({type(exc).__name__})")
             return exc
         watch.finished(index, report)
         return report

@@ -248,3 +248,21 @@ def test_the_live_verdict_so_far_is_not_ok_when_an_origin_will_not_be_checked():
     assert said is not None and str(said).endswith("origin tpl: unfilled placeholder, "
                                                    "serves /t/*")
     assert dataclasses.replace(live, unchecked=None).verdict == "ok"
+
+
+def test_a_probe_that_could_not_run_ends_in_the_live_view_too():
+    from workers.distribution_live import DistributionWatch
+
+    def table(job: ProbeRequest, **_hooks) -> Report:
+        if job.hostname.startswith("api."):
+            raise RuntimeError("a bug")
+        return healthy()
+
+    watch = DistributionWatch(clock=lambda: 0.0)
+    result = LookupResult(web_and(custom("api"), "/api/*"))
+    out = diagnose_distribution("www.shop.test", result, plan(result, ProbeOptions()), table,
+                                watch=watch)
+    live = watch.snapshot()
+    assert [(o.origin_id, o.state, o.verdict) for o in live.probed] == [
+        ("api", "done", "unknown"), ("web", "done", "ok")]
+    assert live.verdict == out.verdict == "unknown"
