@@ -266,3 +266,18 @@ def test_a_probe_that_could_not_run_ends_in_the_live_view_too():
     assert [(o.origin_id, o.state, o.verdict) for o in live.probed] == [
         ("api", "done", "unknown"), ("web", "done", "ok")]
     assert live.verdict == out.verdict == "unknown"
+
+
+def test_the_edges_502_beside_an_unchecked_origin_names_that_origin_too():
+    from workers.diagnosis.distribution_verdict import distribution_verdict
+    from workers.models import EdgeAnswer, EdgeReading
+    from workers.models.distribution import UncheckedOrigin
+
+    out = diagnose(web_and(placeholder()), {"web": healthy()})
+    out.viewer = EdgeReading(answers=[EdgeAnswer(address="127.0.0.1", status_code=502)])
+    out.unchecked = [UncheckedOrigin("tpl", ["/t/*"], "unfilled placeholder", "unknown")]
+    verdict, reason = distribution_verdict(out, "/t/x")
+    assert verdict == "unknown" and reason is not None
+    assert reason.startswith("viewers get 502 from CloudFront's edge for GET /t/x")
+    assert reason.endswith("; not every origin viewers reach was checked — origin tpl: "
+                           "unfilled placeholder, serves /t/*")
