@@ -1419,8 +1419,12 @@ HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} byte
 MALFORMED_PARTS = {"headers": "headers", "body": "chunked body"}
 MALFORMED_LINE = "the line {line!r} ({said})"
 MALFORMED_FIX_SPACE = (
-    "Remove the space before the colon in the header {name!r}: send {fixed!r}. Find what "
+    "Remove the {what} before the colon in the header {name!r}: send {fixed!r}. Find what "
     "writes it (the application, or a proxy in front of it) and fix it there.")
+# The whitespace before the colon, named: "the tab", "the 2 spaces", "the spaces and tabs".
+WHITESPACE_NAMES = {" ": "space", "\t": "tab"}
+WHITESPACE_COUNT = "{count} {word}s"
+WHITESPACE_MIXED = "spaces and tabs"
 MALFORMED_LENIENT = (
     "AWS does not document what CloudFront does with such a response. It may read it "
     "leniently and pass the {status} on (HTTP asks a proxy to repair some of these faults, "

@@ -1370,7 +1370,17 @@ def _head_cut(target: TargetInfo, ip: str, first_bytes: str, fill: Facts) -> Dra
 
 
 # A header name (RFC 9110 token), whitespace, then the colon: RFC 9112 section 5.1 forbids it.
-_SPACE_BEFORE_COLON = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+:[ \t]*(.*)", re.S)
+_SPACE_BEFORE_COLON = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+)([ \t]+):[ \t]*(.*)", re.S)
+
+
+def _whitespace_named(run: str) -> str:
+    """The characters of ``run`` (spaces and tabs) as the fix names them: "space", "tab",
+    "2 spaces", "spaces and tabs"."""
+    kinds = set(run)
+    if len(kinds) > 1:
+        return catalog.WHITESPACE_MIXED
+    word = catalog.WHITESPACE_NAMES[run[0]]
+    return word if len(run) == 1 else say(catalog.WHITESPACE_COUNT, count=len(run), word=word)
 
 
 def _malformed(http: HttpResult, ip: str, status: str, fill: Facts) -> list[Draft]:
@@ -1382,7 +1392,8 @@ def _malformed(http: HttpResult, ip: str, status: str, fill: Facts) -> list[Draf
     rejected = say(catalog.MALFORMED_LINE, line=line, said=said) if line else said
     space = _SPACE_BEFORE_COLON.fullmatch(line or "")
     fix = (say(catalog.MALFORMED_FIX_SPACE, name=space.group(1),
-               fixed=f"{space.group(1)}: {space.group(2)}") if space is not None
+               what=_whitespace_named(space.group(2)),
+               fixed=f"{space.group(1)}: {space.group(3)}") if space is not None
            else catalog.MALFORMED_FIX)
     part = catalog.MALFORMED_PARTS.get(str(http.malformed), str(http.malformed))
     # h11 names the header when a Content-Length is invalid or conflicting ("bad
