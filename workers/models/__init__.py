@@ -22,6 +22,7 @@ from workers.models.request import (
 )
 from workers.models.results import (
     AddressReport,
+    BodyStop,
     BudgetCut,
     CertificateInfo,
     ChainAnalysis,
@@ -38,6 +39,7 @@ from workers.models.results import (
     OcspStaple,
     OtherCertificate,
     ResponsePart,
+    StalledHandshake,
     Status,
     TcpReason,
     TcpResult,
@@ -53,6 +55,7 @@ __all__ = [
     "ORIGIN_SSL_PROTOCOLS",
     "SCHEMA_VERSION",
     "AddressReport",
+    "BodyStop",
     "BudgetCut",
     "CertificateInfo",
     "ChainAnalysis",
@@ -82,6 +85,7 @@ __all__ = [
     "Report",
     "ResponsePart",
     "Severity",
+    "StalledHandshake",
     "Status",
     "TargetInfo",
     "TcpReason",

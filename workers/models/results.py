@@ -91,6 +91,18 @@ class HttpReason(StrEnum):
     TRUNCATED = "truncated"
 
 
+class BodyStop(StrEnum):
+    """Why origin502 stopped reading a body before its end: none of these is a finding."""
+
+    IDLE = "idle"  # a pause between packets (CloudFront's own read timeout is per packet)
+    TIME = "time"  # origin502's short overall cap on the body read
+    SIZE = "size"  # origin502's byte cap: a large object is not downloaded
+    DEADLINE = "deadline"  # the diagnosis's own budget
+    # The head is valid HTTP/1.1 that origin502's parser (h11) cannot frame, such as
+    # "Transfer-Encoding: gzip, chunked": the body is not read at all.
+    PARSER = "parser"
+
+
 class ResponsePart(StrEnum):
     """The part of an HTTP response, after a valid status line, that a strict HTTP/1.1
     parser rejected."""
@@ -155,6 +167,11 @@ class DnsResult:
     duration_ms: float = 0.0
     walk: DnsWalk | None = None  # set when resolution failed or was partial
     timeout_s: float | None = None  # how long the resolver was given, when it timed out
+    # Copies of the query sent (one every few seconds) when none was answered in time.
+    sends: int | None = None
+    # When both answers were in, ms after asking (a slow resolver or zone); None: none came.
+    answered_ms: float | None = None
+    budget_s: float | None = None  # how long the resolver was given, when it answered
 
 
 @dataclass
@@ -380,6 +397,15 @@ class Tls13Check:
 
 
 @dataclass
+class StalledHandshake:
+    """How far the origin's answer to the ClientHello got before the wait ran out."""
+
+    received: int = 0  # bytes received (TLS records, as they came)
+    server_hello: bool = False  # a whole ServerHello was among them
+    certificate: bool = False  # a whole Certificate message was among them
+
+
+@dataclass
 class TlsResult:
     status: Status
     reason: TlsReason | None = None
@@ -438,6 +464,8 @@ class TlsResult:
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
     cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
+    # When CloudFront's handshake got no complete answer in time: how far it got.
+    stalled: StalledHandshake | None = None
 
 
 @dataclass
@@ -487,6 +515,10 @@ class HttpResult:
     body_declared: int | None = None
     body_complete: bool | None = None
     body_cut_by: HttpReason | None = None
+    body_stopped: BodyStop | None = None  # why origin502 stopped reading first, when it did
+    # Valid HTTP/1.1 that origin502's parser cannot read (its own limit, not the origin's
+    # fault): what it was, in a sentence; nothing is judged from the part it could not read.
+    parser_limit: str | None = None
 
 
 @dataclass
