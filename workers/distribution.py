@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
-from workers.aws.path_patterns import concrete_path, pattern_matches
+from workers.aws.path_patterns import concrete_path, pattern_matches, request_parts
 from workers.aws.translate import origin_settings
 from workers.diagnosis.distribution_coverage import (
     PROBE_DID_NOT_RUN,
@@ -26,7 +26,13 @@ from workers.diagnosis.distribution_coverage import (
 from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
 from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
-from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
+from workers.models.distribution import (
+    HTTPS_VIEWERS_ONLY,
+    Behaviour,
+    DistributionReport,
+    OriginProbe,
+    worst_verdict,
+)
 from workers.models.distribution_live import VIEWER, OriginLive
 from workers.origin_groups import judge_groups
 from workers.target import TargetError, parse_target
@@ -38,10 +44,6 @@ log = logging.getLogger(__name__)
 
 MAX_PARALLEL_ORIGINS = 8
 MASK = "***"
-# Viewer protocol policies under which no HTTP viewer request reaches an origin: CloudFront
-# answers it at the edge (a redirect, or a refusal). DERIVED: the facts hold the policies' names
-# and AWS's advice to pair match-viewer with them, not this behaviour in so many words.
-HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
 
 
 class PlanError(ValueError):
@@ -56,11 +58,13 @@ class PlannedProbe:
 
 def select_behaviours(behaviours: list[Behaviour], path: str | None) -> list[Behaviour]:
     """Every behaviour a request can reach (none shadowed by earlier patterns), or the one
-    CloudFront picks for ``path`` (first match in order)."""
+    CloudFront picks for ``path`` (first match in order). Only the path is compared with the
+    patterns (facts §7.3), never its query string or fragment: `/a/b?f=.jpg` is not `*.jpg`'s."""
     if path is None:
         return [b for b in behaviours if not b.shadowed_by]
+    compared = request_parts(path)[0]
     for behaviour in behaviours:
-        if pattern_matches(behaviour.path_pattern, path):
+        if pattern_matches(behaviour.path_pattern, compared):
             return [behaviour]
     return behaviours[-1:]
 
@@ -71,6 +75,11 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
     dist = result.distribution
     if path is not None and not path.startswith("/"):
         raise PlanError(f"the path '{path}' must start with '/'")
+    if path is not None:
+        # The query string goes to the origin as typed. Whether CloudFront forwards it depends
+        # on the cache and origin request policies (facts §7.1), which are not modelled here;
+        # it does not change whether CloudFront can connect. The fragment never leaves a browser.
+        path = "".join(request_parts(path))
     if origin_id is not None and dist.origin(origin_id) is None:
         raise PlanError(f"the distribution {dist.id} has no origin '{origin_id}' (its origins: "
                         f"{', '.join(o.id for o in dist.origins)})")
@@ -148,7 +157,19 @@ def _https_viewers_only(item: PlannedProbe, behaviours: list[Behaviour]) -> None
     over HTTPS only: its HTTP port is not probed, and a note says why and when it would be."""
     settings = item.request.settings
     policies = {b.viewer_protocol_policy for b in behaviours}
-    if settings.protocol_policy != "match-viewer" or not policies <= HTTPS_VIEWERS_ONLY:
+    if settings.protocol_policy != "match-viewer":
+        return
+    if not policies <= HTTPS_VIEWERS_ONLY:
+        kept = [b for b in behaviours if b.https_viewers_only]
+        if kept:
+            # Both ports are probed, but what HTTP viewers get concerns only some behaviours.
+            item.probe.notes.append(
+                f"HTTP viewers reach this origin only through "
+                f"{', '.join(b.label for b in behaviours if not b.https_viewers_only)}: the "
+                f"viewer protocol policy of "
+                f"{', '.join(f'{b.label} ({b.viewer_protocol_policy})' for b in kept)} keeps "
+                "them at the edge (derived from the policy's name), so the answer over HTTP "
+                "concerns the others alone")
         return
     item.request = replace(item.request, settings=replace(settings, protocol_policy="https-only"))
     named = ", ".join(f"{b.label} ({b.viewer_protocol_policy})" for b in behaviours)
@@ -173,8 +194,10 @@ def viewer_request(result: LookupResult, options: ProbeOptions,
         hostname = parse_target(host).hostname
     except TargetError:
         return None
+    # As a browser sends it: the query string kept, the fragment not.
+    sent = "".join(request_parts(path)) if path else "/"
     return ProbeRequest(hostname=hostname, display=host, options=options,
-                        settings=OriginSettings(path=path or "/", connection_attempts=1))
+                        settings=OriginSettings(path=sent or "/", connection_attempts=1))
 
 
 def diagnose_distribution(typed: str, result: LookupResult, planned: list[PlannedProbe],

@@ -57,6 +57,7 @@ def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
                          EXIT_USAGE, as_json, target)
         return None
     url = site_url(target) if name is None else None
+    selection = ""
     if url is not None:
         # A site's URL: look its name up (the path, unless --path says otherwise, picks the
         # behaviour), rather than probe CloudFront's edge as an origin and then advise the
@@ -64,17 +65,19 @@ def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
         name = url[0]
         if url[1] and not opts.get("path"):
             opts = {**opts, "path": url[1]}
+            selection = f"the typed URL's path {url[1]} picks another behaviour" + (
+                ", or --origin" if origin_id else "")
     if name is None:
         if origin_id:
             return _fail("--origin needs a site name, a d….cloudfront.net name or a "
                          "distribution id", EXIT_USAGE, as_json, target)
         return None
     return _run(name, access, as_json=as_json, no_aia=no_aia, origin_id=origin_id, opts=opts,
-                budget=budget)
+                budget=budget, selection=selection)
 
 
 def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id: str | None,
-         opts: dict[str, Any], budget: float | None) -> int | None:
+         opts: dict[str, Any], budget: float | None, selection: str = "") -> int | None:
     from workers.aws.errors import LookupFailed
     from workers.aws.lookup import look_up
     from workers.aws.session import cloudfront_client
@@ -87,6 +90,7 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
             return None
         return _fail(f"could not look {name} up in AWS ({access.source}): {exc.message}",
                      EXIT_LOOKUP, as_json, name)
+    result.distribution.selection = selection
 
     from functools import partial
 

@@ -522,6 +522,17 @@ def fail_sentence(report: Report) -> str:
     return _sentence(found) if found is not None else VERDICT_WORDS[Verdict.FAIL]
 
 
+def scheme_words(report: Report, scheme: str) -> tuple[str, list[str]] | None:
+    """For a match-viewer origin whose HTTP and HTTPS viewers fare differently: what the
+    viewers of ``scheme`` alone get, in a few words, and their statuses; None when they meet
+    no error, or when one outcome holds for all viewers."""
+    per = viewer_outcomes(report)
+    found = per[scheme] if per is not None else None
+    if found is None:
+        return None
+    return _words(found), [*found.statuses, *found.passed]
+
+
 def fail_words(report: Report) -> str:
     """fail_sentence in a few words ("502 expected", "HTTP viewers: origin answers 503;
     HTTPS viewers: no error found")."""

@@ -7,7 +7,7 @@ Shared by the terminal, Slack and --json (through workers.headline), so they nev
 
 from __future__ import annotations
 
-from workers.headline import outcome, short_verdict
+from workers.headline import outcome, scheme_words, short_verdict, viewer_outcomes
 from workers.models.distribution import (
     FAILS_OVER,
     NO_FAILOVER,
@@ -55,6 +55,10 @@ CUSTOM_PAGE = ("in place of the {code}, viewers probably get your custom error p
                "with status {status} (a custom error response; AWS's text does not state it "
                "outright)")
 CUSTOM_PAGE_WORDS = "probably your page {page} ({status}) instead"
+# When viewers may get one of several statuses (a silently dropped connection: 502 or 504,
+# which one is UNCONFIRMED, facts §1.3) and a page covers only some: it holds only for those.
+CUSTOM_PAGE_IF = "if CloudFront answers {code} rather than {others} (which one is not certain), "
+CUSTOM_PAGE_IF_WORDS = "if it is {code}, "
 
 
 def _and(items: list[str]) -> str:
@@ -144,20 +148,33 @@ def _page_status(page: CustomErrorResponse) -> str:
     return page.response_code or str(page.error_code)
 
 
+def _other_codes(page: CustomErrorResponse, statuses: list[str]) -> list[str]:
+    """The statuses viewers may get instead of the one ``page`` replaces."""
+    codes = dict.fromkeys(s.split(" ", 1)[0] for s in statuses)
+    return [c for c in codes if c != str(page.error_code)]
+
+
 def custom_page_sentence(dist: Distribution, statuses: list[str]) -> str | None:
     pages = custom_pages(dist, statuses)
     if not pages:
         return None
-    return "; ".join(CUSTOM_PAGE.format(code=p.error_code, page=p.page_path,
-                                        status=_page_status(p)) for p in pages)
+    said = []
+    for page in pages:
+        others = _other_codes(page, statuses)
+        condition = CUSTOM_PAGE_IF.format(code=page.error_code, others=" or ".join(others)) \
+            if others else ""
+        said.append(condition + CUSTOM_PAGE.format(code=page.error_code, page=page.page_path,
+                                                   status=_page_status(page)))
+    return "; ".join(said)
 
 
 def custom_page_words(dist: Distribution, statuses: list[str]) -> str | None:
     pages = custom_pages(dist, statuses)
     if not pages:
         return None
-    return "; ".join(CUSTOM_PAGE_WORDS.format(page=p.page_path, status=_page_status(p))
-                     for p in pages)
+    return "; ".join(
+        (CUSTOM_PAGE_IF_WORDS.format(code=p.error_code) if _other_codes(p, statuses) else "")
+        + CUSTOM_PAGE_WORDS.format(page=p.page_path, status=_page_status(p)) for p in pages)
 
 
 def _groups_of(report: DistributionReport, probe: OriginProbe) -> dict[str, GroupOutcome]:
@@ -183,9 +200,7 @@ def probe_words(report: DistributionReport, probe: OriginProbe) -> str | None:
         words = group_words(group, probe) if group is not None else None
         # A probe made unknown (its two possible names disagree) has no certain words.
         if words is None and probe.report.verdict == "fail" and probe.verdict != "unknown":
-            words = short_verdict(probe.report)
-            page = custom_page_words(report.distribution, _own_statuses(probe))
-            words += f"; {page}" if page else ""
+            words = _plain_words(report.distribution, probe, label)
         if words is not None:
             parts.append((label, words))
     if not parts:
@@ -193,6 +208,25 @@ def probe_words(report: DistributionReport, probe: OriginProbe) -> str | None:
     if len({w for _, w in parts}) == 1 and len(parts) == len(probe.behaviours):
         return parts[0][1]
     return "; ".join(f"{label}: {words}" for label, words in parts)
+
+
+def _plain_words(dist: Distribution, probe: OriginProbe, label: str) -> str | None:
+    """What the viewers of one behaviour get from a failing origin no group changes, with the
+    owner's page if one replaces it. A match-viewer origin's HTTP viewers are left out for a
+    behaviour that keeps them at the edge: their error is not its viewers' (re-audit W2)."""
+    if probe.report is None:
+        return None
+    behaviour = next((b for b in dist.behaviours if b.label == label), None)
+    if behaviour is not None and behaviour.https_viewers_only \
+            and viewer_outcomes(probe.report) is not None:
+        said = scheme_words(probe.report, "https")
+        if said is None:
+            return None  # its HTTPS viewers meet no error
+        words, statuses = said
+    else:
+        words, statuses = short_verdict(probe.report), _own_statuses(probe)
+    page = custom_page_words(dist, statuses)
+    return words + (f"; {page}" if page else "")
 
 
 def probe_notes(report: DistributionReport, probe: OriginProbe) -> list[str]:
@@ -232,8 +266,9 @@ def distribution_clauses(report: DistributionReport) -> list[str]:
             said = SPARE_CLAUSE.format(failover=group.failover, primary=group.primary)
         if said is not None:
             clauses.append(FOR_BEHAVIOUR.format(behaviour=group.behaviour, sentence=said))
-    statuses = [s for p in report.probes if p.verdict == "fail" for s in _own_statuses(p)]
-    page = custom_page_sentence(report.distribution, list(dict.fromkeys(statuses)))
-    if page is not None:
-        clauses.append(page)
+    # Per failing origin: the statuses one origin's viewers may get are alternatives (a page
+    # for one of them holds only "if" it is that one); two origins' statuses are not.
+    pages = dict.fromkeys(custom_page_sentence(report.distribution, _own_statuses(p))
+                          for p in report.probes if p.verdict == "fail")
+    clauses.extend(page for page in pages if page is not None)
     return clauses

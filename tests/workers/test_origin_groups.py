@@ -183,6 +183,30 @@ def test_a_custom_error_page_is_named_as_what_viewers_probably_get():
     assert "/404.html" not in distribution_sentence(out)
 
 
+def test_a_page_for_one_of_two_possible_statuses_is_said_as_a_condition():
+    """A dropped connection is CloudFront's 502 or 504 (facts §1.3); a page for 504 only does
+    not replace the 502 (re-audit W3). A page for the one status a refusal gives stays plain."""
+    dropped = Finding(code="PORT_TIMEOUT", severity="error", summary="connections dropped",
+                      evidence={"port": 443})
+    page = CustomErrorResponse(504, "/sorry.html", "200")
+    out = diagnose(distribution(errors=[page]),
+                   {"web": dataclasses.replace(report(fail=False), verdict="fail",
+                                               findings=[dropped]),
+                    "primary": healthy(), "backup": healthy()})
+    web = probe(out, "web")
+    assert probe_words(out, web) == "502 or 504 expected; if it is 504, probably your page " \
+        "/sorry.html (200) instead"
+    assert any(n.startswith("if CloudFront answers 504 rather than 502 (which one is not "
+                            "certain), in place of the 504") for n in web.notes)
+    assert "if CloudFront answers 504 rather than 502" in distribution_sentence(out)
+    only = diagnose(distribution(errors=[page]), {"web": dataclasses.replace(
+        report(fail=False), verdict="fail", findings=[Finding(
+            code="ORIGIN_RESPONSE_TIMEOUT", severity="error", summary="no answer in time",
+            evidence={})]), "primary": healthy(), "backup": healthy()})
+    assert probe_words(only, probe(only, "web")) == "504 expected; probably your page " \
+        "/sorry.html (200) instead"
+
+
 def test_a_custom_error_entry_without_a_page_changes_nothing():
     out = diagnose(distribution(errors=[CustomErrorResponse(502)]),
                    {"web": refused(), "primary": healthy(), "backup": healthy()})

@@ -273,17 +273,29 @@ def _note_shadowed(dist: Distribution) -> None:
     """Mark the behaviours no request reaches (an earlier pattern takes every path theirs
     matches), and warn: the owner most likely meant them to serve those paths."""
     found = reaches([b.path_pattern for b in dist.behaviours])
-    for behaviour, reach in zip(dist.behaviours, found, strict=True):
+    last = len(dist.behaviours) - 1
+    for index, (behaviour, reach) in enumerate(zip(dist.behaviours, found, strict=True)):
         behaviour.shadowed_by = list(reach.shadowed_by)
         behaviour.reach_note = reach.undecided
         if reach.shadowed_by:
-            takers = ", ".join(reach.shadowed_by)
+            # Named are the earlier behaviours that take paths: one shadowed itself takes none,
+            # and moving or removing it would change nothing.
+            unshadowed = {b.path_pattern for b in dist.behaviours[:index] if not b.shadowed_by}
+            named = [p for p in reach.shadowed_by if p in unshadowed] or reach.shadowed_by
+            takers = ", ".join(named)
+            many = len(named) > 1
+            # The default behaviour is always listed last and its pattern is always * (facts
+            # §7.3): it cannot be moved ahead, so the advice is about the patterns before it.
+            advice = (f"the default behaviour cannot be moved or given another pattern (it is "
+                      f"always last, with *), so change or remove the "
+                      f"behaviour{'s' if many else ''} {takers} if the default should serve "
+                      "those paths") if index == last else (
+                      f"list it before {takers} if it should serve those paths")
             dist.notes.append(
                 f"behaviour {behaviour.label} is shadowed: CloudFront gives a path to the first "
                 f"behaviour whose pattern matches, and {takers}, listed before it, "
-                f"{'takes' if len(reach.shadowed_by) == 1 else 'take'} every path it matches, "
-                f"so no request reaches it (its origin is not probed for it); list it before "
-                f"{takers} if it should serve those paths")
+                f"{'take' if many else 'takes'} every path it matches, "
+                f"so no request reaches it (its origin is not probed for it); {advice}")
 
 
 def _origin(raw: Mapping[str, Any], params: Mapping[str, str]

@@ -90,6 +90,15 @@ class _Glob:
         return self.accepts(states)
 
 
+def request_parts(target: str) -> tuple[str, str]:
+    """A request target (`/a/b.jpg?v=2#top`) as (the path CloudFront compares with the
+    patterns, the query string with its `?` or ""). The fragment is dropped: a browser never
+    sends it, so neither CloudFront nor its origin sees it (URL syntax, not CloudFront text)."""
+    target = target.partition("#")[0]
+    path, mark, query = target.partition("?")
+    return path, mark + query
+
+
 def pattern_matches(pattern: str, path: str) -> bool:
     """CloudFront's path-pattern match: `*` any characters, `?` one; case-sensitive."""
     return _Glob(pattern).matches(path)

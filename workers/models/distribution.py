@@ -70,6 +70,12 @@ class EdgeFunction:
     arn: str
 
 
+# Viewer protocol policies under which no HTTP viewer request reaches an origin: CloudFront
+# answers it at the edge (a redirect, or a refusal). DERIVED: the facts hold the policies' names
+# and AWS's advice to pair match-viewer with them, not this behaviour in so many words.
+HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
+
+
 @dataclass
 class Behaviour:
     path_pattern: str  # "*" for the default behaviour
@@ -94,6 +100,11 @@ class Behaviour:
     def label(self) -> str:
         return "default (*)" if self.path_pattern == "*" else self.path_pattern
 
+    @property
+    def https_viewers_only(self) -> bool:
+        """Whether only HTTPS viewer requests reach its origin (see HTTPS_VIEWERS_ONLY)."""
+        return self.viewer_protocol_policy in HTTPS_VIEWERS_ONLY
+
 
 @dataclass
 class Distribution:
@@ -116,6 +127,9 @@ class Distribution:
     behaviours: list[Behaviour] = field(default_factory=list)
     custom_error_responses: list[CustomErrorResponse] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What chose the behaviours probed when it was not --path / --origin (a typed URL's path),
+    # so that an origin left out is not blamed on options nobody gave. "" otherwise.
+    selection: str = ""
 
     def origin(self, origin_id: str) -> DistOrigin | None:
         return next((o for o in self.origins if o.id == origin_id), None)
@@ -132,7 +146,7 @@ class Distribution:
         if all(b.shadowed_by for b in serving):
             return (f"no request reaches it: {', '.join(b.label for b in serving)} "
                     f"{'is' if len(serving) == 1 else 'are'} shadowed by earlier behaviours")
-        return "not selected (--path / --origin)"
+        return f"not selected ({self.selection or '--path / --origin'})"
 
 
 @dataclass

@@ -135,3 +135,31 @@ def test_a_custom_error_page_is_what_viewers_probably_see(aws, pki):
         "Viewers would get errors from origin primary; in place of the 502, viewers probably get "
         "your custom error page /maintenance.html with status 200 (a custom error response; "
         "AWS's text does not state it outright).")
+
+
+def test_a_page_for_504_only_holds_only_if_the_drop_is_a_504(aws, pki):
+    """re-audit W3: an origin that drops connections gives viewers 502 or 504 (which one is
+    UNCONFIRMED, facts §1.3); the owner's page for 504 replaces only the 504, so it is said
+    under that condition, never as what viewers get."""
+    from tests.support.ports import DroppingPort
+
+    client, _front = aws
+    with DroppingPort() as dropping:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("primary", "primary.shop.test", https_port=dropping.port,
+                                   attempts=1, connect_timeout=1)],
+            default=behaviour("primary"),
+            error_responses=[{"ErrorCode": 504, "ResponsePagePath": "/sorry.html",
+                              "ResponseCode": "200", "ErrorCachingMinTTL": 10}])
+        as_json = run(pki, "--json")
+        text = run(pki)
+    data = json.loads(as_json.stdout)
+    assert as_json.exit_code == 1 and data["verdict"] == "fail"
+    assert data["headline"]["sentence"].endswith(
+        "if CloudFront answers 504 rather than 502 (which one is not certain), in place of the "
+        "504, viewers probably get your custom error page /sorry.html with status 200 (a custom "
+        "error response; AWS's text does not state it outright).")
+    flat = " ".join(text.stdout.split())
+    assert "502 or 504 expected; if it is 504, probably your page /sorry.html (200) instead" \
+        in flat

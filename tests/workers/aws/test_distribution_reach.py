@@ -167,3 +167,112 @@ def test_an_origin_no_behaviour_uses_says_so(aws, pki):
     assert "old (old.shop.test) — serves no behaviour; not probed: no cache behaviour routes " \
         "to it" in flat
     assert "--path / --origin" not in flat
+
+
+def _jpg_on_a_closed_origin(client, web_port: int) -> None:
+    create_distribution(
+        client, aliases=["www.shop.test"],
+        origins=[custom_origin("web", "web.shop.test", https_port=web_port),
+                 custom_origin("img", "img.shop.test", https_port=closed_port())],
+        default=behaviour("web"), behaviours=[behaviour("img", "*.jpg")])
+
+
+def _probed(result) -> dict[str, list[str]]:
+    origins = json.loads(result.stdout)["distribution"]["origins"]
+    return {o["id"]: [p["path"] for p in o["probes"]] for o in origins if o["probes"]}
+
+
+def test_a_urls_query_string_does_not_pick_the_behaviour(aws, pki):
+    """re-audit R1/W1: CloudFront compares the path with the patterns, so a cache-busting
+    `?v=2` leaves /a/b.jpg with *.jpg (its origin's closed port is the viewers' 502), and
+    `?f=.jpg` does not make /a/b a .jpg. The query string is still sent to the origin."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        _jpg_on_a_closed_origin(client, web.port)
+        common = [*resolve("web.shop.test", "img.shop.test"), "--ca-file", pki["ca"], "--json"]
+        url = run("https://www.shop.test/a/b.jpg?v=2", *common)
+        url_text = run("https://www.shop.test/a/b.jpg?v=2", *common[:-1])
+        typed = run("www.shop.test", "--path", "/a/b.jpg?v=2", *common)
+        not_jpg = run("www.shop.test", "--path", "/a/b?f=.jpg", *common)
+    assert url.exit_code == 1, url.output
+    assert _probed(url) == {"img": ["/a/b.jpg?v=2"]}
+    assert json.loads(url.stdout)["verdict"] == "fail"
+    assert typed.exit_code == 1, typed.output
+    assert _probed(typed) == {"img": ["/a/b.jpg?v=2"]}
+    assert not_jpg.exit_code == 0, not_jpg.output
+    assert _probed(not_jpg) == {"web": ["/a/b?f=.jpg"]}
+    # re-audit W5: no option was given, so none is named; the URL's path chose.
+    flat = " ".join(url_text.stdout.split())
+    assert "web (web.shop.test) — serves default (*); not probed: not selected (the typed " \
+        "URL's path /a/b.jpg?v=2 picks another behaviour)" in flat
+    assert "--path / --origin" not in flat
+
+
+def test_a_fragment_is_never_sent(aws, pki):
+    """A browser keeps `#…` to itself: the behaviour is picked without it and the origin is
+    asked for the path (and query) alone."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        _jpg_on_a_closed_origin(client, web.port)
+        result = run("www.shop.test", "--path", "/a/b.jpg?v=2#top",
+                     *resolve("web.shop.test", "img.shop.test"), "--ca-file", pki["ca"],
+                     "--json")
+    assert result.exit_code == 1, result.output
+    assert _probed(result) == {"img": ["/a/b.jpg?v=2"]}
+
+
+def test_a_shadowed_default_is_not_advised_to_move(aws, pki):
+    """re-audit W4: a behaviour `*` listed first shadows /api/* and the default. The default
+    cannot be listed anywhere but last (facts §7.3), so the advice for it is about the `*`
+    behaviour; /api/* may still be listed before it."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
+                     custom_origin("v2", "v2.shop.test", https_port=closed_port())],
+            default=behaviour("web"),
+            behaviours=[behaviour("web", "*"), behaviour("v2", "/api/*")])
+        result = run("www.shop.test", *resolve("web.shop.test", "v2.shop.test"),
+                     "--ca-file", pki["ca"], "--json")
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.stdout)["distribution"]["notes"]
+    shadowed = [n for n in notes if "is shadowed" in n]
+    assert len(shadowed) == 2
+    api, default = shadowed
+    assert "behaviour /api/* is shadowed" in api and "list it before *" in api
+    assert "list it before" not in default
+    assert "cannot be moved" in default and "change or remove the behaviour *" in default
+
+
+@pytest.mark.parametrize("secure_first", [False, True])
+def test_http_viewers_words_name_only_the_behaviours_they_reach(aws, pki, secure_first):
+    """re-audit W2: a match-viewer origin with its HTTP port closed, reached by /open/*
+    (allow-all) and /secure/* (https-only): only /open/*'s HTTP viewers get the 502, so the
+    line names /open/* and says nothing of the sort for /secure/*."""
+    client, _front = aws
+    web_leaf, app_leaf = leaf(pki, "web.shop.test"), leaf(pki, "app.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web, \
+            TlsOrigin([app_leaf, pki["inter"]], app_leaf) as app:
+        allowing = with_viewers("app", "/open/*", "allow-all")
+        refusing = with_viewers("app", "/secure/*", "https-only")
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
+                     custom_origin("app", "app.shop.test", https_port=app.port,
+                                   http_port=closed_port(), policy="match-viewer")],
+            default=behaviour("web"),
+            behaviours=[refusing, allowing] if secure_first else [allowing, refusing])
+        text = run("www.shop.test", *resolve("web.shop.test", "app.shop.test"),
+                   "--ca-file", pki["ca"])
+    assert text.exit_code == 1, text.output
+    flat = " ".join(text.stdout.split())
+    served = "/secure/*, /open/*" if secure_first else "/open/*, /secure/*"
+    assert f"— serves {served}: /open/*: HTTP viewers: 502 expected; HTTPS viewers: no error " \
+        "found" in flat
+    assert "/secure/*: HTTP viewers" not in flat
+    assert "HTTP viewers reach this origin only through /open/*: the viewer protocol policy " \
+        "of /secure/* (https-only) keeps them at the edge" in flat
