@@ -19,6 +19,7 @@ from workers.aws.translate import concrete_path, origin_settings, pattern_matche
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
 from workers.models.distribution_live import VIEWER, OriginLive
+from workers.models.record import Record
 from workers.target import TargetError, parse_target
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ class PlanError(ValueError):
     """--path / --origin that do not fit the distribution; one line (bad input, exit 2)."""
 
 
-@dataclass
-class PlannedProbe:
+@dataclass(eq=False, repr=False)
+class PlannedProbe(Record):
     probe: OriginProbe
     request: ProbeRequest
 

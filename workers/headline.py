@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from workers.diagnosis.catalog import CATALOG, Predicts
 from workers.models import Finding, Report, Severity, Verdict
 from workers.models.distribution import DistributionReport
+from workers.models.record import FrozenRecord
 from workers.wording import VERDICT_WORDS, layer_of, title_of
 
 WARN_SURE = "CloudFront can connect, with warnings"
@@ -200,8 +201,8 @@ def predicted(finding: Finding) -> Predicts:
     return entry.predicts
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, eq=False, repr=False)
+class Outcome(FrozenRecord):
     """What viewers get because of a set of error findings."""
 
     statuses: tuple[str, ...]  # CloudFront's own: "502", "504"

@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.models.edge import EdgeReading
+from workers.models.record import Record
 from workers.models.report import Report
 from workers.models.serialize import from_dict, to_dict
 
 DISTRIBUTION_SCHEMA = 1
 
 
-@dataclass
-class DistOrigin:
+@dataclass(eq=False, repr=False)
+class DistOrigin(Record):
     """One origin of the distribution with the settings that decide how CloudFront reaches it."""
 
     id: str
@@ -42,15 +43,15 @@ class DistOrigin:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
-class OriginGroupInfo:
+@dataclass(eq=False, repr=False)
+class OriginGroupInfo(Record):
     id: str
     members: list[str]  # origin ids, primary first
     failover_status_codes: list[int] = field(default_factory=list)
 
 
-@dataclass
-class EdgeFunction:
+@dataclass(eq=False, repr=False)
+class EdgeFunction(Record):
     """A Lambda@Edge or CloudFront Functions association on a behaviour."""
 
     kind: str  # "lambda@edge" | "cloudfront-function"
@@ -58,8 +59,8 @@ class EdgeFunction:
     arn: str
 
 
-@dataclass
-class Behaviour:
+@dataclass(eq=False, repr=False)
+class Behaviour(Record):
     path_pattern: str  # "*" for the default behaviour
     target_id: str  # an origin id or an origin-group id
     origin_ids: list[str]  # the origins it reaches (a group's members, primary first)
@@ -76,8 +77,8 @@ class Behaviour:
         return "default (*)" if self.path_pattern == "*" else self.path_pattern
 
 
-@dataclass
-class Distribution:
+@dataclass(eq=False, repr=False)
+class Distribution(Record):
     id: str
     domain_name: str
     aliases: list[str] = field(default_factory=list)
@@ -98,8 +99,8 @@ class Distribution:
         return next((o for o in self.origins if o.id == origin_id), None)
 
 
-@dataclass
-class OriginProbe:
+@dataclass(eq=False, repr=False)
+class OriginProbe(Record):
     """One origin probed as a set of behaviours reaches it (same Host, same settings)."""
 
     origin_id: str
@@ -114,14 +115,14 @@ class OriginProbe:
     report: Report | None = None
 
 
-@dataclass
-class LookupCost:
+@dataclass(eq=False, repr=False)
+class LookupCost(Record):
     api_calls: int = 0
     duration_ms: float = 0.0
 
 
-@dataclass
-class DistributionReport:
+@dataclass(eq=False, repr=False)
+class DistributionReport(Record):
     """The answer for a distribution: a verdict per probed origin, and the worst one overall."""
 
     input: str

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.models.distribution import worst_verdict
+from workers.models.record import Record
 from workers.models.serialize import from_dict, to_dict
 
 PROBING, PROVISIONAL, DONE = "probing", "provisional", "done"
@@ -25,8 +26,8 @@ LIVE_KIND = "distribution-live"
 AS_ORIGIN_STEP = "on no distribution: probed as an origin"
 
 
-@dataclass
-class OriginLive:
+@dataclass(eq=False, repr=False)
+class OriginLive(Record):
     """One probe of the distribution (an origin as a set of behaviours reaches it, or the
     viewer side) as it stands."""
 
@@ -52,8 +53,8 @@ class OriginLive:
     waiting: dict[str, str] = field(default_factory=dict)  # layer -> "no answer for 6 of 10 s"
 
 
-@dataclass
-class DistributionLive:
+@dataclass(eq=False, repr=False)
+class DistributionLive(Record):
     origins: list[OriginLive] = field(default_factory=list)
     kind: str = LIVE_KIND
 
