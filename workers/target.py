@@ -31,6 +31,8 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ParsedTarget(FrozenRecord):
+    """A target as typed, taken apart: name, scheme, port and path."""
+
     hostname: str  # punycode, lower case, or a canonical IP literal
     display: str
     is_ip_literal: bool

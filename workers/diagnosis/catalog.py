@@ -112,6 +112,8 @@ class Prose(str):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Entry(FrozenRecord):
+    """How one finding code is worded, how severe it is and where to read more."""
+
     severity: Severity
     title: str
     summary: str  # the one-line evidence, a template filled with the rule's measured facts

@@ -29,6 +29,8 @@ class Note(Record):
 
 @dataclass(eq=False, repr=False)
 class Draft(Record):
+    """A finding a rule has made, before it is worded."""
+
     code: FindingCode
     address: str | None  # the address it concerns; None: the origin as a whole
     evidence: Facts  # the measured values the finding shows (and its templates use)

@@ -28,6 +28,8 @@ class Verdict(StrEnum):
 
 @dataclass(eq=False, repr=False)
 class TargetInfo(Record):
+    """The origin probed and the CloudFront settings it was probed with."""
+
     hostname: str
     display: str
     is_ip_literal: bool
@@ -51,6 +53,8 @@ class TargetInfo(Record):
 
 @dataclass(eq=False, repr=False)
 class Report(Record):
+    """A whole diagnosis: the target, the verdict, the findings and what each probe saw."""
+
     target: TargetInfo
     verdict: Verdict
     findings: list[Finding]

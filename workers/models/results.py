@@ -161,6 +161,8 @@ class BudgetCut(Record):
 
 @dataclass(eq=False, repr=False)
 class TcpResult(Record):
+    """The TCP connection to one address and port: made, refused or timed out."""
+
     status: Status
     reason: TcpReason | None = None
     attempts: int = 0
@@ -366,6 +368,8 @@ class Tls13Check(Record):
 
 @dataclass(eq=False, repr=False)
 class TlsResult(Record):
+    """The TLS handshakes with one address as CloudFront would make them, and what they showed."""
+
     status: Status
     reason: TlsReason | None = None
     sni: str | None = None
@@ -427,6 +431,8 @@ class TlsResult(Record):
 
 @dataclass(eq=False, repr=False)
 class HttpResult(Record):
+    """The request CloudFront would send over the connection, and the origin's answer."""
+
     status: Status
     reason: HttpReason | None = None
     request_host: str | None = None
@@ -477,6 +483,8 @@ class ConnectionProbe(Record):
 
 @dataclass(eq=False, repr=False)
 class AddressReport(Record):
+    """One address of the origin and the probes of each connection to it."""
+
     address: str
     family: str  # "ipv4" or "ipv6"
     private_reason: str | None = None  # why the address is not public, when it is not

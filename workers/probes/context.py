@@ -24,6 +24,8 @@ class ResolverUnavailable(RuntimeError):
 
 @dataclass(eq=False, repr=False)
 class ProbeContext(Record):
+    """What every probe of one diagnosis shares: the options and the time left."""
+
     options: ProbeOptions  # how origin502 probes; what it probes is the Target
     deadline: float  # time.monotonic() value after which nothing new is started
     # The seconds the whole diagnosis was given (origin502's own budget, not a CloudFront

@@ -29,6 +29,8 @@ BOTH_SCHEMES = frozenset({"https", "http"})
 
 @dataclass(frozen=True, eq=False, repr=False)
 class LayerProbe(FrozenRecord):
+    """The probe of one layer, its result type and the schemes it runs for."""
+
     layer: Layer
     run: Probe
     result: type[LayerResult]  # the layer's result type, for "not run"

@@ -132,6 +132,8 @@ def _ask_for_status(context: ssl.SSLContext) -> bool:
 
 @dataclass(eq=False, repr=False)
 class Handshake(Record):
+    """One TLS handshake: completed (with its stream) or how it failed."""
+
     ok: bool
     sock: TlsStream | None = None
     protocol: str | None = None
