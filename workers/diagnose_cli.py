@@ -34,9 +34,11 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROBE = 0, 1, 2, 3
 @click.option("--origin", "origin_id", default=None, metavar="ID",
               help="With a distribution: probe only the origin with this id.")
 @click.option("--budget", type=click.FloatRange(0.1, 3600), default=None, metavar="SECONDS",
-              help="origin502's own time limit for the whole diagnosis [default: what "
-              "CloudFront itself may wait (attempts × connection timeout + response timeout, "
-              "per scheme) plus 15 s]. A wait it cuts short is reported as not checked.")
+              help="origin502's own time limit for the whole diagnosis of an origin; for a "
+              "distribution, for each origin's diagnosis (they run side by side) [default: "
+              "what CloudFront itself may wait (attempts × connection timeout + response "
+              "timeout, per scheme) plus 15 s]. A wait it cuts short is reported as not "
+              "checked.")
 def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | None,
              role_arn: str | None, origin_id: str | None, budget: float | None,
              **opts: Any) -> None:
@@ -60,7 +62,7 @@ def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | Non
         sys.exit(EXIT_USAGE)
     handled = maybe_diagnose_distribution(
         target, as_json=as_json, no_aia=no_aia, aws_profile=aws_profile, role_arn=role_arn,
-        origin_id=origin_id, opts=opts)
+        origin_id=origin_id, opts=opts, budget=budget)
     if handled is not None:
         sys.exit(handled)
 
@@ -70,16 +72,24 @@ def diagnose(target: str, *, as_json: bool, no_aia: bool, aws_profile: str | Non
 
     run = partial(engine, budget=budget)
 
+    from workers.resolve_option import check_origin_resolve
+
     try:
         request = build_request(target, allow_private=True, **opts)
+        warnings = check_origin_resolve(request.options.resolve, request.hostname,
+                                        request.settings.host_header)
     except TargetError as exc:
         click.echo(f"origin502: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    for warning in warnings:
+        click.echo(f"origin502: {warning}", err=True)
     if no_aia:
         request = replace(request, options=replace(request.options, fetch_aia=False))
     if as_json:
+        from workers.headline_json import report_document
+
         report = run(request)
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(json.dumps(report_document(report, warnings), indent=2))
     else:
         from workers.terminal import render_report, run_with_progress
 

@@ -20,6 +20,7 @@ from workers.aws.access import (
     is_distribution_id,
     lookup_name,
 )
+from workers.resolve_option import Pairs, resolve_words, unused_names
 from workers.target import TargetError
 
 if TYPE_CHECKING:
@@ -35,9 +36,11 @@ _REPLACED = ("protocol_policy", "https_port", "http_port", "host_header")
 
 def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
                                 aws_profile: str | None, role_arn: str | None,
-                                origin_id: str | None, opts: dict[str, Any]) -> int | None:
+                                origin_id: str | None, opts: dict[str, Any],
+                                budget: float | None = None) -> int | None:
     """The exit status when the target was handled as a distribution, else None (probe the
-    target as an origin, as before)."""
+    target as an origin, as before). ``budget`` is --budget: each origin's probe (and the
+    viewer side's) gets it, as one origin's diagnosis does."""
     try:
         access = aws_access_from(aws_profile, role_arn)
     except AwsAccessError as exc:
@@ -57,11 +60,12 @@ def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
             return _fail("--origin needs a site name, a d….cloudfront.net name or a "
                          "distribution id", EXIT_USAGE, as_json, target)
         return None
-    return _run(name, access, as_json=as_json, no_aia=no_aia, origin_id=origin_id, opts=opts)
+    return _run(name, access, as_json=as_json, no_aia=no_aia, origin_id=origin_id, opts=opts,
+                budget=budget)
 
 
 def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id: str | None,
-         opts: dict[str, Any]) -> int | None:
+         opts: dict[str, Any], budget: float | None) -> int | None:
     from workers.aws.errors import LookupFailed
     from workers.aws.lookup import look_up
     from workers.aws.session import cloudfront_client
@@ -75,9 +79,13 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
         return _fail(f"could not look {name} up in AWS ({access.source}): {exc.message}",
                      EXIT_LOOKUP, as_json, name)
 
+    from functools import partial
+
     from workers.distribution import PlanError, plan, viewer_request
-    from workers.engine import diagnose as run
+    from workers.engine import diagnose as engine
     from workers.options import build_options
+
+    run = partial(engine, budget=budget)
 
     ignored = [f"--{key.replace('_', '-')}" for key in _REPLACED if opts.get(key)]
     if ignored:
@@ -91,9 +99,14 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     except (PlanError, TargetError) as exc:
         return _fail(str(exc), EXIT_USAGE, as_json, name)
     viewer = viewer_request(result, options, opts.get("path"))
+    warnings = _unused_resolve(options.resolve, planned, viewer)
+    for warning in warnings:
+        click.echo(f"origin502: {warning}", err=True)
     report = _diagnose(name, result, planned, run, viewer, live=not as_json)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        from workers.headline_json import distribution_document
+
+        click.echo(json.dumps(distribution_document(report, warnings), indent=2))
     else:
         from workers.terminal_distribution import render_distribution
 
@@ -103,6 +116,22 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     if report.has_errors:
         return EXIT_FINDINGS
     return EXIT_LOOKUP if report.probe_error else EXIT_OK
+
+
+def _unused_resolve(pairs: Pairs, planned: list[PlannedProbe],
+                    viewer: ProbeRequest | None) -> list[str]:
+    """One warning naming the --resolve entries that match no name this run looks up (the
+    origins probed and the site read from the viewer side), known only after the lookup."""
+    looked_up = [p.request.hostname for p in planned]
+    if viewer is not None:
+        looked_up.append(viewer.hostname)
+    unused = unused_names(pairs, looked_up)
+    if not unused:
+        return []
+    names = ", ".join(dict.fromkeys(looked_up)) or "none"
+    verb = "matches" if len(unused) == 1 else "match"
+    return [f"{resolve_words(pairs, unused)} {verb} no name looked up here ({names}): "
+            "not used"]
 
 
 def _diagnose(name: str, result: LookupResult, planned: list[PlannedProbe], run: Runner,

@@ -18,12 +18,17 @@ told apart when they fare differently (cloudfront-facts §4.1).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workers.diagnosis.catalog import CATALOG, Predicts
 from workers.models import Finding, Report, Severity, Verdict
-from workers.models.distribution import DistributionReport
 from workers.models.record import FrozenRecord
 from workers.wording import VERDICT_WORDS, layer_of, title_of
+
+if TYPE_CHECKING:
+    # Annotations only: one origin's verdict line (terminal, --json) does not load the
+    # distribution models (~4 ms of dataclass creation).
+    from workers.models.distribution import DistributionReport
 
 WARN_SURE = "CloudFront can connect, with warnings"
 # (one point, several points), filled with the count and the points' short titles.
@@ -132,6 +137,62 @@ def distribution_warn_sentence(doubtful: list[str]) -> str | None:
     return form.format(names=", ".join(doubtful))
 
 
+# The verdict line's sentence for the verdicts that need no report to word them.
+OK_SENTENCE = "CloudFront can connect to this origin."
+UNKNOWN_SENTENCE = "could not check from here: {why}"
+UNKNOWN_WHY = "unknown reason"
+# A target that is CloudFront's edge: what viewers get, not a verdict about an origin.
+EDGE_SILENT = "This name is CloudFront's edge; it did not answer from here."
+EDGE_ERROR = "CloudFront's edge answers {status} for this name (seen from here)."
+EDGE_FINE = "This name is CloudFront's edge and answers normally; its origins were not checked."
+# A distribution's sentence for the verdicts the origins' sentences do not word.
+DIST_OK = "CloudFront can connect to every origin probed."
+DIST_NONE = "No custom origin to probe for this selection."
+
+
+def edge_sentence(report: Report) -> str:
+    """The verdict line when the target is CloudFront's edge (``report.edge`` set)."""
+    worst = report.edge.worst if report.edge is not None else None
+    if worst is None:
+        return EDGE_SILENT
+    if (worst.status_code or 0) >= 500:
+        return EDGE_ERROR.format(status=worst.status_code)
+    return EDGE_FINE
+
+
+def verdict_sentence(report: Report) -> str:
+    """The sentence of the report's verdict line, as the terminal prints it after the mark and
+    the target; ``--json`` carries the same words in its ``headline``."""
+    if report.edge is not None:
+        return edge_sentence(report)
+    verdict = Verdict(report.verdict)
+    if verdict == Verdict.UNKNOWN:
+        return UNKNOWN_SENTENCE.format(why=report.probe_error or UNKNOWN_WHY)
+    if verdict == Verdict.WARN:
+        return warn_sentence(report) + "."
+    if verdict == Verdict.FAIL:
+        return fail_sentence(report) + "."
+    return OK_SENTENCE
+
+
+def distribution_sentence(report: DistributionReport) -> str:
+    """A distribution's verdict in one sentence: the failing origins, or those a 502 is not
+    ruled out for (each origin's own sentence says more)."""
+    verdict = Verdict(report.verdict) if report.verdict in set(Verdict) else Verdict.UNKNOWN
+    if not report.probes:
+        return DIST_NONE
+    if verdict == Verdict.FAIL:
+        failing = [p.origin_id for p in report.probes if p.verdict == Verdict.FAIL]
+        return distribution_fail_sentence(list(dict.fromkeys(failing))) + "."
+    if verdict == Verdict.UNKNOWN:
+        return UNKNOWN_SENTENCE.format(why=report.probe_error or UNKNOWN_WHY)
+    if verdict == Verdict.WARN:
+        doubtful = [p.origin_id for p in report.probes if p.report is not None
+                    and p.verdict == Verdict.WARN and doubts(p.report)]
+        return (distribution_warn_sentence(list(dict.fromkeys(doubtful))) or WARN_SURE) + "."
+    return DIST_OK
+
+
 def distribution_words(report: DistributionReport) -> str:
     """short_verdict for a distribution: its worst origin's, with a ``warn`` saying a 502 is
     not ruled out when one of its origins' warnings could mean one."""
@@ -182,6 +243,8 @@ WORDS_FINE = "no error found"
 # The origins a distribution fails for (one, several); each origin's line says what.
 DIST_FAIL = ("Viewers would get errors from origin {names}",
              "Viewers would get errors from origins {names}")
+# The same in a few words, for one-line lists (one origin, several).
+DIST_FAIL_WORDS = ("errors from origin {names}", "errors from origins {names}")
 
 # What a finding predicts that is not a cause of its own.
 _NOT_CAUSES = frozenset({Predicts.SCOPE, Predicts.NO_ERROR})
@@ -385,4 +448,10 @@ def distribution_fail_sentence(failing: list[str]) -> str:
     """The headline of a distribution that fails, naming the origins that fail; each
     origin's own line says what its viewers get."""
     form = DIST_FAIL[0] if len(failing) == 1 else DIST_FAIL[1]
+    return form.format(names=", ".join(failing))
+
+
+def distribution_fail_words(failing: list[str]) -> str:
+    """distribution_fail_sentence in a few words, for one-line lists (a watch's digest line)."""
+    form = DIST_FAIL_WORDS[0] if len(failing) == 1 else DIST_FAIL_WORDS[1]
     return form.format(names=", ".join(failing))

@@ -84,3 +84,47 @@ def merge_resolve(values: Iterable[str]) -> Pairs:
 def addresses_for(pairs: Iterable[tuple[str, str]], name: str) -> list[str]:
     """The addresses given for ``name`` (already normalised), in the order given."""
     return list(dict.fromkeys(address for given, address in pairs if given == name))
+
+
+
+def unused_names(pairs: Iterable[tuple[str, str]], looked_up: Iterable[str]) -> list[str]:
+    """The --resolve names that match none of the names ``looked_up`` (already normalised),
+    in the order given: their addresses are used for nothing, as curl ignores them."""
+    wanted = set(looked_up)
+    return list(dict.fromkeys(name for name, _ in pairs if name not in wanted))
+
+
+def resolve_words(pairs: Pairs, names: Iterable[str]) -> str:
+    """The --resolve values given for ``names``, as typed back (IPv6 in brackets)."""
+    return ", ".join(
+        f"--resolve {name}:"
+        + ",".join(f"[{a}]" if ":" in a else a for a in addresses_for(pairs, name))
+        for name in names)
+
+
+def check_origin_resolve(pairs: Pairs, hostname: str, host_header: str | None) -> list[str]:
+    """For one origin, whose name is known before anything is probed: raise TargetError
+    naming both when a --resolve NAME matches neither the origin name nor the Host header (a
+    typo there would send origin502 to public DNS while the user believes the address given
+    was tested). A NAME that is only the Host header gets a warning, returned: CloudFront
+    looks up the origin's name, never the Host it forwards."""
+    unused = unused_names(pairs, (hostname,))
+    if not unused:
+        return []
+    strays = [name for name in unused if name != host_header]
+    if strays:
+        one = len(strays) == 1
+        given = resolve_words(pairs, strays)
+        used = f"{'its' if one else 'their'} addresses would be used for nothing"
+        if canonical_ip(hostname) is not None:
+            raise TargetError(f"{given}: the origin is the address {hostname}, which needs no "
+                              f"lookup, so {used}; drop --resolve", example=False)
+        if host_header and host_header != hostname:
+            named = (f"{'matches' if one else 'match'} neither the origin name {hostname} "
+                     f"nor the Host header {host_header}")
+        else:
+            named = f"{'does' if one else 'do'} not match the origin name {hostname}"
+        raise TargetError(f"{given} {named}: {used} and {hostname} looked up in DNS instead; "
+                          f"give --resolve {hostname}:IP", example=False)
+    return [f"{resolve_words(pairs, unused)} names the Host header, not the origin: "
+            f"CloudFront connects to the addresses of {hostname}, so origin502 does too"]

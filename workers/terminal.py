@@ -8,7 +8,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
-from workers.headline import WARN_SURE, fail_sentence, warn_sentence
+from workers.headline import verdict_sentence
 from workers.models import (
     ConnectionProbe,
     Finding,
@@ -20,10 +20,8 @@ from workers.models import (
 )
 from workers.wording import dns_words, nameserver_words, probe_words
 
-_VERDICT = {Verdict.OK: ("[bold green]OK[/]", "CloudFront can connect to this origin."),
-            Verdict.WARN: ("[bold yellow]WARN[/]", f"{WARN_SURE}."),
-            Verdict.FAIL: ("[bold red]FAIL[/]", "viewers would get an error."),
-            Verdict.UNKNOWN: ("[bold magenta]UNKNOWN[/]", "could not check from here.")}
+_VERDICT = {Verdict.OK: "[bold green]OK[/]", Verdict.WARN: "[bold yellow]WARN[/]",
+            Verdict.FAIL: "[bold red]FAIL[/]", Verdict.UNKNOWN: "[bold magenta]UNKNOWN[/]"}
 _SEVERITY = {Severity.ERROR: "[red]✖ error[/]", Severity.WARNING: "[yellow]▲ warning[/]",
              Severity.INFO: "[blue]ℹ info[/]"}
 
@@ -46,15 +44,8 @@ def render_report(report: Report, console: Console | None = None) -> None:
     console = console or Console(highlight=False)
     target = report.target
     verdict = Verdict(report.verdict)
-    label, sentence = _VERDICT[verdict]
-    if verdict == Verdict.UNKNOWN:
-        sentence = f"could not check from here: {escape(report.probe_error or 'unknown reason')}"
-    elif verdict == Verdict.WARN:
-        sentence = escape(warn_sentence(report)) + "."
-    elif verdict == Verdict.FAIL:
-        sentence = escape(fail_sentence(report)) + "."
-    if report.edge is not None:
-        sentence = _edge_sentence(report)
+    label = _VERDICT[verdict]
+    sentence = escape(verdict_sentence(report))
     console.print(f"{label}  {escape(target.display)} ({ports_words(target)}) — {sentence}")
     if report.probe_error and verdict != Verdict.UNKNOWN:
         console.print(f"  [magenta]Not checked from here:[/] {escape(report.probe_error)}")
@@ -118,17 +109,6 @@ def _time_line(report: Report) -> str:
         return f"{report.duration_ms:.0f} ms in all: DNS {t['dns']:.0f} ms + the rest " \
             f"{max(0.0, report.duration_ms - t['dns']):.0f} ms"
     return f"{report.duration_ms:.0f} ms in all"
-
-
-def _edge_sentence(report: Report) -> str:
-    """The verdict line when the target is CloudFront's edge: what viewers get, not a verdict
-    about an origin that was never probed."""
-    worst = report.edge.worst if report.edge is not None else None
-    if worst is None:
-        return "This name is CloudFront's edge; it did not answer from here."
-    if (worst.status_code or 0) >= 500:
-        return f"CloudFront's edge answers {worst.status_code} for this name (seen from here)."
-    return "This name is CloudFront's edge and answers normally; its origins were not checked."
 
 
 def _render_finding(console: Console, number: int, finding: Finding) -> None:

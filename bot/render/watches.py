@@ -42,7 +42,7 @@ STATUS_ICONS = {
     "ok": ":large_green_circle:",
 }
 STATUS_WORDS = {
-    "failing": "failing (502)",
+    "failing": "failing",
     "unknown": "could not check",
     "warning": "ok, with warnings",
     "pending": "not checked yet",
@@ -50,9 +50,19 @@ STATUS_WORDS = {
 }
 # A warning status whose warnings could still mean 502 (workers.headline).
 WARNING_DOUBT_WORDS = "probably ok, 502 not ruled out"
+# A failing watch says what viewers get, in the words its last check stored
+# (WatchState.viewer_words); a state stored before those existed keeps the old words.
+FAILING_WORDS = "failing: {words}"
+FAILING_OLD_WORDS = "failing (502)"
+# Under a recovery: what viewers got at the last check before it (Alert.viewers).
+RECOVERED_FROM = "Last seen while failing: {viewers}."
 
 
-def status_words(status: str, doubtful: bool) -> str:
+def status_words(status: str, doubtful: bool, viewer_words: str | None = None) -> str:
+    """A watch's status in a few words (escaped): a failing one says what viewers get."""
+    if status == "failing":
+        return (FAILING_WORDS.format(words=escape(viewer_words)) if viewer_words
+                else FAILING_OLD_WORDS)
     return WARNING_DOUBT_WORDS if status == "warning" and doubtful else STATUS_WORDS[status]
 
 
@@ -137,6 +147,9 @@ def incident_parent(opened: Alert, recovered: Alert | None = None) -> Message:
         title = f":white_check_mark: *{name}* recovered after {took} (was failing: {codes})"
         fallback = f"origin502: {opened.display} recovered after {took} (was failing: {codes})"
         lines = [title]
+        last = recovered.viewers or opened.viewers
+        if last:
+            lines.append(RECOVERED_FROM.format(viewers=escape(last)))
         note = f"Failing from {when(opened.at)} to {when(recovered.at)} · details in the thread"
     blocks: list[Block] = [*sections("\n".join(lines))]
     if recovered is None:
@@ -153,9 +166,14 @@ def alert_message(alert: Alert) -> Message:
     if alert.kind == "open":
         return incident_parent(alert)
     if alert.kind == "update":
-        lines = [f":arrows_counterclockwise: *{name}* is still failing, and something changed:",
-                 *(f"• {escape(c)}" for c in alert.changes), "*Causes now*", *_causes(alert)]
+        head = f":arrows_counterclockwise: *{name}* is still failing, and something changed:"
         fallback = f"origin502: {alert.display} still failing; " + "; ".join(alert.changes)
+        if alert.viewers:  # an update stored before the field keeps the old words
+            head = (f":arrows_counterclockwise: *{name}* is still failing: "
+                    f"{escape(alert.viewers)}. Something changed:")
+            fallback += f" — {alert.viewers}"
+        lines = [head, *(f"• {escape(c)}" for c in alert.changes), "*Causes now*",
+                 *_causes(alert)]
         return Message(text=fallback, blocks=[*sections("\n".join(lines)),
                                               context(f"Checked {when(alert.at)}")])
     if alert.kind == "recovered":
@@ -163,6 +181,8 @@ def alert_message(alert: Alert) -> Message:
         again = ("CloudFront can probably connect to it again, but a 502 is not ruled out"
                  if alert.doubtful else "CloudFront can connect to it again")
         text = f":white_check_mark: *{name}* recovered: {again} (failing for {took})."
+        if alert.viewers:
+            text += "\n" + RECOVERED_FROM.format(viewers=escape(alert.viewers))
         fallback = f"origin502: {alert.display} recovered after {took}"
         return Message(text=fallback, blocks=[section(text), context(f"Checked {when(alert.at)}")])
     # expiry
@@ -185,7 +205,8 @@ def alert_message(alert: Alert) -> Message:
 # -- digest ----------------------------------------------------------------------------------
 def _entry_line(entry: DigestEntry) -> str:
     icon = STATUS_ICONS[entry.status]
-    parts = [f"{icon} *{escape(entry.display)}* — {status_words(entry.status, entry.doubtful)}"]
+    words = status_words(entry.status, entry.doubtful, entry.viewer_words)
+    parts = [f"{icon} *{escape(entry.display)}* — {words}"]
     if entry.status in ("failing", "warning") and entry.cause_code:
         summary = escape(clip(entry.cause_summary or "", 200))
         parts.append(f"*{escape(entry.cause_code)}*: {summary}")
@@ -232,7 +253,8 @@ def _watch_line(spec: WatchSpec, state: WatchState | None, now: float,
     head = f"{STATUS_ICONS[status]} *{escape(spec.name)}* every {spec.every}"
     if with_channel:
         head += f" in <#{spec.channel}>"
-    bits = [status_words(status, state is not None and state.doubtful)]
+    bits = [status_words(status, state is not None and state.doubtful,
+                         state.viewer_words if state is not None else None)]
     if state is not None and state.primary is not None and status in ("failing", "warning"):
         bits.append(f"*{escape(state.primary.code)}*")
     if state is not None and state.cert is not None:

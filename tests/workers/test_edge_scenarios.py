@@ -196,6 +196,11 @@ def test_cli_without_aws_access_names_the_edge_error_and_what_to_do(pki, edge, n
     assert data["edge"]["answers"][0]["family"] == "cannot_connect"
     assert data["edge"]["answers"][0]["x_cache"] == "Error from cloudfront"
     assert Report.from_dict(data).edge.answers[0].pop == POP
+    # The headline says what viewers get from the edge, in the terminal's words.
+    assert data["headline"]["viewers_get"] == ["502"]
+    assert data["headline"]["sentence"] == \
+        "CloudFront's edge answers 502 for this name (seen from here)."
+    assert data["headline"]["sentence"] in " ".join(text.output.split())
 
 
 def test_terminal_shows_the_viewer_side_reading(pki, edge, nameserver):

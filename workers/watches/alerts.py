@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workers.headline import doubts, fail_sentence, lead_finding
+from workers.headline import doubts, fail_sentence, fail_words, lead_finding
 from workers.models import FindingCode, Report, Severity
 from workers.models.record import Record
 from workers.models.serialize import from_dict, to_dict
@@ -90,6 +90,9 @@ class Observation(Record):
     # the report's evidence and uncertain flags are at hand: causes keep neither. None when
     # not failing, and in records stored before it existed (the renderer falls back).
     viewers: str | None = None
+    # The same in a few words (workers.headline.fail_words: "504 expected"), for the one-line
+    # surfaces: the digest, `watches`, the App Home tab. None as for ``viewers``.
+    viewer_words: str | None = None
     cert: CertSeen | None = None
     probe_error: str | None = None
     duration_ms: float = 0.0
@@ -128,6 +131,7 @@ def observe(report: Report) -> Observation:
         f = lead
         primary = Cause(f.code, f.summary, f.address, list(f.remediation[:3]))
     cert: CertSeen | None = None
+    failing = report.verdict == "fail"
     for address in report.addresses:
         for probe in address.probes:
             if probe.tls is None or not probe.tls.chain:
@@ -139,7 +143,8 @@ def observe(report: Report) -> Observation:
                        probe_error=report.probe_error, duration_ms=report.duration_ms,
                        probed=[a.address for a in report.addresses],
                        doubtful=report.verdict == "warn" and bool(doubts(report)),
-                       viewers=fail_sentence(report) if report.verdict == "fail" else None)
+                       viewers=fail_sentence(report) if failing else None,
+                       viewer_words=fail_words(report) if failing else None)
 
 
 def _when(iso: str) -> float:
@@ -172,6 +177,11 @@ class WatchState(Record):
     last_change_at: float | None = None
     config: list[str] = field(default_factory=list)  # a distribution's origins, last seen
     doubtful: bool = False  # see Observation.doubtful
+    # What viewers get while it fails, from the last check that reached a verdict (see
+    # Observation.viewers and viewer_words); None when healthy, and in states stored before
+    # these fields existed (the renderers keep their old words then).
+    viewers: str | None = None
+    viewer_words: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -202,7 +212,9 @@ class Alert(Record):
     not_after: str | None = None
     cert_subject: str | None = None
     doubtful: bool = False  # see Observation.doubtful
-    viewers: str | None = None  # see Observation.viewers
+    # See Observation.viewers; for a recovery, what viewers got at the last check before it
+    # (WatchState.viewers), so the recovery can say what ended.
+    viewers: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -266,7 +278,7 @@ def evaluate(
                      watch_id=watch_id, channel=channel, display=display,
                      thread_id=thread_id, at=now, verdict=obs.verdict,
                      causes=list(obs.causes), addresses=obs.addresses,
-                     doubtful=obs.doubtful, viewers=obs.viewers, **extra)
+                     doubtful=obs.doubtful, **{"viewers": obs.viewers, **extra})
         alerts.append(made)
         return made
 
@@ -294,7 +306,7 @@ def evaluate(
             change = "; ".join(lines)
     elif not obs.failing and was_failing and prev.incident_id is not None:
         alert("recovered", prev.incident_id, failing_since=prev.failing_since,
-              changes=[f"cause gone: {code}" for code in prev.codes])
+              changes=[f"cause gone: {code}" for code in prev.codes], viewers=prev.viewers)
         state.incident_id = None
         state.failing_since = None
         change = "recovered"
@@ -331,6 +343,8 @@ def evaluate(
     state.addresses = obs.addresses
     state.primary = obs.primary or (obs.causes[0] if obs.causes else None)
     state.doubtful = obs.doubtful
+    state.viewers = obs.viewers
+    state.viewer_words = obs.viewer_words
     if change is not None:
         state.last_change = change
         state.last_change_at = now

@@ -38,6 +38,7 @@ class DigestEntry(Record):
     failing_since: float | None = None
     probe_error: str | None = None
     doubtful: bool = False  # a warning that could still mean 502 (WatchState.doubtful)
+    viewer_words: str | None = None  # what viewers get while it fails (WatchState.viewer_words)
 
 
 @dataclass(eq=False, repr=False)
@@ -109,6 +110,7 @@ def compose_digest(
             failing_since=state.failing_since if state is not None else None,
             probe_error=state.probe_error if state is not None else None,
             doubtful=state is not None and state.doubtful,
+            viewer_words=state.viewer_words if state is not None else None,
         ))
     entries.sort(key=lambda e: (
         STATUS_ORDER[e.status],

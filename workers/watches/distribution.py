@@ -4,9 +4,11 @@ each cause and failing "address" naming its origin."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from workers.aws.errors import LookupFailed
 from workers.distribution import Runner, diagnose_lookup
-from workers.headline import distribution_fail_sentence
+from workers.headline import distribution_fail_sentence, distribution_fail_words
 from workers.models import ProbeRequest
 from workers.models.distribution import DistOrigin, DistributionReport
 from workers.watches.alerts import Cause, Observation, observe
@@ -30,7 +32,7 @@ def observe_distribution(report: DistributionReport) -> Observation:
     probed: list[str] = []
     primary: Cause | None = None
     doubtful = False
-    failing: list[tuple[str, str]] = []  # (origin id, what its viewers get)
+    failing: list[tuple[str, str, str]] = []  # (origin id, what its viewers get, in short)
     cert = None
     probe_error = None
     for probe in report.probes:
@@ -54,25 +56,30 @@ def observe_distribution(report: DistributionReport) -> Observation:
                             one.primary.remediation)
         doubtful = doubtful or doubt
         if one.viewers is not None:
-            failing.append((probe.origin_id, one.viewers))
+            failing.append((probe.origin_id, one.viewers, one.viewer_words or one.viewers))
         if one.cert is not None and (cert is None or one.cert.not_after < cert.not_after):
             cert = one.cert
     return Observation(
         verdict=report.verdict, causes=causes, primary=primary, cert=cert,
         probe_error=probe_error, duration_ms=report.duration_ms, probed=probed,
         config=[origin_config_line(o) for o in report.distribution.origins],
-        doubtful=doubtful, viewers=_viewers(report.verdict, failing))
+        doubtful=doubtful,
+        viewers=_viewers(report.verdict, [(o, sentence) for o, sentence, _ in failing],
+                         distribution_fail_sentence),
+        viewer_words=_viewers(report.verdict, [(o, words) for o, _, words in failing],
+                              distribution_fail_words))
 
 
-def _viewers(verdict: str, failing: list[tuple[str, str]]) -> str | None:
+def _viewers(verdict: str, failing: list[tuple[str, str]],
+             several: Callable[[list[str]], str]) -> str | None:
     """What viewers get from a failing distribution: the one failing origin's words, named;
-    with several, the origins (each cause below names its origin)."""
+    with several, ``several`` names the origins (each cause below names its origin)."""
     if verdict != "fail" or not failing:
         return None
     if len(failing) == 1:
         origin_id, words = failing[0]
         return f"origin {origin_id}: {words}"
-    return distribution_fail_sentence([origin_id for origin_id, _ in failing])
+    return several([origin_id for origin_id, _ in failing])
 
 
 def observe_watch(request: ProbeRequest, run: Runner) -> tuple[Observation, str]:

@@ -182,7 +182,9 @@ def test_observe_reads_a_report():
     assert observe(report(fail=False)).causes == []
     # What viewers get is decided from the report (its evidence, uncertain flags): failing only.
     assert obs.viewers == "CloudFront would answer 502 for this origin"
+    assert obs.viewer_words == "502 expected"
     assert observe(report(fail=False)).viewers is None
+    assert observe(report(fail=False)).viewer_words is None
 
 
 def test_a_watched_distribution_says_which_origins_fail():
@@ -192,12 +194,33 @@ def test_a_watched_distribution_says_which_origins_fail():
     dist = distribution_report()
     assert observe_distribution(dist).viewers == (
         "origin api: CloudFront would answer 502 for this origin")
+    assert observe_distribution(dist).viewer_words == "origin api: 502 expected"
     dist.probes[1].verdict = "fail"
     dist.probes[1].report = report(fail=True)
     assert observe_distribution(dist).viewers == "Viewers would get errors from origins api, web"
+    assert observe_distribution(dist).viewer_words == "errors from origins api, web"
     dist.verdict = "ok"
     dist.probes[0].report = dist.probes[1].report = report(fail=False)
     assert observe_distribution(dist).viewers is None
+    assert observe_distribution(dist).viewer_words is None
+
+
+def test_the_state_keeps_what_viewers_get_while_failing_and_the_recovery_says_what_ended():
+    words = {"viewers": "CloudFront would answer 504 for this origin",
+             "viewer_words": "504 expected"}
+    broken = Observation(verdict="fail", causes=[Cause("ORIGIN_RESPONSE_TIMEOUT", "slow")],
+                         **words)
+    opened = evaluate(None, broken, watch_id="w1", channel="C1", display="d", now=NOW)
+    assert (opened.state.viewers, opened.state.viewer_words) == tuple(words.values())
+    # A check that could not run changes nothing, these words included.
+    blind = evaluate(opened.state, Observation(verdict="unknown", probe_error="no resolver"),
+                     watch_id="w1", channel="C1", display="d", now=NOW + 300)
+    assert blind.state.viewer_words == "504 expected"
+    healed = evaluate(blind.state, ok(), watch_id="w1", channel="C1", display="d",
+                      now=NOW + 600)
+    [recovered] = healed.alerts
+    assert recovered.kind == "recovered" and recovered.viewers == words["viewers"]
+    assert healed.state.viewers is None and healed.state.viewer_words is None
 
 
 def test_ids_differ_after_an_unwatch_and_a_new_watch():

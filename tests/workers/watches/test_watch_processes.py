@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import socket
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -50,6 +51,14 @@ def backends(pki):
     yield origins
     for origin in origins.values():
         origin.stop()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port whose connections the kernel accepts and nobody answers: CloudFront's 504. The
+    backlog leaves room for every connection a test's checks open, so none is dropped."""
+    with socket.create_server(("127.0.0.1", 0), backlog=128) as listener:
+        yield int(listener.getsockname()[1])
 
 
 def dumps(value) -> str:
@@ -141,6 +150,7 @@ def test_incident_opens_once_updates_its_thread_and_recovers(
             w.step([wid], 300)
             [update] = app.slack.thread(CHANNEL, parent.ts)
             assert "now failing on 127.0.0.2" in update.text
+            assert update.text.endswith("— CloudFront would answer 502 for this origin")
 
             # a new cause: into the thread
             first.to(("127.0.0.1", backends["other"].port))
@@ -156,6 +166,10 @@ def test_incident_opens_once_updates_its_thread_and_recovers(
             assert len(thread) == 3 and "recovered" in thread[2].text
             [parent] = w.top_level()
             assert "recovered after 25 min" in parent.text and parent.updates == 1
+            # both say what viewers got until then, as a reader sees them
+            last = "Last seen while failing: CloudFront would answer 502 for this origin."
+            assert "Last seen while failing" not in parent.text  # the fallback stays short
+            assert len([r for r in app.slack.rendered() if last in r.visible]) >= 2
 
             # unwatch: no more checks
             _, url = w.command("unwatch shop.test")
@@ -203,24 +217,28 @@ def test_expiry_warns_at_14_7_3_and_1_days(*, processes, clock, app_factory, fak
 
 @pytest.mark.e2e
 def test_digest_scheduled_and_now(*, processes, clock, app_factory, fake_dns, backends, ca_file,
-                                  redis_url):
+                                  redis_url, silent_port):
     processes.worker()
     processes.scheduler()
     app = app_factory(ORIGIN502_CA_FILE=ca_file)
     w = Watching(app, clock, redis_url)
     fake_dns.set("shop.test", [("A", "127.0.0.1")])
     fake_dns.set("down.test", [("A", "127.0.0.1")])
+    fake_dns.set("slow.test", [("A", "127.0.0.1")])
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
     _, url1 = w.command(f"watch shop.test --https-port {backends['good'].port}")
     _, url2 = w.command(f"watch down.test --https-port {closed} --timeout 1 "
                         "--connection-attempts 1")
-    w.answered(url1, "is now watching")
-    w.answered(url2, "is now watching")
-    shop, down = w.watch_id("shop.test"), w.watch_id("down.test")
-    w.settle(shop, 1)
-    w.settle(down, 1)
+    _, url3 = w.command(f"watch slow.test --protocol-policy http-only "
+                        f"--http-port {silent_port} --read-timeout 1 "
+                        "--connection-attempts 1")
+    for url in (url1, url2, url3):
+        w.answered(url, "is now watching")
+    shop, down, slow = w.watch_id("shop.test"), w.watch_id("down.test"), w.watch_id("slow.test")
+    for wid in (shop, down, slow):
+        w.settle(wid, 1)
 
     at = dt.datetime.fromtimestamp(clock.now() + 600, dt.UTC)
     _, url = w.command(f"digest daily {at:%H:%M} UTC")
@@ -236,7 +254,14 @@ def test_digest_scheduled_and_now(*, processes, clock, app_factory, fake_dns, ba
     assert body.index("down.test") < body.index("shop.test")  # failing first
     assert "PORT_CLOSED" in body
     assert "certificate expires in 19 days" in body
-    assert digest.text.startswith("origin502 digest — 2 watched origins: 1 failing")
+    assert digest.text.startswith("origin502 digest — 3 watched origins: 2 failing")
+    # each failing origin says what its viewers get, as a reader sees the digest
+    lines = [line for r in app.slack.rendered() for line in r.visible.splitlines()]
+    assert any(line.startswith(":red_circle: down.test — failing: 502 expected · PORT_CLOSED")
+               for line in lines)
+    assert any(line.startswith(":red_circle: slow.test — failing: 504 expected · "
+                               "ORIGIN_RESPONSE_TIMEOUT") for line in lines)
+    assert "failing (502)" not in body
 
     _, url = w.command("digest now")
     w.answered(url, "Posting this channel")
