@@ -8,7 +8,8 @@ Servers, each in its own process, on loopback:
 - `serve`: the real `origin502 serve` of this checkout, with a throw-away redis-server and a
   recording Slack API;
 - with `--processes 1,2`, `serve` once per process count (`serve --processes N`: N forked
-  serving processes on one port, bot/prefork.py), every one in the same rounds;
+  serving processes on one port, bot/prefork.py), every one in the same rounds; `auto` and
+  `default` (no `--processes`: what a plain `serve` does) among them too;
 - with `--compare PATH` (repeatable), also the `serve` of another checkout (e.g. an export of
   main, with its own .venv when it has one), for before/after figures from one run.
 
@@ -196,6 +197,7 @@ class Server:
     client_cpu: float = 0.0
     commands: int = 0
     lost: int = 0
+    said: str = ""  # how many processes and why, from its listening line
 
     def start(self) -> None:
         err_path = self.workdir / f"{self.name}.err"
@@ -203,9 +205,10 @@ class Server:
             self.proc = subprocess.Popen(self.command, env=self.env, cwd=self.cwd,
                                          stdout=subprocess.DEVNULL, stderr=err)
         for _ in range(400):
-            match = re.search(r"listening on (http://\S+)", err_path.read_text())
+            match = re.search(r"listening on (http://\S+)( \((.*)\))?", err_path.read_text())
             if match:
                 self.url = match.group(1)
+                self.said = match.group(3) or ""
                 return
             if self.proc.poll() is not None:
                 break
@@ -364,7 +367,8 @@ def main() -> None:
     parser.add_argument("--text", default=DEFAULT_TEXT,
                         help="what follows /origin502; {i} numbers the origin")
     parser.add_argument("--processes", default="1",
-                        help="comma-separated `serve --processes` counts to run, e.g. 1,2")
+                        help="comma-separated `serve --processes` values to run, e.g. 1,2,auto; "
+                        "`default` runs `serve` without the option")
     parser.add_argument("--compare", type=Path, action="append", default=[],
                         help="also run the `serve` of this checkout (repeatable)")
     parser.add_argument("--serve-baseline", action="store_true", help=argparse.SUPPRESS)
@@ -373,7 +377,7 @@ def main() -> None:
         serve_baseline()
         return
 
-    counts = [int(n) for n in args.processes.split(",") if n.strip()]
+    counts = [n.strip() for n in args.processes.split(",") if n.strip()]
     LOAD_BEFORE[:] = os.getloadavg()
     script = Path(sys.executable).with_name("origin502")
     with tempfile.TemporaryDirectory() as workdir, FakeSlack() as slack:
@@ -386,16 +390,18 @@ def main() -> None:
         }
         base_env.pop("ORIGIN502_ALLOW_PRIVATE_TARGETS", None)
         base_env.pop("ORIGIN502_CA_FILE", None)
+        base_env.pop("ORIGIN502_SERVE_PROCESSES", None)  # `default` is serve's own
         servers = [
             Server("baseline", [sys.executable, str(Path(__file__).resolve()),
                                 "--serve-baseline"], base_env, ROOT, None, Path(workdir)),
         ]
         entry = [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
         for count in counts:
+            option = [] if count == "default" else ["--processes", count]
             servers.append(Server(
-                "serve" if counts == [1] else f"serve --processes {count}",
-                [*entry, "serve", "--host", "127.0.0.1", "--port", "0", "--processes",
-                 str(count)], {}, ROOT, f"{redis_base}/{len(servers) - 1}", Path(workdir)))
+                "serve" if counts == ["1"] else f"serve {' '.join(option) or '(default)'}",
+                [*entry, "serve", "--host", "127.0.0.1", "--port", "0", *option], {}, ROOT,
+                f"{redis_base}/{len(servers) - 1}", Path(workdir)))
         for number, given in enumerate(args.compare, start=len(counts)):
             checkout = given.resolve()
             # Its own venv when it has one (its dependencies), else this one's.
@@ -449,6 +455,9 @@ def main() -> None:
               f"{server.switches / server.commands:13.1f} "
               f"{server.client_cpu / server.commands * 1000:12.2f} ms "
               f"{server.failures:8d} {server.lost:5d}")
+    for server in servers:
+        if server.said:
+            print(f"{server.name}: {server.said}")
     print("rounds p99: the median of each round's own p99; queued after: the median time "
           "from the last ack of a burst until all its probes were queued; switches/cmd: the "
           "server threads' context switches per command.")

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from bot import serving_processes
+from bot.serving_processes import ServingProcesses
 from workers import __version__
 
 if TYPE_CHECKING:
@@ -180,15 +182,18 @@ def _worker_redis_url(queues: Sequence[str]) -> str:
 )
 @click.option(
     "--processes",
-    type=click.IntRange(1, 64),
-    default=1,
+    metavar="N|auto",
+    default=serving_processes.AUTO,
+    callback=lambda _ctx, _param, value: _processes_given(value),
     show_default=True,
-    envvar="ORIGIN502_SERVE_PROCESSES",
-    help="HTTP mode: serving processes sharing the port, one per core you give the bot "
-    "(env ORIGIN502_SERVE_PROCESSES). 1 serves from this process.",
+    envvar=serving_processes.ENV,
+    help="HTTP mode: serving processes sharing the port (env ORIGIN502_SERVE_PROCESSES). "
+    "auto: one per CPU this process may use, within its container's CPU limit, at most "
+    f"{serving_processes.MOST_AUTO}; 1 serves from this process.",
 )
 @click.pass_context
-def serve(ctx: click.Context, port: int, host: str, socket_mode: bool, processes: int) -> None:
+def serve(ctx: click.Context, port: int, host: str, socket_mode: bool,
+          processes: serving_processes.Requested) -> None:
     """Run the Slack app (HTTP at /slack/events, or Socket Mode)."""
     required = (
         ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
@@ -196,22 +201,55 @@ def serve(ctx: click.Context, port: int, host: str, socket_mode: bool, processes
         else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     )
     settings = _settings(*required)
-    if socket_mode and processes > 1:
-        # One Socket Mode connection per app is what Slack expects of a bot process; more
-        # processes would only split the same events between connections, not add cores.
-        message = ("Socket Mode runs in one process: --processes/ORIGIN502_SERVE_PROCESSES "
-                   "applies to HTTP mode only")
-        if ctx.get_parameter_source("processes") is click.core.ParameterSource.COMMANDLINE:
-            raise ConfigProblem(f"{message}; drop --processes {processes}")
-        click.echo(f"origin502: {message}; serving with one process", err=True)
-        processes = 1
-    if processes > 1:
+    chosen = _serving_processes(ctx, socket_mode, processes)
+    if chosen.count > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from bot.prefork import multiprocess_metrics
 
         # Before anything imports prometheus_client (bot.app does), so the processes' samples
-        # are written where each of them can add them up.
-        with multiprocess_metrics():
-            raise SystemExit(_serve_processes(settings, host, port, processes))
+        # are written where each of them can add them up. One process with the directory set
+        # (the Helm chart sets it whenever `auto` may fork) drops an earlier container's samples.
+        metrics: contextlib.AbstractContextManager[object] = multiprocess_metrics()
+    else:
+        metrics = contextlib.nullcontext()
+    with metrics:
+        if chosen.count > 1:
+            raise SystemExit(_serve_processes(settings, host, port, chosen))
+        _serve_one(settings, host, port, socket_mode, chosen)
+
+
+def _processes_given(value: str) -> serving_processes.Requested:
+    """`--processes`: a number of serving processes, or auto (bot/serving_processes.py)."""
+    try:
+        return serving_processes.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _serving_processes(ctx: click.Context, socket_mode: bool,
+                       processes: serving_processes.Requested) -> ServingProcesses:
+    """How many processes serve, and why (the start-up line says both)."""
+    if socket_mode:
+        if isinstance(processes, int) and processes > 1:
+            # One Socket Mode connection per app is what Slack expects of a bot process; more
+            # processes would only split the same events between connections, not add cores.
+            message = ("Socket Mode runs in one process: --processes/ORIGIN502_SERVE_PROCESSES "
+                       "applies to HTTP mode only")
+            if ctx.get_parameter_source("processes") is click.core.ParameterSource.COMMANDLINE:
+                raise ConfigProblem(f"{message}; drop --processes {processes}")
+            click.echo(f"origin502: {message}; serving with one process", err=True)
+        return ServingProcesses(1, "Socket Mode runs in one")
+    if not isinstance(processes, int):  # auto
+        from workers import cpu_allowance
+
+        return serving_processes.automatic(cpu_allowance.this_process())
+    from_env = ctx.get_parameter_source("processes") is click.core.ParameterSource.ENVIRONMENT
+    given = f"{serving_processes.ENV}={processes}" if from_env else f"--processes {processes}"
+    return ServingProcesses(processes, given)
+
+
+def _serve_one(settings: Settings, host: str, port: int, socket_mode: bool,
+               chosen: ServingProcesses) -> None:
+    """Serve from this process: HTTP, or Socket Mode with /healthz, /readyz and /metrics."""
     from workers.logging_setup import configure_logging
 
     # Off the request threads: an ack does not wait for its log lines (workers/logging_setup.py).
@@ -247,8 +285,10 @@ def serve(ctx: click.Context, port: int, host: str, socket_mode: bool, processes
 
     server = make_server(app, host, port, ready, signing_secret=settings.signing_secret)
     bound = server.server_address[1]
-    log.info("serving", extra={"url": f"http://{host}:{bound}/slack/events"})
-    click.echo(f"origin502 listening on http://{host}:{bound}/slack/events", err=True)
+    log.info("serving", extra={"url": f"http://{host}:{bound}/slack/events",
+                               "processes": chosen.count, "processes_why": chosen.why})
+    click.echo(f"origin502 listening on http://{host}:{bound}/slack/events ({chosen})",
+               err=True)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -281,7 +321,7 @@ def _config_problems() -> Iterator[None]:
         raise ConfigProblem(f"SLACK_BOT_TOKEN was refused by Slack: {exc}") from None
 
 
-def _serve_processes(settings: Settings, host: str, port: int, processes: int) -> int:
+def _serve_processes(settings: Settings, host: str, port: int, chosen: ServingProcesses) -> int:
     """`serve --processes N` (N > 1): this process binds the port and supervises N forked
     serving processes (bot/prefork.py); returns the exit code."""
     from workers.logging_setup import configure_logging
@@ -336,13 +376,13 @@ def _serve_processes(settings: Settings, host: str, port: int, processes: int) -
 
     def announce() -> None:
         log.info("serving", extra={"url": f"http://{host}:{bound}/slack/events",
-                                   "processes": processes})
-        click.echo(f"origin502 listening on http://{host}:{bound}/slack/events "
-                   f"({processes} processes)", err=True)
+                                   "processes": chosen.count, "processes_why": chosen.why})
+        click.echo(f"origin502 listening on http://{host}:{bound}/slack/events ({chosen})",
+                   err=True)
 
     gc.freeze()  # what the imports made stays shared with the children (copy-on-write)
     try:
-        return Supervisor(processes, child, on_exit=forget_process).run(announce)
+        return Supervisor(chosen.count, child, on_exit=forget_process).run(announce)
     finally:
         sock.close()
 

@@ -41,7 +41,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-PROCESSES_ENV = "ORIGIN502_SERVE_PROCESSES"
 # Seconds the children have to stop after SIGTERM before they are killed: below Kubernetes'
 # default terminationGracePeriodSeconds (30 s, the chart's too).
 STOP_TIMEOUT = 20.0

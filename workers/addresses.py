@@ -139,6 +139,34 @@ def private_reason(ip: str) -> str | None:
     return None
 
 
+# "This network": a source address only (RFC 791, RFC 1122 §3.2.1.3); Python calls only
+# 0.0.0.0 itself unspecified, and none of it reserved.
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+
+
+def unconnectable_reason(ip: str) -> str | None:
+    """Why no TCP server can have ``ip`` (anyone's connection to it fails), or None when one
+    can: the unspecified address, "this network", multicast, and IPv4's reserved 240.0.0.0/4
+    (which holds the limited broadcast address), also IPv4-mapped.
+
+    Such an address must not be dialled at all: Linux takes a connection to 0.0.0.0 (or ::)
+    to the machine itself, so the probe would judge whatever listens here. IPv6's
+    ``is_reserved`` is left out: it covers unallocated unicast space (and ::1), where a server
+    could one day answer."""
+    addr = ipaddress.ip_address(ip)
+    if isinstance(addr, ipaddress.IPv6Address):
+        addr = _without_scope(addr)
+        if addr.ipv4_mapped is not None:
+            inner = unconnectable_reason(str(addr.ipv4_mapped))
+            return f"IPv4-mapped {inner}" if inner else None
+        if addr.is_unspecified or addr.is_multicast:
+            return private_reason(str(addr))
+        return None
+    if addr in _THIS_NETWORK or addr.is_multicast or addr.is_reserved:
+        return private_reason(str(addr))
+    return None
+
+
 def _without_scope(addr: ipaddress.IPv6Address) -> ipaddress.IPv6Address:
     """fe80::1%eth0 is fe80::1 for this purpose."""
     return ipaddress.IPv6Address(int(addr)) if addr.scope_id else addr

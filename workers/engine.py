@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from workers import __version__
-from workers.addresses import private_reason
+from workers.addresses import private_reason, unconnectable_reason
 from workers.diagnosis import conclude
 from workers.diagnosis.edge import edge_reading
 from workers.models import (
@@ -181,7 +181,13 @@ def _probe_scheme(target: Target, address: str, scheme: str, port: int, ctx: Pro
             progress.mark(layer, status)
 
     probe: ConnectionProbe
-    if reason and not ctx.options.allow_private:
+    nowhere = unconnectable_reason(address)
+    if nowhere:  # even when private targets are allowed: 0.0.0.0 would dial this machine
+        never = TcpResult(status=Status.FAILED, reason=TcpReason.UNCONNECTABLE,
+                          detail=f"{address} is {nowhere}; no server can have it, so origin502 "
+                          f"does not dial it")
+        probe = _stand_in(scheme, port, never)
+    elif reason and not ctx.options.allow_private:
         blocked = TcpResult(status=Status.FAILED, reason=TcpReason.BLOCKED,
                             detail=f"{address} is {reason}; origin502 does not probe it")
         probe = _stand_in(scheme, port, blocked)
@@ -245,7 +251,7 @@ def diagnose(request: ProbeRequest, *, on_progress: ProgressCallback | None = No
         raise TypeError(f"the DNS layer gave a {type(dns).__name__}")
     # Status error: the resolver cannot stand in for public DNS here, or time ran out first.
     probe_error = dns.detail if dns.status == Status.ERROR else None
-    progress(Layer.DNS, _dns_line(dns))
+    progress(Layer.DNS, _dns_line(dns, request.settings.ip_address_type))
 
     addresses: list[AddressReport] = []
     probing = time.perf_counter()
@@ -318,8 +324,17 @@ DNS_FAILURE_WORDS = {
 }
 
 
-def _dns_line(dns: DnsResult) -> str:
+# Not "resolved": a name with no address of the family CloudFront uses fails at DNS for it.
+DNS_OTHER_FAMILY_ONLY = "no {wanted} address (IP address type {kind}): resolved to {addresses} only"
+
+
+def _dns_line(dns: DnsResult, ip_address_type: str) -> str:
     if dns.status == Status.OK:
+        wanted = {"ipv4": dns.ipv4, "ipv6": dns.ipv6}.get(ip_address_type)
+        if wanted is not None and not wanted and dns.reason != DnsReason.IP_LITERAL:
+            return DNS_OTHER_FAMILY_ONLY.format(
+                wanted={"ipv4": "IPv4", "ipv6": "IPv6"}[ip_address_type],
+                kind=ip_address_type, addresses=", ".join(dns.addresses))
         return f"resolved to {', '.join(dns.addresses)}"
     if dns.status == Status.ERROR:
         return f"not checked from here: {dns.detail}"

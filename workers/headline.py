@@ -5,7 +5,10 @@ progress and Slack so they never disagree.
 warning is an uncertain one that might mean 502 all the same (TLS 1.3 only, a revoked
 certificate, a key type AWS does not document...). Otherwise the headline says CloudFront
 can *probably* connect and names what could still cause a 502. Whether an uncertain warning
-might is decided per finding code, as data: the catalog entry's ``may_502``.
+might is decided per finding code, as data: the catalog entry's ``may_502``. When every
+address CloudFront would use is private or loopback (probed because private targets are
+allowed), the confident headline becomes "the origin answers from here, but CloudFront cannot
+reach" them.
 
 A ``fail`` headline names what viewers get, from the catalog entry's ``predicts`` of each
 error: CloudFront's 502, its 504, "502 or 504" where AWS does not say which, an error of a
@@ -44,6 +47,11 @@ DIST_WARN_DOUBT = (
     "CloudFront can probably connect to every origin; a 502 is not ruled out for origins "
     "{names}")
 MORE_TITLES = " (+{count} more)"
+# Every address CloudFront would use is private or loopback (probed only because private
+# targets are allowed): it answers here, but ORIGIN_PRIVATE_ADDRESS says CloudFront cannot
+# reach it, so the headline must not say plainly that CloudFront can connect.
+WARN_PRIVATE = "The origin answers from here, but CloudFront cannot reach {addresses}"
+PRIVATE_ADDRESS = "{address} ({reason})"
 _TITLES_SHOWN = 2  # a headline stays one line: the rest are counted
 
 
@@ -78,11 +86,25 @@ def _lower_first(text: str) -> str:
     return text if len(first) > 1 and first.isupper() else text[:1].lower() + text[1:]
 
 
+def _private_only(report: Report) -> str | None:
+    """The addresses, with why, when every address CloudFront would use is not public; None
+    when one is public (or there is none)."""
+    used = [a for a in report.addresses if report.target.uses_family(a.family)]
+    if not used or not all(a.private_reason for a in used):
+        return None
+    shown = ", ".join(PRIVATE_ADDRESS.format(address=a.address, reason=a.private_reason)
+                      for a in used[:_TITLES_SHOWN])
+    if len(used) > _TITLES_SHOWN:
+        shown += MORE_TITLES.format(count=len(used) - _TITLES_SHOWN)
+    return shown
+
+
 def warn_sentence(report: Report) -> str:
     """The headline of a ``warn`` report, without a final full stop."""
     points = doubts(report)
     if not points:
-        return WARN_SURE
+        private = _private_only(report)
+        return WARN_PRIVATE.format(addresses=private) if private else WARN_SURE
     count, shown = _titles(points)
     form = WARN_DOUBT[0] if count == 1 else WARN_DOUBT[1]
     return form.format(count=count, titles=shown)

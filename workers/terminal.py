@@ -87,8 +87,8 @@ def _render_dns(console: Console, report: Report) -> None:
     chain = escape(" → ".join(dns.cname_chain))
     via = f" → {chain}" if chain else ""
     if dns.status != "error" or not report.probe_error:
-        console.print(f"  DNS: {name}{via} → {escape(dns_words(dns))}, "
-                      f"{dns.duration_ms:.0f} ms")
+        words = dns_words(dns, report.target.ip_address_type)
+        console.print(f"  DNS: {name}{via} → {escape(words)}, {dns.duration_ms:.0f} ms")
     walk = dns.walk
     if walk is not None and walk.nameservers:
         console.print(f"  Name servers of {escape(walk.zone or '?')}, asked directly for "

@@ -39,6 +39,9 @@ def render_distribution(report: DistributionReport, console: Console | None = No
                   f"aliases: {escape(aliases)}")
     if dist.tenant:
         console.print(f"  Tenant: {escape(dist.tenant)}")
+    if dist.disabled_note:
+        # Up front: every verdict below is about the origins, not what viewers get now.
+        console.print(f"  [bold yellow]Disabled:[/] {escape(dist.disabled_note)}")
     probed = {p.origin_id for p in report.probes}
     for probe in report.probes:
         origin = dist.origin(probe.origin_id)

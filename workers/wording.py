@@ -7,7 +7,7 @@ certificate reads "certificate rejected", never "TLS ok" beside a 502.
 
 from __future__ import annotations
 
-from workers.diagnosis.catalog import CATALOG
+from workers.diagnosis.catalog import CATALOG, FAMILY_LABELS
 from workers.models import (
     ConnectionProbe,
     DnsResult,
@@ -42,6 +42,7 @@ _TCP_REASONS = {
     "timeout": "no answer (dropped)",
     "unreachable": "no route to the origin",
     "blocked": "not probed (not a public address)",
+    "unconnectable": "not dialled (no server can have this address)",
     "no_route_here": "not checked from here (no route from this machine)",
     "other": "failed",
 }
@@ -60,6 +61,7 @@ _HTTP_REASONS = {
     "closed": "closed without a response",
     "timeout": "no response in time",
     "invalid": "not HTTP",
+    "truncated": "response cut short",
     "reset": "connection reset",
 }
 _OUTCOMES = {
@@ -98,9 +100,24 @@ def verdict_words(verdict: str) -> str:
         else str(verdict)
 
 
-def dns_words(dns: DnsResult) -> str:
+# A name that resolves, but to no address of the family CloudFront uses: said on the DNS line,
+# so that it agrees with the finding (DNS_RESOLUTION_FAILED's NO_USABLE_ADDRESS shape) below it.
+ONLY_OTHER_FAMILY = ("{found} addresses only; the origin's IP address type is {kind}, so "
+                     "CloudFront has no {wanted} address to use")
+
+
+def dns_words(dns: DnsResult, ip_address_type: str | None = None) -> str:
+    """The DNS line's words; with the origin's IP address type, a name that resolves only to
+    the other family says so rather than "resolved"."""
     if dns.status == "ok":
         how = _DNS_REASONS.get(str(dns.reason), "resolved")
+        wanted = {"ipv4": dns.ipv4, "ipv6": dns.ipv6}.get(str(ip_address_type))
+        if wanted is not None and not wanted and dns.addresses and dns.reason != "ip_literal":
+            other = "ipv6" if ip_address_type == "ipv4" else "ipv4"
+            only = ONLY_OTHER_FAMILY.format(
+                found=FAMILY_LABELS[other], kind=ip_address_type,
+                wanted=FAMILY_LABELS[str(ip_address_type)])
+            how = f"resolved to {only}" if dns.reason is None else f"{how}: {only}"
         return f"{', '.join(dns.addresses)} ({how})"
     if dns.status == "error":
         return f"not checked from here: {dns.detail}"

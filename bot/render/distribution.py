@@ -196,6 +196,9 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
     blocks[0] = section(
         f":mag: *{escape(run.display)}* → distribution *{escape(dist.id)}* "
         f"({code(dist.domain_name)}, matched by {escape(dist.matched_by)})")
+    if dist.disabled_note:
+        # Before the origins' lines: their verdicts are not what viewers get now.
+        blocks.insert(1, section(f":no_entry: *Disabled*: {escape(dist.disabled_note)}"))
     lines = [_probe_line(p) for p in report.probes]
     probed = {p.origin_id for p in report.probes}
     for origin in dist.origins:
@@ -218,7 +221,8 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
         f"call(s) · checked in {report.duration_ms / 1000:.1f} s · {_who(run)}"))
     blocks.append(buttons(run.run_id, evidence=True))
     worst = distribution_words(report)
-    text = f"origin502: {run.display} (distribution {dist.id}) — {worst}; " + "; ".join(
+    disabled = "disabled; " if dist.disabled_note else ""
+    text = f"origin502: {run.display} (distribution {dist.id}) — {disabled}{worst}; " + "; ".join(
         f"{p.origin_id}: {probe_words(p.verdict, p.report)}" for p in report.probes)
     return Message(text=text, blocks=blocks)
 

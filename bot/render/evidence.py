@@ -125,7 +125,7 @@ def evidence_messages(report: Report, requested_by: str | None = None) -> list[M
     """The evidence of one report as thread replies."""
     blocks: list[Block] = [header(f"Evidence for {report.target.display}")]
     dns = report.dns
-    dns_line = f"*DNS*: {escape(dns_words(dns))}"
+    dns_line = f"*DNS*: {escape(dns_words(dns, report.target.ip_address_type))}"
     if dns.cname_chain:
         dns_line += f"\nCNAME chain: {' → '.join(code(name) for name in dns.cname_chain)}"
     if dns.nameserver:

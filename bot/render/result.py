@@ -79,7 +79,8 @@ def summary_blocks(report: Report, previous: Report | None) -> list[Block]:
     dns = report.dns
     if dns.status != "error" or not report.probe_error:
         chain = "".join(f" → {code(name)}" for name in dns.cname_chain)
-        lines.append(f"DNS: {escape(report.target.hostname)}{chain} → {escape(dns_words(dns))}")
+        words = dns_words(dns, report.target.ip_address_type)
+        lines.append(f"DNS: {escape(report.target.hostname)}{chain} → {escape(words)}")
     if dns.walk is not None and dns.walk.nameservers:
         servers = "; ".join(escape(nameserver_words(c)) for c in dns.walk.nameservers)
         lines.append(f"Name servers of {escape(dns.walk.zone or '?')}: {servers}")

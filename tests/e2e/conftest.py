@@ -39,20 +39,29 @@ def origin502_command() -> list[str]:
 class Process:
     """A child process in its own session, its output in files, killable as a group."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log_dir: Path, name: str) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], log_dir: Path, name: str, *,
+                 cpus: set[int] | None = None) -> None:
+        """`cpus`: the CPUs it may run on (its affinity), when not all of this process's."""
         self.name = name
         self.stdout_path = log_dir / f"{name}.out"
         self.stderr_path = log_dir / f"{name}.err"
         self._stdout = self.stdout_path.open("wb")
         self._stderr = self.stderr_path.open("wb")
-        self.popen = subprocess.Popen(
-            args,
-            env=env,
-            cwd=ROOT,
-            stdout=self._stdout,
-            stderr=self._stderr,
-            start_new_session=True,
-        )
+        before = os.sched_getaffinity(0)
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus)  # this thread's, which the child inherits
+        try:
+            self.popen = subprocess.Popen(
+                args,
+                env=env,
+                cwd=ROOT,
+                stdout=self._stdout,
+                stderr=self._stderr,
+                start_new_session=True,
+            )
+        finally:
+            if cpus is not None:
+                os.sched_setaffinity(0, before)
 
     def output(self) -> str:
         return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(
@@ -153,6 +162,9 @@ def e2e_env(
             "ORIGIN502_NAMESERVER": fake_dns.nameserver,
             "ORIGIN502_CA_FILE": str(ca_file),
             "PYTHONUNBUFFERED": "1",
+            # These tests look at one serving process (its pid, threads, log lines); the
+            # default, `auto`, forks one per CPU: its trees are test_e2e_prefork.py's.
+            "ORIGIN502_SERVE_PROCESSES": "1",
         }
         yield {"env": env, "slack": slack, "dns": fake_dns}
 

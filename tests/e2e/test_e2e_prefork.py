@@ -1,6 +1,6 @@
 """`origin502 serve --processes 2` as a real process tree (bot/prefork.py): a parent that only
 supervises, two forked serving processes on one port, the session's redis-server, signed
-commands from a recording Slack.
+commands from a recording Slack. The default, auto, on one CPU and on two.
 
 Which child takes a connection is up to the kernel and the scheduler, so the tests decide it:
 a child stopped with SIGSTOP cannot accept, and every connection made meanwhile goes to the
@@ -24,7 +24,10 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.serving_processes import automatic
+from tests.bot.fakeslack import SlackSender
 from tests.e2e.conftest import ROOT, Process, Stack, origin502_command
+from workers.cpu_allowance import cpu_allowance, read_text
 
 TWO = ("--processes", "2")
 
@@ -202,5 +205,53 @@ def test_socket_mode_stays_one_process(e2e_env, tmp_path):
                     {**env, "ORIGIN502_SERVE_PROCESSES": "2"}, tmp_path, "socket")
     try:
         serve.wait_for_output(re.escape("applies to HTTP mode only; serving with one process"))
+    finally:
+        serve.stop()
+
+
+def start_auto(e2e_env: dict[str, Any], tmp_path: Path, cpus: set[int]) -> tuple[Process, str]:
+    """`serve` with no process count (the default, auto) allowed to run on `cpus` only; its
+    URL and what its listening line says in brackets."""
+    env = {k: v for k, v in e2e_env["env"].items() if k != "ORIGIN502_SERVE_PROCESSES"}
+    serve = Process([*origin502_command(), "serve", "--host", "127.0.0.1", "--port", "0"],
+                    env, tmp_path, "serve-auto", cpus=cpus)
+    found = serve.wait_for_output(r"listening on (http://127\.0\.0\.1:\d+)/slack/events \((.*)\)")
+    return serve, found.group(1)
+
+
+def test_auto_on_one_cpu_serves_from_the_process_itself(e2e_env, tmp_path):
+    one = min(os.sched_getaffinity(0))
+    serve, base = start_auto(e2e_env, tmp_path, {one})
+    try:
+        said = re.search(r"\((1 process: .*)\)", serve.output())
+        assert said, serve.output()
+        # One CPU to run on, or a quota of at most one on this machine: either way, one.
+        assert re.fullmatch(r"1 process: (1 CPU this process may run on|"
+                            r"[\d.]+ CPUs? allowed by cgroup \S+)", said.group(1))
+        sender = SlackSender(f"{base}/slack/events", e2e_env["slack"])
+        reply, _ = sender.command("origin0.test")
+        assert reply.status == 200, reply
+        assert child_pids(serve) == []  # nothing forked
+        assert [e["processes"] for e in log_lines(serve) if e["message"] == "serving"] == [1]
+    finally:
+        serve.stop()
+
+
+def test_auto_on_two_cpus_forks_one_serving_process_each(e2e_env, tmp_path):
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        pytest.skip("this machine lets the tests run on one CPU")
+    two = set(allowed[:2])
+    # What auto makes of two CPUs under this machine's cgroup quota (2 without one).
+    expected = automatic(cpu_allowance(2, read_text))
+    serve, base = start_auto(e2e_env, tmp_path, two)
+    try:
+        assert f"({expected})" in serve.output()
+        pids = wait_for(lambda: child_pids(serve) if len(child_pids(serve)) == expected.count
+                        else None, what=f"{expected.count} serving processes")
+        assert all(os.sched_getaffinity(pid) == two for pid in pids)
+        sender = SlackSender(f"{base}/slack/events", e2e_env["slack"])
+        reply, _ = sender.command("origin0.test")
+        assert reply.status == 200, reply
     finally:
         serve.stop()

@@ -342,6 +342,7 @@ def test_socket_mode_acks_and_delivers(stack_factory, e2e_env, good_origin, tmp_
     stack = stack_factory()  # the HTTP app is not used; the worker delivers
     env = {**e2e_env["env"], "SLACK_APP_TOKEN": "xapp-1-test"}
     env.pop("SLACK_SIGNING_SECRET")
+    env.pop("ORIGIN502_SERVE_PROCESSES")  # the default, auto, is one process in Socket Mode
     health_port = free_port()
     app = Process([*origin502_command(), "serve", "--socket-mode", "--host", "127.0.0.1",
                    "--port", str(health_port)], env, tmp_path, "socket")
@@ -363,6 +364,9 @@ def test_socket_mode_acks_and_delivers(stack_factory, e2e_env, good_origin, tmp_
             assert r.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/readyz", timeout=5) as r:
             assert r.status == 200
+        # One process: no serving processes forked, nothing said about a process count.
+        assert "serve process started" not in app.output()
+        assert "applies to HTTP mode only" not in app.output()
     finally:
         app.stop()
         socket_mode.close()

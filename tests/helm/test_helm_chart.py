@@ -655,6 +655,9 @@ REJECTED = {
     ),
     "no serving process": (_with(bot__processes=0), "/bot/processes"),
     "processes as a string": (_with(bot__processes="2"), "/bot/processes"),
+    "processes neither a number nor auto": (_with(bot__processes="max"), "/bot/processes"),
+    "processes auto capitalised": (_with(bot__processes="Auto"), "/bot/processes"),
+    "too many serving processes": (_with(bot__processes=65), "/bot/processes"),
     "env var with both value and valueFrom": (
         _with(bot__extraEnv=[{"name": "X", "value": "1", "valueFrom": {}}]),
         "/bot/extraEnv/0",
@@ -817,9 +820,34 @@ def _bot_container(values: dict[str, Any]) -> dict[str, Any]:
     raise AssertionError("no bot deployment")
 
 
-def test_one_serving_process_by_default_with_no_multiprocess_metrics() -> None:
+def test_auto_by_default_one_process_under_the_default_limit_no_multiprocess_metrics() -> None:
+    """The default limit (500m) makes auto one process: no metrics directory to add up."""
     (bot,) = (c for n, _, c in containers("default") if n.endswith("-bot"))
+    assert bot["args"][:5] == ["serve", "--port", "3000", "--processes", "auto"]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in env_of(bot)
+
+
+def test_one_serving_process_given_has_no_multiprocess_metrics() -> None:
+    bot = _bot_container(_with(bot__processes=1, bot__resources={"limits": {"cpu": 4}}))
     assert bot["args"][:5] == ["serve", "--port", "3000", "--processes", "1"]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in env_of(bot)
+
+
+@pytest.mark.parametrize("resources", [
+    {"limits": {"cpu": "2"}}, {"limits": {"cpu": "2500m"}}, {"limits": {"cpu": 8}},
+    {"limits": {"cpu": None}}])  # null drops the default limit
+def test_auto_with_two_cpus_or_no_cpu_limit_adds_up_metrics(resources: Any) -> None:
+    """Two CPUs or more (or no limit: the node's CPUs) and auto may fork: the processes add
+    up their metrics on the /tmp emptyDir."""
+    bot = _bot_container(_with(bot__resources=resources))
+    assert bot["args"][:5] == ["serve", "--port", "3000", "--processes", "auto"]
+    assert env_of(bot)["PROMETHEUS_MULTIPROC_DIR"]["value"].startswith("/tmp/")
+
+
+@pytest.mark.parametrize("cpu", ["1", "1500m", 1.9])
+def test_auto_under_two_cpus_has_no_multiprocess_metrics(cpu: Any) -> None:
+    bot = _bot_container(_with(bot__resources={"limits": {"cpu": cpu}}))
+    assert bot["args"][:5] == ["serve", "--port", "3000", "--processes", "auto"]
     assert "PROMETHEUS_MULTIPROC_DIR" not in env_of(bot)
 
 
@@ -835,3 +863,11 @@ def test_several_serving_processes_with_a_core_each(cpu: Any) -> None:
 def test_socket_mode_passes_no_process_count() -> None:
     (bot,) = (c for n, _, c in containers("socket-mode") if n.endswith("-bot"))
     assert "--processes" not in bot["args"]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in env_of(bot)
+
+
+def test_socket_mode_with_auto_and_many_cpus_stays_one_process() -> None:
+    bot = _bot_container(_with(slack__socketMode=True, slack__appToken="xapp-1-abc",
+                               bot__processes="auto", bot__resources={"limits": {"cpu": 4}}))
+    assert "--processes" not in bot["args"]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in env_of(bot)

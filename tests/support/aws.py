@@ -294,14 +294,15 @@ def behaviour(target: str, pattern: str | None = None, *, cache_policy: str | No
 
 def create_distribution(client: Any, *, aliases: Sequence[str], origins: Sequence[dict[str, Any]],
                         default: dict[str, Any], behaviours: Sequence[dict[str, Any]] = (),
-                        groups: Sequence[dict[str, Any]] = (), ref: str = "") -> dict[str, Any]:
+                        groups: Sequence[dict[str, Any]] = (), ref: str = "",
+                        enabled: bool = True) -> dict[str, Any]:
     config: dict[str, Any] = {
         "CallerReference": ref or "-".join(aliases) or "ref",
         "Aliases": {"Quantity": len(aliases), "Items": list(aliases)},
         "Origins": {"Quantity": len(origins), "Items": list(origins)},
         "DefaultCacheBehavior": default,
         "CacheBehaviors": {"Quantity": len(behaviours), "Items": list(behaviours)},
-        "Comment": "origin502 test", "Enabled": True,
+        "Comment": "origin502 test", "Enabled": enabled,
     }
     if groups:
         config["OriginGroups"] = {"Quantity": len(groups), "Items": list(groups)}

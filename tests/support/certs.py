@@ -341,13 +341,15 @@ class CertFactory:
         hash: str = "sha256",
         ip_addresses: Sequence[str] = (),
         include_san: bool = True,
+        key_usage: x509.KeyUsage | None = None,
     ) -> Minted:
         """An end-entity certificate (CA=false, serverAuth+clientAuth).
 
         ``issuer=None`` makes it self-signed.  ``names`` go into SAN dNSName entries
         (wildcards allowed) and ``ip_addresses`` into SAN iPAddress entries;
         ``include_san=False`` leaves the SAN extension out so the name is only in the CN.
-        ``cn`` defaults to the first name (or first IP address).
+        ``cn`` defaults to the first name (or first IP address).  ``key_usage`` replaces the
+        usual keyUsage (digitalSignature, plus keyEncipherment for RSA), still critical.
         """
         names = list(names)
         ips = list(ip_addresses)
@@ -368,7 +370,7 @@ class CertFactory:
             not_after or now + _dt.timedelta(days=90),
         ).add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         builder = builder.add_extension(
-            x509.KeyUsage(
+            key_usage or x509.KeyUsage(
                 digital_signature=True,
                 content_commitment=False,
                 key_encipherment=isinstance(k, rsa.RSAPrivateKey),

@@ -58,6 +58,12 @@ class ServerProcess(Service):
         return self.ports[0]
 
     @property
+    def pid(self) -> int:
+        """The program's process id (a test may stop and continue it with signals)."""
+        assert self._proc is not None, "start() first"
+        return self._proc.pid
+
+    @property
     def folder(self) -> Path:
         assert self._folder is not None, "start() first"
         return self._folder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.addresses import private_reason
+from workers.addresses import private_reason, unconnectable_reason
 
 
 @pytest.mark.parametrize(("ip", "words"), [
@@ -89,3 +89,34 @@ def test_cloud_host_and_special_addresses_are_named(ip, words):
 ])
 def test_public_neighbours_pass(ip):
     assert private_reason(ip) is None
+
+
+# Addresses no TCP server can have: anyone's connection fails, so they are never dialled (Linux
+# takes 0.0.0.0 and :: to this machine). The words are private_reason's.
+@pytest.mark.parametrize(("ip", "words"), [
+    ("0.0.0.0", "the unspecified address"),
+    ("0.1.2.3", "“this network”"),
+    ("224.0.0.1", "a multicast address"),
+    ("239.255.255.250", "a multicast address"),
+    ("240.0.0.1", "a reserved (240.0.0.0/4) address"),
+    ("255.255.255.255", "the limited broadcast address"),
+    ("::", "the unspecified address"),
+    ("ff02::1", "a multicast address"),
+    ("ff0e::1", "a multicast address"),
+    ("::ffff:0.0.0.0", "IPv4-mapped the unspecified address"),
+    ("::ffff:224.0.0.1", "IPv4-mapped a multicast address"),
+])
+def test_addresses_no_server_can_have_are_named(ip, words):
+    assert unconnectable_reason(ip) == private_reason(ip)
+    assert words in (unconnectable_reason(ip) or ""), unconnectable_reason(ip)
+
+
+# Private, loopback, documentation, unallocated IPv6 (Python's is_reserved, ::1 included) and
+# public addresses: a server can listen there, so they are judged as before.
+@pytest.mark.parametrize("ip", [
+    "127.0.0.1", "10.0.0.1", "169.254.169.254", "192.0.2.1", "1.1.1.1", "223.255.255.255",
+    "::1", "fe80::1", "fd00::1", "2001:db8::1", "4000::1", "::ffff:127.0.0.1",
+    "2606:2800:220:1:248:1893:25c8:1946",
+])
+def test_addresses_a_server_can_have_are_not(ip):
+    assert unconnectable_reason(ip) is None

@@ -30,12 +30,17 @@ P = Predicts
 EXPECTED: dict[FindingCode, Predicts] = {
     # DNS: NonS3OriginDnsError is a 502 (§1.1 #7); no address of the family used, likewise.
     FindingCode.DNS_RESOLUTION_FAILED: P.S502, FindingCode.DNS_DANGLING_CNAME: P.S502,
+    # No DNS answer in time: NonS3OriginDnsError if CloudFront's resolvers give up too (uncertain).
+    FindingCode.DNS_TIMEOUT: P.S502,
     FindingCode.DNS_DNSSEC_FAILED: P.S502, FindingCode.DNS_NAMESERVER_FAILING: P.S502,
     FindingCode.DNS_LAME_DELEGATION: P.S502, FindingCode.DNS_SERVERS_DISAGREE: P.S502,
     FindingCode.ADDRESS_FAMILY_NOT_USED: P.S502,
     FindingCode.ORIGIN_IS_IP_ADDRESS: P.SETTING_REFUSED,
     # Not accessible on the internet: 504 (§1.3).
     FindingCode.ORIGIN_PRIVATE_ADDRESS: P.S504, FindingCode.ADDRESS_NOT_ALLOWED: P.S504,
+    # No server can have the address: CloudFront cannot connect (502, §1.1) to an origin not
+    # reachable on the internet (504, §1.3); AWS does not say which.
+    FindingCode.ADDRESS_UNCONNECTABLE: P.S502_OR_504,
     # A refused port is on the 502 page (§1.1 #4); a dropped SYN or no route: 502 or 504, not
     # settled by AWS (§1.3, §8.6).
     FindingCode.PORT_CLOSED: P.S502, FindingCode.PORT_TIMEOUT: P.S502_OR_504,
@@ -46,6 +51,8 @@ EXPECTED: dict[FindingCode, Predicts] = {
     FindingCode.TLS_CIPHER_UNSUPPORTED: P.S502, FindingCode.TLS_CURVE_UNSUPPORTED: P.S502,
     FindingCode.TLS_CLIENT_CERT_REQUIRED: P.S502, FindingCode.TLS_CLIENT_CERT_REQUESTED: P.S502,
     FindingCode.TLS_WEAK_CIPHER: P.NO_ERROR, FindingCode.TLS_HANDSHAKE_FAILED: P.S502,
+    # Silence after the ClientHello: a timeout while connecting, 502 or 504 (§1.3, §1.4).
+    FindingCode.TLS_HANDSHAKE_TIMEOUT: P.S502_OR_504,
     FindingCode.TLS_SNI_REFUSED: P.S502, FindingCode.TLS_UNVERIFIABLE_HERE: P.S502,
     FindingCode.CERT_HOSTNAME_MISMATCH: P.S502, FindingCode.CERT_NAME_MATCH_UNCERTAIN: P.S502,
     FindingCode.CERT_EXPIRED: P.S502, FindingCode.CERT_NOT_YET_VALID: P.S502,
@@ -56,6 +63,8 @@ EXPECTED: dict[FindingCode, Predicts] = {
     FindingCode.CERT_CHAIN_ORDER: P.S502, FindingCode.CERT_EXTRA_CERTIFICATES: P.NO_ERROR,
     FindingCode.CERT_RSA_KEY_TOO_LARGE: P.S502, FindingCode.CERT_WEAK_KEY: P.NO_ERROR,
     FindingCode.CERT_KEY_TYPE_UNCERTAIN: P.S502, FindingCode.CERT_KEY_UNSUPPORTED: P.S502,
+    # If CloudFront checks keyUsage, the handshake fails: a certificate problem, 502 (§3.2).
+    FindingCode.CERT_KEY_USAGE_MISMATCH: P.S502,
     FindingCode.CERT_SHA1_SIGNATURE: P.S502, FindingCode.CERT_MD5_SIGNATURE: P.S502,
     FindingCode.CERT_RSA_KEY_TOO_SMALL: P.S502, FindingCode.CERT_MESSAGE_TOO_LARGE: P.S502,
     FindingCode.CERT_CHAIN_CUT: P.S502, FindingCode.CERT_REJECTED_BY_VALIDATOR: P.S502,
@@ -68,6 +77,10 @@ EXPECTED: dict[FindingCode, Predicts] = {
     # An answer CloudFront rejects, of a status AWS does not document.
     FindingCode.HTTP_INVALID_RESPONSE: P.UNDOCUMENTED,
     FindingCode.HTTP_STATUS_INVALID: P.UNDOCUMENTED,
+    # A part after the status line a strict parser rejects, a response cut short: AWS documents
+    # neither (the log type OriginInvalidResponseError has no status, §1.4).
+    FindingCode.HTTP_RESPONSE_MALFORMED: P.UNDOCUMENTED,
+    FindingCode.HTTP_RESPONSE_TRUNCATED: P.UNDOCUMENTED,
     FindingCode.HTTP_PORT_SPEAKS_TLS: P.S502,  # the origin's status instead, when it answered
     FindingCode.HTTP_SECOND_100_CONTINUE: P.UNDOCUMENTED,
     FindingCode.HTTP_HEADERS_TOO_LARGE: P.UNDOCUMENTED,

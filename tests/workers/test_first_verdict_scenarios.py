@@ -118,7 +118,7 @@ def test_silent_origin_waits_one_handshake_timeout_for_its_final_verdict(pki):
     # final verdict is the first one.
     assert journal.provisionals == []
     assert ("end", "tls", silent.port, 1, "timeout") in journal.entries
-    assert "TLS_HANDSHAKE_FAILED" in dict(summaries(final))
+    assert "TLS_HANDSHAKE_TIMEOUT" in dict(summaries(final))
 
 
 def test_match_viewer_probes_both_schemes_side_by_side(pki):

@@ -122,6 +122,39 @@ def test_a_point_about_an_address_family_cloudfront_does_not_use_is_no_doubt():
     assert len(doubts(r)) == 2
 
 
+def privately(r: Report, *addresses: tuple[str, str | None]) -> Report:
+    """``r`` with these addresses (address, why it is not public) in place of its own."""
+    probes = r.addresses[0].probes
+    r.addresses = [AddressReport(address=a, family="ipv6" if ":" in a else "ipv4",
+                                 private_reason=why, probes=probes) for a, why in addresses]
+    return r
+
+
+def test_an_origin_only_on_private_addresses_is_not_told_cloudfront_can_connect():
+    # It answers here (allowed private targets), yet ORIGIN_PRIVATE_ADDRESS says CloudFront
+    # cannot reach it: the verdict stays warn, the headline says so instead of WARN_SURE.
+    r = privately(warn(PRIVATE), ("127.0.0.1", "a loopback address"))
+    assert warn_sentence(r) == ("The origin answers from here, but CloudFront cannot reach "
+                                "127.0.0.1 (a loopback address)")
+    r = privately(warn(PRIVATE), ("10.0.0.5", "a private-network (RFC 1918) address"),
+                  ("10.0.0.6", "a private-network (RFC 1918) address"),
+                  ("127.0.0.1", "a loopback address"))
+    assert warn_sentence(r) == (
+        "The origin answers from here, but CloudFront cannot reach 10.0.0.5 (a private-network "
+        "(RFC 1918) address), 10.0.0.6 (a private-network (RFC 1918) address) (+1 more)")
+    assert terminal(r).splitlines()[0].endswith("(+1 more).")
+    # An IPv6 address CloudFront does not use (ipv4, the default) does not count either way.
+    r = privately(warn(PRIVATE), ("127.0.0.1", "a loopback address"), ("2600:1f18::1", None))
+    assert warn_sentence(r).startswith("The origin answers from here")
+
+
+def test_one_public_address_or_a_doubt_keeps_the_usual_headline():
+    r = privately(warn(PRIVATE), ("127.0.0.1", "a loopback address"), ("192.0.2.10", None))
+    assert warn_sentence(r) == WARN_SURE
+    r = privately(warn(PRIVATE, TLS13), ("127.0.0.1", "a loopback address"))
+    assert warn_sentence(r) == ONE
+
+
 def test_may_mean_502_needs_an_uncertain_warning():
     assert may_mean_502(TLS13)
     assert not may_mean_502(dataclasses.replace(TLS13, uncertain=False))

@@ -162,7 +162,10 @@ def test_certain_warnings_only_make_a_certain_headline(pki, tls_origins):
     head, line = both("--https-port", str(tls_origins["tls12_and_13"]), "--ca-file", pki["ca"])
     assert head["verdict"] == "warn"
     assert head["may_502"] == 0 and head["certain"] is True and head["uncertain"] == []
-    assert head["sentence"] == "CloudFront can connect, with warnings."
+    # Its only warning is its loopback address: no doubt to name, but not a plain "CloudFront
+    # can connect" either (tests/workers/test_unconnectable_scenarios.py).
+    assert head["sentence"] == ("The origin answers from here, but CloudFront cannot reach "
+                                "127.0.0.1 (a loopback address).")
     assert line.endswith(f" — {head['sentence']}")
 
 

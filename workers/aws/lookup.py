@@ -191,6 +191,22 @@ def _find_tenant(api: _Api, name: str) -> tuple[dict[str, Any] | None, str]:
     return None, f"distribution tenants could not be checked ({code})"
 
 
+# The facts file says nothing of disabled distributions; AWS's API reference describes the
+# setting (DistributionSummary.Enabled: "Whether the distribution is enabled to accept user
+# requests for content"; DistributionTenant.Enabled: "If disabled, the distribution tenant
+# won't serve traffic"). What viewers get instead is not documented, so it is not said.
+DISABLED_DISTRIBUTION = (
+    "This distribution is disabled (its Enabled setting is false). AWS's API describes that "
+    "setting as whether the distribution accepts viewers' requests, so while it stays disabled "
+    "viewers do not get these origins' answers through it; what they get instead is not "
+    "documented. The origin checks below show what CloudFront would meet once it is enabled.")
+DISABLED_TENANT = (
+    "This distribution tenant is disabled (its Enabled setting is false). AWS's API says a "
+    "disabled tenant does not serve traffic, so while it stays disabled viewers do not get "
+    "these origins' answers through it; what they get instead is not documented. The origin "
+    "checks below show what CloudFront would meet once it is enabled.")
+
+
 def _items(container: Mapping[str, Any] | None) -> list[Any]:
     return list((container or {}).get("Items") or [])
 
@@ -209,6 +225,11 @@ def _read(api: _Api, summary: Mapping[str, Any], config: Mapping[str, Any],
         status=str(summary.get("Status") or ""), enabled=bool(config.get("Enabled", True)),
         tenant=str(tenant.get("Id")) if tenant is not None else None,
     )
+    if not dist.enabled:
+        dist.disabled_note = DISABLED_DISTRIBUTION
+    elif tenant is not None and tenant.get("Enabled") is False:
+        dist.enabled = False
+        dist.disabled_note = DISABLED_TENANT
     headers: dict[str, tuple[tuple[str, str], ...]] = {}
     for raw in _items(config.get("Origins")):
         origin, secret = _origin(raw, params)

@@ -47,6 +47,7 @@ LINK_PORTS_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesHTTPPort"
 LINK_DOMAIN_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesDomainName"
 LINK_SSL_PROTOCOLS = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginSSLProtocols"
 LINK_RESPONSE_TIMEOUT = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginResponseTimeout"
+LINK_CONNECT_TIMEOUT = LINK_ORIGIN_SETTINGS + "#origin-connection-timeout"
 LINK_KEEPALIVE_SETTING = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginKeepaliveTimeout"
 LINK_PROTOCOL_POLICY = LINK_ORIGIN_SETTINGS + "#DownloadDistValuesOriginProtocolPolicy"
 LINK_ORIGIN_BEHAVIOUR = DG + "RequestAndResponseBehaviorCustomOrigin.html"
@@ -69,7 +70,13 @@ LINK_RFC5280_PATHS = "https://www.rfc-editor.org/rfc/rfc5280#section-6"
 LINK_RFC6960 = "https://www.rfc-editor.org/rfc/rfc6960"  # OCSP
 LINK_RFC6066_STATUS = "https://www.rfc-editor.org/rfc/rfc6066#section-8"  # OCSP stapling
 LINK_RFC7633 = "https://www.rfc-editor.org/rfc/rfc7633"  # TLS feature: OCSP Must-Staple
+# What a server certificate's keyUsage must allow for the key exchange (TLS 1.2) and for the
+# CertificateVerify signature (TLS 1.3).
+LINK_RFC5246_CERT = "https://www.rfc-editor.org/rfc/rfc5246#section-7.4.2"
+LINK_RFC8446_CERT = "https://www.rfc-editor.org/rfc/rfc8446#section-4.4.2.2"
 LINK_RFC9110_STATUS = "https://www.rfc-editor.org/rfc/rfc9110#section-15"  # status codes
+LINK_RFC9112 = "https://www.rfc-editor.org/rfc/rfc9112"  # HTTP/1.1 message syntax
+LINK_RFC9112_FIELDS = LINK_RFC9112 + "#section-5.1"  # no whitespace before a field's colon
 
 
 class Shape(StrEnum):
@@ -82,6 +89,9 @@ class Shape(StrEnum):
     CUT_SHORT = "cut_short"  # the probe stopped reading an answer too large to be HTTP
     EDGE_UNSEEN = "edge_unseen"  # the edge did not answer from here
     EDGE_ANSWERS = "edge_answers"  # the edge answers normally
+    ECDSA_KEY_USAGE = "ecdsa_key_usage"  # an ECDSA key: every handshake needs the bit
+    STARTED_ONLY = "started_only"  # bytes came, then nothing that completes a response
+    HEAD_CUT = "head_cut"  # the connection closed before the response headers ended
 
 
 class Predicts(StrEnum):
@@ -132,9 +142,15 @@ class Entry(FrozenRecord):
     # The summary of a finding merged across addresses, when "each address" cannot stand in
     # the usual one for the address (it is the object of "resolves to"); None: the usual one.
     merged: str | None = None
+    # Titles other than the entry's usual one, by shape: a shape whose evidence contradicts
+    # the usual title (a name that resolves, but not to an address CloudFront uses).
+    shape_titles: Mapping[Shape, str] = field(default_factory=dict)
 
     def summary_for(self, shape: Shape | None) -> str:
         return self.summary if shape is None else self.shapes[shape]
+
+    def title_for(self, shape: Shape | None) -> str:
+        return self.title if shape is None else self.shape_titles.get(shape, self.title)
 
 
 # Shared by several entries.
@@ -161,7 +177,27 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.NO_USABLE_ADDRESS:
                 ("{name} has no {record} record, and the origin IP address type is {kind}: "
                  "CloudFront has no address to connect to (it has {found})."),
+        },
+        shape_titles={
+            Shape.NO_USABLE_ADDRESS:
+                "The origin name resolves only to addresses of a type CloudFront does not use",
         }, predicts=P.S502),
+    # The resolver gave up waiting: the name may well exist (facts §1.1 #7 documents DNS
+    # failures, not how long CloudFront's resolvers wait), and the slow party may be ours.
+    FindingCode.DNS_TIMEOUT: Entry(
+        Severity.ERROR, "The origin name got no DNS answer in time",
+        ("{name}: {resolver} gave no answer within {timeout:g} s{cnames}.{walked} How long "
+         "CloudFront's own resolvers wait is not documented: if they get an answer in time, "
+         "CloudFront connects; if they give up too, it answers 502 (NonS3OriginDnsError)."),
+        ("Time the answer as CloudFront's resolvers would get it, from a machine on the public "
+         "internet: find the zone's name servers (`dig NS {apex}`), then ask each of them "
+         "(`dig {name} @<server>`) and read the query time. A name server that is slow or "
+         "does not answer is the usual cause: fix it, or take it out of the zone's NS records "
+         "and the delegation.",
+         "If every name server answers at once from the internet, the wait was in {resolver}, "
+         "not in the origin's DNS: run origin502 with a resolver that answers "
+         "(ORIGIN502_NAMESERVER) to check the origin itself."),
+        (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.DNS_DANGLING_CNAME: Entry(
         Severity.ERROR, "A CNAME points at a name that no longer exists",
         ("{path}: the CNAME points at {target}, a name that no longer exists (NXDOMAIN). A deleted "
@@ -354,6 +390,27 @@ CATALOG: dict[FindingCode, Entry] = {
          "Test the origin's TLS with `openssl s_client -connect {address}:{port} "
          "-servername {sni}`."),
         (LINK_502_CIPHERS, LINK_CIPHERS), predicts=P.S502),
+    # Silence after the ClientHello is a timeout, not a refusal: nothing was said about
+    # protocols or ciphers. AWS documents neither whether the connection timeout (§4.5) also
+    # bounds the handshake nor which of 502 and 504 a timeout while connecting gives (§1.3).
+    FindingCode.TLS_HANDSHAKE_TIMEOUT: Entry(
+        Severity.ERROR, "The origin accepts connections but never answers the TLS handshake",
+        ("{address} port {port} accepts TCP connections, then sends nothing back to the "
+         "ClientHello: no ServerHello, no alert, no close within {timeout:g} s. AWS does not "
+         "document whether CloudFront's connection timeout also bounds the TLS handshake, nor "
+         "whether viewers then get 502 or 504; expect either."),
+        ("Something on port {port} takes the connection and then waits: a TLS terminator or "
+         "load balancer too busy to answer, a TCP proxy (nginx stream, HAProxy in mode tcp) "
+         "whose backend does not answer, or a service that is not TLS and waits for the "
+         "client to speak first. Check what listens on port {port}, its logs and, for a "
+         "proxy, the health of its upstream.",
+         "Reproduce it with `openssl s_client -connect {address}:{port} -servername {sni}`: "
+         "it stays at CONNECTED and shows no certificate while nothing answers.",
+         "CloudFront's standard logs call a request that timed out while connecting to the "
+         "origin OriginCommError (x-edge-detailed-result-type); which type they give a TLS "
+         "handshake that times out is not documented."),
+        (LINK_502_PORTS, LINK_504, LINK_CONNECT_TIMEOUT, LINK_LOG_FIELDS),
+        predicts=P.S502_OR_504),
     FindingCode.TLS_SNI_REFUSED: Entry(
         Severity.ERROR, "The origin has no certificate for the name CloudFront sends (SNI)",
         ("{address} port {port} refuses the handshake for {sni}, the server name (SNI) "
@@ -531,6 +588,29 @@ CATALOG: dict[FindingCode, Entry] = {
          "The ECDHE curves the origin allows are not the problem: the certificate's key alone "
          "decides which clients can verify it."),
         (LINK_CERT_REQS, LINK_CIPHERS, LINK_502_CIPHERS), predicts=P.S502),
+    # The facts file says nothing of keyUsage. OpenSSL 3 (what origin502 and many origins'
+    # clients use) accepts an RSA certificate without digitalSignature in an ECDHE or TLS 1.3
+    # handshake; GnuTLS refuses it ("Key usage violation"), as RFC 5246/8446 say a client must.
+    # Which CloudFront does is not documented: uncertain.
+    FindingCode.CERT_KEY_USAGE_MISMATCH: Entry(
+        Severity.WARNING, "The certificate's key usage does not allow the handshake it serves",
+        ("{address} port {port}: the server certificate's keyUsage extension allows only "
+         "{usages}, but the {protocol} handshake the origin chose ({cipher}) needs {needed}: "
+         "{why}."),
+        ("Have the CA reissue the server certificate with {needed} in its keyUsage (an RSA "
+         "key usually carries digitalSignature and keyEncipherment, an ECDSA key "
+         "digitalSignature), then install it in place of this one.",
+         "The TLS standards forbid a client to accept a handshake that uses the key this "
+         "way. OpenSSL's client, which origin502 checks with, accepts it and GnuTLS's refuses "
+         "it; which CloudFront's does is not documented, so a 502 is possible but not "
+         "certain."),
+        (LINK_RFC5246_CERT, LINK_RFC8446_CERT, LINK_502_CERT), uncertain=True, may_502=True,
+        shapes={
+            Shape.ECDSA_KEY_USAGE:
+                ("{address} port {port}: the server certificate has an ECDSA key and its "
+                 "keyUsage extension allows only {usages}, but every handshake CloudFront can "
+                 "make with an ECDSA key needs {needed}: {why}.{refused}"),
+        }, predicts=P.S502),
     FindingCode.CERT_KEY_TYPE_UNCERTAIN: Entry(
         Severity.WARNING, "The key type may not be accepted",
         "{detail}",
@@ -618,7 +698,14 @@ CATALOG: dict[FindingCode, Entry] = {
         ("CloudFront answers 504 Gateway Timeout in this case, not 502.",
          "Find why GET {path} takes more than {timeout:g} s (application, database, upstream), "
          "or raise the distribution's response timeout if the slowness is expected."),
-        (LINK_504, LINK_RESPONSE_TIMEOUT), predicts=P.S504),
+        (LINK_504, LINK_RESPONSE_TIMEOUT),
+        shapes={
+            # The response timeout also runs between packets (cloudfront-facts §4.6).
+            Shape.STARTED_ONLY:
+                ("{address} port {port} began to answer GET {path} after {first_byte:g} ms "
+                 "({first_bytes!r}), but sent nothing that completes a response: after its "
+                 "last bytes, nothing came for {timeout:g} s."),
+        }, predicts=P.S504),
     FindingCode.ORIGIN_RESPONSE_STALLED: Entry(
         Severity.ERROR,
         "The origin never completes its response headers (a trickle, or endless 1xx)",
@@ -642,6 +729,28 @@ CATALOG: dict[FindingCode, Entry] = {
             Shape.CUT_SHORT:
                 "{address} port {port} answered GET {path}, but {measured}.",
         }, predicts=P.UNDOCUMENTED),
+    # A status line, then a part h11 rejects: AWS documents nothing about such responses.
+    FindingCode.HTTP_RESPONSE_MALFORMED: Entry(
+        Severity.WARNING, "A strict HTTP/1.1 parser rejects part of the origin's response",
+        ("{address} port {port} answered GET {path} with {status}, but a strict HTTP/1.1 parser "
+         "rejects its {part}: {rejected}."),
+        ("{fix}", "{consequence}"),
+        # An error (still uncertain) when the fault hides where the body ends (the rule).
+        (LINK_RFC9112_FIELDS, LINK_LOG_FIELDS), uncertain=True, may_502=True,
+        predicts=P.UNDOCUMENTED),
+    # The body ends before its head said, or the head before its blank line (the connection
+    # closed or was reset): AWS documents neither.
+    FindingCode.HTTP_RESPONSE_TRUNCATED: Entry(
+        Severity.WARNING, "The origin closes the connection part-way through its response",
+        "{address} port {port} answered GET {path} with {status}, but {how}.",
+        ("{consequence}",
+         "{fix}"),
+        (LINK_ORIGIN_BEHAVIOUR, LINK_LOG_FIELDS),
+        shapes={
+            Shape.HEAD_CUT:
+                ("{address} port {port} began to answer GET {path} ({first_bytes!r}), then "
+                 "closed the connection before its response headers ended."),
+        }, uncertain=True, may_502=True, predicts=P.UNDOCUMENTED),
     # A three-digit status outside 100-599: AWS documents no answer for it, only a log type
     # for an origin's invalid response (cloudfront-facts §1.4), hence uncertain.
     FindingCode.HTTP_STATUS_INVALID: Entry(
@@ -733,6 +842,19 @@ CATALOG: dict[FindingCode, Entry] = {
         ("CloudFront could not reach it either: publish a public address or use a VPC origin. "
          "origin502 probes such addresses only with ORIGIN502_ALLOW_PRIVATE_TARGETS=1.",),
         (LINK_504, LINK_VPC_ORIGINS), merged=RESOLVES_TO_EACH, predicts=P.S504),
+    # 0.0.0.0, ::, multicast, broadcast, 240.0.0.0/4: a certain failure, but AWS says only
+    # that an origin CloudFront cannot connect to gives 502 and one not reachable on the
+    # internet 504 (cloudfront-facts §1.1, §1.3), not which this is.
+    FindingCode.ADDRESS_UNCONNECTABLE: Entry(
+        Severity.ERROR, "The origin resolves to an address no server can have",
+        ("{hostname} resolves to {address}, {reason}, which no one can connect to. Whether "
+         "CloudFront shows this as 502 or 504 is not documented; expect either."),
+        ("Point {hostname} at the public address of the server that really serves the "
+         "origin, or take {address} out of its DNS records.{switched_off}",
+         "{not_dialled}"),
+        (LINK_502_PORTS, LINK_504, LINK_DOMAIN_SETTING),
+        merged="{hostname} resolves to addresses no server can have: each is {reason}.",
+        predicts=P.S502_OR_504),
     # Severity is set by the rule: error when the edge answers 5xx, info when it answers
     # normally, warning when it could not be reached from here.
     FindingCode.TARGET_IS_CLOUDFRONT: Entry(
@@ -787,6 +909,14 @@ CATALOG: dict[FindingCode, Entry] = {
 # Each is a template (named fields) or a table of them keyed by a measured value. A leading
 # space marks a phrase that is appended to a sentence.
 
+# ADDRESS_UNCONNECTABLE, for the unspecified address (0.0.0.0, ::) only.
+UNCONNECTABLE_SWITCHED_OFF = (
+    " Publishing 0.0.0.0 (or ::) is a common way to switch a name off, and it switches the "
+    "origin off for CloudFront too.")
+UNCONNECTABLE_NOT_DIALLED = (
+    "origin502 did not connect to {address}: a connection to it reaches the machine that "
+    "makes it, so whatever answered would have been this machine, not the origin.")
+
 MORE = " and {count} more"  # after a list cut short
 NOTHING = "nothing"
 FAMILY_LABELS: dict[str, str] = {"ipv4": "IPv4", "ipv6": "IPv6"}
@@ -829,6 +959,8 @@ DNS_FAILURES: dict[DnsReason, str] = {
     DnsReason.TIMEOUT: "no DNS answer for {name} in time",
 }
 DNS_FAILURE_OTHER = "{name} could not be resolved ({reason})"
+DNS_RESOLVER_NAMED = "the resolver {nameserver}"  # DNS_TIMEOUT's {resolver}
+DNS_RESOLVER_SYSTEM = "this machine's resolver"
 DNS_ASKED = " (asked {nameserver})"
 DNS_CNAME_CHAIN = "; CNAME chain: {chain}"
 DNS_WALK_SILENT = (
@@ -923,28 +1055,21 @@ CLIENT_CERT_NOT_SENT = "no request could be sent from here, so whether it insist
 CLIENT_CERT_NO_ANSWER = "the request got no answer, so whether it insists on one is unknown"
 HANDSHAKE_FAILURES: dict[TlsReason, str] = {
     TlsReason.RESET: "the origin closed the connection during the handshake",
-    TlsReason.TIMEOUT: "the origin did not complete the handshake in time",
 }
 HANDSHAKE_FAILED = "the handshake failed"
 HANDSHAKE_NO_MESSAGE = "no error message"  # TLS_HANDSHAKE_FAILED's brackets, when none came
 # What to do about a failed handshake, by what was measured: a connection closed right after
-# the ClientHello or a silence says nothing about protocols or ciphers.
+# the ClientHello says nothing about protocols or ciphers (a silence is TLS_HANDSHAKE_TIMEOUT).
 HANDSHAKE_ADVICE: dict[TlsReason, str] = {
     TlsReason.RESET: (
         "The connection was closed without a TLS alert right after each ClientHello, whatever "
         "was offered: the usual cause is a TCP proxy or load balancer that passes TLS through "
         "(nginx stream with ssl_preread, HAProxy in mode tcp) to a backend that is down or "
         "refuses it, or a firewall that cuts TLS. Check that proxy's logs and its upstream."),
-    TlsReason.TIMEOUT: (
-        "The port accepts TCP connections, but nothing answered the ClientHello: check what "
-        "listens on port {port} (a proxy waiting on an unreachable backend, a service that is "
-        "not TLS and waits for something else, a firewall that drops TLS)."),
 }
 HANDSHAKE_ADVICE_OTHER = (
     "Compare the protocols and ciphers the origin allows with CloudFront's list, and look in "
     "the origin's TLS error log for why it ended the handshake.")
-HANDSHAKE_NO_ANSWER = (
-    " Nothing came back to the ClientHello: no ServerHello, no alert, no close.")
 SNI_BECAUSE_HOST = " because the distribution forwards the viewer's Host header"
 SNI_ORIGIN_DOMAIN = " (the origin domain)"
 SNI_ACCEPTED_WITH = "with SNI {name}"
@@ -1138,6 +1263,16 @@ STAPLE_MUST = (" The certificate carries OCSP Must-Staple, so clients that enfor
                "not documented.")
 STAPLE_MAY = (" Clients that check revocation ignore such a response or refuse the connection; "
               "whether CloudFront looks at it is not documented.")
+# Why a handshake needs a keyUsage bit (CERT_KEY_USAGE_MISMATCH), by the bit.
+KEY_USAGE_WHY: dict[str, str] = {
+    "digitalSignature": "the certificate's key signs the handshake",
+    "keyEncipherment": "the client encrypts the key exchange to the certificate's key",
+}
+KEY_USAGE_NONE = "none"
+KEY_USAGE_REFUSED = (
+    " The origin refused CloudFront's own handshake and completed only {protocol}, as "
+    "OpenSSL-based servers (nginx, openssl s_server) do with such a certificate: the "
+    "certificate, not the protocol settings, is what to change.")
 VALIDATOR_NAMES: dict[str, str] = {
     "openssl": "OpenSSL's verifier", "webpki": "the Web PKI profile (cryptography)"}
 VALIDATOR_SAID = "{validator}: {rule}"
@@ -1151,9 +1286,17 @@ VALIDATOR_DOUBT = (
 OTHER_VALIDATOR = "The other validator"
 THE_CERTIFICATE = "the certificate"
 # The fix for a validator's rule, by OpenSSL verify code or words of cryptography's message
-# (matched lower-case, first match wins).
+# (matched lower-case, first match wins). The keys are the validators' own messages: a server
+# certificate wrongly marked as a CA and an intermediate not marked as one both mention
+# basicConstraints and need opposite fixes (tests/workers/probes/test_validator_fix_messages.py
+# runs both validators on a chain per entry).
 VALIDATOR_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("INVALID_CA", "INVALID_NON_CA", "basicconstraints", "not a ca", "ca certificate"),
+    (("INVALID_NON_CA", "must not be asserted in an ee certificate"),
+     "Have the CA reissue the server certificate \"{certificate}\" as an end-entity "
+     "certificate: basicConstraints cA=false (or no basicConstraints at all) and no "
+     "keyCertSign. A server certificate must not claim to be a CA."),
+    (("INVALID_CA", "must be asserted in a ca certificate", "ca certificate has no "
+      "basicconstraints", "not a ca"),
      "Have the CA reissue \"{certificate}\" as a CA certificate (basicConstraints cA=true, "
      "marked critical, with keyCertSign), or send the intermediate the CA really published."),
     (("PATH_LENGTH", "path length", "pathlen"),
@@ -1261,6 +1404,53 @@ HEADER_WEIGHT = "{name} {bytes:,} bytes"
 HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} bytes, under the "
                          "limit: whether CloudFront fails it depends on how it counts, "
                          "which AWS does not document.")
+
+# HTTP_RESPONSE_MALFORMED: the part rejected, and the fix (a recognised fault, or any)
+MALFORMED_PARTS = {"headers": "headers", "body": "chunked body"}
+MALFORMED_LINE = "the line {line!r} ({said})"
+MALFORMED_FIX_SPACE = (
+    "Remove the space before the colon in the header {name!r}: send {fixed!r}. Find what "
+    "writes it (the application, or a proxy in front of it) and fix it there.")
+MALFORMED_LENIENT = (
+    "AWS does not document what CloudFront does with such a response. It may read it "
+    "leniently and pass the {status} on (HTTP asks a proxy to repair some of these faults, "
+    "such as a space before a header's colon, or to reject the response), or answer viewers "
+    "with an error of its own: its logs have an error type for an origin that \"returned an "
+    "invalid response\" (OriginInvalidResponseError). Neither is confirmed.")
+# An invalid Content-Length: where the body ends cannot be known (RFC 9112 section 6.3).
+MALFORMED_FRAMING = (
+    "With this fault nobody can tell where the body ends, and HTTP requires a proxy to "
+    "discard such a response and answer 502 Bad Gateway. AWS does not document that "
+    "CloudFront does (its logs have an error type for an origin that \"returned an invalid "
+    "response\", OriginInvalidResponseError), so the 502 is likely, not confirmed.")
+MALFORMED_FIX = (
+    "Find what writes this part of the response (the application, or a proxy in front of "
+    "it) and make it follow HTTP/1.1's message syntax (RFC 9112).")
+# HTTP_RESPONSE_TRUNCATED: how the response ended, what viewers get, the fix
+TRUNCATED_ENDS = {"closed": "closed", "reset": "reset"}
+TRUNCATED_DECLARED = ("its Content-Length says {declared:,} bytes, and it {ended} the connection "
+                      "after {received:,} bytes of body")
+TRUNCATED_CHUNKED = ("it {ended} the connection after {received:,} bytes of its chunked body, "
+                     "before the last chunk")
+TRUNCATED_OTHER = ("it {ended} the connection after {received:,} bytes of body, before the "
+                   "body ended")
+TRUNCATED_BODY_VIEWERS = (
+    "AWS does not document what CloudFront does when an origin's response ends early: it may "
+    "pass the {status} on and cut the viewer's download short, or answer with an error of its "
+    "own (most likely 502). Either way viewers do not get the whole object.")
+TRUNCATED_HEAD_VIEWERS = (
+    "Without complete response headers CloudFront has no response to pass on: viewers get an "
+    "error from CloudFront, of a status AWS does not document (most likely 502).")
+TRUNCATED_FIX_DECLARED = (
+    "Make Content-Length the body's real length in bytes, or find why the origin stops "
+    "part-way through the body (an application error or timeout while it writes it, a proxy "
+    "in between cutting it): its logs for GET {path} should say.")
+TRUNCATED_FIX_BODY = (
+    "Find why the origin stops part-way through the body (an application error or timeout "
+    "while it writes it, a proxy in between cutting it): its logs for GET {path} should say.")
+TRUNCATED_FIX_HEAD = (
+    "Find why the origin closes the connection part-way through its response headers (an "
+    "application crash, a proxy in between cutting it): its logs for GET {path} should say.")
 
 # CloudFront's edge as the target (workers.diagnosis.edge)
 EDGE_BY_NAME = "{cloudfront_name} is a CloudFront distribution name"

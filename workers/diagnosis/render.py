@@ -118,6 +118,6 @@ def word(draft: Draft, total_addresses: int) -> Finding:
         links = [draft.lead_link, *[x for x in links if x != draft.lead_link]]
     return Finding(
         code=draft.code, severity=draft.severity, summary=summary,
-        address=None if merged else draft.address, title=entry.title,
+        address=None if merged else draft.address, title=entry.title_for(draft.shape),
         remediation=[s for s in steps if s], links=links, uncertain=draft.uncertain,
         evidence=evidence)

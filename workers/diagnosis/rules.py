@@ -7,6 +7,7 @@ every word of a finding comes from ``catalog``, whose templates ``render`` fills
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from workers.models import (
     DnsWalk,
     FindingCode,
     HttpReason,
+    HttpResult,
     NameServerCheck,
     NameServerOutcome,
     OcspStaple,
@@ -43,6 +45,7 @@ from workers.models.cloudfront import (
     CLOUDFRONT_CIPHERS,
     EXPIRY_WARNING_DAYS,
     RESPONSE_HEAD_LIMIT,
+    RSA_KEY_EXCHANGE_CIPHERS,
     RSA_MAX_BITS,
     RSA_MIN_BITS,
     UNBUILDABLE_CIPHERS,
@@ -215,6 +218,17 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Draft]:
                          said=_servers_said(checks, walk.record))
         elif walk.detail:
             walked = say(catalog.DNS_WALK_STOPPED, detail=walk.detail[0].upper() + walk.detail[1:])
+    if dns.reason == DnsReason.TIMEOUT:
+        # No answer is not "no such name": nothing asks whether it exists (audit zoo3 #05).
+        resolver = (say(catalog.DNS_RESOLVER_NAMED, nameserver=dns.nameserver)
+                    if dns.nameserver else catalog.DNS_RESOLVER_SYSTEM)
+        cnames = (say(catalog.DNS_CNAME_CHAIN, chain=_chain(name, dns.cname_chain))
+                  if dns.cname_chain else "")
+        out.insert(0, draft(FindingCode.DNS_TIMEOUT, None, name=name, apex=apex,
+                            resolver=resolver).worded(
+            timeout=dns.timeout_s or report.target.connect_timeout, cnames=cnames,
+            walked=walked))
+        return out
     words: Facts = {
         "what": say(failure or catalog.DNS_FAILURE_OTHER, name=name, reason=str(dns.reason)),
         "via": say(catalog.DNS_ASKED, nameserver=dns.nameserver) if dns.nameserver else "",
@@ -241,23 +255,46 @@ def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Draft]:
 
 # --- addresses and TCP ----------------------------------------------------------------------
 
+def _address_code(address: AddressReport) -> FindingCode:
+    """Which finding a non-public address makes: one no server can have (not dialled, a
+    failure for anyone) before one origin502 refused to dial before one it probed."""
+    reasons = {p.tcp.reason for p in address.probes}
+    if TcpReason.UNCONNECTABLE in reasons:
+        return FindingCode.ADDRESS_UNCONNECTABLE
+    if TcpReason.BLOCKED in reasons:
+        return FindingCode.ADDRESS_NOT_ALLOWED
+    return FindingCode.ORIGIN_PRIVATE_ADDRESS
+
+
 def rule_private_address(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address in report.addresses:
         if not address.private_reason:
             continue
-        blocked = any(p.tcp.reason == TcpReason.BLOCKED for p in address.probes)
-        code = FindingCode.ADDRESS_NOT_ALLOWED if blocked else FindingCode.ORIGIN_PRIVATE_ADDRESS
+        code = _address_code(address)
+        words: Facts = {"hostname": report.target.hostname}
+        if code == FindingCode.ADDRESS_UNCONNECTABLE and _unspecified(address.address):
+            words["switched_off"] = catalog.UNCONNECTABLE_SWITCHED_OFF
+            words["not_dialled"] = say(catalog.UNCONNECTABLE_NOT_DIALLED,
+                                       address=address.address)
         out.append(draft(code, address.address, address=address.address,
-                         reason=address.private_reason).worded(hostname=report.target.hostname))
+                         reason=address.private_reason).worded(**words))
     return out
+
+
+def _unspecified(ip: str) -> bool:
+    """0.0.0.0, :: or ::ffff:0.0.0.0: what a connection takes to the machine making it."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
+    return (mapped or addr).is_unspecified
 
 
 def rule_tcp(report: Report, _now: dt.datetime) -> list[Draft]:
     out = []
     for address, probe in _probes(report):
         tcp = probe.tcp
-        if tcp.status != Status.FAILED or tcp.reason == TcpReason.BLOCKED:
+        if tcp.status != Status.FAILED or tcp.reason in (TcpReason.BLOCKED,
+                                                         TcpReason.UNCONNECTABLE):
             continue
         words: Facts = {"scheme": probe.scheme, "tries": plural(catalog.ATTEMPTS, tcp.attempts)}
         fill: Facts = {"port": probe.port, "address": address.address,
@@ -453,14 +490,15 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             out.append(draft(FindingCode.CERT_MESSAGE_TOO_LARGE, ip, **fill).worded(**measured))
         elif reason == TlsReason.UNVERIFIABLE_HERE:
             out.append(draft(FindingCode.TLS_UNVERIFIABLE_HERE, ip, **fill).worded(**measured))
+        elif reason == TlsReason.TIMEOUT:
+            # Silence, not a refusal: says nothing about protocols or ciphers (no offer).
+            out.append(draft(FindingCode.TLS_HANDSHAKE_TIMEOUT, ip, **fill)
+                       .worded(timeout=report.target.connect_timeout))
         else:
             what = catalog.HANDSHAKE_FAILURES.get(reason) if reason is not None else None
             extra = ""
             if tls.cipher_offer is not None:
                 extra = _offer_sentence(tls.cipher_offer)
-            elif reason == TlsReason.TIMEOUT:
-                # Silence says nothing about ciphers: no DES/RC4 guess.
-                extra = catalog.HANDSHAKE_NO_ANSWER
             elif not accepted:
                 extra = catalog.HANDSHAKE_NOTHING_ACCEPTED
             advice = (catalog.HANDSHAKE_ADVICE.get(reason, catalog.HANDSHAKE_ADVICE_OTHER)
@@ -581,6 +619,62 @@ def rule_weak_cipher(report: Report, _now: dt.datetime) -> list[Draft]:
         out.append(draft(FindingCode.TLS_WEAK_CIPHER, address.address, cipher=tls.cipher,
                          protocol=tls.protocol)
                    .worded(address=address.address, port=probe.port, unchecked=unchecked))
+    return out
+
+
+def _usage_needed(protocol: str | None, cipher: str | None) -> str | None:
+    """The keyUsage bit the server certificate's key needs in this handshake (RFC 8446
+    §4.4.2.2, RFC 5246 §7.4.2): it signs in TLS 1.3 and in ECDHE/DHE suites, and is encrypted
+    to in RSA key exchange; None when the handshake is not known well enough to say."""
+    if protocol == "TLSv1.3":
+        return "digitalSignature"
+    if not cipher or not protocol:
+        return None
+    if cipher.startswith(("ECDHE-", "DHE-")):
+        return "digitalSignature"
+    if cipher in RSA_KEY_EXCHANGE_CIPHERS:
+        return "keyEncipherment"
+    return None
+
+
+def rule_key_usage(report: Report, _now: dt.datetime) -> list[Draft]:
+    """A server certificate whose keyUsage lacks the bit the negotiated handshake needs.
+    Judged on CloudFront's own handshake only: another handshake's suite says nothing of the
+    one CloudFront would get."""
+    out = []
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if not (tls and tls.chain):
+            continue
+        leaf_index = tls.analysis.leaf_index if tls.analysis is not None else 0
+        leaf = tls.chain[leaf_index] if leaf_index < len(tls.chain) else tls.chain[0]
+        if leaf.key_usage is None:
+            continue
+        words: Facts = {"address": address.address, "port": probe.port,
+                 "usages": ", ".join(leaf.key_usage) or catalog.KEY_USAGE_NONE}
+        if leaf.key_type == "EC" and "digitalSignature" not in leaf.key_usage:
+            # An ECDSA key only ever signs (CloudFront's list has ECDHE-ECDSA suites only), so
+            # whichever handshake presented it, CloudFront's would need the bit. OpenSSL-based
+            # servers refuse TLS 1.2 with such a certificate and still complete TLS 1.3.
+            refused = ""
+            if tls.status != Status.OK and tls.chain_source == "follow_up":
+                refused = say(catalog.KEY_USAGE_REFUSED,
+                              protocol=tls.chain_protocol or catalog.ANOTHER_PROTOCOL)
+            out.append(draft(FindingCode.CERT_KEY_USAGE_MISMATCH, address.address,
+                             Shape.ECDSA_KEY_USAGE, key_usage=list(leaf.key_usage),
+                             needed="digitalSignature")
+                       .worded(**words, why=catalog.KEY_USAGE_WHY["digitalSignature"],
+                               refused=refused))
+            continue
+        if tls.status != Status.OK or tls.chain_source == "follow_up":
+            continue
+        needed = _usage_needed(tls.protocol, tls.cipher)
+        if needed is None or needed in leaf.key_usage:
+            continue
+        out.append(draft(FindingCode.CERT_KEY_USAGE_MISMATCH, address.address,
+                         key_usage=list(leaf.key_usage), needed=needed,
+                         protocol=tls.protocol, cipher=tls.cipher)
+                   .worded(**words, why=catalog.KEY_USAGE_WHY[needed]))
     return out
 
 
@@ -1068,7 +1162,8 @@ def _explained(verdict: ValidatorVerdict, own_codes: set[FindingCode]) -> bool:
                for keys, codes in _EXPLAINED_BY)
 
 
-def _validator_fix(verdict: ValidatorVerdict, name: str) -> str:
+def validator_fix(verdict: ValidatorVerdict, name: str) -> str:
+    """The fix for the rule a validator's rejection names (catalog.VALIDATOR_FIXES)."""
     words = f"{verdict.code or ''} {verdict.rule or ''}".lower()
     template = next((fix for keys, fix in catalog.VALIDATOR_FIXES
                      if any(k.lower() in words for k in keys)), catalog.VALIDATOR_FIX_OTHER)
@@ -1111,7 +1206,7 @@ def _validator_findings(target: TargetInfo, analysis: ChainAnalysis, own: list[D
                     catalog.OTHER_VALIDATOR)
     words: Facts = {"lead": lead, "name": name, "doubt": doubt,
                     "said": "; ".join(_validator_said(v) for v in rejected)}
-    d = draft(FindingCode.CERT_REJECTED_BY_VALIDATOR, ip, fix=_validator_fix(first, name),
+    d = draft(FindingCode.CERT_REJECTED_BY_VALIDATOR, ip, fix=validator_fix(first, name),
               rule=first.rule or "", certificate=first.certificate or "",
               validator=first.validator).worded(**words)
     if not agree:
@@ -1151,8 +1246,15 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
                 continue  # TLS_CLIENT_CERT_REQUIRED / HTTP_HEADERS_TOO_LARGE name these
             if http.reason in (HttpReason.CLOSED, HttpReason.RESET):
                 out.append(draft(FindingCode.ORIGIN_CLOSED_CONNECTION, ip, **fill).worded(**words))
+            elif http.reason == HttpReason.TIMEOUT and http.ttfb_ms is not None:
+                # Bytes came, then too little: say so rather than "did not answer".
+                out.append(draft(FindingCode.ORIGIN_RESPONSE_TIMEOUT, ip, Shape.STARTED_ONLY,
+                                 first_byte=round(http.ttfb_ms, 1), first_bytes=first_bytes,
+                                 **fill).worded(**words))
             elif http.reason == HttpReason.TIMEOUT:
                 out.append(draft(FindingCode.ORIGIN_RESPONSE_TIMEOUT, ip, **fill).worded(**words))
+            elif http.reason == HttpReason.TRUNCATED:
+                out.append(_head_cut(target, ip, first_bytes, fill))
             elif http.reason == HttpReason.STALLED:
                 out.append(draft(FindingCode.ORIGIN_RESPONSE_STALLED, ip,
                                  detail=http.detail or "", **fill).worded(**words))
@@ -1169,6 +1271,8 @@ def rule_http(report: Report, _now: dt.datetime) -> list[Draft]:
             continue
         status = f"{code} {http.reason_phrase or ''}".strip()
         server = say(catalog.SERVER_HEADER, server=http.server) if http.server else ""
+        out.extend(_malformed(http, ip, status, fill))
+        out.extend(_body_cut(target, http, ip, status, fill))
         if code > 599:
             # Not an HTTP status: nothing says CloudFront passes it on (no "passed_on").
             out.append(draft(FindingCode.HTTP_STATUS_INVALID, ip, status=status, server=server,
@@ -1239,6 +1343,67 @@ def _tls_on_http_port(target: TargetInfo, probe: ConnectionProbe, ip: str) -> Dr
     return draft(FindingCode.HTTP_PORT_SPEAKS_TLS, ip, **evidence).worded(
         address=ip, scope=catalog.PORT_TLS_SCOPE.get(policy, ""), viewers=viewers,
         fix=say(fix, port=probe.port, https_port=target.https_port))
+
+
+def _head_cut(target: TargetInfo, ip: str, first_bytes: str, fill: Facts) -> Draft:
+    """HTTP_RESPONSE_TRUNCATED before the headers ended: CloudFront then has no response to
+    pass on, so an error for viewers is certain; only its status is not documented."""
+    d = draft(FindingCode.HTTP_RESPONSE_TRUNCATED, ip, Shape.HEAD_CUT, first_bytes=first_bytes,
+              **fill).worded(address=ip, consequence=catalog.TRUNCATED_HEAD_VIEWERS,
+                             fix=say(catalog.TRUNCATED_FIX_HEAD, path=target.path))
+    d.severity, d.uncertain = Severity.ERROR, False
+    return d
+
+
+# A header name (RFC 9110 token), whitespace, then the colon: RFC 9112 section 5.1 forbids it.
+_SPACE_BEFORE_COLON = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+:[ \t]*(.*)", re.S)
+
+
+def _malformed(http: HttpResult, ip: str, status: str, fill: Facts) -> list[Draft]:
+    """HTTP_RESPONSE_MALFORMED: a valid status line, then a part a strict parser rejects,
+    named with the parser's words; the fix is specific when the fault is recognised."""
+    if http.malformed is None:
+        return []
+    line, said = http.rejected_line, http.parser_said or ""
+    rejected = say(catalog.MALFORMED_LINE, line=line, said=said) if line else said
+    space = _SPACE_BEFORE_COLON.fullmatch(line or "")
+    fix = (say(catalog.MALFORMED_FIX_SPACE, name=space.group(1),
+               fixed=f"{space.group(1)}: {space.group(2)}") if space is not None
+           else catalog.MALFORMED_FIX)
+    part = catalog.MALFORMED_PARTS.get(str(http.malformed), str(http.malformed))
+    # h11 names the header when a Content-Length is invalid or conflicting ("bad
+    # Content-Length"), and quotes the line for a line it cannot read at all.
+    framing = line is None and "content-length" in said.lower()
+    d = draft(FindingCode.HTTP_RESPONSE_MALFORMED, ip, status=status, part=part,
+              rejected=rejected, **fill).worded(
+        address=ip, fix=fix, consequence=catalog.MALFORMED_FRAMING if framing else say(
+            catalog.MALFORMED_LENIENT, status=status))
+    if framing:
+        d.severity = Severity.ERROR  # uncertain all the same: AWS does not say
+    return [d]
+
+
+def _body_cut(target: TargetInfo, http: HttpResult, ip: str, status: str,
+              fill: Facts) -> list[Draft]:
+    """HTTP_RESPONSE_TRUNCATED: the origin closed or reset the connection before the body's
+    end as its head announced it, with the measured numbers."""
+    if http.body_complete is not False:
+        return []
+    ended = catalog.TRUNCATED_ENDS.get(str(http.body_cut_by), catalog.TRUNCATED_ENDS["closed"])
+    received = http.body_bytes or 0
+    chunked = "chunked" in http.headers.get("transfer-encoding", "").lower()
+    if http.body_declared is not None:
+        how = say(catalog.TRUNCATED_DECLARED, declared=http.body_declared, received=received,
+                  ended=ended)
+        fix = say(catalog.TRUNCATED_FIX_DECLARED, path=target.path)
+    else:
+        how = say(catalog.TRUNCATED_CHUNKED if chunked else catalog.TRUNCATED_OTHER,
+                  received=received, ended=ended)
+        fix = say(catalog.TRUNCATED_FIX_BODY, path=target.path)
+    return [draft(FindingCode.HTTP_RESPONSE_TRUNCATED, ip, status=status,
+                  declared=http.body_declared, received=received, **fill).worded(
+        address=ip, how=how, fix=fix,
+        consequence=say(catalog.TRUNCATED_BODY_VIEWERS, status=status))]
 
 
 def _second_continue(probe: ConnectionProbe, ip: str, fill: Facts) -> Draft:
@@ -1372,6 +1537,7 @@ RULES: list[Rule] = [
     rule_revocation,
     rule_client_cert_requested,
     rule_weak_cipher,
+    rule_key_usage,
     rule_http,
     rule_addresses_not_probed,
 ]

@@ -49,6 +49,10 @@ CLOUDFRONT_CIPHER_IDS: dict[str, int] = {
 TLS12_ONLY_CIPHERS: frozenset[str] = frozenset(
     name for name in CLOUDFRONT_CIPHERS if "GCM" in name or name.endswith(("SHA256", "SHA384"))
 )
+# Suites of the list whose key exchange is RSA encryption (no ECDHE): the server certificate's
+# key decrypts rather than signs, so it needs keyEncipherment, not digitalSignature.
+RSA_KEY_EXCHANGE_CIPHERS: frozenset[str] = frozenset(
+    {"AES256-SHA", "AES128-SHA", "DES-CBC3-SHA", "RC4-MD5"})
 # Suites broken by known attacks (RC4: RFC 7465; 64-bit-block 3DES: Sweet32, CVE-2016-2183)
 # that CloudFront still lists: an origin that gets one of them works, but deserves a warning.
 WEAK_CLOUDFRONT_CIPHERS: frozenset[str] = frozenset({"DES-CBC3-SHA", "RC4-MD5"})

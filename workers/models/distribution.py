@@ -85,6 +85,9 @@ class Distribution(Record):
     arn: str = ""
     status: str = ""
     enabled: bool = True
+    # Said before the origins when the distribution (or the tenant it was found through) is
+    # disabled: viewers do not get these origins' answers through it now. None when enabled.
+    disabled_note: str | None = None
     # How the typed name was matched: "id", "domain", "alias", "wildcard alias *.x", "tenant".
     matched_by: str = ""
     # The viewer host origin502 uses where the Host is forwarded.

@@ -53,6 +53,9 @@ class TcpReason(StrEnum):
     TIMEOUT = "timeout"  # no answer: a firewall drops the SYN
     UNREACHABLE = "unreachable"  # no route (ICMP unreachable, no IPv6 route...)
     BLOCKED = "blocked"  # origin502 refused to dial it (private address)
+    # No server can have the address (0.0.0.0, multicast, broadcast...): not dialled, since
+    # Linux would take 0.0.0.0 to this machine; anyone's connection to it fails.
+    UNCONNECTABLE = "unconnectable"
     # This machine has no route to the address (ENETUNREACH before any packet left, no IPv6
     # here...): a fact about where origin502 runs, not about the origin (status ``error``).
     NO_ROUTE_HERE = "no_route_here"
@@ -86,6 +89,16 @@ class HttpReason(StrEnum):
     RESET = "reset"
     # Bytes kept coming but the response headers never completed (a trickle, endless 1xx).
     STALLED = "stalled"
+    # The start of a response, then the connection closed before its headers ended.
+    TRUNCATED = "truncated"
+
+
+class ResponsePart(StrEnum):
+    """The part of an HTTP response, after a valid status line, that a strict HTTP/1.1
+    parser rejected."""
+
+    HEADERS = "headers"
+    BODY = "body"
 
 
 class ChainBreak(StrEnum):
@@ -143,6 +156,7 @@ class DnsResult(Record):
     detail: str | None = None
     duration_ms: float = 0.0
     walk: DnsWalk | None = None  # set when resolution failed or was partial
+    timeout_s: float | None = None  # how long the resolver was given, when it timed out
 
 
 @dataclass(eq=False, repr=False)
@@ -196,6 +210,9 @@ class CertificateInfo(Record):
     # Why the extensions could not be read (a malformed extension); None when they could.
     # Names, CA flag and AIA are then unknown, and the validators' verdicts decide.
     extensions_error: str | None = None
+    # The keyUsage bits it asserts, by their RFC 5280 names ("digitalSignature", ...); None
+    # when it has no keyUsage extension (any use is allowed then).
+    key_usage: list[str] | None = None
 
 
 @dataclass(eq=False, repr=False)
@@ -466,6 +483,18 @@ class HttpResult(Record):
     port_speaks_tls: bool | None = None
     port_tls_detail: str | None = None
     cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
+    # When the status line was HTTP but a later part was not to h11's strict reading: which
+    # part, h11's words ("illegal header line") and the line it rejected, when it named one.
+    malformed: ResponsePart | None = None
+    parser_said: str | None = None
+    rejected_line: str | None = None
+    # The body of the GET: bytes received, the Content-Length the head declared, whether it
+    # ended as the head said (False: the origin closed or reset first, ``body_cut_by`` says
+    # which; None: not read, or origin502 stopped reading before its end).
+    body_bytes: int | None = None
+    body_declared: int | None = None
+    body_complete: bool | None = None
+    body_cut_by: HttpReason | None = None
 
 
 @dataclass(eq=False, repr=False)

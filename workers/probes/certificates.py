@@ -94,6 +94,7 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
     ips: list[str] = []
     is_ca = False
     aia_urls: list[str] = []
+    key_usage: list[str] | None = None
     extensions_error = None
     try:
         extensions = cert.extensions
@@ -110,6 +111,8 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
             pass
         with contextlib.suppress(x509.ExtensionNotFound):
             is_ca = extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        with contextlib.suppress(x509.ExtensionNotFound):
+            key_usage = _key_usage(extensions.get_extension_for_class(x509.KeyUsage).value)
         try:
             aia = extensions.get_extension_for_class(x509.AuthorityInformationAccess)
             aia_urls = [str(d.access_location.value) for d in aia.value
@@ -154,8 +157,26 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
         self_signed=self_issued and _issued_by(cert, cert),
         aia_ca_issuers=aia_urls,
         extensions_error=extensions_error,
+        key_usage=key_usage,
         pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
     )
+
+
+# cryptography's KeyUsage attributes and the RFC 5280 names a certificate dump shows.
+_KEY_USAGE_NAMES = (
+    ("digital_signature", "digitalSignature"), ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"), ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"), ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"))
+
+
+def _key_usage(usage: x509.KeyUsage) -> list[str]:
+    names = [name for attribute, name in _KEY_USAGE_NAMES if getattr(usage, attribute)]
+    if usage.key_agreement:  # cryptography refuses to read these two without keyAgreement
+        names += [name for attribute, name in (("encipher_only", "encipherOnly"),
+                                               ("decipher_only", "decipherOnly"))
+                  if getattr(usage, attribute)]
+    return names
 
 
 def load_chain(chain_der: list[bytes]) -> list[x509.Certificate]:

@@ -16,7 +16,7 @@ import dns.rdatatype
 import dns.resolver
 
 from workers.config import nameserver as parse_nameserver
-from workers.models import DnsReason, DnsResult, Status
+from workers.models import DnsReason, DnsResult, DnsWalk, NameServerOutcome, Status
 from workers.probes.context import DeadlineExceeded, ProbeContext, ResolverUnavailable
 from workers.probes.dns_walk import walk_dns
 from workers.target import Target
@@ -116,7 +116,11 @@ def resolver_problem(resolver: dns.resolver.Resolver) -> str | None:
         response = dns.query.udp(query, str(resolver.nameservers[0]), port=resolver.port,
                                  timeout=min(2.0, float(resolver.lifetime)))
     except dns.exception.Timeout:
-        return f"the DNS resolver {server} does not answer at all"
+        # Asked for the root zone, which any resolver knows: the resolver itself is the slow
+        # party, whatever the origin's zone does.
+        return (f"the DNS resolver {server} does not answer at all (not even for the root "
+                f"zone within {min(2.0, float(resolver.lifetime)):g} s): it is the resolver "
+                "this machine uses that does not answer, not the origin's DNS")
     except OSError as exc:
         return f"the DNS resolver {server} cannot be reached ({exc.strerror or exc})"
     except dns.exception.DNSException as exc:
@@ -195,9 +199,33 @@ def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult
     rdtype = "AAAA" if reason4 == DnsReason.NO_ADDRESS and reason6 != reason4 else "A"
     walk = walk_dns(resolver, last, rdtype, servfail=reason == DnsReason.SERVFAIL,
                     authority_port=port, ctx=ctx)
+    timeout_s = lifetime if reason == DnsReason.TIMEOUT else None
+    answered = _answered_directly(walk) if reason == DnsReason.TIMEOUT else None
+    if answered is not None:
+        # The zone's own servers answer what the resolver did not: the wait is on this side,
+        # and CloudFront asks other resolvers. Not a fact about the origin: not checked.
+        return DnsResult(status=Status.ERROR, reason=reason, cname_chain=chain,
+                         nameserver=nameserver, duration_ms=_ms(started), walk=walk,
+                         timeout_s=timeout_s, detail=(
+                             f"the DNS resolver {nameserver or '(system)'} gave no answer for "
+                             f"{last} within {lifetime:g} s, but the zone's own name servers "
+                             f"answer it when asked directly ({answered}): the wait is in the "
+                             "resolver this machine uses, not in the origin's DNS; point "
+                             "ORIGIN502_NAMESERVER at a resolver that answers to check the "
+                             "origin"))
     return DnsResult(status=Status.FAILED, reason=reason, cname_chain=chain,
                      nameserver=nameserver, detail=reasons[reason], duration_ms=_ms(started),
-                     walk=walk)
+                     walk=walk, timeout_s=timeout_s)
+
+
+def _answered_directly(walk: DnsWalk) -> str | None:
+    """Every asked server of the zone with its answer, when each answered the name with
+    addresses; None otherwise (a silent or failing server may be why the resolver waited)."""
+    asked = [c for c in walk.nameservers if c.outcome != NameServerOutcome.NOT_ASKED]
+    if not asked or any(c.outcome != NameServerOutcome.ANSWER or not c.addresses
+                        for c in asked):
+        return None
+    return "; ".join(f"{c.server}: {', '.join(c.addresses)}" for c in asked)
 
 
 def _ms(started: float) -> float:

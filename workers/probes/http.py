@@ -9,11 +9,14 @@ import time
 
 import h11
 
-from workers.models import HttpReason, HttpResult, Layer, Status
+from workers.models import HttpReason, HttpResult, Layer, ResponsePart, Status
 from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
 from workers.probes.attempts import Attempt
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.deadline_io import recv_within
+from workers.probes.http_body import read_body
+from workers.probes.http_first_line import StatusLine, can_begin_response, status_line
+from workers.probes.http_rejected import rejected
 from workers.probes.state import ProbeState
 from workers.probes.wire import Stream, span_ms
 from workers.target import Target
@@ -24,7 +27,6 @@ MAX_HEADER_BYTES = 64 * 1024
 # CloudFront's sentence (its pages are about 1 KiB).
 BODY_EXCERPT_BYTES = 1024
 EDGE_PAGE_BYTES = 8 * 1024
-BODY_WAIT = 5.0  # seconds; the body is a nicety, the status and headers are already in hand
 # All an origin may send before its final response headers end (interim 1xx responses
 # included); past it the probe stops reading and says so, whatever the origin keeps sending.
 MAX_RESPONSE_BYTES = 128 * 1024
@@ -33,15 +35,22 @@ MAX_RESPONSE_BYTES = 128 * 1024
 # that never ends, and that wait must not cost the diagnosis a full connection timeout.
 TLS_CHECK_WAIT = 3.0
 LARGEST_HEADERS_KEPT = 3
+# How far into a response head its first line is judged (http_first_line): a status line is
+# a few dozen bytes; a longer one is left to h11.
+FIRST_LINE_BYTES = 1024
 
 
 class _TooMuch(Exception):
     """The origin sent more than MAX_RESPONSE_BYTES before its response headers ended."""
 
 
-_KEPT_HEADERS = ("server", "content-type", "content-length", "x-cache", "via", "location",
-                 "connection", "keep-alive", "x-amzn-requestid", "x-amzn-trace-id",
-                 *CLOUDFRONT_HEADERS)
+class _NotHttp(Exception):
+    """The answer's first line cannot be an HTTP/1.x status line."""
+
+
+_KEPT_HEADERS = ("server", "content-type", "content-length", "transfer-encoding", "x-cache",
+                 "via", "location", "connection", "keep-alive", "x-amzn-requestid",
+                 "x-amzn-trace-id", *CLOUDFRONT_HEADERS)
 
 
 def probe_http(target: Target, ctx: ProbeContext, previous: ProbeState) -> HttpResult:
@@ -84,6 +93,10 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
     total = 0
     interim = 0
     head_start = 0  # where the final response's head begins: after the interim responses
+    # The current head's status line once its first line ended; judged until then.
+    seen: StatusLine | None = None
+    judging = True
+    closed = False  # the origin closed the connection (the last read returned nothing)
     # issue 8 hook: the wait for the response, announced for progress ("HTTP: no response for
     # 12 of 30 s"); it ends with the first byte, or with the layer when none came.
     waiting = Attempt(Layer.HTTP, target.dialled.address, target.dialled.port, 1, 1,
@@ -94,6 +107,13 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
         sock.settimeout(ctx.timeout(settings.read_timeout))
         sock.sendall(outgoing or b"")
         while True:
+            if judging and total - head_start <= FIRST_LINE_BYTES:
+                # h11 keeps the head unparsed until its blank line: judge its first line now.
+                start = conn.trailing_data[0]
+                if not can_begin_response(start):
+                    raise _NotHttp
+                seen = status_line(start)
+                judging = seen is None
             event = conn.next_event()
             if event is h11.NEED_DATA:
                 if total >= MAX_RESPONSE_BYTES:
@@ -103,6 +123,7 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                 chunk = recv_within(sock, ctx.deadline, settings.read_timeout,
                                     min(16384, MAX_RESPONSE_BYTES - total))
                 total += len(chunk)
+                closed = not chunk
                 last_packet = time.perf_counter()
                 if result.ttfb_ms is None and chunk:
                     result.ttfb_ms = span_ms(getattr(sock, "sent_ns", None),
@@ -118,6 +139,7 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                 if event.status_code == 100:
                     result.continue_responses += 1
                 head_start = total - len(conn.trailing_data[0])
+                seen, judging = None, True
                 continue
             if isinstance(event, h11.Response):
                 _measure_head(result, event, total - len(conn.trailing_data[0]) - head_start)
@@ -127,9 +149,10 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                            for k, v in event.headers}
                 result.headers = {k: headers[k] for k in _KEPT_HEADERS if k in headers}
                 result.server = headers.get("server")
+                keep = 0
                 if event.status_code >= 400:
-                    limit = EDGE_PAGE_BYTES if cloudfront_marks(headers) else BODY_EXCERPT_BYTES
-                    result.body_excerpt = _body_excerpt(conn, sock, limit)
+                    keep = EDGE_PAGE_BYTES if cloudfront_marks(headers) else BODY_EXCERPT_BYTES
+                _read_body(result, conn, sock, ctx, gap=settings.read_timeout, keep=keep)
                 break
             if isinstance(event, h11.ConnectionClosed):
                 result.status, result.reason = Status.FAILED, HttpReason.CLOSED
@@ -141,6 +164,10 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                          f"({interim} interim 1xx responses) without finishing its response "
                          "headers; origin502 stopped reading there")
         result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
+    except _NotHttp:
+        result.status, result.reason = Status.FAILED, HttpReason.INVALID
+        result.detail = "the first line of the answer is not an HTTP/1.x status line"
+        result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
     except h11.RemoteProtocolError as exc:
         if not received:
             # h11 calls a close before any byte a protocol error; for us it is a plain close.
@@ -149,13 +176,7 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
             result.duration_ms = (time.perf_counter() - started) * 1000
             ctx.events.attempt_ended(waiting, "failed")
             return result
-        result.status, result.reason = Status.FAILED, HttpReason.INVALID
-        result.detail = f"not a valid HTTP/1.x response: {exc}"
-        if getattr(exc, "error_status_hint", None) == 431:  # h11: receive buffer too long
-            result.detail = (f"the response headers are larger than {MAX_HEADER_BYTES // 1024} "
-                             "KiB; origin502 stopped reading there")
-            result.head_bytes, result.head_cut = MAX_HEADER_BYTES, True
-        result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
+        _head_rejected(result, exc, bytes(received[:120]), closed=closed, seen=seen)
     except DeadlineExceeded:
         _out_of_time(result, ctx, settings.read_timeout, started=started,
                      last_packet=last_packet, total=total)
@@ -173,11 +194,63 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
     except OSError as exc:
         result.status, result.reason = Status.FAILED, HttpReason.RESET
         result.detail = exc.strerror or str(exc)
+    if result.reason == HttpReason.TIMEOUT and received:
+        # Bytes came, but never a whole response: what they were says more than "no answer".
+        result.first_bytes = bytes(received[:120]).decode("latin-1", "replace")
     if result.ttfb_ms is None:
         ctx.events.attempt_ended(waiting, "out_of_time" if result.cut is not None else
                                  "timeout" if result.reason == HttpReason.TIMEOUT else "failed")
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+def _head_rejected(result: HttpResult, error: h11.RemoteProtocolError, first: bytes, *,
+                   closed: bool, seen: StatusLine | None) -> None:
+    """What h11's rejection of a response head means, from what came before it: ``first``
+    bytes of the answer, whether the origin then closed, and the status line when the head
+    began with one."""
+    result.first_bytes = first.decode("latin-1", "replace")
+    if getattr(error, "error_status_hint", None) == 431:  # h11: receive buffer too long
+        result.status, result.reason = Status.FAILED, HttpReason.INVALID
+        result.detail = (f"the response headers are larger than {MAX_HEADER_BYTES // 1024} "
+                         "KiB; origin502 stopped reading there")
+        result.head_bytes, result.head_cut = MAX_HEADER_BYTES, True
+    elif closed:
+        # Every byte so far could begin a response (its first line is judged as it comes),
+        # then the connection closed: a response cut short, not bytes that are not HTTP.
+        result.status, result.reason = Status.FAILED, HttpReason.TRUNCATED
+        result.detail = "the origin closed the connection before its response headers ended"
+    elif seen is not None:
+        # The status line is HTTP; h11 rejects a later part of the head. What CloudFront does
+        # with such a head is not documented, so the status stays what the origin answered.
+        said = rejected(error)
+        result.status_code, result.reason_phrase = seen.code, seen.reason
+        result.malformed = ResponsePart.HEADERS
+        result.parser_said, result.rejected_line = said.said, said.line
+        result.detail = ("a strict HTTP/1.1 parser rejects its headers: "
+                         + (f"{said.line!r} ({said.said})" if said.line else said.said))
+    else:
+        result.status, result.reason = Status.FAILED, HttpReason.INVALID
+        result.detail = f"not a valid HTTP/1.x response: {error}"
+
+
+def _read_body(result: HttpResult, conn: h11.Connection, sock: Stream, ctx: ProbeContext, *,
+               gap: float, keep: int) -> None:
+    """The body of the response: whether it ended as its head said, and for an error status
+    its start (what the origin says is wrong, or CloudFront's error page). Best effort: the
+    response itself is in hand, so a slow or cut body never turns the layer into a failure."""
+    body = read_body(conn, sock, deadline=ctx.deadline, gap=gap, keep=keep)
+    result.body_bytes, result.body_complete, result.body_cut_by = (
+        body.received, body.complete, body.cut_by)
+    declared = result.headers.get("content-length")
+    result.body_declared = (int(declared) if declared and declared.isascii() and declared.isdigit()
+                            else None)
+    if body.broken is not None:
+        result.malformed = ResponsePart.BODY
+        result.parser_said, result.rejected_line = body.broken.said, body.broken.line
+    if keep:
+        text = body.excerpt.decode("utf-8", "replace").strip()
+        result.body_excerpt = text or None
 
 
 def _out_of_time(result: HttpResult, ctx: ProbeContext, read_timeout: float, *, started: float,
@@ -265,29 +338,3 @@ def check_tls_on_port(target: Target, ctx: ProbeContext) -> tuple[bool | None, s
         return None, "no answer to a TLS handshake"
     except OSError as exc:
         return False, exc.strerror or str(exc)
-
-
-def _body_excerpt(conn: h11.Connection, sock: Stream, limit: int) -> str | None:
-    """Up to `limit` bytes of an error response's body, as text. Best effort: the response
-    itself was already received, so a slow, cut or broken body gives what arrived and never
-    turns the layer into a failure."""
-    body = bytearray()
-    # The whole excerpt within BODY_WAIT: a body trickled a byte at a time is cut there.
-    deadline = time.monotonic() + BODY_WAIT
-    try:
-        while len(body) < limit:
-            event = conn.next_event()
-            if event is h11.NEED_DATA:
-                chunk = recv_within(sock, deadline, BODY_WAIT)
-                conn.receive_data(chunk)
-                if not chunk:
-                    break
-                continue
-            if isinstance(event, h11.Data):
-                body.extend(event.data)
-                continue
-            break  # EndOfMessage, ConnectionClosed
-    except (h11.RemoteProtocolError, OSError, DeadlineExceeded):
-        pass
-    text = bytes(body[:limit]).decode("utf-8", "replace").strip()
-    return text or None

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from workers import cpu_allowance
 from workers.models import ProbeRequest, Report
 from workers.watches.alerts import Observation
 from workers.watches.distribution import observe_watch
@@ -63,34 +64,9 @@ def concurrency() -> int:
 
 def usable_cpus() -> int:
     """CPUs this process may run on, within its container's CPU limit (a pod limited to one
-    CPU on a large node sees every CPU of the node in its affinity)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    limit = _cgroup_cpu_limit()
-    return max(1, min(cpus, limit) if limit is not None else cpus)
-
-
-def _cgroup_cpu_limit() -> int | None:
-    """The CPU quota of this process's cgroup, rounded up; None when there is none."""
-    try:
-        with open("/sys/fs/cgroup/cpu.max") as handle:  # cgroup v2: "QUOTA PERIOD"
-            quota, period = handle.read().split()[:2]
-    except (OSError, ValueError):
-        try:  # cgroup v1
-            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as handle:
-                quota = handle.read().strip()
-            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as handle:
-                period = handle.read().strip()
-        except OSError:
-            return None
-    try:
-        if quota in ("max", "-1") or int(period) <= 0:
-            return None
-        return max(1, -(-int(quota) // int(period)))
-    except ValueError:
-        return None
+    CPU on a large node sees every CPU of the node in its affinity). A fraction of a CPU
+    counts whole: probes mostly wait on the network, so a process can share a core."""
+    return cpu_allowance.this_process().cpus(round_up=True)
 
 
 def process_count() -> int:

@@ -101,7 +101,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- fail "slack.signingSecret is required in HTTP mode: set it, or use slack.socketMode=true with slack.appToken" }}
 {{- end }}
 {{- end }}
-{{- $processes := int .Values.bot.processes }}
+{{- /* "auto" (serve picks one process per whole CPU of the pod's limit) needs no check: it counts as 0 here. */}}
+{{- $processes := ternary 0 (int .Values.bot.processes) (eq (toString .Values.bot.processes) "auto") }}
 {{- if and .Values.slack.socketMode (gt $processes 1) }}
 {{- fail (printf "bot.processes is %d, but Socket Mode runs in one process: set bot.processes=1 (or use HTTP mode)" $processes) }}
 {{- end }}
@@ -243,5 +244,26 @@ readinessProbe:
 {{- int (trimSuffix "m" $q) -}}
 {{- else -}}
 {{- int (mulf (float64 $q) 1000) -}}
+{{- end -}}
+{{- end }}
+
+{{/* bot.processes as `serve --processes` takes it: "auto" or a whole number. */}}
+{{- define "origin502.botProcesses" -}}
+{{- if eq (toString .Values.bot.processes) "auto" -}}
+auto
+{{- else -}}
+{{- int .Values.bot.processes -}}
+{{- end -}}
+{{- end }}
+
+{{/* Non-empty when the bot may run several serving processes: a count above 1, or "auto" unless Socket Mode (one process) or limits.cpu below 2 CPUs (auto then runs one). */}}
+{{- define "origin502.botForks" -}}
+{{- $processes := include "origin502.botProcesses" . -}}
+{{- $limit := include "origin502.milliCPU" (dig "limits" "cpu" "" .Values.bot.resources) -}}
+{{- if .Values.slack.socketMode -}}
+{{- else if ne $processes "auto" -}}
+{{- if gt (int $processes) 1 }}yes{{ end -}}
+{{- else if or (not $limit) (ge (int $limit) 2000) -}}
+yes
 {{- end -}}
 {{- end }}

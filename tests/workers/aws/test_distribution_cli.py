@@ -346,3 +346,58 @@ def test_a_viewer_side_pointing_at_lambda_names_the_associations():
     (note,) = dist.notes
     assert note.startswith("the viewer side points at Lambda@Edge")
     assert "default (*): origin-response arn:aws:lambda:us-east-1:1:fn:3" in note
+
+
+def test_a_disabled_distribution_says_so_before_its_origins(aws, pki):
+    """Enabled=false, read through real boto3 from moto: the terminal says it right under the
+    distribution's line, the JSON carries it beside "enabled", and Slack's parent message says
+    it before the origins' lines (rendered from the CLI's own JSON)."""
+    from bot.render.distribution import load_report, run_status
+    from tests.bot.reports import run as slack_run
+    from workers.aws.lookup import DISABLED_DISTRIBUTION
+    from workers.models import DistributionLookup, ProbeRequest
+
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        create_distribution(
+            client, aliases=["www.shop.test"], enabled=False,
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
+            default=behaviour("web"))
+        args = ["www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"]]
+        as_json = run(*args, "--json")
+        text = run(*args)
+    assert as_json.exit_code == 0, as_json.output  # the origin itself is fine (loopback: warn)
+    data = json.loads(as_json.stdout)
+    assert data["distribution"]["enabled"] is False
+    assert data["distribution"]["disabled_note"] == DISABLED_DISTRIBUTION
+    assert "is disabled" in DISABLED_DISTRIBUTION and "not documented" in DISABLED_DISTRIBUTION
+    flat = " ".join(text.stdout.split())  # rich wraps long lines at the terminal's width
+    assert flat.startswith("Distribution ")
+    disabled_at = flat.index("Disabled: This distribution is disabled")
+    assert disabled_at < flat.index("web (web.shop.test")
+    report = load_report(data)
+    request = ProbeRequest(hostname="www.shop.test", display="www.shop.test",
+                           lookup=DistributionLookup("www.shop.test"))
+    message = run_status(slack_run("done", request=request.to_dict(), text="www.shop.test"),
+                         report)
+    shown = [json.dumps(block.to_dict(), ensure_ascii=False) for block in message.blocks]
+    disabled_at = next(i for i, b in enumerate(shown) if "This distribution is disabled" in b)
+    origins_at = next(i for i, b in enumerate(shown) if "*web* `web.shop.test`" in b)
+    assert disabled_at < origins_at
+    assert "— disabled; " in message.text
+
+
+def test_an_enabled_distribution_says_nothing_of_it(aws, pki):
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
+            default=behaviour("web"))
+        as_json = run("www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"],
+                      "--json")
+    data = json.loads(as_json.stdout)
+    assert data["distribution"]["enabled"] is True
+    assert data["distribution"]["disabled_note"] is None

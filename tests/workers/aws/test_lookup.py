@@ -260,3 +260,32 @@ def test_typed_origin_settings_are_said_to_be_replaced_by_the_distributions(aws,
     assert "--https-port replaced by the distribution's own settings" in \
         result.distribution.notes
     assert result.probes[0].report.target.https_port != 8443
+
+
+def test_a_disabled_tenant_is_said_up_front():
+    """A tenant whose Enabled is false, on an enabled multi-tenant distribution."""
+    from workers.aws.lookup import DISABLED_TENANT
+
+    client, stub = _stubbed_client()
+    template = _summary("ETEMPLATE00002", [], [custom_origin("app", "app.backend.test")])
+    config = {k: v for k, v in template.items()
+              if k not in ("Id", "ARN", "ETag", "Status", "LastModifiedTime", "DomainName",
+                           "AliasICPRecordals", "Staging")}
+    config["CallerReference"] = "ref"
+    stub.add_response("list_distributions", {"DistributionList": {
+        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}}, {})
+    stub.add_response("get_distribution_tenant_by_domain", {"DistributionTenant": {
+        "Id": "dt_2", "DistributionId": "ETEMPLATE00002", "Name": "beta", "Enabled": False,
+        "Domains": [{"Domain": "shop.beta.test", "Status": "active"}]}},
+        {"Domain": "shop.beta.test"})
+    stub.add_response("get_distribution", {"Distribution": {
+        "Id": "ETEMPLATE00002", "ARN": template["ARN"], "Status": "Deployed",
+        "LastModifiedTime": "2025-01-01T00:00:00Z", "InProgressInvalidationBatches": 0,
+        "DomainName": "dtemplate2.cloudfront.net", "DistributionConfig": config}, "ETag": "E1"},
+        {"Id": "ETEMPLATE00002"})
+    stub.add_response("get_cache_policy", CACHING_DISABLED,
+                      {"Id": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"})
+    with stub:
+        dist = look_up(client, "shop.beta.test").distribution
+    assert config["Enabled"] is True and dist.enabled is False
+    assert dist.disabled_note == DISABLED_TENANT

@@ -27,6 +27,7 @@ def texts() -> Iterator[tuple[str, str]]:
         yield f"{code} summary", entry.summary
         yield from ((f"{code} step {i}", s) for i, s in enumerate(entry.remediation))
         yield from ((f"{code} {shape}", s) for shape, s in entry.shapes.items())
+        yield from ((f"{code} {shape} title", s) for shape, s in entry.shape_titles.items())
         if entry.merged:
             yield f"{code} merged", entry.merged
     yield from phrases()

@@ -254,3 +254,17 @@ def test_a_report_with_a_walk_survives_json() -> None:
     assert again.dns.walk == report.dns.walk
     assert again.dns.walk.nameservers[0].outcome == "timeout"
     assert again.verdict is Verdict.FAIL
+
+
+def test_a_name_resolving_only_to_the_unused_family_is_not_titled_does_not_resolve() -> None:
+    # The DNS line says the name resolved (to the other family); the finding's title agrees.
+    report = Report(
+        target=target("v6.shop.example"), verdict=Verdict.UNKNOWN, findings=[],
+        dns=DnsResult(status="ok", addresses=["2001:db8::1"], ipv6=["2001:db8::1"]),
+        addresses=[], started_at="2026-11-24T12:00:00Z", duration_ms=1.0)
+    finding = diagnose_findings(report, NOW)[0]
+    assert finding.code == "DNS_RESOLUTION_FAILED"
+    assert finding.title == ("The origin name resolves only to addresses of a type CloudFront "
+                             "does not use")
+    failed = dataclasses.replace(report, dns=DnsResult(status="failed", reason="nxdomain"))
+    assert diagnose_findings(failed, NOW)[0].title == "The origin name does not resolve"

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from workers.diagnosis import diagnose_findings
-from workers.headline import short_verdict
+from workers.headline import FAIL_UNDOCUMENTED, fail_sentence, short_verdict
 from workers.models import (
     AddressReport,
     ConnectionProbe,
@@ -136,3 +136,106 @@ def test_short_verdict_words_follow_the_findings():
     assert short_verdict(closed) == "502 or 504 expected"
     healthy = report(ok())
     assert short_verdict(healthy) == "no problem found"
+
+
+# --- a part after the status line a strict parser rejects; a response cut short --------------
+
+
+def one(r: Report, code: str):
+    [found] = [f for f in r.findings if f.code == code]
+    return found
+
+
+@pytest.mark.parametrize(("fields", "severity", "summary", "fix"), [
+    ({"rejected_line": "Content-Length : 2", "parser_said": "illegal header line"}, "warning",
+     "rejects its headers: the line 'Content-Length : 2' (illegal header line).",
+     "Remove the space before the colon in the header 'Content-Length': send "
+     "'Content-Length: 2'."),
+    ({"rejected_line": "X-Trace\t:abc", "parser_said": "illegal header line"}, "warning",
+     "the line 'X-Trace\\t:abc'", "Remove the space before the colon in the header 'X-Trace'"),
+    ({"rejected_line": "Garbage line", "parser_said": "illegal header line"}, "warning",
+     "the line 'Garbage line' (illegal header line)", "Find what writes this part"),
+    # An invalid Content-Length hides where the body ends: a likely 502, still uncertain.
+    ({"parser_said": "conflicting Content-Length headers"}, "error",
+     "rejects its headers: conflicting Content-Length headers.", "Find what writes this part"),
+    ({"parser_said": "Only Transfer-Encoding: chunked is supported"}, "warning",
+     "Only Transfer-Encoding: chunked is supported", "Find what writes this part"),
+    ({"malformed": "body", "rejected_line": "zz", "parser_said": "illegal chunk header"},
+     "warning", "rejects its chunked body: the line 'zz' (illegal chunk header).",
+     "Find what writes this part"),
+])
+def test_a_rejected_part_after_the_status_line_is_named_and_uncertain(fields, severity,
+                                                                       summary, fix):
+    http = ok(**{"malformed": "headers", **fields})
+    r = report(http, scheme="http", policy="http-only")
+    finding = one(r, "HTTP_RESPONSE_MALFORMED")
+    assert (finding.severity, finding.uncertain) == (severity, True)
+    assert "port 80 answered GET / with 200 OK, but a strict HTTP/1.1 parser" in finding.summary
+    assert summary in finding.summary
+    assert finding.remediation[0].startswith(fix)
+    assert codes(r) == ["HTTP_RESPONSE_MALFORMED"]  # never "not HTTP" as well
+    if severity == "warning":
+        assert "pass the 200 OK on" in finding.remediation[1]
+        assert short_verdict(r) == "probably works, 502 not ruled out"
+    else:
+        assert "the 502 is likely, not confirmed" in finding.remediation[1]
+
+
+def test_a_rejected_header_does_not_hide_the_origins_own_error():
+    r = report(HttpResult(status="ok", status_code=503, reason_phrase="Service Unavailable",
+                          malformed="headers", parser_said="illegal header line",
+                          rejected_line="Retry-After : 5"))
+    assert set(codes(r)) == {"HTTP_RESPONSE_MALFORMED", "ORIGIN_RETURNED_ERROR"}
+
+
+@pytest.mark.parametrize(("fields", "how", "fix"), [
+    ({"body_declared": 100, "body_bytes": 2, "body_cut_by": "closed"},
+     "its Content-Length says 100 bytes, and it closed the connection after 2 bytes of body.",
+     "Make Content-Length the body's real length"),
+    ({"body_declared": 1_048_576, "body_bytes": 65_536, "body_cut_by": "reset"},
+     "its Content-Length says 1,048,576 bytes, and it reset the connection after 65,536 bytes",
+     "Make Content-Length"),
+    ({"headers": {"transfer-encoding": "chunked"}, "body_bytes": 5, "body_cut_by": "closed"},
+     "it closed the connection after 5 bytes of its chunked body, before the last chunk.",
+     "Find why the origin stops part-way through the body"),
+    ({"body_bytes": 7, "body_cut_by": "reset"},
+     "it reset the connection after 7 bytes of body, before the body ended.",
+     "Find why the origin stops part-way through the body"),
+])
+def test_a_body_cut_short_is_said_with_the_numbers_and_uncertain(fields, how, fix):
+    r = report(ok(body_complete=False, **fields))
+    finding = one(r, "HTTP_RESPONSE_TRUNCATED")
+    assert (finding.severity, finding.uncertain) == ("warning", True)
+    assert f"answered GET / with 200 OK, but {how}" in finding.summary
+    assert finding.remediation[0].startswith("AWS does not document what CloudFront does")
+    assert finding.remediation[1].startswith(fix)
+    assert short_verdict(r) == "probably works, 502 not ruled out"
+
+
+@pytest.mark.parametrize("complete", [True, None])  # None: origin502 stopped reading first
+def test_a_body_not_seen_cut_is_no_finding(complete):
+    r = report(ok(body_complete=complete, body_bytes=2, body_declared=100))
+    assert "HTTP_RESPONSE_TRUNCATED" not in codes(r)
+
+
+def test_headers_cut_short_are_a_certain_error_of_an_undocumented_status():
+    http = HttpResult(status="failed", reason="truncated", first_bytes="HTTP/1.1 200 OK\r\n",
+                      ttfb_ms=0.4)
+    r = report(http)
+    finding = one(r, "HTTP_RESPONSE_TRUNCATED")
+    assert (finding.severity, finding.uncertain) == ("error", False)
+    assert ("began to answer GET / ('HTTP/1.1 200 OK\\r\\n'), then closed the connection "
+            "before its response headers ended.") in finding.summary
+    assert "HTTP_INVALID_RESPONSE" not in codes(r)
+    assert fail_sentence(r) == FAIL_UNDOCUMENTED  # confident: an error, status undocumented
+
+
+def test_a_timeout_after_some_bytes_says_when_they_came_and_what_they_were():
+    started = HttpResult(status="failed", reason="timeout", ttfb_ms=0.31,
+                         first_bytes="HTTP/1.1 200 OK\r\nContent-Len")
+    finding = one(report(started), "ORIGIN_RESPONSE_TIMEOUT")
+    assert finding.summary.split("port 443 ", 1)[1] == (
+        "began to answer GET / after 0.3 ms ('HTTP/1.1 200 OK\\r\\nContent-Len'), but sent "
+        "nothing that completes a response: after its last bytes, nothing came for 30 s.")
+    silent = one(report(HttpResult(status="failed", reason="timeout")), "ORIGIN_RESPONSE_TIMEOUT")
+    assert "accepted GET / but did not answer within 30 s." in silent.summary

@@ -57,7 +57,7 @@ def test_tls13_outside_the_presumed_suites_leaves_the_error_uncertain():
 
 def test_a_timeout_is_not_excused_by_tls13():
     tls = TlsResult(status="failed", reason="timeout", tls13=WORKS)
-    assert [(f.code, f.uncertain) for f in findings(tls)] == [("TLS_HANDSHAKE_FAILED", False)]
+    assert [(f.code, f.uncertain) for f in findings(tls)] == [("TLS_HANDSHAKE_TIMEOUT", False)]
 
 
 def test_a_working_origin_refusing_the_presumed_tls13_offer_is_warned_uncertain():

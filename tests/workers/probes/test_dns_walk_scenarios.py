@@ -8,7 +8,9 @@ ORIGIN502_DNS_AUTHORITY_PORT points origin502 at (53 in real life). No query lea
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 
 from click.testing import CliRunner
 
@@ -250,11 +252,22 @@ def test_a_resolver_that_cannot_reach_the_top_level_domain_is_unknown():
         "probe_error"]
 
 
-def test_no_route_from_this_machine_is_unknown_not_port_unreachable():
-    # A multicast address: the kernel refuses a TCP connection to it with ENETUNREACH before
-    # any packet leaves, exactly like an address this machine has no route to.
+def test_no_route_from_this_machine_is_unknown_not_port_unreachable(monkeypatch):
+    # This machine's kernel refuses the connection with ENETUNREACH before any packet leaves
+    # (no route in its own table). A multicast address used to stand in for that, but no
+    # server can have one, so it is now a failure without dialling
+    # (tests/workers/test_unconnectable_scenarios.py); the kernel's answer is given here.
+    guarded = socket.socket.connect
+
+    def no_route_to_the_origin(sock: socket.socket, address: object) -> None:
+        if sock.type == socket.SOCK_STREAM and isinstance(address, tuple) and \
+                address[0] == "192.0.2.1":
+            raise OSError(errno.ENETUNREACH, "Network is unreachable")
+        guarded(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", no_route_to_the_origin)
     with FakeDns() as resolver:
-        result, data = run("224.0.0.1", "--https-port", "8443", resolver=resolver)
+        result, data = run("192.0.2.1", "--https-port", "8443", resolver=resolver)
     assert result.exit_code == 3
     assert data["verdict"] == "unknown"
     tcp = data["addresses"][0]["probes"][0]["tcp"]

@@ -1,7 +1,8 @@
 """A TLS 1.3-only origin with a good chain is a ``warn`` (exit 0), but its headline must not say
 "CloudFront can connect": whether CloudFront uses TLS 1.3 toward origins is not confirmed, and
-if it does not, it answers 502. The same origin also accepting TLS 1.2 keeps the confident
-headline (its only warning, a loopback address, is certain).
+if it does not, it answers 502. The same origin also accepting TLS 1.2 has no doubt to name
+(its only warning, a loopback address, is certain): its headline says instead that CloudFront
+cannot reach that address.
 
 One real nginx on 127.0.0.1 configured the way an operator writes it (``ssl_protocols
 TLSv1.3;``, then ``TLSv1.2 TLSv1.3``), certificates minted here, the test root passed as
@@ -24,7 +25,8 @@ from workers.diagnose_cli import EXIT_OK, diagnose
 
 DOUBT = ("CloudFront can probably connect — 1 point could cause 502 and can't be confirmed: "
          "only TLS 1.3 works with what CloudFront offers")
-SURE = "CloudFront can connect, with warnings"
+SURE = ("The origin answers from here, but CloudFront cannot reach 127.0.0.1 (a loopback "
+        "address)")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def test_cli_headline_of_a_tls13_only_origin_says_what_is_not_confirmed(origins,
         "ORIGIN_PRIVATE_ADDRESS", "TLS13_ONLY", "TRUSTED_VIA_CA_FILE"}
 
 
-def test_cli_headline_stays_confident_when_every_warning_is_certain(origins, pki):
+def test_cli_headline_names_no_doubt_when_every_warning_is_certain(origins, pki):
     result = cli(pki, origins["tls12_and_13"])
     assert result.exit_code == EXIT_OK, result.output
     head = flat(result.stdout.split("\n\n", 1)[0])

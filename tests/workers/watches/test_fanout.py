@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.ports import closed_port
 from tests.workers.watches.conftest import wait_until
+from workers.cpu_allowance import CpuAllowance
 from workers.options import build_request
 from workers.watches.fanout import ProbePool
 
@@ -70,27 +71,14 @@ def test_each_probe_process_keeps_an_executor_of_its_own_across_batches(pool):
     assert len(set(first)) == 2
 
 
-@pytest.mark.parametrize(("cpu_max", "expected"), [
-    ("100000 100000", 1), ("150000 100000", 2), ("max 100000", None), ("garbage", None)])
-def test_a_container_s_cpu_limit_bounds_the_probe_processes(monkeypatch, tmp_path, cpu_max,
-                                                           expected):
-    import builtins
-
+@pytest.mark.parametrize(("allowance", "expected"), [
+    (CpuAllowance(64, 1.0, "cpu.max"), 1), (CpuAllowance(64, 1.5, "cpu.max"), 2),
+    (CpuAllowance(64, 0.5, "cpu.max"), 1), (CpuAllowance(2), 2), (CpuAllowance(64), 4)])
+def test_a_container_s_cpu_limit_bounds_the_probe_processes(monkeypatch, allowance, expected):
+    """A fraction of a CPU counts whole for probe processes; at most 4 by default (the cgroup
+    files themselves: tests/workers/test_cpu_allowance.py)."""
     from workers.watches import fanout
 
-    (tmp_path / "cpu.max").write_text(cpu_max + "\n")
-    real_open = builtins.open
-
-    def fake_open(path, *args, **kwargs):
-        if str(path) == "/sys/fs/cgroup/cpu.max":
-            return real_open(tmp_path / "cpu.max", *args, **kwargs)
-        if str(path).startswith("/sys/fs/cgroup/cpu/"):
-            raise FileNotFoundError(path)
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", fake_open)
-    assert fanout._cgroup_cpu_limit() == expected
-    if expected is not None:
-        monkeypatch.delenv(fanout.PROCESSES_ENV, raising=False)
-        assert fanout.usable_cpus() <= expected
-        assert 1 <= fanout.process_count() <= expected
+    monkeypatch.setattr(fanout.cpu_allowance, "this_process", lambda: allowance)
+    monkeypatch.delenv(fanout.PROCESSES_ENV, raising=False)
+    assert fanout.process_count() == expected

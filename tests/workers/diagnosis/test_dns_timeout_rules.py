@@ -1,0 +1,72 @@
+"""No DNS answer in time is not "the name does not exist" (audit zoo3 case 05): DNS_TIMEOUT,
+uncertain because how long CloudFront's resolvers wait is not documented, and no step asks
+whether the name exists. Hand-built reports; the real servers are in
+tests/workers/probes/test_dns_timeout_scenarios.py."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.workers.diagnosis.test_dns_rules import NOW, failed, ns, seen, walk
+from workers.diagnosis import diagnose_findings
+from workers.headline import fail_sentence
+from workers.models import Report, verdict_for
+
+
+def timed_out(*checks, timeout_s: float | None = 5.0, nameserver: str | None = "127.0.0.53:53",
+              detail: str | None = None) -> Report:
+    report = failed("timeout", w=walk(*checks, detail=detail) if checks or detail else None)
+    dns = dataclasses.replace(report.dns, timeout_s=timeout_s, nameserver=nameserver)
+    return dataclasses.replace(report, dns=dns)
+
+
+CASES = {
+    "every server silent too": (timed_out(ns(1, "timeout"), ns(2, "timeout")),
+                                [("DNS_TIMEOUT", "error")]),
+    "one server silent, the other answers": (
+        timed_out(ns(1, "timeout"), ns(2, "answer", "192.0.2.80")),
+        [("DNS_TIMEOUT", "error"), ("DNS_NAMESERVER_FAILING", "warning")]),
+    "every server fails: that is the error": (
+        timed_out(ns(1, "servfail"), ns(2, "servfail")), [("DNS_NAMESERVER_FAILING", "error")]),
+    "the walk found no zone": (timed_out(detail="no zone found"), [("DNS_TIMEOUT", "error")]),
+    "no walk": (timed_out(), [("DNS_TIMEOUT", "error")]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_dns_timeout_rules(case: str) -> None:
+    report, expected = CASES[case]
+    assert seen(report) == expected
+
+
+def test_a_timeout_is_hedged_and_never_asks_whether_the_name_exists() -> None:
+    report = timed_out(ns(1, "timeout"), ns(2, "timeout"))
+    [finding] = diagnose_findings(report, NOW)
+    assert finding.uncertain and finding.severity == "error"
+    assert finding.summary.startswith(
+        "www.shop.example: the resolver 127.0.0.53:53 gave no answer within 5 s.")
+    assert "None of the 2 name servers of shop.example" in finding.summary
+    assert "How long CloudFront's own resolvers wait is not documented" in finding.summary
+    steps = " ".join(finding.remediation)
+    assert "exists" not in steps and "exists" not in finding.summary
+    assert "`dig www.shop.example @<server>`" in steps and "the resolver 127.0.0.53:53" in steps
+    findings = [finding]
+    done = dataclasses.replace(report, findings=findings, verdict=verdict_for(findings))
+    assert fail_sentence(done) == (
+        "CloudFront's 502 is likely but not confirmed — it rests on 1 uncertain finding: the "
+        "origin name got no DNS answer in time")
+
+
+def test_the_system_resolver_and_the_connection_timeout_stand_in_when_not_recorded() -> None:
+    # A report stored before timeout_s existed, from the system's resolver.
+    [finding] = diagnose_findings(timed_out(timeout_s=None, nameserver=None), NOW)
+    assert finding.summary.startswith(
+        "www.shop.example: this machine's resolver gave no answer within 10 s.")
+
+
+def test_nxdomain_is_still_a_name_that_does_not_exist() -> None:
+    [finding] = diagnose_findings(failed("nxdomain"), NOW)
+    assert finding.code == "DNS_RESOLUTION_FAILED" and not finding.uncertain
+    assert "exists in public DNS" in finding.remediation[0]
