@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import h11
 
 from workers.models import HttpReason
+from workers.models.record import Record
 from workers.probes.context import DeadlineExceeded
 from workers.probes.deadline_io import recv_within
 from workers.probes.http_rejected import Rejected, rejected
@@ -24,8 +25,8 @@ MAX_BODY_BYTES = 1024 * 1024
 BODY_WAIT = 5.0  # seconds for the whole body; the status and headers are already in hand
 
 
-@dataclass
-class Body:
+@dataclass(eq=False, repr=False)
+class Body(Record):
     excerpt: bytes = b""  # its first bytes, up to what the caller keeps
     received: int = 0  # bytes of body received
     # True: it ended as the head said; False: the origin closed or reset the connection
