@@ -27,6 +27,8 @@ BODY_WAIT = 5.0  # seconds for the whole body; the status and headers are alread
 
 @dataclass(eq=False, repr=False)
 class Body(Record):
+    """The body of the GET as read: its start, its length so far and how it ended."""
+
     excerpt: bytes = b""  # its first bytes, up to what the caller keeps
     received: int = 0  # bytes of body received
     # True: it ended as the head said; False: the origin closed or reset the connection

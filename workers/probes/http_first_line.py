@@ -31,6 +31,8 @@ _REASON_BYTES = frozenset(b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0
 
 @dataclass(frozen=True, eq=False, repr=False)
 class StatusLine(FrozenRecord):
+    """The status code and reason phrase of a first line that begins an HTTP/1.x response."""
+
     code: int
     reason: str
 

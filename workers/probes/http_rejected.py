@@ -22,6 +22,8 @@ _QUOTED = re.compile(r"(?P<said>[^:]+):\s*(?:bytearray\()?(?P<bytes>b(?P<q>['\"]
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Rejected(FrozenRecord):
+    """What h11 rejected: its words, and the line it quoted when it quoted one."""
+
     said: str  # h11's words: "illegal header line", "bad Content-Length"
     line: str | None = None  # the line it rejected, without its line end
 
