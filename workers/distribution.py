@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
 from workers.aws.translate import concrete_path, origin_settings, pattern_matches
+from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
 from workers.models.distribution_live import VIEWER, OriginLive
 from workers.models.record import Record
+from workers.origin_groups import judge_groups
 from workers.target import TargetError, parse_target
 
 if TYPE_CHECKING:
@@ -149,13 +151,15 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         item.probe.report = report
         item.probe.verdict = report.verdict
     probes = [item.probe for item in planned]
-    _note_failover(probes)
+    groups = judge_groups(result.distribution, probes)
     out = DistributionReport(
         input=typed, verdict=worst_verdict([p.verdict for p in probes]),
-        distribution=result.distribution, probes=probes, lookup=result.cost,
+        distribution=result.distribution, probes=probes, groups=groups, lookup=result.cost,
         started_at=started_at.isoformat().replace("+00:00", "Z"),
         duration_ms=round((time.perf_counter() - started) * 1000 + result.cost.duration_ms, 1),
     )
+    for probe in probes:
+        probe.notes.extend(probe_notes(out, probe))
     if viewer is not None:
         _read_viewer(out, reports[-1])
     return out
@@ -189,20 +193,6 @@ def _read_viewer(out: DistributionReport, report: Report) -> None:
         out.distribution.notes.append(
             f"the viewer side points at {what}, yet no behaviour read here has one "
             "(the API answer may lack the associations)")
-
-
-def _note_failover(probes: list[OriginProbe]) -> None:
-    """A failing primary with a healthy failover still serves GET/HEAD/OPTIONS: say so."""
-    for probe in probes:
-        if not probe.role.startswith("primary") or probe.verdict != "fail":
-            continue
-        group = probe.role.rsplit(" ", 1)[-1]
-        for other in probes:
-            if other.role == f"failover of group {group}" and other.verdict != "fail":
-                probe.notes.append(
-                    f"when this origin fails, CloudFront retries GET, HEAD and OPTIONS requests "
-                    f"on the failover origin {other.origin_id}, which answers; other methods "
-                    "get the error")
 
 
 def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = True,

@@ -115,7 +115,8 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     # otherwise an origin that could not be checked makes the whole answer unknown (3).
     if report.has_errors:
         return EXIT_FINDINGS
-    return EXIT_LOOKUP if report.probe_error else EXIT_OK
+    # An origin group whose answer rests on an origin not checked is unknown too (3).
+    return EXIT_LOOKUP if report.probe_error or report.verdict == "unknown" else EXIT_OK
 
 
 def _unused_resolve(pairs: Pairs, planned: list[PlannedProbe],

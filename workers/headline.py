@@ -203,15 +203,20 @@ def distribution_sentence(report: DistributionReport) -> str:
     verdict = Verdict(report.verdict) if report.verdict in set(Verdict) else Verdict.UNKNOWN
     if not report.probes:
         return DIST_NONE
+    # Imported here: the group words build on this module's own (workers.headline_groups).
+    from workers.headline_groups import distribution_clauses
+
+    clauses = "".join(f"; {clause}" for clause in distribution_clauses(report))
     if verdict == Verdict.FAIL:
         failing = [p.origin_id for p in report.probes if p.verdict == Verdict.FAIL]
-        return distribution_fail_sentence(list(dict.fromkeys(failing))) + "."
+        return distribution_fail_sentence(list(dict.fromkeys(failing))) + clauses + "."
     if verdict == Verdict.UNKNOWN:
-        return UNKNOWN_SENTENCE.format(why=report.probe_error or UNKNOWN_WHY)
+        return UNKNOWN_SENTENCE.format(why=report.probe_error or UNKNOWN_WHY) + clauses
     if verdict == Verdict.WARN:
         doubtful = [p.origin_id for p in report.probes if p.report is not None
                     and p.verdict == Verdict.WARN and doubts(p.report)]
-        return (distribution_warn_sentence(list(dict.fromkeys(doubtful))) or WARN_SURE) + "."
+        return (distribution_warn_sentence(list(dict.fromkeys(doubtful))) or WARN_SURE) \
+            + clauses + "."
     return DIST_OK
 
 

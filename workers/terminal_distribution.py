@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from workers.headline import short_verdict
+from workers.headline_groups import probe_words
 from workers.models.distribution import DistOrigin, DistributionReport, OriginProbe
 from workers.terminal import render_report
 
@@ -48,8 +48,9 @@ def render_distribution(report: DistributionReport, console: Console | None = No
         settings = origin_line(origin) if origin else ""
         # A failing origin says what its viewers get (CloudFront's 502 or 504, the origin's
         # own status; per viewer scheme for match-viewer), as its own headline below does.
-        gets = (f": {short_verdict(probe.report)}"
-                if probe.report is not None and probe.verdict == "fail" else "")
+        # An origin group or a custom error page changes that (workers/headline_groups.py).
+        words = probe_words(report, probe)
+        gets = f": {words}" if words else ""
         console.print(f"{_MARK.get(probe.verdict, probe.verdict)}  {escape(probe_label(probe))} "
                       f"{escape(settings)} — serves {escape(', '.join(probe.behaviours))}"
                       f"{escape(gets)}")

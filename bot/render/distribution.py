@@ -20,6 +20,7 @@ from workers.headline import (
     live_words,
     probe_words,
 )
+from workers.headline_groups import probe_words as group_probe_words
 from workers.jobs.run_record import Run
 from workers.models import Report, Verdict
 from workers.models.distribution import DistributionReport, OriginProbe
@@ -63,13 +64,14 @@ def parse_rerun_origin_value(value: str) -> tuple[str, str]:
 _VERDICT_WORDS: dict[str, str] = {str(k): v for k, v in VERDICT_WORDS.items()}
 
 
-def _probe_line(probe: OriginProbe) -> str:
+def _probe_line(dist_report: DistributionReport, probe: OriginProbe) -> str:
     host = f" · Host {escape(probe.host_header)}" if probe.host_header else ""
     role = f" · {escape(probe.role)}" if probe.role else ""
+    # An origin group or a custom error page may change what its viewers get.
+    words = group_probe_words(dist_report, probe) or probe_words(probe.verdict, probe.report)
     line = (f"{ICONS.get(probe.verdict, ':grey_question:')} *{escape(probe.origin_id)}* "
             f"{code(probe.domain_name)}{host}{role} — serves "
-            f"{escape(', '.join(probe.behaviours))}: "
-            f"{escape(probe_words(probe.verdict, probe.report))}")
+            f"{escape(', '.join(probe.behaviours))}: {escape(words)}")
     report = probe.report
     lead = lead_finding(report) if report is not None else None
     if report is not None and report.probe_error:
@@ -199,7 +201,7 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
     if dist.disabled_note:
         # Before the origins' lines: their verdicts are not what viewers get now.
         blocks.insert(1, section(f":no_entry: *Disabled*: {escape(dist.disabled_note)}"))
-    lines = [_probe_line(p) for p in report.probes]
+    lines = [_probe_line(report, p) for p in report.probes]
     probed = {p.origin_id for p in report.probes}
     for origin in dist.origins:
         if origin.id not in probed:

@@ -3,6 +3,7 @@ blocks within Slack's limits (3,000 characters a section, 50 blocks a message)."
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,16 @@ _LIVE_DELIMITER = re.compile(r"`|(?<![A-Za-z0-9])[*_~]|[*_~](?![A-Za-z0-9])")
 # breaks the quote.
 _QUOTE_START = re.compile(r"^(\s*)(?=&gt;)", re.MULTILINE)
 SOFT_HYPHEN = "\u00ad"
+# Slack shows `:name:` as an emoji (a workspace's custom ones too, named by its members), and
+# mrkdwn has no escape for it. A zero-width space right after a colon that opens such a run
+# splits the name, so no emoji can form there; being invisible it keeps times (12:30:45),
+# IPv6 addresses and "CN=a:b:c" reading exactly as typed, where a look-alike colon would show
+# as a different glyph (a copied value does carry the invisible character: the price of there
+# being no escape). Only colons that open a run get one, so "Host: x", "https://" and "a:b"
+# are untouched. Names are taken liberally (letters of any case or script, digits, `_`, `+`,
+# `-`, `'`): Slack does not document which it matches, and a missed one is a live emoji.
+ZERO_WIDTH_SPACE = "\u200b"
+_EMOJI_OPENER = re.compile(r":(?=[\w+'-]+:)")
 # Longest value shown as inline code: far below a section's 3,000 characters, so a split or a
 # clip can always fall before a span rather than inside it (see _span_safe_cut).
 CODE_LIMIT = 500
@@ -64,22 +75,67 @@ def entities(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# An IPv6 address (bracketed or with a zone, as the reports print them) is left whole: people
+# copy addresses out of a thread into a terminal, and a hidden character would break the paste.
+# Its runs are hex groups of at most four characters, which can only form a workspace's custom
+# emoji named like one; that is the one risk kept.
+_NAME_OR_COLON = re.compile(r"[\w+'\-:]")
+_IPV6_TOKEN = re.compile(r"\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?\]?")
+
+
+def _is_ipv6(token: str) -> bool:
+    try:
+        ipaddress.IPv6Address(token.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """Whether no `:name:` run can cross the ends of text[start:end]: a bracket closes one, a
+    neighbouring colon or name character could carry one in or out."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return ((text[start] == "[" or not _NAME_OR_COLON.match(before))
+            and (text[end - 1] == "]" or not _NAME_OR_COLON.match(after)))
+
+
+def no_emoji(text: str) -> str:
+    """`text` with every `:name:` run split after its opening colon: Slack shows no emoji
+    from it, IPv6 addresses excepted. Run last: a look-alike put in before (ˋ is a letter)
+    could complete a name."""
+    kept = [(m.start(), m.end()) for m in _IPV6_TOKEN.finditer(text)
+            if _is_ipv6(m.group()) and _stands_alone(text, m.start(), m.end())]
+    if not kept:
+        return _EMOJI_OPENER.sub(":" + ZERO_WIDTH_SPACE, text)
+    out: list[str] = []
+    last = 0
+    for start, end in kept:
+        out.append(_EMOJI_OPENER.sub(":" + ZERO_WIDTH_SPACE, text[last:start]))
+        out.append(text[start:end])
+        last = end
+    out.append(_EMOJI_OPENER.sub(":" + ZERO_WIDTH_SPACE, text[last:]))
+    return "".join(out)
+
+
 def escape(text: object) -> str:
     """Text from users or origins as Slack shows it as typed: no mention, link, ping, bold,
-    italic, strike-through, code or quote that the text itself wrote takes effect."""
+    italic, strike-through, code, quote or emoji that the text itself wrote takes effect."""
     inert = _LIVE_DELIMITER.sub(lambda m: LOOKALIKES[m.group()], entities(text))
-    return _QUOTE_START.sub(lambda m: m.group(1) + SOFT_HYPHEN, inert)
+    return no_emoji(_QUOTE_START.sub(lambda m: m.group(1) + SOFT_HYPHEN, inert))
 
 
 def code(value: object) -> str:
     """A value an origin (or a user) chose, as inline code: shown exactly and in monospace,
     since Slack formats nothing inside a code span. What Slack still reads there is kept out:
     `<`, `>` and `&` become entities, a backtick (which would end the span; Slack has no way to
-    show one inside) becomes ˋ, and line breaks become spaces (a code span is one line)."""
+    show one inside) becomes ˋ, and line breaks become spaces (a code span is one line).
+    `:name:` runs are split as in `escape`: Slack's documentation does not say whether a code
+    span shows emoji, so it is not trusted to keep them out."""
     text = " ".join(str(value).splitlines()).strip()
     if not text:
         return "(empty)"
-    return "`" + entities(clip(text, CODE_LIMIT)).replace("`", LOOKALIKES["`"]) + "`"
+    return "`" + no_emoji(entities(clip(text, CODE_LIMIT)).replace("`", LOOKALIKES["`"])) + "`"
 
 
 def with_code(text: str) -> str:

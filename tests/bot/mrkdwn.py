@@ -11,10 +11,15 @@ not its exact parser, so this model leans to the side a safety test needs:
   the content neither starts nor ends with a space — if Slack might not make it code, this
   does not, and the content is then read for emphasis like any other text;
 * control sequences (`<!channel>`, `<@U…>`, `<url|text>`) are read everywhere, inside code too,
-  and a line that starts with `>` or `&gt;` is a quote (a soft hyphen before it is not).
+  and a line that starts with `>` or `&gt;` is a quote (a soft hyphen before it is not);
+* emoji are *liberal*: any `:name:` run (letters or digits of any script, `_`, `+`, `-`, `'`)
+  is an emoji, since a workspace can name its own; wherever it stands (glued to a word, in
+  code, in a link's label, sharing a colon with the next one), because Slack does not document
+  where it stops reading them. A zero-width space in the name breaks it, as it does emphasis.
 
 `render` returns the text as shown (delimiters that took effect removed, entities decoded,
-links shown by their label) and the styles applied, each with the text it covers.
+links shown by their label, each emoji as `emoji(name)`, zero-width spaces dropped: a reader
+does not see them) and the styles applied, each with the text it covers.
 """
 
 from __future__ import annotations
@@ -37,6 +42,15 @@ _EMPHASIS = {
 }
 _CODE = re.compile(r"(?<!\w)`([^\s`](?:[^`\n]*?[^\s`])?)`(?!\w)")
 _PRE = re.compile(r"```(.+?)```", re.DOTALL)
+# Runs may share a colon (`:a:b:` holds `:a:` and `:b:`), so every opening colon is tried.
+_EMOJI = re.compile(r"(?=:([\w+'-]+):)")
+_EMOJI_SHOWN = re.compile(r":([\w+'-]+):")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def emoji(name: str) -> str:
+    """How `render` shows the emoji `:name:`: a picture, not the text a reader could read."""
+    return f"\u27ea{name}\u27eb"
 
 
 @dataclass
@@ -98,7 +112,10 @@ def render(text: str) -> Rendered:
 
     work = _PRE.sub(pre, CONTROL.sub(control, text))
     lines = [line_of(raw) for raw in work.split("\n")]
-    return Rendered(text, _decode(expand("\n".join(lines))), styles)
+    shown = _decode(expand("\n".join(lines)))
+    styles += [("emoji", m.group(1)) for m in _EMOJI.finditer(shown)]
+    shown = _EMOJI_SHOWN.sub(lambda m: emoji(m.group(1)), shown)
+    return Rendered(text, _ZERO_WIDTH.sub("", shown), styles)
 
 
 def texts_in(payloads: list[Any]) -> list[str]:
@@ -130,7 +147,7 @@ def texts_in(payloads: list[Any]) -> list[str]:
 
 # Each marker and the characters that show its delimiters (Slack's and the look-alikes
 # origin502 puts in their place): if a marker is shown without them, its markup took effect.
-DELIMITERS = {"*": "*\u2217", "_": "_\u02cd", "~": "~\u223c", "`": "`\u02cb"}
+DELIMITERS = {"*": "*\u2217", "_": "_\u02cd", "~": "~\u223c", "`": "`\u02cb", ":": ":"}
 
 
 def unshown_delimiters(rendered: Rendered, word: str, mark: str) -> list[str]:

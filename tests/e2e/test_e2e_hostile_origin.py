@@ -3,14 +3,16 @@
 A real TLS origin on loopback presents a certificate whose Common Name, names and issuer are
 Slack markup, and answers with markup in its status text, headers and body. Everything the
 app sends to the recording Slack is then read the way Slack reads it: no mention, channel ping
-or link that the origin wrote may come out, and no bold, italic, strike-through or code."""
+or link that the origin wrote may come out, no bold, italic, strike-through or code, and no
+emoji (its status text, Server header and a certificate name carry a green check and a warning
+sign, every value a `:emoji502:`)."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.render.status import EVIDENCE_ACTION, RERUN_ACTION
-from tests.bot.hostile import FORMATTING, formatting_taken, shown
+from tests.bot.hostile import EMOJI, FORMATTING, emoji_shown, emoji_taken, formatting_taken, shown
 from tests.bot.mrkdwn import render
 from tests.e2e.test_e2e_slack import CHANNEL, finished_parent, results_in_thread
 from tests.support.tls_origin import TlsOrigin
@@ -21,7 +23,9 @@ EVIL_ISSUER = "<!here> <@U0ATTACKER> <#C0SECRET> ~strike502~"
 BODY = b"<!channel> <https://evil.example/body|click> " + FORMATTING.encode()
 RESPONSE = (
     b"HTTP/1.1 502 <!everyone> <https://evil.example/status|status> " + FORMATTING.encode()
+    + b" " + EMOJI.encode()
     + b"\r\nServer: <!channel> <https://evil.example/server|server> " + FORMATTING.encode()
+    + b" " + EMOJI.encode()
     + b"\r\nContent-Type: text/html\r\n"
     + b"Content-Length: %d\r\n" % len(BODY)
     + b"Connection: close\r\n\r\n" + BODY
@@ -33,7 +37,8 @@ def evil_origin(cert_factory, e2e_chain):
     inter = cert_factory.intermediate(e2e_chain[2], cn=EVIL_ISSUER)
     # The Common Name carries the formatting, the names the links (the CN is 64 characters
     # at most).
-    leaf = cert_factory.leaf(inter, ["other.invalid", EVIL_CN, FORMATTING], cn=FORMATTING)
+    leaf = cert_factory.leaf(inter, ["other.invalid", EVIL_CN, FORMATTING, EMOJI],
+                             cn=FORMATTING)
     with TlsOrigin([leaf, inter], http="raw", response=RESPONSE) as server:
         yield server
 
@@ -63,8 +68,12 @@ def test_origin_markup_never_renders_in_slack(stack_factory, evil_origin):
         assert shown([render(t) for t in texts]), message.text
     assert shown([render(stack.slack.channel_messages(CHANNEL)[0].text)])
     renderings = stack.slack.rendered()
-    assert shown(renderings) >= {"bold502", "italic502", "strike502", "code502"}
+    assert shown(renderings) >= {"bold502", "italic502", "strike502", "code502", "emoji502"}
     assert formatting_taken(renderings) == []
+    # The origin's emoji reached Slack as text, and not one of them shows as a picture.
+    assert emoji_shown(renderings)
+    assert emoji_taken(renderings) == []
+    assert [r.source for r in renderings if ("emoji", "emoji502") in r.styles] == []
 
 
 def _mrkdwn(blocks):

@@ -275,8 +275,12 @@ def s3_origin(origin_id: str, bucket: str) -> dict[str, Any]:
 
 def behaviour(target: str, pattern: str | None = None, *, cache_policy: str | None = None,
               request_policy: str | None = None,
-              forwarded_headers: Sequence[str] | None = None) -> dict[str, Any]:
+              forwarded_headers: Sequence[str] | None = None,
+              methods: Sequence[str] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"TargetOriginId": target, "ViewerProtocolPolicy": "redirect-to-https"}
+    if methods:
+        data["AllowedMethods"] = {"Quantity": len(methods), "Items": list(methods),
+                                  "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}
     if pattern is not None:
         data["PathPattern"] = pattern
     if cache_policy:
@@ -295,7 +299,8 @@ def behaviour(target: str, pattern: str | None = None, *, cache_policy: str | No
 def create_distribution(client: Any, *, aliases: Sequence[str], origins: Sequence[dict[str, Any]],
                         default: dict[str, Any], behaviours: Sequence[dict[str, Any]] = (),
                         groups: Sequence[dict[str, Any]] = (), ref: str = "",
-                        enabled: bool = True) -> dict[str, Any]:
+                        enabled: bool = True,
+                        error_responses: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     config: dict[str, Any] = {
         "CallerReference": ref or "-".join(aliases) or "ref",
         "Aliases": {"Quantity": len(aliases), "Items": list(aliases)},
@@ -306,6 +311,9 @@ def create_distribution(client: Any, *, aliases: Sequence[str], origins: Sequenc
     }
     if groups:
         config["OriginGroups"] = {"Quantity": len(groups), "Items": list(groups)}
+    if error_responses:
+        config["CustomErrorResponses"] = {"Quantity": len(error_responses),
+                                          "Items": list(error_responses)}
     answer: dict[str, Any] = client.create_distribution(DistributionConfig=config)
     return answer["Distribution"]
 

@@ -31,6 +31,7 @@ from workers.aws.translate import (
 )
 from workers.models.distribution import (
     Behaviour,
+    CustomErrorResponse,
     DistOrigin,
     Distribution,
     EdgeFunction,
@@ -240,6 +241,11 @@ def _read(api: _Api, summary: Mapping[str, Any], config: Mapping[str, Any],
         codes = [int(c) for c in _items((raw.get("FailoverCriteria") or {}).get("StatusCodes"))]
         dist.origin_groups.append(OriginGroupInfo(str(raw["Id"]), members, codes))
     groups = {g.id: g for g in dist.origin_groups}
+    for raw in _items(config.get("CustomErrorResponses")):
+        if raw.get("ErrorCode") is not None:
+            dist.custom_error_responses.append(CustomErrorResponse(
+                int(raw["ErrorCode"]), str(raw.get("ResponsePagePath") or ""),
+                str(raw.get("ResponseCode") or "")))
     policies = _PolicyReader(api)
     raw_behaviours = [*_items(config.get("CacheBehaviors")),
                       {**(config.get("DefaultCacheBehavior") or {}), "PathPattern": "*"}]
@@ -360,6 +366,7 @@ def _behaviour(raw: Mapping[str, Any], groups: Mapping[str, OriginGroupInfo],
         path_pattern=str(raw.get("PathPattern") or "*"), target_id=target,
         origin_ids=list(group.members) if group else [target], is_group=group is not None,
         viewer_protocol_policy=str(raw.get("ViewerProtocolPolicy") or ""),
+        allowed_methods=[str(m).upper() for m in _items(raw.get("AllowedMethods"))],
     )
     behaviour.host_forwarded, behaviour.host_reason = _host(raw, policies)
     for item in _items(raw.get("LambdaFunctionAssociations")):

@@ -51,6 +51,16 @@ class OriginGroupInfo(Record):
 
 
 @dataclass(eq=False, repr=False)
+class CustomErrorResponse(Record):
+    """One of the distribution's CustomErrorResponses: the owner's page (and status) CloudFront
+    may send instead of an error of ``error_code`` (cloudfront-facts §7.3, DERIVED)."""
+
+    error_code: int
+    page_path: str = ""  # "" when the entry only sets how long the error is cached
+    response_code: str = ""  # "" when the page keeps the error's own status
+
+
+@dataclass(eq=False, repr=False)
 class EdgeFunction(Record):
     """A Lambda@Edge or CloudFront Functions association on a behaviour."""
 
@@ -71,6 +81,8 @@ class Behaviour(Record):
     host_forwarded: bool | None = False
     host_reason: str = ""
     edge_functions: list[EdgeFunction] = field(default_factory=list)
+    # AllowedMethods as the API answered them; empty when the answer did not carry them.
+    allowed_methods: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -96,6 +108,7 @@ class Distribution(Record):
     origins: list[DistOrigin] = field(default_factory=list)
     origin_groups: list[OriginGroupInfo] = field(default_factory=list)
     behaviours: list[Behaviour] = field(default_factory=list)
+    custom_error_responses: list[CustomErrorResponse] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def origin(self, origin_id: str) -> DistOrigin | None:
@@ -114,8 +127,42 @@ class OriginProbe(Record):
     headers_sent: list[str] = field(default_factory=list)  # "X-Origin-Verify: ***"
     role: str = ""  # "primary of group g" / "failover of group g" / ""
     notes: list[str] = field(default_factory=list)  # e.g. Host forwarding could not be read
+    # What the viewers of its behaviours get: the report's verdict, except where an origin
+    # group changes it (a failover origin is used only when its primary fails; a primary's
+    # GET/HEAD/OPTIONS requests may be served by the failover): workers/origin_groups.py.
     verdict: str = "ok"
     report: Report | None = None
+
+
+# How a behaviour served by an origin group fares (GroupOutcome.mode).
+PRIMARY_SERVES = "primary serves"  # the primary answers; the failover is not used
+FAILS_OVER = "fails over"  # some methods go to the failover, the others get the primary's error
+NO_FAILOVER = "no failover"  # the primary's answer is not one the group fails over on
+PRIMARY_UNKNOWN = "primary unknown"  # the primary could not be checked
+
+
+@dataclass(eq=False, repr=False)
+class GroupOutcome(Record):
+    """What the viewers of one behaviour served by an origin group get, its primary's and its
+    failover's probes taken together (cloudfront-facts §7.3, §4.4)."""
+
+    behaviour: str  # the behaviour's label
+    group: str
+    primary: str  # origin ids
+    failover: str
+    mode: str  # PRIMARY_SERVES | FAILS_OVER | NO_FAILOVER | PRIMARY_UNKNOWN
+    verdict: str  # for this behaviour's viewers
+    failover_codes: list[int] = field(default_factory=list)  # the group's FailoverCriteria
+    # FAILS_OVER: the methods CloudFront retries on the failover, those that get the primary's
+    # error, and whether the methods come from the behaviour's AllowedMethods.
+    failover_methods: list[str] = field(default_factory=list)
+    error_methods: list[str] = field(default_factory=list)
+    methods_known: bool = False
+    primary_gets: list[str] = field(default_factory=list)  # "502", "500 Internal Server Error"
+    primary_doubtful: bool = False  # the primary's error is likely, not confirmed
+    failover_verdict: str = "unknown"  # "unknown" too when the failover was not probed
+    # Whether CloudFront fails over at all rests on something AWS does not document.
+    uncertain: bool = False
 
 
 @dataclass(eq=False, repr=False)
@@ -132,6 +179,7 @@ class DistributionReport(Record):
     verdict: str  # "ok" | "warn" | "unknown" | "fail", the worst of the probed origins
     distribution: Distribution
     probes: list[OriginProbe] = field(default_factory=list)
+    groups: list[GroupOutcome] = field(default_factory=list)  # per behaviour with a group
     lookup: LookupCost = field(default_factory=LookupCost)
     # The site as a viewer reaches it (the distribution's viewer host): CloudFront's answer
     # when it came from the edge; ``viewer_note`` says why there is none.
@@ -151,7 +199,10 @@ class DistributionReport(Record):
 
     @property
     def has_errors(self) -> bool:
-        return any(p.report is not None and p.report.errors for p in self.probes)
+        # Only errors viewers meet: a failover origin's errors while its primary answers are
+        # not (its probe's verdict says so).
+        return any(p.report is not None and p.report.errors and p.verdict == "fail"
+                   for p in self.probes)
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON: the distribution object holds the origins, behaviours and each

@@ -23,6 +23,8 @@ ORIGIN, VIEWER = "origin", "viewer"
 LIVE_KIND = "distribution-live"
 # The run's "lookup" step once the name turned out to be on no distribution and is probed as an
 # origin: its message is then an origin's (layers, waits, first verdict).
+# OriginProbe.role's words (workers/distribution.py).
+PRIMARY_ROLE, FAILOVER_ROLE = "primary of group ", "failover of group "
 AS_ORIGIN_STEP = "on no distribution: probed as an origin"
 
 
@@ -68,16 +70,27 @@ class DistributionLive(Record):
         """The distribution's verdict so far, or None while it could still go any way: a
         failing origin (provisional or final) makes it fail at once; anything better waits
         for every origin, since an origin still probing may fail."""
-        known = [o.verdict for o in self.probed if o.verdict is not None]
+        known = [v for o in self.probed if (v := self._counted(o)) is not None]
         if "fail" in known:
             return "fail"
         if self.probed and len(known) == len(self.probed):
             return worst_verdict(known)
         return None
 
+    def _counted(self, entry: OriginLive) -> str | None:
+        """An origin's verdict as it counts for the distribution so far: a failover origin's
+        failure only while its group's primary fails too (CloudFront uses the failover only
+        then; the final report judges each behaviour, workers/origin_groups.py)."""
+        if entry.verdict != "fail" or not entry.role.startswith(FAILOVER_ROLE):
+            return entry.verdict
+        group = entry.role.removeprefix(FAILOVER_ROLE)
+        primary_fails = any(o.role == PRIMARY_ROLE + group and o.verdict == "fail"
+                            for o in self.probed)
+        return "fail" if primary_fails else "warn"
+
     @property
     def failing(self) -> list[OriginLive]:
-        return [o for o in self.probed if o.verdict == "fail"]
+        return [o for o in self.probed if self._counted(o) == "fail"]
 
     @property
     def doubtful(self) -> list[OriginLive]:

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from workers.aws.errors import LookupFailed
 from workers.distribution import Runner, diagnose_lookup
 from workers.headline import distribution_fail_sentence, distribution_fail_words
+from workers.headline_groups import probe_words
 from workers.models import ProbeRequest
-from workers.models.distribution import DistOrigin, DistributionReport
+from workers.models.distribution import DistOrigin, DistributionReport, OriginProbe
 from workers.watches.alerts import Cause, Observation, observe
 
 
@@ -55,8 +56,12 @@ def observe_distribution(report: DistributionReport) -> Observation:
             primary = Cause(one.primary.code, f"{label}: {one.primary.summary}", label,
                             one.primary.remediation)
         doubtful = doubtful or doubt
-        if one.viewers is not None:
-            failing.append((probe.origin_id, one.viewers, one.viewer_words or one.viewers))
+        if one.viewers is not None and probe.verdict == "fail":
+            # An origin group changes what its viewers get (workers/origin_groups.py): its
+            # words then; a failover no viewer meets now is not a failing origin.
+            grouped = _group_words(report, probe)
+            failing.append((probe.origin_id, grouped or one.viewers,
+                            grouped or one.viewer_words or one.viewers))
         if one.cert is not None and (cert is None or one.cert.not_after < cert.not_after):
             cert = one.cert
     return Observation(
@@ -68,6 +73,12 @@ def observe_distribution(report: DistributionReport) -> Observation:
                          distribution_fail_sentence),
         viewer_words=_viewers(report.verdict, [(o, words) for o, _, words in failing],
                               distribution_fail_words))
+
+
+def _group_words(report: DistributionReport, probe: OriginProbe) -> str | None:
+    if not any(probe.origin_id in (g.primary, g.failover) for g in report.groups):
+        return None
+    return probe_words(report, probe)
 
 
 def _viewers(verdict: str, failing: list[tuple[str, str]],

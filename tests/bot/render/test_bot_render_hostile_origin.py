@@ -25,7 +25,7 @@ from bot.render.watches import (
     incident_parent,
     watches_list,
 )
-from tests.bot.hostile import FORMATTING, formatting_taken, shown
+from tests.bot.hostile import EMOJI, FORMATTING, emoji_shown, emoji_taken, formatting_taken, shown
 from tests.bot.mrkdwn import render, texts_in
 from tests.bot.render.test_bot_render_distribution import distribution_report, lookup_run
 from tests.bot.reports import report as healthy_report
@@ -41,10 +41,10 @@ from workers.watches.model import WatchSpec
 
 LINKS = "<!channel> <https://evil.example/fix|Fix here>"
 ISSUER = "<!here> <@U0ATTACKER> ~strike502~ `code502`"
-BODY = f"{LINKS} {FORMATTING}".encode()
+BODY = f"{LINKS} {FORMATTING} {EMOJI}".encode()
 RESPONSE = (
-    f"HTTP/1.1 400 certificate {LINKS} {FORMATTING}\r\n"
-    f"Server: {LINKS} {FORMATTING}\r\n"
+    f"HTTP/1.1 400 certificate {LINKS} {FORMATTING} {EMOJI}\r\n"
+    f"Server: {LINKS} {FORMATTING} {EMOJI}\r\n"
     f"Content-Length: {len(BODY)}\r\nConnection: close\r\n\r\n"
 ).encode() + BODY
 NOW = 1_800_000_000.0
@@ -54,7 +54,7 @@ NOW = 1_800_000_000.0
 def hostile_report(cert_factory, tmp_path_factory) -> Report:
     root = cert_factory.root()
     inter = cert_factory.intermediate(root, cn=ISSUER)
-    leaf = cert_factory.leaf(inter, ["other.invalid", LINKS, FORMATTING], cn=FORMATTING)
+    leaf = cert_factory.leaf(inter, ["other.invalid", LINKS, FORMATTING, EMOJI], cn=FORMATTING)
     ca = write_pem(tmp_path_factory.mktemp("hostile") / "root.pem", root)
     with TlsOrigin([leaf, inter], http="raw", response=RESPONSE) as origin:
         return scenario.probe(str(ca), origin.port)
@@ -121,6 +121,7 @@ def test_the_origin_wrote_markup_everywhere_it_is_shown(hostile_report):
     https = hostile_report.addresses[0].probes[0]
     assert https.tls is not None and FORMATTING in https.tls.chain[0].subject
     assert https.http.server is not None and FORMATTING in https.http.server
+    assert EMOJI in https.http.server and EMOJI in https.tls.chain[0].dns_names
 
 
 @pytest.mark.parametrize("surface", [
@@ -132,6 +133,9 @@ def test_no_markup_from_the_origin_takes_effect(hostile_report, surface):
     renderings = [render(text) for text in texts_in(payloads)]
     assert renderings, surface
     assert formatting_taken(renderings) == []
+    assert emoji_taken(renderings) == []
+    assert [e for r in renderings for style, e in r.styles if style == "emoji"
+            and e == "emoji502"] == []
     controls = [c for r in renderings for style, c in r.styles if style == "control"]
     assert [c for c in controls if "evil" in c or "ATTACKER" in c
             or c.startswith(("<!channel", "<!here", "<!everyone"))] == [], controls
@@ -155,5 +159,15 @@ def test_fallback_text_is_escaped_too(hostile_report, surface):
     texts = [p["text"] for p in surfaces(hostile_report)[surface]]
     renderings = [render(t) for t in texts]
     assert shown(renderings), texts
-    assert formatting_taken(renderings) == []
+    assert formatting_taken(renderings) == [] and emoji_taken(renderings) == []
+    assert [r for r in renderings if ("emoji", "emoji502") in r.styles] == []
     assert [c for r in renderings for style, c in r.styles if style == "control"] == []
+
+
+@pytest.mark.parametrize("surface", ["results", "evidence", "distribution evidence"])
+def test_the_origin_emoji_are_shown_as_typed(hostile_report, surface):
+    """Where the Server header, status text or certificate names are shown, the origin's
+    shortcodes read as typed: the emoji check above is not passing on an empty page."""
+    payloads = surfaces(hostile_report)[surface]
+    renderings = [render(text) for text in texts_in(payloads)]
+    assert emoji_shown(renderings), surface

@@ -38,7 +38,7 @@ def test_the_model_reads_mrkdwn_as_slack_shows_it(text, styles):
 def test_the_check_finds_markup_that_took_effect():
     taken = formatting_taken([render(HOSTILE)])
     assert {t.split(":")[0] for t in taken} == {"bold502", "italic502", "strike502",
-                                                 "code502", "quote502"}
+                                                 "code502", "emoji502", "quote502"}
 
 
 @pytest.mark.parametrize("show", [escape, code])
@@ -46,7 +46,8 @@ def test_hostile_text_is_shown_as_typed(show):
     rendered = render(f"value: {show(HOSTILE)}")
     assert formatting_taken([rendered]) == []
     assert [s for s in rendered.styles if s[0] in ("control", "quote")] == []
-    assert shown([rendered]) == {"bold502", "italic502", "strike502", "code502", "quote502"}
+    assert shown([rendered]) == {"bold502", "italic502", "strike502", "code502", "emoji502",
+                                 "quote502"}
     assert "<!channel> <https://evil.example|Fix>" in rendered.visible
 
 

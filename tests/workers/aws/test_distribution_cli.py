@@ -25,6 +25,8 @@ ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
 EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 SECRET = "s3cret-verify-value"
+# Every method a behaviour can allow: POST, PUT, PATCH and DELETE cannot fail over.
+ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE")
 
 
 def run(*args: str):
@@ -133,7 +135,8 @@ def test_origin_group_with_a_broken_primary_names_the_primary_and_the_failover(a
             origins=[custom_origin("primary", "primary.shop.test", https_port=closed_port()),
                      custom_origin("backup", "backup.shop.test", https_port=backup.port)],
             groups=[origin_group("pair", "primary", "backup")],
-            default=behaviour("backup"), behaviours=[behaviour("pair", "/app/*")])
+            default=behaviour("backup"),
+            behaviours=[behaviour("pair", "/app/*", methods=ALL_METHODS)])
         result = run("www.shop.test", "--path", "/app/x", *resolve("primary.shop.test",
                                                                     "backup.shop.test"),
                      "--ca-file", pki["ca"], "--json")

@@ -26,7 +26,7 @@ from rich.console import Console
 
 from bot.render.distribution import run_status
 from bot.render.status import status_message
-from tests.bot.mrkdwn import render
+from tests.bot.mrkdwn import emoji, render
 from tests.bot.render.test_bot_render_distribution import distribution_report, lookup_run
 from tests.bot.reports import run
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
@@ -128,7 +128,7 @@ def test_match_viewer_says_which_viewers_get_what(pki, files, http_body, tls, sa
         f"FAIL  {NAME} (match-viewer, HTTP port {http_port}, HTTPS port {https_port}) — "
         f"{sentence}.")
     assert headline(report) == out.splitlines()[0]
-    assert slack_line(report) == f":red_circle: {sentence}"
+    assert slack_line(report) == f"{emoji('red_circle')} {sentence}"
     assert f": {words} — " in origin_line(report)
     assert terminal_origin_line(report).endswith(f" — serves /api/*: {words}")
 
@@ -160,7 +160,7 @@ def test_dual_certificates_one_expired_say_a_502_is_likely_not_confirmed(pki, tm
     assert status == 1  # the verdict and exit status are unchanged: fail
     assert out.splitlines()[0] == f"FAIL  {NAME} (https-only, port {nginx.port}) — {sentence}."
     assert "CloudFront would answer" not in out.splitlines()[0]
-    assert slack_line(report) == f":red_circle: {sentence}"
+    assert slack_line(report) == f"{emoji('red_circle')} {sentence}"
     assert ": 502 likely, not confirmed — CERT_EXPIRED" in origin_line(report)
 
 
@@ -220,4 +220,5 @@ def test_no_response_in_time_is_cloudfronts_504(pki, silent_listener):
                    read_timeout=1)
     assert errors(report) == ["ORIGIN_RESPONSE_TIMEOUT"]
     assert headline(report).endswith(" — CloudFront would answer 504 for this origin.")
-    assert slack_line(report) == ":red_circle: CloudFront would answer 504 for this origin"
+    assert slack_line(report) == (f"{emoji('red_circle')} CloudFront would answer 504 "
+                                  "for this origin")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.bot.mrkdwn import emoji
 from tests.support.certs import write_pem
 from tests.support.tls_origin import TlsOrigin
 from tests.workers.watches.conftest import wait_until
@@ -257,9 +258,10 @@ def test_digest_scheduled_and_now(*, processes, clock, app_factory, fake_dns, ba
     assert digest.text.startswith("origin502 digest — 3 watched origins: 2 failing")
     # each failing origin says what its viewers get, as a reader sees the digest
     lines = [line for r in app.slack.rendered() for line in r.visible.splitlines()]
-    assert any(line.startswith(":red_circle: down.test — failing: 502 expected · PORT_CLOSED")
+    red = emoji("red_circle")
+    assert any(line.startswith(f"{red} down.test — failing: 502 expected · PORT_CLOSED")
                for line in lines)
-    assert any(line.startswith(":red_circle: slow.test — failing: 504 expected · "
+    assert any(line.startswith(f"{red} slow.test — failing: 504 expected · "
                                "ORIGIN_RESPONSE_TIMEOUT") for line in lines)
     assert "failing (502)" not in body
 
