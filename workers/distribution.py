@@ -11,11 +11,13 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workers.aws.lookup import LookupResult
-from workers.aws.translate import concrete_path, origin_settings, pattern_matches
+from workers.aws.path_patterns import concrete_path, pattern_matches
+from workers.aws.translate import origin_settings
+from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
 from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import Behaviour, DistributionReport, OriginProbe, worst_verdict
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 
 MAX_PARALLEL_ORIGINS = 8
 MASK = "***"
+# Viewer protocol policies under which no HTTP viewer request reaches an origin: CloudFront
+# answers it at the edge (a redirect, or a refusal). DERIVED: the facts hold the policies' names
+# and AWS's advice to pair match-viewer with them, not this behaviour in so many words.
+HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
 
 
 class PlanError(ValueError):
@@ -42,9 +48,10 @@ class PlannedProbe(Record):
 
 
 def select_behaviours(behaviours: list[Behaviour], path: str | None) -> list[Behaviour]:
-    """Every behaviour, or the one CloudFront picks for ``path`` (first match in order)."""
+    """Every behaviour a request can reach (none shadowed by earlier patterns), or the one
+    CloudFront picks for ``path`` (first match in order)."""
     if path is None:
-        return behaviours
+        return [b for b in behaviours if not b.shadowed_by]
     for behaviour in behaviours:
         if pattern_matches(behaviour.path_pattern, path):
             return [behaviour]
@@ -61,7 +68,10 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
         raise PlanError(f"the distribution {dist.id} has no origin '{origin_id}' (its origins: "
                         f"{', '.join(o.id for o in dist.origins)})")
     planned: dict[tuple[str, str | None], PlannedProbe] = {}
+    viewers: dict[tuple[str, str | None], list[Behaviour]] = {}
+    patterns = [b.path_pattern for b in dist.behaviours]
     for behaviour in select_behaviours(dist.behaviours, path):
+        before = patterns[:next(i for i, b in enumerate(dist.behaviours) if b is behaviour)]
         for index, member in enumerate(behaviour.origin_ids):
             origin = dist.origin(member)
             if origin is None or origin.not_probed or origin.kind != "custom":
@@ -70,10 +80,11 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                 continue
             host = dist.viewer_host if behaviour.host_forwarded else None
             key = (origin.id, host)
+            viewers.setdefault(key, []).append(behaviour)
             if key in planned:
                 planned[key].probe.behaviours.append(behaviour.label)
                 continue
-            wanted = path or concrete_path(behaviour.path_pattern)
+            wanted = path or concrete_path(behaviour.path_pattern, before)
             settings = origin_settings(origin, host_header=host, path=wanted)
             try:
                 hostname = parse_target(origin.domain_name).hostname
@@ -87,14 +98,59 @@ def plan(result: LookupResult, options: ProbeOptions, *, path: str | None = None
                 behaviours=[behaviour.label], host_header=host, path=settings.path,
                 headers_sent=[f"{name}: {MASK}" for name in origin.custom_headers], role=role)
             if behaviour.host_forwarded is None:
+                probe.host_unknown = True
                 probe.notes.append(f"whether the viewer's Host reaches this origin is unknown "
                                    f"({behaviour.host_reason}); probed with the origin's domain "
                                    f"as Host and SNI")
+            if path is None and behaviour.reach_note:
+                probe.notes.append(f"the path probed may not reach {behaviour.label}: "
+                                   f"{behaviour.reach_note}")
             request = ProbeRequest(hostname=hostname, settings=settings, options=options,
                                    display=origin.domain_name,
                                    origin_headers=result.headers.get(origin.id, ()))
             planned[key] = PlannedProbe(probe, request)
-    return list(planned.values())
+    for key, item in planned.items():
+        _https_viewers_only(item, viewers[key])
+    return _with_viewer_host_twins(list(planned.values()), dist.viewer_host)
+
+
+def _with_viewer_host_twins(planned: list[PlannedProbe], viewer_host: str) -> list[PlannedProbe]:
+    """Each probe whose Host forwarding is unknown, followed by its twin sent with the viewer's
+    Host (and so SNI): CloudFront sends one of the two names, and an origin that picks its
+    certificate by SNI may answer each differently. One more probe each, run concurrently."""
+    out: list[PlannedProbe] = []
+    for item in planned:
+        out.append(item)
+        probe = item.probe
+        if (not probe.host_unknown or not viewer_host
+                or viewer_host.lower().rstrip(".") == item.request.hostname.lower().rstrip(".")
+                or any(o.probe.origin_id == probe.origin_id and o.probe.host_header == viewer_host
+                       for o in planned)):
+            continue
+        twin = replace(probe, host_header=viewer_host, behaviours=list(probe.behaviours),
+                       notes=[f"whether the viewer's Host reaches this origin is unknown; "
+                              f"probed with the viewer's Host {viewer_host} as Host and SNI, "
+                              "beside the probe with the origin's domain"])
+        settings = replace(item.request.settings, host_header=viewer_host)
+        out.append(PlannedProbe(twin, replace(item.request, settings=settings)))
+    return out
+
+
+def _https_viewers_only(item: PlannedProbe, behaviours: list[Behaviour]) -> None:
+    """A match-viewer origin whose behaviours all keep HTTP viewers at the edge is reached
+    over HTTPS only: its HTTP port is not probed, and a note says why and when it would be."""
+    settings = item.request.settings
+    policies = {b.viewer_protocol_policy for b in behaviours}
+    if settings.protocol_policy != "match-viewer" or not policies <= HTTPS_VIEWERS_ONLY:
+        return
+    item.request = replace(item.request, settings=replace(settings, protocol_policy="https-only"))
+    named = ", ".join(f"{b.label} ({b.viewer_protocol_policy})" for b in behaviours)
+    item.probe.notes.append(
+        f"HTTP port {settings.http_port} not probed: the viewer protocol policy of {named} "
+        "keeps HTTP viewers at the edge (redirected or refused there, derived from the policy's "
+        "name: AWS text we hold does not say it outright), so with match-viewer CloudFront "
+        "reaches this origin over HTTPS only; the HTTP port would matter if a behaviour "
+        "routing here allowed HTTP viewers (allow-all)")
 
 
 # The engine's diagnose: called with the request alone, or with its first-verdict and
@@ -151,6 +207,7 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         item.probe.report = report
         item.probe.verdict = report.verdict
     probes = [item.probe for item in planned]
+    settle_host_pairs(probes)
     groups = judge_groups(result.distribution, probes)
     out = DistributionReport(
         input=typed, verdict=worst_verdict([p.verdict for p in probes]),
@@ -162,7 +219,17 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         probe.notes.extend(probe_notes(out, probe))
     if viewer is not None:
         _read_viewer(out, reports[-1])
+    out.verdict, out.verdict_reason = distribution_verdict(
+        out, viewer.settings.path if viewer is not None else "/")
+    _warn_shadowed(out)
     return out
+
+
+def _warn_shadowed(out: DistributionReport) -> None:
+    """A behaviour no request reaches is a warning (its owner most likely meant otherwise):
+    a distribution otherwise ok warns; its note (from the lookup) says which and why."""
+    if out.verdict == "ok" and any(b.shadowed_by for b in out.distribution.behaviours):
+        out.verdict = "warn"
 
 
 def _read_viewer(out: DistributionReport, report: Report) -> None:
@@ -203,8 +270,6 @@ def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = T
     origin, as the CLI does, with ``as_origin`` when given (the caller's live hooks for one
     origin; ``watch`` then hears nothing). Raises LookupFailed (one line) when it could not be
     looked up."""
-    from dataclasses import replace
-
     from workers.aws.access import AwsAccessError, aws_access_from, is_distribution_id
     from workers.aws.errors import LookupFailed
     from workers.aws.lookup import look_up

@@ -19,6 +19,7 @@ from workers.aws.access import (
     aws_access_from,
     is_distribution_id,
     lookup_name,
+    site_url,
 )
 from workers.resolve_option import Pairs, resolve_words, unused_names
 from workers.target import TargetError
@@ -55,6 +56,14 @@ def maybe_diagnose_distribution(target: str, *, as_json: bool, no_aia: bool,
             return _fail("--origin needs a distribution, and so AWS read access",
                          EXIT_USAGE, as_json, target)
         return None
+    url = site_url(target) if name is None else None
+    if url is not None:
+        # A site's URL: look its name up (the path, unless --path says otherwise, picks the
+        # behaviour), rather than probe CloudFront's edge as an origin and then advise the
+        # AWS access that is already here.
+        name = url[0]
+        if url[1] and not opts.get("path"):
+            opts = {**opts, "path": url[1]}
     if name is None:
         if origin_id:
             return _fail("--origin needs a site name, a d….cloudfront.net name or a "
@@ -115,7 +124,9 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     # otherwise an origin that could not be checked makes the whole answer unknown (3).
     if report.has_errors:
         return EXIT_FINDINGS
-    # An origin group whose answer rests on an origin not checked is unknown too (3).
+    # An origin group whose answer rests on an origin not checked is unknown too (3), and so is
+    # an unknown with no origin's error behind it (nothing probed, or the edge's 502 with every
+    # origin answering here): never ok.
     return EXIT_LOOKUP if report.probe_error or report.verdict == "unknown" else EXIT_OK
 
 

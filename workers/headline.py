@@ -202,22 +202,36 @@ def distribution_sentence(report: DistributionReport) -> str:
     ruled out for (each origin's own sentence says more)."""
     verdict = Verdict(report.verdict) if report.verdict in set(Verdict) else Verdict.UNKNOWN
     if not report.probes:
+        if verdict == Verdict.UNKNOWN:
+            return UNKNOWN_SENTENCE.format(
+                why=report.probe_error or report.verdict_reason or UNKNOWN_WHY)
         return DIST_NONE
     # Imported here: the group words build on this module's own (workers.headline_groups).
     from workers.headline_groups import distribution_clauses
 
     clauses = "".join(f"; {clause}" for clause in distribution_clauses(report))
+    if verdict == Verdict.UNKNOWN:
+        return UNKNOWN_SENTENCE.format(
+            why=report.probe_error or report.verdict_reason or _unsettled(report) or UNKNOWN_WHY
+        ) + clauses
     if verdict == Verdict.FAIL:
         failing = [p.origin_id for p in report.probes if p.verdict == Verdict.FAIL]
         return distribution_fail_sentence(list(dict.fromkeys(failing))) + clauses + "."
-    if verdict == Verdict.UNKNOWN:
-        return UNKNOWN_SENTENCE.format(why=report.probe_error or UNKNOWN_WHY) + clauses
     if verdict == Verdict.WARN:
         doubtful = [p.origin_id for p in report.probes if p.report is not None
                     and p.verdict == Verdict.WARN and doubts(p.report)]
         return (distribution_warn_sentence(list(dict.fromkeys(doubtful))) or WARN_SURE) \
             + clauses + "."
     return DIST_OK
+
+
+def _unsettled(report: DistributionReport) -> str | None:
+    """The note of an origin made unknown by its probes disagreeing (Host forwarding unread)."""
+    for probe in report.probes:
+        if probe.verdict == Verdict.UNKNOWN and probe.notes and probe.report is not None \
+                and probe.report.verdict == Verdict.FAIL:
+            return f"{probe.origin_id}: {probe.notes[-1]}"
+    return None
 
 
 def distribution_words(report: DistributionReport) -> str:

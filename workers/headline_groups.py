@@ -175,7 +175,8 @@ def probe_words(report: DistributionReport, probe: OriginProbe) -> str | None:
     for label in probe.behaviours:
         group = groups.get(label)
         words = group_words(group, probe) if group is not None else None
-        if words is None and probe.report.verdict == "fail":
+        # A probe made unknown (its two possible names disagree) has no certain words.
+        if words is None and probe.report.verdict == "fail" and probe.verdict != "unknown":
             words = short_verdict(probe.report)
             page = custom_page_words(report.distribution, _own_statuses(probe))
             words += f"; {page}" if page else ""

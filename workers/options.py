@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from workers.aws.access import aws_configured, is_distribution_id, lookup_name
+from workers.aws.access import aws_configured, is_distribution_id, lookup_name, site_url
 from workers.models import (
     ORIGIN_SSL_PROTOCOLS,
     DistributionLookup,
@@ -363,7 +363,14 @@ def request_from_argv(argv: list[str], *, allow_private: bool, aws: bool | None 
         # The operator-only check runs on what click parsed, so every spelling click accepts
         # (`--ca-file=X`, `--ca-file X`, quoted, dashes Slack made typographic) is caught.
         refuse_operator_only(values)
-    name = lookup_name(target) if (aws_configured() if aws is None else aws) else None
+    looked_up = aws_configured() if aws is None else aws
+    name = lookup_name(target) if looked_up else None
+    url = site_url(target) if looked_up and name is None else None
+    if url is not None:
+        # A site's URL is looked up too, its path picking the behaviour (see the CLI).
+        name = url[0]
+        if url[1] and not values.get("path"):
+            values["path"] = url[1]
     if name is not None:
         return lookup_request(name, allow_private=allow_private, origin_id=origin_id,
                               untrusted=untrusted, **values)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
+from workers.headline import distribution_sentence
 from workers.headline_groups import probe_words
 from workers.models.distribution import DistOrigin, DistributionReport, OriginProbe
 from workers.terminal import render_report
 
-_MARK = {"ok": "[bold green]OK  [/]", "warn": "[bold yellow]WARN[/]", "fail": "[bold red]FAIL[/]"}
+_MARK = {"ok": "[bold green]OK  [/]", "warn": "[bold yellow]WARN[/]", "fail": "[bold red]FAIL[/]",
+         "unknown": "[bold magenta]??  [/]"}
 
 
 def origin_line(origin: DistOrigin) -> str:
@@ -58,7 +60,7 @@ def render_distribution(report: DistributionReport, console: Console | None = No
         if origin.id in probed:
             continue
         serves = [b.label for b in dist.behaviours if origin.id in b.origin_ids]
-        why = origin.not_probed or "not selected (--path / --origin)"
+        why = dist.why_not_probed(origin.id)
         console.print(f"[dim]--  [/]  {escape(origin.id)} ({escape(origin.domain_name)}) — "
                       f"serves {escape(', '.join(serves) or 'no behaviour')}; not probed: "
                       f"{escape(why)}")
@@ -73,6 +75,9 @@ def render_distribution(report: DistributionReport, console: Console | None = No
         console.print(f"  [dim]Viewer side: {escape(report.viewer_note)}[/]")
     for note in dist.notes:
         console.print(f"  [yellow]Note:[/] {escape(note)}")
+    if report.verdict == "unknown":
+        # No origin's line says why when nothing was probed or the edge contradicts them.
+        console.print(f"[bold]UNKNOWN[/]  {escape(distribution_sentence(report))}")
     console.print(f"[dim]  Looked up with {report.lookup.api_calls} API call(s) in "
                   f"{report.lookup.duration_ms:.0f} ms[/]")
     for probe in report.probes:

@@ -205,7 +205,7 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
     probed = {p.origin_id for p in report.probes}
     for origin in dist.origins:
         if origin.id not in probed:
-            why = origin.not_probed or "not selected"
+            why = dist.why_not_probed(origin.id)
             lines.append(f":heavy_minus_sign: *{escape(origin.id)}* {code(origin.domain_name)}"
                          f" — not probed: {escape(why)}")
     for behaviour in dist.behaviours:
@@ -217,6 +217,8 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
         lines.append(f":eyes: Viewer side ({code(dist.viewer_host)}): "
                      f"{escape(seen.viewer_line())}")
     lines.extend(f":memo: {escape(note)}" for note in dist.notes)
+    if report.verdict_reason:
+        lines.append(f":grey_question: {escape(report.verdict_reason)}")
     blocks.extend(sections("\n".join(lines) or "No custom origin to probe."))
     blocks.append(context(
         f"Details per origin in the thread · looked up with {report.lookup.api_calls} API "

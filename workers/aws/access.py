@@ -79,6 +79,21 @@ def lookup_name(target: str) -> str | None:
     return parsed.hostname
 
 
+def site_url(target: str) -> tuple[str, str | None] | None:
+    """A site's URL as a viewer types it (scheme, name, maybe a path; no port, no IP): the
+    name to look up and the path, so the distribution is read rather than its edge probed as
+    if it were an origin. None for anything else."""
+    from workers.target import TargetError, parse_target
+
+    try:
+        parsed = parse_target(target.strip())
+    except TargetError:
+        return None
+    if parsed.scheme is None or parsed.port or parsed.is_ip_literal:
+        return None
+    return parsed.hostname, parsed.path
+
+
 def aws_configured() -> bool:
     """Whether this process's options and environment configure AWS access (no I/O)."""
     try:

@@ -20,14 +20,17 @@ from typing import Any
 
 from workers.aws.access import is_cloudfront_domain, is_distribution_id
 from workers.aws.errors import LookupFailed, action_for, translate
+from workers.aws.path_patterns import reaches
 from workers.aws.translate import (
     MANAGED_CACHE_POLICIES,
     MANAGED_ORIGIN_REQUEST_POLICIES,
+    THIRD_PARTY_IDS,
     alias_match,
     host_from_cache_policy,
     host_from_forwarded_values,
     host_from_origin_request_policy,
     policy_label,
+    unfilled_placeholder,
 )
 from workers.models.distribution import (
     Behaviour,
@@ -48,6 +51,9 @@ S3_NOT_PROBED = ("S3 origin: CloudFront reaches the bucket through the S3 API wi
 VPC_NOT_PROBED = ("VPC origin: CloudFront reaches it from inside the VPC, which origin502 "
                   "cannot do from the internet; check the load balancer's targets and its "
                   "security group")
+PLACEHOLDER_NOT_PROBED = ("its domain looks like an unfilled placeholder (it holds characters no "
+                          "DNS name can have); the tenant parameter syntax is not confirmed, so "
+                          "origin502 does not guess the name CloudFront would use")
 UNKNOWN_NOT_PROBED = ("the API's answer names no origin type for it (custom, S3 or VPC); "
                       "origin502 does not guess how CloudFront reaches it")
 
@@ -251,6 +257,7 @@ def _read(api: _Api, summary: Mapping[str, Any], config: Mapping[str, Any],
                       {**(config.get("DefaultCacheBehavior") or {}), "PathPattern": "*"}]
     for raw in raw_behaviours:
         dist.behaviours.append(_behaviour(raw, groups, policies))
+    _note_shadowed(dist)
     if config.get("ContinuousDeploymentPolicyId"):
         dist.notes.append("continuous deployment is on: some viewers may reach the staging "
                           "distribution's origins instead")
@@ -261,6 +268,23 @@ def _read(api: _Api, summary: Mapping[str, Any], config: Mapping[str, Any],
                                   "change the origin or the request CloudFront sends; the "
                                   "probe follows the configured origin")
     return dist, headers
+
+
+def _note_shadowed(dist: Distribution) -> None:
+    """Mark the behaviours no request reaches (an earlier pattern takes every path theirs
+    matches), and warn: the owner most likely meant them to serve those paths."""
+    found = reaches([b.path_pattern for b in dist.behaviours])
+    for behaviour, reach in zip(dist.behaviours, found, strict=True):
+        behaviour.shadowed_by = list(reach.shadowed_by)
+        behaviour.reach_note = reach.undecided
+        if reach.shadowed_by:
+            takers = ", ".join(reach.shadowed_by)
+            dist.notes.append(
+                f"behaviour {behaviour.label} is shadowed: CloudFront gives a path to the first "
+                f"behaviour whose pattern matches, and {takers}, listed before it, "
+                f"{'takes' if len(reach.shadowed_by) == 1 else 'take'} every path it matches, "
+                f"so no request reaches it (its origin is not probed for it); list it before "
+                f"{takers} if it should serve those paths")
 
 
 def _origin(raw: Mapping[str, Any], params: Mapping[str, str]
@@ -293,6 +317,9 @@ def _origin(raw: Mapping[str, Any], params: Mapping[str, str]
             origin.kind = "unknown"
             origin.not_probed = ("its domain holds a tenant parameter origin502 could not fill "
                                  "in")
+        elif unfilled_placeholder(domain, path):
+            origin.kind = "unknown"
+            origin.not_probed = PLACEHOLDER_NOT_PROBED
     elif raw.get("S3OriginConfig") or _looks_like_s3(domain):
         origin.kind, origin.not_probed = "s3", S3_NOT_PROBED
     elif raw.get("VpcOriginConfig"):
@@ -351,6 +378,12 @@ class _PolicyReader:
             return forwarded, f"{kind} {label}"
         if policy_id in table:
             name, forwarded = table[policy_id]
+            if policy_id in THIRD_PARTY_IDS:
+                # Its id is known only from third-party code (cloudfront-facts §7.1), so what
+                # it forwards is not taken as certain: both names are probed.
+                return None, (f"{kind} {policy_id} could not be read ({operation} answered "
+                              f"{code}); its id matches {name} only in third-party sources, "
+                              f"so whether it forwards Host is uncertain")
             return forwarded, (f"{kind} Managed-{name} ({policy_id}; {operation} answered "
                                f"{code}, so AWS's documented settings are used)")
         why = (f"AWS denied {action_for(operation)}"

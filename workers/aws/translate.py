@@ -6,7 +6,6 @@ tests/workers/aws/test_translate.py. Sources: shared cloudfront-facts §4 and §
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -37,6 +36,8 @@ MANAGED_ORIGIN_REQUEST_POLICIES: dict[str, tuple[str, bool]] = {
     "acba4595-bd28-49b8-b9fe-13317c0390fa": ("UserAgentRefererHeaders", False),
     "bf0718e1-ba1e-49d1-88b1-f726733018ae": ("HostHeaderOnly", True),
 }
+# Ids above that no AWS page we have read confirms: what they forward is never taken as certain.
+THIRD_PARTY_IDS = frozenset({"bf0718e1-ba1e-49d1-88b1-f726733018ae"})
 # Managed cache policies: id → (name, does it key on (and so forward) Host?).
 MANAGED_CACHE_POLICIES: dict[str, tuple[str, bool]] = {
     "2e54312d-136d-493c-8eb9-b001f22f67d2": ("Amplify", True),
@@ -100,26 +101,23 @@ def policy_label(policy_id: str, table: Mapping[str, tuple[str, bool]],
     return f"{shown} ({policy_id})" if shown else policy_id
 
 
+# Characters no DNS name can hold, which an unfilled placeholder brings (`${sub}`, `<sub>`,
+# `%sub%`); the tenant placeholder syntax is UNCONFIRMED (cloudfront-facts §7.2).
+_NOT_IN_DNS_NAMES = frozenset("${}<>%")
+
+
+def unfilled_placeholder(domain: str, path: str = "") -> bool:
+    """Whether an origin's domain (or path) still holds what looks like a placeholder: a
+    domain with characters no DNS name can have, or a path with ``${`` or braces."""
+    if any(ch in _NOT_IN_DNS_NAMES or ch.isspace() for ch in domain):
+        return True
+    return "${" in path or ("{" in path and "}" in path)
+
+
 def ssl_protocols(items: Sequence[str]) -> tuple[str, ...]:
     """OriginSslProtocols.Items in origin502's order; values it does not know are dropped."""
     known = {SSL_PROTOCOL[i] for i in items if i in SSL_PROTOCOL}
     return tuple(p for p in ORIGIN_SSL_PROTOCOLS if p in known)
-
-
-def concrete_path(pattern: str) -> str:
-    """A path a behaviour's pattern matches: its literal part before the first wildcard."""
-    if pattern in ("*", "/*", ""):
-        return "/"
-    literal = pattern.split("*", 1)[0].split("?", 1)[0]
-    return literal if literal.startswith("/") else "/" + literal
-
-
-def pattern_matches(pattern: str, path: str) -> bool:
-    """CloudFront's path-pattern match: `*` any characters, `?` one; case-sensitive."""
-    if pattern == "*":
-        return True
-    want = pattern if pattern.startswith("/") else "/" + pattern
-    return fnmatch.fnmatchcase(path, want.replace("[", "[[]"))
 
 
 def join_origin_path(origin_path: str, path: str) -> str:

@@ -76,6 +76,11 @@ class Behaviour(Record):
     origin_ids: list[str]  # the origins it reaches (a group's members, primary first)
     is_group: bool = False
     viewer_protocol_policy: str = ""
+    # Earlier patterns that take every path this one matches (CloudFront gives a path to the
+    # first behaviour whose pattern matches): no request reaches it. Empty unless certain.
+    shadowed_by: list[str] = field(default_factory=list)
+    # When origin502 could not tell which paths reach it (its search stopped): why.
+    reach_note: str = ""
     # Whether the viewer's Host reaches the origin (and so becomes the SNI); None when the
     # policies could not be read, with `host_reason` saying why.
     host_forwarded: bool | None = False
@@ -114,6 +119,20 @@ class Distribution(Record):
     def origin(self, origin_id: str) -> DistOrigin | None:
         return next((o for o in self.origins if o.id == origin_id), None)
 
+    def why_not_probed(self, origin_id: str) -> str:
+        """Why an origin has no probe: its kind, no behaviour routing to it, only behaviours
+        no request reaches, else the selection (--path / --origin) left it out."""
+        origin = self.origin(origin_id)
+        if origin is not None and origin.not_probed:
+            return origin.not_probed
+        serving = [b for b in self.behaviours if origin_id in b.origin_ids]
+        if not serving:
+            return "no cache behaviour routes to it"
+        if all(b.shadowed_by for b in serving):
+            return (f"no request reaches it: {', '.join(b.label for b in serving)} "
+                    f"{'is' if len(serving) == 1 else 'are'} shadowed by earlier behaviours")
+        return "not selected (--path / --origin)"
+
 
 @dataclass(eq=False, repr=False)
 class OriginProbe(Record):
@@ -127,6 +146,9 @@ class OriginProbe(Record):
     headers_sent: list[str] = field(default_factory=list)  # "X-Origin-Verify: ***"
     role: str = ""  # "primary of group g" / "failover of group g" / ""
     notes: list[str] = field(default_factory=list)  # e.g. Host forwarding could not be read
+    # Whether the viewer's Host reaches this origin could not be read, so the origin is probed
+    # with each name CloudFront might send (the origin's domain, the viewer's Host).
+    host_unknown: bool = False
     # What the viewers of its behaviours get: the report's verdict, except where an origin
     # group changes it (a failover origin is used only when its primary fails; a primary's
     # GET/HEAD/OPTIONS requests may be served by the failover): workers/origin_groups.py.
@@ -185,6 +207,9 @@ class DistributionReport(Record):
     # when it came from the edge; ``viewer_note`` says why there is none.
     viewer: EdgeReading | None = None
     viewer_note: str | None = None
+    # Why the distribution is unknown although no probed origin says so (nothing probed, or
+    # viewers get CloudFront's 502/504 while every origin answers from here); None otherwise.
+    verdict_reason: str | None = None
     started_at: str = ""
     duration_ms: float = 0.0
     schema: int = DISTRIBUTION_SCHEMA
@@ -200,7 +225,8 @@ class DistributionReport(Record):
     @property
     def has_errors(self) -> bool:
         # Only errors viewers meet: a failover origin's errors while its primary answers are
-        # not (its probe's verdict says so).
+        # not, nor an error seen with one of two names CloudFront might send (Host forwarding
+        # unknown): in both cases the probe's verdict is no longer "fail".
         return any(p.report is not None and p.report.errors and p.verdict == "fail"
                    for p in self.probes)
 

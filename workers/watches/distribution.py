@@ -66,7 +66,10 @@ def observe_distribution(report: DistributionReport) -> Observation:
             cert = one.cert
     return Observation(
         verdict=report.verdict, causes=causes, primary=primary, cert=cert,
-        probe_error=probe_error, duration_ms=report.duration_ms, probed=probed,
+        # Nothing probed (an S3-only distribution): unknown for a reason of our own, which,
+        # like a probe that could not run, says nothing about the origins.
+        probe_error=probe_error or report.verdict_reason, duration_ms=report.duration_ms,
+        probed=probed,
         config=[origin_config_line(o) for o in report.distribution.origins],
         doubtful=doubtful,
         viewers=_viewers(report.verdict, [(o, sentence) for o, sentence, _ in failing],

@@ -198,3 +198,20 @@ def test_a_site_on_no_distribution_probed_as_an_origin_shows_its_own_first_verdi
     shown = json.dumps(message.payload(), ensure_ascii=False)
     assert ":hourglass: *Provisional*" in shown and NOTE in shown
     assert "Checking *www.shop.test* the way CloudFront connects to it" in shown
+
+
+def test_origins_without_a_probe_say_why_in_slack():
+    """No behaviour routing to an origin, or only shadowed ones, is said as such; "not
+    selected" is kept for what --path / --origin left out."""
+    base = distribution_report(api_fails=False)
+    dist = base.distribution
+    dist.origins += [DistOrigin("old", "old.shop.test", "custom"),
+                     DistOrigin("v2", "v2.shop.test", "custom")]
+    dist.behaviours.insert(1, Behaviour("/api/v2/*", "v2", ["v2"], shadowed_by=["/api/*"]))
+    base.probes = [p for p in base.probes if p.origin_id != "web"]
+    shown = json.dumps(run_status(lookup_run(), base).payload(), ensure_ascii=False)
+    assert "*old* `old.shop.test` — not probed: no cache behaviour routes to it" in shown
+    # (escape() writes a pattern's * as ∗, so that Slack does not read it as bold)
+    assert ("*v2* `v2.shop.test` — not probed: no request reaches it: /api/v2/∗ is shadowed "
+            "by earlier behaviours") in shown
+    assert "*web* `web.shop.test` — not probed: not selected (--path / --origin)" in shown

@@ -101,8 +101,10 @@ def test_a_policy_that_cannot_be_read_is_said_not_guessed(aws):
     assert got["/custom/*"].host_forwarded is None
     assert "AWS denied cloudfront:GetOriginRequestPolicy" in got["/custom/*"].host_reason
     probes = plan(result, ProbeOptions(), path="/custom/x")
-    assert len(probes) == 1
-    assert probes[0].request.settings.host_header is None
+    # Both names CloudFront might send are probed: the origin's domain, then the viewer's Host.
+    assert [p.request.settings.host_header for p in probes] == [None, "www.shop.test"]
+    assert [p.request.hostname for p in probes] == ["o.shop.test", "o.shop.test"]
+    assert all(p.probe.host_unknown for p in probes)
     assert "is unknown" in probes[0].probe.notes[0]
 
 

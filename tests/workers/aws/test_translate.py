@@ -11,13 +11,11 @@ from workers.aws.translate import (
     ORIGIN_REQUEST_HEADER_BEHAVIOUR,
     PROTOCOL_POLICY,
     alias_match,
-    concrete_path,
     host_from_cache_policy,
     host_from_forwarded_values,
     host_from_origin_request_policy,
     join_origin_path,
     origin_settings,
-    pattern_matches,
     ssl_protocols,
 )
 from workers.models.distribution import DistOrigin
@@ -132,20 +130,6 @@ def test_forwarded_values_rows(items, forwards):
 def test_alias_matching_rows(name, aliases, expected):
     match = alias_match(name, aliases)
     assert (match[1] if match else None) == expected
-
-
-@pytest.mark.parametrize(("pattern", "path", "matches"), [
-    ("*", "/anything", True), ("/api/*", "/api/x", True), ("/api/*", "/apix", False),
-    ("api/*", "/api/x", True), ("*.jpg", "/a/b.jpg", True), ("/img/?.png", "/img/a.png", True),
-    ("/API/*", "/api/x", False)])
-def test_path_pattern_rows(pattern, path, matches):
-    assert pattern_matches(pattern, path) is matches
-
-
-@pytest.mark.parametrize(("pattern", "path"), [
-    ("*", "/"), ("/api/*", "/api/"), ("*.jpg", "/"), ("images/*", "/images/")])
-def test_concrete_path_rows(pattern, path):
-    assert concrete_path(pattern) == path
 
 
 @pytest.mark.parametrize(("prefix", "path", "joined"), [
