@@ -8,7 +8,8 @@ can *probably* connect and names what could still cause a 502. Whether an uncert
 might is decided per finding code, as data: the catalog entry's ``may_502``. When every
 address CloudFront would use is private or loopback (probed because private targets are
 allowed), the confident headline becomes "the origin answers from here, but CloudFront cannot
-reach" them.
+reach" them; a distribution names such origins in the same words, and a disabled distribution's
+headline says first that viewers do not get these origins' answers through it now.
 
 A ``fail`` headline names what viewers get, from the catalog entry's ``predicts`` of each
 error: CloudFront's 502, its 504, "502 or 504" where AWS does not say which, an error of a
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 from workers.diagnosis.catalog import CATALOG, Predicts
 from workers.models import Finding, Report, Severity, Verdict
 from workers.models.record import FrozenRecord
-from workers.wording import VERDICT_WORDS, layer_of, title_of
+from workers.wording import VERDICT_WORDS, layer_of, lower_first, title_of
 
 if TYPE_CHECKING:
     # Annotations only: one origin's verdict line (terminal, --json) does not load the
@@ -51,6 +52,10 @@ MORE_TITLES = " (+{count} more)"
 # targets are allowed): it answers here, but ORIGIN_PRIVATE_ADDRESS says CloudFront cannot
 # reach it, so the headline must not say plainly that CloudFront can connect.
 WARN_PRIVATE = "The origin answers from here, but CloudFront cannot reach {addresses}"
+# The same for a distribution's origins that warn only so (one origin, several).
+DIST_WARN_PRIVATE = (
+    "Origin {names} answers from here, but CloudFront cannot reach {addresses}",
+    "Origins {names} answer from here, but CloudFront cannot reach {addresses}")
 PRIVATE_ADDRESS = "{address} ({reason})"
 _TITLES_SHOWN = 2  # a headline stays one line: the rest are counted
 
@@ -81,22 +86,28 @@ def doubts(report: Report) -> list[Finding]:
     return [f for f in report.findings if may_mean_502(f) and _used_by_cloudfront(report, f)]
 
 
-def _lower_first(text: str) -> str:
-    first = text.split(" ", 1)[0]
-    return text if len(first) > 1 and first.isupper() else text[:1].lower() + text[1:]
+def _private_addresses(report: Report) -> list[str]:
+    """Every address CloudFront would use, with why it is not public, when none is public;
+    [] when one is (or there is none)."""
+    used = [a for a in report.addresses if report.target.uses_family(a.family)]
+    if not used or not all(a.private_reason for a in used):
+        return []
+    return [PRIVATE_ADDRESS.format(address=a.address, reason=a.private_reason) for a in used]
+
+
+def _shown(items: list[str]) -> str:
+    """``items`` joined for a one-line headline: the first few, the rest counted."""
+    shown = ", ".join(items[:_TITLES_SHOWN])
+    if len(items) > _TITLES_SHOWN:
+        shown += MORE_TITLES.format(count=len(items) - _TITLES_SHOWN)
+    return shown
 
 
 def _private_only(report: Report) -> str | None:
     """The addresses, with why, when every address CloudFront would use is not public; None
     when one is public (or there is none)."""
-    used = [a for a in report.addresses if report.target.uses_family(a.family)]
-    if not used or not all(a.private_reason for a in used):
-        return None
-    shown = ", ".join(PRIVATE_ADDRESS.format(address=a.address, reason=a.private_reason)
-                      for a in used[:_TITLES_SHOWN])
-    if len(used) > _TITLES_SHOWN:
-        shown += MORE_TITLES.format(count=len(used) - _TITLES_SHOWN)
-    return shown
+    private = _private_addresses(report)
+    return _shown(private) if private else None
 
 
 def warn_sentence(report: Report) -> str:
@@ -150,6 +161,26 @@ def live_words(verdict: str, doubtful: bool, words: str | None = None) -> str:
     return VERDICT_WORDS.get(Verdict(verdict), verdict) if verdict in set(Verdict) else verdict
 
 
+def distribution_private_sentence(report: DistributionReport) -> str | None:
+    """The headline of a distribution that warns when some origins, with no doubt, warn
+    because CloudFront cannot reach any of their addresses (loopback, private): they answer
+    here only. None when there is none (the plain warning headline holds)."""
+    names: list[str] = []
+    addresses: list[str] = []
+    for probe in report.probes:
+        if probe.report is None or probe.verdict != Verdict.WARN or doubts(probe.report):
+            continue
+        private = _private_addresses(probe.report)
+        if private:
+            names.append(probe.origin_id)
+            addresses.extend(private)
+    if not names:
+        return None
+    names = list(dict.fromkeys(names))
+    form = DIST_WARN_PRIVATE[0] if len(names) == 1 else DIST_WARN_PRIVATE[1]
+    return form.format(names=", ".join(names), addresses=_shown(list(dict.fromkeys(addresses))))
+
+
 def distribution_warn_sentence(doubtful: list[str]) -> str | None:
     """The headline of a distribution that warns, naming the origins a 502 is not ruled out
     for; None when there is none (the plain warning headline holds)."""
@@ -170,6 +201,12 @@ EDGE_FINE = "This name is CloudFront's edge and answers normally; its origins we
 # A distribution's sentence for the verdicts the origins' sentences do not word.
 DIST_OK = "CloudFront can connect to every origin probed."
 DIST_NONE = "No custom origin to probe for this selection."
+# Before a disabled distribution's (or tenant's) sentence: its origins' verdicts say what
+# CloudFront would meet once it is enabled, not what viewers get now (workers/aws/lookup.py's
+# note: what they get instead is not documented, so it is not said).
+DIST_DISABLED = "Disabled: viewers do not get these origins' answers through it now"
+DIST_ONCE_ENABLED = "{disabled}; once it is enabled, {sentence}"
+DIST_DISABLED_AND = "{disabled}; {sentence}"
 
 
 def edge_sentence(report: Report) -> str:
@@ -199,7 +236,19 @@ def verdict_sentence(report: Report) -> str:
 
 def distribution_sentence(report: DistributionReport) -> str:
     """A distribution's verdict in one sentence: the failing origins, or those a 502 is not
-    ruled out for (each origin's own sentence says more)."""
+    ruled out for, or those CloudFront cannot reach (each origin's own sentence says more);
+    said to be about the distribution once enabled when it is disabled."""
+    sentence = _origins_sentence(report)
+    if not report.distribution.disabled_note:
+        return sentence
+    verdict = report.verdict
+    form = DIST_ONCE_ENABLED if report.probes and verdict != Verdict.UNKNOWN \
+        else DIST_DISABLED_AND
+    return form.format(disabled=DIST_DISABLED, sentence=lower_first(sentence))
+
+
+def _origins_sentence(report: DistributionReport) -> str:
+    """distribution_sentence of the origins, whether or not the distribution is enabled."""
     verdict = Verdict(report.verdict) if report.verdict in set(Verdict) else Verdict.UNKNOWN
     if not report.probes:
         if verdict == Verdict.UNKNOWN:
@@ -220,8 +269,8 @@ def distribution_sentence(report: DistributionReport) -> str:
     if verdict == Verdict.WARN:
         doubtful = [p.origin_id for p in report.probes if p.report is not None
                     and p.verdict == Verdict.WARN and doubts(p.report)]
-        return (distribution_warn_sentence(list(dict.fromkeys(doubtful))) or WARN_SURE) \
-            + clauses + "."
+        return (distribution_warn_sentence(list(dict.fromkeys(doubtful)))
+                or distribution_private_sentence(report) or WARN_SURE) + clauses + "."
     return DIST_OK
 
 
@@ -356,7 +405,7 @@ def outcome(findings: list[Finding]) -> Outcome | None:
 
 def _titles(points: list[Finding] | tuple[Finding, ...]) -> tuple[int, str]:
     """How many distinct points, and their short titles for a one-line headline."""
-    titles = list(dict.fromkeys(_lower_first(title_of(f)) for f in points))
+    titles = list(dict.fromkeys(lower_first(title_of(f)) for f in points))
     shown = "; ".join(titles[:_TITLES_SHOWN])
     if len(titles) > _TITLES_SHOWN:
         shown += MORE_TITLES.format(count=len(titles) - _TITLES_SHOWN)

@@ -104,27 +104,36 @@ def resolve_words(pairs: Pairs, names: Iterable[str]) -> str:
 
 def check_origin_resolve(pairs: Pairs, hostname: str, host_header: str | None) -> list[str]:
     """For one origin, whose name is known before anything is probed: raise TargetError
-    naming both when a --resolve NAME matches neither the origin name nor the Host header (a
-    typo there would send origin502 to public DNS while the user believes the address given
-    was tested). A NAME that is only the Host header gets a warning, returned: CloudFront
-    looks up the origin's name, never the Host it forwards."""
+    naming them when no --resolve NAME matches the origin name or the Host header (a typo
+    there would send origin502 to public DNS while the user believes the address given was
+    tested). Otherwise warnings, returned: a NAME that is only the Host header (CloudFront looks
+    up the origin's name, never the Host it forwards), and entries that match nothing beside
+    one that does (unused, as a distribution says them)."""
     unused = unused_names(pairs, (hostname,))
     if not unused:
         return []
     strays = [name for name in unused if name != host_header]
-    if strays:
-        one = len(strays) == 1
-        given = resolve_words(pairs, strays)
+    host_only = [name for name in unused if name == host_header]
+    one = len(strays) == 1
+    given = resolve_words(pairs, strays)
+    if host_header and host_header != hostname:
+        named = (f"{'matches' if one else 'match'} neither the origin name {hostname} "
+                 f"nor the Host header {host_header}")
+    else:
+        named = f"{'does' if one else 'do'} not match the origin name {hostname}"
+    matched = bool(host_only) or any(name == hostname for name, _ in pairs)
+    if strays and not matched:
         used = f"{'its' if one else 'their'} addresses would be used for nothing"
         if canonical_ip(hostname) is not None:
             raise TargetError(f"{given}: the origin is the address {hostname}, which needs no "
                               f"lookup, so {used}; drop --resolve", example=False)
-        if host_header and host_header != hostname:
-            named = (f"{'matches' if one else 'match'} neither the origin name {hostname} "
-                     f"nor the Host header {host_header}")
-        else:
-            named = f"{'does' if one else 'do'} not match the origin name {hostname}"
         raise TargetError(f"{given} {named}: {used} and {hostname} looked up in DNS instead; "
                           f"give --resolve {hostname}:IP", example=False)
-    return [f"{resolve_words(pairs, unused)} names the Host header, not the origin: "
-            f"CloudFront connects to the addresses of {hostname}, so origin502 does too"]
+    warnings: list[str] = []
+    if host_only:
+        warnings.append(f"{resolve_words(pairs, host_only)} names the Host header, not the "
+                        f"origin: CloudFront connects to the addresses of {hostname}, so "
+                        "origin502 does too")
+    if strays:
+        warnings.append(f"{given} {named}: not used")
+    return warnings

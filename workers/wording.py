@@ -85,10 +85,11 @@ def title_of(finding: Finding) -> str:
     return finding.title or (entry.title if entry is not None else finding.code)
 
 
-def _lower_first(text: str) -> str:
-    """"A certificate has expired" → "a certificate…", but "TLS handshake…" stays."""
+def lower_first(text: str) -> str:
+    """"A certificate has expired" → "a certificate…", but "TLS handshake…" and "CloudFront
+    cannot…" stay: a word with a capital past its first letter is a name."""
     first = text.split(" ", 1)[0]
-    return text if len(first) > 1 and first.isupper() else text[:1].lower() + text[1:]
+    return text if any(c.isupper() for c in first[1:]) else text[:1].lower() + text[1:]
 
 
 def layer_of(code: str) -> str | None:
@@ -170,11 +171,11 @@ def tls_words(tls: TlsResult, errors: list[Finding]) -> str:
         if rejected:
             # The chain came from a follow-up handshake: it is judged all the same.
             words += (f"; CloudFront would also reject the certificate "
-                      f"({_lower_first(title_of(rejected[0]))})")
+                      f"({lower_first(title_of(rejected[0]))})")
         return words
     words = f"{tls.protocol} {tls.cipher}".strip() if tls.protocol else "handshake done"
     if rejected:
-        return f"{words}, but CloudFront would reject it: {_lower_first(title_of(rejected[0]))}"
+        return f"{words}, but CloudFront would reject it: {lower_first(title_of(rejected[0]))}"
     return words
 
 
@@ -210,7 +211,7 @@ def layer_summary(report: Report, layer: str) -> tuple[str, str] | None:
               if f.severity == Severity.ERROR and layer_of(f.code) == layer]
     if errors:
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        return "fail", f"{_lower_first(title_of(errors[0]))}{more}"
+        return "fail", f"{lower_first(title_of(errors[0]))}{more}"
     if layer == "dns" and report.dns.status == "error":
         return "unknown", f"not checked from here: {report.dns.detail}"
     if any(getattr(p, layer, None) is not None and getattr(p, layer).cut is not None

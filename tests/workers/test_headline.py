@@ -22,6 +22,7 @@ from workers.diagnosis.catalog import CATALOG
 from workers.distribution_live import _judged
 from workers.headline import (
     WARN_SURE,
+    distribution_sentence,
     distribution_warn_sentence,
     doubts,
     may_mean_502,
@@ -100,6 +101,10 @@ ONE = ("CloudFront can probably connect — 1 point could cause 502 and can't be
     # Uncertain, but not a warning (a note), or decided not to mean 502 (the edge).
     ([PRIVATE, finding("CERT_OCSP_STAPLE_UNUSABLE", severity="info")], WARN_SURE),
     ([PRIVATE, finding("TARGET_IS_CLOUDFRONT", address=None)], WARN_SURE),
+    # A title that starts with a name keeps its capitals.
+    ([finding("TLS_WEAK_CIPHER")],
+     "CloudFront can probably connect — 1 point could cause 502 and can't be confirmed: "
+     "CloudFront can connect only with a broken cipher"),
     # A code the catalog does not know is never taken as harmless.
     ([finding("TLS_SOMETHING_NEW")],
      "CloudFront can probably connect — 1 point could cause 502 and can't be confirmed: "
@@ -260,3 +265,36 @@ def test_a_distribution_says_which_origin_a_502_is_not_ruled_out_for():
     top = headline(live)
     assert top is not None and top.plain.endswith("CloudFront can connect to every origin, "
                                                   "with warnings")
+
+
+def test_a_distribution_names_its_origins_cloudfront_cannot_reach_unless_a_502_is_in_doubt():
+    dist = distribution_report(api_fails=False)
+    api, web = dist.probes
+    dist.verdict = api.verdict = web.verdict = "warn"
+    api.report = privately(warn(PRIVATE), ("127.0.0.1", "a loopback address"))
+    web.report = privately(warn(PRIVATE), ("10.0.0.5", "a private-network (RFC 1918) address"))
+    assert distribution_sentence(dist) == (
+        "Origins api, web answer from here, but CloudFront cannot reach 127.0.0.1 (a loopback "
+        "address), 10.0.0.5 (a private-network (RFC 1918) address).")
+    web.report = privately(warn(PRIVATE), ("192.0.2.10", None))  # public: not named
+    assert distribution_sentence(dist) == (
+        "Origin api answers from here, but CloudFront cannot reach 127.0.0.1 (a loopback "
+        "address).")
+    # A doubt leads, as it does for one origin.
+    web.report = warn(PRIVATE, TLS13)
+    assert distribution_sentence(dist) == (
+        "CloudFront can probably connect to every origin; a 502 is not ruled out for origin web.")
+
+
+def test_a_disabled_distribution_says_so_first_in_its_headline():
+    dist = distribution_report()
+    dist.distribution.disabled_note = "This distribution is disabled (...)."
+    assert distribution_sentence(dist) == (
+        "Disabled: viewers do not get these origins' answers through it now; once it is "
+        "enabled, viewers would get errors from origin api.")
+    dist.verdict, dist.probes, dist.verdict_reason = "unknown", [], "no origin was probed"
+    assert distribution_sentence(dist) == (
+        "Disabled: viewers do not get these origins' answers through it now; could not check "
+        "from here: no origin was probed")
+    dist.distribution.disabled_note = None
+    assert distribution_sentence(dist) == "could not check from here: no origin was probed"

@@ -1,7 +1,8 @@
-"""A --resolve NAME that matches nothing looked up is an error for one origin (exit 2, one
-line naming both names), before anything is probed: with a typo there origin502 would look
-the origin up in DNS, and the user would believe the address given had been tested. A NAME
-that is only the Host header is said as a warning (CloudFront looks up the origin's name).
+"""When no --resolve NAME matches the origin or its Host header, that is an error for one
+origin (exit 2, one line naming both names), before anything is probed: with a typo there
+origin502 would look the origin up in DNS, and the user would believe the address given had
+been tested. A NAME that is only the Host header is said as a warning (CloudFront looks up the
+origin's name), and so are entries that match nothing beside one that matches.
 
 DNS is our own server on 127.0.0.1 (tests/support/dns_server.py), so a lookup that should not
 happen is seen; origins are real TLS servers on loopback with certificates minted here."""
@@ -83,3 +84,35 @@ def test_a_name_that_is_only_the_host_header_is_warned_about(fake_dns, cert_fact
     assert as_json.stderr == f"origin502: {warning}\n"
     assert text.stderr.startswith(f"origin502: {warning}\n")
     assert (NAME, "A") in fake_dns.queries  # the origin's own name was looked up
+
+
+def test_a_stray_entry_beside_the_origins_own_is_only_warned_about(fake_dns):
+    # The re-audit's case: the origin has its own entry, so it is not looked up in DNS; the
+    # other entry is unused, said in one line as a distribution says it, and the probe runs
+    # (and fails: the port is closed).
+    args = [NAME, "--resolve", f"{NAME}:127.0.0.1", "--resolve", "www.zoo.test:127.0.0.1",
+            "--https-port", str(closed_port()), "--connection-attempts", "1"]
+    as_json = run(*args, "--json", dns=fake_dns)
+    text = run(*args, dns=fake_dns)
+    warning = f"--resolve www.zoo.test:127.0.0.1 does not match the origin name {NAME}: not used"
+    assert as_json.exit_code == text.exit_code == EXIT_FINDINGS, as_json.output
+    data = json.loads(as_json.stdout)
+    assert data["warnings"] == [warning]
+    assert data["dns"]["addresses"] == ["127.0.0.1"]
+    assert as_json.stderr == f"origin502: {warning}\n"
+    assert text.stderr.startswith(f"origin502: {warning}\n")
+    assert fake_dns.queries == []  # the origin's own entry was used: no lookup
+
+
+def test_a_stray_entry_beside_one_for_the_host_header_is_warned_about_too(fake_dns):
+    fake_dns.set(NAME, [("A", "127.0.0.1")])
+    result = run(NAME, "--host-header", "www.shop.test", "--resolve", "www.shop.test:127.0.0.1",
+                 "--resolve", "ww.shop.test:127.0.0.2", "--https-port", str(closed_port()),
+                 "--connection-attempts", "1", "--json", dns=fake_dns)
+    assert result.exit_code == EXIT_FINDINGS, result.output
+    assert json.loads(result.stdout)["warnings"] == [
+        "--resolve www.shop.test:127.0.0.1 names the Host header, not the origin: CloudFront "
+        f"connects to the addresses of {NAME}, so origin502 does too",
+        f"--resolve ww.shop.test:127.0.0.2 matches neither the origin name {NAME} nor the Host "
+        "header www.shop.test: not used"]
+    assert (NAME, "A") in fake_dns.queries

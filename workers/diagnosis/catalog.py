@@ -999,6 +999,19 @@ TLS12_WHY_CERT_KEY = (
 TLS12_FIX_CERT_KEY = (
     "use a certificate with an RSA or an ECDSA P-256/P-384 key: AWS documents RSA and ECDSA "
     "certificates only, and this one has an {key} key.")
+# An ECDSA server certificate whose keyUsage lacks digitalSignature: in TLS 1.2 the key must
+# sign the handshake, and OpenSSL-based servers refuse TLS 1.2 with such a certificate (measured
+# with nginx in tests/workers/probes/test_key_usage_scenarios.py), so the protocol settings are
+# not what to change (CERT_KEY_USAGE_MISMATCH says the same).
+TLS12_WHY_KEY_USAGE = (
+    "the server certificate has an ECDSA key whose keyUsage extension lacks digitalSignature "
+    "(it allows {usages}), and a TLS 1.2 handshake with an ECDSA certificate needs the key to "
+    "sign: OpenSSL-based servers (nginx, openssl s_server) refuse TLS 1.2 with such a "
+    "certificate ({detail})")
+TLS12_FIX_KEY_USAGE = (
+    "have the CA reissue the server certificate with digitalSignature in its keyUsage, then "
+    "install it in place of this one: the certificate, not the protocol settings, is what to "
+    "change.")
 # Example ciphers by certificate key type, for the fixes above.
 CIPHER_EXAMPLE_RSA = "ECDHE-RSA-AES128-GCM-SHA256 (RSA certificate)"
 CIPHER_EXAMPLE_EC = "ECDHE-ECDSA-AES128-GCM-SHA256 (ECDSA certificate)"
@@ -1409,8 +1422,12 @@ HEADERS_COUNTED_UNDER = (" Counting names and values alone it is {fields:,} byte
 MALFORMED_PARTS = {"headers": "headers", "body": "chunked body"}
 MALFORMED_LINE = "the line {line!r} ({said})"
 MALFORMED_FIX_SPACE = (
-    "Remove the space before the colon in the header {name!r}: send {fixed!r}. Find what "
+    "Remove the {what} before the colon in the header {name!r}: send {fixed!r}. Find what "
     "writes it (the application, or a proxy in front of it) and fix it there.")
+# The whitespace before the colon, named: "the tab", "the 2 spaces", "the spaces and tabs".
+WHITESPACE_NAMES = {" ": "space", "\t": "tab"}
+WHITESPACE_COUNT = "{count} {word}s"
+WHITESPACE_MIXED = "spaces and tabs"
 MALFORMED_LENIENT = (
     "AWS does not document what CloudFront does with such a response. It may read it "
     "leniently and pass the {status} on (HTTP asks a proxy to repair some of these faults, "

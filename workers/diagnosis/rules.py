@@ -340,12 +340,28 @@ def _cipher_example(tls: TlsResult) -> str:
         key or "", catalog.CIPHER_EXAMPLE_BOTH)
 
 
+def _served_leaf(tls: TlsResult) -> CertificateInfo | None:
+    """The server certificate of the chain presented (the analysis says where it is when the
+    chain was sent out of order); None without a chain."""
+    if not tls.chain:
+        return None
+    index = tls.analysis.leaf_index if tls.analysis is not None else 0
+    return tls.chain[index] if index < len(tls.chain) else tls.chain[0]
+
+
 def _tls12_failure(tls: TlsResult, offered: list[str]) -> tuple[str, str]:
     """Why CloudFront's documented handshake (TLS 1.2 and older, its ciphers, curves and
     signature schemes) fails, and the fix of that reason: one wording whatever the reason, so
     that every origin where only TLS 1.3 works is told the same way."""
     accepted = tls.accepted_protocols
     detail = tls.detail or catalog.HANDSHAKE_FAILED
+    leaf = _served_leaf(tls)
+    if leaf is not None and leaf.key_type == "EC" and leaf.key_usage is not None \
+            and "digitalSignature" not in leaf.key_usage:
+        # Whatever else the TLS 1.2 attempt ran into, this certificate cannot serve it.
+        return (say(catalog.TLS12_WHY_KEY_USAGE, detail=detail,
+                    usages=", ".join(leaf.key_usage) or catalog.KEY_USAGE_NONE),
+                catalog.TLS12_FIX_KEY_USAGE)
     cipher_fix = say(catalog.TLS12_FIX_CIPHER, example=_cipher_example(tls))
     if tls.reason == TlsReason.CIPHER_UNSUPPORTED:
         common = [p for p in accepted if p in offered]
@@ -353,7 +369,6 @@ def _tls12_failure(tls: TlsResult, offered: list[str]) -> tuple[str, str]:
         return (say(catalog.TLS12_WHY_CIPHER, protocol=common[0] if common else
                     catalog.COMMON_PROTOCOL, accepted=_cipher_list(ciphers)), cipher_fix)
     if tls.reason in (TlsReason.CURVE_UNSUPPORTED, TlsReason.CERT_KEY_UNSUPPORTED):
-        leaf = tls.chain[0] if tls.chain else None
         if tls.reason == TlsReason.CERT_KEY_UNSUPPORTED:
             detail = say(catalog.TLS12_WHY_CERT_KEY, key=tls.certificate_key, detail=detail)
         if leaf is not None and leaf.key_type == "EC" and leaf.curve not in (
@@ -646,9 +661,8 @@ def rule_key_usage(report: Report, _now: dt.datetime) -> list[Draft]:
         tls = probe.tls
         if not (tls and tls.chain):
             continue
-        leaf_index = tls.analysis.leaf_index if tls.analysis is not None else 0
-        leaf = tls.chain[leaf_index] if leaf_index < len(tls.chain) else tls.chain[0]
-        if leaf.key_usage is None:
+        leaf = _served_leaf(tls)
+        if leaf is None or leaf.key_usage is None:
             continue
         words: Facts = {"address": address.address, "port": probe.port,
                  "usages": ", ".join(leaf.key_usage) or catalog.KEY_USAGE_NONE}
@@ -1356,7 +1370,17 @@ def _head_cut(target: TargetInfo, ip: str, first_bytes: str, fill: Facts) -> Dra
 
 
 # A header name (RFC 9110 token), whitespace, then the colon: RFC 9112 section 5.1 forbids it.
-_SPACE_BEFORE_COLON = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+:[ \t]*(.*)", re.S)
+_SPACE_BEFORE_COLON = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+)([ \t]+):[ \t]*(.*)", re.S)
+
+
+def _whitespace_named(run: str) -> str:
+    """The characters of ``run`` (spaces and tabs) as the fix names them: "space", "tab",
+    "2 spaces", "spaces and tabs"."""
+    kinds = set(run)
+    if len(kinds) > 1:
+        return catalog.WHITESPACE_MIXED
+    word = catalog.WHITESPACE_NAMES[run[0]]
+    return word if len(run) == 1 else say(catalog.WHITESPACE_COUNT, count=len(run), word=word)
 
 
 def _malformed(http: HttpResult, ip: str, status: str, fill: Facts) -> list[Draft]:
@@ -1368,7 +1392,8 @@ def _malformed(http: HttpResult, ip: str, status: str, fill: Facts) -> list[Draf
     rejected = say(catalog.MALFORMED_LINE, line=line, said=said) if line else said
     space = _SPACE_BEFORE_COLON.fullmatch(line or "")
     fix = (say(catalog.MALFORMED_FIX_SPACE, name=space.group(1),
-               fixed=f"{space.group(1)}: {space.group(2)}") if space is not None
+               what=_whitespace_named(space.group(2)),
+               fixed=f"{space.group(1)}: {space.group(3)}") if space is not None
            else catalog.MALFORMED_FIX)
     part = catalog.MALFORMED_PARTS.get(str(http.malformed), str(http.malformed))
     # h11 names the header when a Content-Length is invalid or conflicting ("bad

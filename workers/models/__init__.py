@@ -22,6 +22,7 @@ from workers.models.request import (
 )
 from workers.models.results import (
     AddressReport,
+    BodyStop,
     BudgetCut,
     CertificateInfo,
     ChainAnalysis,
@@ -53,6 +54,7 @@ __all__ = [
     "ORIGIN_SSL_PROTOCOLS",
     "SCHEMA_VERSION",
     "AddressReport",
+    "BodyStop",
     "BudgetCut",
     "CertificateInfo",
     "ChainAnalysis",

@@ -93,6 +93,18 @@ class HttpReason(StrEnum):
     TRUNCATED = "truncated"
 
 
+class BodyStop(StrEnum):
+    """Why origin502 stopped reading a body before its end: none of these is a finding."""
+
+    IDLE = "idle"  # a pause between packets (CloudFront's own read timeout is per packet)
+    TIME = "time"  # origin502's short overall cap on the body read
+    SIZE = "size"  # origin502's byte cap: a large object is not downloaded
+    DEADLINE = "deadline"  # the diagnosis's own budget
+    # The head is valid HTTP/1.1 that origin502's parser (h11) cannot frame, such as
+    # "Transfer-Encoding: gzip, chunked": the body is not read at all.
+    PARSER = "parser"
+
+
 class ResponsePart(StrEnum):
     """The part of an HTTP response, after a valid status line, that a strict HTTP/1.1
     parser rejected."""
@@ -495,6 +507,10 @@ class HttpResult(Record):
     body_declared: int | None = None
     body_complete: bool | None = None
     body_cut_by: HttpReason | None = None
+    body_stopped: BodyStop | None = None  # why origin502 stopped reading first, when it did
+    # Valid HTTP/1.1 that origin502's parser cannot read (its own limit, not the origin's
+    # fault): what it was, in a sentence; nothing is judged from the part it could not read.
+    parser_limit: str | None = None
 
 
 @dataclass(eq=False, repr=False)

@@ -9,14 +9,15 @@ import time
 
 import h11
 
-from workers.models import HttpReason, HttpResult, Layer, ResponsePart, Status
+from workers.models import BodyStop, HttpReason, HttpResult, Layer, ResponsePart, Status
 from workers.models.edge import CLOUDFRONT_HEADERS, cloudfront_marks
 from workers.probes.attempts import Attempt
 from workers.probes.context import DeadlineExceeded, ProbeContext
 from workers.probes.deadline_io import recv_within
 from workers.probes.http_body import read_body
 from workers.probes.http_first_line import StatusLine, can_begin_response, status_line
-from workers.probes.http_rejected import rejected
+from workers.probes.http_parser_limits import HeadLimit, body_limit, head_fault, head_limit
+from workers.probes.http_rejected import Rejected, rejected
 from workers.probes.state import ProbeState
 from workers.probes.wire import Stream, span_ms
 from workers.target import Target
@@ -90,6 +91,9 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
     outgoing = conn.send(h11.Request(method="GET", target=settings.path, headers=sent))
     started = time.perf_counter()
     received = bytearray()
+    # Every byte until the final head is parsed (at most MAX_RESPONSE_BYTES): a head h11
+    # refuses for a limit of its own is read again without the part it cannot take.
+    answer = bytearray()
     total = 0
     interim = 0
     head_start = 0  # where the final response's head begins: after the interim responses
@@ -132,6 +136,7 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                         result.ttfb_ms = (time.perf_counter() - started) * 1000
                     ctx.events.attempt_ended(waiting, "ok")
                 received.extend(chunk[:256] if len(received) < 256 else b"")
+                answer.extend(chunk)
                 conn.receive_data(chunk)
                 continue
             if isinstance(event, h11.InformationalResponse):
@@ -142,13 +147,8 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
                 seen, judging = None, True
                 continue
             if isinstance(event, h11.Response):
-                _measure_head(result, event, total - len(conn.trailing_data[0]) - head_start)
-                result.status_code = event.status_code
-                result.reason_phrase = event.reason.decode("latin-1", "replace")
-                headers = {k.decode("latin-1").lower(): v.decode("latin-1", "replace")
-                           for k, v in event.headers}
-                result.headers = {k: headers[k] for k in _KEPT_HEADERS if k in headers}
-                result.server = headers.get("server")
+                headers = _take_response(
+                    result, event, total - len(conn.trailing_data[0]) - head_start)
                 keep = 0
                 if event.status_code >= 400:
                     keep = EDGE_PAGE_BYTES if cloudfront_marks(headers) else BODY_EXCERPT_BYTES
@@ -176,7 +176,13 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
             result.duration_ms = (time.perf_counter() - started) * 1000
             ctx.events.attempt_ended(waiting, "failed")
             return result
-        _head_rejected(result, exc, bytes(received[:120]), closed=closed, seen=seen)
+        limit = (head_limit(str(exc), bytes(answer[head_start:]))
+                 if seen is not None and not closed else None)
+        if limit is not None:
+            _parser_limit(result, limit)
+        else:
+            _head_rejected(result, exc, bytes(received[:120]), closed=closed, seen=seen,
+                           fault=head_fault(str(exc), bytes(answer[head_start:])))
     except DeadlineExceeded:
         _out_of_time(result, ctx, settings.read_timeout, started=started,
                      last_packet=last_packet, total=total)
@@ -204,11 +210,32 @@ def exchange(sock: Stream, target: Target, ctx: ProbeContext) -> HttpResult:
     return result
 
 
+def _take_response(result: HttpResult, response: h11.Response,
+                   head_bytes: int) -> dict[str, str]:
+    """The final response's status and the headers reports keep; all its headers back."""
+    _measure_head(result, response, head_bytes)
+    result.status_code = response.status_code
+    result.reason_phrase = response.reason.decode("latin-1", "replace")
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1", "replace")
+               for k, v in response.headers}
+    result.headers = {k: headers[k] for k in _KEPT_HEADERS if k in headers}
+    result.server = headers.get("server")
+    return headers
+
+
+def _parser_limit(result: HttpResult, limit: HeadLimit) -> None:
+    """A head h11 refused for its own limit: the response as h11 reads it without its framing
+    fields (kept as sent), and its body not read, since where it ends is not known here."""
+    _take_response(result, limit.response, limit.head_bytes)
+    result.headers.update({k: v for k, v in limit.framing.items() if k in _KEPT_HEADERS})
+    result.parser_limit, result.body_stopped = limit.said, BodyStop.PARSER
+
+
 def _head_rejected(result: HttpResult, error: h11.RemoteProtocolError, first: bytes, *,
-                   closed: bool, seen: StatusLine | None) -> None:
+                   closed: bool, seen: StatusLine | None, fault: str | None = None) -> None:
     """What h11's rejection of a response head means, from what came before it: ``first``
     bytes of the answer, whether the origin then closed, and the status line when the head
-    began with one."""
+    began with one; ``fault`` says the fault in our words when h11's would mislead."""
     result.first_bytes = first.decode("latin-1", "replace")
     if getattr(error, "error_status_hint", None) == 431:  # h11: receive buffer too long
         result.status, result.reason = Status.FAILED, HttpReason.INVALID
@@ -223,7 +250,7 @@ def _head_rejected(result: HttpResult, error: h11.RemoteProtocolError, first: by
     elif seen is not None:
         # The status line is HTTP; h11 rejects a later part of the head. What CloudFront does
         # with such a head is not documented, so the status stays what the origin answered.
-        said = rejected(error)
+        said = Rejected(fault) if fault is not None else rejected(error)
         result.status_code, result.reason_phrase = seen.code, seen.reason
         result.malformed = ResponsePart.HEADERS
         result.parser_said, result.rejected_line = said.said, said.line
@@ -240,12 +267,15 @@ def _read_body(result: HttpResult, conn: h11.Connection, sock: Stream, ctx: Prob
     its start (what the origin says is wrong, or CloudFront's error page). Best effort: the
     response itself is in hand, so a slow or cut body never turns the layer into a failure."""
     body = read_body(conn, sock, deadline=ctx.deadline, gap=gap, keep=keep)
-    result.body_bytes, result.body_complete, result.body_cut_by = (
-        body.received, body.complete, body.cut_by)
+    result.body_bytes, result.body_complete, result.body_cut_by, result.body_stopped = (
+        body.received, body.complete, body.cut_by, body.stopped)
     declared = result.headers.get("content-length")
     result.body_declared = (int(declared) if declared and declared.isascii() and declared.isdigit()
                             else None)
-    if body.broken is not None:
+    limit = body_limit(body.broken) if body.broken is not None else None
+    if limit is not None:
+        result.parser_limit, result.body_stopped = limit, BodyStop.PARSER
+    elif body.broken is not None:
         result.malformed = ResponsePart.BODY
         result.parser_said, result.rejected_line = body.broken.said, body.broken.line
     if keep:

@@ -390,6 +390,11 @@ def test_a_disabled_distribution_says_so_before_its_origins(aws, pki):
     origins_at = next(i for i, b in enumerate(shown) if "*web* `web.shop.test`" in b)
     assert disabled_at < origins_at
     assert "— disabled; " in message.text
+    # The JSON headline says it too, and that the origin answers here only (loopback).
+    assert data["headline"]["sentence"] == (
+        "Disabled: viewers do not get these origins' answers through it now; once it is "
+        "enabled, origin web answers from here, but CloudFront cannot reach 127.0.0.1 (a "
+        "loopback address).")
 
 
 def test_an_enabled_distribution_says_nothing_of_it(aws, pki):
@@ -405,3 +410,25 @@ def test_an_enabled_distribution_says_nothing_of_it(aws, pki):
     data = json.loads(as_json.stdout)
     assert data["distribution"]["enabled"] is True
     assert data["distribution"]["disabled_note"] is None
+
+
+def test_origins_that_answer_only_from_here_are_named_in_the_headline(aws, pki):
+    """Two origins on loopback: the JSON headline says CloudFront cannot reach them (in one
+    origin's words, their address said once), never "can connect, with warnings"."""
+    client, _front = aws
+    both = leaf(pki, "web.shop.test", "api.shop.test")
+    with TlsOrigin([both, pki["inter"]], both) as origin:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=origin.port),
+                     custom_origin("api", "api.shop.test", https_port=origin.port)],
+            default=behaviour("web"), behaviours=[behaviour("api", "/api/*")])
+        as_json = run("www.shop.test", *resolve("web.shop.test", "api.shop.test"),
+                      "--ca-file", pki["ca"], "--json")
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.stdout)
+    assert [p["verdict"] for o in data["distribution"]["origins"] for p in o["probes"]] \
+        == ["warn", "warn"]
+    assert data["headline"]["sentence"] in (
+        f"Origins {names} answer from here, but CloudFront cannot reach 127.0.0.1 (a loopback "
+        "address)." for names in ("web, api", "api, web"))

@@ -72,6 +72,8 @@ def test_a_distribution_with_certain_warnings_only_is_certain(aws, pki):
     head = json.loads(result.stdout)["headline"]
     jsonschema.validate(head, SCHEMA)
     assert head["verdict"] == "warn" and head["certain"] is True
-    assert head["sentence"] == "CloudFront can connect, with warnings."
+    # Loopback: it answers here, but CloudFront cannot reach it (as one origin's headline).
+    assert head["sentence"] == ("Origin web answers from here, but CloudFront cannot reach "
+                                "127.0.0.1 (a loopback address).")
     assert head["words"] == "works, with warnings"
     assert head["failing_origins"] == [] and head["may_502"] == 0

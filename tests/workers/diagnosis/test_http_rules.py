@@ -152,7 +152,13 @@ def one(r: Report, code: str):
      "Remove the space before the colon in the header 'Content-Length': send "
      "'Content-Length: 2'."),
     ({"rejected_line": "X-Trace\t:abc", "parser_said": "illegal header line"}, "warning",
-     "the line 'X-Trace\\t:abc'", "Remove the space before the colon in the header 'X-Trace'"),
+     "the line 'X-Trace\\t:abc'", "Remove the tab before the colon in the header 'X-Trace': "
+     "send 'X-Trace: abc'."),
+    # The fix names what is before the colon (re-audit I: a tab was called "the space").
+    ({"rejected_line": "Age  : 3", "parser_said": "illegal header line"}, "warning",
+     "the line 'Age  : 3'", "Remove the 2 spaces before the colon in the header 'Age'"),
+    ({"rejected_line": "Age \t: 3", "parser_said": "illegal header line"}, "warning",
+     "the line 'Age \\t: 3'", "Remove the spaces and tabs before the colon in the header 'Age'"),
     ({"rejected_line": "Garbage line", "parser_said": "illegal header line"}, "warning",
      "the line 'Garbage line' (illegal header line)", "Find what writes this part"),
     # An invalid Content-Length hides where the body ends: a likely 502, still uncertain.

@@ -78,8 +78,8 @@ def test_nginx_rsa_certificate_without_digital_signature(pki, tmp_path: Path):
 
 def test_nginx_ecdsa_certificate_without_digital_signature_refuses_tls12(pki, tmp_path: Path):
     """nginx (OpenSSL) will not use an ECDSA certificate without digitalSignature in TLS 1.2
-    and completes TLS 1.3 only: the protocol finding is what CloudFront meets, the key usage
-    finding says why and what to change (the certificate, not the protocols)."""
+    and completes TLS 1.3 only: the protocol finding is what CloudFront meets; it and the key
+    usage finding say why and what to change (the certificate, not the protocols)."""
     ecdsa = pki["factory"].leaf(pki["inter"], names=[NAME], key="ec256",
                                 key_usage=usage(key_agreement=True))
     site = Nginx([NginxServer(tls=TlsFiles.write(tmp_path, ecdsa, pki["inter"]),
@@ -93,6 +93,16 @@ def test_nginx_ecdsa_certificate_without_digital_signature_refuses_tls12(pki, tm
         finding.summary
     assert "completed only TLSv1.3" in finding.summary
     assert "the certificate, not the protocol settings, is what to change" in finding.summary
+    # TLS 1.3-only says the same: the certificate is the cause, no protocol or cipher setting.
+    tls13 = only(report, "TLS13_ONLY")
+    assert ("but not CloudFront's documented handshake (TLSv1.2): the server certificate has "
+            "an ECDSA key whose keyUsage extension lacks digitalSignature (it allows "
+            "keyAgreement)") in tls13.summary
+    assert tls13.remediation[-1] == (
+        "To be safe: have the CA reissue the server certificate with digitalSignature in its "
+        "keyUsage, then install it in place of this one: the certificate, not the protocol "
+        "settings, is what to change.")
+    assert "enable TLS 1.2" not in " ".join([tls13.summary, *tls13.remediation])
 
 
 def test_rsa_key_exchange_needs_no_digital_signature(pki):
