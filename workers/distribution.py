@@ -8,6 +8,7 @@ values, which go into the probe requests and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,11 @@ from typing import TYPE_CHECKING
 from workers.aws.lookup import LookupResult
 from workers.aws.path_patterns import concrete_path, pattern_matches
 from workers.aws.translate import origin_settings
+from workers.diagnosis.distribution_coverage import (
+    PROBE_DID_NOT_RUN,
+    coverage,
+    unchecked_reason,
+)
 from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
 from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
@@ -28,6 +34,8 @@ from workers.target import TargetError, parse_target
 
 if TYPE_CHECKING:
     from workers.distribution_live import DistributionWatch
+
+log = logging.getLogger(__name__)
 
 MAX_PARALLEL_ORIGINS = 8
 MASK = "***"
@@ -172,12 +180,16 @@ def viewer_request(result: LookupResult, options: ProbeOptions,
 
 def diagnose_distribution(typed: str, result: LookupResult, planned: list[PlannedProbe],
                           run: Runner, *, viewer: ProbeRequest | None = None,
-                          watch: DistributionWatch | None = None) -> DistributionReport:
+                          watch: DistributionWatch | None = None, path: str | None = None,
+                          origin_id: str | None = None) -> DistributionReport:
     """Run the planned probes concurrently (``run`` is the engine's diagnose), and beside them
     the viewer side when ``viewer`` is given. With ``watch``, each probe's waits and first
-    verdict, and its end, are told to it as they happen (workers/distribution_live.py)."""
+    verdict, and its end, are told to it as they happen (workers/distribution_live.py).
+    ``path`` and ``origin_id`` are the selection ``planned`` was made with (--path,
+    --origin): what they leave out is outside the run, not "not checked"."""
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
+    covered = select_behaviours(result.distribution.behaviours, path)
     jobs: list[ProbeRequest] = [p.request for p in planned]
     if viewer is not None:
         jobs.append(viewer)
@@ -188,22 +200,40 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
         if viewer is not None:
             shells.append(OriginLive(origin_id="", domain_name=viewer.display or
                                      viewer.hostname, kind=VIEWER))
-        watch.plan(shells)
+        # What no probe will check is known now: the verdict so far must not say ok meanwhile.
+        unchecked, _ = coverage(result.distribution, [p.probe for p in planned], covered,
+                                origin_id, ran=False)
+        watch.plan(shells, unchecked_reason(unchecked))
 
-    def one(index: int, job: ProbeRequest) -> Report:
-        if watch is None:
-            return run(job)
-        report = run(job, on_provisional=watch.provisional(index), events=watch.events(index))
+    def one(index: int, job: ProbeRequest) -> Report | BaseException:
+        try:
+            if watch is None:
+                return run(job)
+            report = run(job, on_provisional=watch.provisional(index),
+                         events=watch.events(index))
+        except Exception as exc:
+            # The engine catches what an origin does; this is origin502 failing inside. One
+            # origin's probe must not cost the others' answers: it is "not checked".
+            log.exception("probing %s failed inside origin502", job.display or job.hostname)
+            if watch is not None:
+                watch.abandoned(index, f"{PROBE_DID_NOT_RUN}: origin502 failed inside "
+                                       f"({type(exc).__name__})")
+            return exc
         watch.finished(index, report)
         return report
 
-    reports: list[Report] = []
+    reports: list[Report | BaseException] = []
     if jobs:
         workers = min(MAX_PARALLEL_ORIGINS, len(jobs))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="origin") as pool:
             futures = [pool.submit(one, index, job) for index, job in enumerate(jobs)]
             reports = [future.result() for future in futures]
     for item, report in zip(planned, reports, strict=False):
+        if isinstance(report, BaseException):
+            item.probe.verdict = "unknown"
+            item.probe.notes.append(f"{PROBE_DID_NOT_RUN}: origin502 failed inside "
+                                    f"({type(report).__name__})")
+            continue
         item.probe.report = report
         item.probe.verdict = report.verdict
     probes = [item.probe for item in planned]
@@ -217,8 +247,12 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
     )
     for probe in probes:
         probe.notes.extend(probe_notes(out, probe))
-    if viewer is not None:
+    out.unchecked, out.not_covered = coverage(result.distribution, probes, covered, origin_id)
+    if viewer is not None and isinstance(reports[-1], Report):
         _read_viewer(out, reports[-1])
+    elif viewer is not None:
+        out.viewer_note = (f"{out.distribution.viewer_host} could not be read from the viewer "
+                           "side here: origin502 failed inside")
     out.verdict, out.verdict_reason = distribution_verdict(
         out, viewer.settings.path if viewer is not None else "/")
     _warn_shadowed(out)
@@ -300,7 +334,8 @@ def diagnose_lookup(request: ProbeRequest, run: Runner, *, read_viewer: bool = T
     except PlanError as exc:
         raise LookupFailed(str(exc)) from None
     viewer = viewer_request(result, request.options, lookup.path) if read_viewer else None
-    return diagnose_distribution(lookup.name, result, planned, run, viewer=viewer, watch=watch)
+    return diagnose_distribution(lookup.name, result, planned, run, viewer=viewer, watch=watch,
+                                 path=lookup.path, origin_id=lookup.origin_id)
 
 
 def _replaced_settings(request: ProbeRequest) -> list[str]:

@@ -111,7 +111,8 @@ def _run(name: str, access: AwsAccess, *, as_json: bool, no_aia: bool, origin_id
     warnings = _unused_resolve(options.resolve, planned, viewer)
     for warning in warnings:
         click.echo(f"origin502: {warning}", err=True)
-    report = _diagnose(name, result, planned, run, viewer, live=not as_json)
+    report = _diagnose(name, result, planned, run, viewer, live=not as_json,
+                       path=opts.get("path"), origin_id=origin_id)
     if as_json:
         from workers.headline_json import distribution_document
 
@@ -147,7 +148,8 @@ def _unused_resolve(pairs: Pairs, planned: list[PlannedProbe],
 
 
 def _diagnose(name: str, result: LookupResult, planned: list[PlannedProbe], run: Runner,
-              viewer: ProbeRequest | None, *, live: bool) -> DistributionReport:
+              viewer: ProbeRequest | None, *, live: bool, path: str | None,
+              origin_id: str | None) -> DistributionReport:
     """The distribution's diagnosis, under a live region on stderr when it is a terminal and
     the output is not JSON (which stays one final document, as for a single origin)."""
     from rich.console import Console
@@ -156,14 +158,16 @@ def _diagnose(name: str, result: LookupResult, planned: list[PlannedProbe], run:
 
     console = Console(stderr=True)
     if not live or not console.is_terminal:
-        return diagnose_distribution(name, result, planned, run, viewer=viewer)
+        return diagnose_distribution(name, result, planned, run, viewer=viewer, path=path,
+                                     origin_id=origin_id)
     from workers.terminal_distribution_live import run_distribution_live
 
     title = f"{len(planned)} origin{'s' if len(planned) != 1 else ''} of " \
         f"{result.distribution.id} ({name})"
     return run_distribution_live(
         title, lambda watch: diagnose_distribution(name, result, planned, run, viewer=viewer,
-                                                   watch=watch), console)
+                                                   watch=watch, path=path,
+                                                   origin_id=origin_id), console)
 
 
 def _fail(message: str, status: int, as_json: bool, target: str) -> int:

@@ -37,6 +37,8 @@ class _Entry(Record):
     board: WaitBoard
     provisional: Provisional | None = None
     final: Report | None = None
+    # Why the probe ended without a report (origin502 failed inside); None otherwise.
+    abandoned: str | None = None
 
 
 def _judged(entry: OriginLive, report: Report) -> OriginLive:
@@ -66,13 +68,16 @@ class DistributionWatch:
         self.on_verdict = on_verdict
         self._lock = threading.Lock()
         self._entries: list[_Entry] = []
+        self._unchecked: str | None = None
         self.milestones = 0  # bumped by the plan and by every provisional or final verdict
 
-    def plan(self, shells: list[OriginLive]) -> None:
-        """The probes about to run, in the order their indexes will be given."""
+    def plan(self, shells: list[OriginLive], unchecked: str | None = None) -> None:
+        """The probes about to run, in the order their indexes will be given, and why some
+        origin viewers reach will not be checked (DistributionLive.unchecked)."""
         with self._lock:
             self._entries = [_Entry(shell, WaitBoard(self.clock, on_change=self._changed))
                              for shell in shells]
+            self._unchecked = unchecked
             self.milestones += 1
         self._verdict()
 
@@ -96,6 +101,13 @@ class DistributionWatch:
             self.milestones += 1
         self._verdict()
 
+    def abandoned(self, index: int, why: str) -> None:
+        """The probe ended without a report: its origin was not checked (``why``)."""
+        with self._lock:
+            self._entries[index].abandoned = why
+            self.milestones += 1
+        self._verdict()
+
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
@@ -109,9 +121,15 @@ class DistributionWatch:
         """Every probe as it stands; waits shorter than ``older_than`` seconds are left out
         (a healthy origin answers long before they mean anything)."""
         with self._lock:
-            entries = [(e.shell, e.board, e.provisional, e.final) for e in self._entries]
+            entries = [(e.shell, e.board, e.provisional, e.final, e.abandoned)
+                       for e in self._entries]
+            unchecked = self._unchecked
         out = []
-        for shell, board, first, final in entries:
+        for shell, board, first, final, abandoned in entries:
+            if abandoned is not None and final is None:
+                out.append(replace(shell, state=DONE, verdict=str(Verdict.UNKNOWN.value),
+                                   summary=abandoned))
+                continue
             if final is not None and shell.kind == VIEWER:
                 # Read for CloudFront's own answer, shown with the final report; its probe's
                 # verdict is about no origin, so none is given here.
@@ -126,4 +144,4 @@ class DistributionWatch:
                                    note=first.note, waiting=waiting))
             else:
                 out.append(replace(shell, state=PROBING, waiting=waiting))
-        return DistributionLive(origins=out)
+        return DistributionLive(origins=out, unchecked=unchecked)

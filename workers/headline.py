@@ -266,12 +266,15 @@ def _origins_sentence(report: DistributionReport) -> str:
     if verdict == Verdict.FAIL:
         failing = [p.origin_id for p in report.probes if p.verdict == Verdict.FAIL]
         return distribution_fail_sentence(list(dict.fromkeys(failing))) + clauses + "."
+    # Beside ok or warn, the reason names the S3 and VPC origins viewers reach, which
+    # origin502 does not probe (workers/diagnosis/distribution_coverage.py).
+    beside = f"; {report.verdict_reason}" if report.verdict_reason else ""
     if verdict == Verdict.WARN:
         doubtful = [p.origin_id for p in report.probes if p.report is not None
                     and p.verdict == Verdict.WARN and doubts(p.report)]
         return (distribution_warn_sentence(list(dict.fromkeys(doubtful)))
-                or distribution_private_sentence(report) or WARN_SURE) + clauses + "."
-    return DIST_OK
+                or distribution_private_sentence(report) or WARN_SURE) + clauses + beside + "."
+    return DIST_OK.removesuffix(".") + beside + "."
 
 
 def _unsettled(report: DistributionReport) -> str | None:

@@ -49,6 +49,7 @@ W_OVER_DOUBT = " (failover on this error not documented)"
 W_OTHERS = "{methods} get {gets}"
 W_NO_OVER = "{gets}, not a failover status: every request gets it"
 W_SPARE = "failover only; would fail too if origin {primary} failed"
+W_SPARE_UNCHECKED = "failover only, used if origin {primary} (not checked) fails"
 # The owner's page in place of the error (cloudfront-facts §7.3: DERIVED, so hedged).
 CUSTOM_PAGE = ("in place of the {code}, viewers probably get your custom error page {page} "
                "with status {status} (a custom error response; AWS's text does not state it "
@@ -125,6 +126,11 @@ def group_words(group: GroupOutcome, probe: OriginProbe) -> str | None:
     if not is_primary and group.failover_verdict == "fail" and group.mode in (
             PRIMARY_SERVES, NO_FAILOVER):
         return W_SPARE.format(primary=group.primary)
+    if not is_primary and group.mode == PRIMARY_UNKNOWN and probe.report is not None \
+            and probe.report.verdict == "fail":
+        # Not "502 expected" on a line that only warns: no viewer surely meets it.
+        return f"{W_SPARE_UNCHECKED.format(primary=group.primary)}: " \
+            f"{short_verdict(probe.report)}"
     return None
 
 

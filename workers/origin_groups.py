@@ -58,16 +58,39 @@ def _fails_over(found: Outcome, codes: list[int]) -> tuple[bool, bool]:
     return False, False
 
 
-def judge(behaviour: Behaviour, codes: list[int], probes: list[OriginProbe]) -> GroupOutcome | None:
+def _primary_unchecked(dist: Distribution | None, primary_id: str,
+                       primary: OriginProbe | None) -> bool:
+    """Whether the primary is one this run would check but did not: an origin origin502 does
+    not probe (S3, VPC, an unfilled placeholder...) or a probe that could not run. A primary
+    left out by --origin is not: the run is about the failover alone then."""
+    if primary is not None:
+        return primary.report is None
+    if dist is None:
+        return False
+    origin = dist.origin(primary_id)
+    return origin is None or bool(origin.not_probed)
+
+
+def judge(behaviour: Behaviour, codes: list[int], probes: list[OriginProbe],
+          dist: Distribution | None = None) -> GroupOutcome | None:
     """The outcome for one behaviour served by an origin group; None when its primary was not
-    probed for it (not selected, not a custom origin)."""
+    probed for it because the run left it out (--origin). A primary that was not checked
+    (``dist`` says why) leaves the behaviour unknown: whether the failover is used at all
+    depends on it."""
     if not behaviour.is_group or len(behaviour.origin_ids) < 2:
         return None
     primary_id, failover_id = behaviour.origin_ids[0], behaviour.origin_ids[1]
     primary = _probe(probes, primary_id, behaviour.label)
-    if primary is None or primary.report is None:
-        return None
     failover = _probe(probes, failover_id, behaviour.label)
+    if primary is None or primary.report is None:
+        if failover is None or not _primary_unchecked(dist, primary_id, primary):
+            return None  # nothing of this behaviour was probed (--path, --origin chose others)
+        return GroupOutcome(
+            behaviour=behaviour.label, group=behaviour.target_id, primary=primary_id,
+            failover=failover_id, mode=PRIMARY_UNKNOWN, verdict="unknown",
+            failover_codes=list(codes),
+            failover_verdict=(str(failover.verdict) if failover is not None
+                              and failover.report is not None else "unknown"))
     # The probes' verdicts as they stand before the groups are read (each its report's, or
     # as the distribution's other rules settled it).
     failover_verdict = (str(failover.verdict) if failover is not None
@@ -109,7 +132,7 @@ def judge_groups(dist: Distribution, probes: list[OriginProbe]) -> list[GroupOut
     them (the worst over the behaviours it serves)."""
     codes = {g.id: g.failover_status_codes for g in dist.origin_groups}
     outcomes = [found for b in dist.behaviours
-                if (found := judge(b, codes.get(b.target_id, []), probes)) is not None]
+                if (found := judge(b, codes.get(b.target_id, []), probes, dist)) is not None]
     by_behaviour = {o.behaviour: o for o in outcomes}
     for probe in probes:
         if probe.report is None:

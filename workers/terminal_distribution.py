@@ -78,6 +78,11 @@ def render_distribution(report: DistributionReport, console: Console | None = No
     if report.verdict == "unknown":
         # No origin's line says why when nothing was probed or the edge contradicts them.
         console.print(f"[bold]UNKNOWN[/]  {escape(distribution_sentence(report))}")
+    elif report.verdict_reason:
+        # An ok or warn that does not cover every origin viewers reach (S3, VPC) says so, in
+        # the words of --json's headline and Slack.
+        console.print(f"{_MARK.get(report.verdict, report.verdict)}  "
+                      f"{escape(distribution_sentence(report))}")
     console.print(f"[dim]  Looked up with {report.lookup.api_calls} API call(s) in "
                   f"{report.lookup.duration_ms:.0f} ms[/]")
     for probe in report.probes:

@@ -63,6 +63,8 @@ def headline(live: DistributionLive) -> Text | None:
     else:
         doubt = distribution_warn_sentence([o.origin_id for o in live.doubtful]) \
             if verdict == "warn" else None
+        if verdict == "unknown" and live.unchecked:
+            doubt = live.unchecked  # the final report's reason, known from the start
         text.append(f" — {doubt or _HEADLINES[verdict]}")
     return text
 

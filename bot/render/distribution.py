@@ -148,6 +148,10 @@ def live_headline(live: DistributionLive) -> tuple[str, str] | None:
     if doubt is not None:
         return (f":hourglass: *Provisional* — :large_yellow_circle: *{escape(doubt)}*",
                 f"provisional: {doubt}")
+    if verdict == "unknown" and live.unchecked:
+        # Known from the start: an origin viewers reach that no probe checks.
+        return (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict.UNKNOWN]}: "
+                f"{escape(live.unchecked)}", f"provisional: {words}: {live.unchecked}")
     return (f":hourglass: *Provisional* — {VERDICT_LINES[Verdict(verdict)]}",
             f"provisional: {words}")
 
@@ -218,7 +222,10 @@ def run_status(run: Run, report: AnyReport | None, *, in_thread: bool = True,
                      f"{escape(seen.viewer_line())}")
     lines.extend(f":memo: {escape(note)}" for note in dist.notes)
     if report.verdict_reason:
-        lines.append(f":grey_question: {escape(report.verdict_reason)}")
+        # Beside ok or warn, the reason names origins not covered by design (S3, VPC): no
+        # question mark there.
+        mark = ":grey_question:" if report.verdict == "unknown" else ":heavy_minus_sign:"
+        lines.append(f"{mark} {escape(report.verdict_reason)}")
     blocks.extend(sections("\n".join(lines) or "No custom origin to probe."))
     blocks.append(context(
         f"Details per origin in the thread · looked up with {report.lookup.api_calls} API "

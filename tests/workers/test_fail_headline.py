@@ -32,6 +32,8 @@ EXPECTED: dict[FindingCode, Predicts] = {
     FindingCode.DNS_RESOLUTION_FAILED: P.S502, FindingCode.DNS_DANGLING_CNAME: P.S502,
     # No DNS answer in time: NonS3OriginDnsError if CloudFront's resolvers give up too (uncertain).
     FindingCode.DNS_TIMEOUT: P.S502,
+    # A late answer: NonS3OriginDnsError if CloudFront's resolvers give up sooner (uncertain).
+    FindingCode.DNS_SLOW: P.S502,
     FindingCode.DNS_DNSSEC_FAILED: P.S502, FindingCode.DNS_NAMESERVER_FAILING: P.S502,
     FindingCode.DNS_LAME_DELEGATION: P.S502, FindingCode.DNS_SERVERS_DISAGREE: P.S502,
     FindingCode.ADDRESS_FAMILY_NOT_USED: P.S502,
@@ -53,6 +55,8 @@ EXPECTED: dict[FindingCode, Predicts] = {
     FindingCode.TLS_WEAK_CIPHER: P.NO_ERROR, FindingCode.TLS_HANDSHAKE_FAILED: P.S502,
     # Silence after the ClientHello: a timeout while connecting, 502 or 504 (§1.3, §1.4).
     FindingCode.TLS_HANDSHAKE_TIMEOUT: P.S502_OR_504,
+    # A slow handshake: the same timeout, if the connection timeout covers TLS (uncertain).
+    FindingCode.TLS_HANDSHAKE_SLOW: P.S502_OR_504,
     FindingCode.TLS_SNI_REFUSED: P.S502, FindingCode.TLS_UNVERIFIABLE_HERE: P.S502,
     FindingCode.CERT_HOSTNAME_MISMATCH: P.S502, FindingCode.CERT_NAME_MATCH_UNCERTAIN: P.S502,
     FindingCode.CERT_EXPIRED: P.S502, FindingCode.CERT_NOT_YET_VALID: P.S502,

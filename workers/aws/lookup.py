@@ -317,15 +317,20 @@ def _origin(raw: Mapping[str, Any], params: Mapping[str, str]
             origin.kind = "unknown"
             origin.not_probed = ("its domain holds a tenant parameter origin502 could not fill "
                                  "in")
+            origin.not_probed_short = "tenant parameter not filled in"
         elif unfilled_placeholder(domain, path):
             origin.kind = "unknown"
             origin.not_probed = PLACEHOLDER_NOT_PROBED
+            origin.not_probed_short = "unfilled placeholder"
     elif raw.get("S3OriginConfig") or _looks_like_s3(domain):
         origin.kind, origin.not_probed = "s3", S3_NOT_PROBED
+        origin.not_probed_short = "S3 origin"
     elif raw.get("VpcOriginConfig"):
         origin.kind, origin.not_probed = "vpc", VPC_NOT_PROBED
+        origin.not_probed_short = "VPC origin"
     else:
         origin.not_probed = UNKNOWN_NOT_PROBED
+        origin.not_probed_short = "origin type not named by the API"
     return origin, secret
 
 

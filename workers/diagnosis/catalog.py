@@ -92,6 +92,7 @@ class Shape(StrEnum):
     ECDSA_KEY_USAGE = "ecdsa_key_usage"  # an ECDSA key: every handshake needs the bit
     STARTED_ONLY = "started_only"  # bytes came, then nothing that completes a response
     HEAD_CUT = "head_cut"  # the connection closed before the response headers ended
+    HANDSHAKE_STALLED = "handshake_stalled"  # part of the TLS answer came, then nothing
 
 
 class Predicts(StrEnum):
@@ -145,12 +146,19 @@ class Entry(FrozenRecord):
     # Titles other than the entry's usual one, by shape: a shape whose evidence contradicts
     # the usual title (a name that resolves, but not to an address CloudFront uses).
     shape_titles: Mapping[Shape, str] = field(default_factory=dict)
+    # Steps other than the entry's usual ones, by shape: a shape whose fix is not the usual
+    # one (a name that resolves needs no "check it exists", but another record or type).
+    shape_steps: Mapping[Shape, tuple[str, ...]] = field(default_factory=dict)
 
     def summary_for(self, shape: Shape | None) -> str:
         return self.summary if shape is None else self.shapes[shape]
 
     def title_for(self, shape: Shape | None) -> str:
         return self.title if shape is None else self.shape_titles.get(shape, self.title)
+
+    def steps_for(self, shape: Shape | None) -> tuple[str, ...]:
+        return self.remediation if shape is None else self.shape_steps.get(shape,
+                                                                           self.remediation)
 
 
 # Shared by several entries.
@@ -181,12 +189,20 @@ CATALOG: dict[FindingCode, Entry] = {
         shape_titles={
             Shape.NO_USABLE_ADDRESS:
                 "The origin name resolves only to addresses of a type CloudFront does not use",
+        },
+        # Facts §4.11: the IP address type decides which records CloudFront uses; the name
+        # exists, so asking whether it does would send the operator the wrong way.
+        shape_steps={
+            Shape.NO_USABLE_ADDRESS: (
+                "Set the origin IP address type to {kind_fix}, so CloudFront uses the "
+                "addresses {name} has; or publish {record} records for {name} in its public "
+                "zone, pointing at the origin.",),
         }, predicts=P.S502),
     # The resolver gave up waiting: the name may well exist (facts §1.1 #7 documents DNS
     # failures, not how long CloudFront's resolvers wait), and the slow party may be ours.
     FindingCode.DNS_TIMEOUT: Entry(
         Severity.ERROR, "The origin name got no DNS answer in time",
-        ("{name}: {resolver} gave no answer within {timeout:g} s{cnames}.{walked} How long "
+        ("{name}: {resolver} {waited}{cnames}.{walked} How long "
          "CloudFront's own resolvers wait is not documented: if they get an answer in time, "
          "CloudFront connects; if they give up too, it answers 502 (NonS3OriginDnsError)."),
         ("Time the answer as CloudFront's resolvers would get it, from a machine on the public "
@@ -198,6 +214,19 @@ CATALOG: dict[FindingCode, Entry] = {
          "not in the origin's DNS: run origin502 with a resolver that answers "
          "(ORIGIN502_NAMESERVER) to check the origin itself."),
         (LINK_502_DNS, LINK_DOMAIN_SETTING), uncertain=True, may_502=True, predicts=P.S502),
+    # An answer came, but late: how long CloudFront's resolvers wait is not documented (facts
+    # §1.1 #7 documents DNS failures only), so a wait this long may be one they do not make.
+    FindingCode.DNS_SLOW: Entry(
+        Severity.WARNING, "The origin name's DNS answer is slow",
+        ("{name}: {resolver} answered only after {seconds:.1f} s (of the {budget:g} s origin502 "
+         "waits){cnames}. How long CloudFront's own resolvers wait is not documented: if they "
+         "give up sooner, CloudFront answers 502 (NonS3OriginDnsError)."),
+        ("Time the answer from a machine on the public internet: find the zone's name servers "
+         "(`dig NS {apex}`), ask each of them (`dig {name} @<server>`) and read the query time. "
+         "Fix a slow name server, or take it out of the zone's NS records and the delegation.",
+         "If every name server answers at once from the internet, the wait was in {resolver}, "
+         "not in the origin's DNS."),
+        (LINK_502_DNS,), uncertain=True, may_502=True, predicts=P.S502),
     FindingCode.DNS_DANGLING_CNAME: Entry(
         Severity.ERROR, "A CNAME points at a name that no longer exists",
         ("{path}: the CNAME points at {target}, a name that no longer exists (NXDOMAIN). A deleted "
@@ -410,6 +439,55 @@ CATALOG: dict[FindingCode, Entry] = {
          "origin OriginCommError (x-edge-detailed-result-type); which type they give a TLS "
          "handshake that times out is not documented."),
         (LINK_502_PORTS, LINK_504, LINK_CONNECT_TIMEOUT, LINK_LOG_FIELDS),
+        # Re-audit B: part of the answer came (a proxy or a path that passes only some of it
+        # on): the origin does speak TLS, so "no ServerHello" and "not TLS" would be false.
+        shapes={
+            Shape.HANDSHAKE_STALLED:
+                ("{address} port {port} accepts TCP connections and starts answering the "
+                 "ClientHello, then stops: {progress}, and nothing more came within "
+                 "{timeout:g} s. AWS does not document whether CloudFront's connection timeout "
+                 "also bounds the TLS handshake, nor whether viewers then get 502 or 504; "
+                 "expect either."),
+        },
+        shape_titles={
+            Shape.HANDSHAKE_STALLED: "The origin's TLS handshake stops part-way",
+        },
+        shape_steps={
+            Shape.HANDSHAKE_STALLED: (
+                "The TLS server does answer; its answer does not all arrive. Look at what "
+                "sits on the path to port {port}: a TCP proxy or load balancer that stalls "
+                "passing the server's answer on, or a link (VPN, tunnel) that drops large "
+                "packets while the ICMP messages that would shrink them are filtered (a path "
+                "MTU problem: the small first packets pass, the full-size ones carrying the "
+                "certificates do not). A server that stalls while sending its own certificate "
+                "chain is rarer.",
+                "Reproduce it with `openssl s_client -connect {address}:{port} -servername "
+                "{sni}`: it prints CONNECTED, then waits without finishing the handshake (no "
+                "`SSL handshake has read … bytes` line). If it completes with a smaller MTU on "
+                "this side, the path drops large packets.",
+                "CloudFront's standard logs call a request that timed out while connecting to "
+                "the origin OriginCommError (x-edge-detailed-result-type); which type they give "
+                "a TLS handshake that times out is not documented."),
+        },
+        predicts=P.S502_OR_504),
+    # The handshake finished, but late. Facts §4.5 define the connection timeout as how long
+    # CloudFront "waits when trying to establish a connection" and say nothing of TLS; if it
+    # counts the handshake, one that uses over half of it leaves less room than it takes.
+    FindingCode.TLS_HANDSHAKE_SLOW: Entry(
+        Severity.WARNING, "The origin's TLS handshake is slow",
+        ("{address} port {port}: the TLS handshake took {seconds:.1f} s, {percent}% of the "
+         "{timeout:g} s connection timeout. AWS does not document whether that timeout, how "
+         "long CloudFront waits to establish a connection, also covers the TLS handshake; if "
+         "it does, a handshake this slow leaves little room, and a slower moment (or a longer "
+         "path from CloudFront's edge) ends in a timeout, which viewers see as 502 or 504."),
+        ("Find where the handshake waits: a TLS terminator short of CPU (large RSA keys, a "
+         "burst of new connections), a proxy in front of it that is slow to connect to its "
+         "backend, or work done before answering (a certificate status fetched while the "
+         "client waits). Time it with `openssl s_client -connect {address}:{port} "
+         "-servername {sni}` run under `time`.",
+         "Until it is faster, a longer connection timeout (up to 10 s) gives the handshake more "
+         "room, if the timeout covers it."),
+        (LINK_CONNECT_TIMEOUT, LINK_504), uncertain=True, may_502=True,
         predicts=P.S502_OR_504),
     FindingCode.TLS_SNI_REFUSED: Entry(
         Severity.ERROR, "The origin has no certificate for the name CloudFront sends (SNI)",
@@ -961,6 +1039,17 @@ DNS_FAILURES: dict[DnsReason, str] = {
 DNS_FAILURE_OTHER = "{name} could not be resolved ({reason})"
 DNS_RESOLVER_NAMED = "the resolver {nameserver}"  # DNS_TIMEOUT's {resolver}
 DNS_RESOLVER_SYSTEM = "this machine's resolver"
+# TLS_HANDSHAKE_TIMEOUT's {progress}, by how far the origin's answer got before it stalled.
+HANDSHAKE_GOT_CERTIFICATE = ("{received} bytes came, with the ServerHello and the whole "
+                             "certificate message, but not the rest of the handshake")
+HANDSHAKE_GOT_SERVER_HELLO = ("{received} bytes came, with the ServerHello but not the whole "
+                              "certificate message")
+HANDSHAKE_GOT_PART = "{received} bytes came, not even a whole ServerHello"
+# DNS_TIMEOUT's {waited}: how often the query went out (a copy every few seconds, every copy
+# still waited for) and over how long; the plain form for a report that did not count them.
+DNS_SENT = ("was asked once in {timeout:g} s and no answer arrived",
+            "was asked {count} times over {timeout:g} s and no answer arrived")
+DNS_UNCOUNTED = "gave no answer within {timeout:g} s"
 DNS_ASKED = " (asked {nameserver})"
 DNS_CNAME_CHAIN = "; CNAME chain: {chain}"
 DNS_WALK_SILENT = (

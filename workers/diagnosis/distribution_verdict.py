@@ -1,5 +1,6 @@
 """A distribution's overall verdict from its probed origins, what viewers get at the edge, and
-what could not be probed. Pure functions over a finished report; no I/O.
+what could not be probed (workers/diagnosis/distribution_coverage.py says which origins).
+Pure functions over a finished report; no I/O.
 
 The origins' worst verdict is not enough on its own: a distribution where nothing was probed
 has not been checked, and viewers who get CloudFront's 502/504 while every origin answers from
@@ -10,6 +11,7 @@ the internet does not rule out an allowlist that blocks CloudFront). Both are "u
 
 from __future__ import annotations
 
+from workers.diagnosis.distribution_coverage import not_covered_reason, unchecked_reason
 from workers.models.distribution import DistributionReport, OriginProbe, worst_verdict
 from workers.models.edge import EdgeAnswer, EdgeErrorFamily
 
@@ -67,13 +69,19 @@ def edge_reason(answer: EdgeAnswer, path: str) -> str:
 
 def distribution_verdict(report: DistributionReport, viewer_path: str = "/"
                          ) -> tuple[str, str | None]:
-    """The distribution's verdict and, when it is unknown for a reason no origin gives, why.
+    """The distribution's verdict and why, when no origin's own verdict says it: unknown
+    because nothing was probed, because viewers reach an origin that was not checked
+    (``report.unchecked``), or because the edge answers 502/504; beside an ok or warn, the
+    S3 and VPC origins it does not cover (``report.not_covered``).
 
-    A failing origin stays "fail" (a measured error is true whatever the edge says); an origin
-    that could not be checked stays "unknown" with its own reason."""
+    A failing origin stays "fail" (a measured error is true whatever else could not be
+    checked); an origin that could not be checked stays "unknown" with its own reason."""
     verdict = worst_verdict([p.verdict for p in report.probes])
-    if verdict in ("fail", "unknown"):
+    unchecked = unchecked_reason(report.unchecked)
+    if verdict == "fail":
         return verdict, None
+    if verdict == "unknown":
+        return verdict, unchecked
     seen = edge_origin_error(report)
     if not report.probes:
         why = nothing_probed_reason(report)
@@ -82,8 +90,12 @@ def distribution_verdict(report: DistributionReport, viewer_path: str = "/"
                     f"{viewer_path}")
         return "unknown", why
     if seen is not None:
-        return "unknown", edge_reason(seen, viewer_path)
-    return verdict, None
+        # An origin not checked may well be where the edge's 502 comes from: named too.
+        return "unknown", edge_reason(seen, viewer_path) + (f"; {unchecked}" if unchecked
+                                                            else "")
+    if unchecked is not None:
+        return "unknown", unchecked
+    return verdict, not_covered_reason(report.not_covered)
 
 
 # --- Host forwarding that could not be read -----------------------------------------------

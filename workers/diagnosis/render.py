@@ -93,7 +93,8 @@ def word(draft: Draft, total_addresses: int) -> Finding:
     facts = draft.facts()
     summary = say(template, **facts)
     # The steps are judged against what this address's summary says.
-    steps = [_new_to(summary, _STEPS.format(step, **facts).strip()) for step in entry.remediation]
+    steps = [_new_to(summary, _STEPS.format(step, **facts).strip())
+             for step in entry.steps_for(draft.shape)]
     evidence = {k: v for k, v in draft.evidence.items()
                 if isinstance(v, str | int | float | list)}
     merged = len(draft.addresses) > 1

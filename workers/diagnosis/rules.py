@@ -179,13 +179,16 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Draft]:
                       kind_fix=catalog.ADDRESS_TYPE_FIXES[family])]
     if dns.status == Status.OK:
         found = _walk_findings(report, dns.walk, resolved=True) if dns.walk else []
+        found.extend(_slow_answer(report))
         record = {"ipv4": "A", "ipv6": "AAAA"}.get(kind)
         usable = dns.ipv4 if kind == "ipv4" else dns.ipv6 if kind == "ipv6" else dns.addresses
         if record and not usable:
             found.insert(0, draft(
                 FindingCode.DNS_RESOLUTION_FAILED, None, Shape.NO_USABLE_ADDRESS, name=name,
                 apex=_apex(name), reason="no_usable_address",
-            ).worded(record=record, kind=kind, found=", ".join(dns.addresses)))
+            ).worded(record=record, kind=kind, found=", ".join(dns.addresses),
+                     # the fix is a type that uses the family the name does have
+                     kind_fix=catalog.ADDRESS_TYPE_FIXES["ipv6" if kind == "ipv4" else "ipv4"]))
         return found
     if dns.status != Status.FAILED:
         return []
@@ -224,10 +227,14 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Draft]:
                     if dns.nameserver else catalog.DNS_RESOLVER_SYSTEM)
         cnames = (say(catalog.DNS_CNAME_CHAIN, chain=_chain(name, dns.cname_chain))
                   if dns.cname_chain else "")
+        timeout = dns.timeout_s or report.target.connect_timeout
+        # Re-audit A: say how often it was asked, so "no answer" is not read as one lost packet.
+        waited = (say(catalog.DNS_SENT[0 if dns.sends == 1 else 1], count=dns.sends,
+                      timeout=timeout) if dns.sends else
+                  say(catalog.DNS_UNCOUNTED, timeout=timeout))
         out.insert(0, draft(FindingCode.DNS_TIMEOUT, None, name=name, apex=apex,
-                            resolver=resolver).worded(
-            timeout=dns.timeout_s or report.target.connect_timeout, cnames=cnames,
-            walked=walked))
+                            resolver=resolver, sends=dns.sends or 0).worded(
+            timeout=timeout, cnames=cnames, walked=walked, waited=waited))
         return out
     words: Facts = {
         "what": say(failure or catalog.DNS_FAILURE_OTHER, name=name, reason=str(dns.reason)),
@@ -238,6 +245,27 @@ def rule_dns(report: Report, _now: dt.datetime) -> list[Draft]:
     out.insert(0, draft(FindingCode.DNS_RESOLUTION_FAILED, None, name=name, apex=apex,
                         reason=str(dns.reason)).worded(**words))
     return out
+
+
+# An answer later than this is called slow. CloudFront's resolvers' wait is not documented
+# (facts §1.1 #7); 2 s is when stub resolvers commonly give a query up as lost and ask again,
+# and far beyond a normal recursive lookup (tens of ms), so a wait past it is worth a hedge.
+DNS_SLOW_MS = 2000.0
+
+
+def _slow_answer(report: Report) -> list[Draft]:
+    dns = report.dns
+    if dns.answered_ms is None or dns.budget_s is None or dns.answered_ms < DNS_SLOW_MS:
+        return []
+    name = report.target.hostname
+    resolver = (say(catalog.DNS_RESOLVER_NAMED, nameserver=dns.nameserver)
+                if dns.nameserver else catalog.DNS_RESOLVER_SYSTEM)
+    cnames = (say(catalog.DNS_CNAME_CHAIN, chain=_chain(name, dns.cname_chain))
+              if dns.cname_chain else "")
+    return [draft(FindingCode.DNS_SLOW, None, name=name, apex=_apex(name),
+                  answered_ms=dns.answered_ms).worded(
+        resolver=resolver, cnames=cnames, seconds=dns.answered_ms / 1000,
+        budget=dns.budget_s)]
 
 
 def rule_ports_allowed(report: Report, _now: dt.datetime) -> list[Draft]:
@@ -507,8 +535,20 @@ def rule_tls(report: Report, _now: dt.datetime) -> list[Draft]:
             out.append(draft(FindingCode.TLS_UNVERIFIABLE_HERE, ip, **fill).worded(**measured))
         elif reason == TlsReason.TIMEOUT:
             # Silence, not a refusal: says nothing about protocols or ciphers (no offer).
-            out.append(draft(FindingCode.TLS_HANDSHAKE_TIMEOUT, ip, **fill)
-                       .worded(timeout=report.target.connect_timeout))
+            stalled = tls.stalled
+            if stalled is not None and stalled.received > 0:
+                progress = (catalog.HANDSHAKE_GOT_CERTIFICATE if stalled.certificate else
+                            catalog.HANDSHAKE_GOT_SERVER_HELLO if stalled.server_hello else
+                            catalog.HANDSHAKE_GOT_PART)
+                out.append(draft(FindingCode.TLS_HANDSHAKE_TIMEOUT, ip,
+                                 Shape.HANDSHAKE_STALLED, received=stalled.received,
+                                 server_hello=int(stalled.server_hello),
+                                 certificate=int(stalled.certificate), **fill).worded(
+                    timeout=report.target.connect_timeout,
+                    progress=say(progress, received=stalled.received)))
+            else:
+                out.append(draft(FindingCode.TLS_HANDSHAKE_TIMEOUT, ip, **fill)
+                           .worded(timeout=report.target.connect_timeout))
         else:
             what = catalog.HANDSHAKE_FAILURES.get(reason) if reason is not None else None
             extra = ""
@@ -620,6 +660,29 @@ def rule_client_cert_requested(report: Report, _now: dt.datetime) -> list[Draft]
             outcome = catalog.CLIENT_CERT_NO_ANSWER
         out.append(draft(FindingCode.TLS_CLIENT_CERT_REQUESTED, address.address)
                    .worded(address=address.address, port=probe.port, outcome=outcome))
+    return out
+
+
+# A handshake taking this share of the connection timeout or more is called slow: if the
+# timeout covers TLS (undocumented, facts §4.5), it uses more of the wait than it leaves.
+TLS_SLOW_SHARE = 0.5
+
+
+def rule_tls_slow(report: Report, _now: dt.datetime) -> list[Draft]:
+    out = []
+    timeout = report.target.connect_timeout
+    for address, probe in _probes(report):
+        tls = probe.tls
+        if not (tls and tls.status == Status.OK and timeout):
+            continue
+        seconds = tls.duration_ms / 1000
+        if seconds < timeout * TLS_SLOW_SHARE:
+            continue
+        out.append(draft(FindingCode.TLS_HANDSHAKE_SLOW, address.address,
+                         handshake_ms=round(tls.duration_ms, 1), timeout=timeout)
+                   .worded(address=address.address, port=probe.port,
+                           sni=tls.sni or address.address, seconds=seconds,
+                           percent=round(100 * seconds / timeout)))
     return out
 
 
@@ -1562,6 +1625,7 @@ RULES: list[Rule] = [
     rule_revocation,
     rule_client_cert_requested,
     rule_weak_cipher,
+    rule_tls_slow,
     rule_key_usage,
     rule_http,
     rule_addresses_not_probed,

@@ -39,6 +39,8 @@ class DistOrigin(Record):
     ip_address_type: str | None = None
     # Why origin502 does not probe this origin (S3, VPC...); None for a custom origin.
     not_probed: str | None = None
+    # The same in a few words, for one-line lists ("unfilled placeholder"); "" when not set.
+    not_probed_short: str = ""
     # Notes that change how to read this origin's verdict (origin access control, Lambda@Edge).
     notes: list[str] = field(default_factory=list)
 
@@ -188,6 +190,19 @@ class GroupOutcome(Record):
 
 
 @dataclass(eq=False, repr=False)
+class UncheckedOrigin(Record):
+    """An origin the viewers of some behaviours reach first (a behaviour's origin, or its
+    group's primary) that was not checked in this run, and why (workers/diagnosis/
+    distribution_coverage.py)."""
+
+    origin_id: str
+    behaviours: list[str]  # the labels of the behaviours whose viewers it serves
+    why: str  # a few words: "unfilled placeholder", "S3 origin"
+    kind: str = "custom"  # the origin's kind as read: "custom" | "s3" | "vpc" | "unknown"
+    group: str = ""  # the origin group it is the primary of, for those behaviours
+
+
+@dataclass(eq=False, repr=False)
 class LookupCost(Record):
     api_calls: int = 0
     duration_ms: float = 0.0
@@ -210,6 +225,12 @@ class DistributionReport(Record):
     # Why the distribution is unknown although no probed origin says so (nothing probed, or
     # viewers get CloudFront's 502/504 while every origin answers from here); None otherwise.
     verdict_reason: str | None = None
+    # Origins viewers reach that were not checked: ``unchecked`` keep the verdict from ok or
+    # warn (an unfilled placeholder, an origin type not named, a probe that could not run);
+    # ``not_covered`` are S3 and VPC origins, which origin502 does not probe by design (README)
+    # and only names. Behaviours outside --path / --origin are in neither.
+    unchecked: list[UncheckedOrigin] = field(default_factory=list)
+    not_covered: list[UncheckedOrigin] = field(default_factory=list)
     started_at: str = ""
     duration_ms: float = 0.0
     schema: int = DISTRIBUTION_SCHEMA

@@ -59,6 +59,10 @@ class OriginLive(Record):
 class DistributionLive(Record):
     origins: list[OriginLive] = field(default_factory=list)
     kind: str = LIVE_KIND
+    # Known before any probe ends: origins viewers reach that no probe will check (an unfilled
+    # placeholder...), as the final report's reason words it; None when there are none. It
+    # keeps the verdict so far from ok or warn, as it will the final one.
+    unchecked: str | None = None
 
     @property
     def probed(self) -> list[OriginLive]:
@@ -74,7 +78,8 @@ class DistributionLive(Record):
         if "fail" in known:
             return "fail"
         if self.probed and len(known) == len(self.probed):
-            return worst_verdict(known)
+            worst = worst_verdict(known)
+            return "unknown" if self.unchecked and worst in ("ok", "warn") else worst
         return None
 
     def _counted(self, entry: OriginLive) -> str | None:

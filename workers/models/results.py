@@ -169,6 +169,11 @@ class DnsResult(Record):
     duration_ms: float = 0.0
     walk: DnsWalk | None = None  # set when resolution failed or was partial
     timeout_s: float | None = None  # how long the resolver was given, when it timed out
+    # Copies of the query sent (one every few seconds) when none was answered in time.
+    sends: int | None = None
+    # When both answers were in, ms after asking (a slow resolver or zone); None: none came.
+    answered_ms: float | None = None
+    budget_s: float | None = None  # how long the resolver was given, when it answered
 
 
 @dataclass(eq=False, repr=False)
@@ -396,6 +401,15 @@ class Tls13Check(Record):
 
 
 @dataclass(eq=False, repr=False)
+class StalledHandshake(Record):
+    """How far the origin's answer to the ClientHello got before the wait ran out."""
+
+    received: int = 0  # bytes received (TLS records, as they came)
+    server_hello: bool = False  # a whole ServerHello was among them
+    certificate: bool = False  # a whole Certificate message was among them
+
+
+@dataclass(eq=False, repr=False)
 class TlsResult(Record):
     """The TLS handshakes with one address as CloudFront would make them, and what they showed."""
 
@@ -456,6 +470,8 @@ class TlsResult(Record):
     attempts: list[TlsAttempt] = field(default_factory=list)
     duration_ms: float = 0.0
     cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
+    # When CloudFront's handshake got no complete answer in time: how far it got.
+    stalled: StalledHandshake | None = None
 
 
 @dataclass(eq=False, repr=False)

@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dns.exception
+import dns.inet
 import dns.message
+import dns.nameserver
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -18,6 +20,7 @@ import dns.resolver
 from workers.config import nameserver as parse_nameserver
 from workers.models import DnsReason, DnsResult, DnsWalk, NameServerOutcome, Status
 from workers.probes.context import DeadlineExceeded, ProbeContext, ResolverUnavailable
+from workers.probes.dns_patient import PatientNameserver, sends_in
 from workers.probes.dns_walk import walk_dns
 from workers.target import Target
 
@@ -43,6 +46,22 @@ def _resolver(nameserver: str | None, lifetime: float) -> dns.resolver.Resolver:
     resolver.timeout = min(2.0, lifetime)
     resolver.retry_servfail = False
     return resolver
+
+
+def _patient(resolver: dns.resolver.Resolver) -> dns.resolver.Resolver:
+    """``resolver`` asking its servers with PatientNameserver: an answer that comes after a
+    resend is still taken (re-audit A). Each server is given an equal share of the lifetime
+    (all of it when there is one), so one that never answers still leaves time for the next.
+    ``resolver`` itself keeps its servers as text, which the walk and the root check read."""
+    servers = [str(s) for s in resolver.nameservers]
+    patient = dns.resolver.Resolver(configure=False)
+    patient.nameservers = [
+        PatientNameserver(s, resolver.nameserver_ports.get(s, resolver.port))
+        if dns.inet.is_address(s) else s for s in servers]
+    patient.lifetime = resolver.lifetime
+    patient.timeout = float(resolver.lifetime) / max(1, len(servers))
+    patient.retry_servfail = False
+    return patient
 
 
 def _cnames(response: dns.message.Message | None) -> list[str]:
@@ -71,9 +90,10 @@ def _local_failure(errors: list[Any]) -> str | None:
 
 
 def _query(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> tuple[
-    list[str], list[str], str | None, str | None
+    list[str], list[str], str | None, str | None, int
 ]:
-    """(addresses, cname chain, failure reason, detail) for one record type."""
+    """(addresses, cname chain, failure reason, detail, copies of the query sent when none
+    was answered) for one record type."""
     try:
         answer = resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
     except dns.resolver.NXDOMAIN as exc:
@@ -81,26 +101,32 @@ def _query(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> tuple[
         # deleted-load-balancer case, and the chain is the evidence.
         responses: dict[Any, dns.message.Message] = exc.kwargs.get("responses") or {}
         chain = _cnames(next(iter(responses.values()), None)) if responses else []
-        return [], chain, DnsReason.NXDOMAIN, str(exc)
+        return [], chain, DnsReason.NXDOMAIN, str(exc), 0
     except dns.resolver.NoNameservers as exc:
         local = _local_failure(list(exc.kwargs.get("errors") or []))
         if local is not None:
             raise ResolverUnavailable(
                 f"the DNS resolver {_server(resolver)} cannot be used from this machine "
                 f"({local})") from None
-        return [], [], DnsReason.SERVFAIL, "the resolver answered SERVFAIL"
-    except dns.resolver.LifetimeTimeout:
-        return [], [], DnsReason.TIMEOUT, f"no answer within {resolver.lifetime:.0f} s"
+        return [], [], DnsReason.SERVFAIL, "the resolver answered SERVFAIL", 0
+    except dns.resolver.LifetimeTimeout as exc:
+        sends = sends_in(list(exc.kwargs.get("errors") or []))
+        return ([], [], DnsReason.TIMEOUT, f"no answer within {resolver.lifetime:g} s", sends)
     except dns.exception.DNSException as exc:
-        return [], [], DnsReason.RESOLVER_ERROR, str(exc)
+        return [], [], DnsReason.RESOLVER_ERROR, str(exc), 0
     chain = _cnames(answer.response)
     if answer.rrset is None:
-        return [], chain, DnsReason.NO_ADDRESS, None
-    return [r.address for r in answer.rrset], chain, None, None
+        return [], chain, DnsReason.NO_ADDRESS, None, 0
+    return [r.address for r in answer.rrset], chain, None, None, 0
 
 
 def _server(resolver: dns.resolver.Resolver) -> str:
-    return f"{resolver.nameservers[0]}:{resolver.port}" if resolver.nameservers else "(none)"
+    if not resolver.nameservers:
+        return "(none)"
+    first = resolver.nameservers[0]
+    if isinstance(first, dns.nameserver.AddressAndPortNameserver):  # the patient copy's
+        return f"{first.address}:{first.port}"
+    return f"{first}:{resolver.port}"
 
 
 def resolver_problem(resolver: dns.resolver.Resolver) -> str | None:
@@ -161,11 +187,15 @@ def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult
     given, bounded = ctx.bounded(lifetime)
     resolver = _resolver(options.nameserver, given)
     nameserver = f"{resolver.nameservers[0]}:{resolver.port}" if resolver.nameservers else None
+    patient = _patient(resolver)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        a_future = pool.submit(_query, resolver, hostname, "A")
-        aaaa_future = pool.submit(_query, resolver, hostname, "AAAA")
-        v4, chain4, reason4, detail4 = a_future.result()
-        v6, chain6, reason6, detail6 = aaaa_future.result()
+        a_future = pool.submit(_timed, patient, hostname, "A")
+        aaaa_future = pool.submit(_timed, patient, hostname, "AAAA")
+        (v4, chain4, reason4, detail4, sends4), took4 = a_future.result()
+        (v6, chain6, reason6, detail6, sends6), took6 = aaaa_future.result()
+    # The slower of the two answers is when the name was resolved (both are asked at once).
+    took = [t for t, r in ((took4, reason4), (took6, reason6)) if r != DnsReason.TIMEOUT]
+    answered_ms = max(took) if took else None
     addresses = v4 + v6
     chain = chain4 or chain6
     last = chain[-1] if chain else hostname
@@ -183,7 +213,8 @@ def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult
                             authority_port=port, ctx=ctx)
         return DnsResult(status=Status.OK, addresses=addresses, ipv4=v4, ipv6=v6,
                          cname_chain=chain, nameserver=nameserver, detail=detail,
-                         duration_ms=_ms(started), walk=walk)
+                         duration_ms=_ms(started), walk=walk, answered_ms=answered_ms,
+                         budget_s=given)
     problem = resolver_problem(resolver)
     if problem is not None:
         raise ResolverUnavailable(problem)
@@ -200,13 +231,14 @@ def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult
     walk = walk_dns(resolver, last, rdtype, servfail=reason == DnsReason.SERVFAIL,
                     authority_port=port, ctx=ctx)
     timeout_s = lifetime if reason == DnsReason.TIMEOUT else None
+    sends = max(sends4, sends6) if reason == DnsReason.TIMEOUT else None
     answered = _answered_directly(walk) if reason == DnsReason.TIMEOUT else None
     if answered is not None:
         # The zone's own servers answer what the resolver did not: the wait is on this side,
         # and CloudFront asks other resolvers. Not a fact about the origin: not checked.
         return DnsResult(status=Status.ERROR, reason=reason, cname_chain=chain,
                          nameserver=nameserver, duration_ms=_ms(started), walk=walk,
-                         timeout_s=timeout_s, detail=(
+                         timeout_s=timeout_s, sends=sends, detail=(
                              f"the DNS resolver {nameserver or '(system)'} gave no answer for "
                              f"{last} within {lifetime:g} s, but the zone's own name servers "
                              f"answer it when asked directly ({answered}): the wait is in the "
@@ -215,7 +247,16 @@ def resolve_name(target: Target, ctx: ProbeContext, started: float) -> DnsResult
                              "origin"))
     return DnsResult(status=Status.FAILED, reason=reason, cname_chain=chain,
                      nameserver=nameserver, detail=reasons[reason], duration_ms=_ms(started),
-                     walk=walk, timeout_s=timeout_s)
+                     walk=walk, timeout_s=timeout_s, sends=sends)
+
+
+def _timed(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> tuple[
+    tuple[list[str], list[str], str | None, str | None, int], float
+]:
+    """``_query``'s result and how long it took, in ms."""
+    started = time.perf_counter()
+    result = _query(resolver, name, rdtype)
+    return result, _ms(started)
 
 
 def _answered_directly(walk: DnsWalk) -> str | None:

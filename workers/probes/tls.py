@@ -22,6 +22,7 @@ from workers.models import (
     Layer,
     OcspStaple,
     OtherCertificate,
+    StalledHandshake,
     Status,
     TlsAttempt,
     TlsReason,
@@ -148,6 +149,11 @@ class Handshake(Record):
     server_random: bytes | None = None  # from the ServerHello (workers/probes/tls13.py reads it)
     status_requested: bool = False  # the ClientHello asked for a stapled certificate status
     staple: bytes | None = None  # the OCSP response the origin stapled (DER), when it did
+    # How far the origin's answer got, for a handshake that did not finish: bytes received,
+    # and whether a whole ServerHello and a whole Certificate message were among them.
+    received: int = 0
+    server_hello: bool = False
+    certificate: bool = False
 
 
 @dataclass(eq=False, repr=False)
@@ -218,6 +224,8 @@ def _on_message(conn: Any, direction: str, _version: Any, content_type: Any, msg
     ):
         seen["cert_requested"] = True
     if content_type == ssl._TLSContentType.HANDSHAKE:  # type: ignore[attr-defined]
+        if msg_type == ssl._TLSMessageType.SERVER_HELLO:  # type: ignore[attr-defined]
+            seen["server_hello"] = True
         if msg_type == ssl._TLSMessageType.SERVER_HELLO and len(data) >= 38:  # type: ignore[attr-defined]
             seen["server_random"] = bytes(data[6:38])  # type (1), length (3), version (2), random
         elif msg_type == ssl._TLSMessageType.CERTIFICATE:  # type: ignore[attr-defined]
@@ -275,6 +283,9 @@ def handshake(sock: socket.socket, context: ssl.SSLContext, sni: str | None,
     result.cert_requested = bool(seen["cert_requested"])
     result.alert = seen["alert"]
     result.server_random = seen["server_random"]
+    result.received = stream.received
+    result.server_hello = bool(seen.get("server_hello"))
+    result.certificate = seen.get("certificate") is not None
     result.duration_ms = (time.perf_counter() - started) * 1000
     if result.ok and stream.handshake_ms is not None:
         result.duration_ms = stream.handshake_ms
@@ -448,6 +459,11 @@ def _handshakes(sock: socket.socket, target: Target, ctx: ProbeContext) -> tuple
         result.tls13_signalled = signals_tls13(first.server_random)
         return result, first.sock, _presented(first, "cloudfront")
 
+    if first.kind == "timeout":
+        # Re-audit B: a proxy that passes part of the answer on is not a silent origin.
+        result.stalled = StalledHandshake(received=first.received,
+                                          server_hello=first.server_hello,
+                                          certificate=first.certificate)
     if cut_short:
         result.status, result.reason = Status.ERROR, TlsReason.TIMEOUT
         result.cut = ctx.cut(first.duration_ms / 1000, settings.connect_timeout)

@@ -138,6 +138,7 @@ class TlsStream:
         self.sent_ns: int | None = None
         self.arrived_ns: int | None = None
         self.handshake_ms: float | None = None
+        self.received = 0  # bytes the origin sent, as they came off the wire (TLS records)
         ask_for_timestamps(sock)
 
     # -- the handshake ------------------------------------------------------------------------
@@ -238,5 +239,6 @@ class TlsStream:
             self._incoming.write_eof()
             return None
         self._incoming.write(data)
+        self.received += len(data)
         self.arrived_ns = arrived
         return arrived

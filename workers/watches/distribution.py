@@ -66,9 +66,13 @@ def observe_distribution(report: DistributionReport) -> Observation:
             cert = one.cert
     return Observation(
         verdict=report.verdict, causes=causes, primary=primary, cert=cert,
-        # Nothing probed (an S3-only distribution): unknown for a reason of our own, which,
-        # like a probe that could not run, says nothing about the origins.
-        probe_error=probe_error or report.verdict_reason, duration_ms=report.duration_ms,
+        # Nothing probed (an S3-only distribution), an origin viewers reach not checked:
+        # unknown for a reason of our own, which, like a probe that could not run, says
+        # nothing about the origins. Beside ok or warn the reason only names the S3 and VPC
+        # origins not covered: no probe error.
+        probe_error=probe_error or (report.verdict_reason if report.verdict == "unknown"
+                                    else None),
+        duration_ms=report.duration_ms,
         probed=probed,
         config=[origin_config_line(o) for o in report.distribution.origins],
         doubtful=doubtful,

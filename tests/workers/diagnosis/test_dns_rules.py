@@ -268,3 +268,22 @@ def test_a_name_resolving_only_to_the_unused_family_is_not_titled_does_not_resol
                              "does not use")
     failed = dataclasses.replace(report, dns=DnsResult(status="failed", reason="nxdomain"))
     assert diagnose_findings(failed, NOW)[0].title == "The origin name does not resolve"
+
+
+@pytest.mark.parametrize(("kind", "found", "fix", "record"), [
+    ("ipv4", {"addresses": ["2001:db8::1"], "ipv6": ["2001:db8::1"]}, "dualstack", "A"),
+    ("ipv6", {"addresses": ["192.0.2.1"], "ipv4": ["192.0.2.1"]}, "dualstack or ipv4", "AAAA"),
+])
+def test_a_name_of_the_unused_family_is_fixed_by_the_type_or_a_record_not_by_existing(
+        kind, found, fix, record) -> None:
+    # Re-audit H: the name exists (it resolved), so "check it exists in public DNS" and the
+    # split-horizon step mislead; facts §4.11: change the IP address type, or add the record.
+    report = Report(
+        target=target("v6.shop.example", kind=kind),
+        verdict=Verdict.UNKNOWN, findings=[], dns=DnsResult(status="ok", **found),
+        addresses=[], started_at="2026-11-24T12:00:00Z", duration_ms=1.0)
+    finding = diagnose_findings(report, NOW)[0]
+    steps = " ".join(finding.remediation)
+    assert f"IP address type to {fix}," in steps
+    assert f"publish {record} records for v6.shop.example" in steps
+    assert "exists in public DNS" not in steps and "split-horizon" not in steps

@@ -70,3 +70,36 @@ def test_nxdomain_is_still_a_name_that_does_not_exist() -> None:
     [finding] = diagnose_findings(failed("nxdomain"), NOW)
     assert finding.code == "DNS_RESOLUTION_FAILED" and not finding.uncertain
     assert "exists in public DNS" in finding.remediation[0]
+
+
+@pytest.mark.parametrize(("sends", "words"), [
+    (3, "was asked 3 times over 5 s and no answer arrived."),
+    (1, "was asked once in 5 s and no answer arrived."),
+    (None, "gave no answer within 5 s."),  # a report from before the copies were counted
+])
+def test_the_timeout_says_how_often_the_resolver_was_asked(sends, words) -> None:
+    # Re-audit A: "no answer within 5 s" read as one try; each copy is waited for to the end.
+    report = timed_out()
+    report = dataclasses.replace(report, dns=dataclasses.replace(report.dns, sends=sends))
+    summary = diagnose_findings(report, NOW)[0].summary
+    assert summary.startswith(f"{report.target.hostname}: the resolver 127.0.0.53:53 {words}")
+
+
+@pytest.mark.parametrize(("answered_ms", "slow"), [(1999.0, False), (2000.0, True),
+                                                   (4900.0, True), (None, False)])
+def test_an_answer_from_two_seconds_on_is_a_hedged_slow_warning(answered_ms, slow) -> None:
+    from tests.workers.diagnosis.test_dns_rules import target
+    from workers.models import DnsResult, Verdict
+
+    report = Report(
+        target=target(), verdict=Verdict.UNKNOWN, findings=[], addresses=[],
+        dns=DnsResult(status="ok", addresses=["192.0.2.1"], ipv4=["192.0.2.1"],
+                      nameserver="127.0.0.53:53", answered_ms=answered_ms, budget_s=5.0),
+        started_at="2026-11-24T12:00:00Z", duration_ms=1.0)
+    found = [f for f in diagnose_findings(report, NOW) if f.code == "DNS_SLOW"]
+    assert bool(found) is slow
+    if found:
+        assert found[0].severity == "warning" and found[0].uncertain
+        assert (f"answered only after {answered_ms / 1000:.1f} s (of the 5 s origin502 waits)"
+                in found[0].summary)
+        assert "502 (NonS3OriginDnsError)" in found[0].summary

@@ -241,6 +241,8 @@ def test_a_resolver_that_refuses_us_is_this_machines_problem():
     assert result.exit_code == 3
     assert data["verdict"] == "unknown"
     assert "cannot be used from this machine (it refused the query)" in data["probe_error"]
+    # Named as the operator configured it, whatever object dnspython was given for it.
+    assert f"the DNS resolver {resolver.nameserver} cannot be used" in data["probe_error"]
 
 
 def test_a_resolver_that_cannot_reach_the_top_level_domain_is_unknown():
