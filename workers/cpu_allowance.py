@@ -18,6 +18,8 @@ import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from workers.models.record import FrozenRecord
+
 CGROUP_ROOT = "/sys/fs/cgroup"
 # The cgroups of this process, one line per hierarchy: "0::/path" (v2), "4:cpu,cpuacct:/path" (v1).
 SELF_CGROUP = "/proc/self/cgroup"
@@ -34,8 +36,8 @@ def read_text(path: str) -> str | None:
         return None
 
 
-@dataclass(frozen=True)
-class CpuAllowance:
+@dataclass(frozen=True, eq=False, repr=False)
+class CpuAllowance(FrozenRecord):
     affinity: int  # CPUs this process may run on
     quota: float | None = None  # CPUs' worth of time per period its cgroups allow; None: no quota
     quota_file: str | None = None  # which file set `quota`: "cpu.max" or "cpu.cfs_quota_us"

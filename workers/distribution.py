@@ -34,6 +34,7 @@ from workers.models.distribution import (
     worst_verdict,
 )
 from workers.models.distribution_live import VIEWER, OriginLive
+from workers.models.record import Record
 from workers.origin_groups import judge_groups
 from workers.target import TargetError, parse_target
 
@@ -50,8 +51,8 @@ class PlanError(ValueError):
     """--path / --origin that do not fit the distribution; one line (bad input, exit 2)."""
 
 
-@dataclass
-class PlannedProbe:
+@dataclass(eq=False, repr=False)
+class PlannedProbe(Record):
     probe: OriginProbe
     request: ProbeRequest
 

@@ -27,11 +27,12 @@ from workers.models.distribution_live import (
     OriginLive,
 )
 from workers.models.provisional import Provisional
+from workers.models.record import Record
 from workers.waiting import WaitBoard
 
 
-@dataclass
-class _Entry:
+@dataclass(eq=False, repr=False)
+class _Entry(Record):
     shell: OriginLive  # who this probe is; its state is filled in by `snapshot`
     board: WaitBoard
     provisional: Provisional | None = None

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from workers.diagnosis.catalog import CATALOG, Predicts
 from workers.models import Finding, Report, Severity, Verdict
+from workers.models.record import FrozenRecord
 from workers.wording import VERDICT_WORDS, layer_of, lower_first, title_of
 
 if TYPE_CHECKING:
@@ -356,8 +357,8 @@ def predicted(finding: Finding) -> Predicts:
     return entry.predicts
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, eq=False, repr=False)
+class Outcome(FrozenRecord):
     """What viewers get because of a set of error findings."""
 
     statuses: tuple[str, ...]  # CloudFront's own: "502", "504"

@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from workers.models import AddressReport, ConnectionProbe, Report, Status, TcpReason, TcpResult
 from workers.models.layers import Layer, LayerResult, connection_probe
 from workers.models.provisional import Provisional
+from workers.models.record import FrozenRecord
 from workers.probes.attempts import Attempt
 from workers.probes.registry import connection_probes
 
 Connection = tuple[str, str, int]  # address, scheme, port
 
 
-@dataclass(frozen=True)
-class Retrying:
+@dataclass(frozen=True, eq=False, repr=False)
+class Retrying(FrozenRecord):
     """A connection whose last connection attempt timed out and that has attempts left."""
 
     timed_out: int  # attempts that timed out so far

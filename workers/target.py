@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from workers.models import OriginSettings, ProbeRequest, TargetInfo
+from workers.models.record import FrozenRecord
 
 EXAMPLE = "e.g. origin.example.com, origin.example.com:8443 or https://origin.example.com/health"
 MAX_NAME_LENGTH = 253
@@ -28,8 +29,10 @@ class TargetError(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
-class ParsedTarget:
+@dataclass(frozen=True, eq=False, repr=False)
+class ParsedTarget(FrozenRecord):
+    """A target as typed, taken apart: name, scheme, port and path."""
+
     hostname: str  # punycode, lower case, or a canonical IP literal
     display: str
     is_ip_literal: bool
@@ -203,8 +206,8 @@ def _split_host_port(netloc: str) -> tuple[str, int | None]:
     return host, None
 
 
-@dataclass(frozen=True)
-class Endpoint:
+@dataclass(frozen=True, eq=False, repr=False)
+class Endpoint(FrozenRecord):
     """One connection CloudFront would make: the address dialled, with a scheme on a port."""
 
     address: str
@@ -212,8 +215,8 @@ class Endpoint:
     port: int
 
 
-@dataclass(frozen=True)
-class Target:
+@dataclass(frozen=True, eq=False, repr=False)
+class Target(FrozenRecord):
     """The origin as CloudFront reaches it, every name decided once, here.
 
     Built once per diagnosis by :meth:`of`; each connection's target is the same one with its

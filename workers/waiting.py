@@ -15,14 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from workers.models import ConnectionProbe, Layer
+from workers.models.record import FrozenRecord
 from workers.probes.attempts import Attempt
 
 _NOTHING_YET = {Layer.TCP: "no answer", Layer.TLS: "no handshake answer",
                 Layer.HTTP: "no response"}
 
 
-@dataclass(frozen=True)
-class OpenWait:
+@dataclass(frozen=True, eq=False, repr=False)
+class OpenWait(FrozenRecord):
     attempt: Attempt
     started: float  # the board's clock when the attempt started
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import START_UP_GC_THRESHOLD
+from tests.support.ports import closed_port
 from tests.support.scenario import NAME
 from tests.support.tls_origin import TlsOrigin
 
@@ -50,11 +51,14 @@ LAZY = {
 }
 
 SCRIPT = """\
-import atexit, gc, json, sys
+import atexit, gc, json, sys, threading
 out = sys.argv.pop(1)
 atexit.register(lambda: open(out, "w").write(json.dumps(
     {"modules": sorted(sys.modules), "threshold": gc.get_threshold(),
      "frozen": gc.get_freeze_count()})))
+# Run by the interpreter's shutdown (where it joins threads, as concurrent.futures' pools ask),
+# not when the process ends without one (os._exit).
+threading._register_atexit(lambda: open(out + ".torn-down", "w").close())
 sys.argv[0] = "origin502"
 from bot.cli import run
 run()
@@ -71,6 +75,7 @@ def at_exit(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str
                             capture_output=True, text=True, timeout=60, check=False)
     assert out.exists(), result.stderr
     state: dict[str, Any] = json.loads(out.read_text())
+    state["torn_down"] = Path(f"{out}.torn-down").exists()
     return result, state
 
 
@@ -122,3 +127,25 @@ def test_collector_stays_lazy_for_diagnose_and_default_for_long_running_commands
     assert result.returncode == 2, result.stderr
     assert state["threshold"] == default
     assert state["frozen"] > 0
+
+
+def test_diagnose_ends_its_process_without_tearing_the_interpreter_down(pki, tmp_path):
+    """A one-shot command ends the process once its output is flushed and the exit handlers
+    ran (bot.cli.run): the exit status is the command's, the whole report reaches a pipe, and
+    the interpreter's teardown (modules, objects, idle pool threads) is skipped. Commands
+    that keep running exit as usual."""
+    port = closed_port()
+    result, state = at_exit(tmp_path, "diagnose", NAME, "--resolve", f"{NAME}:127.0.0.1",
+                            "--https-port", str(port), "--ca-file", pki["ca"], "--json")
+    assert result.returncode == 1, result.stderr  # nothing listens: a fail verdict
+    assert json.loads(result.stdout)["verdict"] == "fail"
+    assert state["torn_down"] is False
+    with TlsOrigin([pki["leaf"], pki["inter"]], pki["leaf"]) as origin:
+        result, state = at_exit(tmp_path, "diagnose", NAME, "--resolve", f"{NAME}:127.0.0.1",
+                                "--https-port", str(origin.port), "--ca-file", pki["ca"])
+    assert result.returncode == 0, result.stderr
+    assert NAME in result.stdout  # the terminal report, written before the process ended
+    assert state["torn_down"] is False
+    result, state = at_exit(tmp_path, "worker", "--queues", "bogus")
+    assert result.returncode == 2, result.stderr
+    assert state["torn_down"] is True

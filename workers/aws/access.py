@@ -21,6 +21,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from workers.models.record import FrozenRecord
+
 # Environment variables through which the AWS SDKs receive credentials.
 CREDENTIAL_VARIABLES: tuple[str, ...] = (
     "AWS_ACCESS_KEY_ID",
@@ -38,8 +40,8 @@ _CLOUDFRONT_DOMAIN = re.compile(r"^[a-z0-9]+\.cloudfront\.net\.?$", re.IGNORECAS
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
-@dataclass(frozen=True)
-class AwsAccess:
+@dataclass(frozen=True, eq=False, repr=False)
+class AwsAccess(FrozenRecord):
     """How to reach the account's CloudFront API (None fields: boto3's standard chain)."""
 
     profile: str | None = None

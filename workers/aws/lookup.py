@@ -41,6 +41,7 @@ from workers.models.distribution import (
     LookupCost,
     OriginGroupInfo,
 )
+from workers.models.record import Record
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ UNKNOWN_NOT_PROBED = ("the API's answer names no origin type for it (custom, S3 
                       "origin502 does not guess how CloudFront reaches it")
 
 
-@dataclass
-class LookupResult:
+@dataclass(eq=False, repr=False)
+class LookupResult(Record):
     distribution: Distribution
     # Origin id → its custom headers (name, value). Secrets: never rendered, logged or stored.
     headers: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from workers.models.record import FrozenRecord
+
 STAR, ONE = "*", "?"
 # Characters a wildcard is filled with in a path to probe, in order of preference: readable,
 # and safe in a URL path as they are.
@@ -111,8 +113,8 @@ def filled_path(pattern: str) -> str:
     return "".join(FILLERS[0] if c in (STAR, ONE) else c for c in text) or "/"
 
 
-@dataclass(frozen=True)
-class Reach:
+@dataclass(frozen=True, eq=False, repr=False)
+class Reach(FrozenRecord):
     """What reaches one behaviour, given the patterns listed before it."""
 
     # A path CloudFront gives this behaviour; None when it is shadowed.

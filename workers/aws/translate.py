@@ -12,6 +12,7 @@ from typing import Any, get_args
 
 from workers.models import ORIGIN_SSL_PROTOCOLS, OriginSettings
 from workers.models.distribution import DistOrigin
+from workers.models.record import FrozenRecord
 from workers.models.request import IpAddressType, ProtocolPolicy
 
 # OriginProtocolPolicy → --protocol-policy (the same words; listed so an unknown one is caught).
@@ -57,8 +58,8 @@ ORIGIN_REQUEST_HEADER_BEHAVIOUR: dict[str, bool | None] = {
 }
 
 
-@dataclass(frozen=True)
-class HostVerdict:
+@dataclass(frozen=True, eq=False, repr=False)
+class HostVerdict(FrozenRecord):
     forwarded: bool | None  # None: could not tell
     reason: str
 

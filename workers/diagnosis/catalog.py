@@ -21,6 +21,7 @@ from workers.models import (
     Severity,
     TlsReason,
 )
+from workers.models.record import FrozenRecord
 
 DG = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/"
 P502 = DG + "http-502-bad-gateway.html"
@@ -120,8 +121,10 @@ class Prose(str):
     __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Entry:
+@dataclass(frozen=True, eq=False, repr=False)
+class Entry(FrozenRecord):
+    """How one finding code is worded, how severe it is and where to read more."""
+
     severity: Severity
     title: str
     summary: str  # the one-line evidence, a template filled with the rule's measured facts

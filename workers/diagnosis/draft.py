@@ -12,22 +12,25 @@ from dataclasses import dataclass, field
 
 from workers.diagnosis.catalog import CATALOG, Shape
 from workers.models import FindingCode, Severity
+from workers.models.record import Record
 
 # A measured value: what a template field is filled with and what evidence holds.
 Fact = str | int | float | list[str] | None
 Facts = dict[str, Fact]
 
 
-@dataclass
-class Note:
+@dataclass(eq=False, repr=False)
+class Note(Record):
     """A sentence added after a draft's summary (a catalog template and its facts)."""
 
     template: str
     facts: Facts = field(default_factory=dict)
 
 
-@dataclass
-class Draft:
+@dataclass(eq=False, repr=False)
+class Draft(Record):
+    """A finding a rule has made, before it is worded."""
+
     code: FindingCode
     address: str | None  # the address it concerns; None: the origin as a whole
     evidence: Facts  # the measured values the finding shows (and its templates use)

@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass
 
 from workers.models.edge import EdgeAnswer, EdgeErrorFamily, cloudfront_marks
+from workers.models.record import FrozenRecord
 
 F = EdgeErrorFamily
 
 
-@dataclass(frozen=True)
-class _Pattern:
+@dataclass(frozen=True, eq=False, repr=False)
+class _Pattern(FrozenRecord):
     family: EdgeErrorFamily
     text: str  # lower-case, matched against the page text with whitespace collapsed
 

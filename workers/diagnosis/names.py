@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from workers.models import CertificateInfo
+from workers.models.record import FrozenRecord
 
 
 class Kind(StrEnum):
@@ -88,8 +89,8 @@ def _is_ip(name: str) -> bool:
     return ":" in name or name.replace(".", "").isdigit()
 
 
-@dataclass(frozen=True)
-class NameJudgement:
+@dataclass(frozen=True, eq=False, repr=False)
+class NameJudgement(FrozenRecord):
     """The certificate against the names CloudFront may check.
 
     ``matched``: some name matched by some reading; ``doubts`` empty means it matched by the

@@ -26,6 +26,7 @@ from redis.typing import EncodableT
 
 from workers.jobs import queues
 from workers.models import ProbeRequest
+from workers.models.record import FrozenRecord, Record
 from workers.random_ids import random_hex
 
 RunStatus = Literal["queued", "running", "done", "failed"]
@@ -40,8 +41,8 @@ JUST_FINISHED = 300
 ACTIVE_TTL = queues.PROBE_TTL + queues.PROBE_TIMEOUT + 60
 
 
-@dataclass
-class Run:
+@dataclass(eq=False, repr=False)
+class Run(Record):
     """One probe asked for from Slack, and what became of it."""
 
     run_id: str
@@ -85,8 +86,8 @@ def new_run_id(cache_key: str) -> str:
     return f"r{random_hex(8)}-{cache_key[:12]}"  # no system call: workers/random_ids.py
 
 
-@dataclass(frozen=True)
-class Opened:
+@dataclass(frozen=True, eq=False, repr=False)
+class Opened(FrozenRecord):
     """What RunStore.open did: `opened` (recorded and queued), `repeated` (this delivery was
     seen before: nothing written), `held` (`holder` is the run active for the target: nothing
     written but the delivery), `taken` (the run id exists: nothing written)."""

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 import click
 
+from workers.models.record import FrozenRecord
+
 # Checks the process's settings for the queue kinds the worker takes ("probe", "delivery") and
 # returns the Redis URL, or raises a click.ClickException (exit 2) naming the bad setting.
 SettingsCheck = Callable[[Sequence[str]], str]
 
 
-@dataclass(frozen=True)
-class WorkerSettings:
+@dataclass(frozen=True, eq=False, repr=False)
+class WorkerSettings(FrozenRecord):
     """How `origin502 worker` reads its settings, handed down by the `origin502` group
     (bot/cli.py) as the click context's object: a delivery worker runs the bot's delivery
     jobs, which need the Slack bot token, and `workers` never imports the Slack side."""

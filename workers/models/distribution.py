@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.models.edge import EdgeReading
+from workers.models.record import Record
 from workers.models.report import Report
 from workers.models.serialize import from_dict, to_dict
 
 DISTRIBUTION_SCHEMA = 1
 
 
-@dataclass
-class DistOrigin:
+@dataclass(eq=False, repr=False)
+class DistOrigin(Record):
     """One origin of the distribution with the settings that decide how CloudFront reaches it."""
 
     id: str
@@ -44,15 +45,15 @@ class DistOrigin:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
-class OriginGroupInfo:
+@dataclass(eq=False, repr=False)
+class OriginGroupInfo(Record):
     id: str
     members: list[str]  # origin ids, primary first
     failover_status_codes: list[int] = field(default_factory=list)
 
 
-@dataclass
-class CustomErrorResponse:
+@dataclass(eq=False, repr=False)
+class CustomErrorResponse(Record):
     """One of the distribution's CustomErrorResponses: the owner's page (and status) CloudFront
     may send instead of an error of ``error_code`` (cloudfront-facts §7.3, DERIVED)."""
 
@@ -61,8 +62,8 @@ class CustomErrorResponse:
     response_code: str = ""  # "" when the page keeps the error's own status
 
 
-@dataclass
-class EdgeFunction:
+@dataclass(eq=False, repr=False)
+class EdgeFunction(Record):
     """A Lambda@Edge or CloudFront Functions association on a behaviour."""
 
     kind: str  # "lambda@edge" | "cloudfront-function"
@@ -76,8 +77,8 @@ class EdgeFunction:
 HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
 
 
-@dataclass
-class Behaviour:
+@dataclass(eq=False, repr=False)
+class Behaviour(Record):
     path_pattern: str  # "*" for the default behaviour
     target_id: str  # an origin id or an origin-group id
     origin_ids: list[str]  # the origins it reaches (a group's members, primary first)
@@ -106,8 +107,8 @@ class Behaviour:
         return self.viewer_protocol_policy in HTTPS_VIEWERS_ONLY
 
 
-@dataclass
-class Distribution:
+@dataclass(eq=False, repr=False)
+class Distribution(Record):
     id: str
     domain_name: str
     aliases: list[str] = field(default_factory=list)
@@ -149,8 +150,8 @@ class Distribution:
         return f"not selected ({self.selection or '--path / --origin'})"
 
 
-@dataclass
-class OriginProbe:
+@dataclass(eq=False, repr=False)
+class OriginProbe(Record):
     """One origin probed as a set of behaviours reaches it (same Host, same settings)."""
 
     origin_id: str
@@ -178,8 +179,8 @@ NO_FAILOVER = "no failover"  # the primary's answer is not one the group fails o
 PRIMARY_UNKNOWN = "primary unknown"  # the primary could not be checked
 
 
-@dataclass
-class GroupOutcome:
+@dataclass(eq=False, repr=False)
+class GroupOutcome(Record):
     """What the viewers of one behaviour served by an origin group get, its primary's and its
     failover's probes taken together (cloudfront-facts §7.3, §4.4)."""
 
@@ -202,8 +203,8 @@ class GroupOutcome:
     uncertain: bool = False
 
 
-@dataclass
-class UncheckedOrigin:
+@dataclass(eq=False, repr=False)
+class UncheckedOrigin(Record):
     """An origin the viewers of some behaviours reach first (a behaviour's origin, or its
     group's primary) that was not checked in this run, and why (workers/diagnosis/
     distribution_coverage.py)."""
@@ -215,14 +216,14 @@ class UncheckedOrigin:
     group: str = ""  # the origin group it is the primary of, for those behaviours
 
 
-@dataclass
-class LookupCost:
+@dataclass(eq=False, repr=False)
+class LookupCost(Record):
     api_calls: int = 0
     duration_ms: float = 0.0
 
 
-@dataclass
-class DistributionReport:
+@dataclass(eq=False, repr=False)
+class DistributionReport(Record):
     """The answer for a distribution: a verdict per probed origin, and the worst one overall."""
 
     input: str

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.models.distribution import worst_verdict
+from workers.models.record import Record
 from workers.models.serialize import from_dict, to_dict
 
 PROBING, PROVISIONAL, DONE = "probing", "provisional", "done"
@@ -27,8 +28,8 @@ PRIMARY_ROLE, FAILOVER_ROLE = "primary of group ", "failover of group "
 AS_ORIGIN_STEP = "on no distribution: probed as an origin"
 
 
-@dataclass
-class OriginLive:
+@dataclass(eq=False, repr=False)
+class OriginLive(Record):
     """One probe of the distribution (an origin as a set of behaviours reaches it, or the
     viewer side) as it stands."""
 
@@ -54,8 +55,8 @@ class OriginLive:
     waiting: dict[str, str] = field(default_factory=dict)  # layer -> "no answer for 6 of 10 s"
 
 
-@dataclass
-class DistributionLive:
+@dataclass(eq=False, repr=False)
+class DistributionLive(Record):
     origins: list[OriginLive] = field(default_factory=list)
     kind: str = LIVE_KIND
     # Known before any probe ends: origins viewers reach that no probe will check (an unfilled

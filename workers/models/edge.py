@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workers.models.record import Record
+
 
 class EdgeErrorFamily(StrEnum):
     """Which kind of CloudFront error the edge's answer names (the sections of the 502, 503
@@ -41,8 +43,8 @@ FAMILY_LABELS: dict[EdgeErrorFamily, str] = {
 }
 
 
-@dataclass
-class EdgeAnswer:
+@dataclass(eq=False, repr=False)
+class EdgeAnswer(Record):
     """CloudFront's marks on one HTTP answer, and its error page read into a family."""
 
     address: str
@@ -75,8 +77,8 @@ class EdgeAnswer:
         return " · ".join(parts)
 
 
-@dataclass
-class EdgeReading:
+@dataclass(eq=False, repr=False)
+class EdgeReading(Record):
     """The target is CloudFront's edge: why we think so, and what it answered."""
 
     # "cname": the name's CNAME chain ends under cloudfront.net; "name": the target itself is

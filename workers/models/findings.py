@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from workers.models.record import Record
+
 
 class Severity(StrEnum):
     """Declared most severe first: that order is the ranking (see ``rank``)."""
@@ -112,8 +114,8 @@ class FindingCode(StrEnum):
     ADDRESSES_NOT_ALL_PROBED = "ADDRESSES_NOT_ALL_PROBED"
 
 
-@dataclass
-class Finding:
+@dataclass(eq=False, repr=False)
+class Finding(Record):
     """One named cause, with the measured evidence and what to change."""
 
     code: FindingCode

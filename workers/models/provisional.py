@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from workers.models.record import Record
 from workers.models.report import Report
 
 
-@dataclass
-class Provisional:
+@dataclass(eq=False, repr=False)
+class Provisional(Record):
     """The report as it stands, with every connection still retrying presumed to keep failing
     the same way, and ``note`` saying what is still running ("first attempt timed out; 2 more
     attempts running…")."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from workers.models.edge import EdgeReading
 from workers.models.findings import Finding, Severity
+from workers.models.record import Record
 from workers.models.results import AddressReport, DnsResult
 from workers.models.serialize import from_dict, to_dict
 
@@ -25,8 +26,10 @@ class Verdict(StrEnum):
     OK = "ok"
 
 
-@dataclass
-class TargetInfo:
+@dataclass(eq=False, repr=False)
+class TargetInfo(Record):
+    """The origin probed and the CloudFront settings it was probed with."""
+
     hostname: str
     display: str
     is_ip_literal: bool
@@ -48,8 +51,10 @@ class TargetInfo:
         return self.ip_address_type in ("dualstack", family)
 
 
-@dataclass
-class Report:
+@dataclass(eq=False, repr=False)
+class Report(Record):
+    """A whole diagnosis: the target, the verdict, the findings and what each probe saw."""
+
     target: TargetInfo
     verdict: Verdict
     findings: list[Finding]

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
+from workers.models.record import FrozenRecord
+
 ProtocolPolicy = Literal["https-only", "http-only", "match-viewer"]
 IpAddressType = Literal["ipv4", "ipv6", "dualstack"]
 
@@ -17,8 +19,8 @@ IpAddressType = Literal["ipv4", "ipv6", "dualstack"]
 ORIGIN_SSL_PROTOCOLS: tuple[str, ...] = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")
 
 
-@dataclass(frozen=True)
-class OriginSettings:
+@dataclass(frozen=True, eq=False, repr=False)
+class OriginSettings(FrozenRecord):
     """The custom-origin settings of a CloudFront distribution, with CloudFront's defaults."""
 
     protocol_policy: ProtocolPolicy = "https-only"
@@ -46,8 +48,8 @@ class OriginSettings:
         return [("https", self.https_port), ("http", self.http_port)]
 
 
-@dataclass(frozen=True)
-class ProbeOptions:
+@dataclass(frozen=True, eq=False, repr=False)
+class ProbeOptions(FrozenRecord):
     """How origin502 itself probes; none of this is a CloudFront setting."""
 
     # NAME -> IP overrides, like curl's --resolve; the DNS probe is skipped for these names.
@@ -66,8 +68,8 @@ class ProbeOptions:
     fetch_aia: bool = True
 
 
-@dataclass(frozen=True)
-class DistributionLookup:
+@dataclass(frozen=True, eq=False, repr=False)
+class DistributionLookup(FrozenRecord):
     """Look the target up as a CloudFront distribution first (AWS access is configured)."""
 
     name: str  # an alias, a d….cloudfront.net name or a distribution id
@@ -75,8 +77,8 @@ class DistributionLookup:
     path: str | None = None  # probe only the behaviour CloudFront picks for this path
 
 
-@dataclass(frozen=True)
-class ProbeRequest:
+@dataclass(frozen=True, eq=False, repr=False)
+class ProbeRequest(FrozenRecord):
     """One diagnosis to run: the origin name as CloudFront knows it plus settings and options."""
 
     hostname: str  # ASCII (punycode) name or IP literal, lower case, no trailing dot

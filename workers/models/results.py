@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workers.models.record import Record
+
 
 class Status(StrEnum):
     OK = "ok"
@@ -120,8 +122,8 @@ class ChainBreak(StrEnum):
     INCOMPLETE = "incomplete"  # it stops at a certificate whose issuer was not presented
 
 
-@dataclass
-class NameServerCheck:
+@dataclass(eq=False, repr=False)
+class NameServerCheck(Record):
     """One authoritative server of the zone, asked directly (no recursion) for a name."""
 
     server: str  # the NS name
@@ -135,8 +137,8 @@ class NameServerCheck:
     duration_ms: float = 0.0
 
 
-@dataclass
-class DnsWalk:
+@dataclass(eq=False, repr=False)
+class DnsWalk(Record):
     """The steps of AWS's NonS3OriginDnsError page, done when resolution failed or was
     partial: find the zone's name servers and ask each of them directly."""
 
@@ -152,8 +154,8 @@ class DnsWalk:
     duration_ms: float = 0.0
 
 
-@dataclass
-class DnsResult:
+@dataclass(eq=False, repr=False)
+class DnsResult(Record):
     """Answers for the origin name. ``addresses`` is empty when resolution failed."""
 
     status: Status
@@ -174,8 +176,8 @@ class DnsResult:
     budget_s: float | None = None  # how long the resolver was given, when it answered
 
 
-@dataclass
-class BudgetCut:
+@dataclass(eq=False, repr=False)
+class BudgetCut(Record):
     """origin502's own time budget for the diagnosis ended a wait on the origin before
     CloudFront's own limit for that wait did: the layer could not be checked (status
     ``error``), whatever it looked like when time ran out."""
@@ -188,8 +190,10 @@ class BudgetCut:
     bytes_seen: int = 0  # of the response headers, when some came
 
 
-@dataclass
-class TcpResult:
+@dataclass(eq=False, repr=False)
+class TcpResult(Record):
+    """The TCP connection to one address and port: made, refused or timed out."""
+
     status: Status
     reason: TcpReason | None = None
     attempts: int = 0
@@ -198,8 +202,8 @@ class TcpResult:
     cut: BudgetCut | None = None  # the budget ran out before CloudFront's limit did
 
 
-@dataclass
-class CertificateInfo:
+@dataclass(eq=False, repr=False)
+class CertificateInfo(Record):
     """One certificate, described with plain values."""
 
     subject: str
@@ -228,8 +232,8 @@ class CertificateInfo:
     key_usage: list[str] | None = None
 
 
-@dataclass
-class ValidatorVerdict:
+@dataclass(eq=False, repr=False)
+class ValidatorVerdict(Record):
     """What one maintained certificate validator said about the presented chain."""
 
     validator: str  # "openssl" (X509_verify_cert) or "webpki" (cryptography's Web PKI profile)
@@ -243,8 +247,8 @@ class ValidatorVerdict:
     name: str | None = None  # the name it judged the chain for (webpki); OpenSSL checks none
 
 
-@dataclass
-class ChainAnalysis:
+@dataclass(eq=False, repr=False)
+class ChainAnalysis(Record):
     """What the presented chain proves about trust, order and completeness."""
 
     # Index in the presented chain of the issuer of each presented certificate; None when the
@@ -298,8 +302,8 @@ class ChainAnalysis:
     validators: list[ValidatorVerdict] = field(default_factory=list)
 
 
-@dataclass
-class OcspStaple:
+@dataclass(eq=False, repr=False)
+class OcspStaple(Record):
     """What the origin stapled to the handshake when asked for its certificate status
     (status_request), read as a client that checks revocation reads it. Times are ISO 8601
     UTC; whether they make the response stale is judged with the report's clock."""
@@ -326,8 +330,8 @@ class OcspStaple:
     signature_detail: str | None = None  # why the signature is invalid or unchecked
 
 
-@dataclass
-class TlsAttempt:
+@dataclass(eq=False, repr=False)
+class TlsAttempt(Record):
     """One handshake: what was offered and what came back."""
 
     purpose: str  # "cloudfront" for the faithful first handshake, else what it tested
@@ -343,8 +347,8 @@ class TlsAttempt:
     reused_from: str | None = None
 
 
-@dataclass
-class CipherOffer:
+@dataclass(eq=False, repr=False)
+class CipherOffer(Record):
     """What the origin answered a ClientHello offering exactly CloudFront's cipher list, built
     byte by byte (it includes suites this machine's OpenSSL cannot build)."""
 
@@ -360,8 +364,8 @@ class CipherOffer:
     detail: str | None = None
 
 
-@dataclass
-class OtherCertificate:
+@dataclass(eq=False, repr=False)
+class OtherCertificate(Record):
     """The certificate an origin with two (nginx's ``ssl_certificate`` for RSA and for ECDSA)
     presents to a client that offers only the other key type's suites of CloudFront's list.
     CloudFront's order of preference between them is not documented, so it may get either."""
@@ -375,8 +379,8 @@ class OtherCertificate:
     problem: str | None = None
 
 
-@dataclass
-class Tls13Check:
+@dataclass(eq=False, repr=False)
+class Tls13Check(Record):
     """The TLS 1.3 handshake CloudFront is believed to make since November 2025: TLS 1.3 only,
     the suites in ``offered`` (which suites CloudFront offers is UNCONFIRMED, cloudfront-facts
     §2.1, §8.1), CloudFront's curves, its signature schemes plus RSA-PSS (which TLS 1.3 needs
@@ -396,8 +400,8 @@ class Tls13Check:
     attempts: list[TlsAttempt] = field(default_factory=list)
 
 
-@dataclass
-class StalledHandshake:
+@dataclass(eq=False, repr=False)
+class StalledHandshake(Record):
     """How far the origin's answer to the ClientHello got before the wait ran out."""
 
     received: int = 0  # bytes received (TLS records, as they came)
@@ -405,8 +409,10 @@ class StalledHandshake:
     certificate: bool = False  # a whole Certificate message was among them
 
 
-@dataclass
-class TlsResult:
+@dataclass(eq=False, repr=False)
+class TlsResult(Record):
+    """The TLS handshakes with one address as CloudFront would make them, and what they showed."""
+
     status: Status
     reason: TlsReason | None = None
     sni: str | None = None
@@ -468,8 +474,10 @@ class TlsResult:
     stalled: StalledHandshake | None = None
 
 
-@dataclass
-class HttpResult:
+@dataclass(eq=False, repr=False)
+class HttpResult(Record):
+    """The request CloudFront would send over the connection, and the origin's answer."""
+
     status: Status
     reason: HttpReason | None = None
     request_host: str | None = None
@@ -521,8 +529,8 @@ class HttpResult:
     parser_limit: str | None = None
 
 
-@dataclass
-class ConnectionProbe:
+@dataclass(eq=False, repr=False)
+class ConnectionProbe(Record):
     """One way CloudFront connects to one address: a scheme on a port."""
 
     scheme: str  # "https" or "http"
@@ -534,8 +542,10 @@ class ConnectionProbe:
     transcript: list[str] = field(default_factory=list)
 
 
-@dataclass
-class AddressReport:
+@dataclass(eq=False, repr=False)
+class AddressReport(Record):
+    """One address of the origin and the probes of each connection to it."""
+
     address: str
     family: str  # "ipv4" or "ipv6"
     private_reason: str | None = None  # why the address is not public, when it is not

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from workers.models import ConnectionProbe
 from workers.models.layers import Layer
+from workers.models.record import FrozenRecord
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,8 @@ log = logging.getLogger(__name__)
 OUTCOMES = ("ok", "timeout", "refused", "failed", "out_of_time")
 
 
-@dataclass(frozen=True)
-class Attempt:
+@dataclass(frozen=True, eq=False, repr=False)
+class Attempt(FrozenRecord):
     """One wait on the origin: a TCP connect, the faithful TLS handshake, or the wait for the
     HTTP response."""
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from cryptography import x509
 
 from workers.models import CertificateInfo, ChainAnalysis, ValidatorVerdict
+from workers.models.record import FrozenRecord, Record
 from workers.probes.certificates import analyse_chain, describe, load_chain, trust_store
 from workers.probes.chain_paths import MAX_CONSIDERED_CERTIFICATES
 from workers.probes.chain_validators import openssl_verdict, webpki_for_names
@@ -40,8 +41,8 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class JudgedChain:
+@dataclass(frozen=True, eq=False, repr=False)
+class JudgedChain(FrozenRecord):
     """The presented certificates described and the chain judged; `problem` instead when a
     certificate cannot be parsed."""
 
@@ -50,8 +51,8 @@ class JudgedChain:
     problem: str | None = None
 
 
-@dataclass
-class _Entry:
+@dataclass(eq=False, repr=False)
+class _Entry(Record):
     """One chain's verdict apart from the name, and the verdicts for each name asked."""
 
     chain: list[x509.Certificate]

@@ -19,6 +19,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
+from workers.models.record import FrozenRecord, Record
+
 # Real chains are 2-4 certificates; an origin sending hundreds makes path building quadratic
 # (issue 11: 345 same-name certificates cost 20 s of CPU). Beyond these limits the rest is
 # cut and the cut is reported.
@@ -30,16 +32,16 @@ MAX_PATHS = 32
 VALID, INVALID, UNCHECKED = "valid", "invalid", "unchecked"
 
 
-@dataclass(frozen=True)
-class Anchor:
+@dataclass(frozen=True, eq=False, repr=False)
+class Anchor(FrozenRecord):
     """A trusted root and where it came from ("mozilla" or "ca_file")."""
 
     cert: x509.Certificate
     source: str
 
 
-@dataclass
-class Path:
+@dataclass(eq=False, repr=False)
+class Path(Record):
     """One candidate path: presented indexes from the server certificate up, then how it ends.
 
     ``end`` is "anchor" (reaches a trusted root), "self_signed" (an untrusted root),

@@ -97,8 +97,8 @@ def openssl_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *,
                     ca_file: str | None, now: dt.datetime) -> ValidatorVerdict:
     """OpenSSL's verdict on ``leaf`` with ``others`` as untrusted intermediates."""
     try:
-        store = _openssl_store(ca_file, now)
-    except (crypto.Error, OSError) as exc:
+        store = _openssl_store(_candidate_roots([leaf, *others], ca_file), now)
+    except (crypto.Error, OSError, ValueError) as exc:
         return ValidatorVerdict("openssl", None,
                                 detail=f"the trust store could not be loaded: {exc}")
     untrusted = [crypto.X509.from_cryptography(c) for c in others]
@@ -116,27 +116,73 @@ def openssl_verdict(leaf: x509.Certificate, others: list[x509.Certificate], *,
     return ValidatorVerdict("openssl", True)
 
 
-def _openssl_store(ca_file: str | None, now: dt.datetime) -> crypto.X509Store:
-    """The store to verify at `now`. For the present (every real probe) one store per set of
-    roots, built once and never changed, so concurrent reports share it; an instant in the
-    past or future (tests, replays) gets a store of its own with that time set."""
+# A name as a set of (attribute type, value without whitespace, case folded): coarser than
+# OpenSSL's own comparison of names (which ignores case in ASCII, string types and runs of
+# spaces), so two names OpenSSL takes for the same always have the same key.
+_NameKey = frozenset[tuple[str, str]]
+
+
+def _name_key(name: x509.Name) -> _NameKey:
+    return frozenset((attribute.oid.dotted_string, "".join(str(attribute.value).split()).casefold())
+                     for attribute in name)
+
+
+@cache
+def _roots_by_name(ca_file: str | None) -> dict[_NameKey, list[tuple[int, x509.Certificate]]]:
+    """Mozilla's roots then the --ca-file ones, by the key of their subject, each with its
+    place in that order (the order a store loaded from the files would have)."""
+    roots = [*mozilla_roots(), *(_pem_certificates(ca_file) if ca_file else ())]
+    by_name: dict[_NameKey, list[tuple[int, x509.Certificate]]] = {}
+    for place, root in enumerate(roots):
+        by_name.setdefault(_name_key(root.subject), []).append((place, root))
+    return by_name
+
+
+def _candidate_roots(chain: Sequence[x509.Certificate],
+                     ca_file: str | None) -> tuple[x509.Certificate, ...]:
+    """Every root OpenSSL could look up while verifying ``chain``: OpenSSL finds a store's
+    certificates by subject only (the issuer of a certificate on the path, or a certificate's
+    own subject to see whether it is trusted), so the roots whose subject matches a name of the
+    chain, and then the issuers of those, are all it can reach. A store of just those gives
+    the same verdict as one of the whole list, without parsing Mozilla's ~150 roots into
+    OpenSSL on every run (a few milliseconds of each CLI run)."""
+    by_name = _roots_by_name(ca_file)
+    wanted = [key for cert in chain for key in (_name_key(cert.subject), _name_key(cert.issuer))]
+    seen: set[_NameKey] = set()
+    found: dict[int, x509.Certificate] = {}
+    while wanted:
+        key = wanted.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        for place, root in by_name.get(key, ()):
+            if place not in found:
+                found[place] = root
+                wanted.append(_name_key(root.issuer))
+    return tuple(found[place] for place in sorted(found))
+
+
+def _openssl_store(roots: tuple[x509.Certificate, ...], now: dt.datetime) -> crypto.X509Store:
+    """The store of `roots` to verify at `now`. For the present (every real probe) one store
+    per set of roots, built once and never changed, so concurrent reports share it; an instant
+    in the past or future (tests, replays) gets a store of its own with that time set."""
     if abs((now - dt.datetime.now(dt.UTC)).total_seconds()) < PRESENT_SECONDS:
-        return _openssl_store_at(ca_file, None)
-    return _openssl_store_at(ca_file, now.replace(microsecond=0))
+        return _openssl_store_at(roots, None)
+    return _openssl_store_at(roots, now.replace(microsecond=0))
 
 
 # Within this many seconds of the clock, `now` is the present: OpenSSL's own clock will do.
 PRESENT_SECONDS = 60
 
 
-@lru_cache(maxsize=8)
-def _openssl_store_at(ca_file: str | None, when: dt.datetime | None) -> crypto.X509Store:
-    # Loading Mozilla's list into a store costs milliseconds: cached. The verification time
-    # is a store setting, so a store with a set time is never shared across instants.
+@lru_cache(maxsize=64)
+def _openssl_store_at(roots: tuple[x509.Certificate, ...],
+                      when: dt.datetime | None) -> crypto.X509Store:
+    # The verification time is a store setting, so a store with a set time is never shared
+    # across instants.
     store = crypto.X509Store()
-    store.load_locations(mozilla_bundle())
-    if ca_file:
-        store.load_locations(ca_file)
+    for root in dict.fromkeys(roots):  # the same root in certifi and --ca-file: added once
+        store.add_cert(crypto.X509.from_cryptography(root))
     _openssl_lib.X509_STORE_set_purpose(store._store, _openssl_lib.X509_PURPOSE_SSL_SERVER)
     if when is not None:
         store.set_time(when)

@@ -34,6 +34,8 @@ from tlslite.extensions import (
 from tlslite.messages import ClientHello, ServerHello
 from tlslite.utils.codec import Parser
 
+from workers.models.record import Record
+
 # Record and handshake types (RFC 5246 §6.2.1, §7.4).
 _ALERT, _HANDSHAKE = 21, 22
 _SERVER_HELLO, _CERTIFICATE, _CERTIFICATE_REQUEST, _SERVER_HELLO_DONE = 2, 11, 13, 14
@@ -111,8 +113,8 @@ def build_client_hello(version: str, suites: list[int], sni: str | None) -> byte
     return struct.pack("!BBBH", _HANDSHAKE, *record_version, len(body)) + body
 
 
-@dataclass
-class ServerFlight:
+@dataclass(eq=False, repr=False)
+class ServerFlight(Record):
     """What the bytes the server sent so far say. ``complete`` once they decide the matter."""
 
     complete: bool = False

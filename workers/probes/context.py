@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from workers.models import BudgetCut, ProbeOptions, ProbeRequest
+from workers.models.record import Record
 from workers.probes.attempts import NO_EVENTS, ProbeEvents
 
 if TYPE_CHECKING:
@@ -21,8 +22,10 @@ class ResolverUnavailable(RuntimeError):
     """The resolver cannot stand in for public DNS from here: the probe itself cannot run."""
 
 
-@dataclass
-class ProbeContext:
+@dataclass(eq=False, repr=False)
+class ProbeContext(Record):
+    """What every probe of one diagnosis shares: the options and the time left."""
+
     options: ProbeOptions  # how origin502 probes; what it probes is the Target
     deadline: float  # time.monotonic() value after which nothing new is started
     # The seconds the whole diagnosis was given (origin502's own budget, not a CloudFront

@@ -19,14 +19,15 @@ from dataclasses import dataclass
 import h11
 
 from workers.models import BodyStop, HttpReason
+from workers.models.record import FrozenRecord, Record
 from workers.probes.context import DeadlineExceeded
 from workers.probes.deadline_io import recv_within
 from workers.probes.http_rejected import Rejected, rejected
 from workers.probes.wire import Stream
 
 
-@dataclass(frozen=True)
-class BodyLimits:
+@dataclass(frozen=True, eq=False, repr=False)
+class BodyLimits(FrozenRecord):
     """When the probe stops reading a body it has not seen the end of."""
 
     idle: float = 0.25  # seconds without a packet: the origin is streaming, not closing
@@ -37,8 +38,10 @@ class BodyLimits:
 LIMITS = BodyLimits()
 
 
-@dataclass
-class Body:
+@dataclass(eq=False, repr=False)
+class Body(Record):
+    """The body of the GET as read: its start, its length so far and how it ended."""
+
     excerpt: bytes = b""  # its first bytes, up to what the caller keeps
     received: int = 0  # bytes of body received
     # True: it ended as the head said; False: the origin closed or reset the connection

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from workers.models.record import FrozenRecord
+
 # status-line = HTTP-version SP status-code SP [ reason-phrase ]; like h11, the SP before an
 # empty reason may be missing. HTTP-version is case-sensitive ("http/1.1" is not one), and a
 # code below 100 is none (RFC 9110 section 15; h11 refuses it too).
@@ -27,8 +29,10 @@ _FIXED = [frozenset(b) for b in (b"H", b"T", b"T", b"P", b"/")] + [
 _REASON_BYTES = frozenset(b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)))
 
 
-@dataclass(frozen=True)
-class StatusLine:
+@dataclass(frozen=True, eq=False, repr=False)
+class StatusLine(FrozenRecord):
+    """The status code and reason phrase of a first line that begins an HTTP/1.x response."""
+
     code: int
     reason: str
 

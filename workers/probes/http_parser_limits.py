@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import h11
 
+from workers.models.record import Record
 from workers.probes.http_rejected import Rejected
 
 _TOKEN = rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+"
@@ -38,8 +39,8 @@ _FRAMING = (b"transfer-encoding", b"content-length")
 _TE_REFUSED = ("Only Transfer-Encoding: chunked is supported", "multiple Transfer-Encoding headers")
 
 
-@dataclass
-class HeadLimit:
+@dataclass(eq=False, repr=False)
+class HeadLimit(Record):
     """A response head h11 refused for its own limit: what it is, in a sentence, and the
     response h11 reads from the same head without its framing fields (kept here as sent)."""
 

@@ -12,14 +12,18 @@ import ast
 import re
 from dataclasses import dataclass
 
+from workers.models.record import FrozenRecord
+
 # Enough of a rejected line to recognise it; a header can be kilobytes long.
 MAX_LINE_CHARS = 200
 _QUOTED = re.compile(r"(?P<said>[^:]+):\s*(?:bytearray\()?(?P<bytes>b(?P<q>['\"]).*(?P=q))\)?",
                      re.S)
 
 
-@dataclass(frozen=True)
-class Rejected:
+@dataclass(frozen=True, eq=False, repr=False)
+class Rejected(FrozenRecord):
+    """What h11 rejected: its words, and the line it quoted when it quoted one."""
+
     said: str  # h11's words: "illegal header line", "bad Content-Length"
     line: str | None = None  # the line it rejected, without its line end
 

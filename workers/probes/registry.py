@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from workers.models import DnsResult, HttpResult, Status, TcpResult, TlsResult
 from workers.models.layers import Layer, LayerResult
+from workers.models.record import FrozenRecord
 from workers.probes.context import ProbeContext
 from workers.probes.dns import probe_dns
 from workers.probes.http import probe_http
@@ -26,8 +27,10 @@ Probe = Callable[[Target, ProbeContext, ProbeState], LayerResult]
 BOTH_SCHEMES = frozenset({"https", "http"})
 
 
-@dataclass(frozen=True)
-class LayerProbe:
+@dataclass(frozen=True, eq=False, repr=False)
+class LayerProbe(FrozenRecord):
+    """The probe of one layer, its result type and the schemes it runs for."""
+
     layer: Layer
     run: Probe
     result: type[LayerResult]  # the layer's result type, for "not run"

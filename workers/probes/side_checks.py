@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from workers.models import Tls13Check, TlsAttempt
+from workers.models.record import FrozenRecord
 
 MAX_AGE = dt.timedelta(minutes=15)
 MAX_ENTRIES = 8192
@@ -44,8 +45,8 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class Primary:
+@dataclass(frozen=True, eq=False, repr=False)
+class Primary(FrozenRecord):
     """What identifies the faithful handshake a side check is about."""
 
     address: str
@@ -66,8 +67,8 @@ class Primary:
         return cls(address, port, sni, tuple(offered), digest.hexdigest(), protocol, cipher)
 
 
-@dataclass(frozen=True)
-class OtherKeyAnswer:
+@dataclass(frozen=True, eq=False, repr=False)
+class OtherKeyAnswer(FrozenRecord):
     """The other key type's handshake when it showed no other certificate: it failed with an
     answer from the origin (no certificate for those suites), or presented the same one."""
 

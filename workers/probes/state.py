@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from workers.models.layers import Layer, LayerResult
+from workers.models.record import Record
 from workers.probes.wire import Stream
 
 T = TypeVar("T")
@@ -32,8 +33,8 @@ def run_beside(fn: Callable[..., T], *args: Any) -> Future[T]:
     return _side_threads().submit(fn, *args)
 
 
-@dataclass
-class ProbeState:
+@dataclass(eq=False, repr=False)
+class ProbeState(Record):
     """One connection on its way up the layers (the DNS layer gets a fresh, empty one).
 
     A layer reads the stream the layer below opened and hands up its own (TCP a PlainStream

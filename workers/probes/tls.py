@@ -36,6 +36,7 @@ from workers.models.cloudfront import (
     TLS12_ONLY_CIPHERS,
     UNBUILDABLE_CIPHERS,
 )
+from workers.models.record import Record
 from workers.probes.attempts import Attempt
 from workers.probes.chain_cache import CHAIN_VERDICTS
 from workers.probes.context import DeadlineExceeded, ProbeContext
@@ -130,8 +131,10 @@ def _ask_for_status(context: ssl.SSLContext) -> bool:
                      _TLSEXT_STATUSTYPE_OCSP, None) == 1)
 
 
-@dataclass
-class Handshake:
+@dataclass(eq=False, repr=False)
+class Handshake(Record):
+    """One TLS handshake: completed (with its stream) or how it failed."""
+
     ok: bool
     sock: TlsStream | None = None
     protocol: str | None = None
@@ -153,8 +156,8 @@ class Handshake:
     certificate: bool = False
 
 
-@dataclass
-class Presented:
+@dataclass(eq=False, repr=False)
+class Presented(Record):
     """The certificates an origin presented, and in which handshake: the faithful one, the
     server's first flight to a byte-built ClientHello, or a follow-up (a failed faithful
     handshake does not hide a bad certificate: CloudFront refuses one whatever the protocol).

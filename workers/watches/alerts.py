@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from workers.headline import doubts, fail_sentence, fail_words, lead_finding
 from workers.models import FindingCode, Report, Severity
+from workers.models.record import Record
 from workers.models.serialize import from_dict, to_dict
 
 DEFAULT_EXPIRY_THRESHOLDS: tuple[int, ...] = (14, 7, 3, 1)
@@ -53,16 +54,16 @@ def expiry_thresholds(env: dict[str, str] | None = None) -> tuple[int, ...]:
     return tuple(values)
 
 
-@dataclass
-class Cause:
+@dataclass(eq=False, repr=False)
+class Cause(Record):
     code: FindingCode
     summary: str
     address: str | None = None
     remediation: list[str] = field(default_factory=list)
 
 
-@dataclass
-class CertSeen:
+@dataclass(eq=False, repr=False)
+class CertSeen(Record):
     """The leaf certificate that expires first among the origin's addresses."""
 
     not_after: str  # ISO 8601, UTC
@@ -74,8 +75,8 @@ class CertSeen:
 _PARTIAL_CODES = frozenset({FindingCode.SOME_ADDRESSES_FAILING})
 
 
-@dataclass
-class Observation:
+@dataclass(eq=False, repr=False)
+class Observation(Record):
     """What a report says about a watched origin, reduced to what alerts compare."""
 
     verdict: str
@@ -154,8 +155,8 @@ def days_left(not_after: str, now: float) -> float:
     return (_when(not_after) - now) / 86400
 
 
-@dataclass
-class WatchState:
+@dataclass(eq=False, repr=False)
+class WatchState(Record):
     """Everything remembered about a watch between runs (stored as JSON, see store.py)."""
 
     verdict: str | None = None  # None until the first successful check
@@ -190,8 +191,8 @@ class WatchState:
         return from_dict(cls, data)
 
 
-@dataclass
-class Alert:
+@dataclass(eq=False, repr=False)
+class Alert(Record):
     """One message to post. `thread_id` names the incident or expiry thread it belongs to."""
 
     alert_id: str
@@ -223,8 +224,8 @@ class Alert:
         return from_dict(cls, data)
 
 
-@dataclass
-class Decision:
+@dataclass(eq=False, repr=False)
+class Decision(Record):
     state: WatchState
     alerts: list[Alert]
     # A line for the change history, when the verdict, causes or addresses changed.

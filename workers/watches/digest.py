@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workers.models.record import Record
 from workers.watches.alerts import WatchState, days_left
 from workers.watches.model import WatchSpec
 
@@ -23,8 +24,8 @@ def status_of(state: WatchState | None) -> str:
     return "warning" if state.verdict == "warn" else "ok"
 
 
-@dataclass
-class DigestEntry:
+@dataclass(eq=False, repr=False)
+class DigestEntry(Record):
     watch_id: str
     display: str
     every: str
@@ -40,8 +41,8 @@ class DigestEntry:
     viewer_words: str | None = None  # what viewers get while it fails (WatchState.viewer_words)
 
 
-@dataclass
-class Digest:
+@dataclass(eq=False, repr=False)
+class Digest(Record):
     channel: str
     at: float
     entries: list[DigestEntry] = field(default_factory=list)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.models import ProbeRequest
+from workers.models.record import Record
 from workers.models.serialize import from_dict, to_dict
 from workers.watches.schedule import interval_label
 
@@ -17,8 +18,8 @@ def watch_id_for(channel: str, request: ProbeRequest) -> str:
     return "w" + hashlib.sha256(blob).hexdigest()[:15]
 
 
-@dataclass
-class WatchSpec:
+@dataclass(eq=False, repr=False)
+class WatchSpec(Record):
     """A watch as created from Slack. Changes only when someone watches it again."""
 
     watch_id: str

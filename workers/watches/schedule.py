@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from workers.models.record import FrozenRecord
+
 INTERVALS: dict[str, int] = {"5m": 300, "15m": 900, "1h": 3600}
 DEFAULT_INTERVAL = "15m"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -58,8 +60,8 @@ def next_slot(interval: int, offset: int, after: float) -> float:
 
 
 # -- digests ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DigestSchedule:
+@dataclass(frozen=True, eq=False, repr=False)
+class DigestSchedule(FrozenRecord):
     """When a channel's digest is posted: `kind` daily or weekly (`weekday` 0 = Monday)."""
 
     kind: Literal["daily", "weekly"]
@@ -87,13 +89,13 @@ class DigestSchedule:
                    weekday=None if weekday is None else int(str(weekday)))
 
 
-@dataclass(frozen=True)
-class DigestOff:
+@dataclass(frozen=True, eq=False, repr=False)
+class DigestOff(FrozenRecord):
     pass
 
 
-@dataclass(frozen=True)
-class DigestNow:
+@dataclass(frozen=True, eq=False, repr=False)
+class DigestNow(FrozenRecord):
     pass
 
 

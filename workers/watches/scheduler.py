@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from prometheus_client import Counter, Gauge
 from redis import Redis
 
+from workers.models.record import Record
 from workers.watches.clock import Clock
 from workers.watches.dispatch import BATCH_SIZE, enqueue_digest, enqueue_watch_batch
 from workers.watches.schedule import next_digest_at, next_slot, slot_offset
@@ -38,8 +39,8 @@ LAST_TICK = Gauge(
 )
 
 
-@dataclass
-class TickResult:
+@dataclass(eq=False, repr=False)
+class TickResult(Record):
     watches: int = 0
     digests: int = 0
     batches: int = 0

@@ -56,6 +56,7 @@ from typing import Any
 from redis import Redis
 
 from workers.jobs.lease import leased_lock
+from workers.models.record import Record
 from workers.watches.alerts import HISTORY_LIMIT, Alert, WatchState
 from workers.watches.model import WatchSpec
 from workers.watches.schedule import DigestSchedule
@@ -129,8 +130,8 @@ return out
 DONE = "done"
 
 
-@dataclass
-class Claimed:
+@dataclass(eq=False, repr=False)
+class Claimed(Record):
     """A watch occurrence a batch job took, with the watch as it was when taken (None when it
     was unwatched after it was scheduled)."""
 
@@ -139,8 +140,8 @@ class Claimed:
     spec: WatchSpec | None
 
 
-@dataclass
-class CheckRecord:
+@dataclass(eq=False, repr=False)
+class CheckRecord(Record):
     """The result of one check, judged against `expected` (the state as read, "" for none)."""
 
     watch_id: str
