@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
 from tests.support.aws import (
     behaviour,
     create_distribution,
@@ -18,16 +16,11 @@ from tests.support.aws import (
 )
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf
-from workers.diagnose_cli import diagnose
+from tests.workers.aws.conftest import leaf, run
 
 TPL = "${sub}.origins.shop.test"  # an unfilled placeholder: never asked of DNS
 UNCHECKED_TPL = ("not every origin viewers reach was checked — origin tpl: unfilled "
                  "placeholder, serves /t/*")
-
-
-def run(*args: str):
-    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
 
 
 def test_a_placeholder_origin_beside_a_healthy_one_exits_3_naming_it(aws, pki, fake_dns):

@@ -8,18 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from tests.support.aws import behaviour, create_distribution, custom_origin
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf
-from workers.diagnose_cli import diagnose
-
-
-def run(*args: str):
-    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
+from tests.workers.aws.conftest import leaf, run
 
 
 def resolve(*names: str) -> list[str]:
