@@ -4,7 +4,7 @@ test PKI for the origins the distributions point at."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -65,15 +65,18 @@ def run(*args: str) -> Result:
 
 
 @contextlib.contextmanager
-def web_only_distribution(client: Any, pki: dict[str, Any], *,
-                          enabled: bool = True) -> Iterator[TlsOrigin]:
-    """www.shop.test: a distribution whose one origin, web.shop.test, is a TLS server on
-    127.0.0.1 with a certificate for its name (many tests need a distribution and nothing
-    more); yields the server while it runs."""
+def web_distribution(client: Any, pki: dict[str, Any], *,
+                     also: Sequence[dict[str, Any]] = (),
+                     behaviours: Sequence[dict[str, Any]] = (),
+                     enabled: bool = True) -> Iterator[TlsOrigin]:
+    """www.shop.test: a distribution whose default origin, web.shop.test, is a TLS server on
+    127.0.0.1 with a certificate for its name, beside the origins ``also`` (many tests need
+    such a distribution and differ only in what stands beside it); yields the server while it
+    runs."""
     web_leaf = leaf(pki, "web.shop.test")
     with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
         create_distribution(
             client, aliases=["www.shop.test"], enabled=enabled,
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
-            default=behaviour("web"))
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port), *also],
+            default=behaviour("web"), behaviours=behaviours)
         yield web

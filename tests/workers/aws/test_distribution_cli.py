@@ -16,7 +16,7 @@ from tests.support.aws import (
 )
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf, run, web_only_distribution
+from tests.workers.aws.conftest import leaf, run, web_distribution
 
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
 EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -355,7 +355,7 @@ def test_a_disabled_distribution_says_so_before_its_origins(aws, pki):
     from workers.models import DistributionLookup, ProbeRequest
 
     client, _front = aws
-    with web_only_distribution(client, pki, enabled=False):
+    with web_distribution(client, pki, enabled=False):
         args = ["www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"]]
         as_json = run(*args, "--json")
         text = run(*args)
@@ -387,7 +387,7 @@ def test_a_disabled_distribution_says_so_before_its_origins(aws, pki):
 
 def test_an_enabled_distribution_says_nothing_of_it(aws, pki):
     client, _front = aws
-    with web_only_distribution(client, pki):
+    with web_distribution(client, pki):
         as_json = run("www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"],
                       "--json")
     data = json.loads(as_json.stdout)

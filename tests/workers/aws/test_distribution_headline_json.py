@@ -12,7 +12,7 @@ import jsonschema
 
 from tests.support.aws import behaviour, create_distribution, custom_origin
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf, run, web_only_distribution
+from tests.workers.aws.conftest import leaf, run, web_distribution
 
 SCHEMA = json.loads(
     (Path(__file__).parents[1] / "data" / "headline.schema.json").read_text())
@@ -54,7 +54,7 @@ def test_a_failing_distribution_names_its_origins_and_what_viewers_get(aws, pki)
 
 def test_a_distribution_with_certain_warnings_only_is_certain(aws, pki):
     client, _front = aws
-    with web_only_distribution(client, pki):
+    with web_distribution(client, pki):
         result = run("www.shop.test", "--resolve", "web.shop.test:127.0.0.1",
                      "--ca-file", pki["ca"], "--json")
     assert result.exit_code == 0, result.output

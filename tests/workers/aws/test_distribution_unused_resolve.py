@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.workers.aws.conftest import run, web_only_distribution
+from tests.workers.aws.conftest import run, web_distribution
 
 WARNING = ("--resolve api.shop.tset:127.0.0.1, --resolve old.shop.test:127.0.0.3 match no "
            "name looked up here (web.shop.test, www.shop.test): not used")
@@ -15,7 +15,7 @@ WARNING = ("--resolve api.shop.tset:127.0.0.1, --resolve old.shop.test:127.0.0.3
 
 def test_unused_resolve_entries_are_named_once(aws, pki):
     client, _front = aws
-    with web_only_distribution(client, pki):
+    with web_distribution(client, pki):
         args = ["www.shop.test", "--resolve", "web.shop.test:127.0.0.1",
                 "--resolve", "api.shop.tset:127.0.0.1", "--resolve", "old.shop.test:127.0.0.3",
                 "--ca-file", pki["ca"]]
@@ -33,7 +33,7 @@ def test_unused_resolve_entries_are_named_once(aws, pki):
 
 def test_entries_for_the_origins_and_the_site_are_used(aws, pki):
     client, _front = aws
-    with web_only_distribution(client, pki):
+    with web_distribution(client, pki):
         result = run("www.shop.test", "--resolve", "web.shop.test:127.0.0.1",
                      "--resolve", "www.shop.test:127.0.0.1", "--ca-file", pki["ca"], "--json")
     assert result.exit_code == 0, result.output

@@ -14,7 +14,7 @@ from tests.support.aws import behaviour, create_distribution, custom_origin, s3_
 from tests.support.cloudfront_edge import edge_headers, error_page
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf, run, web_only_distribution
+from tests.workers.aws.conftest import leaf, run, web_distribution
 from workers.aws.access import AwsAccess
 from workers.aws.lookup import look_up
 from workers.aws.session import cloudfront_client
@@ -55,7 +55,7 @@ def _diagnose_with_edge_502(pki, fake_dns) -> DistributionReport:
 def test_edge_502_with_every_origin_answering_here_is_unknown_not_ok(aws, pki, fake_dns):
     client, _front = aws
     fake_dns.set("web.shop.test", [("A", "127.0.0.1")])
-    with web_only_distribution(client, pki):
+    with web_distribution(client, pki):
         report = _diagnose_with_edge_502(pki, fake_dns)
     assert report.probes[0].verdict == "warn"  # the origin itself answers (loopback: a warning)
     assert report.verdict == "unknown"
