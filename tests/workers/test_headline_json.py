@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,16 +63,6 @@ def files(pki: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict
     expired = pki["factory"].leaf(pki["inter"], names=[NAME], **PAST)
     return {"good": TlsFiles.write(folder, pki["leaf"], pki["inter"], name="good"),
             "expired": TlsFiles.write(folder, expired, pki["inter"], name="expired")}
-
-
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A port whose connections the kernel accepts and nobody answers."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        listener.close()
 
 
 def test_a_refused_connection_is_a_certain_502(pki):

@@ -15,8 +15,6 @@ The test PKI's root is passed as --ca-file, standing in for Mozilla's list.
 from __future__ import annotations
 
 import datetime as dt
-import socket
-from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -203,16 +201,6 @@ def test_status_599_is_still_the_origins_own_error(pki, files):
 
 
 # --- 504 where AWS documents it ---------------------------------------------------------------
-
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A port whose connections the kernel accepts and nobody ever answers: no server program
-    stays silent after the request on demand."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        listener.close()
 
 
 def test_no_response_in_time_is_cloudfronts_504(pki, silent_listener):
