@@ -63,6 +63,8 @@ def stalling_relay(upstream: int, passed: int | None, *, hold: float = 0.0) -> I
                     dst.sendall(data)
                     sent += len(data)
 
+    pumps: list[threading.Thread] = []
+
     def serve() -> None:
         while not done.is_set():
             try:
@@ -73,20 +75,30 @@ def stalling_relay(upstream: int, passed: int | None, *, hold: float = 0.0) -> I
             sockets.extend([client, server])
             for src, dst, limit, whole in ((client, server, None, True),
                                            (server, client, passed, False)):
-                threading.Thread(target=pump, args=(src, dst, limit), kwargs={"whole": whole},
-                                 daemon=True).start()
+                pumps.append(threading.Thread(target=pump, args=(src, dst, limit),
+                                              kwargs={"whole": whole}, daemon=True))
+                pumps[-1].start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
+
+    def close(s: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            s.shutdown(socket.SHUT_RDWR)
+        s.close()
+
     try:
         yield listener.getsockname()[1]
     finally:
+        # The listener first, and its thread joined: no connection is relayed after this, so
+        # the sockets closed next are all there are, and every pump ends before the test does.
         done.set()
-        for s in sockets:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
+        close(listener)
         thread.join(5)
+        for s in sockets[1:]:
+            close(s)
+        for t in pumps:
+            t.join(5)
 
 
 @pytest.mark.parametrize(("passed", "progress"), [
