@@ -4,15 +4,20 @@ as CloudFront would reach it, and the finding codes of a report."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from tests.support.certs import CertFactory, write_pem
+from tests.support.nginx import NginxServer, TlsFiles
 from workers.engine import diagnose
 from workers.models import Finding, Report
 from workers.options import build_request
 
 NAME = "origin.test"
+# A validity that ended three days ago: a certificate minted with it has expired.
+EXPIRED = {"not_before": dt.datetime.now(dt.UTC) - dt.timedelta(days=400),
+           "not_after": dt.datetime.now(dt.UTC) - dt.timedelta(days=3)}
 
 
 def make_pki(folder: Path, *, root_cn: str | None = None,
@@ -52,3 +57,17 @@ def only(report: Report, code: str) -> Finding:
     matches = [f for f in report.findings if f.code == code]
     assert matches, f"{code} not in {codes(report)}"
     return matches[0]
+
+
+def rsa_and_ecdsa_server(pki: dict[str, Any], folder: Path, *, rsa_expired: bool,
+                         ecdsa_expired: bool) -> NginxServer:
+    """nginx serving ``NAME`` with two certificates, an RSA and an ECDSA one (which the client
+    gets depends on the signature algorithms it offers), either of them expired."""
+    def minted(key: str, expired: bool) -> TlsFiles:
+        leaf = pki["factory"].leaf(pki["inter"], names=[NAME], key=key,
+                                   **(EXPIRED if expired else {}))
+        return TlsFiles.write(folder, leaf, pki["inter"], name=key)
+
+    rsa, ecdsa = minted("rsa2048", rsa_expired), minted("ec256", ecdsa_expired)
+    return NginxServer(tls=rsa, extra=(
+        f"ssl_certificate {ecdsa.certificate}; ssl_certificate_key {ecdsa.key};"))

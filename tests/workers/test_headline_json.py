@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from click.testing import CliRunner
 
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
 from tests.support.ports import closed_port
-from tests.support.scenario import NAME
+from tests.support.scenario import NAME, rsa_and_ecdsa_server
 from workers.diagnose_cli import diagnose
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "headline.schema.json").read_text())
@@ -67,16 +65,6 @@ def files(pki: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict
             "expired": TlsFiles.write(folder, expired, pki["inter"], name="expired")}
 
 
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A port whose connections the kernel accepts and nobody answers."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        listener.close()
-
-
 def test_a_refused_connection_is_a_certain_502(pki):
     head, line = both("--https-port", str(closed_port()), "--ca-file", pki["ca"])
     assert head["verdict"] == "fail"
@@ -97,12 +85,7 @@ def test_no_response_in_time_is_a_certain_504(silent_listener):
 
 def test_an_outcome_resting_on_uncertain_findings_is_not_certain(pki, tmp_path):
     """nginx with an RSA and an ECDSA certificate, only the RSA one expired."""
-    rsa = pki["factory"].leaf(pki["inter"], names=[NAME], key="rsa2048", **PAST)
-    ec = pki["factory"].leaf(pki["inter"], names=[NAME], key="ec256")
-    rsa_files = TlsFiles.write(tmp_path, rsa, pki["inter"], name="rsa")
-    ec_files = TlsFiles.write(tmp_path, ec, pki["inter"], name="ec")
-    server = NginxServer(tls=rsa_files, extra=(
-        f"ssl_certificate {ec_files.certificate}; ssl_certificate_key {ec_files.key};"))
+    server = rsa_and_ecdsa_server(pki, tmp_path, rsa_expired=True, ecdsa_expired=False)
     with Nginx([server]) as nginx:
         head, line = both("--https-port", str(nginx.port), "--ca-file", pki["ca"])
     assert head["verdict"] == "fail"

@@ -995,6 +995,38 @@ UNCONNECTABLE_NOT_DIALLED = (
     "origin502 did not connect to {address}: a connection to it reaches the machine that "
     "makes it, so whatever answered would have been this machine, not the origin.")
 
+# A distribution's verdict reasons (workers/diagnosis/distribution_coverage.py says which
+# origins were not checked, distribution_verdict.py why the verdict is unknown), as the
+# terminal, --json (verdict_reason, headline) and Slack all say them.
+KIND_WORDS: dict[str, str] = {"s3": "S3 origin", "vpc": "VPC origin"}
+PROBE_DID_NOT_RUN = "the probe could not run"
+NOT_AN_ORIGIN = "not among the distribution's origins"
+UNCHECKED_ONE = "origin {origin}{role}: {why}, serves {behaviours}"
+UNCHECKED_REASON = "not every origin viewers reach was checked — {listed}"
+NOT_COVERED_ONE = "{kind} {origin}{role} (serves {behaviours})"
+NOT_COVERED_REASON = (
+    "{listed} not probed: origin502 checks custom origins only (CloudFront reaches S3 and VPC "
+    "origins in ways a probe from the internet cannot reproduce), so check {them} in AWS")
+ROLE = " (primary of group {group})"
+EDGE_BUT_ORIGINS_FINE = (
+    "viewers get {status} from CloudFront's edge for GET {path}, yet every origin probed "
+    "answers from here, so the cause is out of sight from this machine")
+LIKELY_CAUSES = (
+    "a firewall, security group or WAF rule that lets this machine in but not CloudFront's "
+    "origin-facing addresses (for origins in AWS: the managed prefix lists "
+    "com.amazonaws.global.cloudfront.origin-facing and, over IPv6, "
+    "com.amazonaws.global.ipv6.cloudfront.origin-facing), DNS that answers CloudFront "
+    "differently than it answers here, or an error CloudFront still holds in its error cache "
+    "(at least 10 seconds by default) from before a fix")
+FUNCTION_CAUSE = "the edge's page points at an edge function rather than the origin"
+NOTHING_PROBED = "nothing was probed: {why}"
+NO_CUSTOM_ORIGIN = "no custom origin to probe ({listed})"
+NOT_SELECTED = "the selection (--path / --origin) reaches no custom origin"
+HOST_PAIR_DISAGREES = (
+    "this fails with {mine} as the TLS name (SNI), but the same origin answers with {other}; "
+    "which name CloudFront sends depends on whether it forwards the viewer's Host, which could "
+    "not be read, so whether viewers get this error is uncertain")
+
 MORE = " and {count} more"  # after a list cut short
 NOTHING = "nothing"
 FAMILY_LABELS: dict[str, str] = {"ipv4": "IPv4", "ipv6": "IPv6"}

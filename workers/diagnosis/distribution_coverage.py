@@ -22,6 +22,7 @@ Three kinds of "not checked" are told apart:
 
 from __future__ import annotations
 
+from workers.diagnosis import catalog
 from workers.models.distribution import (
     Behaviour,
     DistOrigin,
@@ -33,25 +34,16 @@ from workers.models.distribution import (
 # Origin kinds origin502 does not probe by design (README: "S3 and VPC origins are listed, not
 # probed").
 NOT_COVERED_KINDS = frozenset({"s3", "vpc"})
-KIND_WORDS = {"s3": "S3 origin", "vpc": "VPC origin"}
-PROBE_DID_NOT_RUN = "the probe could not run"
-NOT_AN_ORIGIN = "not among the distribution's origins"
-
-# The reasons, as the terminal, --json (verdict_reason, headline) and Slack all say them.
-UNCHECKED_ONE = "origin {origin}{role}: {why}, serves {behaviours}"
-UNCHECKED_REASON = "not every origin viewers reach was checked — {listed}"
-NOT_COVERED_ONE = "{kind} {origin}{role} (serves {behaviours})"
-NOT_COVERED_REASON = (
-    "{listed} not probed: origin502 checks custom origins only (CloudFront reaches S3 and VPC "
-    "origins in ways a probe from the internet cannot reproduce), so check {them} in AWS")
-ROLE = " (primary of group {group})"
+# The words are the catalog's; the name stays here too, as workers/distribution.py writes a
+# probe's note by it and this module finds the note again by it.
+PROBE_DID_NOT_RUN = catalog.PROBE_DID_NOT_RUN
 
 
 def _why(origin: DistOrigin | None, probes: list[OriginProbe], ran: bool) -> str | None:
     """Why viewers' first origin was not checked; None when every probe of it ran (or, before
     the probes run, when it is to be probed)."""
     if origin is None:
-        return NOT_AN_ORIGIN
+        return catalog.NOT_AN_ORIGIN
     if origin.not_probed:
         return origin.not_probed_short or origin.not_probed
     if not ran or (probes and all(p.report is not None for p in probes)):
@@ -82,7 +74,7 @@ def coverage(dist: Distribution, probes: list[OriginProbe], behaviours: list[Beh
         group = behaviour.target_id if behaviour.is_group else ""
         kind = origin.kind if origin is not None else "unknown"
         if kind in NOT_COVERED_KINDS:
-            into, why = not_covered, KIND_WORDS[kind]
+            into, why = not_covered, catalog.KIND_WORDS[kind]
         else:
             found = _why(origin, [p for p in probes
                                   if p.origin_id == first and behaviour.label in p.behaviours],
@@ -96,7 +88,7 @@ def coverage(dist: Distribution, probes: list[OriginProbe], behaviours: list[Beh
 
 
 def _role(entry: UncheckedOrigin) -> str:
-    return ROLE.format(group=entry.group) if entry.group else ""
+    return catalog.ROLE.format(group=entry.group) if entry.group else ""
 
 
 def unchecked_reason(unchecked: list[UncheckedOrigin]) -> str | None:
@@ -104,10 +96,11 @@ def unchecked_reason(unchecked: list[UncheckedOrigin]) -> str | None:
     serves ("origin tpl: unfilled placeholder, serves /t/*"); None when there is none."""
     if not unchecked:
         return None
-    listed = "; ".join(UNCHECKED_ONE.format(origin=u.origin_id, role=_role(u), why=u.why,
-                                            behaviours=", ".join(u.behaviours))
+    listed = "; ".join(catalog.UNCHECKED_ONE.format(origin=u.origin_id, role=_role(u),
+                                                    why=u.why,
+                                                    behaviours=", ".join(u.behaviours))
                        for u in unchecked)
-    return UNCHECKED_REASON.format(listed=listed)
+    return catalog.UNCHECKED_REASON.format(listed=listed)
 
 
 def not_covered_reason(not_covered: list[UncheckedOrigin]) -> str | None:
@@ -115,8 +108,9 @@ def not_covered_reason(not_covered: list[UncheckedOrigin]) -> str | None:
     see the module's docstring); None when there is none."""
     if not not_covered:
         return None
-    listed = ", ".join(NOT_COVERED_ONE.format(kind=KIND_WORDS[u.kind], origin=u.origin_id,
-                                              role=_role(u), behaviours=", ".join(u.behaviours))
+    listed = ", ".join(catalog.NOT_COVERED_ONE.format(kind=catalog.KIND_WORDS[u.kind],
+                                                      origin=u.origin_id, role=_role(u),
+                                                      behaviours=", ".join(u.behaviours))
                        for u in not_covered)
-    return NOT_COVERED_REASON.format(listed=listed,
-                                     them="it" if len(not_covered) == 1 else "them")
+    return catalog.NOT_COVERED_REASON.format(listed=listed,
+                                             them="it" if len(not_covered) == 1 else "them")

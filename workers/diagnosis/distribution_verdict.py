@@ -11,6 +11,7 @@ the internet does not rule out an allowlist that blocks CloudFront). Both are "u
 
 from __future__ import annotations
 
+from workers.diagnosis import catalog
 from workers.diagnosis.distribution_coverage import not_covered_reason, unchecked_reason
 from workers.models.distribution import DistributionReport, OriginProbe, worst_verdict
 from workers.models.edge import EdgeAnswer, EdgeErrorFamily
@@ -22,21 +23,8 @@ _FUNCTION_FAMILIES = frozenset({EdgeErrorFamily.LAMBDA_VALIDATION,
 
 # Why we say "unknown" rather than "fail" for the edge's 502 with healthy origins: the 502 is
 # real for the viewer who got it, but it names no cause we measured (and CloudFront may still
-# be serving an error it cached before a fix, §1.5), so there is nothing certain to fix.
-EDGE_BUT_ORIGINS_FINE = (
-    "viewers get {status} from CloudFront's edge for GET {path}, yet every origin probed "
-    "answers from here, so the cause is out of sight from this machine")
-LIKELY_CAUSES = (
-    "a firewall, security group or WAF rule that lets this machine in but not CloudFront's "
-    "origin-facing addresses (for origins in AWS: the managed prefix lists "
-    "com.amazonaws.global.cloudfront.origin-facing and, over IPv6, "
-    "com.amazonaws.global.ipv6.cloudfront.origin-facing), DNS that answers CloudFront "
-    "differently than it answers here, or an error CloudFront still holds in its error cache "
-    "(at least 10 seconds by default) from before a fix")
-FUNCTION_CAUSE = "the edge's page points at an edge function rather than the origin"
-NOTHING_PROBED = "nothing was probed: {why}"
-NO_CUSTOM_ORIGIN = "no custom origin to probe ({listed})"
-NOT_SELECTED = "the selection (--path / --origin) reaches no custom origin"
+# be serving an error it cached before a fix, §1.5), so there is nothing certain to fix
+# (catalog.EDGE_BUT_ORIGINS_FINE and the causes said with it).
 
 
 def edge_origin_error(report: DistributionReport) -> EdgeAnswer | None:
@@ -51,20 +39,20 @@ def nothing_probed_reason(report: DistributionReport) -> str:
     """Why no origin was probed, naming the origins left out and what kind they are."""
     unprobed = [o for o in report.distribution.origins if o.not_probed]
     if not unprobed:
-        return NOTHING_PROBED.format(why=NOT_SELECTED)
-    kinds = {"s3": "S3 origin", "vpc": "VPC origin"}
+        return catalog.NOTHING_PROBED.format(why=catalog.NOT_SELECTED)
+    kinds = catalog.KIND_WORDS
     listed = "; ".join(
         f"{kinds[o.kind]} {o.id} is not probed" if o.kind in kinds
         else f"{o.id}: {o.not_probed}" for o in unprobed)
-    return NOTHING_PROBED.format(why=NO_CUSTOM_ORIGIN.format(listed=listed))
+    return catalog.NOTHING_PROBED.format(why=catalog.NO_CUSTOM_ORIGIN.format(listed=listed))
 
 
 def edge_reason(answer: EdgeAnswer, path: str) -> str:
     """The reason for an unknown verdict when the edge answers 502/504 and no origin fails."""
-    first = EDGE_BUT_ORIGINS_FINE.format(status=answer.status_code, path=path)
+    first = catalog.EDGE_BUT_ORIGINS_FINE.format(status=answer.status_code, path=path)
     if answer.family in _FUNCTION_FAMILIES:
-        return f"{first}; {FUNCTION_CAUSE}"
-    return f"{first}. Likely: {LIKELY_CAUSES}"
+        return f"{first}; {catalog.FUNCTION_CAUSE}"
+    return f"{first}. Likely: {catalog.LIKELY_CAUSES}"
 
 
 def distribution_verdict(report: DistributionReport, viewer_path: str = "/"
@@ -100,11 +88,6 @@ def distribution_verdict(report: DistributionReport, viewer_path: str = "/"
 
 # --- Host forwarding that could not be read -----------------------------------------------
 
-HOST_PAIR_DISAGREES = (
-    "this fails with {mine} as the TLS name (SNI), but the same origin answers with {other}; "
-    "which name CloudFront sends depends on whether it forwards the viewer's Host, which could "
-    "not be read, so whether viewers get this error is uncertain")
-
 
 def _sni(probe: OriginProbe) -> str:
     return probe.host_header or probe.domain_name
@@ -129,5 +112,5 @@ def settle_host_pairs(probes: list[OriginProbe]) -> None:
             # Its own headline then hedges ("likely but not confirmed") rather than asserting.
             for finding in probe.report.errors:
                 finding.uncertain = True
-        probe.notes.append(HOST_PAIR_DISAGREES.format(mine=_sni(probe),
-                                                      other=_sni(healthy[0])))
+        probe.notes.append(catalog.HOST_PAIR_DISAGREES.format(mine=_sni(probe),
+                                                              other=_sni(healthy[0])))

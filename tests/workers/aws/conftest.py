@@ -3,10 +3,25 @@ test PKI for the origins the distributions point at."""
 
 from __future__ import annotations
 
-import pytest
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from tests.support.aws import CloudFrontFront, MotoServer, aws_env, patched_env
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.support.aws import (
+    CloudFrontFront,
+    MotoServer,
+    aws_env,
+    behaviour,
+    create_distribution,
+    custom_origin,
+    patched_env,
+)
 from tests.support.certs import CertFactory, write_pem
+from tests.support.tls_origin import TlsOrigin
+from workers.diagnose_cli import diagnose
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +57,26 @@ def pki(tmp_path_factory):
 
 def leaf(pki, *names: str):
     return pki["factory"].leaf(pki["inter"], names=list(names))
+
+
+def run(*args: str) -> Result:
+    """`origin502 diagnose ARGS` in this process; an exception fails the test with its trace."""
+    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
+
+
+@contextlib.contextmanager
+def web_distribution(client: Any, pki: dict[str, Any], *,
+                     also: Sequence[dict[str, Any]] = (),
+                     behaviours: Sequence[dict[str, Any]] = (),
+                     enabled: bool = True) -> Iterator[TlsOrigin]:
+    """www.shop.test: a distribution whose default origin, web.shop.test, is a TLS server on
+    127.0.0.1 with a certificate for its name, beside the origins ``also`` (many tests need
+    such a distribution and differ only in what stands beside it); yields the server while it
+    runs."""
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        create_distribution(
+            client, aliases=["www.shop.test"], enabled=enabled,
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port), *also],
+            default=behaviour("web"), behaviours=behaviours)
+        yield web

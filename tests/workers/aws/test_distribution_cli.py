@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
 from tests.support.aws import (
     behaviour,
     create_distribution,
@@ -18,8 +16,7 @@ from tests.support.aws import (
 )
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf
-from workers.diagnose_cli import diagnose
+from tests.workers.aws.conftest import leaf, run, web_distribution
 
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
 EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -27,10 +24,6 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 SECRET = "s3cret-verify-value"
 # Every method a behaviour can allow: POST, PUT, PATCH and DELETE cannot fail over.
 ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE")
-
-
-def run(*args: str):
-    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
 
 
 def resolve(*names: str) -> list[str]:
@@ -362,12 +355,7 @@ def test_a_disabled_distribution_says_so_before_its_origins(aws, pki):
     from workers.models import DistributionLookup, ProbeRequest
 
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"], enabled=False,
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
-            default=behaviour("web"))
+    with web_distribution(client, pki, enabled=False):
         args = ["www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"]]
         as_json = run(*args, "--json")
         text = run(*args)
@@ -399,12 +387,7 @@ def test_a_disabled_distribution_says_so_before_its_origins(aws, pki):
 
 def test_an_enabled_distribution_says_nothing_of_it(aws, pki):
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
-            default=behaviour("web"))
+    with web_distribution(client, pki):
         as_json = run("www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"],
                       "--json")
     data = json.loads(as_json.stdout)

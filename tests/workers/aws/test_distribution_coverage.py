@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
 from tests.support.aws import (
     behaviour,
     create_distribution,
@@ -17,29 +15,18 @@ from tests.support.aws import (
     s3_origin,
 )
 from tests.support.ports import closed_port
-from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf
-from workers.diagnose_cli import diagnose
+from tests.workers.aws.conftest import run, web_distribution
 
 TPL = "${sub}.origins.shop.test"  # an unfilled placeholder: never asked of DNS
 UNCHECKED_TPL = ("not every origin viewers reach was checked — origin tpl: unfilled "
                  "placeholder, serves /t/*")
 
 
-def run(*args: str):
-    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
-
-
 def test_a_placeholder_origin_beside_a_healthy_one_exits_3_naming_it(aws, pki, fake_dns):
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
     fake_dns.set("web.shop.test", [("A", "127.0.0.1")])
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
-                     custom_origin("tpl", TPL)],
-            default=behaviour("web"), behaviours=[behaviour("tpl", "/t/*")])
+    with web_distribution(client, pki, also=[custom_origin("tpl", TPL)],
+                          behaviours=[behaviour("tpl", "/t/*")]):
         as_json = run("www.shop.test", "--ca-file", pki["ca"], "--json")
         text = run("www.shop.test", "--ca-file", pki["ca"])
     assert as_json.exit_code == 3, as_json.output
@@ -63,14 +50,9 @@ def test_an_s3_origin_beside_a_healthy_custom_one_is_named_not_counted(aws, pki,
     """The README promises custom origins only: a site with a bucket beside its servers is not
     "unknown" for it, but its verdict says the bucket was not probed."""
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
     fake_dns.set("web.shop.test", [("A", "127.0.0.1")])
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
-                     s3_origin("assets", "shop-assets")],
-            default=behaviour("web"), behaviours=[behaviour("assets", "/static/*")])
+    with web_distribution(client, pki, also=[s3_origin("assets", "shop-assets")],
+                          behaviours=[behaviour("assets", "/static/*")]):
         as_json = run("www.shop.test", "--ca-file", pki["ca"], "--json")
         text = run("www.shop.test", "--ca-file", pki["ca"])
     assert as_json.exit_code == 0, as_json.output
@@ -90,14 +72,9 @@ def test_an_s3_origin_beside_a_healthy_custom_one_is_named_not_counted(aws, pki,
 def test_origin_selecting_the_healthy_origin_leaves_the_placeholder_outside(aws, pki,
                                                                            fake_dns):
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
     fake_dns.set("web.shop.test", [("A", "127.0.0.1")])
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
-                     custom_origin("tpl", TPL)],
-            default=behaviour("web"), behaviours=[behaviour("tpl", "/t/*")])
+    with web_distribution(client, pki, also=[custom_origin("tpl", TPL)],
+                          behaviours=[behaviour("tpl", "/t/*")]):
         by_origin = run("www.shop.test", "--origin", "web", "--ca-file", pki["ca"], "--json")
         by_path = run("www.shop.test", "--path", "/x", "--ca-file", pki["ca"], "--json")
     for result in (by_origin, by_path):

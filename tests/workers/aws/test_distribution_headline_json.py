@@ -9,19 +9,13 @@ import json
 from pathlib import Path
 
 import jsonschema
-from click.testing import CliRunner
 
 from tests.support.aws import behaviour, create_distribution, custom_origin
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf
-from workers.diagnose_cli import diagnose
+from tests.workers.aws.conftest import leaf, run, web_distribution
 
 SCHEMA = json.loads(
     (Path(__file__).parents[1] / "data" / "headline.schema.json").read_text())
-
-
-def run(*args: str):
-    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
 
 
 def test_a_failing_distribution_names_its_origins_and_what_viewers_get(aws, pki):
@@ -60,12 +54,7 @@ def test_a_failing_distribution_names_its_origins_and_what_viewers_get(aws, pki)
 
 def test_a_distribution_with_certain_warnings_only_is_certain(aws, pki):
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
-            default=behaviour("web"))
+    with web_distribution(client, pki):
         result = run("www.shop.test", "--resolve", "web.shop.test:127.0.0.1",
                      "--ca-file", pki["ca"], "--json")
     assert result.exit_code == 0, result.output

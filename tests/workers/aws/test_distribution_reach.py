@@ -8,18 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from tests.support.aws import behaviour, create_distribution, custom_origin
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf
-from workers.diagnose_cli import diagnose
-
-
-def run(*args: str):
-    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
+from tests.workers.aws.conftest import leaf, run, web_distribution
 
 
 def resolve(*names: str) -> list[str]:
@@ -96,14 +90,9 @@ def test_a_shadowed_behaviour_is_a_warning_and_its_origin_is_not_probed(aws, pki
     """audit3 case 02: /api/* listed before /api/v2/* takes every path of it; v2's closed port
     is not what any viewer gets. --path still picks CloudFront's own behaviour."""
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
-                     custom_origin("v2", "v2.shop.test", https_port=closed_port())],
-            default=behaviour("web"),
-            behaviours=[behaviour("web", "/api/*"), behaviour("v2", "/api/v2/*")])
+    v2 = custom_origin("v2", "v2.shop.test", https_port=closed_port())
+    with web_distribution(client, pki, also=[v2],
+                          behaviours=[behaviour("web", "/api/*"), behaviour("v2", "/api/v2/*")]):
         common = [*resolve("web.shop.test", "v2.shop.test"), "--ca-file", pki["ca"]]
         as_json = run("www.shop.test", *common, "--json")
         text = run("www.shop.test", *common)
@@ -155,13 +144,8 @@ def test_a_suffix_pattern_is_probed_at_a_path_it_matches(aws, pki, tmp_path):
 
 def test_an_origin_no_behaviour_uses_says_so(aws, pki):
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port),
-                     custom_origin("old", "old.shop.test", https_port=closed_port())],
-            default=behaviour("web"))
+    old = custom_origin("old", "old.shop.test", https_port=closed_port())
+    with web_distribution(client, pki, also=[old]):
         result = run("www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"])
     flat = " ".join(result.stdout.split())
     assert "old (old.shop.test) — serves no behaviour; not probed: no cache behaviour routes " \

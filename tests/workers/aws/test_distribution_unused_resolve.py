@@ -7,29 +7,15 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
-from tests.support.aws import behaviour, create_distribution, custom_origin
-from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf
-from workers.diagnose_cli import diagnose
+from tests.workers.aws.conftest import run, web_distribution
 
 WARNING = ("--resolve api.shop.tset:127.0.0.1, --resolve old.shop.test:127.0.0.3 match no "
            "name looked up here (web.shop.test, www.shop.test): not used")
 
 
-def run(*args: str):
-    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
-
-
 def test_unused_resolve_entries_are_named_once(aws, pki):
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
-            default=behaviour("web"))
+    with web_distribution(client, pki):
         args = ["www.shop.test", "--resolve", "web.shop.test:127.0.0.1",
                 "--resolve", "api.shop.tset:127.0.0.1", "--resolve", "old.shop.test:127.0.0.3",
                 "--ca-file", pki["ca"]]
@@ -47,12 +33,7 @@ def test_unused_resolve_entries_are_named_once(aws, pki):
 
 def test_entries_for_the_origins_and_the_site_are_used(aws, pki):
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(
-            client, aliases=["www.shop.test"],
-            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
-            default=behaviour("web"))
+    with web_distribution(client, pki):
         result = run("www.shop.test", "--resolve", "web.shop.test:127.0.0.1",
                      "--resolve", "www.shop.test:127.0.0.1", "--ca-file", pki["ca"], "--json")
     assert result.exit_code == 0, result.output

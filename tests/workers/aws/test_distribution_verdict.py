@@ -8,18 +8,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from click.testing import CliRunner
 from rich.console import Console
 
 from tests.support.aws import behaviour, create_distribution, custom_origin, s3_origin
 from tests.support.cloudfront_edge import edge_headers, error_page
 from tests.support.ports import closed_port
 from tests.support.tls_origin import TlsOrigin
-from tests.workers.aws.conftest import leaf
+from tests.workers.aws.conftest import leaf, run, web_distribution
 from workers.aws.access import AwsAccess
 from workers.aws.lookup import look_up
 from workers.aws.session import cloudfront_client
-from workers.diagnose_cli import diagnose
 from workers.distribution import diagnose_distribution, plan, viewer_request
 from workers.engine import diagnose as engine_diagnose
 from workers.headline import distribution_sentence
@@ -30,10 +28,6 @@ from workers.terminal_distribution import render_distribution
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CUSTOM_ORP = "aaaaaaaa-1111-2222-3333-444444444444"
 HOST_HEADER_ONLY = "bf0718e1-ba1e-49d1-88b1-f726733018ae"
-
-
-def run(*args: str):
-    return CliRunner().invoke(diagnose, list(args), catch_exceptions=False)
 
 
 def _edge_502() -> bytes:
@@ -60,11 +54,8 @@ def _diagnose_with_edge_502(pki, fake_dns) -> DistributionReport:
 
 def test_edge_502_with_every_origin_answering_here_is_unknown_not_ok(aws, pki, fake_dns):
     client, _front = aws
-    web_leaf = leaf(pki, "web.shop.test")
     fake_dns.set("web.shop.test", [("A", "127.0.0.1")])
-    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
-        create_distribution(client, aliases=["www.shop.test"], default=behaviour("web"),
-                            origins=[custom_origin("web", "web.shop.test", https_port=web.port)])
+    with web_distribution(client, pki):
         report = _diagnose_with_edge_502(pki, fake_dns)
     assert report.probes[0].verdict == "warn"  # the origin itself answers (loopback: a warning)
     assert report.verdict == "unknown"

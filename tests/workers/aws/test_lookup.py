@@ -145,6 +145,29 @@ CACHING_DISABLED = {"CachePolicy": {
                               "QueryStringsConfig": {"QueryStringBehavior": "none"}}}}}
 
 
+def stub_tenant(stub: Stubber, template: dict, tenant: dict, domain_name: str) -> dict:
+    """The answers a tenant's lookup gets: no distribution with the name as an alias, the
+    ``tenant`` for its first domain, its multi-tenant ``template`` (served as
+    ``domain_name``) and the template's cache policy. Returns the template's config."""
+    config = {k: v for k, v in template.items()
+              if k not in ("Id", "ARN", "ETag", "Status", "LastModifiedTime", "DomainName",
+                           "AliasICPRecordals", "Staging")}
+    config["CallerReference"] = "ref"
+    stub.add_response("list_distributions", {"DistributionList": {
+        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}}, {})
+    stub.add_response("get_distribution_tenant_by_domain", {"DistributionTenant": tenant},
+                      {"Domain": tenant["Domains"][0]["Domain"]})
+    dist_id = tenant["DistributionId"]
+    stub.add_response("get_distribution", {"Distribution": {
+        "Id": dist_id, "ARN": template["ARN"], "Status": "Deployed",
+        "LastModifiedTime": "2025-01-01T00:00:00Z", "InProgressInvalidationBatches": 0,
+        "DomainName": domain_name, "DistributionConfig": config}, "ETag": "E1"},
+        {"Id": dist_id})
+    stub.add_response("get_cache_policy", CACHING_DISABLED,
+                      {"Id": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"})
+    return config
+
+
 def test_paginated_list_finds_a_distribution_on_the_second_page():
     client, stub = _stubbed_client()
     origin = custom_origin("o", "o.shop.test")
@@ -180,24 +203,10 @@ def test_tenant_domain_edge_functions_and_vpc_origin():
     template["DefaultCacheBehavior"]["FunctionAssociations"] = {"Quantity": 1, "Items": [{
         "FunctionARN": "arn:aws:cloudfront::123456789012:function/headers",
         "EventType": "viewer-request"}]}
-    config = {k: v for k, v in template.items()
-              if k not in ("Id", "ARN", "ETag", "Status", "LastModifiedTime", "DomainName",
-                           "AliasICPRecordals", "Staging")}
-    config["CallerReference"] = "ref"
-    stub.add_response("list_distributions", {"DistributionList": {
-        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}}, {})
-    stub.add_response("get_distribution_tenant_by_domain", {"DistributionTenant": {
+    stub_tenant(stub, template, {
         "Id": "dt_1", "DistributionId": "ETEMPLATE00001", "Name": "acme",
         "Domains": [{"Domain": "shop.acme.test", "Status": "active"}],
-        "Parameters": [{"Name": "customer", "Value": "acme"}]}},
-        {"Domain": "shop.acme.test"})
-    stub.add_response("get_distribution", {"Distribution": {
-        "Id": "ETEMPLATE00001", "ARN": template["ARN"], "Status": "Deployed",
-        "LastModifiedTime": "2025-01-01T00:00:00Z", "InProgressInvalidationBatches": 0,
-        "DomainName": "dtemplate.cloudfront.net", "DistributionConfig": config}, "ETag": "E1"},
-        {"Id": "ETEMPLATE00001"})
-    stub.add_response("get_cache_policy", CACHING_DISABLED,
-                      {"Id": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"})
+        "Parameters": [{"Name": "customer", "Value": "acme"}]}, "dtemplate.cloudfront.net")
     with stub:
         result = look_up(client, "shop.acme.test")
     dist = result.distribution
@@ -270,23 +279,10 @@ def test_a_disabled_tenant_is_said_up_front():
 
     client, stub = _stubbed_client()
     template = _summary("ETEMPLATE00002", [], [custom_origin("app", "app.backend.test")])
-    config = {k: v for k, v in template.items()
-              if k not in ("Id", "ARN", "ETag", "Status", "LastModifiedTime", "DomainName",
-                           "AliasICPRecordals", "Staging")}
-    config["CallerReference"] = "ref"
-    stub.add_response("list_distributions", {"DistributionList": {
-        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}}, {})
-    stub.add_response("get_distribution_tenant_by_domain", {"DistributionTenant": {
+    config = stub_tenant(stub, template, {
         "Id": "dt_2", "DistributionId": "ETEMPLATE00002", "Name": "beta", "Enabled": False,
-        "Domains": [{"Domain": "shop.beta.test", "Status": "active"}]}},
-        {"Domain": "shop.beta.test"})
-    stub.add_response("get_distribution", {"Distribution": {
-        "Id": "ETEMPLATE00002", "ARN": template["ARN"], "Status": "Deployed",
-        "LastModifiedTime": "2025-01-01T00:00:00Z", "InProgressInvalidationBatches": 0,
-        "DomainName": "dtemplate2.cloudfront.net", "DistributionConfig": config}, "ETag": "E1"},
-        {"Id": "ETEMPLATE00002"})
-    stub.add_response("get_cache_policy", CACHING_DISABLED,
-                      {"Id": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"})
+        "Domains": [{"Domain": "shop.beta.test", "Status": "active"}]},
+        "dtemplate2.cloudfront.net")
     with stub:
         dist = look_up(client, "shop.beta.test").distribution
     assert config["Enabled"] is True and dist.enabled is False

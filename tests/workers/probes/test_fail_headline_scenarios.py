@@ -15,8 +15,6 @@ The test PKI's root is passed as --ca-file, standing in for Mozilla's list.
 from __future__ import annotations
 
 import datetime as dt
-import socket
-from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -30,7 +28,7 @@ from tests.bot.mrkdwn import emoji, render
 from tests.bot.render.test_bot_render_distribution import distribution_report, lookup_run
 from tests.bot.reports import run
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
-from tests.support.scenario import NAME, errors, only, probe
+from tests.support.scenario import NAME, errors, only, probe, rsa_and_ecdsa_server
 from workers.diagnose_cli import diagnose
 from workers.headline import lead_finding
 from workers.models import Report
@@ -145,12 +143,7 @@ def test_match_viewer_both_ports_failing_alike_is_one_sentence(pki, files):
 # --- #3: every error uncertain --------------------------------------------------------------
 
 def test_dual_certificates_one_expired_say_a_502_is_likely_not_confirmed(pki, tmp_path):
-    rsa = pki["factory"].leaf(pki["inter"], names=[NAME], key="rsa2048", **PAST)
-    ec = pki["factory"].leaf(pki["inter"], names=[NAME], key="ec256")
-    rsa_files = TlsFiles.write(tmp_path, rsa, pki["inter"], name="rsa")
-    ec_files = TlsFiles.write(tmp_path, ec, pki["inter"], name="ec")
-    server = NginxServer(tls=rsa_files, extra=(
-        f"ssl_certificate {ec_files.certificate}; ssl_certificate_key {ec_files.key};"))
+    server = rsa_and_ecdsa_server(pki, tmp_path, rsa_expired=True, ecdsa_expired=False)
     with Nginx([server]) as nginx:
         status, out = cli("--https-port", str(nginx.port), "--ca-file", pki["ca"])
         report = probe(pki["ca"], nginx.port)
@@ -165,12 +158,7 @@ def test_dual_certificates_one_expired_say_a_502_is_likely_not_confirmed(pki, tm
 
 
 def test_dual_certificates_both_expired_are_a_confident_502(pki, tmp_path):
-    rsa = pki["factory"].leaf(pki["inter"], names=[NAME], key="rsa2048", **PAST)
-    ec = pki["factory"].leaf(pki["inter"], names=[NAME], key="ec256", **PAST)
-    rsa_files = TlsFiles.write(tmp_path, rsa, pki["inter"], name="rsa")
-    ec_files = TlsFiles.write(tmp_path, ec, pki["inter"], name="ec")
-    server = NginxServer(tls=rsa_files, extra=(
-        f"ssl_certificate {ec_files.certificate}; ssl_certificate_key {ec_files.key};"))
+    server = rsa_and_ecdsa_server(pki, tmp_path, rsa_expired=True, ecdsa_expired=True)
     with Nginx([server]) as nginx:
         report = probe(pki["ca"], nginx.port)
     assert headline(report).endswith(" — CloudFront would answer 502 for this origin.")
@@ -203,16 +191,6 @@ def test_status_599_is_still_the_origins_own_error(pki, files):
 
 
 # --- 504 where AWS documents it ---------------------------------------------------------------
-
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A port whose connections the kernel accepts and nobody ever answers: no server program
-    stays silent after the request on demand."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        listener.close()
 
 
 def test_no_response_in_time_is_cloudfronts_504(pki, silent_listener):

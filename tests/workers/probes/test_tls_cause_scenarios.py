@@ -11,8 +11,6 @@ silent on demand. The test PKI's root is passed as --ca-file, standing in for Mo
 from __future__ import annotations
 
 import datetime as dt
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,6 @@ from tests.support.nginx import Nginx, NginxServer, TlsFiles
 from tests.support.ports import closed_port
 from tests.support.scenario import NAME, codes, errors, only, probe
 from tests.support.server_process import ServerProcess
-from tests.support.tools import apt_install
 
 FORWARDED = "www.origin.test"
 
@@ -96,18 +93,6 @@ def test_a_cipher_refusal_is_not_mistaken_for_an_sni_refusal(tmp_path, pki):
 
 # --- #14 too: closed after the ClientHello, or no answer at all ------------------------------
 
-_STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
-
-
-@pytest.fixture
-def stream_module() -> Path:
-    """nginx's stream module (Debian: libnginx-mod-stream), installed like the other tools."""
-    if not _STREAM_MODULE.exists():
-        apt_install("libnginx-mod-stream")
-    if not _STREAM_MODULE.exists():
-        pytest.skip("nginx's stream module is not installed (libnginx-mod-stream)")
-    return _STREAM_MODULE
-
 
 def _tls_passthrough_to_dead_backend(module: Path) -> ServerProcess:
     """A TLS passthrough proxy (nginx stream, ssl_preread) whose backend port is closed."""
@@ -134,16 +119,6 @@ def test_proxy_closing_after_the_client_hello_gets_proxy_advice(pki, stream_modu
     assert "if it only supports" not in finding.summary
     assert "protocols and ciphers" not in steps
     _no_fragment(finding.remediation)
-
-
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A port whose connections the kernel accepts and nobody ever reads."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        listener.close()
 
 
 def test_listener_that_never_answers_is_not_blamed_on_legacy_ciphers(pki, silent_listener):

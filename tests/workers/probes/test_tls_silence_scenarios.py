@@ -23,23 +23,11 @@ from tests.support.ports import SilentPort, closed_port
 from tests.support.scenario import errors, only, probe
 from tests.support.server_process import ServerProcess
 from tests.support.tls_servers import openssl_s_server
-from tests.support.tools import apt_install
 from workers.diagnosis.catalog import LINK_502_CIPHERS, LINK_CIPHERS
 from workers.headline import fail_sentence
 from workers.models import Report
 
-_STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
 TIMEOUT = 1
-
-
-@pytest.fixture
-def stream_module() -> Path:
-    """nginx's stream module (Debian: libnginx-mod-stream), installed like the other tools."""
-    if not _STREAM_MODULE.exists():
-        apt_install("libnginx-mod-stream")
-    if not _STREAM_MODULE.exists():
-        pytest.skip("nginx's stream module is not installed (libnginx-mod-stream)")
-    return _STREAM_MODULE
 
 
 def _stream_proxy(module: Path, upstream: int) -> ServerProcess:

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -52,14 +51,6 @@ def backends(pki):
     yield origins
     for origin in origins.values():
         origin.stop()
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port whose connections the kernel accepts and nobody answers: CloudFront's 504. The
-    backlog leaves room for every connection a test's checks open, so none is dropped."""
-    with socket.create_server(("127.0.0.1", 0), backlog=128) as listener:
-        yield int(listener.getsockname()[1])
 
 
 def dumps(value) -> str:
@@ -218,7 +209,7 @@ def test_expiry_warns_at_14_7_3_and_1_days(*, processes, clock, app_factory, fak
 
 @pytest.mark.e2e
 def test_digest_scheduled_and_now(*, processes, clock, app_factory, fake_dns, backends, ca_file,
-                                  redis_url, silent_port):
+                                  redis_url, silent_listener):
     processes.worker()
     processes.scheduler()
     app = app_factory(ORIGIN502_CA_FILE=ca_file)
@@ -233,7 +224,7 @@ def test_digest_scheduled_and_now(*, processes, clock, app_factory, fake_dns, ba
     _, url2 = w.command(f"watch down.test --https-port {closed} --timeout 1 "
                         "--connection-attempts 1")
     _, url3 = w.command(f"watch slow.test --protocol-policy http-only "
-                        f"--http-port {silent_port} --read-timeout 1 "
+                        f"--http-port {silent_listener} --read-timeout 1 "
                         "--connection-attempts 1")
     for url in (url1, url2, url3):
         w.answered(url, "is now watching")
