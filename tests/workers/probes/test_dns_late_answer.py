@@ -45,7 +45,9 @@ def test_unanswered_copies_are_counted_by_the_clock_given():
     assert sends_in([("Do53:127.0.0.1@53", False, 53, caught.value, None)]) == 3
 
 
-@pytest.mark.parametrize("delay", [2.5, 4.0])
+# Both answers come after the first copy's 2 s try (what dnspython alone throws away); 3.3 s
+# leaves 1.7 s of the 5 s budget to a loaded machine.
+@pytest.mark.parametrize("delay", [2.5, 3.3])
 def test_a_late_answer_within_the_budget_resolves_with_a_hedged_slow_warning(delay):
     # Default settings: the resolver is given 5 s. Nothing listens on the ports: only what the
     # DNS layer says matters here.
