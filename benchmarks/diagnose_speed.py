@@ -15,11 +15,12 @@ two pairs — each side of a pair pays the same kind of cost:
      cryptography, so it lives in a venv of its own (created on first use from PyPI, in
      ``benchmarks/.sslyze-venv``); with no index reachable that line is skipped.
 
-   Both run from bytecode, as installed: pip compiles a package's modules when it installs
-   them (sslyze's venv, ``pip install .``) and the Docker image runs ``compileall``. An
-   editable checkout under ``PYTHONDONTWRITEBYTECODE`` has none for ``bot/`` and ``workers/``
-   and would compile the source of every module it imports in every run, so the checkout is
-   byte-compiled first (into its git-ignored ``__pycache__``).
+   Both run as a user has them installed: each in a venv of its own, put there by ``pip install``
+   (origin502 with ``pip install .`` from this checkout, as the README's first command does, in
+   ``benchmarks/.origin502-venv``; refreshed from the checkout on every run), so both run from
+   the bytecode pip compiles. An editable checkout would pay for its import hook at every start
+   (pathlib, fnmatch, importlib.util: 3-4 ms) that an installed origin502 does not; with no
+   index reachable for the dependencies, the checkout's own venv is used instead and said so.
 
 Runs are interleaved (A B A B ...) so that a change in machine load hits both sides alike.
 Prints medians, the baseline and the ratio of each pair. Traffic goes to loopback only.
@@ -52,6 +53,7 @@ from workers.options import build_request  # noqa: E402
 
 NAME = "origin.test"
 SSLYZE_VENV = ROOT / "benchmarks" / ".sslyze-venv"
+ORIGIN502_VENV = ROOT / "benchmarks" / ".origin502-venv"
 
 
 def interleaved(pairs: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
@@ -73,6 +75,27 @@ def compile_checkout() -> None:
     """Write bytecode for the checkout's own modules, as an installed origin502 has it."""
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "bot"),
                     str(ROOT / "workers")], check=True, capture_output=True)
+
+
+def installed_origin502() -> str | None:
+    """The origin502 command of a venv where this checkout is installed with ``pip install .``
+    (refreshed on every run: the checkout may have changed); None when that cannot be done."""
+    python = ORIGIN502_VENV / "bin" / "python"
+    if not python.exists():
+        made = subprocess.run([sys.executable, "-m", "venv", str(ORIGIN502_VENV)], check=False)
+        if made.returncode != 0:
+            return None
+        full = subprocess.run([str(python), "-m", "pip", "install", "-q", str(ROOT)],
+                              capture_output=True, check=False, timeout=900)
+        if full.returncode != 0:
+            return None
+    # The dependencies are in place: only origin502 itself is replaced by the checkout's.
+    fresh = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)],
+        capture_output=True, check=False, timeout=900)
+    if fresh.returncode != 0:
+        return None
+    return str(ORIGIN502_VENV / "bin" / "origin502")
 
 
 def sslyze_python() -> str | None:
@@ -98,6 +121,8 @@ def sslyze_python() -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--cold-runs", type=int, default=None,
+                        help="whole-process runs of each side (default: --runs)")
     args = parser.parse_args()
     runs = args.runs
 
@@ -107,9 +132,13 @@ def main() -> None:
     leaf = factory.leaf(inter, names=[NAME])
     tmp = Path(tempfile.mkdtemp())
     ca = write_pem(tmp / "roots.pem", root)
-    origin502 = shutil.which("origin502", path=str(Path(sys.executable).parent)) or "origin502"
+    origin502 = installed_origin502()
+    how = "installed with pip install . in a venv of its own"
+    if origin502 is None:
+        compile_checkout()
+        origin502 = shutil.which("origin502", path=str(Path(sys.executable).parent)) or "origin502"
+        how = "this checkout's venv (editable), byte-compiled: could not install it apart"
     sslyze = sslyze_python()
-    compile_checkout()
 
     with TlsOrigin([leaf, inter], leaf) as origin:
         port = origin.port
@@ -161,7 +190,7 @@ def main() -> None:
                  "--sslv3", "--tlsv1", "--tlsv1_1", "--tlsv1_2", "--quiet"],
                 capture_output=True, check=False, timeout=120,
             )
-        cold = interleaved(cold_pairs, max(3, runs // 2))
+        cold = interleaved(cold_pairs, args.cold_runs or runs)
 
     print(f"healthy loopback origin {NAME}:{port}; medians; runs interleaved")
     print("1. in-process, warm")
@@ -169,7 +198,7 @@ def main() -> None:
     print(f"   origin502 engine.diagnose              {o:8.1f} ms  ({runs} runs)")
     print(f"   baseline: ssl handshake + GET          {b:8.1f} ms  ({runs} runs)")
     print(f"   ratio                                  {o / b:8.2f} x the baseline")
-    print("2. whole processes, cold (origin502 from bytecode, as installed)")
+    print(f"2. whole processes, cold (origin502 {how})")
     n = len(cold["origin502"])
     c, f = median_ms(cold["origin502"]), median_ms(cold["floor"])
     print(f"   origin502 diagnose --json              {c:8.1f} ms  ({n} runs)")
