@@ -90,6 +90,9 @@ def installed_origin502() -> str | None:
         if full.returncode != 0:
             return None
     # The dependencies are in place: only origin502 itself is replaced by the checkout's.
+    # setuptools builds in the checkout's build/ (git-ignored) and would package a module
+    # deleted since the last build along with the rest: build from nothing.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     fresh = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)],
         capture_output=True, check=False, timeout=900)
