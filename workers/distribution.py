@@ -19,8 +19,8 @@ from workers.aws.lookup import LookupResult
 from workers.aws.path_patterns import concrete_path, pattern_matches, request_parts
 from workers.aws.translate import origin_settings
 from workers.diagnosis.distribution_coverage import (
-    PROBE_DID_NOT_RUN,
     coverage,
+    failed_inside_note,
     unchecked_reason,
 )
 from workers.diagnosis.distribution_verdict import distribution_verdict, settle_host_pairs
@@ -239,8 +239,7 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
             # origin's probe must not cost the others' answers: it is "not checked".
             log.exception("probing %s failed inside origin502", job.display or job.hostname)
             if watch is not None:
-                watch.abandoned(index, f"{PROBE_DID_NOT_RUN}: origin502 failed inside "
-                                       f"({type(exc).__name__})")
+                watch.abandoned(index, failed_inside_note(exc))
             return exc
         watch.finished(index, report)
         return report
@@ -254,8 +253,7 @@ def diagnose_distribution(typed: str, result: LookupResult, planned: list[Planne
     for item, report in zip(planned, reports, strict=False):
         if isinstance(report, BaseException):
             item.probe.verdict = "unknown"
-            item.probe.notes.append(f"{PROBE_DID_NOT_RUN}: origin502 failed inside "
-                                    f"({type(report).__name__})")
+            item.probe.notes.append(failed_inside_note(report))
             continue
         item.probe.report = report
         item.probe.verdict = report.verdict

@@ -1000,6 +1000,9 @@ UNCONNECTABLE_NOT_DIALLED = (
 # terminal, --json (verdict_reason, headline) and Slack all say them.
 KIND_WORDS: dict[str, str] = {"s3": "S3 origin", "vpc": "VPC origin"}
 PROBE_DID_NOT_RUN = "the probe could not run"
+# A probe that raised inside origin502 (not at the origin): the note names the exception
+# type only, since its message may carry internals the user cannot act on.
+PROBE_FAILED_INSIDE = PROBE_DID_NOT_RUN + ": origin502 failed inside ({exc_name})"
 NOT_AN_ORIGIN = "not among the distribution's origins"
 UNCHECKED_ONE = "origin {origin}{role}: {why}, serves {behaviours}"
 UNCHECKED_REASON = "not every origin viewers reach was checked — {listed}"

@@ -34,9 +34,15 @@ from workers.models.distribution import (
 # Origin kinds origin502 does not probe by design (README: "S3 and VPC origins are listed, not
 # probed").
 NOT_COVERED_KINDS = frozenset({"s3", "vpc"})
-# The words are the catalog's; the name stays here too, as workers/distribution.py writes a
-# probe's note by it and this module finds the note again by it.
+# The words are the catalog's; the name stays here too, as this module finds the note
+# workers/distribution.py writes (failed_inside_note) by it.
 PROBE_DID_NOT_RUN = catalog.PROBE_DID_NOT_RUN
+
+
+def failed_inside_note(exc: BaseException) -> str:
+    """The note for a probe that origin502 itself failed to run (it starts with
+    PROBE_DID_NOT_RUN, which is how coverage finds it again)."""
+    return catalog.PROBE_FAILED_INSIDE.format(exc_name=type(exc).__name__)
 
 
 def _why(origin: DistOrigin | None, probes: list[OriginProbe], ran: bool) -> str | None:

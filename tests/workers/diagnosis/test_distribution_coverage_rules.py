@@ -15,7 +15,7 @@ from bot.render.distribution import run_status
 from bot.render.message import escape
 from tests.bot.reports import report, run
 from workers.aws.lookup import LookupResult
-from workers.diagnosis.distribution_coverage import coverage
+from workers.diagnosis.distribution_coverage import PROBE_DID_NOT_RUN, coverage, failed_inside_note
 from workers.distribution import diagnose_distribution, plan
 from workers.headline_json import distribution_document
 from workers.models import DistributionLookup, Finding, ProbeOptions, ProbeRequest, Report
@@ -281,3 +281,11 @@ def test_the_edges_502_beside_an_unchecked_origin_names_that_origin_too():
     assert reason.startswith("viewers get 502 from CloudFront's edge for GET /t/x")
     assert reason.endswith("; not every origin viewers reach was checked — origin tpl: "
                            "unfilled placeholder, serves /t/*")
+
+
+def test_failed_inside_note_names_the_exception_type_and_is_found_by_its_prefix() -> None:
+    # One helper writes the note at both places a probe can fail inside origin502; coverage
+    # finds it again by the PROBE_DID_NOT_RUN prefix, so the two must stay joined.
+    note = failed_inside_note(KeyError("secret internals"))
+    assert note == "the probe could not run: origin502 failed inside (KeyError)"
+    assert note.startswith(PROBE_DID_NOT_RUN)
