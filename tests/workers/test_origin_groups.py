@@ -63,7 +63,7 @@ def distribution(*, methods: list[str] | None = None, codes: tuple[int, ...] = (
         origin_groups=[OriginGroupInfo("pair", ["primary", "backup"], list(codes))],
         behaviours=[Behaviour("/app/*", "pair", ["primary", "backup"], is_group=True,
                               allowed_methods=list(methods or [])),
-                    Behaviour("*", default, [default])],
+                    Behaviour("*", default, [default], is_default=True)],
         custom_error_responses=list(errors or []))
 
 

@@ -253,10 +253,12 @@ def _read(api: _Api, summary: Mapping[str, Any], config: Mapping[str, Any],
                 int(raw["ErrorCode"]), str(raw.get("ResponsePagePath") or ""),
                 str(raw.get("ResponseCode") or "")))
     policies = _PolicyReader(api)
-    raw_behaviours = [*_items(config.get("CacheBehaviors")),
-                      {**(config.get("DefaultCacheBehavior") or {}), "PathPattern": "*"}]
-    for raw in raw_behaviours:
+    for raw in _items(config.get("CacheBehaviors")):
         dist.behaviours.append(_behaviour(raw, groups, policies))
+    default = _behaviour({**(config.get("DefaultCacheBehavior") or {}), "PathPattern": "*"},
+                         groups, policies)
+    default.is_default = True
+    dist.behaviours.append(default)
     _note_shadowed(dist)
     if config.get("ContinuousDeploymentPolicyId"):
         dist.notes.append("continuous deployment is on: some viewers may reach the staging "

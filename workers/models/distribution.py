@@ -79,7 +79,7 @@ HTTPS_VIEWERS_ONLY = frozenset({"redirect-to-https", "https-only"})
 
 @dataclass(eq=False, repr=False)
 class Behaviour(Record):
-    path_pattern: str  # "*" for the default behaviour
+    path_pattern: str  # "*" for the default behaviour (and maybe for others)
     target_id: str  # an origin id or an origin-group id
     origin_ids: list[str]  # the origins it reaches (a group's members, primary first)
     is_group: bool = False
@@ -96,10 +96,15 @@ class Behaviour(Record):
     edge_functions: list[EdgeFunction] = field(default_factory=list)
     # AllowedMethods as the API answered them; empty when the answer did not carry them.
     allowed_methods: list[str] = field(default_factory=list)
+    # The DefaultCacheBehavior. Not read from the pattern: an ordinary behaviour may have the
+    # pattern * too, and calling it "default (*)" made two behaviours share one name.
+    is_default: bool = False
 
     @property
     def label(self) -> str:
-        return "default (*)" if self.path_pattern == "*" else self.path_pattern
+        if self.is_default:
+            return "default (*)"
+        return "* (not the default)" if self.path_pattern == "*" else self.path_pattern
 
     @property
     def https_viewers_only(self) -> bool:
@@ -291,9 +296,18 @@ class DistributionReport(Record):
             probes.extend(origin.pop("probes", []) or [])
             origins.append(origin)
         dist["origins"] = origins
+        dist["behaviours"] = _mark_default([dict(b) for b in dist.get("behaviours") or []])
         data["distribution"] = dist
         data["probes"] = probes
         return from_dict(cls, data)
+
+
+def _mark_default(behaviours: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reports stored before ``is_default`` existed lack it: CloudFront (and the lookup) list
+    the default behaviour last, so the last one is it, and its label reads as it did then."""
+    if behaviours and not any("is_default" in b for b in behaviours):
+        behaviours[-1]["is_default"] = behaviours[-1].get("path_pattern") == "*"
+    return behaviours
 
 
 def worst_verdict(verdicts: list[str]) -> str:

@@ -43,7 +43,7 @@ def distribution_report(*, api_fails: bool = True) -> DistributionReport:
                               host_reason="origin request policy AllViewer forwards Host",
                               edge_functions=[EdgeFunction("lambda@edge", "origin-request",
                                                            "arn:aws:lambda:fn:1")]),
-                    Behaviour("*", "web", ["web"])])
+                    Behaviour("*", "web", ["web"], is_default=True)])
     return DistributionReport(
         input="www.shop.test", verdict="fail" if api_fails else "ok", distribution=dist,
         probes=[OriginProbe("api", "api.shop.test", ["/api/*"], "www.shop.test", "/api/",

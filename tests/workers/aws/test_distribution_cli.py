@@ -332,7 +332,7 @@ def test_a_viewer_side_pointing_at_lambda_names_the_associations():
     )
 
     dist = Distribution("E1", "d1.cloudfront.net", viewer_host="www.shop.test", behaviours=[
-        Behaviour("*", "o", ["o"], edge_functions=[
+        Behaviour("*", "o", ["o"], is_default=True, edge_functions=[
             EdgeFunction("lambda@edge", "origin-response", "arn:aws:lambda:us-east-1:1:fn:3")])])
     out = DistributionReport(input="www.shop.test", verdict="ok", distribution=dist)
     seen = plain_report(fail=False)

@@ -232,6 +232,29 @@ def test_a_shadowed_default_is_not_advised_to_move(aws, pki):
     assert "cannot be moved" in default and "change or remove the behaviour *" in default
 
 
+
+def test_a_star_behaviour_listed_first_is_not_called_the_default(aws, pki):
+    """A behaviour with pattern `*` before the DefaultCacheBehavior used to be labelled
+    "default (*)" like the default itself, so notes and the probe's behaviours could not tell
+    the two apart. Only the DefaultCacheBehavior is the default."""
+    client, _front = aws
+    web_leaf = leaf(pki, "web.shop.test")
+    with TlsOrigin([web_leaf, pki["inter"]], web_leaf) as web:
+        create_distribution(
+            client, aliases=["www.shop.test"],
+            origins=[custom_origin("web", "web.shop.test", https_port=web.port)],
+            default=behaviour("web"), behaviours=[behaviour("web", "*")])
+        result = run("www.shop.test", *resolve("web.shop.test"), "--ca-file", pki["ca"],
+                     "--json")
+    assert result.exit_code == 0, result.output
+    dist = json.loads(result.stdout)["distribution"]
+    assert [(b["path_pattern"], b["is_default"]) for b in dist["behaviours"]] == [
+        ("*", False), ("*", True)]
+    (origin,) = dist["origins"]
+    assert [p["behaviours"] for p in origin["probes"]] == [["* (not the default)"]]
+    (note,) = [n for n in dist["notes"] if "is shadowed" in n]
+    assert note.startswith("behaviour default (*) is shadowed")
+
 @pytest.mark.parametrize("secure_first", [False, True])
 def test_http_viewers_words_name_only_the_behaviours_they_reach(aws, pki, secure_first):
     """re-audit W2: a match-viewer origin with its HTTP port closed, reached by /open/*

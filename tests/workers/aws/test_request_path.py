@@ -41,7 +41,7 @@ def test_request_parts_agree_with_urlsplit(target):
 
 def _shop() -> list[Behaviour]:
     return [Behaviour("*.jpg", "img", ["img"]), Behaviour("/api/*", "api", ["api"]),
-            Behaviour("*", "web", ["web"])]
+            Behaviour("*", "web", ["web"], is_default=True)]
 
 
 @pytest.mark.parametrize(("target", "picked"), [

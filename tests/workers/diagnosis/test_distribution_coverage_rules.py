@@ -70,7 +70,8 @@ def distribution(origins: list[DistOrigin], behaviours: list[Behaviour],
 def web_and(other: DistOrigin, pattern: str = "/t/*") -> Distribution:
     """The default behaviour on a custom origin web, ``pattern`` on ``other``."""
     return distribution([custom("web"), other],
-                        [Behaviour(pattern, other.id, [other.id]), Behaviour("*", "web", ["web"])])
+                        [Behaviour(pattern, other.id, [other.id]),
+                         Behaviour("*", "web", ["web"], is_default=True)])
 
 
 def diagnose(dist: Distribution, reports: dict[str, Report | Exception], *,
@@ -161,7 +162,7 @@ def test_a_group_whose_primary_was_not_checked_is_unknown_and_its_failover_only_
     dist = distribution(
         [custom("web"), placeholder("primary"), custom("backup")],
         [Behaviour("/app/*", "pair", ["primary", "backup"], is_group=True),
-         Behaviour("*", "web", ["web"])],
+         Behaviour("*", "web", ["web"], is_default=True)],
         [OriginGroupInfo("pair", ["primary", "backup"], [502, 503, 504])])
     out = diagnose(dist, {"web": healthy(), "backup": refused()})
     backup = next(p for p in out.probes if p.origin_id == "backup")
@@ -178,7 +179,7 @@ def test_a_failover_not_checked_behind_a_healthy_primary_does_not_count():
     dist = distribution(
         [custom("web"), custom("primary"), placeholder("backup")],
         [Behaviour("/app/*", "pair", ["primary", "backup"], is_group=True),
-         Behaviour("*", "web", ["web"])],
+         Behaviour("*", "web", ["web"], is_default=True)],
         [OriginGroupInfo("pair", ["primary", "backup"], [502, 503, 504])])
     out = diagnose(dist, {"web": healthy(), "primary": healthy()})
     assert out.verdict == "ok" and out.unchecked == []
@@ -196,7 +197,7 @@ def test_a_shadowed_behaviour_to_an_unchecked_origin_is_not_counted():
     dist = distribution([custom("web"), placeholder()],
                         [Behaviour("/a/*", "web", ["web"]),
                          Behaviour("/a/b/*", "tpl", ["tpl"], shadowed_by=["/a/*"]),
-                         Behaviour("*", "web", ["web"])])
+                         Behaviour("*", "web", ["web"], is_default=True)])
     out = diagnose(dist, {"web": healthy()})
     assert out.unchecked == []
     assert out.verdict == "warn"  # the shadowed behaviour's own warning
@@ -221,7 +222,7 @@ def test_coverage_names_each_origin_once_with_all_its_behaviours():
     dist = distribution([custom("web"), placeholder(), s3()],
                         [Behaviour("/t/*", "tpl", ["tpl"]), Behaviour("/u/*", "tpl", ["tpl"]),
                          Behaviour("/static/*", "assets", ["assets"]),
-                         Behaviour("*", "web", ["web"])])
+                         Behaviour("*", "web", ["web"], is_default=True)])
     counted, not_covered = coverage(dist, [], dist.behaviours)
     # web has no probe here: as if its probe had not run.
     assert [(u.origin_id, u.behaviours, u.why) for u in counted] == [
