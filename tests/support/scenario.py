@@ -31,6 +31,14 @@ def make_pki(folder: Path, *, root_cn: str | None = None,
     return {"factory": factory, "root": root, "inter": inter, "leaf": leaf, "ca": str(ca)}
 
 
+def good_and_expired_files(pki: dict[str, Any], folder: Path) -> dict[str, TlsFiles]:
+    """nginx certificate files for ``NAME``: ``good`` (the PKI's leaf) and ``expired`` (a leaf
+    minted with ``EXPIRED``), each with the intermediate after it."""
+    expired = pki["factory"].leaf(pki["inter"], names=[NAME], **EXPIRED)
+    return {"good": TlsFiles.write(folder, pki["leaf"], pki["inter"], name="good"),
+            "expired": TlsFiles.write(folder, expired, pki["inter"], name="expired")}
+
+
 def probe(ca_file: str, port: int, *, target: str = NAME, ip: str = "127.0.0.1",
           **opts: Any) -> Report:
     """Diagnose ``target`` resolved to ``ip`` on ``port``; ``opts`` go to ``build_request``

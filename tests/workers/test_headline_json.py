@@ -11,7 +11,6 @@ origin.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,10 @@ from click.testing import CliRunner
 
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
 from tests.support.ports import closed_port
-from tests.support.scenario import NAME, rsa_and_ecdsa_server
+from tests.support.scenario import NAME, good_and_expired_files, rsa_and_ecdsa_server
 from workers.diagnose_cli import diagnose
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "headline.schema.json").read_text())
-PAST = {"not_before": dt.datetime.now(dt.UTC) - dt.timedelta(days=400),
-        "not_after": dt.datetime.now(dt.UTC) - dt.timedelta(days=3)}
 FIELDS = ["schema", "verdict", "sentence", "words", "viewers_get", "certain", "which_unknown",
           "undocumented_status", "settings_refused", "passed_on", "some_addresses", "uncertain",
           "may_502", "by_scheme"]
@@ -59,10 +56,7 @@ def both(*args: str, target: str = NAME) -> tuple[dict[str, Any], str]:
 
 @pytest.fixture(scope="module")
 def files(pki: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, TlsFiles]:
-    folder = tmp_path_factory.mktemp("tls")
-    expired = pki["factory"].leaf(pki["inter"], names=[NAME], **PAST)
-    return {"good": TlsFiles.write(folder, pki["leaf"], pki["inter"], name="good"),
-            "expired": TlsFiles.write(folder, expired, pki["inter"], name="expired")}
+    return good_and_expired_files(pki, tmp_path_factory.mktemp("tls"))
 
 
 def test_a_refused_connection_is_a_certain_502(pki):

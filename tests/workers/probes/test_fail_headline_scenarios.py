@@ -14,7 +14,6 @@ The test PKI's root is passed as --ca-file, standing in for Mozilla's list.
 
 from __future__ import annotations
 
-import datetime as dt
 from io import StringIO
 from typing import Any
 
@@ -28,16 +27,20 @@ from tests.bot.mrkdwn import emoji, render
 from tests.bot.render.test_bot_render_distribution import distribution_report, lookup_run
 from tests.bot.reports import run
 from tests.support.nginx import Nginx, NginxServer, TlsFiles
-from tests.support.scenario import NAME, errors, only, probe, rsa_and_ecdsa_server
+from tests.support.scenario import (
+    NAME,
+    errors,
+    good_and_expired_files,
+    only,
+    probe,
+    rsa_and_ecdsa_server,
+)
 from workers.diagnose_cli import diagnose
 from workers.headline import lead_finding
 from workers.models import Report
 from workers.models.distribution import DistributionReport
 from workers.terminal import render_report
 from workers.terminal_distribution import render_distribution
-
-PAST = {"not_before": dt.datetime.now(dt.UTC) - dt.timedelta(days=400),
-        "not_after": dt.datetime.now(dt.UTC) - dt.timedelta(days=3)}
 
 
 def headline(report: Report) -> str:
@@ -90,10 +93,7 @@ def cli(*args: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def files(pki: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, TlsFiles]:
-    folder = tmp_path_factory.mktemp("tls")
-    expired = pki["factory"].leaf(pki["inter"], names=[NAME], **PAST)
-    return {"good": TlsFiles.write(folder, pki["leaf"], pki["inter"], name="good"),
-            "expired": TlsFiles.write(folder, expired, pki["inter"], name="expired")}
+    return good_and_expired_files(pki, tmp_path_factory.mktemp("tls"))
 
 
 # --- #2: match-viewer ---------------------------------------------------------------------
