@@ -27,7 +27,6 @@ from workers.diagnosis.distribution_verdict import distribution_verdict, settle_
 from workers.headline_groups import probe_notes
 from workers.models import OriginSettings, ProbeOptions, ProbeRequest, Report
 from workers.models.distribution import (
-    HTTPS_VIEWERS_ONLY,
     Behaviour,
     DistributionReport,
     OriginProbe,
@@ -157,16 +156,16 @@ def _https_viewers_only(item: PlannedProbe, behaviours: list[Behaviour]) -> None
     """A match-viewer origin whose behaviours all keep HTTP viewers at the edge is reached
     over HTTPS only: its HTTP port is not probed, and a note says why and when it would be."""
     settings = item.request.settings
-    policies = {b.viewer_protocol_policy for b in behaviours}
     if settings.protocol_policy != "match-viewer":
         return
-    if not policies <= HTTPS_VIEWERS_ONLY:
-        kept = [b for b in behaviours if b.https_viewers_only]
+    kept = [b for b in behaviours if b.https_viewers_only]
+    let_through = [b for b in behaviours if not b.https_viewers_only]
+    if let_through:
         if kept:
             # Both ports are probed, but what HTTP viewers get concerns only some behaviours.
             item.probe.notes.append(
                 f"HTTP viewers reach this origin only through "
-                f"{', '.join(b.label for b in behaviours if not b.https_viewers_only)}: the "
+                f"{', '.join(b.label for b in let_through)}: the "
                 f"viewer protocol policy of "
                 f"{', '.join(f'{b.label} ({b.viewer_protocol_policy})' for b in kept)} keeps "
                 "them at the edge (derived from the policy's name), so the answer over HTTP "
